@@ -1,0 +1,122 @@
+/**
+ * `WWW-Authenticate` challenges (RFC 9110 §11.6.1, RFC 7235): the parser, typed
+ * Bearer and Basic views, and a formatter for servers.
+ *
+ * The parser reads several challenges in one header value and over several
+ * header lines, quoted strings with commas and `\` escapes, BWS around `=`,
+ * empty quoted values, token68 credentials and unknown schemes. It runs in
+ * linear time and never throws: malformed input is a `ChallengeParseError`
+ * carrying the line and position of the first offending character.
+ *
+ * Deliberate choices where the RFC or the reference clients leave room:
+ * - unquoted values may hold any visible character but `,`, `"` and `\`, so an
+ *   unquoted URL realm (`realm=https://host/token`) is read whole;
+ * - a parameter given twice in one challenge is an error (two realms are an
+ *   ambiguity an attacker could exploit);
+ * - `key=` with nothing after it is an error, while `key=""` is an empty value;
+ * - directly after the scheme, `word=` followed by the end or a comma is token68.
+ *
+ * @since 0.1.0
+ */
+import type { Effect, Option } from "effect"
+import * as internal from "./internal/challenge.js"
+import type { ChallengeParseError } from "./RegistryError.js"
+import type { Scope } from "./Scope.js"
+
+/**
+ * One challenge. `scheme` is lower-case; `params` has lower-case keys and
+ * unescaped values; `token68` is set for challenges of the `Scheme token68` form.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Challenge {
+  readonly scheme: string
+  readonly params: Readonly<Record<string, string>>
+  readonly token68?: string
+}
+
+/**
+ * The Bearer challenge of the distribution token spec.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BearerChallenge {
+  readonly realm: string
+  readonly service?: string
+  /** The `scope` parameter, split on spaces; unparseable entries are dropped. */
+  readonly scopes: ReadonlyArray<Scope>
+  /** `invalid_token`, `insufficient_scope`, … */
+  readonly error?: string
+  readonly errorDescription?: string
+}
+
+/**
+ * A Basic challenge (ECR, htpasswd registries).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BasicChallenge {
+  readonly realm?: string
+}
+
+/**
+ * Parses a `WWW-Authenticate` header: one value, or every line of a repeated
+ * header. Strict by default; with `{ lenient: true }` it keeps what parsed
+ * before an error on each line instead of failing.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Challenge } from "@ociauth/core"
+ *
+ * const challenges = Effect.runSync(
+ *   Challenge.parse('Basic realm="r", Bearer realm="https://auth.example/token",service="reg"')
+ * )
+ * // [{ scheme: "basic", params: { realm: "r" } },
+ * //  { scheme: "bearer", params: { realm: "https://auth.example/token", service: "reg" } }]
+ * ```
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const parse: (
+  header: string | ReadonlyArray<string>,
+  options?: { readonly lenient?: boolean }
+) => Effect.Effect<ReadonlyArray<Challenge>, ChallengeParseError> = internal.parse
+
+/**
+ * The first Bearer challenge that names a realm.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const bearer: (challenges: ReadonlyArray<Challenge>) => Option.Option<BearerChallenge> = internal.bearer
+
+/**
+ * The first Basic challenge.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const basic: (challenges: ReadonlyArray<Challenge>) => Option.Option<BasicChallenge> = internal.basic
+
+/**
+ * Formats a challenge for a `WWW-Authenticate` header, quoting and escaping every
+ * value (`Bearer realm="…",service="…"`).
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
+export const format: (challenge: Challenge) => string = internal.format
+
+/**
+ * Formats a Bearer challenge the way the distribution registry does: realm,
+ * service, the space-joined scopes, then `error` and `error_description`.
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
+export const formatBearer: (challenge: BearerChallenge) => string = internal.formatBearer

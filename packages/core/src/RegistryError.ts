@@ -1,0 +1,318 @@
+/**
+ * The typed errors of ociauth. Every error is a `Schema.TaggedError` with a
+ * package-qualified identifier and a `message` getter. None of them ever holds a
+ * secret: tokens, passwords and `Authorization` headers never reach an error, and
+ * URLs are reduced to their origin and path before they are stored.
+ *
+ * @since 0.1.0
+ */
+import { Predicate, Schema } from "effect"
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export const TypeId: unique symbol = Symbol.for("@ociauth/core/RegistryError")
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export type TypeId = typeof TypeId
+
+const base = { [TypeId]: TypeId } as const
+
+/**
+ * A `WWW-Authenticate` header that does not follow RFC 9110 §11.6.1.
+ *
+ * `line` is the index of the header line (when several were given) and
+ * `position` the offset of the offending character in that line.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ChallengeParseError extends Schema.TaggedError<ChallengeParseError>(
+  "@ociauth/core/ChallengeParseError"
+)("ChallengeParseError", {
+  line: Schema.Number,
+  position: Schema.Number,
+  reason: Schema.String
+}) {
+  /** @since 0.1.0 */
+  readonly [TypeId] = base[TypeId]
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `Malformed WWW-Authenticate header (line ${this.line}, position ${this.position}): ${this.reason}`
+  }
+}
+
+/**
+ * A scope string that does not follow the distribution scope grammar.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ScopeParseError extends Schema.TaggedError<ScopeParseError>("@ociauth/core/ScopeParseError")(
+  "ScopeParseError",
+  {
+    input: Schema.String,
+    reason: Schema.String
+  }
+) {
+  /** @since 0.1.0 */
+  readonly [TypeId] = base[TypeId]
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `Invalid scope ${JSON.stringify(this.input)}: ${this.reason}`
+  }
+}
+
+/**
+ * An image reference that is not a valid docker reference.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ReferenceParseError extends Schema.TaggedError<ReferenceParseError>(
+  "@ociauth/core/ReferenceParseError"
+)("ReferenceParseError", {
+  input: Schema.String,
+  reason: Schema.String
+}) {
+  /** @since 0.1.0 */
+  readonly [TypeId] = base[TypeId]
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `Invalid image reference ${JSON.stringify(this.input)}: ${this.reason}`
+  }
+}
+
+/**
+ * Why a token request failed.
+ *
+ * - `Unauthorized`: the token server rejected the credentials (401).
+ * - `Denied`: the credentials are valid but access is refused (403).
+ * - `RateLimited`: 429 after the retry schedule was exhausted.
+ * - `BadResponse`: the body is not a token response, is too large, or the status is unexpected.
+ * - `Transport`: the request could not be sent or the response not read (including timeouts).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const TokenRequestErrorReason = Schema.Literal(
+  "Unauthorized",
+  "Denied",
+  "RateLimited",
+  "BadResponse",
+  "Transport"
+)
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type TokenRequestErrorReason = typeof TokenRequestErrorReason.Type
+
+/**
+ * The token endpoint did not hand out a token.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class TokenRequestError extends Schema.TaggedError<TokenRequestError>("@ociauth/core/TokenRequestError")(
+  "TokenRequestError",
+  {
+    reason: TokenRequestErrorReason,
+    /** The realm, reduced to origin and path. */
+    realm: Schema.String,
+    status: Schema.optional(Schema.Number),
+    detail: Schema.optional(Schema.String)
+  }
+) {
+  /** @since 0.1.0 */
+  readonly [TypeId] = base[TypeId]
+  /** @since 0.1.0 */
+  override get message(): string {
+    const status = this.status === undefined ? "" : ` (HTTP ${this.status})`
+    const detail = this.detail === undefined ? "" : `: ${this.detail}`
+    return `Token request to ${this.realm} failed: ${this.reason}${status}${detail}`
+  }
+}
+
+/**
+ * The token server granted fewer actions than the request needs. Docker Hub and
+ * other distribution token servers narrow silently (the spec says narrowing is not
+ * an error), so the SDK reads the JWT `access` claim and fails before sending a
+ * request that cannot succeed.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InsufficientScope extends Schema.TaggedError<InsufficientScope>("@ociauth/core/InsufficientScope")(
+  "InsufficientScope",
+  {
+    /** Formatted scopes that were needed. */
+    requested: Schema.Array(Schema.String),
+    /** Formatted scopes the token actually grants. */
+    granted: Schema.Array(Schema.String),
+    /** The needed scopes that the grant does not cover. */
+    missing: Schema.Array(Schema.String)
+  }
+) {
+  /** @since 0.1.0 */
+  readonly [TypeId] = base[TypeId]
+  /** @since 0.1.0 */
+  override get message(): string {
+    const granted = this.granted.length === 0 ? "nothing" : this.granted.join(" ")
+    return `Insufficient scope: needed ${this.missing.join(" ")}, granted ${granted}`
+  }
+}
+
+/**
+ * The registry does not support the operation (Docker Hub's `_catalog`, GHCR's
+ * DELETE, …). Raised by adapters before any request is sent, or from a
+ * `405 UNSUPPORTED` answer.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class Unsupported extends Schema.TaggedError<Unsupported>("@ociauth/core/Unsupported")("Unsupported", {
+  operation: Schema.String,
+  registry: Schema.String
+}) {
+  /** @since 0.1.0 */
+  readonly [TypeId] = base[TypeId]
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `${this.registry} does not support ${this.operation}`
+  }
+}
+
+/**
+ * The realm of a challenge was refused before any credential was sent to it
+ * (not https, userinfo in the URL, a redirect to another origin, …).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class RealmRejected extends Schema.TaggedError<RealmRejected>("@ociauth/core/RealmRejected")(
+  "RealmRejected",
+  {
+    /** The realm, reduced to origin and path (userinfo and query removed). */
+    realm: Schema.String,
+    reason: Schema.String
+  }
+) {
+  /** @since 0.1.0 */
+  readonly [TypeId] = base[TypeId]
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `Realm ${this.realm} rejected: ${this.reason}`
+  }
+}
+
+/**
+ * One entry of an OCI error body: `{"errors":[{"code","message","detail"}]}`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const ErrorEntry = Schema.Struct({
+  code: Schema.String,
+  message: Schema.optionalWith(Schema.String, { default: () => "" }),
+  detail: Schema.optional(Schema.Unknown)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type ErrorEntry = typeof ErrorEntry.Type
+
+/**
+ * A registry answered with an error status; `errors` holds the OCI error codes of
+ * its body when the body was an OCI error document.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class RegistryResponseError extends Schema.TaggedError<RegistryResponseError>(
+  "@ociauth/core/RegistryResponseError"
+)("RegistryResponseError", {
+  status: Schema.Number,
+  method: Schema.String,
+  /** The request URL, reduced to origin and path. */
+  url: Schema.String,
+  errors: Schema.Array(ErrorEntry)
+}) {
+  /** @since 0.1.0 */
+  readonly [TypeId] = base[TypeId]
+  /** @since 0.1.0 */
+  override get message(): string {
+    const codes = this.errors.map((e) => (e.message ? `${e.code}: ${e.message}` : e.code)).join("; ")
+    return `${this.method} ${this.url} answered ${this.status}${codes ? ` (${codes})` : ""}`
+  }
+}
+
+/**
+ * A credential source failed: a malformed config file, a credential helper that
+ * crashed or timed out. "Not found" is not an error: it means anonymous.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class CredentialError extends Schema.TaggedError<CredentialError>("@ociauth/core/CredentialError")(
+  "CredentialError",
+  {
+    source: Schema.String,
+    registry: Schema.String,
+    reason: Schema.String
+  }
+) {
+  /** @since 0.1.0 */
+  readonly [TypeId] = base[TypeId]
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `Credentials for ${this.registry} from ${this.source}: ${this.reason}`
+  }
+}
+
+/**
+ * Every error the SDK can fail with.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RegistryError =
+  | ChallengeParseError
+  | ScopeParseError
+  | ReferenceParseError
+  | TokenRequestError
+  | InsufficientScope
+  | Unsupported
+  | RealmRejected
+  | RegistryResponseError
+  | CredentialError
+
+/**
+ * @since 0.1.0
+ * @category refinements
+ */
+export const isRegistryError = (u: unknown): u is RegistryError => Predicate.hasProperty(u, TypeId)
+
+/**
+ * Reduces a URL to its origin and path: no userinfo, no query, no fragment. Used
+ * wherever a URL goes into an error or a log line, so that a secret carried in a
+ * query string or userinfo never leaks.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const redactUrl = (url: string | URL): string => {
+  try {
+    const parsed = typeof url === "string" ? new URL(url) : url
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname}`
+  } catch {
+    return "<invalid url>"
+  }
+}

@@ -1,0 +1,108 @@
+import { Either } from "effect"
+import type * as Reference from "../Reference.js"
+import { ReferenceParseError } from "../RegistryError.js"
+
+export const DOCKER_HUB = "docker.io"
+const LEGACY_DOCKER_HUB = "index.docker.io"
+const OFFICIAL_NAMESPACE = "library"
+const MAX_NAME_LENGTH = 255
+
+// distribution/reference grammar
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/
+const DOMAIN_COMPONENT = /^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])$/
+const IPV6 = /^\[[a-fA-F0-9:.]+\]$/
+const PORT = /^[0-9]+$/
+const TAG = /^[\w][\w.-]{0,127}$/
+const DIGEST = /^([a-z0-9]+(?:[+._-][a-z0-9]+)*):([a-zA-Z0-9=_-]+)$/
+const HEX = /^[a-f0-9]+$/
+
+const validDomain = (domain: string): string | undefined => {
+  let host = domain
+  const colon = domain.lastIndexOf(":")
+  const bracket = domain.lastIndexOf("]")
+  if (colon > bracket) {
+    const port = domain.slice(colon + 1)
+    if (!PORT.test(port) || Number(port) > 65535) return `invalid port in registry ${JSON.stringify(domain)}`
+    host = domain.slice(0, colon)
+  }
+  if (host.startsWith("[")) return IPV6.test(host) ? undefined : `invalid IPv6 address ${JSON.stringify(host)}`
+  const components = host.split(".")
+  return components.every((c) => DOMAIN_COMPONENT.test(c)) ? undefined : `invalid registry host ${JSON.stringify(host)}`
+}
+
+export const validateDigest = (digest: string): string | undefined => {
+  const match = DIGEST.exec(digest)
+  if (match === null) return `invalid digest ${JSON.stringify(digest)}`
+  const [, algorithm, encoded] = match
+  const expected = algorithm === "sha256" ? 64 : algorithm === "sha512" ? 128 : undefined
+  if (expected !== undefined && (encoded!.length !== expected || !HEX.test(encoded!))) {
+    return `invalid ${algorithm} digest: expected ${expected} lower-case hex characters`
+  }
+  return undefined
+}
+
+/** docker's splitDockerDomain: the first component is a registry when it has a "." or ":", is "localhost", or has upper case. */
+const splitDomain = (name: string): readonly [string, string] => {
+  const slash = name.indexOf("/")
+  const first = slash === -1 ? "" : name.slice(0, slash)
+  const isDomain =
+    slash !== -1 && (first.includes(".") || first.includes(":") || first === "localhost" || first.toLowerCase() !== first)
+  let domain = isDomain ? first : DOCKER_HUB
+  let remainder = isDomain ? name.slice(slash + 1) : name
+  if (domain === LEGACY_DOCKER_HUB) domain = DOCKER_HUB
+  if (domain === DOCKER_HUB && !remainder.includes("/")) remainder = `${OFFICIAL_NAMESPACE}/${remainder}`
+  return [domain, remainder]
+}
+
+export const parse = (input: string): Either.Either<Reference.Reference, ReferenceParseError> => {
+  const fail = (reason: string) => Either.left(new ReferenceParseError({ input: input.slice(0, 512), reason }))
+  if (input.length === 0) return fail("empty reference")
+  if (input.length > 1024) return fail("longer than 1024 characters")
+  let rest = input
+  let digest: string | undefined
+  const at = rest.indexOf("@")
+  if (at !== -1) {
+    digest = rest.slice(at + 1)
+    rest = rest.slice(0, at)
+    const invalid = validateDigest(digest)
+    if (invalid !== undefined) return fail(invalid)
+  }
+  let tag: string | undefined
+  const colon = rest.lastIndexOf(":")
+  if (colon > rest.lastIndexOf("/")) {
+    tag = rest.slice(colon + 1)
+    rest = rest.slice(0, colon)
+    if (!TAG.test(tag)) return fail(`invalid tag ${JSON.stringify(tag)}`)
+  }
+  if (rest === "") return fail("missing repository name")
+  const [registry, repository] = splitDomain(rest)
+  const domainError = validDomain(registry)
+  if (domainError !== undefined) return fail(domainError)
+  if (repository.length > MAX_NAME_LENGTH) return fail(`repository name longer than ${MAX_NAME_LENGTH} characters`)
+  for (const component of repository.split("/")) {
+    if (PATH_COMPONENT.test(component)) continue
+    if (PATH_COMPONENT.test(component.toLowerCase())) return fail("repository name must be lower-case")
+    return fail(`invalid repository path component ${JSON.stringify(component)}`)
+  }
+  return Either.right({
+    registry,
+    repository,
+    ...(tag === undefined && digest === undefined ? { tag: "latest" } : tag === undefined ? {} : { tag }),
+    ...(digest === undefined ? {} : { digest })
+  })
+}
+
+export const format = (ref: Reference.Reference): string =>
+  `${ref.registry}/${ref.repository}${ref.tag === undefined ? "" : `:${ref.tag}`}${
+    ref.digest === undefined ? "" : `@${ref.digest}`
+  }`
+
+export const familiar = (ref: Reference.Reference): string => {
+  let name = `${ref.registry}/${ref.repository}`
+  if (ref.registry === DOCKER_HUB) {
+    name = ref.repository.startsWith(`${OFFICIAL_NAMESPACE}/`) && ref.repository.split("/").length === 2
+      ? ref.repository.slice(OFFICIAL_NAMESPACE.length + 1)
+      : ref.repository
+  }
+  return `${name}${ref.tag === undefined ? "" : `:${ref.tag}`}${ref.digest === undefined ? "" : `@${ref.digest}`}`
+}
