@@ -18,7 +18,8 @@
  *
  * @since 0.1.0
  */
-import type { Effect, Option } from "effect"
+import { Option } from "effect"
+import type { Effect } from "effect"
 import * as internal from "./internal/challenge.js"
 import type { ChallengeParseError } from "./RegistryError.js"
 import type { Scope } from "./Scope.js"
@@ -43,6 +44,7 @@ export interface Challenge {
  * @category models
  */
 export interface BearerChallenge {
+  readonly scheme: "bearer"
   readonly realm: string
   readonly service?: string
   /** The `scope` parameter, split on spaces; unparseable entries are dropped. */
@@ -59,8 +61,27 @@ export interface BearerChallenge {
  * @category models
  */
 export interface BasicChallenge {
+  readonly scheme: "basic"
   readonly realm?: string
 }
+
+/**
+ * A challenge the auth engine can answer: Bearer (token server) or Basic.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type AuthChallenge = BearerChallenge | BasicChallenge
+
+/**
+ * The challenge to answer from a parsed header: the first Bearer challenge with a
+ * realm, else the first Basic challenge.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const preferred = (challenges: ReadonlyArray<Challenge>): Option.Option<AuthChallenge> =>
+  Option.orElse(bearer(challenges) as Option.Option<AuthChallenge>, () => basic(challenges))
 
 /**
  * Parses a `WWW-Authenticate` header: one value, or every line of a repeated
@@ -119,4 +140,4 @@ export const format: (challenge: Challenge) => string = internal.format
  * @since 0.1.0
  * @category formatting
  */
-export const formatBearer: (challenge: BearerChallenge) => string = internal.formatBearer
+export const formatBearer: (challenge: Omit<BearerChallenge, "scheme">) => string = internal.formatBearer

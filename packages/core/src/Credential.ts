@@ -78,3 +78,51 @@ export const identity = (credential: Credential): string => {
       return `registry:${Hash.string(Redacted.value(credential.token)).toString(36)}`
   }
 }
+
+/**
+ * Credentials as plain data, the way configuration and the Promise façade take
+ * them. They become `Redacted` as soon as they are read.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Input =
+  | { readonly username: string; readonly password: string }
+  | { readonly identityToken: string; readonly username?: string }
+  | { readonly registryToken: string }
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromInput = (input: Input | Credential): Credential => {
+  if ("_tag" in input) return input
+  if ("registryToken" in input) return RegistryToken({ token: Redacted.make(input.registryToken) })
+  if ("identityToken" in input) {
+    return input.username === undefined
+      ? IdentityToken({ token: Redacted.make(input.identityToken) })
+      : IdentityToken({ token: Redacted.make(input.identityToken), username: input.username })
+  }
+  return Basic({ username: input.username, password: Redacted.make(input.password) })
+}
+
+const DOCKER_HUB_KEYS = new Set(["docker.io", "index.docker.io", "registry-1.docker.io", "registry.docker.io"])
+
+/**
+ * Normalises a credential key the way docker does: a URL key
+ * (`https://index.docker.io/v1/`, `http://host:5000/v2/`) becomes its `host[:port]`,
+ * every Docker Hub host becomes `docker.io`, and hosts are lower-cased. Keys are
+ * then compared exactly — never by prefix or suffix.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const normalizeHost = (key: string): string => {
+  let host = key.trim()
+  const scheme = host.indexOf("://")
+  if (scheme !== -1) host = host.slice(scheme + 3)
+  const slash = host.indexOf("/")
+  if (slash !== -1) host = host.slice(0, slash)
+  host = host.toLowerCase()
+  return DOCKER_HUB_KEYS.has(host) ? "docker.io" : host
+}

@@ -126,7 +126,9 @@ export class TokenRequestError extends Schema.TaggedError<TokenRequestError>("@o
     /** The realm, reduced to origin and path. */
     realm: Schema.String,
     status: Schema.optional(Schema.Number),
-    detail: Schema.optional(Schema.String)
+    detail: Schema.optional(Schema.String),
+    /** The server's `Retry-After`, in milliseconds, when it sent one. */
+    retryAfterMillis: Schema.optional(Schema.Number)
   }
 ) {
   /** @since 0.1.0 */

@@ -3,6 +3,20 @@
  */
 
 /**
+ * Typed events of the auth flow, for observers.
+ *
+ * @since 0.1.0
+ */
+export * as AuthEvent from "./AuthEvent.js"
+
+/**
+ * The auth engine: token acquisition, cache, refresh, retry.
+ *
+ * @since 0.1.0
+ */
+export * as Authenticator from "./Authenticator.js"
+
+/**
  * `WWW-Authenticate` challenges: parser, Bearer/Basic views, formatter.
  *
  * @since 0.1.0
@@ -17,6 +31,13 @@ export * as Challenge from "./Challenge.js"
 export * as Credential from "./Credential.js"
 
 /**
+ * Where credentials come from.
+ *
+ * @since 0.1.0
+ */
+export * as CredentialProvider from "./CredentialProvider.js"
+
+/**
  * Docker image references and their normalisation.
  *
  * @since 0.1.0
@@ -24,11 +45,32 @@ export * as Credential from "./Credential.js"
 export * as Reference from "./Reference.js"
 
 /**
+ * The plugin registry: host → adapter.
+ *
+ * @since 0.1.0
+ */
+export * as Registries from "./Registries.js"
+
+/**
+ * The declarative plugin contract for a registry's quirks.
+ *
+ * @since 0.1.0
+ */
+export * as RegistryAdapter from "./RegistryAdapter.js"
+
+/**
  * The typed errors.
  *
  * @since 0.1.0
  */
 export * as RegistryError from "./RegistryError.js"
+
+/**
+ * The bounded retry policy that honours Retry-After.
+ *
+ * @since 0.1.0
+ */
+export * as Retry from "./Retry.js"
 
 /**
  * Access scopes: grammar, merge, inference from requests.

@@ -45,6 +45,7 @@ describe("Challenge.parse", () => {
         Challenge.bearer(parseOk('Bearer realm="https://ghcr.io/token",service="ghcr.io",scope="repository:user/image:pull"'))
       )
       assert.deepStrictEqual(bearer, {
+        scheme: "bearer",
         realm: "https://ghcr.io/token",
         service: "ghcr.io",
         scopes: [Scope.repository("user/image", ["pull"])]
@@ -64,7 +65,7 @@ describe("Challenge.parse", () => {
       const challenges = parseOk(
         'Basic realm="https://123456789012.dkr.ecr.us-east-1.amazonaws.com/",service="ecr.amazonaws.com"'
       )
-      assert.deepStrictEqual(Challenge.basic(challenges), Option.some({ realm: "https://123456789012.dkr.ecr.us-east-1.amazonaws.com/" }))
+      assert.deepStrictEqual(Challenge.basic(challenges), Option.some({ scheme: "basic", realm: "https://123456789012.dkr.ecr.us-east-1.amazonaws.com/" }))
       assert.isTrue(Option.isNone(Challenge.bearer(challenges)))
     })
 

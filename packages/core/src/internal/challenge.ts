@@ -244,6 +244,7 @@ export const toBearer = (challenge: Challenge.Challenge): Option.Option<Challeng
   const error = param(challenge, "error")
   const errorDescription = param(challenge, "error_description")
   return Option.some({
+    scheme: "bearer",
     realm,
     ...(service !== undefined && service !== "" ? { service } : {}),
     scopes: parseScopes(param(challenge, "scope")),
@@ -266,7 +267,7 @@ export const basic = (challenges: ReadonlyArray<Challenge.Challenge>): Option.Op
   for (const challenge of challenges) {
     if (challenge.scheme !== "basic") continue
     const realm = param(challenge, "realm")
-    return Option.some(realm === undefined ? {} : { realm })
+    return Option.some(realm === undefined ? { scheme: "basic" } : { scheme: "basic", realm })
   }
   return Option.none()
 }
@@ -297,7 +298,7 @@ export const format = (challenge: Challenge.Challenge): string => {
   return params.length === 0 ? scheme : `${scheme} ${params.join(",")}`
 }
 
-export const formatBearer = (challenge: Challenge.BearerChallenge): string => {
+export const formatBearer = (challenge: Omit<Challenge.BearerChallenge, "scheme">): string => {
   const params: Record<string, string> = {}
   setParam(params, "realm", challenge.realm)
   if (challenge.service !== undefined) setParam(params, "service", challenge.service)

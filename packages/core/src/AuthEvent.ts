@@ -1,0 +1,86 @@
+/**
+ * What the auth engine and the runtime do, as typed events: challenges learned,
+ * token requests, grants, cache hits, refreshes, retries, redirects. Provide an
+ * `AuthEvents` handler to watch the flow (the demo prints it); without one,
+ * emitting costs nothing. Events carry no secret.
+ *
+ * @since 0.1.0
+ */
+import { Context, Data, Effect, Layer, Option } from "effect"
+import type { DateTime } from "effect"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type AuthEvent = Data.TaggedEnum<{
+  /** A 401 taught the runtime the challenge of an origin. */
+  ChallengeDiscovered: { readonly origin: string; readonly challenge: string }
+  /** A token is being requested from a realm. */
+  TokenRequested: {
+    readonly realm: string
+    readonly service: string | undefined
+    readonly scopes: ReadonlyArray<string>
+    readonly method: "GET" | "POST"
+    readonly credential: string
+  }
+  /** The POST grant was refused or not understood; falling back to GET. */
+  TokenPostFallback: { readonly realm: string; readonly status: number | undefined }
+  /** A token was issued. `granted` is the JWT `access` claim, when the token is a JWT. */
+  TokenIssued: {
+    readonly realm: string
+    readonly scopes: ReadonlyArray<string>
+    readonly granted: Option.Option<ReadonlyArray<string>>
+    readonly expiresAt: DateTime.Utc
+  }
+  /** A cached token served the request. */
+  TokenCacheHit: { readonly realm: string; readonly scopes: ReadonlyArray<string> }
+  /** A token near its expiry is being renewed in the background. */
+  TokenRefreshAhead: { readonly realm: string; readonly scopes: ReadonlyArray<string> }
+  /** A token was dropped after the registry refused it. */
+  TokenInvalidated: { readonly realm: string; readonly scopes: ReadonlyArray<string> }
+  /** A transient failure; the request will be retried. */
+  Retrying: { readonly target: string; readonly reason: string }
+  /** A redirect was followed; `authorization` says whether credentials went along. */
+  Redirected: { readonly from: string; readonly to: string; readonly authorization: boolean }
+}>
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const AuthEvent = Data.taggedEnum<AuthEvent>()
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  readonly emit: (event: AuthEvent) => Effect.Effect<void>
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class AuthEvents extends Context.Tag("@ociauth/core/AuthEvents")<AuthEvents, Service>() {}
+
+/**
+ * Emits an event to the `AuthEvents` handler in context, if any.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const emit = (event: AuthEvent): Effect.Effect<void> =>
+  Effect.flatMap(Effect.serviceOption(AuthEvents), (handler) =>
+    Option.isSome(handler) ? handler.value.emit(event) : Effect.void
+  )
+
+/**
+ * A handler from a function.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (handler: (event: AuthEvent) => Effect.Effect<void>): Layer.Layer<AuthEvents> =>
+  Layer.succeed(AuthEvents, { emit: handler })

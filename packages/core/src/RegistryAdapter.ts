@@ -1,0 +1,237 @@
+/**
+ * The plugin contract: a plain, declarative record of one registry's quirks.
+ * Adapters describe; the engine acts. Build one with `make`; anything left out
+ * follows the specs (`generic`).
+ *
+ * @since 0.1.0
+ */
+import { Duration, Effect, Option } from "effect"
+import type { AuthChallenge } from "./Challenge.js"
+import type { Credential } from "./Credential.js"
+import { Unsupported } from "./RegistryError.js"
+import type { CredentialError } from "./RegistryError.js"
+import * as scope from "./internal/scope.js"
+
+/**
+ * How to ask the token endpoint.
+ *
+ * - `method`: `"auto"` sends an OAuth2 POST when there is an identity (refresh)
+ *   token and a GET otherwise; `"post"` also uses POST (`grant_type=password`) for
+ *   username and password; `"get"` never POSTs. A POST answered with one of
+ *   `postFallbackStatuses`, or with a body that is not JSON, is retried as a GET.
+ * - `clientId`: sent as `client_id`.
+ * - `offlineToken`: ask for a refresh token (`offline_token=true` / `access_type=offline`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TokenRequestPreferences {
+  readonly method: "auto" | "get" | "post"
+  readonly clientId: string
+  readonly offlineToken: boolean
+  readonly postFallbackStatuses: ReadonlyArray<number>
+}
+
+/**
+ * What the registry supports beyond pull and push. An unsupported operation
+ * fails with `Unsupported` before any request is sent.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Capabilities {
+  /** `GET /v2/_catalog` */
+  readonly catalog: boolean
+  /** `DELETE` of manifests, tags and blobs */
+  readonly delete: boolean
+}
+
+/**
+ * An answer that means "this token is no longer good" beyond the spec's
+ * `401 error="invalid_token"`: ECR answers an expired token with 403, ECR Public
+ * with 400 `DENIED`. `code` is an OCI error code of the body, if required.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ReauthTrigger {
+  readonly status: number
+  readonly code?: string
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface RegistryAdapter {
+  readonly name: string
+  /** Whether this adapter serves `host` (`host[:port]`, lower-case). */
+  readonly matches: (host: string) => boolean
+  /** The API origin for a host: `docker.io` → `https://registry-1.docker.io`. */
+  readonly origin: (host: string) => string
+  /** The host that credentials are stored under: every Docker Hub host → `docker.io`. */
+  readonly credentialHost: (host: string) => string
+  /** The repository name as the registry knows it: `alpine` → `library/alpine` on Docker Hub. */
+  readonly normalizeRepository: (name: string) => string
+  /** The challenge, when known in advance: saves the discovery round trip. */
+  readonly challenge: Option.Option<AuthChallenge>
+  /** Lifetime of tokens whose response has no `expires_in` (at least 60 s). */
+  readonly defaultTokenLifetime: Duration.Duration
+  /** Whether the `scope` of a challenge may be requested (GHCR's `/v2/` scope is a placeholder). */
+  readonly trustChallengeScope: boolean
+  readonly tokenRequest: TokenRequestPreferences
+  readonly capabilities: Capabilities
+  readonly reauthOn: ReadonlyArray<ReauthTrigger>
+  /** A registry-specific credential source (ECR's GetAuthorizationToken), asked when no credential is configured. */
+  readonly credentials: Option.Option<(host: string) => Effect.Effect<Option.Option<Credential>, CredentialError>>
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  readonly name: string
+  /** Exact hosts served (case-insensitive). Give this or `matches`. */
+  readonly hosts?: ReadonlyArray<string>
+  readonly matches?: (host: string) => boolean
+  /** The API host for every matched host, e.g. `registry-1.docker.io`. */
+  readonly apiHost?: string
+  readonly origin?: (host: string) => string
+  readonly credentialHost?: string | ((host: string) => string)
+  readonly normalizeRepository?: (name: string) => string
+  readonly challenge?: AuthChallenge
+  readonly defaultTokenLifetime?: Duration.DurationInput
+  readonly trustChallengeScope?: boolean
+  readonly tokenRequest?: Partial<TokenRequestPreferences>
+  readonly capabilities?: Partial<Capabilities>
+  readonly reauthOn?: ReadonlyArray<ReauthTrigger>
+  readonly credentials?: (host: string) => Effect.Effect<Option.Option<Credential>, CredentialError>
+}
+
+/**
+ * The token request defaults: `auto`, `client_id=ociauth`, no offline token, and
+ * containerd's POST→GET fallback statuses plus 403.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultTokenRequest: TokenRequestPreferences = {
+  method: "auto",
+  clientId: "ociauth",
+  offlineToken: false,
+  postFallbackStatuses: [400, 401, 403, 404, 405]
+}
+
+const https = (host: string) => `https://${host}`
+
+/**
+ * Builds an adapter; every field left out follows the specs.
+ *
+ * @example
+ * ```ts
+ * import { RegistryAdapter } from "@ociauth/core"
+ *
+ * export const InHouse = RegistryAdapter.make({
+ *   name: "in-house",
+ *   hosts: ["registry.corp.example"],
+ *   challenge: { scheme: "bearer", realm: "https://sso.corp.example/v2/token", service: "registry", scopes: [] },
+ *   defaultTokenLifetime: "15 minutes",
+ *   capabilities: { delete: false }
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: Options): RegistryAdapter => {
+  const hosts = options.hosts?.map((h) => h.toLowerCase())
+  const matches = options.matches ?? ((host: string) => hosts?.includes(host.toLowerCase()) ?? false)
+  const credentialHost = options.credentialHost
+  return {
+    name: options.name,
+    matches,
+    origin: options.origin ?? (options.apiHost === undefined ? https : () => https(options.apiHost!)),
+    credentialHost:
+      credentialHost === undefined
+        ? (host) => host.toLowerCase()
+        : typeof credentialHost === "string"
+          ? () => credentialHost
+          : credentialHost,
+    normalizeRepository: options.normalizeRepository ?? ((name) => name),
+    challenge: Option.fromNullable(options.challenge),
+    defaultTokenLifetime: Duration.max(
+      Duration.decode(options.defaultTokenLifetime ?? Duration.seconds(60)),
+      Duration.seconds(60)
+    ),
+    trustChallengeScope: options.trustChallengeScope ?? true,
+    tokenRequest: { ...defaultTokenRequest, ...options.tokenRequest },
+    capabilities: { catalog: true, delete: true, ...options.capabilities },
+    reauthOn: options.reauthOn ?? [],
+    credentials: Option.fromNullable(options.credentials)
+  }
+}
+
+/**
+ * The adapter for registries nobody described: it follows the distribution and
+ * OCI specs and matches every host.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const generic: RegistryAdapter = make({ name: "generic", matches: () => true })
+
+/**
+ * The operation a request performs, for capability checks.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Operation = "catalog" | "delete" | "other"
+
+/**
+ * @since 0.1.0
+ * @category getters
+ */
+export const operationOf = (method: string, url: string | URL): Operation => {
+  const pathname = typeof url === "string" ? new URL(url, "http://localhost").pathname : url.pathname
+  const route = scope.routeOf(pathname)
+  if (route?.kind === "catalog") return "catalog"
+  if (method.toUpperCase() === "DELETE" && route?.kind === "repository") return "delete"
+  return "other"
+}
+
+/**
+ * Fails with `Unsupported` when the adapter says the registry cannot perform the
+ * request, so that no request is sent.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const checkCapabilities = (
+  adapter: RegistryAdapter,
+  method: string,
+  url: string | URL
+): Effect.Effect<void, Unsupported> => {
+  const operation = operationOf(method, url)
+  if (operation === "catalog" && !adapter.capabilities.catalog) {
+    return Effect.fail(new Unsupported({ operation: "catalog listing (/v2/_catalog)", registry: adapter.name }))
+  }
+  if (operation === "delete" && !adapter.capabilities.delete) {
+    return Effect.fail(new Unsupported({ operation: "DELETE", registry: adapter.name }))
+  }
+  return Effect.void
+}
+
+/**
+ * Whether a response means the token must be renewed, beyond 401 `invalid_token`.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const isReauthTrigger = (
+  adapter: RegistryAdapter,
+  status: number,
+  codes: ReadonlyArray<string>
+): boolean =>
+  adapter.reauthOn.some((trigger) => trigger.status === status && (trigger.code === undefined || codes.includes(trigger.code)))

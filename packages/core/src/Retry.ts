@@ -1,0 +1,102 @@
+/**
+ * Retry policy for transient failures (408, 429, 5xx, transport errors), shared by
+ * the token exchange and the registry runtime: a bounded, jittered exponential
+ * `Schedule` whose every delay is stretched to the server's `Retry-After`, in
+ * either of its forms (delta-seconds or HTTP-date).
+ *
+ * @since 0.1.0
+ */
+import { Duration, Effect, Option, Schedule } from "effect"
+
+/**
+ * The statuses that are worth retrying.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const isTransientStatus = (status: number): boolean =>
+  status === 408 || status === 429 || status === 500 || status === 502 || status === 503 || status === 504
+
+/**
+ * Reads a `Retry-After` value: delta-seconds (`120`) or an HTTP-date
+ * (`Wed, 21 Oct 2015 07:28:00 GMT`), relative to `nowMillis`. A date in the past
+ * is a zero delay; anything else is `None`.
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const parseRetryAfter = (value: string | null | undefined, nowMillis: number): Option.Option<Duration.Duration> => {
+  if (value == null) return Option.none()
+  const text = value.trim()
+  if (/^\d{1,10}$/.test(text)) return Option.some(Duration.seconds(Number(text)))
+  // IMF-fixdate, RFC 850 and asctime all start with a letter; reject bare numbers with signs or dots.
+  if (!/^[A-Za-z]/.test(text)) return Option.none()
+  const at = Date.parse(text)
+  if (Number.isNaN(at)) return Option.none()
+  return Option.some(Duration.millis(Math.max(0, at - nowMillis)))
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Policy {
+  /** The base schedule; its delays are stretched to `Retry-After`. */
+  readonly schedule: Schedule.Schedule<unknown, unknown>
+  /** A `Retry-After` longer than this is not waited for: the failure is returned. */
+  readonly maxRetryAfter: Duration.Duration
+}
+
+/**
+ * Exponential from 200 ms (×2) with jitter, at most 4 retries, none started after
+ * 30 s; `Retry-After` honoured up to 60 s.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const defaultPolicy: Policy = {
+  schedule: Schedule.exponential("200 millis", 2).pipe(
+    Schedule.jittered,
+    Schedule.intersect(Schedule.recurs(4)),
+    Schedule.upTo("30 seconds")
+  ),
+  maxRetryAfter: Duration.seconds(60)
+}
+
+/**
+ * A policy that never retries.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const never: Policy = { schedule: Schedule.stop, maxRetryAfter: Duration.zero }
+
+/**
+ * Retries `self` on the failures `isRetryable` accepts, following the policy;
+ * each delay is at least the failure's `Retry-After`. A failure asking for a
+ * longer wait than `maxRetryAfter` ends the retries at once.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const retry = <A, E, R>(
+  self: Effect.Effect<A, E, R>,
+  options: {
+    readonly policy: Policy
+    readonly isRetryable: (error: E) => boolean
+    readonly retryAfter: (error: E) => Option.Option<Duration.Duration>
+  }
+): Effect.Effect<A, E, R> => {
+  const schedule = Schedule.intersect(options.policy.schedule, Schedule.identity<E>()).pipe(
+    Schedule.whileOutput(([, error]) =>
+      Option.match(options.retryAfter(error), {
+        onNone: () => true,
+        onSome: (wait) => Duration.lessThanOrEqualTo(wait, options.policy.maxRetryAfter)
+      })
+    ),
+    Schedule.modifyDelay(([, error], delay) =>
+      Option.match(options.retryAfter(error), { onNone: () => delay, onSome: (wait) => Duration.max(wait, delay) })
+    )
+  )
+  return Effect.retry(self, { schedule, while: options.isRetryable })
+}

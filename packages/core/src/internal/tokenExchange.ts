@@ -1,0 +1,243 @@
+import type { HttpClient, HttpClientResponse } from "@effect/platform"
+import { HttpClientRequest, UrlParams } from "@effect/platform"
+import { Clock, DateTime, Duration, Effect, Either, Option, Redacted, Schema } from "effect"
+import { AuthEvent } from "../AuthEvent.js"
+import type * as Credential from "../Credential.js"
+import type { TokenRequestPreferences } from "../RegistryAdapter.js"
+import { RealmRejected, redactUrl, TokenRequestError } from "../RegistryError.js"
+import * as Retry from "../Retry.js"
+import type * as Scope from "../Scope.js"
+import type * as Token from "../Token.js"
+import { readTextCapped } from "./body.js"
+import * as scope from "./scope.js"
+import * as token from "./token.js"
+
+export interface ExchangeOptions {
+  readonly realm: URL
+  readonly service: string | undefined
+  readonly scopes: ReadonlyArray<Scope.Scope>
+  readonly credential: Credential.Credential
+  readonly preferences: TokenRequestPreferences
+  readonly defaultLifetime: Duration.Duration
+  readonly maxBodyBytes: number
+  readonly timeout: Duration.Duration
+  readonly policy: Retry.Policy
+  readonly emit: (event: AuthEvent) => Effect.Effect<void>
+}
+
+const MAX_REDIRECTS = 3
+const MAX_ERROR_BODY = 16 * 1024
+
+/** A POST answer that calls for the GET flow instead. */
+class UseGet {
+  readonly _tag = "UseGet"
+  constructor(readonly status: number | undefined) {}
+}
+
+const credentialKind = (credential: Credential.Credential): string => {
+  switch (credential._tag) {
+    case "Anonymous":
+      return "anonymous"
+    case "Basic":
+      return `basic (${credential.username})`
+    case "IdentityToken":
+      return "identity token"
+    case "RegistryToken":
+      return "registry token"
+  }
+}
+
+const decodeResponse = Schema.decodeUnknownEither(token.Response)
+
+const ErrorBody = Schema.parseJson(
+  Schema.Struct({
+    errors: Schema.Array(Schema.Struct({ code: Schema.String, message: Schema.optional(Schema.String) }))
+  })
+)
+const decodeErrorBody = Schema.decodeUnknownOption(ErrorBody)
+
+/** A short, secret-free description of an error body: its OCI error codes and messages only. */
+const describeErrorBody = (text: string): string | undefined =>
+  Option.match(decodeErrorBody(text), {
+    onNone: () => undefined,
+    onSome: (body) =>
+      body.errors
+        .slice(0, 3)
+        .map((e) => (e.message ? `${e.code}: ${e.message.slice(0, 120)}` : e.code))
+        .join("; ")
+  })
+
+export const exchange = (client: HttpClient.HttpClient, options: ExchangeOptions): Effect.Effect<Token.Token, TokenRequestError | RealmRejected> => {
+  const realmText = redactUrl(options.realm)
+  const scopeStrings = options.scopes.map(scope.format)
+  const { credential, preferences } = options
+
+  const failure = (
+    reason: TokenRequestError["reason"],
+    fields: { readonly status?: number; readonly detail?: string; readonly retryAfterMillis?: number } = {}
+  ) => new TokenRequestError({ reason, realm: realmText, ...fields })
+
+  const basic = (request: HttpClientRequest.HttpClientRequest) => {
+    switch (credential._tag) {
+      case "Basic":
+        return HttpClientRequest.basicAuth(request, credential.username, credential.password)
+      case "IdentityToken":
+        return HttpClientRequest.basicAuth(request, credential.username ?? "<token>", credential.token)
+      default:
+        return request
+    }
+  }
+
+  const getRequest = (): HttpClientRequest.HttpClientRequest => {
+    const url = new URL(options.realm)
+    if (options.service !== undefined) url.searchParams.set("service", options.service)
+    for (const s of scopeStrings) url.searchParams.append("scope", s)
+    const username = credential._tag === "Basic" ? credential.username : credential._tag === "IdentityToken" ? credential.username : undefined
+    if (username !== undefined && username !== "") url.searchParams.set("account", username)
+    if (preferences.offlineToken) {
+      url.searchParams.set("offline_token", "true")
+      url.searchParams.set("client_id", preferences.clientId)
+    }
+    return basic(HttpClientRequest.get(url).pipe(HttpClientRequest.acceptJson))
+  }
+
+  const postRequest = (): HttpClientRequest.HttpClientRequest => {
+    const form: Array<[string, string]> = []
+    if (credential._tag === "IdentityToken") {
+      form.push(["grant_type", "refresh_token"], ["refresh_token", Redacted.value(credential.token)])
+    } else if (credential._tag === "Basic") {
+      form.push(["grant_type", "password"], ["username", credential.username], ["password", Redacted.value(credential.password)])
+    }
+    if (options.service !== undefined) form.push(["service", options.service])
+    form.push(["client_id", preferences.clientId])
+    if (scopeStrings.length > 0) form.push(["scope", scopeStrings.join(" ")])
+    if (preferences.offlineToken) form.push(["access_type", "offline"])
+    return HttpClientRequest.post(options.realm).pipe(
+      HttpClientRequest.acceptJson,
+      HttpClientRequest.bodyUrlParams(UrlParams.fromInput(form))
+    )
+  }
+
+  const usePost =
+    credential._tag === "IdentityToken" || (credential._tag === "Basic" && preferences.method === "post")
+
+  const retryAfterMillis = (response: HttpClientResponse.HttpClientResponse) =>
+    Effect.map(Clock.currentTimeMillis, (now) =>
+      Option.getOrUndefined(
+        Option.map(Retry.parseRetryAfter(response.headers["retry-after"], now), Duration.toMillis)
+      )
+    )
+
+  /** Sends one request, following same-origin redirects only. */
+  const send = (
+    request: HttpClientRequest.HttpClientRequest,
+    hops = 0
+  ): Effect.Effect<HttpClientResponse.HttpClientResponse, TokenRequestError | RealmRejected> =>
+    client.execute(request).pipe(
+      Effect.timeoutFail({
+        duration: options.timeout,
+        onTimeout: () => failure("Transport", { detail: `no answer within ${Duration.format(options.timeout)}` })
+      }),
+      Effect.catchTag("RequestError", (e) => Effect.fail(failure("Transport", { detail: e.reason }))),
+      Effect.catchTag("ResponseError", (e) => Effect.fail(failure("Transport", { detail: e.reason }))),
+      Effect.flatMap((response) => {
+        const location = response.headers["location"]
+        if (response.status < 300 || response.status > 399 || location === undefined) return Effect.succeed(response)
+        let target: URL
+        try {
+          target = new URL(location, request.url)
+        } catch {
+          return Effect.fail(failure("BadResponse", { status: response.status, detail: "invalid redirect location" }))
+        }
+        if (target.origin !== options.realm.origin) {
+          return Effect.fail(
+            new RealmRejected({ realm: realmText, reason: `the token endpoint redirected to another origin (${target.origin})` })
+          )
+        }
+        if (hops >= MAX_REDIRECTS) return Effect.fail(failure("BadResponse", { status: response.status, detail: "too many redirects" }))
+        return send(HttpClientRequest.setUrl(request, target), hops + 1)
+      })
+    )
+
+  const readToken = (response: HttpClientResponse.HttpClientResponse, method: "GET" | "POST") =>
+    readTextCapped(response, options.maxBodyBytes).pipe(
+      Effect.catchTag("BodyTooLarge", (e) => Effect.fail(failure("BadResponse", { status: response.status, detail: `body larger than ${e.limit} bytes` }))),
+      Effect.catchTag("ResponseError", (e) => Effect.fail(failure("Transport", { detail: e.reason }))),
+      Effect.flatMap((text): Effect.Effect<Token.Response, TokenRequestError | UseGet> => {
+        let json: unknown
+        try {
+          json = JSON.parse(text)
+        } catch {
+          return method === "POST"
+            ? Effect.fail(new UseGet(response.status))
+            : Effect.fail(failure("BadResponse", { status: response.status, detail: "the body is not JSON" }))
+        }
+        return Either.match(decodeResponse(json), {
+          onLeft: () => Effect.fail(failure("BadResponse", { status: response.status, detail: "the body is not a token response" })),
+          onRight: Effect.succeed
+        })
+      })
+    )
+
+  const classify = (response: HttpClientResponse.HttpClientResponse, method: "GET" | "POST") =>
+    Effect.gen(function* () {
+      if (method === "POST" && preferences.postFallbackStatuses.includes(response.status)) {
+        return yield* Effect.fail(new UseGet(response.status))
+      }
+      if (response.status >= 200 && response.status < 300) return yield* readToken(response, method)
+      const body = yield* readTextCapped(response, MAX_ERROR_BODY).pipe(Effect.orElseSucceed(() => ""))
+      const detail = describeErrorBody(body)
+      const fields = { status: response.status, ...(detail === undefined ? {} : { detail }) }
+      if (response.status === 401) return yield* Effect.fail(failure("Unauthorized", fields))
+      if (response.status === 403) return yield* Effect.fail(failure("Denied", fields))
+      const wait = yield* retryAfterMillis(response)
+      const timing = wait === undefined ? {} : { retryAfterMillis: wait }
+      if (response.status === 429) return yield* Effect.fail(failure("RateLimited", { ...fields, ...timing }))
+      return yield* Effect.fail(failure("BadResponse", { ...fields, ...timing }))
+    })
+
+  const attempt = (method: "GET" | "POST") =>
+    options
+      .emit(AuthEvent.TokenRequested({ realm: realmText, service: options.service, scopes: scopeStrings, method, credential: credentialKind(credential) }))
+      .pipe(
+        Effect.zipRight(send(method === "GET" ? getRequest() : postRequest())),
+        Effect.flatMap((response) => classify(response, method))
+      )
+
+  // GET never asks for another flow; the conversion only narrows the type.
+  const attemptGet = attempt("GET").pipe(
+    Effect.catchTag("UseGet", (e) => Effect.fail(failure("BadResponse", { detail: "unexpected answer", ...(e.status === undefined ? {} : { status: e.status }) })))
+  )
+
+  const once = usePost
+    ? attempt("POST").pipe(
+        Effect.catchTag("UseGet", (e) =>
+          options.emit(AuthEvent.TokenPostFallback({ realm: realmText, status: e.status })).pipe(Effect.zipRight(attemptGet))
+        )
+      )
+    : attemptGet
+
+  const isRetryable = (e: TokenRequestError | RealmRejected) =>
+    e._tag === "TokenRequestError" &&
+    (e.reason === "RateLimited" || e.reason === "Transport" || (e.reason === "BadResponse" && e.status !== undefined && Retry.isTransientStatus(e.status)))
+
+  return Retry.retry(
+    once.pipe(
+      Effect.tapError((e) =>
+        isRetryable(e) ? options.emit(AuthEvent.Retrying({ target: realmText, reason: e.message })) : Effect.void
+      )
+    ),
+    {
+      policy: options.policy,
+      isRetryable,
+      retryAfter: (e) =>
+        e._tag === "TokenRequestError" && e.retryAfterMillis !== undefined ? Option.some(Duration.millis(e.retryAfterMillis)) : Option.none()
+    }
+  ).pipe(
+    Effect.flatMap((response) =>
+      Effect.map(DateTime.now, (now) =>
+        token.fromResponse(response, { now, scopes: options.scopes, defaultLifetime: options.defaultLifetime })
+      )
+    )
+  )
+}

@@ -1,0 +1,638 @@
+import { assert, describe, it } from "@effect/vitest"
+import {
+  Cause,
+  Deferred,
+  Duration,
+  Effect,
+  Exit,
+  Fiber,
+  Inspectable,
+  Layer,
+  Logger,
+  LogLevel,
+  Option,
+  Redacted,
+  Schedule,
+  TestClock
+} from "effect"
+import {
+  AuthEvent,
+  Authenticator,
+  CredentialProvider,
+  Registries,
+  RegistryAdapter,
+  Retry,
+  Scope
+} from "@ociauth/core"
+import type { Credential } from "@ociauth/core"
+import { fakeHttp, json, jwt } from "./utils/fakeHttp.js"
+import type { Handler, Recorded } from "./utils/fakeHttp.js"
+
+const ORIGIN = "https://registry.example"
+const REALM = "https://auth.example/token"
+const challenge = { scheme: "bearer", realm: REALM, service: "registry.example", scopes: [] } as const
+const pull = (name = "team/app") => Scope.repository(name, ["pull"])
+const CANARY = "CANARY-pw-91c2e"
+
+/** Grants what was asked, as a JWT, for 300 s. */
+const grantAll: Handler = (request) => {
+  const scopes = request.method === "GET"
+    ? request.url.searchParams.getAll("scope")
+    : (new URLSearchParams(request.body).get("scope") ?? "").split(" ").filter(Boolean)
+  const access = scopes.map((s) => {
+    const [type, ...rest] = s.split(":")
+    const actions = rest.pop()!.split(",")
+    return { type, name: rest.join(":"), actions }
+  })
+  return json(200, { token: jwt({ access }), expires_in: 300 })
+}
+
+interface Setup {
+  readonly credentials?: Record<string, Credential.Input>
+  readonly adapters?: ReadonlyArray<RegistryAdapter.RegistryAdapter>
+  readonly options?: Authenticator.Options
+}
+
+const setup = (handler: Handler, config: Setup = {}) => {
+  const http = fakeHttp(handler)
+  const events: Array<AuthEvent.AuthEvent> = []
+  const layer = Authenticator.layer(config.options).pipe(
+    Layer.provide(
+      Layer.mergeAll(
+        http.layer,
+        Registries.layer(config.adapters ?? []),
+        config.credentials ? CredentialProvider.layerStatic(config.credentials) : CredentialProvider.layerAnonymous,
+        AuthEvent.layer((event) => Effect.sync(() => events.push(event)))
+      )
+    )
+  )
+  const tokenRequests = () => http.log.filter((r) => r.url.origin === new URL(REALM).origin)
+  return { http, events, layer, tokenRequests }
+}
+
+const authorize = (scopes: ReadonlyArray<Scope.Scope> = [pull()], overrides: Partial<Authenticator.AuthorizeRequest> = {}) =>
+  Effect.flatMap(Authenticator.Authenticator, (auth) =>
+    auth.authorize({ origin: ORIGIN, challenge, scopes, ...overrides })
+  )
+
+const bearerValue = (a: Authenticator.Authorization) => Redacted.value(a.credentials)
+
+/** Lets background fibers run until `condition` holds (at most 1,000 scheduler turns). */
+const eventually = (condition: () => boolean) =>
+  Effect.gen(function* () {
+    for (let i = 0; i < 1000 && !condition(); i++) yield* Effect.yieldNow()
+    assert.isTrue(condition(), "condition never held")
+  })
+
+describe("Authenticator: token request", () => {
+  it.effect("GET: service, one scope parameter per merged scope, anonymous", () => {
+    const t = setup(grantAll)
+    return Effect.gen(function* () {
+      const auth = yield* authorize([pull("b"), Scope.repository("a", ["push"]), Scope.repository("a", ["pull"])])
+      assert.strictEqual(auth.scheme, "Bearer")
+      const [request] = t.tokenRequests()
+      assert.strictEqual(request!.method, "GET")
+      assert.strictEqual(request!.url.searchParams.get("service"), "registry.example")
+      assert.deepStrictEqual(request!.url.searchParams.getAll("scope"), ["repository:a:pull,push", "repository:b:pull"])
+      assert.isUndefined(request!.headers["authorization"])
+      assert.isFalse(request!.url.searchParams.has("account"))
+    }).pipe(Effect.provide(t.layer))
+  })
+
+  it.effect("GET with Basic credentials sends account and Basic auth; keeps the realm's own query", () => {
+    const t = setup(grantAll, { credentials: { "registry.example": { username: "alice", password: "s3cret" } } })
+    return Effect.gen(function* () {
+      yield* authorize([pull()], { challenge: { ...challenge, realm: `${REALM}?tenant=blue` } })
+      const [request] = t.tokenRequests()
+      assert.strictEqual(request!.url.searchParams.get("tenant"), "blue")
+      assert.strictEqual(request!.url.searchParams.get("account"), "alice")
+      assert.strictEqual(request!.headers["authorization"], `Basic ${Buffer.from("alice:s3cret").toString("base64")}`)
+    }).pipe(Effect.provide(t.layer))
+  })
+
+  it.effect("identity token: OAuth2 POST with grant_type=refresh_token", () => {
+    const t = setup(grantAll, { credentials: { "registry.example": { identityToken: "refresh-me" } } })
+    return Effect.gen(function* () {
+      yield* authorize([pull("a"), Scope.repository("b", ["push"])])
+      const [request] = t.tokenRequests()
+      assert.strictEqual(request!.method, "POST")
+      const form = new URLSearchParams(request!.body)
+      assert.strictEqual(form.get("grant_type"), "refresh_token")
+      assert.strictEqual(form.get("refresh_token"), "refresh-me")
+      assert.strictEqual(form.get("client_id"), "ociauth")
+      assert.strictEqual(form.get("service"), "registry.example")
+      assert.strictEqual(form.get("scope"), "repository:a:pull repository:b:push")
+      assert.strictEqual(request!.headers["content-type"], "application/x-www-form-urlencoded")
+    }).pipe(Effect.provide(t.layer))
+  })
+
+  it.effect("an adapter that asks for POST gets grant_type=password", () => {
+    const adapter = RegistryAdapter.make({ name: "post", hosts: ["registry.example"], tokenRequest: { method: "post", clientId: "mine" } })
+    const t = setup(grantAll, { adapters: [adapter], credentials: { "registry.example": { username: "u", password: "p" } } })
+    return Effect.gen(function* () {
+      yield* authorize()
+      const form = new URLSearchParams(t.tokenRequests()[0]!.body)
+      assert.strictEqual(form.get("grant_type"), "password")
+      assert.strictEqual(form.get("username"), "u")
+      assert.strictEqual(form.get("password"), "p")
+      assert.strictEqual(form.get("client_id"), "mine")
+    }).pipe(Effect.provide(t.layer))
+  })
+
+  for (const status of [400, 401, 403, 404, 405]) {
+    it.effect(`POST answered ${status} falls back to GET`, () => {
+      const t = setup((r) => (r.method === "POST" ? json(status, { errors: [] }) : grantAll(r)), {
+        credentials: { "registry.example": { identityToken: "rt", username: "bob" } }
+      })
+      return Effect.gen(function* () {
+        yield* authorize()
+        assert.deepStrictEqual(t.tokenRequests().map((r) => r.method), ["POST", "GET"])
+        const get = t.tokenRequests()[1]!
+        assert.strictEqual(get.headers["authorization"], `Basic ${Buffer.from("bob:rt").toString("base64")}`)
+        assert.isTrue(t.events.some((e) => e._tag === "TokenPostFallback" && e.status === status))
+      }).pipe(Effect.provide(t.layer))
+    })
+  }
+
+  it.effect("POST answered 200 with a body that is not JSON falls back to GET", () => {
+    const t = setup((r) => (r.method === "POST" ? new Response("<html>sign in</html>", { status: 200 }) : grantAll(r)), {
+      credentials: { "registry.example": { identityToken: "rt" } }
+    })
+    return Effect.gen(function* () {
+      yield* authorize()
+      assert.deepStrictEqual(t.tokenRequests().map((r) => r.method), ["POST", "GET"])
+    }).pipe(Effect.provide(t.layer))
+  })
+
+  it.effect("a registry token is sent as it is, without any token request", () => {
+    const t = setup(grantAll, { credentials: { "registry.example": { registryToken: "as-is" } } })
+    return Effect.gen(function* () {
+      const auth = yield* authorize()
+      assert.strictEqual(Authenticator.headerValue(auth), "Bearer as-is")
+      assert.strictEqual(t.http.log.length, 0)
+    }).pipe(Effect.provide(t.layer))
+  })
+
+  it.effect("the challenge scope is requested only when the adapter trusts it (GHCR's placeholder)", () => {
+    const ghcrLike = RegistryAdapter.make({ name: "ghcr-like", hosts: ["registry.example"], trustChallengeScope: false })
+    const placeholder = { ...challenge, scopes: [Scope.repository("user/image", ["pull"])] }
+    const trusting = setup(grantAll)
+    const distrusting = setup(grantAll, { adapters: [ghcrLike] })
+    return Effect.gen(function* () {
+      yield* authorize([pull()], { challenge: placeholder }).pipe(Effect.provide(trusting.layer))
+      yield* authorize([pull()], { challenge: placeholder }).pipe(Effect.provide(distrusting.layer))
+      assert.deepStrictEqual(trusting.tokenRequests()[0]!.url.searchParams.getAll("scope"), [
+        "repository:team/app:pull",
+        "repository:user/image:pull"
+      ])
+      assert.deepStrictEqual(distrusting.tokenRequests()[0]!.url.searchParams.getAll("scope"), ["repository:team/app:pull"])
+    })
+  })
+})
+
+describe("Authenticator: Basic challenges", () => {
+  const basic = { scheme: "basic", realm: "https://registry.example/" } as const
+
+  it.effect("are answered with the Basic credential and no token request", () => {
+    const t = setup(grantAll, { credentials: { "registry.example": { username: "AWS", password: "pw" } } })
+    return Effect.gen(function* () {
+      const auth = yield* authorize([pull()], { challenge: basic })
+      assert.strictEqual(Authenticator.headerValue(auth), `Basic ${Buffer.from("AWS:pw").toString("base64")}`)
+      assert.strictEqual(t.http.log.length, 0)
+    }).pipe(Effect.provide(t.layer))
+  })
+
+  it.effect("fail as Unauthorized without credentials", () => {
+    const t = setup(grantAll)
+    return Effect.gen(function* () {
+      const error = yield* Effect.flip(authorize([pull()], { challenge: basic }))
+      assert.strictEqual(error._tag, "TokenRequestError")
+      assert.strictEqual((error as any).reason, "Unauthorized")
+    }).pipe(Effect.provide(t.layer))
+  })
+})
+
+describe("Authenticator: lifetime and cache", () => {
+  const at = (seconds: number) => TestClock.setTime(seconds * 1000)
+
+  it.effect("a token is reused until its expires_in runs out (and renewed ahead)", () => {
+    const t = setup(grantAll)
+    return Effect.gen(function* () {
+      const first = yield* authorize()
+      yield* at(100)
+      const second = yield* authorize()
+      assert.strictEqual(bearerValue(first), bearerValue(second))
+      assert.strictEqual(t.tokenRequests().length, 1)
+      yield* at(301)
+      yield* authorize()
+      assert.strictEqual(t.tokenRequests().length, 2)
+    }).pipe(Effect.provide(t.layer))
+  })
+
+  it.effect("without expires_in a token lasts 60 s", () => {
+    const t = setup(() => json(200, { token: "opaque-ghs-token" }))
+    return Effect.gen(function* () {
+      yield* authorize()
+      yield* at(50)
+      yield* authorize()
+      assert.strictEqual(t.tokenRequests().length, 1)
+      yield* at(61)
+      yield* authorize()
+      assert.strictEqual(t.tokenRequests().length, 2)
+    }).pipe(Effect.provide(t.layer))
+  })
+
+  it.effect("without expires_in a token lasts the adapter's default lifetime", () => {
+    const t = setup(() => json(200, { token: "opaque" }), {
+      adapters: [RegistryAdapter.make({ name: "long", hosts: ["registry.example"], defaultTokenLifetime: "300 seconds" })]
+    })
+    return Effect.gen(function* () {
+      yield* authorize()
+      yield* at(200)
+      yield* authorize()
+      assert.strictEqual(t.tokenRequests().length, 1)
+      yield* at(301)
+      yield* authorize()
+      assert.strictEqual(t.tokenRequests().length, 2)
+    }).pipe(Effect.provide(t.layer))
+  })
+
+  it.effect("issued_at counts when sane", () => {
+    // issued 50 s before the exchange: 300 - 50 = 250 s left.
+    const t = setup(() => json(200, { token: "t", expires_in: 300, issued_at: "1970-01-01T00:00:50Z" }))
+    return Effect.gen(function* () {
+      yield* at(100)
+      yield* authorize()
+      yield* at(100 + 200) // before the renewal margin (30 s before expiry)
+      yield* authorize()
+      assert.strictEqual(t.tokenRequests().length, 1)
+      yield* at(100 + 251)
+      yield* authorize()
+      assert.strictEqual(t.tokenRequests().length, 2)
+    }).pipe(Effect.provide(t.layer))
+  })
+
+  it.effect("refresh ahead: near expiry the cached token is served while a new one is fetched in the background", () => {
+    let n = 0
+    const t = setup(() => json(200, { token: `token-${++n}`, expires_in: 100 }))
+    return Effect.gen(function* () {
+      assert.strictEqual(bearerValue(yield* authorize()), "token-1")
+      yield* at(91) // 10 % of 100 s left → renew
+      assert.strictEqual(bearerValue(yield* authorize()), "token-1", "still served: no wait")
+      yield* eventually(() => t.events.filter((e) => e._tag === "TokenIssued").length === 2)
+      assert.strictEqual(t.tokenRequests().length, 2, "renewed in the background")
+      assert.strictEqual(bearerValue(yield* authorize()), "token-2")
+      assert.isTrue(t.events.some((e) => e._tag === "TokenRefreshAhead"))
+    }).pipe(Effect.provide(t.layer))
+  })
+
+  it.effect("1,000 concurrent authorize calls cause one token request", () => {
+    return Effect.gen(function* () {
+      const gate = yield* Deferred.make<void>()
+      const t = setup(() => Effect.as(Deferred.await(gate), grantAll({ method: "GET", url: new URL(`${REALM}?scope=repository:team/app:pull`), headers: {}, body: "" }) as Response))
+      yield* Effect.gen(function* () {
+        const fiber = yield* Effect.fork(Effect.all(Array.from({ length: 1000 }, () => authorize()), { concurrency: "unbounded" }))
+        yield* Effect.yieldNow()
+        yield* Deferred.succeed(gate, undefined)
+        const results = yield* Fiber.join(fiber)
+        assert.strictEqual(results.length, 1000)
+        assert.strictEqual(new Set(results.map(bearerValue)).size, 1)
+        assert.strictEqual(t.tokenRequests().length, 1)
+      }).pipe(Effect.provide(t.layer))
+    })
+  })
+
+  it.effect("a token whose scopes cover the request is reused for a narrower one", () => {
+    const t = setup(grantAll)
+    return Effect.gen(function* () {
+      yield* authorize([Scope.repository("team/app", ["pull", "push"])])
+      yield* authorize([pull()])
+      assert.strictEqual(t.tokenRequests().length, 1)
+      yield* authorize([pull("other")])
+      assert.strictEqual(t.tokenRequests().length, 2)
+    }).pipe(Effect.provide(t.layer))
+  })
+
+  it.effect("different credentials never share a token", () => {
+    const t = setup(grantAll, { credentials: { "registry.example": { username: "a", password: "1" } } })
+    return Effect.gen(function* () {
+      yield* authorize()
+      yield* authorize([pull()], { host: "other.example" })
+      assert.strictEqual(t.tokenRequests().length, 2)
+    }).pipe(Effect.provide(t.layer))
+  })
+
+  it.effect("invalidate drops the token; the next authorize fetches anew", () => {
+    let n = 0
+    const t = setup(() => json(200, { token: `token-${++n}`, expires_in: 300 }))
+    return Effect.gen(function* () {
+      const service = yield* Authenticator.Authenticator
+      const first = yield* authorize()
+      yield* service.invalidate(first)
+      const second = yield* authorize()
+      assert.strictEqual(bearerValue(second), "token-2")
+      assert.isTrue(t.events.some((e) => e._tag === "TokenInvalidated"))
+    }).pipe(Effect.provide(t.layer))
+  })
+
+  it.effect("the cache is bounded", () => {
+    const t = setup(grantAll, { options: { maxCacheEntries: 3 } })
+    return Effect.gen(function* () {
+      for (const name of ["a", "b", "c", "d"]) yield* authorize([pull(name)])
+      yield* authorize([pull("d")])
+      assert.strictEqual(t.tokenRequests().length, 4)
+      yield* authorize([pull("a")]) // evicted: the least recently used
+      assert.strictEqual(t.tokenRequests().length, 5)
+    }).pipe(Effect.provide(t.layer))
+  })
+})
+
+describe("Authenticator: granted scopes", () => {
+  it.effect("a narrowed grant fails with InsufficientScope before any request to the registry", () => {
+    const t = setup(() => json(200, { token: jwt({ access: [{ type: "repository", name: "team/app", actions: ["pull"] }] }), expires_in: 300 }))
+    return Effect.gen(function* () {
+      const error = yield* Effect.flip(authorize([Scope.repository("team/app", ["pull", "push"])]))
+      assert.strictEqual(error._tag, "InsufficientScope")
+      if (error._tag !== "InsufficientScope") return
+      assert.deepStrictEqual(error.requested, ["repository:team/app:pull,push"])
+      assert.deepStrictEqual(error.granted, ["repository:team/app:pull"])
+      assert.deepStrictEqual(error.missing, ["repository:team/app:push"])
+    }).pipe(Effect.provide(t.layer))
+  })
+
+  it.effect("Docker Hub's empty access claim (seed 002) is InsufficientScope", () => {
+    const t = setup(() => json(200, { token: jwt({ access: [] }), expires_in: 300 }))
+    return Effect.gen(function* () {
+      const error = yield* Effect.flip(authorize([pull("alpine")]))
+      assert.strictEqual(error._tag, "InsufficientScope")
+      assert.include(error.message, "granted nothing")
+    }).pipe(Effect.provide(t.layer))
+  })
+
+  it.effect("opaque tokens are trusted (nothing to read)", () => {
+    const t = setup(() => json(200, { token: "djE6opaque" }))
+    return Effect.gen(function* () {
+      const auth = yield* authorize()
+      assert.isTrue(Option.isSome(auth.token))
+    }).pipe(Effect.provide(t.layer))
+  })
+})
+
+describe("Authenticator: failures and retries", () => {
+  const noJitter: Retry.Policy = {
+    schedule: Schedule.exponential("1 second", 2).pipe(Schedule.intersect(Schedule.recurs(3))),
+    maxRetryAfter: Duration.seconds(60)
+  }
+
+  it.effect("401 is Unauthorized and 403 is Denied, neither retried", () =>
+    Effect.gen(function* () {
+      for (const [status, reason] of [[401, "Unauthorized"], [403, "Denied"]] as const) {
+        const t = setup(() => json(status, { errors: [{ code: "DENIED", message: "requested access to the resource is denied" }] }))
+        const error = yield* Effect.flip(authorize()).pipe(Effect.provide(t.layer))
+        assert.strictEqual(error._tag, "TokenRequestError")
+        if (error._tag !== "TokenRequestError") return
+        assert.strictEqual(error.reason, reason)
+        assert.strictEqual(error.status, status)
+        assert.include(error.message, "DENIED: requested access to the resource is denied")
+        assert.strictEqual(t.tokenRequests().length, 1)
+      }
+    }))
+
+  it.effect("Retry-After in seconds is honoured", () => {
+    let n = 0
+    const t = setup((r) => (++n === 1 ? json(429, {}, { "retry-after": "10" }) : grantAll(r)), { options: { retry: noJitter } })
+    return Effect.gen(function* () {
+      const fiber = yield* Effect.fork(authorize())
+      yield* TestClock.adjust("9 seconds")
+      assert.strictEqual(t.tokenRequests().length, 1, "not before Retry-After")
+      yield* TestClock.adjust("1 second")
+      yield* Fiber.join(fiber)
+      assert.strictEqual(t.tokenRequests().length, 2)
+    }).pipe(Effect.provide(t.layer))
+  })
+
+  it.effect("Retry-After as an HTTP-date is honoured", () => {
+    let n = 0
+    const t = setup((r) => (++n === 1 ? json(503, {}, { "retry-after": new Date(20_000).toUTCString() }) : grantAll(r)), {
+      options: { retry: noJitter }
+    })
+    return Effect.gen(function* () {
+      const fiber = yield* Effect.fork(authorize())
+      yield* TestClock.adjust("19 seconds")
+      assert.strictEqual(t.tokenRequests().length, 1)
+      yield* TestClock.adjust("1 second")
+      yield* Fiber.join(fiber)
+      assert.strictEqual(t.tokenRequests().length, 2)
+    }).pipe(Effect.provide(t.layer))
+  })
+
+  it.effect("a Retry-After beyond the bound is not waited for", () => {
+    const t = setup(() => json(429, {}, { "retry-after": "3600" }), { options: { retry: noJitter } })
+    return Effect.gen(function* () {
+      const error = yield* Effect.flip(authorize())
+      assert.strictEqual(error._tag === "TokenRequestError" && error.reason, "RateLimited")
+      assert.strictEqual(error._tag === "TokenRequestError" && error.retryAfterMillis, 3_600_000)
+      assert.strictEqual(t.tokenRequests().length, 1)
+    }).pipe(Effect.provide(t.layer))
+  })
+
+  it.effect("5xx and transport failures are retried on the schedule, boundedly", () => {
+    const t = setup((r) => (r.url.searchParams.has("scope") ? json(502, {}) : "transport-error"), { options: { retry: noJitter } })
+    return Effect.gen(function* () {
+      const fiber = yield* Effect.fork(Effect.flip(authorize()))
+      yield* TestClock.adjust("1 second")
+      assert.strictEqual(t.tokenRequests().length, 2)
+      yield* TestClock.adjust("2 seconds")
+      assert.strictEqual(t.tokenRequests().length, 3)
+      yield* TestClock.adjust("4 seconds")
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(t.tokenRequests().length, 4, "1 + 3 retries")
+      assert.strictEqual(error._tag === "TokenRequestError" && error.reason, "BadResponse")
+      assert.strictEqual(error._tag === "TokenRequestError" && error.status, 502)
+      assert.strictEqual(t.events.filter((e) => e._tag === "Retrying").length, 4)
+    }).pipe(Effect.provide(t.layer))
+  })
+
+  it.effect("a transport failure is a Transport error", () => {
+    const t = setup(() => "transport-error", { options: { retry: Retry.never } })
+    return Effect.gen(function* () {
+      const error = yield* Effect.flip(authorize())
+      assert.strictEqual(error._tag === "TokenRequestError" && error.reason, "Transport")
+    }).pipe(Effect.provide(t.layer))
+  })
+
+  it.effect("a token endpoint that never answers times out", () => {
+    const t = setup(() => Effect.never, { options: { retry: Retry.never, requestTimeout: "5 seconds" } })
+    return Effect.gen(function* () {
+      const fiber = yield* Effect.fork(Effect.flip(authorize()))
+      yield* TestClock.adjust("5 seconds")
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error._tag === "TokenRequestError" && error.reason, "Transport")
+      assert.include(error.message, "no answer within 5s")
+    }).pipe(Effect.provide(t.layer))
+  })
+
+  for (const [name, response] of [
+    ["not JSON", () => new Response("<html>", { status: 200 })],
+    ["JSON without a token", () => json(200, { expires_in: 300 })],
+    ["an empty token", () => json(200, { token: "" })],
+    ["a body over the cap", () => json(200, { token: "x".repeat(300 * 1024) })],
+    ["an unexpected status", () => json(400, { details: "bad scope" })]
+  ] as const) {
+    it.effect(`${name} is BadResponse, not a crash`, () => {
+      const t = setup(response, { options: { retry: Retry.never } })
+      return Effect.gen(function* () {
+        const error = yield* Effect.flip(authorize())
+        assert.strictEqual(error._tag === "TokenRequestError" && error.reason, "BadResponse")
+      }).pipe(Effect.provide(t.layer))
+    })
+  }
+})
+
+describe("Authenticator: realm validation happens before any credential is sent", () => {
+  const cases: ReadonlyArray<readonly [string, string, string]> = [
+    ["plain http for an https registry", "http://auth.example/token", "plain-HTTP"],
+    ["userinfo", "https://user:pw@auth.example/token", "userinfo"],
+    ["an internal address", "https://169.254.169.254/latest/meta-data", "internal address"],
+    ["loopback", "https://127.0.0.1:9999/token", "internal address"],
+    ["IPv6 loopback", "https://[::1]/token", "internal address"],
+    ["another scheme", "file:///etc/passwd", "scheme"]
+  ]
+  for (const [name, realm, reason] of cases) {
+    it.effect(name, () => {
+      const t = setup(grantAll, { credentials: { "registry.example": { username: "u", password: CANARY } } })
+      return Effect.gen(function* () {
+        const error = yield* Effect.flip(authorize([pull()], { challenge: { ...challenge, realm } }))
+        assert.strictEqual(error._tag, "RealmRejected")
+        assert.include(error.message, reason)
+        assert.notInclude(error.message, "pw@")
+        assert.strictEqual(t.http.log.length, 0)
+      }).pipe(Effect.provide(t.layer))
+    })
+  }
+
+  it.effect("a plain-HTTP registry may use a plain-HTTP realm; a loopback registry its own loopback realm", () => {
+    const t = setup(grantAll)
+    return Effect.gen(function* () {
+      yield* authorize([pull()], { origin: "http://127.0.0.1:5000", challenge: { ...challenge, realm: "http://127.0.0.1:5001/token" } })
+      assert.strictEqual(t.http.log.length, 1)
+    }).pipe(Effect.provide(t.layer))
+  })
+
+  it.effect("a relative realm resolves against the registry", () => {
+    const t = setup(grantAll)
+    return Effect.gen(function* () {
+      yield* authorize([pull()], { challenge: { ...challenge, realm: "/token" } }).pipe(Effect.ignore)
+      assert.strictEqual(t.http.log[0]?.url.href.startsWith("https://registry.example/token?"), true)
+    }).pipe(Effect.provide(t.layer))
+  })
+
+  it.effect("a token endpoint redirecting to another origin is refused; the same origin is followed", () => {
+    const t = setup((r) =>
+      r.url.pathname === "/token"
+        ? new Response(null, { status: 307, headers: { location: "https://evil.example/steal" } })
+        : grantAll(r)
+    , { credentials: { "registry.example": { username: "u", password: CANARY } } })
+    const same = setup((r) =>
+      r.url.pathname === "/token" ? new Response(null, { status: 302, headers: { location: `/v2/token${r.url.search}` } }) : grantAll(r)
+    )
+    return Effect.gen(function* () {
+      const error = yield* Effect.flip(authorize().pipe(Effect.provide(t.layer)))
+      assert.strictEqual(error._tag, "RealmRejected")
+      assert.isFalse(t.http.log.some((r) => r.url.host === "evil.example"))
+      yield* authorize().pipe(Effect.provide(same.layer))
+      assert.deepStrictEqual(same.http.log.map((r) => r.url.pathname), ["/token", "/v2/token"])
+    })
+  })
+})
+
+describe("Authenticator: secrets", () => {
+  it.effect("no secret appears in any log line, event or error of any flow", () => {
+    const lines: Array<string> = []
+    const logger = Logger.make(({ message, annotations }) => {
+      lines.push(Inspectable.format(message), Inspectable.format(annotations))
+    })
+    const failures: Array<string> = []
+    const flows: ReadonlyArray<readonly [Handler, Record<string, Credential.Input>]> = [
+      [grantAll, { "registry.example": { username: "u", password: CANARY } }],
+      [grantAll, { "registry.example": { identityToken: CANARY } }],
+      [() => json(401, { errors: [{ code: "UNAUTHORIZED", message: "bad" }] }), { "registry.example": { username: "u", password: CANARY } }],
+      [() => json(200, { token: CANARY, refresh_token: CANARY }), {}],
+      [() => json(200, { token: jwt({ access: [] }) + CANARY }), {}],
+      [() => new Response(`{"token": 12, "leak": "${CANARY}"}`, { status: 200 }), {}],
+      [() => new Response(CANARY, { status: 500 }), { "registry.example": { username: "u", password: CANARY } }],
+      [() => new Response(JSON.stringify({ errors: [{ code: "DENIED", message: "bad" }], echo: CANARY }), { status: 403 }), { "registry.example": { identityToken: CANARY } }]
+    ]
+    return Effect.gen(function* () {
+      for (const [handler, credentials] of flows) {
+        const t = setup(handler, { credentials, options: { retry: Retry.never } })
+        const exit = yield* Effect.exit(
+          Effect.gen(function* () {
+            const auth = yield* authorize()
+            failures.push(Inspectable.format(auth), JSON.stringify(auth), String(auth.token))
+            yield* Effect.logInfo("authorized", auth)
+          }).pipe(Effect.provide(t.layer))
+        )
+        if (Exit.isFailure(exit)) {
+          failures.push(Cause.pretty(exit.cause))
+          yield* Effect.logError("failed", exit.cause)
+        }
+        failures.push(...t.events.map((e) => Inspectable.format(e)))
+      }
+      for (const text of [...lines, ...failures]) assert.notInclude(text, CANARY)
+      assert.isAbove(lines.length, 0)
+    }).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, logger)), Logger.withMinimumLogLevel(LogLevel.All))
+  })
+})
+
+describe("Registries", () => {
+  it.effect("user adapters win over the ones provided underneath; unknown hosts get generic", () => {
+    const builtIn = RegistryAdapter.make({ name: "built-in", hosts: ["r.example"] })
+    const mine = RegistryAdapter.make({ name: "mine", hosts: ["R.example"] })
+    return Effect.gen(function* () {
+      const registries = yield* Registries.Registries
+      assert.strictEqual(registries.resolve("r.example").name, "mine")
+      assert.strictEqual(registries.resolve("R.EXAMPLE").name, "mine")
+      assert.strictEqual(registries.resolve("x.example").name, "generic")
+      assert.deepStrictEqual(registries.adapters.map((a) => a.name), ["mine", "built-in"])
+    }).pipe(Effect.provide(Registries.layer([mine]).pipe(Layer.provide(Registries.layer([builtIn])))))
+  })
+
+  it.effect("resolve without a Registries in context is generic", () =>
+    Effect.map(Registries.resolve("anything"), (adapter) => assert.strictEqual(adapter.name, "generic")))
+})
+
+describe("RegistryAdapter", () => {
+  it.effect("unsupported operations fail before any request", () => {
+    const hub = RegistryAdapter.make({ name: "hub", hosts: ["h"], capabilities: { catalog: false, delete: false } })
+    return Effect.gen(function* () {
+      const catalog = yield* Effect.flip(RegistryAdapter.checkCapabilities(hub, "GET", "https://h/v2/_catalog"))
+      assert.strictEqual(catalog._tag, "Unsupported")
+      assert.include(catalog.message, "hub does not support catalog")
+      const del = yield* Effect.flip(RegistryAdapter.checkCapabilities(hub, "DELETE", "https://h/v2/a/manifests/sha256:x"))
+      assert.strictEqual(del.operation, "DELETE")
+      yield* RegistryAdapter.checkCapabilities(hub, "GET", "https://h/v2/a/manifests/1")
+      yield* RegistryAdapter.checkCapabilities(RegistryAdapter.generic, "DELETE", "https://h/v2/a/manifests/1")
+    })
+  })
+
+  it("reauth triggers match status and optional code", () => {
+    const ecr = RegistryAdapter.make({ name: "ecr", matches: () => true, reauthOn: [{ status: 403 }, { status: 400, code: "DENIED" }] })
+    assert.isTrue(RegistryAdapter.isReauthTrigger(ecr, 403, []))
+    assert.isTrue(RegistryAdapter.isReauthTrigger(ecr, 400, ["DENIED"]))
+    assert.isFalse(RegistryAdapter.isReauthTrigger(ecr, 400, ["NAME_UNKNOWN"]))
+    assert.isFalse(RegistryAdapter.isReauthTrigger(RegistryAdapter.generic, 403, []))
+  })
+
+  it("make fills the spec defaults", () => {
+    const adapter = RegistryAdapter.make({ name: "x", hosts: ["x.example"], apiHost: "api.x.example", defaultTokenLifetime: "1 second" })
+    assert.strictEqual(adapter.origin("x.example"), "https://api.x.example")
+    assert.strictEqual(Duration.toSeconds(adapter.defaultTokenLifetime), 60)
+    assert.deepStrictEqual(adapter.tokenRequest, RegistryAdapter.defaultTokenRequest)
+    assert.isTrue(adapter.matches("x.example"))
+    assert.isFalse(adapter.matches("y.example"))
+    assert.strictEqual(RegistryAdapter.generic.origin("localhost:5000"), "https://localhost:5000")
+  })
+})
+
+export type { Recorded }
