@@ -235,3 +235,15 @@ export const isReauthTrigger = (
   codes: ReadonlyArray<string>
 ): boolean =>
   adapter.reauthOn.some((trigger) => trigger.status === status && (trigger.code === undefined || codes.includes(trigger.code)))
+
+/**
+ * A new adapter from an existing one with some fields replaced, e.g. a registry
+ * that behaves like Docker Hub under other hosts.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const extend = (adapter: RegistryAdapter, overrides: Partial<RegistryAdapter>): RegistryAdapter => ({
+  ...adapter,
+  ...overrides
+})

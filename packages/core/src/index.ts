@@ -17,6 +17,13 @@ export * as AuthEvent from "./AuthEvent.js"
 export * as Authenticator from "./Authenticator.js"
 
 /**
+ * The conformance suite every adapter runs against itself.
+ *
+ * @since 0.1.0
+ */
+export * as Conformance from "./Conformance.js"
+
+/**
  * `WWW-Authenticate` challenges: parser, Bearer/Basic views, formatter.
  *
  * @since 0.1.0
