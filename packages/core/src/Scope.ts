@@ -71,6 +71,15 @@ export const parse: (text: string) => Effect.Effect<Scope, ScopeParseError> = in
 export const format: (scope: Scope) => string = internal.format
 
 /**
+ * A scope on any resource type, e.g. `Scope.resource("registry", "catalog", ["*"])`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const resource = (type: string, name: string, actions: Iterable<string>, resourceClass?: string): ResourceScope =>
+  internal.resource(type, name, actions, resourceClass)
+
+/**
  * A repository scope.
  *
  * @since 0.1.0

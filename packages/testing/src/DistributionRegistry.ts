@@ -1,0 +1,234 @@
+/**
+ * Starts the real CNCF distribution registry (Debian package `docker-registry`,
+ * v2.8) on a free loopback port, in token-auth mode trusting a `TokenServer`'s
+ * root certificate, with storage in a temporary directory and DELETE enabled.
+ * It is stopped, and its directory removed, when released.
+ *
+ * @since 0.1.0
+ */
+import { spawn } from "node:child_process"
+import type { ChildProcess } from "node:child_process"
+import { existsSync } from "node:fs"
+import { mkdtemp, rm, writeFile } from "node:fs/promises"
+import { createServer } from "node:net"
+import type { AddressInfo } from "node:net"
+import { tmpdir } from "node:os"
+import { delimiter, join } from "node:path"
+import { Data, Effect } from "effect"
+import type { Scope } from "effect"
+import type { TokenServer } from "./TokenServer.js"
+
+/**
+ * The `docker-registry` binary is not installed.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class RegistryBinaryMissing extends Data.TaggedError("RegistryBinaryMissing")<{ readonly searched: string }> {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `docker-registry was not found (${this.searched}); install the Debian package: apt-get install -y docker-registry`
+  }
+}
+
+/**
+ * The registry did not come up.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class RegistryStartError extends Data.TaggedError("RegistryStartError")<{ readonly reason: string }> {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `docker-registry did not start: ${this.reason}`
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** The token server the registry trusts (realm, service, issuer, root certificate). */
+  readonly tokenServer: Pick<TokenServer, "realm" | "service" | "issuer" | "rootCertificatePem">
+  /** Path of the binary; default `$OCIAUTH_DOCKER_REGISTRY`, else `docker-registry` on `PATH`. */
+  readonly binary?: string
+  /** Default true. */
+  readonly deleteEnabled?: boolean
+  /** Milliseconds to wait for the registry to answer; default 20,000. */
+  readonly startupTimeoutMs?: number
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface DistributionRegistry {
+  /** `http://127.0.0.1:<port>` */
+  readonly origin: string
+  /** `127.0.0.1:<port>` */
+  readonly host: string
+  readonly directory: string
+  /** What the registry wrote to stderr (its log), most recent last. */
+  readonly output: () => string
+  readonly close: () => Promise<void>
+}
+
+/**
+ * The binary's path, or `undefined` when it is not installed.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const findBinary = (explicit?: string): string | undefined => {
+  const candidates = [explicit, process.env.OCIAUTH_DOCKER_REGISTRY].filter((c): c is string => c !== undefined && c !== "")
+  for (const candidate of candidates) if (existsSync(candidate)) return candidate
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+    const path = join(dir, "docker-registry")
+    if (dir !== "" && existsSync(path)) return path
+  }
+  return existsSync("/usr/bin/docker-registry") ? "/usr/bin/docker-registry" : undefined
+}
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
+
+const config = (o: { port: number; data: string; bundle: string; deleteEnabled: boolean; token: Options["tokenServer"] }) =>
+  [
+    "version: 0.1",
+    "log:",
+    "  level: warn",
+    "  accesslog:",
+    "    disabled: true",
+    "storage:",
+    "  filesystem:",
+    `    rootdirectory: ${JSON.stringify(o.data)}`,
+    "  delete:",
+    `    enabled: ${o.deleteEnabled}`,
+    "  maintenance:",
+    "    uploadpurging:",
+    "      enabled: false",
+    "http:",
+    `  addr: 127.0.0.1:${o.port}`,
+    `  secret: ${JSON.stringify(Math.random().toString(36).slice(2))}`,
+    "auth:",
+    "  token:",
+    `    realm: ${JSON.stringify(o.token.realm)}`,
+    `    service: ${JSON.stringify(o.token.service)}`,
+    `    issuer: ${JSON.stringify(o.token.issuer)}`,
+    `    rootcertbundle: ${JSON.stringify(o.bundle)}`,
+    ""
+  ].join("\n")
+
+const stop = (child: ChildProcess): Promise<void> =>
+  new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve()
+    const timer = setTimeout(() => child.kill("SIGKILL"), 5_000)
+    child.once("exit", () => {
+      clearTimeout(timer)
+      resolve()
+    })
+    child.kill("SIGTERM")
+  })
+
+/**
+ * Starts the registry; rejects with `RegistryBinaryMissing` or `RegistryStartError`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const start = async (options: Options): Promise<DistributionRegistry> => {
+  const binary = findBinary(options.binary)
+  if (binary === undefined) throw new RegistryBinaryMissing({ searched: "$OCIAUTH_DOCKER_REGISTRY, PATH, /usr/bin" })
+  const directory = await mkdtemp(join(tmpdir(), "ociauth-registry-"))
+  const bundle = join(directory, "root.pem")
+  const configPath = join(directory, "config.yml")
+  await writeFile(bundle, options.tokenServer.rootCertificatePem)
+  const deadline = performance.now() + (options.startupTimeoutMs ?? 20_000)
+  let lastError = "no answer"
+  // A free port can be taken between probing and binding: try a few.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort()
+    await writeFile(
+      configPath,
+      config({ port, data: join(directory, "data"), bundle, deleteEnabled: options.deleteEnabled ?? true, token: options.tokenServer })
+    )
+    const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("REGISTRY_")))
+    const child = spawn(binary, ["serve", configPath], { env, stdio: ["ignore", "ignore", "pipe"] })
+    let output = ""
+    child.stderr!.on("data", (chunk: Buffer) => {
+      output = (output + chunk.toString("utf8")).slice(-64 * 1024)
+    })
+    const origin = `http://127.0.0.1:${port}`
+    while (performance.now() < deadline && child.exitCode === null) {
+      try {
+        const response = await fetch(`${origin}/v2/`, { signal: AbortSignal.timeout(1_000) })
+        await response.arrayBuffer()
+        if (response.status === 401) {
+          return {
+            origin,
+            host: `127.0.0.1:${port}`,
+            directory,
+            output: () => output,
+            close: async () => {
+              await stop(child)
+              await rm(directory, { recursive: true, force: true })
+            }
+          }
+        }
+        lastError = `GET /v2/ answered ${response.status}`
+      } catch (error) {
+        lastError = String(error)
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    await stop(child)
+    lastError = `${lastError}; log: ${output.trim().split("\n").slice(-5).join(" | ")}`
+    if (!/address already in use/.test(output)) break
+  }
+  await rm(directory, { recursive: true, force: true })
+  throw new RegistryStartError({ reason: lastError })
+}
+
+/**
+ * The registry as a scoped resource.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  options: Options
+): Effect.Effect<DistributionRegistry, RegistryBinaryMissing | RegistryStartError, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.tryPromise({
+      try: () => start(options),
+      catch: (error) =>
+        error instanceof RegistryBinaryMissing || error instanceof RegistryStartError
+          ? error
+          : new RegistryStartError({ reason: String(error) })
+    }),
+    (registry) => Effect.promise(() => registry.close())
+  )
+
+/**
+ * Whether integration tests against the real registry can run here. In CI
+ * (`CI` set) a missing binary is a failure, not a skip.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const availability = (): { readonly available: boolean; readonly reason: string } => {
+  const binary = findBinary()
+  if (binary !== undefined) return { available: true, reason: binary }
+  if (process.env.CI !== undefined && process.env.CI !== "" && process.env.CI !== "false") {
+    throw new RegistryBinaryMissing({ searched: "CI requires it: .ci/run installs the docker-registry package" })
+  }
+  return { available: false, reason: "docker-registry is not installed: integration tests against the real registry are SKIPPED" }
+}

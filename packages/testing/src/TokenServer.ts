@@ -1,0 +1,324 @@
+/**
+ * A token server that follows the distribution token spec: GET with repeated
+ * `scope`, OAuth2 POST with the `password` and `refresh_token` grants,
+ * `offline_token` / `access_type=offline` refresh tokens. It issues ES256 JWTs
+ * with an `x5c` chain (root CA and signer generated at start; no key is ever
+ * committed), or opaque tokens like GHCR's. Policies say who gets which actions
+ * on which repositories; requests beyond them are narrowed silently (Docker Hub,
+ * the spec) or denied (GHCR).
+ *
+ * @since 0.1.0
+ */
+import * as crypto from "node:crypto"
+import { Duration, Effect, Option } from "effect"
+import type { Scope as EffectScope } from "effect"
+import { Scope } from "@ociauth/core"
+import { Faults } from "./Faults.js"
+import { makeChain } from "./internal/x509.js"
+import { basicCredentials, listen, readBody, sendJson } from "./internal/server.js"
+import type { Exchange } from "./internal/server.js"
+import { RequestLog } from "./RequestLog.js"
+
+/**
+ * Actions granted to an account (or to everyone) on matching resources.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Grant {
+  /** The account; left out, the grant applies to everyone, anonymous included. */
+  readonly account?: string
+  /** `repository` by default; `registry` for `registry:catalog:*`. */
+  readonly type?: string
+  /** An exact name, a prefix ending in `/*`, or `*` for every name. */
+  readonly name: string
+  readonly actions: ReadonlyArray<string>
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** The `service` (JWT audience) tokens are issued for. */
+  readonly service: string
+  readonly issuer?: string
+  /** The token endpoint path; `/token` by default. */
+  readonly path?: string
+  /** Accounts: username → password. */
+  readonly users?: Readonly<Record<string, string>>
+  /**
+   * Who gets what. Default: every account gets `*` on every repository and the
+   * catalog; anonymous gets `pull` on every repository.
+   */
+  readonly grants?: ReadonlyArray<Grant>
+  /** Token lifetime; 300 s by default. */
+  readonly ttl?: Duration.DurationInput
+  /** Leave `expires_in` out of responses, as GHCR does. */
+  readonly omitExpiresIn?: boolean
+  /** `silent` (default): grant the intersection, as the spec and Docker Hub do; `deny`: 403 DENIED, as GHCR does. */
+  readonly narrowing?: "silent" | "deny"
+  /** `jwt` (default) or `opaque` tokens that only this server can read, as GHCR's. */
+  readonly tokenFormat?: "jwt" | "opaque"
+  /** Answer `registry:*` scopes with 400 "unknown resource type", as Docker Hub does. */
+  readonly rejectRegistryScopes?: boolean
+  /** Answer requests without credentials with 401 instead of an anonymous token. */
+  readonly requireCredentials?: boolean
+  /** Serve OAuth2 POST; when false, POST answers 405 (to exercise the GET fallback). Default true. */
+  readonly oauth?: boolean
+}
+
+/**
+ * What a valid token grants.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Grantee {
+  /** The account, empty for anonymous. */
+  readonly subject: string
+  readonly access: ReadonlyArray<Scope.ResourceScope>
+  readonly expiresAt: number
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface TokenServer {
+  readonly origin: string
+  /** The realm to put in challenges: origin + path. */
+  readonly realm: string
+  readonly service: string
+  readonly issuer: string
+  /** PEM of the root CA that signs the token signer; the registry's `rootcertbundle`. */
+  readonly rootCertificatePem: string
+  readonly log: RequestLog
+  readonly faults: Faults
+  /** Checks a token this server issued: signature (or opaque lookup), issuer, audience, time. */
+  readonly verify: (token: string) => Option.Option<Grantee>
+  /** Issues a token directly, without a request (for tests of expiry and narrowing). */
+  readonly issue: (subject: string, access: ReadonlyArray<Scope.ResourceScope>, ttl?: Duration.DurationInput) => string
+  readonly close: () => Promise<void>
+}
+
+const b64url = (data: string | Uint8Array) => Buffer.from(data).toString("base64url")
+
+const nameMatches = (pattern: string, name: string) =>
+  pattern === "*" || pattern === name || (pattern.endsWith("/*") && name.startsWith(pattern.slice(0, -1)))
+
+const defaultGrants = (users: Readonly<Record<string, string>>): ReadonlyArray<Grant> => [
+  ...Object.keys(users).flatMap((account) => [
+    { account, name: "*", actions: ["*"] },
+    { account, type: "registry", name: "catalog", actions: ["*"] }
+  ]),
+  { name: "*", actions: ["pull"] }
+]
+
+/**
+ * Starts a token server on a free loopback port. `now` gives the time tokens
+ * are issued and checked at.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const start = async (options: Options, now: () => number = () => Date.now()): Promise<TokenServer> => {
+  const path = options.path ?? "/token"
+  const issuer = options.issuer ?? "ociauth-test-issuer"
+  const users = options.users ?? {}
+  const grants = options.grants ?? defaultGrants(users)
+  const ttlSeconds = Math.max(1, Math.round(Duration.toSeconds(Duration.decode(options.ttl ?? Duration.seconds(300)))))
+  const chain = makeChain("ociauth test", now())
+  const x5c = [Buffer.from(chain.leaf.der).toString("base64"), Buffer.from(chain.root.der).toString("base64")]
+  const opaque = new Map<string, Grantee>()
+  const refreshTokens = new Map<string, string>()
+  const log = new RequestLog()
+  const faults = new Faults()
+
+  const allowed = (subject: string, type: string, name: string): ReadonlyArray<string> => {
+    const actions = new Set<string>()
+    for (const grant of grants) {
+      if (grant.account !== undefined && grant.account !== subject) continue
+      if ((grant.type ?? "repository") !== type || !nameMatches(grant.name, name)) continue
+      for (const action of grant.actions) actions.add(action)
+    }
+    return [...actions]
+  }
+
+  const issue = (subject: string, access: ReadonlyArray<Scope.ResourceScope>, ttl?: Duration.DurationInput): string => {
+    const seconds = ttl === undefined ? ttlSeconds : Math.round(Duration.toSeconds(Duration.decode(ttl)))
+    const iat = Math.floor(now() / 1000)
+    if (options.tokenFormat === "opaque") {
+      const token = `djE6${crypto.randomBytes(24).toString("base64url")}`
+      opaque.set(token, { subject, access, expiresAt: (iat + seconds) * 1000 })
+      return token
+    }
+    const header = { typ: "JWT", alg: "ES256", x5c }
+    const claims = {
+      iss: issuer,
+      sub: subject,
+      aud: options.service,
+      exp: iat + seconds,
+      nbf: iat - 1,
+      iat,
+      jti: crypto.randomBytes(12).toString("base64url"),
+      access: access.map((s) => ({ type: s.type, name: s.name, actions: [...s.actions] }))
+    }
+    const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`
+    const signature = crypto.sign("sha256", Buffer.from(input), { key: chain.leaf.privateKey, dsaEncoding: "ieee-p1363" })
+    return `${input}.${b64url(signature)}`
+  }
+
+  const verify = (token: string): Option.Option<Grantee> => {
+    if (options.tokenFormat === "opaque") {
+      const grantee = opaque.get(token)
+      return grantee !== undefined && grantee.expiresAt > now() ? Option.some(grantee) : Option.none()
+    }
+    const parts = token.split(".")
+    if (parts.length !== 3) return Option.none()
+    const ok = crypto.verify(
+      "sha256",
+      Buffer.from(`${parts[0]}.${parts[1]}`),
+      { key: chain.leaf.publicKey, dsaEncoding: "ieee-p1363" },
+      Buffer.from(parts[2]!, "base64url")
+    )
+    if (!ok) return Option.none()
+    try {
+      const claims = JSON.parse(Buffer.from(parts[1]!, "base64url").toString("utf8"))
+      const seconds = now() / 1000
+      if (claims.iss !== issuer || claims.aud !== options.service || claims.exp <= seconds || claims.nbf > seconds + 1) {
+        return Option.none()
+      }
+      const access = (claims.access ?? []).map((a: { type: string; name: string; actions: Array<string> }) =>
+        Scope.resource(a.type, a.name, a.actions ?? [])
+      )
+      return Option.some({ subject: claims.sub, access, expiresAt: claims.exp * 1000 })
+    } catch {
+      return Option.none()
+    }
+  }
+
+  type Request = {
+    readonly subject: string | undefined
+    readonly scopes: ReadonlyArray<string>
+    readonly offline: boolean
+    readonly oauth: boolean
+  }
+
+  const answer = (exchange: Exchange, request: Request) => {
+    const { response } = exchange
+    const deny = (status: number, code: string, message: string) =>
+      sendJson(response, status, { errors: [{ code, message }] })
+    if (request.subject === undefined) return deny(401, "UNAUTHORIZED", "authentication required")
+    if (request.subject === "" && options.requireCredentials === true) return deny(401, "UNAUTHORIZED", "authentication required")
+    const granted: Array<Scope.ResourceScope> = []
+    for (const text of request.scopes) {
+      const parsed = Effect.runSync(Effect.option(Scope.parse(text)))
+      if (Option.isNone(parsed) || parsed.value._tag !== "Resource") {
+        return sendJson(response, 400, { details: "invalid scope" })
+      }
+      const scope = parsed.value
+      if (scope.type === "registry" && options.rejectRegistryScopes === true) {
+        return sendJson(response, 400, { details: "unknown resource type" })
+      }
+      const may = allowed(request.subject, scope.type, scope.name)
+      const actions = scope.actions.filter((a) => may.includes("*") || may.includes(a))
+      if (options.narrowing === "deny" && actions.length < scope.actions.length) {
+        return request.subject === "" && actions.length === 0
+          ? deny(401, "UNAUTHORIZED", "authentication required")
+          : deny(403, "DENIED", "requested access to the resource is denied")
+      }
+      granted.push({ ...scope, actions })
+    }
+    const token = issue(request.subject, granted)
+    const body: Record<string, unknown> = request.oauth ? { access_token: token } : { token, access_token: token }
+    if (options.omitExpiresIn !== true) {
+      body.expires_in = ttlSeconds
+      body.issued_at = new Date(now()).toISOString()
+    }
+    if (request.oauth) body.scope = granted.map(Scope.format).join(" ")
+    if (request.offline && request.subject !== "") {
+      const refresh = crypto.randomBytes(24).toString("base64url")
+      refreshTokens.set(refresh, request.subject)
+      body.refresh_token = refresh
+    }
+    sendJson(response, 200, body)
+  }
+
+  const authenticate = (header: string | undefined): string | undefined => {
+    if (header === undefined) return ""
+    const credentials = basicCredentials(header)
+    if (credentials === undefined) return undefined
+    return users[credentials.username] !== undefined && users[credentials.username] === credentials.password
+      ? credentials.username
+      : undefined
+  }
+
+  const server = await listen({
+    name: "token",
+    log,
+    faults,
+    handle: async (exchange) => {
+      const { method, url, request, response } = exchange
+      if (url.pathname !== path) return sendJson(response, 404, { details: "not found" })
+      if (method === "GET") {
+        return answer(exchange, {
+          subject: authenticate(request.headers.authorization),
+          scopes: url.searchParams.getAll("scope").flatMap((s) => s.split(" ")).filter(Boolean),
+          offline: url.searchParams.get("offline_token") === "true",
+          oauth: false
+        })
+      }
+      if (method === "POST") {
+        if (options.oauth === false) return sendJson(response, 405, { details: "method not allowed" })
+        const form = new URLSearchParams((await readBody(request, 64 * 1024)).toString("utf8"))
+        if (form.get("service") !== options.service || !form.get("client_id")) {
+          return sendJson(response, 400, { error: "invalid_request" })
+        }
+        let subject: string | undefined
+        if (form.get("grant_type") === "password") {
+          const username = form.get("username") ?? ""
+          subject = users[username] !== undefined && users[username] === form.get("password") ? username : undefined
+        } else if (form.get("grant_type") === "refresh_token") {
+          subject = refreshTokens.get(form.get("refresh_token") ?? "")
+        } else {
+          return sendJson(response, 400, { error: "unsupported_grant_type" })
+        }
+        return answer(exchange, {
+          subject,
+          scopes: (form.get("scope") ?? "").split(" ").filter(Boolean),
+          offline: form.get("access_type") === "offline",
+          oauth: true
+        })
+      }
+      sendJson(response, 405, { details: "method not allowed" })
+    }
+  })
+
+  return {
+    origin: server.origin,
+    realm: `${server.origin}${path}`,
+    service: options.service,
+    issuer,
+    rootCertificatePem: chain.root.pem,
+    log,
+    faults,
+    verify,
+    issue,
+    close: server.close
+  }
+}
+
+/**
+ * A token server as a scoped resource; its clock is the Effect `Clock`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: Options): Effect.Effect<TokenServer, never, EffectScope.Scope> =>
+  Effect.flatMap(Effect.clock, (clock) =>
+    Effect.acquireRelease(
+      Effect.promise(() => start(options, () => clock.unsafeCurrentTimeMillis())),
+      (server) => Effect.promise(() => server.close())
+    )
+  )
