@@ -10,7 +10,7 @@ import type { AuthChallenge } from "./Challenge.js"
 import type { Credential } from "./Credential.js"
 import { Unsupported } from "./RegistryError.js"
 import type { CredentialError } from "./RegistryError.js"
-import * as scope from "./internal/scope.js"
+import * as Route from "./Route.js"
 
 /**
  * How to ask the token endpoint.
@@ -195,9 +195,10 @@ export type Operation = "catalog" | "delete" | "other"
  */
 export const operationOf = (method: string, url: string | URL): Operation => {
   const pathname = typeof url === "string" ? new URL(url, "http://localhost").pathname : url.pathname
-  const route = scope.routeOf(pathname)
-  if (route?.kind === "catalog") return "catalog"
-  if (method.toUpperCase() === "DELETE" && route?.kind === "repository") return "delete"
+  const route = Route.parse(pathname)
+  if (Option.isNone(route)) return "other"
+  if (route.value._tag === "Catalog") return "catalog"
+  if (method.toUpperCase() === "DELETE" && Route.repository(route.value) !== undefined) return "delete"
   return "other"
 }
 

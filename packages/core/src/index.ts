@@ -80,6 +80,13 @@ export * as RegistryError from "./RegistryError.js"
 export * as Retry from "./Retry.js"
 
 /**
+ * Registry API paths as values.
+ *
+ * @since 0.1.0
+ */
+export * as Route from "./Route.js"
+
+/**
  * Access scopes: grammar, merge, inference from requests.
  *
  * @since 0.1.0

@@ -1,4 +1,5 @@
-import { Either } from "effect"
+import { Either, Option } from "effect"
+import * as Route from "../Route.js"
 import { ScopeParseError } from "../RegistryError.js"
 import type * as Scope from "../Scope.js"
 
@@ -125,51 +126,6 @@ export const missing = (
 // Scope inference from a request
 // ---------------------------------------------------------------------------
 
-const decode = (segment: string): string => {
-  try {
-    return decodeURIComponent(segment)
-  } catch {
-    return segment
-  }
-}
-
-/** Splits a registry API path into the repository name and the route after it. */
-export const routeOf = (
-  pathname: string
-):
-  | { readonly kind: "base" }
-  | { readonly kind: "catalog" }
-  | { readonly kind: "repository"; readonly name: string; readonly route: string }
-  | undefined => {
-  const segments = pathname.split("/")
-  const v2 = segments.indexOf("v2")
-  if (v2 === -1) return undefined
-  const rest = segments.slice(v2 + 1)
-  if (rest.length === 0 || (rest.length === 1 && rest[0] === "")) return { kind: "base" }
-  if (rest[0] === "_catalog") return { kind: "catalog" }
-  const n = rest.length
-  const at = (i: number) => rest[n - i]
-  let nameEnd: number | undefined
-  let route = ""
-  if (at(2) === "blobs" && at(1) === "uploads") {
-    nameEnd = n - 2
-    route = "uploads"
-  } else if (at(3) === "blobs" && at(2) === "uploads") {
-    nameEnd = n - 3
-    route = "uploads"
-  } else if (at(2) === "manifests" || at(2) === "blobs" || at(2) === "referrers") {
-    nameEnd = n - 2
-    route = at(2)!
-  } else if (at(2) === "tags" && at(1) === "list") {
-    nameEnd = n - 2
-    route = "tags"
-  }
-  if (nameEnd === undefined || nameEnd < 1) return undefined
-  const name = rest.slice(0, nameEnd).map(decode).join("/")
-  if (name === "" || name.split("/").some((component) => component === "")) return undefined
-  return { kind: "repository", name, route }
-}
-
 const actionsFor = (method: string): ReadonlyArray<string> | undefined => {
   switch (method.toUpperCase()) {
     case "GET":
@@ -193,14 +149,15 @@ export const fromRequest = (method: string, url: string | URL): ReadonlyArray<Sc
   } catch {
     return []
   }
-  const route = routeOf(parsed.pathname)
-  if (route === undefined || route.kind === "base") return []
-  if (route.kind === "catalog") return [resource("registry", "catalog", ["*"])]
+  const route = Route.parse(parsed.pathname)
+  if (Option.isNone(route) || route.value._tag === "Base") return []
+  if (route.value._tag === "Catalog") return [resource("registry", "catalog", ["*"])]
   const actions = actionsFor(method)
-  if (actions === undefined) return []
-  const scopes: Array<Scope.Scope> = [resource("repository", route.name, actions)]
+  const name = Route.repository(route.value)
+  if (actions === undefined || name === undefined) return []
+  const scopes: Array<Scope.Scope> = [resource("repository", name, actions)]
   const from = parsed.searchParams.get("from")
-  if (route.route === "uploads" && parsed.searchParams.has("mount") && from !== null && from !== "") {
+  if (route.value._tag === "Upload" && parsed.searchParams.has("mount") && from !== null && from !== "") {
     scopes.push(resource("repository", from, ["pull"]))
   }
   return merge(scopes)
