@@ -66,6 +66,13 @@ export interface Options {
   readonly requireCredentials?: boolean
   /** Serve OAuth2 POST; when false, POST answers 405 (to exercise the GET fallback). Default true. */
   readonly oauth?: boolean
+  /**
+   * A policy computed per request, in place of `grants`: the actions `subject`
+   * (empty for anonymous) may have on the resource.
+   */
+  readonly authorize?: (subject: string, type: string, name: string) => ReadonlyArray<string>
+  /** Record requests in this log (e.g. one shared with a registry); a new one by default. */
+  readonly log?: RequestLog
 }
 
 /**
@@ -122,7 +129,31 @@ const defaultGrants = (users: Readonly<Record<string, string>>): ReadonlyArray<G
  * @since 0.1.0
  * @category constructors
  */
-export const start = async (options: Options, now: () => number = () => Date.now()): Promise<TokenServer> => {
+/**
+ * The token endpoint without a server of its own, to mount on another server
+ * (GHCR serves `/token` on the registry's origin).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Endpoint {
+  readonly path: string
+  readonly issuer: string
+  readonly service: string
+  readonly rootCertificatePem: string
+  readonly log: RequestLog
+  readonly handle: (exchange: Exchange) => Promise<void>
+  readonly verify: TokenServer["verify"]
+  readonly issue: TokenServer["issue"]
+}
+
+/**
+ * Builds the token endpoint (keys, policy, handler) without listening.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const endpoint = (options: Options, now: () => number = () => Date.now()): Endpoint => {
   const path = options.path ?? "/token"
   const issuer = options.issuer ?? "ociauth-test-issuer"
   const users = options.users ?? {}
@@ -132,10 +163,10 @@ export const start = async (options: Options, now: () => number = () => Date.now
   const x5c = [Buffer.from(chain.leaf.der).toString("base64"), Buffer.from(chain.root.der).toString("base64")]
   const opaque = new Map<string, Grantee>()
   const refreshTokens = new Map<string, string>()
-  const log = new RequestLog()
-  const faults = new Faults()
+  const log = options.log ?? new RequestLog()
 
   const allowed = (subject: string, type: string, name: string): ReadonlyArray<string> => {
+    if (options.authorize !== undefined) return options.authorize(subject, type, name)
     const actions = new Set<string>()
     for (const grant of grants) {
       if (grant.account !== undefined && grant.account !== subject) continue
@@ -224,9 +255,7 @@ export const start = async (options: Options, now: () => number = () => Date.now
       const may = allowed(request.subject, scope.type, scope.name)
       const actions = scope.actions.filter((a) => may.includes("*") || may.includes(a))
       if (options.narrowing === "deny" && actions.length < scope.actions.length) {
-        return request.subject === "" && actions.length === 0
-          ? deny(401, "UNAUTHORIZED", "authentication required")
-          : deny(403, "DENIED", "requested access to the resource is denied")
+        return deny(403, "DENIED", "requested access to the resource is denied")
       }
       granted.push({ ...scope, actions })
     }
@@ -254,11 +283,7 @@ export const start = async (options: Options, now: () => number = () => Date.now
       : undefined
   }
 
-  const server = await listen({
-    name: "token",
-    log,
-    faults,
-    handle: async (exchange) => {
+  const handle = async (exchange: Exchange): Promise<void> => {
       const { method, url, request, response } = exchange
       if (url.pathname !== path) return sendJson(response, 404, { details: "not found" })
       if (method === "GET") {
@@ -292,19 +317,32 @@ export const start = async (options: Options, now: () => number = () => Date.now
         })
       }
       sendJson(response, 405, { details: "method not allowed" })
-    }
-  })
+  }
 
+  return { path, issuer, service: options.service, rootCertificatePem: chain.root.pem, log, handle, verify, issue }
+}
+
+/**
+ * Starts a token server on a free loopback port. `now` gives the time tokens
+ * are issued and checked at.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const start = async (options: Options, now: () => number = () => Date.now()): Promise<TokenServer> => {
+  const service = endpoint(options, now)
+  const faults = new Faults()
+  const server = await listen({ name: "token", log: service.log, faults, handle: service.handle })
   return {
     origin: server.origin,
-    realm: `${server.origin}${path}`,
-    service: options.service,
-    issuer,
-    rootCertificatePem: chain.root.pem,
-    log,
+    realm: `${server.origin}${service.path}`,
+    service: service.service,
+    issuer: service.issuer,
+    rootCertificatePem: service.rootCertificatePem,
+    log: service.log,
     faults,
-    verify,
-    issue,
+    verify: service.verify,
+    issue: service.issue,
     close: server.close
   }
 }

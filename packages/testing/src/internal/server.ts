@@ -28,7 +28,8 @@ const authScheme = (header: string | undefined): string => {
  * it got, and faults are applied before the handler runs.
  */
 export const listen = (options: {
-  readonly name: string
+  /** The server's name in the log, or a function of the request path. */
+  readonly name: string | ((path: string) => string)
   readonly log: RequestLog
   readonly faults: Faults
   readonly handle: (exchange: Exchange) => void | Promise<void>
@@ -38,9 +39,10 @@ export const listen = (options: {
     const method = (request.method ?? "GET").toUpperCase()
     const url = new URL(request.url ?? "/", "http://127.0.0.1")
     const fault = options.faults.take(method, url.pathname)
+    const server = typeof options.name === "string" ? options.name : options.name(url.pathname)
     const record = () =>
       options.log.record({
-        server: options.name,
+        server,
         method,
         path: url.pathname,
         query: url.search,
@@ -52,7 +54,7 @@ export const listen = (options: {
       if (fault?.latencyMs !== undefined) await new Promise((resolve) => setTimeout(resolve, fault.latencyMs))
       if (fault?.drop === true) {
         response.off("finish", record)
-        options.log.record({ server: options.name, method, path: url.pathname, query: url.search, status: 0, authorization: authScheme(request.headers.authorization) })
+        options.log.record({ server, method, path: url.pathname, query: url.search, status: 0, authorization: authScheme(request.headers.authorization) })
         request.socket.destroy()
         return
       }
