@@ -252,11 +252,13 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
         return sendJson(response, 200, {})
       }
       case "Catalog": {
+        if (method !== "GET" && method !== "HEAD") break
         const result = paginate(content.catalog(), url, "/v2/_catalog")
         if (result.error) return sendJson(response, 400, ociError("PAGINATION_NUMBER_INVALID", "invalid number of results requested"))
         return sendJson(response, 200, { repositories: result.page }, result.link === undefined ? {} : { link: result.link })
       }
       case "Tags": {
+        if (method !== "GET" && method !== "HEAD") break
         const tags = content.tags(route.name)
         if (tags === undefined) return sendJson(response, 404, ociError("NAME_UNKNOWN", "repository name not known to registry", { name: route.name }))
         const result = paginate(tags, url, `/v2/${route.name}/tags/list`)

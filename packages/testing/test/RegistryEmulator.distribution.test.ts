@@ -1,0 +1,238 @@
+import { createHash } from "node:crypto"
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { RegistryEmulator } from "@ociauth/testing"
+import { basic, bearer, challengeOf, requestToken, tokenFrom } from "./utils.js"
+
+const digestOf = (bytes: Uint8Array) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`
+
+describe("RegistryEmulator distribution profile", () => {
+  let registry: RegistryEmulator.RegistryEmulator
+  const get = async (scopes: ReadonlyArray<string>, user = true) =>
+    tokenFrom(await requestToken(registry.tokenServer.realm, registry.tokenServer.service, scopes, user ? basic("alice", "pw") : undefined))
+
+  beforeAll(async () => {
+    registry = await RegistryEmulator.start({ users: { alice: "pw" }, privateRepositories: ["secret/*"] })
+  })
+  afterAll(() => registry.close())
+
+  it("/v2/ without a token is 401 with realm and service but no scope; with any token 200 {}", async () => {
+    const response = await fetch(`${registry.origin}/v2/`)
+    assert.strictEqual(response.status, 401)
+    assert.deepStrictEqual(challengeOf(response), {
+      scheme: "bearer",
+      realm: registry.tokenServer.realm,
+      service: "ociauth-emulator",
+      scopes: []
+    })
+    const jwt = await get([])
+    const ok = await fetch(`${registry.origin}/v2/`, { headers: { authorization: bearer(jwt) } })
+    assert.deepStrictEqual([ok.status, await ok.text()], [200, "{}"])
+  })
+
+  it("a token it did not issue is invalid_token", async () => {
+    const response = await fetch(`${registry.origin}/v2/`, { headers: { authorization: bearer("forged.jwt.value") } })
+    assert.strictEqual(challengeOf(response).error, "invalid_token")
+  })
+
+  it("pushes with a chunked upload, mounts across repositories, and pulls back", async () => {
+    const jwt = await get(["repository:alice/app:pull,push", "repository:alice/base:pull,push"])
+    const auth = { authorization: bearer(jwt) }
+    const layer = new TextEncoder().encode("layer-bytes-".repeat(100))
+    const layerDigest = digestOf(layer)
+
+    const start = await fetch(`${registry.origin}/v2/alice/base/blobs/uploads/`, { method: "POST", headers: auth })
+    assert.strictEqual(start.status, 202)
+    const location = start.headers.get("location")!
+    const patch = await fetch(`${registry.origin}${location}`, { method: "PATCH", headers: auth, body: layer.slice(0, 600) })
+    assert.strictEqual(patch.status, 202)
+    assert.strictEqual(patch.headers.get("range"), "0-599")
+    const put = await fetch(`${registry.origin}${location}?digest=${layerDigest}`, { method: "PUT", headers: auth, body: layer.slice(600) })
+    assert.strictEqual(put.status, 201)
+    assert.strictEqual(put.headers.get("docker-content-digest"), layerDigest)
+
+    const mount = await fetch(`${registry.origin}/v2/alice/app/blobs/uploads/?mount=${layerDigest}&from=alice/base`, { method: "POST", headers: auth })
+    assert.strictEqual(mount.status, 201)
+    assert.strictEqual(mount.headers.get("location"), `/v2/alice/app/blobs/${layerDigest}`)
+
+    const config = new TextEncoder().encode(JSON.stringify({ architecture: "amd64", os: "linux" }))
+    const configDigest = digestOf(config)
+    const mono = await fetch(`${registry.origin}/v2/alice/app/blobs/uploads/?digest=${configDigest}`, { method: "POST", headers: auth, body: config })
+    assert.strictEqual(mono.status, 201)
+
+    const manifest = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: "application/vnd.oci.image.manifest.v1+json",
+      config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: configDigest, size: config.length },
+      layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar", digest: layerDigest, size: layer.length }]
+    })
+    const created = await fetch(`${registry.origin}/v2/alice/app/manifests/v1`, {
+      method: "PUT",
+      headers: { ...auth, "content-type": "application/vnd.oci.image.manifest.v1+json" },
+      body: manifest
+    })
+    assert.strictEqual(created.status, 201)
+    const digest = created.headers.get("docker-content-digest")!
+    assert.strictEqual(digest, digestOf(new TextEncoder().encode(manifest)))
+
+    const pulled = await fetch(`${registry.origin}/v2/alice/app/manifests/v1`, { headers: auth })
+    assert.strictEqual(await pulled.text(), manifest)
+    const blob = await fetch(`${registry.origin}/v2/alice/app/blobs/${layerDigest}`, { headers: auth })
+    assert.deepStrictEqual(new Uint8Array(await blob.arrayBuffer()), layer)
+  })
+
+  it("a mount needs pull on the source: without it the registry asks for that scope", async () => {
+    registry.pushImage("secret/base", "v1")
+    const jwt = await get(["repository:alice/app:pull,push"])
+    const response = await fetch(`${registry.origin}/v2/alice/app/blobs/uploads/?mount=sha256:${"0".repeat(64)}&from=secret/base`, {
+      method: "POST",
+      headers: { authorization: bearer(jwt) }
+    })
+    assert.strictEqual(response.status, 401)
+    const challenge = challengeOf(response)
+    assert.strictEqual(challenge.error, "insufficient_scope")
+    assert.include(challenge.scopes.map((s) => (s._tag === "Resource" ? s.name : "")), "secret/base")
+  })
+
+  it("rejects a wrong digest and a manifest whose blobs are missing", async () => {
+    const auth = { authorization: bearer(await get(["repository:alice/bad:pull,push"])) }
+    const wrong = await fetch(`${registry.origin}/v2/alice/bad/blobs/uploads/?digest=sha256:${"1".repeat(64)}`, { method: "POST", headers: auth, body: "x" })
+    assert.strictEqual(wrong.status, 400)
+    assert.strictEqual(((await wrong.json()) as any).errors[0].code, "DIGEST_INVALID")
+    const manifest = JSON.stringify({ schemaVersion: 2, config: { digest: `sha256:${"2".repeat(64)}`, size: 1 }, layers: [] })
+    const missing = await fetch(`${registry.origin}/v2/alice/bad/manifests/x`, { method: "PUT", headers: auth, body: manifest })
+    assert.strictEqual(((await missing.json()) as any).errors[0].code, "MANIFEST_BLOB_UNKNOWN")
+  })
+
+  it("tags and catalog paginate with Link; the catalog needs registry:catalog:*", async () => {
+    for (const tag of ["a", "b", "c"]) registry.pushImage("alice/paged", tag)
+    const jwt = await get(["repository:alice/paged:pull"])
+    const page = await fetch(`${registry.origin}/v2/alice/paged/tags/list?n=2`, { headers: { authorization: bearer(jwt) } })
+    assert.deepStrictEqual(await page.json(), { name: "alice/paged", tags: ["a", "b"] })
+    assert.strictEqual(page.headers.get("link"), '</v2/alice/paged/tags/list?last=b&n=2>; rel="next"')
+    const refused = await fetch(`${registry.origin}/v2/_catalog`, { headers: { authorization: bearer(jwt) } })
+    assert.strictEqual(challengeOf(refused).error, "insufficient_scope")
+    const catalog = await fetch(`${registry.origin}/v2/_catalog`, { headers: { authorization: bearer(await get(["registry:catalog:*"])) } })
+    assert.include(((await catalog.json()) as any).repositories, "alice/paged")
+    const anonymous = await get(["registry:catalog:*"], false)
+    assert.strictEqual((await fetch(`${registry.origin}/v2/_catalog`, { headers: { authorization: bearer(anonymous) } })).status, 401)
+  })
+
+  it("private repositories are not pullable anonymously", async () => {
+    const anonymous = await get(["repository:secret/base:pull"], false)
+    const response = await fetch(`${registry.origin}/v2/secret/base/manifests/v1`, { headers: { authorization: bearer(anonymous) } })
+    assert.strictEqual(response.status, 401)
+  })
+
+  it("referrers list the manifests whose subject is the digest", async () => {
+    const subject = registry.pushImage("alice/signed", "v1")
+    const jwt = await get(["repository:alice/signed:pull,push"])
+    const config = new TextEncoder().encode("{}")
+    await fetch(`${registry.origin}/v2/alice/signed/blobs/uploads/?digest=${digestOf(config)}`, { method: "POST", headers: { authorization: bearer(jwt) }, body: config })
+    const signature = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: "application/vnd.oci.image.manifest.v1+json",
+      artifactType: "application/vnd.dev.cosign.signature",
+      config: { mediaType: "application/vnd.oci.empty.v1+json", digest: digestOf(config), size: 2 },
+      layers: [],
+      subject: { mediaType: "application/vnd.oci.image.manifest.v1+json", digest: subject.digest, size: 1 }
+    })
+    const put = await fetch(`${registry.origin}/v2/alice/signed/manifests/${digestOf(new TextEncoder().encode(signature))}`, {
+      method: "PUT",
+      headers: { authorization: bearer(jwt), "content-type": "application/vnd.oci.image.manifest.v1+json" },
+      body: signature
+    })
+    assert.strictEqual(put.status, 201)
+    const index = (await (await fetch(`${registry.origin}/v2/alice/signed/referrers/${subject.digest}`, { headers: { authorization: bearer(jwt) } })).json()) as any
+    assert.strictEqual(index.manifests.length, 1)
+    assert.strictEqual(index.manifests[0].artifactType, "application/vnd.dev.cosign.signature")
+  })
+
+  it("deletes manifests (202) when the token has delete", async () => {
+    const image = registry.pushImage("alice/gone", "v1")
+    const jwt = await get(["repository:alice/gone:delete,pull"])
+    const del = await fetch(`${registry.origin}/v2/alice/gone/manifests/${image.digest}`, { method: "DELETE", headers: { authorization: bearer(jwt) } })
+    assert.strictEqual(del.status, 202)
+    assert.strictEqual((await fetch(`${registry.origin}/v2/alice/gone/manifests/v1`, { headers: { authorization: bearer(jwt) } })).status, 404)
+  })
+
+  it("generated blobs stream with their digest and are never stored", async () => {
+    const size = 5 * 1024 * 1024 + 17
+    const digest = registry.generateBlob("alice/big", size, 7)
+    const jwt = await get(["repository:alice/big:pull"])
+    const response = await fetch(`${registry.origin}/v2/alice/big/blobs/${digest}`, { headers: { authorization: bearer(jwt) } })
+    assert.strictEqual(response.headers.get("content-length"), String(size))
+    const hash = createHash("sha256")
+    let received = 0
+    for await (const chunk of response.body!) {
+      hash.update(chunk)
+      received += chunk.length
+    }
+    assert.strictEqual(received, size)
+    assert.strictEqual(`sha256:${hash.digest("hex")}`, digest)
+  })
+
+  describe("faults", () => {
+    it("a status with Retry-After, for a number of requests", async () => {
+      registry.faults.add({ path: "/v2/", status: 503, retryAfter: 2, times: 1 })
+      const first = await fetch(`${registry.origin}/v2/`)
+      assert.strictEqual(first.status, 503)
+      assert.strictEqual(first.headers.get("retry-after"), "2")
+      assert.strictEqual((await fetch(`${registry.origin}/v2/`)).status, 401)
+    })
+
+    it("a 429 on the token server", async () => {
+      const disarm = registry.tokenServer.faults.add({ status: 429, retryAfter: "Wed, 21 Oct 2037 07:28:00 GMT" })
+      const response = await requestToken(registry.tokenServer.realm, registry.tokenServer.service, [])
+      assert.strictEqual(response.status, 429)
+      assert.strictEqual(response.headers.get("retry-after"), "Wed, 21 Oct 2037 07:28:00 GMT")
+      disarm()
+      assert.strictEqual((await requestToken(registry.tokenServer.realm, registry.tokenServer.service, [])).status, 200)
+    })
+
+    it("a dropped connection is a network error, logged with status 0", async () => {
+      registry.faults.add({ path: "/v2/", drop: true, times: 1 })
+      const error = await fetch(`${registry.origin}/v2/`).then(() => undefined, (e: unknown) => e)
+      assert.instanceOf(error, Error)
+      assert.strictEqual(registry.log.entries.at(-1)?.status, 0)
+    })
+
+    it("latency delays the answer", async () => {
+      registry.faults.add({ path: "/v2/", latencyMs: 150, times: 1 })
+      const start = performance.now()
+      await fetch(`${registry.origin}/v2/`)
+      assert.isAtLeast(performance.now() - start, 140)
+    })
+
+    it("an expired token: invalid_token although the token is good", async () => {
+      const jwt = await get([])
+      registry.faults.add({ path: "/v2/", expireToken: true, times: 1 })
+      const response = await fetch(`${registry.origin}/v2/`, { headers: { authorization: bearer(jwt) } })
+      assert.strictEqual(challengeOf(response).error, "invalid_token")
+      assert.strictEqual((await fetch(`${registry.origin}/v2/`, { headers: { authorization: bearer(jwt) } })).status, 200)
+    })
+  })
+
+  it("unknown paths and methods", async () => {
+    const jwt = await get(["repository:alice/app:pull,push"])
+    assert.strictEqual((await fetch(`${registry.origin}/nope`)).status, 404)
+    const response = await fetch(`${registry.origin}/v2/alice/app/tags/list`, { method: "PUT", headers: { authorization: bearer(jwt) } })
+    assert.strictEqual(response.status, 405)
+  })
+})
+
+describe("RegistryEmulator as a scoped Effect resource", () => {
+  it.live("starts with the scope and stops with it", () =>
+    Effect.gen(function* () {
+      const origin = yield* Effect.scoped(
+        Effect.gen(function* () {
+          const emulator = yield* RegistryEmulator.make({ profile: "ghcr" })
+          const response = yield* Effect.promise(() => fetch(`${emulator.origin}/v2/`))
+          assert.strictEqual(response.status, 401)
+          return emulator.origin
+        })
+      )
+      const after = yield* Effect.promise(() => fetch(`${origin}/v2/`).then(() => "answered", () => "closed"))
+      assert.strictEqual(after, "closed")
+    }))
+})

@@ -1,0 +1,111 @@
+import * as crypto from "node:crypto"
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { Option } from "effect"
+import { Scope } from "@ociauth/core"
+import { TokenServer } from "@ociauth/testing"
+import { accessOf, basic, requestToken } from "./utils.js"
+
+describe("TokenServer", () => {
+  let server: TokenServer.TokenServer
+  beforeAll(async () => {
+    server = await TokenServer.start({
+      service: "svc",
+      users: { alice: "pw", bob: "pw2" },
+      grants: [
+        { account: "alice", name: "alice/*", actions: ["*"] },
+        { account: "bob", name: "shared/app", actions: ["pull", "push"] },
+        { name: "public/*", actions: ["pull"] }
+      ],
+      ttl: "120 seconds"
+    })
+  })
+  afterAll(() => server.close())
+
+  const post = (form: Record<string, string>) =>
+    fetch(server.realm, { method: "POST", body: new URLSearchParams(form), headers: { "content-type": "application/x-www-form-urlencoded" } })
+
+  it("GET: repeated scopes, narrowing without error, expires_in and issued_at", async () => {
+    const response = await requestToken(server.realm, "svc", ["repository:alice/x:pull,push", "repository:other/y:pull"], basic("alice", "pw"))
+    const body = (await response.json()) as any
+    assert.strictEqual(body.token, body.access_token)
+    assert.strictEqual(body.expires_in, 120)
+    assert.isString(body.issued_at)
+    assert.deepStrictEqual(accessOf(body.token), ["repository:alice/x:pull,push", "repository:other/y:"])
+  })
+
+  it("the JWT carries an x5c chain: signer certificate, then the root that signs it", async () => {
+    const body = (await (await requestToken(server.realm, "svc", ["repository:public/a:pull"])).json()) as any
+    const [header, claims, signature] = (body.token as string).split(".").map((p) => Buffer.from(p!, "base64url"))
+    const h = JSON.parse(header!.toString())
+    assert.strictEqual(h.alg, "ES256")
+    const [leaf, root] = (h.x5c as Array<string>).map((c) => new crypto.X509Certificate(Buffer.from(c, "base64")))
+    assert.isTrue(leaf!.verify(root!.publicKey))
+    assert.isTrue(root!.ca)
+    assert.strictEqual(new crypto.X509Certificate(server.rootCertificatePem).fingerprint256, root!.fingerprint256)
+    const [h64, c64] = (body.token as string).split(".")
+    assert.isTrue(crypto.verify("sha256", Buffer.from(`${h64}.${c64}`), { key: leaf!.publicKey, dsaEncoding: "ieee-p1363" }, signature!))
+    const c = JSON.parse(claims!.toString())
+    assert.strictEqual(c.aud, "svc")
+    assert.strictEqual(c.iss, server.issuer)
+    assert.strictEqual(c.sub, "")
+    assert.strictEqual(c.exp - c.iat, 120)
+  })
+
+  it("wrong or malformed credentials are 401", async () => {
+    assert.strictEqual((await requestToken(server.realm, "svc", [], basic("alice", "nope"))).status, 401)
+    assert.strictEqual((await requestToken(server.realm, "svc", [], "Bearer abc")).status, 401)
+  })
+
+  it("OAuth2 POST password grant with offline access returns a refresh token that works", async () => {
+    const first = (await (await post({ grant_type: "password", username: "bob", password: "pw2", service: "svc", client_id: "t", scope: "repository:shared/app:pull,push", access_type: "offline" })).json()) as any
+    assert.isString(first.refresh_token)
+    assert.strictEqual(first.scope, "repository:shared/app:pull,push")
+    assert.isUndefined(first.token)
+    const second = await post({ grant_type: "refresh_token", refresh_token: first.refresh_token, service: "svc", client_id: "t", scope: "repository:shared/app:pull" })
+    assert.strictEqual(second.status, 200)
+    assert.deepStrictEqual(accessOf(((await second.json()) as any).access_token), ["repository:shared/app:pull"])
+    const bad = await post({ grant_type: "refresh_token", refresh_token: "nope", service: "svc", client_id: "t" })
+    assert.strictEqual(bad.status, 401)
+    assert.strictEqual((await post({ grant_type: "password", username: "bob", password: "pw2", service: "other", client_id: "t" })).status, 400)
+  })
+
+  it("verify accepts its own tokens and nothing else", () => {
+    const token = server.issue("alice", [Scope.repository("alice/x", ["pull"])])
+    const grantee = Option.getOrThrow(server.verify(token))
+    assert.strictEqual(grantee.subject, "alice")
+    assert.deepStrictEqual(grantee.access.map(Scope.format), ["repository:alice/x:pull"])
+    assert.isTrue(Option.isNone(server.verify(token.slice(0, -2) + "AA")))
+    assert.isTrue(Option.isNone(server.verify(server.issue("alice", [], "-5 seconds"))))
+    assert.isTrue(Option.isNone(server.verify("not-a-jwt")))
+  })
+
+  it("logs every request", () => {
+    assert.isAbove(server.log.count({ server: "token", method: "GET" }), 2)
+    assert.isAbove(server.log.count({ method: "POST", status: 200 }), 1)
+  })
+})
+
+describe("TokenServer options", () => {
+  it("oauth: false answers POST with 405; requireCredentials refuses anonymous", async () => {
+    const server = await TokenServer.start({ service: "s", oauth: false, requireCredentials: true, users: { u: "p" } })
+    try {
+      assert.strictEqual((await fetch(server.realm, { method: "POST", body: "grant_type=password" })).status, 405)
+      assert.strictEqual((await requestToken(server.realm, "s", [])).status, 401)
+      assert.strictEqual((await requestToken(server.realm, "s", [], basic("u", "p"))).status, 200)
+    } finally {
+      await server.close()
+    }
+  })
+
+  it("opaque tokens without expires_in, verified by lookup", async () => {
+    const server = await TokenServer.start({ service: "s", tokenFormat: "opaque", omitExpiresIn: true })
+    try {
+      const body = (await (await requestToken(server.realm, "s", ["repository:x:pull"])).json()) as any
+      assert.isUndefined(body.expires_in)
+      assert.isTrue(Option.isSome(server.verify(body.token)))
+      assert.isTrue(Option.isNone(server.verify(`${body.token}x`)))
+    } finally {
+      await server.close()
+    }
+  })
+})
