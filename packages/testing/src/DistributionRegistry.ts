@@ -14,7 +14,7 @@ import { createServer } from "node:net"
 import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { delimiter, join } from "node:path"
-import { Data, Effect } from "effect"
+import { Context, Data, Effect, Layer } from "effect"
 import type { Scope } from "effect"
 import type { TokenServer } from "./TokenServer.js"
 
@@ -232,3 +232,17 @@ export const availability = (): { readonly available: boolean; readonly reason: 
   }
   return { available: false, reason: "docker-registry is not installed: integration tests against the real registry are SKIPPED" }
 }
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class Registry extends Context.Tag("@ociauth/testing/Registry")<Registry, DistributionRegistry>() {}
+
+/**
+ * The resource as a layer, for Effect programs and test suites.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options): Layer.Layer<Registry, RegistryBinaryMissing | RegistryStartError> => Layer.scoped(Registry, make(options))

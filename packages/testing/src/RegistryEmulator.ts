@@ -28,7 +28,7 @@ import { createHmac, randomBytes } from "node:crypto"
 import type * as http from "node:http"
 import { Readable } from "node:stream"
 import { pipeline } from "node:stream/promises"
-import { Duration, Effect, Option } from "effect"
+import { Context, Duration, Effect, Layer, Option } from "effect"
 import type { Scope as EffectScope } from "effect"
 import { Challenge, Route, Scope } from "@ociauth/core"
 import { Faults } from "./Faults.js"
@@ -518,3 +518,17 @@ export const make = (options: Options = {}): Effect.Effect<RegistryEmulator, nev
       (emulator) => Effect.promise(() => emulator.close())
     )
   )
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class Emulator extends Context.Tag("@ociauth/testing/Emulator")<Emulator, RegistryEmulator>() {}
+
+/**
+ * The resource as a layer, for Effect programs and test suites.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options = {}): Layer.Layer<Emulator> => Layer.scoped(Emulator, make(options))

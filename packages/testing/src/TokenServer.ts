@@ -10,7 +10,7 @@
  * @since 0.1.0
  */
 import * as crypto from "node:crypto"
-import { Duration, Effect, Option } from "effect"
+import { Context, Duration, Effect, Layer, Option } from "effect"
 import type { Scope as EffectScope } from "effect"
 import { Scope } from "@ociauth/core"
 import { Faults } from "./Faults.js"
@@ -104,8 +104,11 @@ export interface TokenServer {
   readonly faults: Faults
   /** Checks a token this server issued: signature (or opaque lookup), issuer, audience, time. */
   readonly verify: (token: string) => Option.Option<Grantee>
-  /** Issues a token directly, without a request (for tests of expiry and narrowing). */
-  readonly issue: (subject: string, access: ReadonlyArray<Scope.ResourceScope>, ttl?: Duration.DurationInput) => string
+  /**
+   * Issues a token directly, without a request (for tests of expiry and
+   * narrowing). `lifetimeSeconds` may be negative: an already expired token.
+   */
+  readonly issue: (subject: string, access: ReadonlyArray<Scope.ResourceScope>, lifetimeSeconds?: number) => string
   readonly close: () => Promise<void>
 }
 
@@ -176,8 +179,8 @@ export const endpoint = (options: Options, now: () => number = () => Date.now())
     return [...actions]
   }
 
-  const issue = (subject: string, access: ReadonlyArray<Scope.ResourceScope>, ttl?: Duration.DurationInput): string => {
-    const seconds = ttl === undefined ? ttlSeconds : Math.round(Duration.toSeconds(Duration.decode(ttl)))
+  const issue = (subject: string, access: ReadonlyArray<Scope.ResourceScope>, lifetimeSeconds?: number): string => {
+    const seconds = lifetimeSeconds ?? ttlSeconds
     const iat = Math.floor(now() / 1000)
     if (options.tokenFormat === "opaque") {
       const token = `djE6${crypto.randomBytes(24).toString("base64url")}`
@@ -190,7 +193,7 @@ export const endpoint = (options: Options, now: () => number = () => Date.now())
       sub: subject,
       aud: options.service,
       exp: iat + seconds,
-      nbf: iat - 1,
+      nbf: Math.min(iat, iat + seconds) - 1,
       iat,
       jti: crypto.randomBytes(12).toString("base64url"),
       access: access.map((s) => ({ type: s.type, name: s.name, actions: [...s.actions] }))
@@ -360,3 +363,17 @@ export const make = (options: Options): Effect.Effect<TokenServer, never, Effect
       (server) => Effect.promise(() => server.close())
     )
   )
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class Server extends Context.Tag("@ociauth/testing/Server")<Server, TokenServer>() {}
+
+/**
+ * The resource as a layer, for Effect programs and test suites.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options): Layer.Layer<Server> => Layer.scoped(Server, make(options))

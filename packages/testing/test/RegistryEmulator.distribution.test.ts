@@ -236,3 +236,14 @@ describe("RegistryEmulator as a scoped Effect resource", () => {
       assert.strictEqual(after, "closed")
     }))
 })
+
+describe("RegistryEmulator.layer", () => {
+  it.live("provides the emulator as a service", () =>
+    Effect.gen(function* () {
+      const emulator = yield* RegistryEmulator.Emulator
+      emulator.pushImage("team/app", "v1")
+      assert.deepStrictEqual(emulator.tags("team/app"), ["v1"])
+      const response = yield* Effect.promise(() => fetch(`${emulator.origin}/v2/`))
+      assert.strictEqual(response.status, 401)
+    }).pipe(Effect.provide(RegistryEmulator.layer({ profile: "dockerHub" }))))
+})

@@ -1,0 +1,168 @@
+/**
+ * The real CNCF distribution registry (Debian's docker-registry) trusting our
+ * TokenServer. Skipped, loudly, only where the binary is missing outside CI.
+ */
+import { createHash } from "node:crypto"
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { Scope } from "@ociauth/core"
+import { DistributionRegistry, TokenServer } from "@ociauth/testing"
+import { basic, bearer, challengeOf, requestToken, tokenFrom } from "./utils.js"
+
+const availability = DistributionRegistry.availability()
+if (!availability.available) console.warn(`\n*** ${availability.reason} ***\n`)
+
+const digestOf = (bytes: Uint8Array) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`
+
+describe.skipIf(!availability.available)("DistributionRegistry (real docker-registry)", () => {
+  let tokens: TokenServer.TokenServer
+  let registry: DistributionRegistry.DistributionRegistry
+  const token = async (scopes: ReadonlyArray<string>, user = true) =>
+    tokenFrom(await requestToken(tokens.realm, tokens.service, scopes, user ? basic("alice", "pw") : undefined))
+
+  beforeAll(async () => {
+    tokens = await TokenServer.start({ service: "ociauth-real", users: { alice: "pw" } })
+    registry = await DistributionRegistry.start({ tokenServer: tokens })
+  })
+  afterAll(async () => {
+    await registry?.close()
+    await tokens?.close()
+  })
+
+  const upload = async (repository: string, bytes: Uint8Array<ArrayBuffer>, jwt: string) => {
+    const start = await fetch(`${registry.origin}/v2/${repository}/blobs/uploads/`, { method: "POST", headers: { authorization: bearer(jwt) } })
+    assert.strictEqual(start.status, 202, await start.clone().text())
+    const location = new URL(start.headers.get("location")!, registry.origin)
+    location.searchParams.set("digest", digestOf(bytes))
+    const put = await fetch(location, {
+      method: "PUT",
+      headers: { authorization: bearer(jwt), "content-type": "application/octet-stream" },
+      body: bytes
+    })
+    assert.strictEqual(put.status, 201, await put.clone().text())
+    return digestOf(bytes)
+  }
+
+  it("challenges with the token server's realm and service", async () => {
+    const response = await fetch(`${registry.origin}/v2/alice/app/manifests/v1`)
+    assert.strictEqual(response.status, 401)
+    const challenge = challengeOf(response)
+    assert.strictEqual(challenge.realm, tokens.realm)
+    assert.strictEqual(challenge.service, "ociauth-real")
+    assert.deepStrictEqual(challenge.scopes.map(Scope.format), ["repository:alice/app:pull"])
+  })
+
+  it("accepts the TokenServer's tokens: push, mount, tag, pull, list, catalog, delete", async () => {
+    const push = await token(["repository:alice/app:pull,push", "repository:alice/base:pull,push"])
+    const layer = new TextEncoder().encode("hello from ociauth")
+    const config = new TextEncoder().encode(JSON.stringify({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [] } }))
+    const layerDigest = await upload("alice/base", layer, push)
+    const mount = await fetch(`${registry.origin}/v2/alice/app/blobs/uploads/?mount=${layerDigest}&from=alice/base`, {
+      method: "POST",
+      headers: { authorization: bearer(push) }
+    })
+    assert.strictEqual(mount.status, 201)
+    const configDigest = await upload("alice/app", config, push)
+    const manifest = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: "application/vnd.oci.image.manifest.v1+json",
+      config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: configDigest, size: config.length },
+      layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar", digest: layerDigest, size: layer.length }]
+    })
+    const put = await fetch(`${registry.origin}/v2/alice/app/manifests/v1`, {
+      method: "PUT",
+      headers: { authorization: bearer(push), "content-type": "application/vnd.oci.image.manifest.v1+json" },
+      body: manifest
+    })
+    assert.strictEqual(put.status, 201, await put.clone().text())
+    const digest = put.headers.get("docker-content-digest")!
+
+    const pull = await token(["repository:alice/app:pull"], false)
+    const got = await fetch(`${registry.origin}/v2/alice/app/manifests/v1`, {
+      headers: { authorization: bearer(pull), accept: "application/vnd.oci.image.manifest.v1+json" }
+    })
+    assert.strictEqual(got.status, 200)
+    assert.strictEqual(got.headers.get("docker-content-digest"), digest)
+    assert.strictEqual(await got.text(), manifest)
+    const tags = await fetch(`${registry.origin}/v2/alice/app/tags/list`, { headers: { authorization: bearer(pull) } })
+    assert.deepStrictEqual(await tags.json(), { name: "alice/app", tags: ["v1"] })
+
+    const catalog = await fetch(`${registry.origin}/v2/_catalog`, { headers: { authorization: bearer(await token(["registry:catalog:*"])) } })
+    assert.deepStrictEqual(await catalog.json(), { repositories: ["alice/app", "alice/base"] })
+
+    const del = await fetch(`${registry.origin}/v2/alice/app/manifests/${digest}`, {
+      method: "DELETE",
+      headers: { authorization: bearer(await token(["repository:alice/app:delete"])) }
+    })
+    assert.strictEqual(del.status, 202)
+  })
+
+  it("rejects a token without the needed action: 401 insufficient_scope naming the scope", async () => {
+    const pullOnly = await token(["repository:alice/app:pull"], false)
+    const response = await fetch(`${registry.origin}/v2/alice/app/blobs/uploads/`, { method: "POST", headers: { authorization: bearer(pullOnly) } })
+    assert.strictEqual(response.status, 401)
+    const challenge = challengeOf(response)
+    assert.strictEqual(challenge.error, "insufficient_scope")
+    assert.deepStrictEqual(challenge.scopes.map(Scope.format), ["repository:alice/app:pull,push"])
+  })
+
+  it("rejects a token for another repository, and a narrowed one", async () => {
+    const other = await token(["repository:alice/other:pull"])
+    const wrongRepo = await fetch(`${registry.origin}/v2/alice/app/tags/list`, { headers: { authorization: bearer(other) } })
+    assert.strictEqual(challengeOf(wrongRepo).error, "insufficient_scope")
+    const narrowed = await token(["repository:alice/app:pull,push"], false) // anonymous: narrowed to pull
+    const push = await fetch(`${registry.origin}/v2/alice/app/blobs/uploads/`, { method: "POST", headers: { authorization: bearer(narrowed) } })
+    assert.strictEqual(push.status, 401)
+  })
+
+  it("rejects expired tokens and tokens from another issuer as invalid_token", async () => {
+    const expired = tokens.issue("alice", [Scope.repository("alice/app", ["pull"])], -300)
+    const stale = await fetch(`${registry.origin}/v2/alice/app/tags/list`, { headers: { authorization: bearer(expired) } })
+    assert.strictEqual(stale.status, 401)
+    assert.strictEqual(challengeOf(stale).error, "invalid_token")
+    const stranger = await TokenServer.start({ service: "ociauth-real", issuer: tokens.issuer })
+    try {
+      const foreign = stranger.issue("alice", [Scope.repository("alice/app", ["pull"])])
+      const response = await fetch(`${registry.origin}/v2/alice/app/tags/list`, { headers: { authorization: bearer(foreign) } })
+      assert.strictEqual(response.status, 401)
+      assert.strictEqual(challengeOf(response).error, "invalid_token")
+    } finally {
+      await stranger.close()
+    }
+  })
+})
+
+describe.skipIf(!availability.available)("DistributionRegistry as a scoped Effect resource", () => {
+  it.live("stops the process and removes its directory when the scope closes", () =>
+    Effect.gen(function* () {
+      const { origin, directory } = yield* Effect.scoped(
+        Effect.gen(function* () {
+          const tokens = yield* TokenServer.make({ service: "scoped" })
+          const registry = yield* DistributionRegistry.make({ tokenServer: tokens })
+          const response = yield* Effect.promise(() => fetch(`${registry.origin}/v2/`))
+          assert.strictEqual(response.status, 401)
+          return registry
+        })
+      )
+      const after = yield* Effect.promise(() => fetch(`${origin}/v2/`).then(() => "answered", () => "stopped"))
+      assert.strictEqual(after, "stopped")
+      const { existsSync } = yield* Effect.promise(() => import("node:fs"))
+      assert.isFalse(existsSync(directory))
+    }))
+})
+
+describe("DistributionRegistry without the binary", () => {
+  it("fails with RegistryBinaryMissing naming the package", async () => {
+    const error = await DistributionRegistry.start({
+      tokenServer: { realm: "http://127.0.0.1:1/token", service: "s", issuer: "i", rootCertificatePem: "" },
+      binary: "/nonexistent/docker-registry"
+    }).then(() => undefined, (e: unknown) => e)
+    if (availability.available) {
+      // The explicit path is missing but PATH has one: it is found there instead.
+      assert.isTrue(error === undefined || error instanceof DistributionRegistry.RegistryStartError)
+    } else {
+      assert.instanceOf(error, DistributionRegistry.RegistryBinaryMissing)
+      assert.include((error as Error).message, "apt-get install -y docker-registry")
+    }
+  })
+})
