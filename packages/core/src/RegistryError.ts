@@ -214,6 +214,31 @@ export class RealmRejected extends Schema.TaggedError<RealmRejected>("@ociauth/c
 }
 
 /**
+ * A redirect the runtime refused to follow: https to plain http, too many hops,
+ * or a streamed body that cannot be sent again.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class RedirectRejected extends Schema.TaggedError<RedirectRejected>("@ociauth/core/RedirectRejected")(
+  "RedirectRejected",
+  {
+    /** Origin and path of the request that was redirected. */
+    from: Schema.String,
+    /** Origin and path of the target. */
+    to: Schema.String,
+    reason: Schema.String
+  }
+) {
+  /** @since 0.1.0 */
+  readonly [TypeId] = base[TypeId]
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `Redirect from ${this.from} to ${this.to} refused: ${this.reason}`
+  }
+}
+
+/**
  * One entry of an OCI error body: `{"errors":[{"code","message","detail"}]}`.
  *
  * @since 0.1.0
@@ -293,6 +318,7 @@ export type RegistryError =
   | InsufficientScope
   | Unsupported
   | RealmRejected
+  | RedirectRejected
   | RegistryResponseError
   | CredentialError
 

@@ -1,0 +1,119 @@
+/**
+ * The Promise façade: a WHATWG `fetch` that authenticates against registries,
+ * for code not written with Effect. It runs wherever `fetch` exists.
+ *
+ * ```ts
+ * import { makeRegistryFetch } from "@ociauth/fetch"
+ *
+ * const registryFetch = makeRegistryFetch({ credentials: { "ghcr.io": { username: "me", password: token } } })
+ * const response = await registryFetch("https://ghcr.io/v2/me/app/manifests/latest", { method: "HEAD" })
+ * response.headers.get("docker-content-digest")
+ * ```
+ *
+ * Non-auth statuses come back as the `Response`; an auth failure the SDK cannot
+ * resolve rejects with the typed error (`_tag` intact: `TokenRequestError`,
+ * `InsufficientScope`, `Unsupported`, `RealmRejected`, `RedirectRejected`, …);
+ * a transport failure rejects with a `TypeError` as `fetch` does.
+ *
+ * @since 0.1.0
+ */
+import { FetchHttpClient, HttpBody, HttpClientRequest } from "@effect/platform"
+import type { HttpClientResponse } from "@effect/platform"
+import { AuthEvent, CredentialProvider, Registries, RegistryError } from "@ociauth/core"
+import type { Credential, RegistryAdapter } from "@ociauth/core"
+import { Cause, Effect, Exit, Layer, ManagedRuntime, Option, Stream } from "effect"
+import * as RegistryClient from "./RegistryClient.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface RegistryFetchOptions extends RegistryClient.Options {
+  /** Adapters for registries the defaults do not know; they take precedence. */
+  readonly adapters?: ReadonlyArray<RegistryAdapter.RegistryAdapter>
+  /** Credentials per registry host (`docker.io`, `ghcr.io`, `localhost:5000`). Default: anonymous. */
+  readonly credentials?: Readonly<Record<string, Credential.Input>>
+  /** A credential provider layer in place of `credentials` (e.g. the machine's docker config). */
+  readonly credentialProvider?: Layer.Layer<CredentialProvider.CredentialProvider>
+  /** The transport; `globalThis.fetch` by default. */
+  readonly fetch?: typeof globalThis.fetch
+  /** Called for every step of the auth flow (challenges, token requests, cache hits, retries, redirects). */
+  readonly onEvent?: (event: AuthEvent.AuthEvent) => void
+}
+
+/**
+ * A `fetch` with registry auth; `close()` releases its token cache.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RegistryFetch {
+  (input: string | URL | Request, init?: RequestInit): Promise<Response>
+  readonly close: () => Promise<void>
+}
+
+const toRequest = (input: string | URL | Request, init: RequestInit | undefined): HttpClientRequest.HttpClientRequest => {
+  const base = input instanceof Request ? input : undefined
+  const url = base?.url ?? (input instanceof URL ? input.href : String(input))
+  const method = (init?.method ?? base?.method ?? "GET").toUpperCase() as HttpClientRequest.HttpClientRequest["method"]
+  const headers = new Headers(base?.headers)
+  for (const [key, value] of new Headers(init?.headers)) headers.set(key, value)
+  const rawBody = init?.body !== undefined ? init.body : base?.body
+  let body: HttpBody.HttpBody = HttpBody.empty
+  if (rawBody instanceof ReadableStream) {
+    body = HttpBody.stream(Stream.fromReadableStream(() => rawBody as ReadableStream<Uint8Array>, (e) => e as Error))
+  } else if (rawBody !== null && rawBody !== undefined) {
+    body = HttpBody.raw(rawBody)
+  }
+  return HttpClientRequest.make(method)(url, { headers: Object.fromEntries(headers), body })
+}
+
+const toResponse = (response: HttpClientResponse.HttpClientResponse): Response => {
+  const source = (response as unknown as { readonly source?: unknown }).source
+  if (source instanceof Response) return source
+  const body = response.request.method === "HEAD" || response.status === 204 || response.status === 304
+    ? null
+    : Stream.toReadableStream(response.stream)
+  return new Response(body, { status: response.status, headers: response.headers as Record<string, string> })
+}
+
+/**
+ * Builds the façade.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeRegistryFetch = (options: RegistryFetchOptions = {}): RegistryFetch => {
+  const transport = RegistryClient.layerFetchTransport.pipe(
+    Layer.provide(options.fetch === undefined ? Layer.empty : Layer.succeed(FetchHttpClient.Fetch, options.fetch))
+  )
+  const credentials = options.credentialProvider ?? CredentialProvider.layerStatic(options.credentials ?? {})
+  const events = options.onEvent === undefined
+    ? Layer.empty
+    : AuthEvent.layer((event) => Effect.sync(() => options.onEvent!(event)))
+  const live = RegistryClient.layerClient(options).pipe(
+    Layer.provide(Layer.mergeAll(transport, Registries.layer(options.adapters ?? []), credentials)),
+    Layer.provideMerge(events)
+  )
+  const runtime = ManagedRuntime.make(live)
+
+  const registryFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const request = toRequest(input, init)
+    const exit = await runtime.runPromiseExit(
+      Effect.flatMap(RegistryClient.RegistryClient, (client) => client.execute(request)),
+      init?.signal ? { signal: init.signal } : undefined
+    )
+    if (Exit.isSuccess(exit)) return toResponse(exit.value)
+    const failure = Cause.failureOption(exit.cause)
+    if (Option.isSome(failure)) {
+      const error = failure.value
+      if (RegistryError.isRegistryError(error)) throw error
+      throw new TypeError("fetch failed", { cause: error })
+    }
+    if (Cause.isInterruptedOnly(exit.cause)) {
+      throw init?.signal?.reason ?? new DOMException("The operation was aborted.", "AbortError")
+    }
+    throw Cause.squash(exit.cause)
+  }
+  return Object.assign(registryFetch, { close: () => runtime.dispose() })
+}
