@@ -84,3 +84,15 @@ export const emit = (event: AuthEvent): Effect.Effect<void> =>
  */
 export const layer = (handler: (event: AuthEvent) => Effect.Effect<void>): Layer.Layer<AuthEvents> =>
   Layer.succeed(AuthEvents, { emit: handler })
+
+/**
+ * An emit function bound to the handler in context now (when a service is
+ * built), falling back to the handler in context at each emission.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const emitter: Effect.Effect<(event: AuthEvent) => Effect.Effect<void>> = Effect.map(
+  Effect.serviceOption(AuthEvents),
+  (captured) => (event) => (Option.isSome(captured) ? captured.value.emit(event) : emit(event))
+)

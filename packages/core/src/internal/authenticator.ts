@@ -1,6 +1,6 @@
 import { HttpClient } from "@effect/platform"
 import { Duration, Effect, Either, Encoding, FiberSet, Option, Redacted } from "effect"
-import { AuthEvent, AuthEvents, emit as emitToContext } from "../AuthEvent.js"
+import { AuthEvent, emitter } from "../AuthEvent.js"
 import type * as Authenticator from "../Authenticator.js"
 import type { BasicChallenge, BearerChallenge } from "../Challenge.js"
 import * as Credential from "../Credential.js"
@@ -19,11 +19,9 @@ export const make = Effect.fnUntraced(function* (options: Authenticator.Options 
   const client = yield* HttpClient.HttpClient
   const registries = yield* Registries
   const provider = yield* CredentialProvider
-  const observer = yield* Effect.serviceOption(AuthEvents)
+  const emit = yield* emitter
   const fibers = yield* FiberSet.make()
 
-  const emit = (event: AuthEvent): Effect.Effect<void> =>
-    Option.isSome(observer) ? observer.value.emit(event) : emitToContext(event)
   const policy = options.retry ?? Retry.defaultPolicy
   const timeout = Duration.decode(options.requestTimeout ?? Duration.seconds(30))
   const maxBodyBytes = options.maxResponseBytes ?? 256 * 1024

@@ -81,7 +81,7 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
   const transport = yield* HttpClient.HttpClient
   const registries = yield* Registries.Registries
   const authenticator = yield* Authenticator.make(options.authenticator)
-  const emit = AuthEvent.emit
+  const emit = yield* AuthEvent.emitter
   const policy = options.retry ?? Retry.defaultPolicy
   const maxRedirects = options.maxRedirects ?? 5
   const insecure = new Set((options.insecure ?? []).map((h) => h.toLowerCase()))
