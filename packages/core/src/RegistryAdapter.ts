@@ -11,6 +11,7 @@ import type { Credential } from "./Credential.js"
 import { Unsupported } from "./RegistryError.js"
 import type { CredentialError } from "./RegistryError.js"
 import * as Route from "./Route.js"
+import * as Scope from "./Scope.js"
 
 /**
  * How to ask the token endpoint.
@@ -82,6 +83,12 @@ export interface RegistryAdapter {
   readonly tokenRequest: TokenRequestPreferences
   readonly capabilities: Capabilities
   readonly reauthOn: ReadonlyArray<ReauthTrigger>
+  /**
+   * The scope `/v2/_catalog` needs: `registry:catalog:*` by the spec; `None`
+   * where the registry grants no such scope and lists the catalog for any
+   * authenticated token (GHCR), so only the caller's scope hints are requested.
+   */
+  readonly catalogScope: Option.Option<Scope.Scope>
   /** A registry-specific credential source (ECR's GetAuthorizationToken), asked when no credential is configured. */
   readonly credentials: Option.Option<(host: string) => Effect.Effect<Option.Option<Credential>, CredentialError>>
 }
@@ -106,6 +113,8 @@ export interface Options {
   readonly tokenRequest?: Partial<TokenRequestPreferences>
   readonly capabilities?: Partial<Capabilities>
   readonly reauthOn?: ReadonlyArray<ReauthTrigger>
+  /** `null`: the registry has no catalog scope (see `RegistryAdapter.catalogScope`). */
+  readonly catalogScope?: Scope.Scope | null
   readonly credentials?: (host: string) => Effect.Effect<Option.Option<Credential>, CredentialError>
 }
 
@@ -168,6 +177,7 @@ export const make = (options: Options): RegistryAdapter => {
     tokenRequest: { ...defaultTokenRequest, ...options.tokenRequest },
     capabilities: { catalog: true, delete: true, ...options.capabilities },
     reauthOn: options.reauthOn ?? [],
+    catalogScope: options.catalogScope === undefined ? Option.some(Scope.catalog) : Option.fromNullable(options.catalogScope),
     credentials: Option.fromNullable(options.credentials)
   }
 }
@@ -223,6 +233,16 @@ export const checkCapabilities = (
   }
   return Effect.void
 }
+
+/**
+ * The scopes a request needs on this registry: `Scope.fromRequest`, with the
+ * adapter's catalog scope for `/v2/_catalog`.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const scopesFor = (adapter: RegistryAdapter, method: string, url: string | URL): ReadonlyArray<Scope.Scope> =>
+  operationOf(method, url) === "catalog" ? Option.toArray(adapter.catalogScope) : Scope.fromRequest(method, url)
 
 /**
  * Whether a response means the token must be renewed, beyond 401 `invalid_token`.

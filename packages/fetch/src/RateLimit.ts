@@ -5,7 +5,6 @@
  *
  * @since 0.1.0
  */
-import type { Headers } from "@effect/platform"
 import { Duration, Option } from "effect"
 import { Retry } from "@ociauth/core"
 
@@ -48,17 +47,23 @@ export const parseQuota = (value: string | undefined): Option.Option<Quota> => {
 }
 
 /**
- * The rate-limit data of a response's headers; `None` when it carries none.
+ * The rate-limit data of a response's headers (platform or web `Headers`);
+ * `None` when it carries none.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const fromHeaders = (headers: Headers.Headers, nowMillis: number): Option.Option<RateLimit> => {
+export const fromHeaders = (
+  headers: globalThis.Headers | Readonly<Record<string, string | undefined>>,
+  nowMillis: number
+): Option.Option<RateLimit> => {
+  const get = (name: string): string | undefined =>
+    headers instanceof globalThis.Headers ? (headers.get(name) ?? undefined) : headers[name]
   const rateLimit: RateLimit = {
-    limit: parseQuota(headers["ratelimit-limit"]),
-    remaining: parseQuota(headers["ratelimit-remaining"]),
-    source: Option.fromNullable(headers["docker-ratelimit-source"]),
-    retryAfter: Retry.parseRetryAfter(headers["retry-after"], nowMillis)
+    limit: parseQuota(get("ratelimit-limit")),
+    remaining: parseQuota(get("ratelimit-remaining")),
+    source: Option.fromNullable(get("docker-ratelimit-source")),
+    retryAfter: Retry.parseRetryAfter(get("retry-after"), nowMillis)
   }
   return Option.isNone(rateLimit.limit) && Option.isNone(rateLimit.remaining) && Option.isNone(rateLimit.source) &&
       Option.isNone(rateLimit.retryAfter)

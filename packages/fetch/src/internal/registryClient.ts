@@ -310,9 +310,14 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
       const url = rewrite(requested, adapter)
       yield* RegistryAdapter.checkCapabilities(adapter, request.method, url)
       const hints = yield* FiberRef.get(currentScopeHints)
-      let scopes = Scope.merge([...Scope.fromRequest(request.method, url), ...hints])
+      let scopes = Scope.merge([...RegistryAdapter.scopesFor(adapter, request.method, url), ...hints])
       const replayable = isReplayable(request)
       const base = withUrl(request, url)
+
+      // Outside the registry API (the root page, say) nothing is authorized.
+      if (Option.isNone(Route.parse(url.pathname))) {
+        return yield* followRedirects(yield* send(base, replayable), base, replayable)
+      }
 
       // 1. Authorize up front when the challenge is known; otherwise discover it.
       let authorization: Option.Option<Authenticator.Authorization> = Option.none()
