@@ -1,0 +1,210 @@
+/**
+ * The demo: starts the emulator (Docker Hub and GHCR profiles, and a plain
+ * distribution registry standing in for an in-house one), all on loopback,
+ * and runs every example against it, printing the auth flow step by step —
+ * challenges, scopes, token requests, grants, cache hits — and what each step
+ * cost in round trips. Offline; nothing leaves the machine.
+ *
+ *   pnpm demo
+ */
+import { makeRegistryFetch } from "@ociauth/fetch"
+import { RegistryEmulator } from "@ociauth/testing"
+import { Console, Effect, Exit } from "effect"
+import * as Catalog from "./catalog.js"
+import * as CheckLatest from "./check-latest.js"
+import * as CustomAdapter from "./custom-adapter.js"
+import * as ImageDigest from "./image-digest.js"
+import * as ListTags from "./list-tags.js"
+import * as PushImage from "./push-image.js"
+import { adapters, describe, isMain, layer, messageOf } from "./shared.js"
+import type { Setup } from "./shared.js"
+
+export interface DemoResult {
+  readonly steps: number
+  readonly failed: ReadonlyArray<string>
+  readonly requests: { readonly registry: number; readonly token: number; readonly cdn: number }
+}
+
+const emulators = Effect.gen(function* () {
+  const hub = yield* RegistryEmulator.make({ profile: "dockerHub", users: { demo: "demo-password" }, privateRepositories: ["demo/*"] })
+  for (const [repository, tags] of [
+    ["library/alpine", ["latest", "3.20"]],
+    ["library/busybox", ["latest"]],
+    ["library/nginx", ["latest"]],
+    ["library/python", ["3.10", "3.11", "3.12", "latest"]],
+    ["library/redis", ["latest"]]
+  ] as const) {
+    for (const tag of tags) hub.pushImage(repository, tag)
+  }
+  const ghcr = yield* RegistryEmulator.make({ profile: "ghcr", users: { demo: "ghp_demo_token" } })
+  for (const tag of ["1.0", "1.1"]) ghcr.pushImage("demo/app", tag)
+  const corp = yield* RegistryEmulator.make({ users: { ci: "ci-secret" } })
+  for (const tag of ["v1", "v2"]) corp.pushImage("team/app", tag)
+  return { hub, ghcr, corp }
+})
+
+export const runDemo = Effect.gen(function* () {
+  const { corp, ghcr, hub } = yield* emulators
+  const servers = [hub, ghcr, corp]
+  const count = () =>
+    servers.reduce(
+      (n, s) => ({
+        registry: n.registry + s.log.count({ server: "registry" }),
+        token: n.token + s.log.count({ server: "token" }),
+        cdn: n.cdn + s.log.count({ server: "cdn" })
+      }),
+      { registry: 0, token: 0, cdn: 0 }
+    )
+  const targets = {
+    dockerHub: { origin: hub.origin, realm: hub.tokenServer.realm },
+    ghcr: { origin: ghcr.origin, realm: ghcr.tokenServer.realm }
+  }
+  const base: Setup = { targets, trace: true }
+  const withDemoUser: Setup = {
+    ...base,
+    credentials: { "docker.io": { username: "demo", password: "demo-password" }, "ghcr.io": { username: "demo", password: "ghp_demo_token" } }
+  }
+  const failed: Array<string> = []
+  let steps = 0
+
+  const step = <E>(title: string, explanation: string, program: Effect.Effect<unknown, E>) =>
+    Effect.gen(function* () {
+      steps++
+      const before = count()
+      yield* Console.log(`\n━━ ${steps}. ${title}\n   ${explanation}`)
+      const exit = yield* Effect.exit(program)
+      const after = count()
+      const cost = `${after.registry - before.registry} to registries, ${after.token - before.token} to token servers${
+        after.cdn > before.cdn ? `, ${after.cdn - before.cdn} to the CDN` : ""
+      }`
+      if (Exit.isFailure(exit)) {
+        failed.push(title)
+        yield* Console.log(`   ✗ failed: ${exit.cause.toString()}`)
+      }
+      yield* Console.log(`   ⇢ requests: ${cost}`)
+    })
+
+  yield* Console.log(
+    [
+      "ociauth demo — every example against an in-process emulator, offline.",
+      `  Docker Hub profile  ${hub.origin}  (token server ${hub.tokenServer.origin}, CDN ${hub.cdnOrigin})`,
+      `  GHCR profile        ${ghcr.origin}  (token endpoint /token on the same origin)`,
+      `  in-house registry   ${corp.origin}  (distribution profile)`,
+      "Lines marked · are the SDK's auth events."
+    ].join("\n")
+  )
+
+  yield* step(
+    "image-digest alpine python:3.10 ghcr.io/demo/app:1.0",
+    "HEAD each manifest. Docker Hub and GHCR realms are known to their adapters: a cold request costs 2 round trips, a warm one 1.",
+    ImageDigest.program(["alpine", "python:3.10", "ghcr.io/demo/app:1.0"]).pipe(Effect.provide(layer(base)))
+  )
+
+  yield* step(
+    "seed 002 through the fetch façade: GET https://index.docker.io/v2/alpine/manifests/latest",
+    "The request that failed in seed 002 (no library/, wrong service). The adapter maps the host, the name and the service.",
+    Effect.promise(async () => {
+      const lines: Array<string> = []
+      const registryFetch = makeRegistryFetch({ adapters: adapters(targets), onEvent: (e) => lines.push(`    · ${describe(e)}`) })
+      try {
+        const response = await registryFetch("https://index.docker.io/v2/alpine/manifests/latest", {
+          headers: { accept: "application/vnd.oci.image.manifest.v1+json" }
+        })
+        lines.push(`   ${response.status} ${response.headers.get("docker-content-digest")}`)
+        await response.arrayBuffer()
+      } finally {
+        await registryFetch.close()
+      }
+      return lines
+    }).pipe(Effect.flatMap((lines) => Console.log(lines.join("\n"))))
+  )
+
+  yield* step(
+    "a layer blob from Docker Hub, through the fetch façade",
+    "Docker Hub redirects blobs to a CDN. The runtime follows the redirect itself and the token stays behind.",
+    Effect.promise(async () => {
+      const lines: Array<string> = []
+      const registryFetch = makeRegistryFetch({ adapters: adapters(targets), onEvent: (e) => lines.push(`    · ${describe(e)}`) })
+      try {
+        const layerDigest = hub.pushImage("library/alpine", "with-layer").layers[0]!
+        const response = await registryFetch(`https://docker.io/v2/alpine/blobs/${layerDigest}`)
+        lines.push(`   ${response.status}: ${(await response.arrayBuffer()).byteLength} bytes of ${layerDigest}`)
+        lines.push(`   Authorization seen by the CDN: ${hub.log.count({ server: "cdn", authorization: "bearer" }) === 0 ? "never" : "YES (leak!)"}`)
+      } finally {
+        await registryFetch.close()
+      }
+      return lines
+    }).pipe(Effect.flatMap((lines) => Console.log(lines.join("\n"))))
+  )
+
+  yield* step(
+    "list-tags python --page-size 2",
+    "Tags page by page, following Link headers; one token serves every page.",
+    ListTags.program("python", 2).pipe(Effect.provide(layer(base)))
+  )
+
+  yield* step(
+    "catalog docker.io",
+    "Docker Hub has no usable catalog: its adapter says so, the SDK answers Unsupported without a request.",
+    Catalog.program("docker.io").pipe(Effect.provide(layer(base)))
+  )
+
+  yield* step(
+    "catalog ghcr.io (as demo)",
+    "GHCR lists its catalog to authenticated users; its placeholder challenge scope is never requested.",
+    Catalog.program("ghcr.io").pipe(Effect.provide(layer(withDemoUser)))
+  )
+
+  yield* step(
+    "push-image ghcr.io/demo/hello:1.0 (as demo)",
+    "Two blob uploads (POST + PUT each) and a manifest PUT, all under one pull,push token.",
+    PushImage.program("ghcr.io/demo/hello:1.0").pipe(Effect.provide(layer(withDemoUser)))
+  )
+
+  yield* step(
+    "a narrowed grant: anonymous push to docker.io/alpine",
+    "Docker Hub narrows silently. The SDK reads the JWT's access claim and stops before the upload.",
+    PushImage.program("alpine:mine").pipe(
+      Effect.provide(layer(base)),
+      Effect.catchAll((error) => Console.log(`   refused as expected: ${messageOf(error)}`))
+    )
+  )
+
+  yield* step(
+    "custom-adapter team/app (an in-house registry)",
+    "A declarative adapter: realm known in advance, 15-minute tokens, its own client_id, DELETE forbidden.",
+    CustomAdapter.program("team/app").pipe(
+      Effect.provide(
+        layer({
+          ...base,
+          adapters: [CustomAdapter.inHouse({ origin: corp.origin, realm: corp.tokenServer.realm })],
+          credentials: { [CustomAdapter.host]: { username: "ci", password: "ci-secret" } }
+        })
+      )
+    )
+  )
+
+  yield* step(
+    "check-latest alpine busybox nginx python redis ghcr.io/demo/app:1.1",
+    "Many images concurrently, reading Docker Hub's rate-limit headers as data; tokens shared per repository.",
+    CheckLatest.program(["alpine", "busybox", "nginx", "python", "redis", "ghcr.io/demo/app:1.1"]).pipe(Effect.provide(layer(base)))
+  )
+
+  const requests = count()
+  yield* Console.log(
+    `\n${steps - failed.length}/${steps} steps succeeded — ${requests.registry} registry requests, ${requests.token} token requests, ${requests.cdn} CDN requests.`
+  )
+  return { steps, failed, requests } satisfies DemoResult
+}).pipe(Effect.scoped)
+
+if (isMain(import.meta.url)) {
+  Effect.runPromise(runDemo).then(
+    (result) => {
+      if (result.failed.length > 0) process.exitCode = 1
+    },
+    (error: unknown) => {
+      console.error(error)
+      process.exitCode = 1
+    }
+  )
+}
