@@ -38,5 +38,5 @@ export const program = (registry: string) =>
 if (isMain(import.meta.url)) {
   const argv = process.argv.slice(2)
   const registry = parseArgs(argv).positional[0] ?? "docker.io"
-  runMain(program(registry).pipe(Effect.provide(layer(setupFromCli(argv, registry)))))
+  runMain(program(registry).pipe(Effect.provide(layer(setupFromCli(argv)))))
 }

@@ -79,7 +79,7 @@ if (isMain(import.meta.url)) {
   const { positional } = parseArgs(argv)
   runMain(
     program(positional.length > 0 ? positional : ["alpine", "busybox", "nginx", "python", "redis"]).pipe(
-      Effect.provide(layer(setupFromCli(argv, "docker.io")))
+      Effect.provide(layer(setupFromCli(argv)))
     )
   )
 }

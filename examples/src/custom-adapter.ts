@@ -43,7 +43,7 @@ if (isMain(import.meta.url)) {
   const { flags, positional } = parseArgs(argv)
   const url = flags.get("url")
   const realm = flags.get("realm")
-  const setup = setupFromCli(argv, host)
+  const setup = setupFromCli(argv)
   runMain(
     program(positional[0] ?? "team/app").pipe(
       Effect.provide(layer({ ...setup, adapters: [inHouse({ ...(url === undefined ? {} : { origin: url }), ...(realm === undefined ? {} : { realm }) })] }))

@@ -35,5 +35,5 @@ export const program = (images: ReadonlyArray<string>) =>
 if (isMain(import.meta.url)) {
   const argv = process.argv.slice(2)
   const { positional } = parseArgs(argv)
-  runMain(program(positional.length > 0 ? positional : ["alpine"]).pipe(Effect.provide(layer(setupFromCli(argv, "docker.io")))))
+  runMain(program(positional.length > 0 ? positional : ["alpine"]).pipe(Effect.provide(layer(setupFromCli(argv)))))
 }

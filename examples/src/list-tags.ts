@@ -44,8 +44,6 @@ if (isMain(import.meta.url)) {
   const { flags, positional } = parseArgs(argv)
   const repository = positional[0] ?? "alpine"
   runMain(
-    program(repository, Number(flags.get("page-size") ?? 100)).pipe(
-      Effect.provide(layer(setupFromCli(argv, Effect.runSync(Reference.parse(repository)).registry)))
-    )
+    program(repository, Number(flags.get("page-size") ?? 100)).pipe(Effect.provide(layer(setupFromCli(argv))))
   )
 }

@@ -87,6 +87,6 @@ if (isMain(import.meta.url)) {
     console.error("usage: push-image <registry/repository:tag>")
     process.exitCode = 2
   } else {
-    runMain(program(image).pipe(Effect.provide(layer(setupFromCli(argv, Effect.runSync(Reference.parse(image)).registry)))))
+    runMain(program(image).pipe(Effect.provide(layer(setupFromCli(argv)))))
   }
 }

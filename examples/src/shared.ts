@@ -6,15 +6,17 @@
  * (a mirror, the emulator), pass `--docker-hub <url>` / `--ghcr <url>` or set
  * `OCIAUTH_DOCKER_HUB_URL` / `OCIAUTH_GHCR_URL`; the adapters keep their quirks
  * and discover the target's token realm. `OCIAUTH_TRACE=1` (or `--trace`)
- * prints every step of the auth flow. Credentials: `OCIAUTH_USERNAME` and
- * `OCIAUTH_PASSWORD` for the registry named by `OCIAUTH_REGISTRY` (or the
- * example's own registry).
+ * prints every step of the auth flow. Credentials are the ones the machine
+ * already has: `OCIAUTH_<HOST>_USERNAME` / `_PASSWORD` (or `OCIAUTH_REGISTRY`
+ * with `OCIAUTH_USERNAME` / `OCIAUTH_PASSWORD`), docker's `config.json` and
+ * its credential helpers, podman's `auth.json`.
  */
 import type { HttpClient } from "@effect/platform"
 import { AuthEvent, CredentialProvider, Registries } from "@ociauth/core"
 import type { Credential, RegistryAdapter } from "@ociauth/core"
 import { DockerHub } from "@ociauth/docker-hub"
 import { RegistryClient } from "@ociauth/fetch"
+import * as NodeCredentials from "@ociauth/fetch/NodeCredentials"
 import { Ghcr } from "@ociauth/ghcr"
 import { Cause, Console, DateTime, Effect, Exit, Layer, Option } from "effect"
 
@@ -29,6 +31,8 @@ export interface Setup {
   /** Adapters of your own; they take precedence over the built-in ones. */
   readonly adapters?: ReadonlyArray<RegistryAdapter.RegistryAdapter>
   readonly credentials?: Readonly<Record<string, Credential.Input>>
+  /** Also use the machine's credentials (environment, docker config, podman) after `credentials`. */
+  readonly machineCredentials?: boolean
   /** Print the auth flow step by step. */
   readonly trace?: boolean
   /** Registries reached over plain HTTP that may receive credentials. */
@@ -80,7 +84,9 @@ export const layer = (setup: Setup = {}): Layer.Layer<HttpClient.HttpClient> =>
       Layer.mergeAll(
         RegistryClient.layerFetchTransport,
         Registries.layer([...(setup.adapters ?? []), ...adapters(setup.targets)]),
-        CredentialProvider.layerStatic(setup.credentials ?? {})
+        setup.machineCredentials === true
+          ? NodeCredentials.layerWith({ static: setup.credentials ?? {} })
+          : CredentialProvider.layerStatic(setup.credentials ?? {})
       )
     ),
     Layer.provide(setup.trace === true ? tracePrinter : Layer.empty)
@@ -105,20 +111,17 @@ export const parseArgs = (argv: ReadonlyArray<string>) => {
 }
 
 /** The setup from flags and environment variables (see the module comment). */
-export const setupFromCli = (argv: ReadonlyArray<string>, defaultRegistry: string): Setup => {
+export const setupFromCli = (argv: ReadonlyArray<string>): Setup => {
   const { flags } = parseArgs(argv)
   const env = process.env
   const hub = flags.get("docker-hub") ?? env.OCIAUTH_DOCKER_HUB_URL
   const ghcr = flags.get("ghcr") ?? env.OCIAUTH_GHCR_URL
-  const username = env.OCIAUTH_USERNAME
-  const password = env.OCIAUTH_PASSWORD
-  const registry = env.OCIAUTH_REGISTRY ?? defaultRegistry
   return {
     targets: {
       ...(hub === undefined ? {} : { dockerHub: { origin: hub } }),
       ...(ghcr === undefined ? {} : { ghcr: { origin: ghcr } })
     },
-    ...(username !== undefined && password !== undefined ? { credentials: { [registry]: { username, password } } } : {}),
+    machineCredentials: true,
     trace: flags.has("trace") || env.OCIAUTH_TRACE === "1"
   }
 }

@@ -5,9 +5,13 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Layer } from "effect"
+import { CommandExecutor, FileSystem, Path } from "@effect/platform"
+import { Config, Context, Effect, Either, Layer, Option } from "effect"
+import type { Duration } from "effect"
 import * as Credential from "./Credential.js"
-import type { CredentialError } from "./RegistryError.js"
+import * as CredentialHelper from "./CredentialHelper.js"
+import * as DockerConfig from "./DockerConfig.js"
+import { CredentialError } from "./RegistryError.js"
 
 /**
  * @since 0.1.0
@@ -68,3 +72,272 @@ export const layerStatic = (
 export const layerAnonymous: Layer.Layer<CredentialProvider> = Layer.succeed(CredentialProvider, {
   get: () => Effect.succeed(Credential.anonymous)
 })
+
+// ---------------------------------------------------------------------------
+// Chains
+// ---------------------------------------------------------------------------
+
+/**
+ * Asks each provider in turn; the first credential that is not anonymous wins.
+ * A provider's failure (a malformed file, a broken helper) ends the search.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const chain = (providers: ReadonlyArray<Service>): Service => ({
+  get: (host) =>
+    Effect.gen(function* () {
+      for (const provider of providers) {
+        const credential = yield* provider.get(host)
+        if (credential._tag !== "Anonymous") return credential
+      }
+      return Credential.anonymous
+    })
+})
+
+/**
+ * A provider chained from the providers that `sources` build, in order.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerChain = <E, R>(sources: ReadonlyArray<Effect.Effect<Service, E, R>>): Layer.Layer<CredentialProvider, E, R> =>
+  Layer.effect(CredentialProvider, Effect.map(Effect.all(sources), chain))
+
+// ---------------------------------------------------------------------------
+// Environment
+// ---------------------------------------------------------------------------
+
+/**
+ * The variable prefix for a host: `ghcr.io` → `OCIAUTH_GHCR_IO_`, `localhost:5000` → `OCIAUTH_LOCALHOST_5000_`.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const environmentPrefix = (host: string): string =>
+  `OCIAUTH_${Credential.normalizeHost(host).toUpperCase().replace(/[^A-Z0-9]/g, "_")}_`
+
+const optionalRedacted = (name: string) => Config.option(Config.redacted(name))
+const optionalString = (name: string) => Config.option(Config.string(name))
+
+/**
+ * Credentials from the environment (through Effect's `Config`, so any
+ * `ConfigProvider` works): per registry `OCIAUTH_<HOST>_USERNAME` and
+ * `OCIAUTH_<HOST>_PASSWORD`, or `OCIAUTH_<HOST>_IDENTITY_TOKEN`, or
+ * `OCIAUTH_<HOST>_REGISTRY_TOKEN` (see `environmentPrefix`); and for one
+ * registry, `OCIAUTH_REGISTRY` with `OCIAUTH_USERNAME` / `OCIAUTH_PASSWORD`.
+ * A bare `OCIAUTH_USERNAME` without `OCIAUTH_REGISTRY` applies to no registry.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const environment: Service = {
+  get: (host) =>
+    Effect.gen(function* () {
+      const prefix = environmentPrefix(host)
+      const registry = yield* optionalString("OCIAUTH_REGISTRY")
+      const scoped = Option.isSome(registry) && Credential.normalizeHost(registry.value) === Credential.normalizeHost(host)
+      const username = yield* optionalString(`${prefix}USERNAME`).pipe(
+        Effect.flatMap((u) => (Option.isNone(u) && scoped ? optionalString("OCIAUTH_USERNAME") : Effect.succeed(u)))
+      )
+      const password = yield* optionalRedacted(`${prefix}PASSWORD`).pipe(
+        Effect.flatMap((p) => (Option.isNone(p) && scoped ? optionalRedacted("OCIAUTH_PASSWORD") : Effect.succeed(p)))
+      )
+      const identity = yield* optionalRedacted(`${prefix}IDENTITY_TOKEN`)
+      const token = yield* optionalRedacted(`${prefix}REGISTRY_TOKEN`)
+      if (Option.isSome(token)) return Credential.RegistryToken({ token: token.value })
+      if (Option.isSome(identity)) {
+        return Credential.IdentityToken({ token: identity.value, ...(Option.isSome(username) ? { username: username.value } : {}) })
+      }
+      if (Option.isSome(username) && Option.isSome(password)) return Credential.Basic({ username: username.value, password: password.value })
+      return Credential.anonymous
+    }).pipe(
+      Effect.catchAll((error) =>
+        Effect.fail(new CredentialError({ source: "environment", registry: host, reason: `unreadable configuration: ${error._op}` }))
+      )
+    )
+}
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerEnvironment: Layer.Layer<CredentialProvider> = Layer.succeed(CredentialProvider, environment)
+
+// ---------------------------------------------------------------------------
+// Config files and helpers
+// ---------------------------------------------------------------------------
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface FileOptions {
+  /** The file; by default found the way docker (or podman) finds it. */
+  readonly path?: string
+  /** How long a credential helper may take; default 10 s. */
+  readonly helperTimeout?: Duration.DurationInput
+}
+
+type FileServices = FileSystem.FileSystem | CommandExecutor.CommandExecutor
+
+/**
+ * A provider over a config file's content (docker's `config.json` or podman's
+ * `auth.json`). The content is read once, on first use; helper answers are
+ * kept for the life of the provider; a missing file means no credentials.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromConfig = (
+  load: Effect.Effect<Option.Option<DockerConfig.File>, CredentialError>,
+  file: string,
+  options: FileOptions = {}
+): Effect.Effect<Service, never, CommandExecutor.CommandExecutor> =>
+  Effect.gen(function* () {
+    const executor = yield* CommandExecutor.CommandExecutor
+    const config = yield* Effect.cached(load)
+    const answers = new Map<string, Option.Option<Credential.Credential>>()
+    const ask = (helper: string, serverUrl: string) => {
+      const key = `${helper}\u0000${serverUrl}`
+      const known = answers.get(key)
+      if (known !== undefined) return Effect.succeed(known)
+      return CredentialHelper.get(helper, serverUrl, options.helperTimeout === undefined ? {} : { timeout: options.helperTimeout }).pipe(
+        Effect.provideService(CommandExecutor.CommandExecutor, executor),
+        Effect.tap((answer) => Effect.sync(() => answers.set(key, answer)))
+      )
+    }
+    return {
+      get: (host) =>
+        Effect.flatMap(config, (content) => {
+          if (Option.isNone(content)) return Effect.succeed(Credential.anonymous)
+          const source = DockerConfig.lookup(content.value, host, file)
+          if (Either.isLeft(source)) return Effect.fail(source.left)
+          switch (source.right._tag) {
+            case "None":
+              return Effect.succeed(Credential.anonymous)
+            case "Entry":
+              return Effect.succeed(source.right.credential)
+            case "Helper": {
+              const { fallback, helper, serverUrl } = source.right
+              return Effect.map(ask(helper, serverUrl), (answer) =>
+                Option.getOrElse(Option.orElse(answer, () => fallback), () => Credential.anonymous)
+              )
+            }
+          }
+        })
+    } satisfies Service
+  })
+
+const readFile = (fs: FileSystem.FileSystem, file: string): Effect.Effect<Option.Option<DockerConfig.File>, CredentialError> =>
+  fs.exists(file).pipe(
+    Effect.flatMap((exists) =>
+      exists ? Effect.map(Effect.flatMap(fs.readFileString(file), (text) => DockerConfig.parseEffect(text, file)), Option.some) : Effect.succeedNone
+    ),
+    Effect.catchTags({
+      SystemError: (e) => Effect.fail(new CredentialError({ source: file, registry: "*", reason: `cannot read the file (${e.reason})` })),
+      BadArgument: () => Effect.fail(new CredentialError({ source: file, registry: "*", reason: "cannot read the file" }))
+    })
+  )
+
+/** The first of `candidates` that exists, else the first. */
+const firstExisting = (fs: FileSystem.FileSystem, candidates: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    for (const candidate of candidates) if (yield* fs.exists(candidate).pipe(Effect.orElseSucceed(() => false))) return candidate
+    return candidates[0]!
+  })
+
+const env = (name: string) => Config.option(Config.string(name)).pipe(Effect.orElseSucceed(() => Option.none<string>()))
+
+/**
+ * Docker's credentials: `$DOCKER_CONFIG/config.json` (default
+ * `~/.docker/config.json`) with its `auths`, `credHelpers` and `credsStore`;
+ * `$DOCKER_AUTH_CONFIG` (the same JSON, in the environment) takes precedence.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeDockerConfig = (options: FileOptions = {}): Effect.Effect<Service, never, FileServices | Path.Path> =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
+    const home = yield* env("HOME")
+    const dir = yield* env("DOCKER_CONFIG")
+    const file =
+      options.path ??
+      path.join(Option.getOrElse(dir, () => path.join(Option.getOrElse(home, () => "."), ".docker")), "config.json")
+    const fromFile = yield* fromConfig(readFile(fs, file), file, options)
+    const inline = yield* env("DOCKER_AUTH_CONFIG")
+    if (Option.isNone(inline)) return fromFile
+    const fromEnv = yield* fromConfig(Effect.map(DockerConfig.parseEffect(inline.value, "$DOCKER_AUTH_CONFIG"), Option.some), "$DOCKER_AUTH_CONFIG", options)
+    return chain([fromEnv, fromFile])
+  })
+
+/**
+ * Podman's (containers') credentials: `$REGISTRY_AUTH_FILE`, else
+ * `$XDG_RUNTIME_DIR/containers/auth.json`, else `~/.config/containers/auth.json`.
+ * Keys are hosts; repository-scoped keys (`quay.io/org`) are not used.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makePodman = (options: FileOptions = {}): Effect.Effect<Service, never, FileServices | Path.Path> =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
+    const explicit = options.path ?? Option.getOrUndefined(yield* env("REGISTRY_AUTH_FILE"))
+    const runtime = yield* env("XDG_RUNTIME_DIR")
+    const home = yield* env("HOME")
+    const candidates = [
+      ...Option.toArray(Option.map(runtime, (dir) => path.join(dir, "containers", "auth.json"))),
+      ...Option.toArray(Option.map(home, (dir) => path.join(dir, ".config", "containers", "auth.json")))
+    ]
+    const file = explicit ?? (candidates.length === 0 ? "auth.json" : yield* firstExisting(fs, candidates))
+    return yield* fromConfig(readFile(fs, file), file, options)
+  })
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerDockerConfig = (options?: FileOptions): Layer.Layer<CredentialProvider, never, FileServices | Path.Path> =>
+  Layer.effect(CredentialProvider, makeDockerConfig(options))
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerPodman = (options?: FileOptions): Layer.Layer<CredentialProvider, never, FileServices | Path.Path> =>
+  Layer.effect(CredentialProvider, makePodman(options))
+
+/**
+ * The usual chain: static credentials (if given) → environment → docker
+ * config → podman → anonymous.
+ *
+ * @example
+ * ```ts
+ * import { NodeCommandExecutor, NodeFileSystem, NodePath } from "@effect/platform-node"
+ * import { CredentialProvider } from "@ociauth/core"
+ * import { Layer } from "effect"
+ *
+ * const Credentials = CredentialProvider.layerDefault().pipe(
+ *   Layer.provide([NodeFileSystem.layer, NodePath.layer, NodeCommandExecutor.layer.pipe(Layer.provide(NodeFileSystem.layer))])
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerDefault = (
+  options: {
+    readonly static?: Readonly<Record<string, Credential.Input | Credential.Credential>>
+    readonly dockerConfig?: FileOptions
+    readonly podman?: FileOptions
+  } = {}
+): Layer.Layer<CredentialProvider, never, FileServices | Path.Path> =>
+  layerChain([
+    Effect.succeed(fromRecord(options.static ?? {})),
+    Effect.succeed(environment),
+    makeDockerConfig(options.dockerConfig),
+    makePodman(options.podman)
+  ])

@@ -31,6 +31,13 @@ export * as Conformance from "./Conformance.js"
 export * as Challenge from "./Challenge.js"
 
 /**
+ * The docker credential-helper protocol.
+ *
+ * @since 0.1.0
+ */
+export * as CredentialHelper from "./CredentialHelper.js"
+
+/**
  * What the client authenticates with.
  *
  * @since 0.1.0
@@ -43,6 +50,13 @@ export * as Credential from "./Credential.js"
  * @since 0.1.0
  */
 export * as CredentialProvider from "./CredentialProvider.js"
+
+/**
+ * Docker's config.json and podman's auth.json.
+ *
+ * @since 0.1.0
+ */
+export * as DockerConfig from "./DockerConfig.js"
 
 /**
  * Docker image references and their normalisation.

@@ -31,7 +31,11 @@ import * as RegistryClient from "./RegistryClient.js"
 export interface RegistryFetchOptions extends RegistryClient.Options {
   /** Adapters for registries the defaults do not know; they take precedence. */
   readonly adapters?: ReadonlyArray<RegistryAdapter.RegistryAdapter>
-  /** Credentials per registry host (`docker.io`, `ghcr.io`, `localhost:5000`). Default: anonymous. */
+  /**
+   * Credentials per registry host (`docker.io`, `ghcr.io`, `localhost:5000`).
+   * Default: on Node, the machine's (environment, docker config and its
+   * helpers, podman); elsewhere anonymous.
+   */
   readonly credentials?: Readonly<Record<string, Credential.Input>>
   /** A credential provider layer in place of `credentials` (e.g. the machine's docker config). */
   readonly credentialProvider?: Layer.Layer<CredentialProvider.CredentialProvider>
@@ -51,6 +55,18 @@ export interface RegistryFetch {
   (input: string | URL | Request, init?: RequestInit): Promise<Response>
   readonly close: () => Promise<void>
 }
+
+const isNode = typeof process !== "undefined" && typeof process.versions?.node === "string"
+
+/** The machine's credentials on Node (loaded lazily: no Node import elsewhere); anonymous otherwise. */
+const machineCredentials: Layer.Layer<CredentialProvider.CredentialProvider> = isNode
+  ? Layer.unwrapEffect(
+      Effect.promise(() => import("./NodeCredentials.js")).pipe(
+        Effect.map((module) => module.layer),
+        Effect.catchAllDefect(() => Effect.succeed(CredentialProvider.layerAnonymous))
+      )
+    )
+  : CredentialProvider.layerAnonymous
 
 const toRequest = (input: string | URL | Request, init: RequestInit | undefined): HttpClientRequest.HttpClientRequest => {
   const base = input instanceof Request ? input : undefined
@@ -87,7 +103,9 @@ export const makeRegistryFetch = (options: RegistryFetchOptions = {}): RegistryF
   const transport = RegistryClient.layerFetchTransport.pipe(
     Layer.provide(options.fetch === undefined ? Layer.empty : Layer.succeed(FetchHttpClient.Fetch, options.fetch))
   )
-  const credentials = options.credentialProvider ?? CredentialProvider.layerStatic(options.credentials ?? {})
+  const credentials =
+    options.credentialProvider ??
+    (options.credentials !== undefined ? CredentialProvider.layerStatic(options.credentials) : machineCredentials)
   const events = options.onEvent === undefined
     ? Layer.empty
     : AuthEvent.layer((event) => Effect.sync(() => options.onEvent!(event)))

@@ -9,6 +9,7 @@ import { FetchHttpClient, HttpClient, HttpClientRequest } from "@effect/platform
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { CredentialProvider, Registries, RegistryAdapter } from "@ociauth/core"
 import { makeRegistryFetch, RegistryClient } from "@ociauth/fetch"
+import * as NodeCredentials from "@ociauth/fetch/NodeCredentials"
 import { DistributionRegistry, TokenServer } from "@ociauth/testing"
 import { Effect, Layer, ManagedRuntime } from "effect"
 
@@ -179,6 +180,43 @@ describe.skipIf(!availability.available)("the real distribution registry", () =>
       assert.deepStrictEqual(costs, expectedCosts)
     } finally {
       await runtime.dispose()
+    }
+  })
+
+  it("pushes with credentials taken from a docker config: explicit layer, and the façade's default on Node", async () => {
+    const { mkdtempSync, rmSync, writeFileSync } = await import("node:fs")
+    const { tmpdir } = await import("node:os")
+    const { join } = await import("node:path")
+    const dockerConfig = mkdtempSync(join(tmpdir(), "ociauth-docker-config-"))
+    writeFileSync(
+      join(dockerConfig, "config.json"),
+      JSON.stringify({ auths: { [`http://${registry.host}/v2/`]: { auth: Buffer.from("alice:pw").toString("base64") } } })
+    )
+    const previous = process.env.DOCKER_CONFIG
+    try {
+      const explicit = makeRegistryFetch({
+        adapters: [adapter],
+        credentialProvider: NodeCredentials.layerWith({ dockerConfig: { path: join(dockerConfig, "config.json") } })
+      })
+      const started = await explicit(`${registry.origin}/v2/alice/from-config/blobs/uploads/`, { method: "POST" })
+      assert.strictEqual(started.status, 202)
+      await explicit.close()
+
+      process.env.DOCKER_CONFIG = dockerConfig
+      const machine = makeRegistryFetch({ adapters: [adapter] })
+      const again = await machine(`${registry.origin}/v2/alice/from-config/blobs/uploads/`, { method: "POST" })
+      assert.strictEqual(again.status, 202)
+      await machine.close()
+
+      process.env.DOCKER_CONFIG = join(dockerConfig, "nowhere")
+      const anonymous = makeRegistryFetch({ adapters: [adapter] })
+      const refused = await anonymous(`${registry.origin}/v2/alice/from-config/blobs/uploads/`, { method: "POST" }).catch((e: unknown) => e)
+      assert.strictEqual((refused as { _tag: string })._tag, "InsufficientScope")
+      await anonymous.close()
+    } finally {
+      if (previous === undefined) delete process.env.DOCKER_CONFIG
+      else process.env.DOCKER_CONFIG = previous
+      rmSync(dockerConfig, { recursive: true, force: true })
     }
   })
 
