@@ -84,9 +84,30 @@ const toRequest = (input: string | URL | Request, init: RequestInit | undefined)
   return HttpClientRequest.make(method)(url, { headers: Object.fromEntries(headers), body })
 }
 
+const keepAlive = Symbol.for("@ociauth/fetch/keepAlive")
+
+/** The web `Response` underneath the platform's response wrappers, if any. */
+const nativeResponse = (response: HttpClientResponse.HttpClientResponse): Response | undefined => {
+  let current: unknown = response
+  for (let depth = 0; depth < 4 && typeof current === "object" && current !== null; depth++) {
+    const { original, source } = current as { readonly original?: unknown; readonly source?: unknown }
+    if (source instanceof Response) return source
+    current = original
+  }
+  return undefined
+}
+
 const toResponse = (response: HttpClientResponse.HttpClientResponse): Response => {
-  const source = (response as unknown as { readonly source?: unknown }).source
-  if (source instanceof Response) return source
+  // The fetch transport's own Response is handed out as it is: its body streams
+  // natively, with no per-chunk cost. The platform aborts a request once its
+  // response object is garbage-collected, so both the Response and its body
+  // stream (which every reader of it holds) keep that object alive.
+  const source = nativeResponse(response)
+  if (source !== undefined) {
+    Object.defineProperty(source, keepAlive, { value: response, enumerable: false })
+    if (source.body !== null) Object.defineProperty(source.body, keepAlive, { value: response, enumerable: false })
+    return source
+  }
   const body = response.request.method === "HEAD" || response.status === 204 || response.status === 304
     ? null
     : Stream.toReadableStream(response.stream)

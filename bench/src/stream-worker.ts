@@ -1,0 +1,40 @@
+/**
+ * One streaming run in a process of its own, so that its peak RSS is its own:
+ * reads a blob to the end and prints {bytes, ms, maxRssMiB} as JSON.
+ *
+ *   stream-worker <ociauth|fetch> <origin> <repository> <digest>
+ */
+import { makeRegistryFetch } from "@ociauth/fetch"
+
+const [mode, origin, repository, digest] = process.argv.slice(2) as [string, string, string, string]
+const url = `${origin}/v2/${repository}/blobs/${digest}`
+
+const drain = async (response: Response) => {
+  let bytes = 0
+  for await (const chunk of response.body!) bytes += chunk.length
+  return bytes
+}
+
+const main = async () => {
+  let bytes: number
+  const start = performance.now()
+  if (mode === "ociauth") {
+    const registryFetch = makeRegistryFetch({ credentials: {} })
+    bytes = await drain(await registryFetch(url))
+    await registryFetch.close()
+  } else {
+    // The plain client gets its token the way a hand-written client would, then streams.
+    const challenge = (await fetch(url, { method: "HEAD" })).headers.get("www-authenticate") ?? ""
+    const realm = /realm="([^"]+)"/.exec(challenge)![1]!
+    const service = /service="([^"]+)"/.exec(challenge)![1]!
+    const token = ((await (await fetch(`${realm}?service=${service}&scope=repository:${repository}:pull`)).json()) as { token: string }).token
+    bytes = await drain(await fetch(url, { headers: { authorization: `Bearer ${token}` } }))
+  }
+  const ms = performance.now() - start
+  console.log(JSON.stringify({ bytes, ms, maxRssMiB: process.resourceUsage().maxRSS / 1024 }))
+}
+
+main().catch((error: unknown) => {
+  console.error(error)
+  process.exitCode = 1
+})

@@ -1,0 +1,329 @@
+/**
+ * The workloads. Each returns rows for the report; numbers from one run are
+ * only compared with numbers from the same run.
+ */
+import { execFile } from "node:child_process"
+import { mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { promisify } from "node:util"
+import { FetchHttpClient, HttpClient, HttpClientRequest } from "@effect/platform"
+import { AuthEvent, CredentialProvider, Registries, RegistryAdapter } from "@ociauth/core"
+import { makeRegistryFetch, RegistryClient } from "@ociauth/fetch"
+import { RegistryEmulator } from "@ociauth/testing"
+import { Duration, Effect, Layer, ManagedRuntime, TestClock, TestContext } from "effect"
+import type { Bed } from "./harness.js"
+import { ensureSkopeo, measure, ms, OCI_MANIFEST, ratio } from "./harness.js"
+
+const run = promisify(execFile)
+
+export interface Section {
+  readonly title: string
+  readonly description: string
+  readonly table: ReadonlyArray<ReadonlyArray<string>>
+  readonly notes?: ReadonlyArray<string>
+}
+
+// ---------------------------------------------------------------------------
+// 1. Round trips per workload, against skopeo and the physical limit
+// ---------------------------------------------------------------------------
+
+const inspectWithFetch = async (registryFetch: (url: string, init?: RequestInit) => Promise<Response>, origin: string, repository: string) => {
+  const manifest = (await (await registryFetch(`${origin}/v2/${repository}/manifests/latest`, { headers: { accept: OCI_MANIFEST } })).json()) as {
+    config: { digest: string }
+  }
+  await (await registryFetch(`${origin}/v2/${repository}/blobs/${manifest.config.digest}`)).arrayBuffer()
+  await (await registryFetch(`${origin}/v2/${repository}/tags/list`)).arrayBuffer()
+}
+
+export const roundTrips = async (bed: Bed, repositories: ReadonlyArray<string>): Promise<Section> => {
+  const R = repositories.length
+  const counted = async (name: string, work: () => Promise<void>) => {
+    bed.proxy.reset()
+    bed.tokens.log.clear()
+    const { wallMs } = await measure(work)
+    return {
+      name,
+      registry: bed.proxy.requests,
+      probes: bed.proxy.failedConnections,
+      tokens: bed.tokens.log.count(),
+      wallMs
+    }
+  }
+  const rows = []
+  rows.push(
+    await counted("ociauth (adapter knows the realm)", async () => {
+      const registryFetch = makeRegistryFetch({ adapters: [bed.adapter], credentials: {} })
+      for (const repository of repositories) await inspectWithFetch(registryFetch, bed.proxy.origin, repository)
+      await registryFetch.close()
+    })
+  )
+  rows.push(
+    await counted("ociauth (generic: realm discovered)", async () => {
+      const registryFetch = makeRegistryFetch({ credentials: {} })
+      for (const repository of repositories) await inspectWithFetch(registryFetch, bed.proxy.origin, repository)
+      await registryFetch.close()
+    })
+  )
+  const skopeo = await ensureSkopeo((text) => process.stderr.write(`bench: ${text}\n`))
+  if (skopeo !== undefined) {
+    const home = mkdtempSync(join(tmpdir(), "ociauth-bench-skopeo-"))
+    const env = { ...process.env, HOME: home, XDG_RUNTIME_DIR: home, REGISTRY_AUTH_FILE: join(home, "none.json"), DOCKER_CONFIG: home }
+    rows.push(
+      await counted(`skopeo inspect (${skopeo.replace("skopeo version ", "v")})`, async () => {
+        for (const repository of repositories) {
+          await run("skopeo", ["inspect", "--tls-verify=false", `docker://${bed.proxy.host}/${repository}:latest`], { env })
+        }
+      })
+    )
+  }
+  const table = [
+    ["client", "registry requests", "token requests", "total", "per repository", "failed TLS probes", "wall time"],
+    ...rows.map((r) => [
+      r.name,
+      String(r.registry),
+      String(r.tokens),
+      String(r.registry + r.tokens),
+      ((r.registry + r.tokens) / R).toFixed(1),
+      String(r.probes),
+      ms(r.wallMs)
+    ]),
+    ["physical limit (3 useful + 1 token each)", String(3 * R), String(R), String(4 * R), "4.0", "0", "—"]
+  ]
+  const ociauth = rows[0]!
+  const peer = rows.find((r) => r.name.startsWith("skopeo"))
+  return {
+    title: "1. Round trips: inspect R repositories (manifest, config blob, tags list)",
+    description: `R = ${R} repositories on the real distribution registry (token auth, anonymous pull), counted by a proxy in front of the registry and by the token server's log.`,
+    table,
+    notes: [
+      peer === undefined
+        ? "skopeo is not installed and could not be (apt-get install -y skopeo): its row is skipped."
+        : `Requests, skopeo ÷ ociauth: ${ratio(peer.registry + peer.tokens, ociauth.registry + ociauth.tokens)}; wall time, skopeo ÷ ociauth: ${ratio(peer.wallMs, ociauth.wallMs)} (skopeo's includes starting one process per repository).`,
+      "skopeo pings /v2/ and asks for a token once for the manifest and config and again for the tags, and tries https first (the failed TLS probes)."
+    ]
+  }
+}
+
+// ---------------------------------------------------------------------------
+// 2. Concurrency: 1,000 concurrent cold manifest requests for one repository
+// ---------------------------------------------------------------------------
+
+/** What clients written by hand do: every request on its own, 401 → token → retry. */
+const naiveGet = async (url: string, tokenRealm: string, service: string, scope: string) => {
+  const first = await fetch(url, { method: "HEAD", headers: { accept: OCI_MANIFEST } })
+  if (first.status !== 401) return first.status
+  const tokenUrl = new URL(tokenRealm)
+  tokenUrl.searchParams.set("service", service)
+  tokenUrl.searchParams.set("scope", scope)
+  const { token } = (await (await fetch(tokenUrl)).json()) as { token: string }
+  return (await fetch(url, { method: "HEAD", headers: { accept: OCI_MANIFEST, authorization: `Bearer ${token}` } })).status
+}
+
+export const concurrency = async (bed: Bed, repository: string, n: number): Promise<Section> => {
+  const url = `${bed.proxy.origin}/v2/${repository}/manifests/latest`
+  const counted = async (work: () => Promise<ReadonlyArray<number>>) => {
+    bed.proxy.reset()
+    bed.tokens.log.clear()
+    const { result, wallMs } = await measure(work)
+    const discoveries = bed.proxy.byPath.get(`HEAD /v2/${repository}/manifests/latest`) ?? 0
+    return { ok: result.filter((s) => s === 200).length, registry: bed.proxy.requests, tokens: bed.tokens.log.count(), wallMs, discoveries }
+  }
+  const ociauth = await counted(async () => {
+    const registryFetch = makeRegistryFetch({ credentials: {} })
+    const statuses = await Promise.all(
+      Array.from({ length: n }, () => registryFetch(url, { method: "HEAD", headers: { accept: OCI_MANIFEST } }).then((r) => r.status))
+    )
+    await registryFetch.close()
+    return statuses
+  })
+  const naive = await counted(() =>
+    Promise.all(Array.from({ length: n }, () => naiveGet(url, bed.tokens.realm, bed.tokens.service, `repository:${repository}:pull`)))
+  )
+  return {
+    title: `2. Concurrency: ${n.toLocaleString("en")} concurrent cold manifest requests for one repository`,
+    description: "A fresh client, realm unknown (generic adapter), all requests started at once.",
+    table: [
+      ["client", "succeeded", "discovery (unauthenticated) requests", "token requests", "registry requests", "wall time"],
+      ["ociauth", String(ociauth.ok), String(ociauth.registry - n), String(ociauth.tokens), String(ociauth.registry), ms(ociauth.wallMs)],
+      ["naive per-request auth", String(naive.ok), String(naive.registry - n), String(naive.tokens), String(naive.registry), ms(naive.wallMs)]
+    ],
+    notes: [
+      `Target: 1 discovery and 1 token request. Token requests, naive ÷ ociauth: ${ratio(naive.tokens, ociauth.tokens)}; wall time: ${ratio(naive.wallMs, ociauth.wallMs)}.`
+    ]
+  }
+}
+
+// ---------------------------------------------------------------------------
+// 3. Warm overhead: sequential HEADs, RegistryClient vs a plain HttpClient with a fixed token
+// ---------------------------------------------------------------------------
+
+export const warmOverhead = async (bed: Bed, repository: string, n: number): Promise<Section> => {
+  const direct = RegistryAdapter.make({
+    name: "bench-direct",
+    hosts: [bed.registry.host],
+    challenge: { scheme: "bearer", realm: bed.tokens.realm, service: bed.tokens.service, scopes: [] }
+  })
+  const url = `${bed.registry.origin}/v2/${repository}/manifests/latest`
+  const tokenUrl = new URL(bed.tokens.realm)
+  tokenUrl.searchParams.set("service", bed.tokens.service)
+  tokenUrl.searchParams.set("scope", `repository:${repository}:pull`)
+  const { token } = (await (await fetch(tokenUrl)).json()) as { token: string }
+
+  const sdk = ManagedRuntime.make(
+    RegistryClient.layerFetch.pipe(Layer.provide(Layer.mergeAll(Registries.layer([direct]), CredentialProvider.layerAnonymous)))
+  )
+  const plain = ManagedRuntime.make(FetchHttpClient.layer)
+  const heads = (runtime: typeof sdk | typeof plain, count: number, withToken: boolean) =>
+    runtime.runPromise(
+      Effect.gen(function* () {
+        const client = yield* HttpClient.HttpClient
+        let request = HttpClientRequest.head(url).pipe(HttpClientRequest.setHeader("accept", OCI_MANIFEST))
+        if (withToken) request = HttpClientRequest.bearerToken(request, token)
+        for (let i = 0; i < count; i++) {
+          const response = yield* client.execute(request)
+          if (response.status !== 200) return yield* Effect.die(new Error(`HEAD answered ${response.status}`))
+        }
+      }) as Effect.Effect<void, unknown, never>
+    )
+  await heads(sdk, 50, false) // warm: token cached, connections open
+  await heads(plain, 50, true)
+  const totals = { sdk: { wall: 0, cpu: 0 }, plain: { wall: 0, cpu: 0 } }
+  const rounds = 4
+  for (let round = 0; round < rounds; round++) {
+    const a = await measure(() => heads(sdk, n / rounds, false))
+    const b = await measure(() => heads(plain, n / rounds, true))
+    totals.sdk.wall += a.wallMs
+    totals.sdk.cpu += a.cpuMs
+    totals.plain.wall += b.wallMs
+    totals.plain.cpu += b.cpuMs
+  }
+  await sdk.dispose()
+  await plain.dispose()
+  const per = (total: number) => `${((total / n) * 1000).toFixed(0)} µs`
+  return {
+    title: `3. Warm overhead: ${n.toLocaleString("en")} sequential HEADs`,
+    description: "RegistryClient (token cached) against the same FetchHttpClient carrying a fixed token, on the real registry; interleaved in 4 rounds.",
+    table: [
+      ["client", "wall time", "per request", "CPU time", "CPU per request"],
+      ["RegistryClient", ms(totals.sdk.wall), per(totals.sdk.wall), ms(totals.sdk.cpu), per(totals.sdk.cpu)],
+      ["plain HttpClient + fixed token", ms(totals.plain.wall), per(totals.plain.wall), ms(totals.plain.cpu), per(totals.plain.cpu)],
+      ["ratio (RegistryClient ÷ plain)", ratio(totals.sdk.wall, totals.plain.wall), "", ratio(totals.sdk.cpu, totals.plain.cpu), ""]
+    ]
+  }
+}
+
+// ---------------------------------------------------------------------------
+// 4. Streaming: a 1 GiB blob, RegistryClient vs plain fetch, each in its own process
+// ---------------------------------------------------------------------------
+
+export const streaming = async (sizeMiB: number): Promise<Section> => {
+  const emulator = await RegistryEmulator.start()
+  try {
+    const size = sizeMiB * 1024 * 1024
+    const digest = emulator.generateBlob("bench/big", size, 7)
+    const worker = join(import.meta.dirname, "stream-worker.ts")
+    const tsx = join(import.meta.dirname, "..", "..", "node_modules", "tsx", "dist", "cli.mjs")
+    const once = async (mode: "ociauth" | "fetch") => {
+      const { stdout } = await run(process.execPath, [tsx, worker, mode, emulator.origin, "bench/big", digest], { maxBuffer: 1 << 20 })
+      return JSON.parse(stdout.trim().split("\n").pop()!) as { bytes: number; ms: number; maxRssMiB: number }
+    }
+    const results: Record<string, Array<{ bytes: number; ms: number; maxRssMiB: number }>> = { ociauth: [], fetch: [] }
+    for (let round = 0; round < 2; round++) {
+      results.ociauth!.push(await once("ociauth"))
+      results.fetch!.push(await once("fetch"))
+    }
+    const summary = (runs: ReadonlyArray<{ bytes: number; ms: number; maxRssMiB: number }>) => {
+      const seconds = runs.reduce((n, r) => n + r.ms, 0) / 1000
+      const bytes = runs.reduce((n, r) => n + r.bytes, 0)
+      return { mibps: bytes / 2 ** 20 / seconds, rss: Math.max(...runs.map((r) => r.maxRssMiB)), ok: runs.every((r) => r.bytes === size) }
+    }
+    const a = summary(results.ociauth!)
+    const b = summary(results.fetch!)
+    return {
+      title: `4. Streaming: a ${sizeMiB.toLocaleString("en")} MiB blob`,
+      description: "Generated on the fly by the emulator (never held in memory), read to the end in a fresh process per run, 2 runs each, interleaved.",
+      table: [
+        ["client", "throughput", "peak RSS of the process", "all bytes arrived"],
+        ["RegistryClient (makeRegistryFetch)", `${a.mibps.toFixed(0)} MiB/s`, `${a.rss.toFixed(0)} MiB`, String(a.ok)],
+        ["plain fetch + token", `${b.mibps.toFixed(0)} MiB/s`, `${b.rss.toFixed(0)} MiB`, String(b.ok)],
+        ["ratio (RegistryClient ÷ fetch)", ratio(a.mibps, b.mibps), ratio(a.rss, b.rss), ""]
+      ]
+    }
+  } finally {
+    await emulator.close()
+  }
+}
+
+// ---------------------------------------------------------------------------
+// 5. Expiry: a long run with 60 s tokens, on the emulator's (test) clock
+// ---------------------------------------------------------------------------
+
+const settle = Effect.gen(function* () {
+  for (let turn = 0; turn < 50; turn++) yield* Effect.sleep(Duration.zero)
+  yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 3)))
+})
+
+export const expiry = async (minutes: number, everySeconds: number): Promise<Section> => {
+  const steps = Math.floor((minutes * 60) / everySeconds)
+  const program = Effect.gen(function* () {
+    const emulator = yield* RegistryEmulator.make({ tokenTtl: "60 seconds" })
+    emulator.pushImage("bench/app", "latest")
+    const url = `${emulator.origin}/v2/bench/app/manifests/latest`
+    const adapter = RegistryAdapter.make({ name: "bench-emulator", hosts: [emulator.host], challenge: emulator.challenge })
+    const events: Array<AuthEvent.AuthEvent> = []
+
+    // ociauth
+    const sdkLayer = RegistryClient.layerClient({ authenticator: { requestTimeout: "1 hour" } }).pipe(
+      Layer.provide(Layer.mergeAll(RegistryClient.layerFetchTransport, Registries.layer([adapter]), CredentialProvider.layerAnonymous)),
+      Layer.provide(AuthEvent.layer((e) => Effect.sync(() => events.push(e))))
+    )
+    yield* Effect.gen(function* () {
+      const client = yield* RegistryClient.RegistryClient
+      for (let i = 0; i < steps; i++) {
+        yield* client.execute(HttpClientRequest.head(url))
+        yield* TestClock.adjust(Duration.seconds(everySeconds))
+        yield* settle
+      }
+    }).pipe(Effect.provide(sdkLayer), Effect.scoped)
+    const sdk = {
+      expiredHits: emulator.log.count({ server: "registry", status: 401 }),
+      tokens: emulator.log.count({ server: "token" }),
+      refreshAhead: events.filter((e) => e._tag === "TokenRefreshAhead").length
+    }
+
+    // naive: reuse the token until the registry refuses it
+    emulator.log.clear()
+    yield* Effect.gen(function* () {
+      const client = yield* HttpClient.HttpClient
+      let token: string | undefined
+      const fetchToken = Effect.gen(function* () {
+        const response = yield* client.get(`${emulator.tokenServer.realm}?service=${emulator.tokenServer.service}&scope=repository:bench/app:pull`)
+        return ((yield* response.json) as { token: string }).token
+      })
+      for (let i = 0; i < steps; i++) {
+        token ??= yield* fetchToken
+        const response = yield* client.execute(HttpClientRequest.head(url).pipe(HttpClientRequest.bearerToken(token)))
+        if (response.status === 401) {
+          token = yield* fetchToken
+          yield* client.execute(HttpClientRequest.head(url).pipe(HttpClientRequest.bearerToken(token)))
+        }
+        yield* TestClock.adjust(Duration.seconds(everySeconds))
+        yield* settle
+      }
+    }).pipe(Effect.provide(FetchHttpClient.layer))
+    const naive = { expiredHits: emulator.log.count({ server: "registry", status: 401 }), tokens: emulator.log.count({ server: "token" }) }
+    return { sdk, naive }
+  }).pipe(Effect.scoped, Effect.provide(TestContext.TestContext))
+  const { naive, sdk } = await Effect.runPromise(program as Effect.Effect<{ sdk: { expiredHits: number; tokens: number; refreshAhead: number }; naive: { expiredHits: number; tokens: number } }, unknown, never>)
+  return {
+    title: `5. Expiry: ${minutes} minutes with 60 s tokens, one request every ${everySeconds} s`,
+    description: `${steps} requests on the emulator; client and token server share Effect's TestClock, so the run takes seconds.`,
+    table: [
+      ["client", "requests that met an expired token", "token requests", "renewed ahead of expiry"],
+      ["ociauth", String(sdk.expiredHits), String(sdk.tokens), String(sdk.refreshAhead)],
+      ["naive (reuse until 401)", String(naive.expiredHits), String(naive.tokens), "0"]
+    ],
+    notes: ["Target for ociauth: 0 requests meeting an expired token."]
+  }
+}
