@@ -72,21 +72,25 @@ export const defaultPolicy: Policy = {
 export const never: Policy = { schedule: Schedule.stop, maxRetryAfter: Duration.zero }
 
 /**
- * Retries `self` on the failures `isRetryable` accepts, following the policy;
- * each delay is at least the failure's `Retry-After`. A failure asking for a
+ * @since 0.1.0
+ * @category models
+ */
+export interface RetryOptions<E> {
+  readonly policy: Policy
+  readonly isRetryable: (error: E) => boolean
+  readonly retryAfter: (error: E) => Option.Option<Duration.Duration>
+}
+
+/**
+ * A retrier built once (its `Schedule` included) and applied to many effects:
+ * it retries the failures `isRetryable` accepts, following the policy; each
+ * delay is at least the failure's `Retry-After`, and a failure asking for a
  * longer wait than `maxRetryAfter` ends the retries at once.
  *
  * @since 0.1.0
- * @category combinators
+ * @category constructors
  */
-export const retry = <A, E, R>(
-  self: Effect.Effect<A, E, R>,
-  options: {
-    readonly policy: Policy
-    readonly isRetryable: (error: E) => boolean
-    readonly retryAfter: (error: E) => Option.Option<Duration.Duration>
-  }
-): Effect.Effect<A, E, R> => {
+export const make = <E>(options: RetryOptions<E>): (<A, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>) => {
   const schedule = Schedule.intersect(options.policy.schedule, Schedule.identity<E>()).pipe(
     Schedule.whileOutput(([, error]) =>
       Option.match(options.retryAfter(error), {
@@ -98,5 +102,15 @@ export const retry = <A, E, R>(
       Option.match(options.retryAfter(error), { onNone: () => delay, onSome: (wait) => Duration.max(wait, delay) })
     )
   )
-  return Effect.retry(self, { schedule, while: options.isRetryable })
+  const retryOptions = { schedule, while: options.isRetryable }
+  return (self) => Effect.retry(self, retryOptions)
 }
+
+/**
+ * Retries `self` once with a retrier made for it (see `make`).
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const retry = <A, E, R>(self: Effect.Effect<A, E, R>, options: RetryOptions<E>): Effect.Effect<A, E, R> =>
+  make(options)(self)

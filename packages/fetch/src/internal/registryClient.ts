@@ -156,6 +156,12 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
       )
     )
 
+  const retryTransient = Retry.make<Transient | HttpClientError.HttpClientError>({
+    policy,
+    isRetryable: (e) => e instanceof Transient,
+    retryAfter: (e) => (e instanceof Transient ? e.retryAfter : Option.none())
+  })
+
   /** Sends with the retry policy when the body can be sent again; the last transient answer is returned as it is. */
   const send = (
     request: HttpClientRequest.HttpClientRequest,
@@ -172,13 +178,7 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
           : Effect.void
       )
     )
-    const retried = replayable
-      ? Retry.retry(attempt, {
-          policy,
-          isRetryable: (e) => e instanceof Transient,
-          retryAfter: (e) => (e instanceof Transient ? e.retryAfter : Option.none())
-        })
-      : attempt
+    const retried = replayable ? retryTransient(attempt) : attempt
     // The retried attempts drained their bodies; the last transient response must keep its body.
     return retried.pipe(
       Effect.catchIf(

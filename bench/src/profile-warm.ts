@@ -1,0 +1,23 @@
+/** Profiles the warm path: N sequential HEADs through RegistryClient against the real registry. */
+import { HttpClient, HttpClientRequest } from "@effect/platform"
+import { CredentialProvider, Registries, RegistryAdapter } from "@ociauth/core"
+import { RegistryClient } from "@ociauth/fetch"
+import { Effect, Layer, ManagedRuntime } from "effect"
+import { bed, OCI_MANIFEST } from "./harness.js"
+
+const b = await bed()
+await b.push("bench/profile", "latest")
+const adapter = RegistryAdapter.make({ name: "p", hosts: [b.registry.host], challenge: { scheme: "bearer", realm: b.tokens.realm, service: b.tokens.service, scopes: [] } })
+const runtime = ManagedRuntime.make(RegistryClient.layerFetch.pipe(Layer.provide(Layer.mergeAll(Registries.layer([adapter]), CredentialProvider.layerAnonymous))))
+const n = Number(process.argv[2] ?? 3000)
+const start = performance.now()
+await runtime.runPromise(
+  Effect.gen(function* () {
+    const client = yield* HttpClient.HttpClient
+    const request = HttpClientRequest.head(`${b.registry.origin}/v2/bench/profile/manifests/latest`).pipe(HttpClientRequest.setHeader("accept", OCI_MANIFEST))
+    for (let i = 0; i < n; i++) yield* client.execute(request)
+  }) as Effect.Effect<void, unknown, never>
+)
+console.log(`${n} HEADs in ${(performance.now() - start).toFixed(0)} ms`)
+await runtime.dispose()
+await b.close()
