@@ -8,6 +8,7 @@
  *   pnpm demo
  */
 import { makeRegistryFetch } from "@ociauth/fetch"
+import type { RegistryFetch } from "@ociauth/fetch/RegistryFetch"
 import { RegistryEmulator } from "@ociauth/testing"
 import { Console, Effect, Exit } from "effect"
 import * as Catalog from "./catalog.js"
@@ -84,6 +85,19 @@ export const runDemo = Effect.gen(function* () {
       yield* Console.log(`   ⇢ requests: ${cost}`)
     })
 
+  /** A step through the fetch façade: its events and results are printed as lines. */
+  const throughFacade = (run: (registryFetch: RegistryFetch, lines: Array<string>) => Promise<void>) =>
+    Effect.promise(async () => {
+      const lines: Array<string> = []
+      const registryFetch = makeRegistryFetch({ adapters: adapters(targets), credentials: {}, onEvent: (e) => lines.push(`    · ${describe(e)}`) })
+      try {
+        await run(registryFetch, lines)
+      } finally {
+        await registryFetch.close()
+      }
+      return lines
+    }).pipe(Effect.flatMap((lines) => Console.log(lines.join("\n"))))
+
   yield* Console.log(
     [
       "ociauth demo — every example against an in-process emulator, offline.",
@@ -103,38 +117,24 @@ export const runDemo = Effect.gen(function* () {
   yield* step(
     "seed 002 through the fetch façade: GET https://index.docker.io/v2/alpine/manifests/latest",
     "The request that failed in seed 002 (no library/, wrong service). The adapter maps the host, the name and the service.",
-    Effect.promise(async () => {
-      const lines: Array<string> = []
-      const registryFetch = makeRegistryFetch({ adapters: adapters(targets), onEvent: (e) => lines.push(`    · ${describe(e)}`) })
-      try {
-        const response = await registryFetch("https://index.docker.io/v2/alpine/manifests/latest", {
-          headers: { accept: "application/vnd.oci.image.manifest.v1+json" }
-        })
-        lines.push(`   ${response.status} ${response.headers.get("docker-content-digest")}`)
-        await response.arrayBuffer()
-      } finally {
-        await registryFetch.close()
-      }
-      return lines
-    }).pipe(Effect.flatMap((lines) => Console.log(lines.join("\n"))))
+    throughFacade(async (registryFetch, lines) => {
+      const response = await registryFetch("https://index.docker.io/v2/alpine/manifests/latest", {
+        headers: { accept: "application/vnd.oci.image.manifest.v1+json" }
+      })
+      lines.push(`   ${response.status} ${response.headers.get("docker-content-digest")}`)
+      await response.arrayBuffer()
+    })
   )
 
   yield* step(
     "a layer blob from Docker Hub, through the fetch façade",
     "Docker Hub redirects blobs to a CDN. The runtime follows the redirect itself and the token stays behind.",
-    Effect.promise(async () => {
-      const lines: Array<string> = []
-      const registryFetch = makeRegistryFetch({ adapters: adapters(targets), onEvent: (e) => lines.push(`    · ${describe(e)}`) })
-      try {
-        const layerDigest = hub.pushImage("library/alpine", "with-layer").layers[0]!
-        const response = await registryFetch(`https://docker.io/v2/alpine/blobs/${layerDigest}`)
-        lines.push(`   ${response.status}: ${(await response.arrayBuffer()).byteLength} bytes of ${layerDigest}`)
-        lines.push(`   Authorization seen by the CDN: ${hub.log.count({ server: "cdn", authorization: "bearer" }) === 0 ? "never" : "YES (leak!)"}`)
-      } finally {
-        await registryFetch.close()
-      }
-      return lines
-    }).pipe(Effect.flatMap((lines) => Console.log(lines.join("\n"))))
+    throughFacade(async (registryFetch, lines) => {
+      const layerDigest = hub.pushImage("library/alpine", "with-layer").layers[0]!
+      const response = await registryFetch(`https://docker.io/v2/alpine/blobs/${layerDigest}`)
+      lines.push(`   ${response.status}: ${(await response.arrayBuffer()).byteLength} bytes of ${layerDigest}`)
+      lines.push(`   Authorization seen by the CDN: ${hub.log.count({ server: "cdn", authorization: "bearer" }) === 0 ? "never" : "YES (leak!)"}`)
+    })
   )
 
   yield* step(

@@ -132,7 +132,7 @@ export const defaultTokenRequest: TokenRequestPreferences = {
   postFallbackStatuses: [400, 401, 403, 404, 405]
 }
 
-const https = (host: string) => `https://${host}`
+const https = (host: string) => `https://${host.toLowerCase()}`
 
 /**
  * Builds an adapter; every field left out follows the specs.
@@ -268,3 +268,54 @@ export const extend = (adapter: RegistryAdapter, overrides: Partial<RegistryAdap
   ...adapter,
   ...overrides
 })
+
+/**
+ * Where to aim an adapter other than its registry's own address: a mirror, a
+ * staging copy, an emulator.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Target {
+  /** The API origin every host of the adapter maps to. */
+  readonly origin: string
+  /** The token realm known in advance; `null` to discover it from the first 401; left out, the adapter's own. */
+  readonly realm?: string | null
+  /** The token service, when `realm` is given; the adapter's own by default. */
+  readonly service?: string
+  /** Hosts to serve besides the adapter's, e.g. an emulator's `127.0.0.1:<port>`. */
+  readonly extraHosts?: ReadonlyArray<string>
+}
+
+/**
+ * The same quirks, aimed at another address.
+ *
+ * @example
+ * ```ts
+ * import { RegistryAdapter } from "@ociauth/core"
+ *
+ * const hub = RegistryAdapter.make({ name: "hub", hosts: ["docker.io"], apiHost: "registry-1.docker.io" })
+ * const mirror = RegistryAdapter.retarget(hub, { origin: "https://mirror.corp.example", realm: null })
+ * ```
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const retarget = (adapter: RegistryAdapter, target: Target): RegistryAdapter => {
+  const extra = (target.extraHosts ?? []).map((host) => host.toLowerCase())
+  const service = Option.match(adapter.challenge, {
+    onNone: () => undefined,
+    onSome: (challenge) => (challenge.scheme === "bearer" ? challenge.service : undefined)
+  })
+  const realmService = target.service ?? service
+  return extend(adapter, {
+    matches: (host) => adapter.matches(host) || extra.includes(host.toLowerCase()),
+    origin: () => target.origin,
+    challenge:
+      target.realm === undefined
+        ? adapter.challenge
+        : target.realm === null
+          ? Option.none()
+          : Option.some({ scheme: "bearer", realm: target.realm, ...(realmService === undefined ? {} : { service: realmService }), scopes: [] })
+  })
+}

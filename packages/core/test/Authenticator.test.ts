@@ -624,6 +624,29 @@ describe("RegistryAdapter", () => {
     assert.isFalse(RegistryAdapter.isReauthTrigger(RegistryAdapter.generic, 403, []))
   })
 
+  it("retarget aims the same quirks at another origin", () => {
+    const hub = RegistryAdapter.make({
+      name: "hub",
+      hosts: ["docker.io"],
+      apiHost: "registry-1.docker.io",
+      normalizeRepository: (n) => (n.includes("/") ? n : `library/${n}`),
+      challenge: { scheme: "bearer", realm: "https://auth.docker.io/token", service: "registry.docker.io", scopes: [] }
+    })
+    const discovered = RegistryAdapter.retarget(hub, { origin: "http://127.0.0.1:5000", realm: null, extraHosts: ["127.0.0.1:5000"] })
+    assert.strictEqual(discovered.origin("docker.io"), "http://127.0.0.1:5000")
+    assert.isTrue(Option.isNone(discovered.challenge))
+    assert.isTrue(discovered.matches("docker.io") && discovered.matches("127.0.0.1:5000"))
+    assert.strictEqual(discovered.normalizeRepository("alpine"), "library/alpine")
+    const known = RegistryAdapter.retarget(hub, { origin: "https://mirror.example", realm: "https://mirror.example/token" })
+    assert.deepStrictEqual(Option.getOrThrow(known.challenge), {
+      scheme: "bearer",
+      realm: "https://mirror.example/token",
+      service: "registry.docker.io",
+      scopes: []
+    })
+    assert.deepStrictEqual(RegistryAdapter.retarget(hub, { origin: "https://m.example" }).challenge, hub.challenge)
+  })
+
   it("make fills the spec defaults", () => {
     const adapter = RegistryAdapter.make({ name: "x", hosts: ["x.example"], apiHost: "api.x.example", defaultTokenLifetime: "1 second" })
     assert.strictEqual(adapter.origin("x.example"), "https://api.x.example")

@@ -55,52 +55,32 @@ export const service = "registry.docker.io"
 export const normalizeRepository = (name: string): string => (name.includes("/") ? name : `library/${name}`)
 
 /**
- * Where a Docker Hub adapter points. The defaults are Docker Hub itself; give
- * an `origin` (and no realm, to discover it) to aim the same quirks at a mirror
- * or an emulator.
- *
- * @since 0.1.0
- * @category models
- */
-export interface Target {
-  /** The API origin every Docker Hub host maps to. */
-  readonly origin?: string
-  /** The token realm known in advance; `null` to discover it from the first 401. */
-  readonly realm?: string | null
-  readonly service?: string
-  /** Extra hosts served, e.g. the emulator's `127.0.0.1:<port>`. */
-  readonly extraHosts?: ReadonlyArray<string>
-}
-
-/**
- * A Docker Hub adapter for a target.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const make = (target: Target = {}): RegistryAdapter.RegistryAdapter => {
-  const origin = target.origin ?? apiOrigin
-  const knownRealm = target.realm === undefined ? realm : target.realm
-  return RegistryAdapter.make({
-    name: "docker-hub",
-    hosts: [...hosts, ...(target.extraHosts ?? [])],
-    origin: () => origin,
-    credentialHost: "docker.io",
-    normalizeRepository,
-    ...(knownRealm === null ? {} : { challenge: { scheme: "bearer", realm: knownRealm, service: target.service ?? service, scopes: [] } }),
-    defaultTokenLifetime: "300 seconds",
-    trustChallengeScope: true,
-    capabilities: { catalog: false, delete: true }
-  })
-}
-
-/**
  * The adapter for Docker Hub.
  *
  * @since 0.1.0
  * @category adapters
  */
-export const adapter: RegistryAdapter.RegistryAdapter = make()
+export const adapter: RegistryAdapter.RegistryAdapter = RegistryAdapter.make({
+  name: "docker-hub",
+  hosts,
+  apiHost: new URL(apiOrigin).host,
+  credentialHost: "docker.io",
+  normalizeRepository,
+  challenge: { scheme: "bearer", realm, service, scopes: [] },
+  defaultTokenLifetime: "300 seconds",
+  trustChallengeScope: true,
+  capabilities: { catalog: false, delete: true }
+})
+
+/**
+ * Docker Hub's quirks aimed at another address (a mirror, the emulator); with
+ * no target, the adapter itself.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (target?: RegistryAdapter.Target): RegistryAdapter.RegistryAdapter =>
+  target === undefined ? adapter : RegistryAdapter.retarget(adapter, target)
 
 /**
  * Provides the adapter to `Registries`, ahead of any provided underneath.

@@ -38,48 +38,31 @@ export const realm = "https://ghcr.io/token"
 export const service = "ghcr.io"
 
 /**
- * Where a GHCR adapter points; the defaults are ghcr.io itself.
- *
- * @since 0.1.0
- * @category models
- */
-export interface Target {
-  readonly origin?: string
-  /** The token realm known in advance; `null` to discover it from the first 401. */
-  readonly realm?: string | null
-  readonly service?: string
-  readonly extraHosts?: ReadonlyArray<string>
-}
-
-/**
- * A GHCR adapter for a target.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const make = (target: Target = {}): RegistryAdapter.RegistryAdapter => {
-  const origin = target.origin ?? `https://${host}`
-  const knownRealm = target.realm === undefined ? realm : target.realm
-  return RegistryAdapter.make({
-    name: "ghcr",
-    hosts: [host, ...(target.extraHosts ?? [])],
-    origin: () => origin,
-    credentialHost: host,
-    ...(knownRealm === null ? {} : { challenge: { scheme: "bearer", realm: knownRealm, service: target.service ?? service, scopes: [] } }),
-    defaultTokenLifetime: "60 seconds",
-    trustChallengeScope: false,
-    catalogScope: null,
-    capabilities: { catalog: true, delete: false }
-  })
-}
-
-/**
  * The adapter for ghcr.io.
  *
  * @since 0.1.0
  * @category adapters
  */
-export const adapter: RegistryAdapter.RegistryAdapter = make()
+export const adapter: RegistryAdapter.RegistryAdapter = RegistryAdapter.make({
+  name: "ghcr",
+  hosts: [host],
+  credentialHost: host,
+  challenge: { scheme: "bearer", realm, service, scopes: [] },
+  defaultTokenLifetime: "60 seconds",
+  trustChallengeScope: false,
+  catalogScope: null,
+  capabilities: { catalog: true, delete: false }
+})
+
+/**
+ * GHCR's quirks aimed at another address (the emulator, say); with no target,
+ * the adapter itself.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (target?: RegistryAdapter.Target): RegistryAdapter.RegistryAdapter =>
+  target === undefined ? adapter : RegistryAdapter.retarget(adapter, target)
 
 /**
  * Provides the adapter to `Registries`, ahead of any provided underneath.
