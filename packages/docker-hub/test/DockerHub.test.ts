@@ -51,7 +51,7 @@ describe("Docker Hub seeds through the SDK (emulator dockerHub profile)", () => 
     hub.pushImage("library/alpine", "latest")
     hub.pushImage("toddysm/python", "3.10")
     adapter = DockerHub.make({ origin: hub.origin, realm: hub.challenge.realm })
-    anonymous = makeRegistryFetch({ adapters: [adapter] })
+    anonymous = makeRegistryFetch({ adapters: [adapter], credentials: {} })
     toddy = makeRegistryFetch({ adapters: [adapter], credentials: { "docker.io": { username: "toddysm", password: "dckr_pat_x" } } })
   })
   afterAll(async () => {

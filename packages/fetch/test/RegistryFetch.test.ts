@@ -22,7 +22,7 @@ describe("makeRegistryFetch", () => {
   afterAll(() => hub.close())
 
   it("has fetch's signature: string, URL or Request, and an init", async () => {
-    const registryFetch = makeRegistryFetch({ adapters: [adapter] })
+    const registryFetch = makeRegistryFetch({ adapters: [adapter], credentials: {} })
     try {
       const url = `${hub.origin}/v2/alpine/manifests/latest`
       for (const input of [url, new URL(url), new Request(url, { method: "HEAD" })]) {
@@ -48,7 +48,7 @@ describe("makeRegistryFetch", () => {
   })
 
   it("returns non-auth statuses as the Response", async () => {
-    const registryFetch = makeRegistryFetch({ adapters: [adapter] })
+    const registryFetch = makeRegistryFetch({ adapters: [adapter], credentials: {} })
     try {
       const response = await registryFetch(`${hub.origin}/v2/alpine/manifests/nope`)
       assert.strictEqual(response.status, 404)
@@ -59,7 +59,7 @@ describe("makeRegistryFetch", () => {
   })
 
   it("rejects with the typed error, _tag intact, when auth cannot be resolved", async () => {
-    const registryFetch = makeRegistryFetch({ adapters: [adapter] })
+    const registryFetch = makeRegistryFetch({ adapters: [adapter], credentials: {} })
     try {
       const narrowed = await registryFetch(`${hub.origin}/v2/alpine/blobs/uploads/`, { method: "POST" }).catch((e: unknown) => e)
       assert.strictEqual((narrowed as { _tag: string })._tag, "InsufficientScope")
@@ -78,7 +78,7 @@ describe("makeRegistryFetch", () => {
   })
 
   it("a transport failure rejects with a TypeError, as fetch does", async () => {
-    const registryFetch = makeRegistryFetch({ retry: Retry.never })
+    const registryFetch = makeRegistryFetch({ retry: Retry.never, credentials: {} })
     try {
       const error = await registryFetch("http://127.0.0.1:9/v2/").catch((e: unknown) => e)
       assert.instanceOf(error, TypeError)
@@ -89,7 +89,7 @@ describe("makeRegistryFetch", () => {
 
   it("an aborted signal rejects with its reason", async () => {
     hub.faults.add({ path: "/v2/library/alpine/manifests/latest", latencyMs: 2_000, times: 1 })
-    const registryFetch = makeRegistryFetch({ adapters: [adapter] })
+    const registryFetch = makeRegistryFetch({ adapters: [adapter], credentials: {} })
     try {
       const controller = new AbortController()
       const pending = registryFetch(`${hub.origin}/v2/alpine/manifests/latest`, { signal: controller.signal })
@@ -138,7 +138,7 @@ describe("streaming", () => {
     const emulator = await RegistryEmulator.start()
     const size = 1024 * 1024 * 1024
     const digest = emulator.generateBlob("big/blob", size, 42)
-    const registryFetch = makeRegistryFetch()
+    const registryFetch = makeRegistryFetch({ credentials: {} })
     try {
       const baseline = process.memoryUsage()
       let peakRss = baseline.rss

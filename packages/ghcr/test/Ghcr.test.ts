@@ -42,7 +42,7 @@ describe("GHCR seeds through the SDK (emulator ghcr profile)", () => {
     ghcr = await RegistryEmulator.start({ profile: "ghcr", users: { toddysm: "ghp_token" } })
     image = ghcr.pushImage("toddysm/python", "3.10")
     adapter = Ghcr.make({ origin: ghcr.origin, realm: ghcr.challenge.realm })
-    anonymous = makeRegistryFetch({ adapters: [adapter] })
+    anonymous = makeRegistryFetch({ adapters: [adapter], credentials: {} })
     toddy = makeRegistryFetch({ adapters: [adapter], credentials: { "ghcr.io": { username: "toddysm", password: "ghp_token" } } })
   })
   afterAll(async () => {
@@ -75,7 +75,7 @@ describe("GHCR seeds through the SDK (emulator ghcr profile)", () => {
   it("missing expires_in: the token is held for 60 s (the response has none)", async () => {
     ghcr.log.clear()
     const events: Array<string> = []
-    const watched = makeRegistryFetch({ adapters: [adapter], onEvent: (e) => events.push(e._tag === "TokenIssued" ? `issued:${e.expiresAt.epochMillis}` : e._tag) })
+    const watched = makeRegistryFetch({ adapters: [adapter], credentials: {}, onEvent: (e) => events.push(e._tag === "TokenIssued" ? `issued:${e.expiresAt.epochMillis}` : e._tag) })
     try {
       const before = Date.now()
       await (await watched("https://ghcr.io/v2/toddysm/python/tags/list")).arrayBuffer()
