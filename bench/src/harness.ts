@@ -2,13 +2,11 @@
  * What every workload shares: the real registry with its token server, a
  * counting proxy in front of it, content, and small measuring helpers.
  */
-import { createHash } from "node:crypto"
 import * as http from "node:http"
 import type { AddressInfo, Socket } from "node:net"
 import { RegistryAdapter } from "@ociauth/core"
-import { DistributionRegistry, TokenServer } from "@ociauth/testing"
+import { DistributionRegistry, Image, TokenServer } from "@ociauth/testing"
 
-export const digestOf = (bytes: Uint8Array) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`
 
 /** Counts every HTTP request to the registry, and connections that never made one (e.g. TLS probes). */
 export interface CountingProxy {
@@ -112,28 +110,21 @@ export const bed = async (): Promise<Bed> => {
     const upload = async (bytes: Uint8Array<ArrayBuffer>) => {
       const started = await fetch(`${registry.origin}/v2/${repository}/blobs/uploads/`, { method: "POST", headers: auth })
       const location = new URL(started.headers.get("location")!, registry.origin)
-      location.searchParams.set("digest", digestOf(bytes))
+      location.searchParams.set("digest", Image.digestOf(bytes))
       const put = await fetch(location, { method: "PUT", headers: auth, body: bytes })
       if (put.status !== 201) throw new Error(`upload answered ${put.status}`)
-      return digestOf(bytes)
+      return Image.digestOf(bytes)
     }
-    const layer = new TextEncoder().encode(`${repository}:${tag} layer`)
-    const layerDigest = await upload(layer)
-    const config = new TextEncoder().encode(JSON.stringify({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [layerDigest] } }))
-    const configDigest = await upload(config)
-    const manifest = JSON.stringify({
-      schemaVersion: 2,
-      mediaType: "application/vnd.oci.image.manifest.v1+json",
-      config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: configDigest, size: config.length },
-      layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar", digest: layerDigest, size: layer.length }]
-    })
+    const image = Image.make([new TextEncoder().encode(`${repository}:${tag} layer`)])
+    for (const layer of image.layers) await upload(layer.bytes)
+    await upload(image.config.bytes)
     const put = await fetch(`${registry.origin}/v2/${repository}/manifests/${tag}`, {
       method: "PUT",
-      headers: { ...auth, "content-type": "application/vnd.oci.image.manifest.v1+json" },
-      body: manifest
+      headers: { ...auth, "content-type": image.manifest.mediaType },
+      body: image.manifest.text
     })
     if (put.status !== 201) throw new Error(`manifest PUT answered ${put.status}`)
-    return { digest: put.headers.get("docker-content-digest")!, config: configDigest }
+    return { digest: put.headers.get("docker-content-digest")!, config: image.config.digest }
   }
   return {
     tokens,

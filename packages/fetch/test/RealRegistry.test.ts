@@ -4,13 +4,12 @@
  * delete, through the Effect layer and through the façade, counting every
  * request each operation costs.
  */
-import { createHash } from "node:crypto"
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "@effect/platform"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { CredentialProvider, Registries, RegistryAdapter } from "@ociauth/core"
 import { makeRegistryFetch, RegistryClient } from "@ociauth/fetch"
 import * as NodeCredentials from "@ociauth/fetch/NodeCredentials"
-import { DistributionRegistry, TokenServer } from "@ociauth/testing"
+import { DistributionRegistry, Image, TokenServer } from "@ociauth/testing"
 import { Effect, Layer, ManagedRuntime } from "effect"
 
 const availability = DistributionRegistry.availability()
@@ -28,8 +27,8 @@ type Send = (
   headers?: Readonly<Record<string, string>>
 ) => Promise<Answer>
 
-const OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
-const digestOf = (bytes: Uint8Array | string) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`
+const OCI_MANIFEST = Image.manifestMediaType
+const digestOf = Image.digestOf
 
 /** Runs the push-pull-list-delete scenario; returns the requests each step cost, by server. */
 const scenario = async (origin: string, send: Send, counted: () => { registry: number; token: number }) => {
@@ -43,8 +42,9 @@ const scenario = async (origin: string, send: Send, counted: () => { registry: n
   }
   const repo = `alice/app-${Math.random().toString(36).slice(2, 8)}`
   const base = `${repo}-base`
-  const layer = new TextEncoder().encode(`layer of ${repo}`)
-  const config = JSON.stringify({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [digestOf(layer)] } })
+  const image = Image.make([new TextEncoder().encode(`layer of ${repo}`)])
+  const layer = image.layers[0]!.bytes
+  const config = image.config.bytes
 
   const started = await step("start upload (cold, known realm)", () => send("POST", `${origin}/v2/${base}/blobs/uploads/`))
   assert.strictEqual(started.status, 202, started.text)
@@ -63,12 +63,7 @@ const scenario = async (origin: string, send: Send, counted: () => { registry: n
   configLocation.searchParams.set("digest", digestOf(config))
   assert.strictEqual((await step("finish config upload", () => send("PUT", configLocation.href, config, { "content-type": "application/octet-stream" }))).status, 201)
 
-  const manifest = JSON.stringify({
-    schemaVersion: 2,
-    mediaType: "application/vnd.oci.image.manifest.v1+json",
-    config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: digestOf(config), size: config.length },
-    layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar", digest: digestOf(layer), size: layer.length }]
-  })
+  const manifest = image.manifest.text
   const put = await step("manifest PUT", () => send("PUT", `${origin}/v2/${repo}/manifests/v1`, manifest, { "content-type": OCI_MANIFEST }))
   assert.strictEqual(put.status, 201, put.text)
   const digest = put.header("docker-content-digest")!

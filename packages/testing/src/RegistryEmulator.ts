@@ -32,7 +32,8 @@ import { Context, Duration, Effect, Layer, Option } from "effect"
 import type { Scope as EffectScope } from "effect"
 import { Challenge, Route, Scope } from "@ociauth/core"
 import { Faults } from "./Faults.js"
-import { ContentStore, sha256 } from "./internal/content.js"
+import * as Image from "./Image.js"
+import { ContentStore } from "./internal/content.js"
 import { bearerToken, listen, ociError, readBody, sendJson } from "./internal/server.js"
 import type { Exchange, RunningServer } from "./internal/server.js"
 import { RequestLog } from "./RequestLog.js"
@@ -100,14 +101,13 @@ export interface RegistryEmulator {
   /** A blob of `size` bytes generated as it is read (nothing is kept in memory). */
   readonly generateBlob: (repository: string, size: number, seed?: number) => string
   /** Pushes a small image (config + layers + OCI manifest) under a tag. */
-  readonly pushImage: (repository: string, tag: string, layers?: ReadonlyArray<Uint8Array>) => PushedImage
+  readonly pushImage: (repository: string, tag: string, layers?: ReadonlyArray<Uint8Array<ArrayBuffer>>) => PushedImage
   readonly tags: (repository: string) => ReadonlyArray<string>
   readonly close: () => Promise<void>
 }
 
 const PLACEHOLDER = Scope.repository("user/image", ["pull"])
 const HUB_WINDOW = 21600
-const OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 const OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 
 const patternMatches = (pattern: string, name: string) =>
@@ -341,7 +341,7 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
           const digest = url.searchParams.get("digest")
           if (digest !== null) {
             const body = await readBody(request, content.maxUploadBytes)
-            if (sha256(body) !== digest) return sendJson(response, 400, ociError("DIGEST_INVALID", "provided digest did not match uploaded content"))
+            if (Image.digestOf(body) !== digest) return sendJson(response, 400, ociError("DIGEST_INVALID", "provided digest did not match uploaded content"))
             content.putBlob(route.name, body)
             return created(digest)
           }
@@ -445,32 +445,13 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
     }
   })
 
-  const pushImage = (repository: string, tag: string, layers: ReadonlyArray<Uint8Array> = [randomBytes(512)]): PushedImage => {
-    const layerDigests = layers.map((layer) => content.putBlob(repository, layer))
-    const config = Buffer.from(
-      JSON.stringify({
-        architecture: "amd64",
-        os: "linux",
-        config: {},
-        rootfs: { type: "layers", diff_ids: layerDigests }
-      })
-    )
-    const configDigest = content.putBlob(repository, config)
-    const manifest = Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: OCI_MANIFEST,
-        config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: configDigest, size: config.length },
-        layers: layers.map((layer, i) => ({
-          mediaType: "application/vnd.oci.image.layer.v1.tar+gzip",
-          digest: layerDigests[i],
-          size: layer.length
-        }))
-      })
-    )
-    const result = content.putManifest(repository, tag, OCI_MANIFEST, manifest)
+  const pushImage = (repository: string, tag: string, layers?: ReadonlyArray<Uint8Array<ArrayBuffer>>): PushedImage => {
+    const image = Image.make(layers)
+    for (const layer of image.layers) content.putBlob(repository, layer.bytes)
+    content.putBlob(repository, image.config.bytes)
+    const result = content.putManifest(repository, tag, image.manifest.mediaType, new TextEncoder().encode(image.manifest.text))
     if (!("digest" in result)) throw new Error(`pushImage: ${JSON.stringify(result)}`)
-    return { repository, tag, digest: result.digest, config: configDigest, layers: layerDigests }
+    return { repository, tag, digest: result.digest, config: image.config.digest, layers: image.layers.map((l) => l.digest) }
   }
 
   const tokenServer: TokenServer.TokenServer = separate ?? {

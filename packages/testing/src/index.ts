@@ -17,6 +17,13 @@ export * as DistributionRegistry from "./DistributionRegistry.js"
 export * as Faults from "./Faults.js"
 
 /**
+ * Small OCI images (layers, config, manifest) with their digests.
+ *
+ * @since 0.1.0
+ */
+export * as Image from "./Image.js"
+
+/**
  * An in-process registry with distribution, Docker Hub and GHCR profiles.
  *
  * @since 0.1.0

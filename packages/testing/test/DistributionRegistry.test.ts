@@ -2,17 +2,15 @@
  * The real CNCF distribution registry (Debian's docker-registry) trusting our
  * TokenServer. Skipped, loudly, only where the binary is missing outside CI.
  */
-import { createHash } from "node:crypto"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { Scope } from "@ociauth/core"
-import { DistributionRegistry, TokenServer } from "@ociauth/testing"
+import { DistributionRegistry, Image, TokenServer } from "@ociauth/testing"
 import { basic, bearer, challengeOf, requestToken, tokenFrom } from "./utils.js"
 
 const availability = DistributionRegistry.availability()
 if (!availability.available) console.warn(`\n*** ${availability.reason} ***\n`)
 
-const digestOf = (bytes: Uint8Array) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`
 
 describe.skipIf(!availability.available)("DistributionRegistry (real docker-registry)", () => {
   let tokens: TokenServer.TokenServer
@@ -33,14 +31,14 @@ describe.skipIf(!availability.available)("DistributionRegistry (real docker-regi
     const start = await fetch(`${registry.origin}/v2/${repository}/blobs/uploads/`, { method: "POST", headers: { authorization: bearer(jwt) } })
     assert.strictEqual(start.status, 202, await start.clone().text())
     const location = new URL(start.headers.get("location")!, registry.origin)
-    location.searchParams.set("digest", digestOf(bytes))
+    location.searchParams.set("digest", Image.digestOf(bytes))
     const put = await fetch(location, {
       method: "PUT",
       headers: { authorization: bearer(jwt), "content-type": "application/octet-stream" },
       body: bytes
     })
     assert.strictEqual(put.status, 201, await put.clone().text())
-    return digestOf(bytes)
+    return Image.digestOf(bytes)
   }
 
   it("challenges with the token server's realm and service", async () => {
@@ -54,24 +52,19 @@ describe.skipIf(!availability.available)("DistributionRegistry (real docker-regi
 
   it("accepts the TokenServer's tokens: push, mount, tag, pull, list, catalog, delete", async () => {
     const push = await token(["repository:alice/app:pull,push", "repository:alice/base:pull,push"])
-    const layer = new TextEncoder().encode("hello from ociauth")
-    const config = new TextEncoder().encode(JSON.stringify({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [] } }))
-    const layerDigest = await upload("alice/base", layer, push)
+    const image = Image.make([new TextEncoder().encode("hello from ociauth")])
+    const [layer] = image.layers
+    const layerDigest = await upload("alice/base", layer!.bytes, push)
     const mount = await fetch(`${registry.origin}/v2/alice/app/blobs/uploads/?mount=${layerDigest}&from=alice/base`, {
       method: "POST",
       headers: { authorization: bearer(push) }
     })
     assert.strictEqual(mount.status, 201)
-    const configDigest = await upload("alice/app", config, push)
-    const manifest = JSON.stringify({
-      schemaVersion: 2,
-      mediaType: "application/vnd.oci.image.manifest.v1+json",
-      config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: configDigest, size: config.length },
-      layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar", digest: layerDigest, size: layer.length }]
-    })
+    await upload("alice/app", image.config.bytes, push)
+    const manifest = image.manifest.text
     const put = await fetch(`${registry.origin}/v2/alice/app/manifests/v1`, {
       method: "PUT",
-      headers: { authorization: bearer(push), "content-type": "application/vnd.oci.image.manifest.v1+json" },
+      headers: { authorization: bearer(push), "content-type": Image.manifestMediaType },
       body: manifest
     })
     assert.strictEqual(put.status, 201, await put.clone().text())

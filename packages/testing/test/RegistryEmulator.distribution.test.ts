@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { RegistryEmulator } from "@ociauth/testing"
+import { Image, RegistryEmulator } from "@ociauth/testing"
 import { basic, bearer, challengeOf, requestToken, tokenFrom } from "./utils.js"
 
-const digestOf = (bytes: Uint8Array) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`
+const digestOf = Image.digestOf
 
 describe("RegistryEmulator distribution profile", () => {
   let registry: RegistryEmulator.RegistryEmulator
@@ -38,8 +38,9 @@ describe("RegistryEmulator distribution profile", () => {
   it("pushes with a chunked upload, mounts across repositories, and pulls back", async () => {
     const jwt = await get(["repository:alice/app:pull,push", "repository:alice/base:pull,push"])
     const auth = { authorization: bearer(jwt) }
-    const layer = new TextEncoder().encode("layer-bytes-".repeat(100))
-    const layerDigest = digestOf(layer)
+    const image = Image.make([new TextEncoder().encode("layer-bytes-".repeat(100))])
+    const layer = image.layers[0]!.bytes
+    const layerDigest = image.layers[0]!.digest
 
     const start = await fetch(`${registry.origin}/v2/alice/base/blobs/uploads/`, { method: "POST", headers: auth })
     assert.strictEqual(start.status, 202)
@@ -55,17 +56,14 @@ describe("RegistryEmulator distribution profile", () => {
     assert.strictEqual(mount.status, 201)
     assert.strictEqual(mount.headers.get("location"), `/v2/alice/app/blobs/${layerDigest}`)
 
-    const config = new TextEncoder().encode(JSON.stringify({ architecture: "amd64", os: "linux" }))
-    const configDigest = digestOf(config)
-    const mono = await fetch(`${registry.origin}/v2/alice/app/blobs/uploads/?digest=${configDigest}`, { method: "POST", headers: auth, body: config })
+    const mono = await fetch(`${registry.origin}/v2/alice/app/blobs/uploads/?digest=${image.config.digest}`, {
+      method: "POST",
+      headers: auth,
+      body: image.config.bytes
+    })
     assert.strictEqual(mono.status, 201)
 
-    const manifest = JSON.stringify({
-      schemaVersion: 2,
-      mediaType: "application/vnd.oci.image.manifest.v1+json",
-      config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: configDigest, size: config.length },
-      layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar", digest: layerDigest, size: layer.length }]
-    })
+    const manifest = image.manifest.text
     const created = await fetch(`${registry.origin}/v2/alice/app/manifests/v1`, {
       method: "PUT",
       headers: { ...auth, "content-type": "application/vnd.oci.image.manifest.v1+json" },
@@ -73,7 +71,7 @@ describe("RegistryEmulator distribution profile", () => {
     })
     assert.strictEqual(created.status, 201)
     const digest = created.headers.get("docker-content-digest")!
-    assert.strictEqual(digest, digestOf(new TextEncoder().encode(manifest)))
+    assert.strictEqual(digest, image.manifest.digest)
 
     const pulled = await fetch(`${registry.origin}/v2/alice/app/manifests/v1`, { headers: auth })
     assert.strictEqual(await pulled.text(), manifest)

@@ -1,6 +1,5 @@
 import { createHash, randomUUID } from "node:crypto"
-
-export const sha256 = (bytes: Uint8Array): string => `sha256:${createHash("sha256").update(bytes).digest("hex")}`
+import { digestOf } from "../Image.js"
 
 const CHUNK = 64 * 1024
 
@@ -68,7 +67,7 @@ export class ContentStore {
   }
 
   putBlob(name: string, bytes: Uint8Array): string {
-    const digest = sha256(bytes)
+    const digest = digestOf(bytes)
     if (!this.blobs.has(digest)) this.blobs.set(digest, { size: bytes.length, bytes, seed: 0 })
     this.repository(name).blobs.add(digest)
     return digest
@@ -131,7 +130,7 @@ export class ContentStore {
     const upload = this.upload(name, id)
     if (upload === undefined) return "unknown"
     const bytes = Buffer.concat(upload.chunks)
-    if (sha256(bytes) !== digest) return "digest-mismatch"
+    if (digestOf(bytes) !== digest) return "digest-mismatch"
     this.uploads.delete(id)
     this.putBlob(name, bytes)
     return "ok"
@@ -144,7 +143,7 @@ export class ContentStore {
     } catch {
       return { invalid: "the manifest is not JSON" }
     }
-    const digest = sha256(bytes)
+    const digest = digestOf(bytes)
     if (reference.includes(":") && reference !== digest) return { invalid: "the digest does not match the content" }
     const repo = this.repository(name)
     const blobs = [parsed.config?.digest, ...(parsed.layers ?? []).map((l) => l.digest)].filter((d): d is string => d !== undefined)
