@@ -10,6 +10,7 @@ await b.push("bench/profile", "latest")
 const adapter = RegistryAdapter.make({ name: "p", hosts: [b.registry.host], challenge: { scheme: "bearer", realm: b.tokens.realm, service: b.tokens.service, scopes: [] } })
 const runtime = ManagedRuntime.make(RegistryClient.layerFetch.pipe(Layer.provide(Layer.mergeAll(Registries.layer([adapter]), CredentialProvider.layerAnonymous))))
 const n = Number(process.argv[2] ?? 3000)
+const cpu = process.cpuUsage()
 const start = performance.now()
 await runtime.runPromise(
   Effect.gen(function* () {
@@ -18,6 +19,7 @@ await runtime.runPromise(
     for (let i = 0; i < n; i++) yield* client.execute(request)
   }) as Effect.Effect<void, unknown, never>
 )
-console.log(`${n} HEADs in ${(performance.now() - start).toFixed(0)} ms`)
+const used = process.cpuUsage(cpu)
+console.log(`${n} HEADs in ${(performance.now() - start).toFixed(0)} ms, CPU ${((used.user + used.system) / 1000 / n * 1000).toFixed(0)} µs per request`)
 await runtime.dispose()
 await b.close()

@@ -203,14 +203,20 @@ export type Operation = "catalog" | "delete" | "other"
  * @since 0.1.0
  * @category getters
  */
-export const operationOf = (method: string, url: string | URL): Operation => {
-  const pathname = typeof url === "string" ? new URL(url, "http://localhost").pathname : url.pathname
-  const route = Route.parse(pathname)
+export const operationOf = (method: string, target: string | URL | Route.Route): Operation => {
+  const route = routeOf(target)
   if (Option.isNone(route)) return "other"
   if (route.value._tag === "Catalog") return "catalog"
   if (method.toUpperCase() === "DELETE" && Route.repository(route.value) !== undefined) return "delete"
   return "other"
 }
+
+const routeOf = (target: string | URL | Route.Route): Option.Option<Route.Route> =>
+  typeof target === "string"
+    ? Route.parse(new URL(target, "http://localhost").pathname)
+    : target instanceof URL
+      ? Route.parse(target.pathname)
+      : Option.some(target)
 
 /**
  * Fails with `Unsupported` when the adapter says the registry cannot perform the
@@ -222,9 +228,9 @@ export const operationOf = (method: string, url: string | URL): Operation => {
 export const checkCapabilities = (
   adapter: RegistryAdapter,
   method: string,
-  url: string | URL
+  target: string | URL | Route.Route
 ): Effect.Effect<void, Unsupported> => {
-  const operation = operationOf(method, url)
+  const operation = operationOf(method, target)
   if (operation === "catalog" && !adapter.capabilities.catalog) {
     return Effect.fail(new Unsupported({ operation: "catalog listing (/v2/_catalog)", registry: adapter.name }))
   }
@@ -236,13 +242,24 @@ export const checkCapabilities = (
 
 /**
  * The scopes a request needs on this registry: `Scope.fromRequest`, with the
- * adapter's catalog scope for `/v2/_catalog`.
+ * adapter's catalog scope for `/v2/_catalog`. Pass the parsed route to save
+ * parsing the path again.
  *
  * @since 0.1.0
  * @category getters
  */
-export const scopesFor = (adapter: RegistryAdapter, method: string, url: string | URL): ReadonlyArray<Scope.Scope> =>
-  operationOf(method, url) === "catalog" ? Option.toArray(adapter.catalogScope) : Scope.fromRequest(method, url)
+export const scopesFor = (
+  adapter: RegistryAdapter,
+  method: string,
+  url: string | URL,
+  route?: Route.Route
+): ReadonlyArray<Scope.Scope> => {
+  const parsed = route === undefined ? routeOf(url) : Option.some(route)
+  if (Option.isNone(parsed)) return []
+  if (parsed.value._tag === "Catalog") return Option.toArray(adapter.catalogScope)
+  const searchParams = typeof url === "string" ? new URL(url, "http://localhost").searchParams : url.searchParams
+  return Scope.fromRoute(method, parsed.value, searchParams)
+}
 
 /**
  * Whether a response means the token must be renewed, beyond 401 `invalid_token`.

@@ -35,6 +35,19 @@ export const make = Effect.fnUntraced(function* (options: Authenticator.Options 
     fibers
   )
 
+  // Realm validation is pure: remember its verdict per (realm, origin).
+  const realms = new Map<string, ReturnType<typeof validateRealm>>()
+  const validated = (realm: string, origin: string) => {
+    const key = `${realm}\u0000${origin}`
+    let verdict = realms.get(key)
+    if (verdict === undefined) {
+      verdict = validateRealm(realm, origin)
+      if (realms.size >= 1024) realms.clear()
+      realms.set(key, verdict)
+    }
+    return verdict
+  }
+
   const credentialFor = (adapter: RegistryAdapter, host: string) =>
     Effect.flatMap(provider.get(adapter.credentialHost(host)), (credential) =>
       credential._tag === "Anonymous" && Option.isSome(adapter.credentials)
@@ -70,7 +83,7 @@ export const make = Effect.fnUntraced(function* (options: Authenticator.Options 
     if (credential._tag === "RegistryToken") {
       return Effect.succeed({ scheme: "Bearer", credentials: credential.token, token: Option.none() })
     }
-    const realm = validateRealm(challenge.realm, origin.href)
+    const realm = validated(challenge.realm, origin.href)
     if (Either.isLeft(realm)) return Effect.fail(realm.left)
     const realmUrl = realm.right
     const label = redactUrl(realmUrl)
@@ -78,7 +91,7 @@ export const make = Effect.fnUntraced(function* (options: Authenticator.Options 
     const scopeStrings = scopes.map(scope.format)
     const group = `${realmUrl.href}\u0000${challenge.service ?? ""}\u0000${Credential.identity(credential)}`
     const key = `${group}\u0000${scopeStrings.join(" ")}`
-    const fetch = exchange(client, {
+    const fetch = Effect.suspend(() => exchange(client, {
       realm: realmUrl,
       service: challenge.service,
       scopes,
@@ -89,7 +102,7 @@ export const make = Effect.fnUntraced(function* (options: Authenticator.Options 
       timeout,
       policy,
       emit
-    }).pipe(
+    })).pipe(
       Effect.tap((token) =>
         emit(
           AuthEvent.TokenIssued({

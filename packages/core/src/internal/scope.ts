@@ -142,6 +142,20 @@ const actionsFor = (method: string): ReadonlyArray<string> | undefined => {
   }
 }
 
+export const fromRoute = (method: string, route: Route.Route, searchParams?: URLSearchParams): ReadonlyArray<Scope.Scope> => {
+  if (route._tag === "Base") return []
+  if (route._tag === "Catalog") return [resource("registry", "catalog", ["*"])]
+  const actions = actionsFor(method)
+  const name = Route.repository(route)
+  if (actions === undefined || name === undefined) return []
+  const repository = resource("repository", name, actions)
+  const from = searchParams?.get("from")
+  if (route._tag === "Upload" && searchParams?.has("mount") === true && from != null && from !== "") {
+    return merge([repository, resource("repository", from, ["pull"])])
+  }
+  return [repository]
+}
+
 export const fromRequest = (method: string, url: string | URL): ReadonlyArray<Scope.Scope> => {
   let parsed: URL
   try {
@@ -150,15 +164,5 @@ export const fromRequest = (method: string, url: string | URL): ReadonlyArray<Sc
     return []
   }
   const route = Route.parse(parsed.pathname)
-  if (Option.isNone(route) || route.value._tag === "Base") return []
-  if (route.value._tag === "Catalog") return [resource("registry", "catalog", ["*"])]
-  const actions = actionsFor(method)
-  const name = Route.repository(route.value)
-  if (actions === undefined || name === undefined) return []
-  const scopes: Array<Scope.Scope> = [resource("repository", name, actions)]
-  const from = parsed.searchParams.get("from")
-  if (route.value._tag === "Upload" && parsed.searchParams.has("mount") && from !== null && from !== "") {
-    scopes.push(resource("repository", from, ["pull"]))
-  }
-  return merge(scopes)
+  return Option.isNone(route) ? [] : fromRoute(method, route.value, parsed.searchParams)
 }

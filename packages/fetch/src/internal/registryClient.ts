@@ -92,26 +92,32 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
 
   const mayUsePlainHttp = (url: URL) => url.protocol === "https:" || LOOPBACK.test(url.host) || insecure.has(url.host.toLowerCase())
 
-  /** Where the request really goes: the adapter's API origin and the registry's repository name. */
-  const rewrite = (url: URL, adapter: RegistryAdapter.RegistryAdapter): URL => {
+  /**
+   * Where the request really goes: the adapter's API origin and the registry's
+   * repository name; with the route of the result (`None` outside the API).
+   */
+  const rewrite = (url: URL, adapter: RegistryAdapter.RegistryAdapter): { readonly url: URL; readonly route: Option.Option<Route.Route> } => {
     const target = new URL(url)
     const apiOrigin = new URL(adapter.origin(url.host))
     if (apiOrigin.host !== url.host) {
       target.protocol = insecure.has(apiOrigin.host) ? "http:" : apiOrigin.protocol
       target.host = apiOrigin.host
     }
-    const route = Route.parse(target.pathname)
-    if (Option.isSome(route)) {
-      const name = Route.repository(route.value)
-      if (name !== undefined) {
-        const normalized = adapter.normalizeRepository(name)
-        if (normalized !== name) target.pathname = Route.format(Route.withRepository(route.value, normalized))
-      }
-      if (route.value._tag === "Upload" && target.searchParams.has("from")) {
-        target.searchParams.set("from", adapter.normalizeRepository(target.searchParams.get("from")!))
+    const parsed = Route.parse(target.pathname)
+    if (Option.isNone(parsed)) return { url: target, route: parsed }
+    let route = parsed.value
+    const name = Route.repository(route)
+    if (name !== undefined) {
+      const normalized = adapter.normalizeRepository(name)
+      if (normalized !== name) {
+        route = Route.withRepository(route, normalized)
+        target.pathname = Route.format(route)
       }
     }
-    return target
+    if (route._tag === "Upload" && target.searchParams.has("from")) {
+      target.searchParams.set("from", adapter.normalizeRepository(target.searchParams.get("from")!))
+    }
+    return { url: target, route: Option.some(route) }
   }
 
   const challengeOf = (response: HttpClientResponse.HttpClientResponse): Option.Option<Challenge.AuthChallenge> => {
@@ -307,17 +313,18 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
       const requested = fullUrl(request)
       const host = requested.host
       const adapter = registries.resolve(host)
-      const url = rewrite(requested, adapter)
-      yield* RegistryAdapter.checkCapabilities(adapter, request.method, url)
-      const hints = yield* FiberRef.get(currentScopeHints)
-      let scopes = Scope.merge([...RegistryAdapter.scopesFor(adapter, request.method, url), ...hints])
+      const { route, url } = rewrite(requested, adapter)
       const replayable = isReplayable(request)
       const base = withUrl(request, url)
 
       // Outside the registry API (the root page, say) nothing is authorized.
-      if (Option.isNone(Route.parse(url.pathname))) {
+      if (Option.isNone(route)) {
         return yield* followRedirects(yield* send(base, replayable), base, replayable)
       }
+      yield* RegistryAdapter.checkCapabilities(adapter, request.method, route.value)
+      const hints = yield* FiberRef.get(currentScopeHints)
+      const implied = RegistryAdapter.scopesFor(adapter, request.method, url, route.value)
+      let scopes = hints.length === 0 ? implied : Scope.merge([...implied, ...hints])
 
       // 1. Authorize up front when the challenge is known; otherwise discover it.
       let authorization: Option.Option<Authenticator.Authorization> = Option.none()

@@ -1,0 +1,60 @@
+/**
+ * The middleware's own cost per warm request, with no network: an in-memory
+ * transport answers 200 at once. RegistryClient vs the bare transport.
+ */
+import { HttpClient, HttpClientRequest, HttpClientResponse } from "@effect/platform"
+import { CredentialProvider, Registries, RegistryAdapter } from "@ociauth/core"
+import { RegistryClient } from "@ociauth/fetch"
+import { Effect, Layer, ManagedRuntime } from "effect"
+
+const transport = HttpClient.make((request, url) =>
+  Effect.sync(() =>
+    HttpClientResponse.fromWeb(
+      request,
+      url.pathname === "/token" ? Response.json({ token: "t", expires_in: 3600 }) : new Response(null, { status: 200 })
+    )
+  )
+)
+const transportLayer = Layer.succeed(HttpClient.HttpClient, transport)
+const adapter = RegistryAdapter.make({
+  name: "micro",
+  hosts: ["registry.example"],
+  challenge: { scheme: "bearer", realm: "https://registry.example/token", service: "micro", scopes: [] }
+})
+/** Median CPU µs per warm request: RegistryClient, the bare transport, and their difference. */
+export const middlewareCost = async (n = 20000) => {
+const sdk = ManagedRuntime.make(
+  RegistryClient.layer.pipe(Layer.provide(Layer.mergeAll(transportLayer, Registries.layer([adapter]), CredentialProvider.layerAnonymous)))
+)
+const bare = ManagedRuntime.make(transportLayer)
+const request = HttpClientRequest.head("https://registry.example/v2/team/app/manifests/latest")
+const loop = (runtime: typeof sdk | typeof bare, n: number) =>
+  runtime.runPromise(
+    Effect.gen(function* () {
+      const client = yield* HttpClient.HttpClient
+      for (let i = 0; i < n; i++) yield* client.execute(request)
+    }) as Effect.Effect<void, unknown, never>
+  )
+await loop(sdk, 2000)
+await loop(bare, 2000)
+const measure = async (runtime: typeof sdk | typeof bare) => {
+  const cpu = process.cpuUsage()
+  await loop(runtime, n)
+  const used = process.cpuUsage(cpu)
+  return (used.user + used.system) / n
+}
+const results = { sdk: [] as Array<number>, bare: [] as Array<number> }
+for (let round = 0; round < 3; round++) {
+  results.sdk.push(await measure(sdk))
+  results.bare.push(await measure(bare))
+}
+const median = (xs: Array<number>) => [...xs].sort((a, b) => a - b)[1]!
+await sdk.dispose()
+await bare.dispose()
+return { sdk: median(results.sdk), bare: median(results.bare), middleware: median(results.sdk) - median(results.bare) }
+}
+
+if (process.argv[1]?.endsWith("overhead-micro.ts")) {
+  const cost = await middlewareCost(Number(process.argv[2] ?? 20000))
+  console.log(`per request: RegistryClient ${cost.sdk.toFixed(1)} µs, bare transport ${cost.bare.toFixed(1)} µs, middleware ${cost.middleware.toFixed(1)} µs`)
+}
