@@ -2,6 +2,9 @@
  * One streaming run in a process of its own, so that its peak RSS is its own:
  * reads a blob to the end and prints {bytes, ms, maxRssMiB} as JSON.
  *
+ * Prints {bytes, ms, ttfbMs, maxRssMiB}: `ms` times the body alone (throughput),
+ * `ttfbMs` the time to the response (cold start, auth dance included).
+ *
  *   stream-worker <ociauth|fetch> <origin> <repository> <digest>
  */
 import { makeRegistryFetch } from "@ociauth/fetch"
@@ -9,9 +12,13 @@ import { makeRegistryFetch } from "@ociauth/fetch"
 const [mode, origin, repository, digest] = process.argv.slice(2) as [string, string, string, string]
 const url = `${origin}/v2/${repository}/blobs/${digest}`
 
+let headersAt = 0
+let doneAt = 0
 const drain = async (response: Response) => {
+  headersAt = performance.now()
   let bytes = 0
   for await (const chunk of response.body!) bytes += chunk.length
+  doneAt = performance.now()
   return bytes
 }
 
@@ -30,8 +37,7 @@ const main = async () => {
     const token = ((await (await fetch(`${realm}?service=${service}&scope=repository:${repository}:pull`)).json()) as { token: string }).token
     bytes = await drain(await fetch(url, { headers: { authorization: `Bearer ${token}` } }))
   }
-  const ms = performance.now() - start
-  console.log(JSON.stringify({ bytes, ms, maxRssMiB: process.resourceUsage().maxRSS / 1024 }))
+  console.log(JSON.stringify({ bytes, ms: doneAt - headersAt, ttfbMs: headersAt - start, maxRssMiB: process.resourceUsage().maxRSS / 1024 }))
 }
 
 main().catch((error: unknown) => {
