@@ -6,7 +6,9 @@
  *
  * @since 0.1.0
  */
-import { Predicate, Schema } from "effect"
+import type { HttpClientResponse } from "@effect/platform"
+import { Effect, Option, Predicate, Schema } from "effect"
+import { readTextCapped } from "./internal/body.js"
 
 /**
  * @since 0.1.0
@@ -255,6 +257,36 @@ export const ErrorEntry = Schema.Struct({
  * @category models
  */
 export type ErrorEntry = typeof ErrorEntry.Type
+
+const ErrorDocument = Schema.parseJson(Schema.Struct({ errors: Schema.Array(ErrorEntry) }))
+const decodeErrorDocument = Schema.decodeUnknownOption(ErrorDocument)
+
+/**
+ * The entries of an OCI error document (`{"errors":[…]}`); none when the text
+ * is not one.
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const decodeErrorEntries = (text: string): ReadonlyArray<ErrorEntry> =>
+  Option.match(decodeErrorDocument(text), { onNone: () => [], onSome: (document) => document.errors })
+
+/**
+ * Reads an error response's body, at most `limit` bytes (default 64 KiB), and
+ * its OCI error entries. A body that is larger, or cannot be read, counts as
+ * empty: error bodies never cost unbounded memory.
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const readErrorBody = (
+  response: HttpClientResponse.HttpClientResponse,
+  limit = 64 * 1024
+): Effect.Effect<{ readonly text: string; readonly errors: ReadonlyArray<ErrorEntry> }> =>
+  readTextCapped(response, limit).pipe(
+    Effect.orElseSucceed(() => ""),
+    Effect.map((text) => ({ text, errors: decodeErrorEntries(text) }))
+  )
 
 /**
  * A registry answered with an error status; `errors` holds the OCI error codes of

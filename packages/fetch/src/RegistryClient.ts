@@ -19,7 +19,7 @@ import { FetchHttpClient, HttpClient, HttpClientError, HttpClientRequest } from 
 import type { HttpClientResponse } from "@effect/platform"
 import { Registries, RegistryError } from "@ociauth/core"
 import type { Authenticator, CredentialProvider, Retry, Scope } from "@ociauth/core"
-import { Context, Effect, Layer, Option, Schema } from "effect"
+import { Context, Effect, Layer, Option } from "effect"
 import type { Scope as EffectScope } from "effect"
 import * as internal from "./internal/registryClient.js"
 
@@ -183,8 +183,6 @@ export const withScopes =
   <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     Effect.locallyWith(self, internal.currentScopeHints, (current) => [...current, ...scopes])
 
-const ErrorBody = Schema.parseJson(Schema.Struct({ errors: Schema.Array(RegistryError.ErrorEntry) }))
-
 /**
  * Passes 2xx responses through; turns any other status into a typed error:
  * `Unsupported` for `405 UNSUPPORTED`, else `RegistryResponseError` with the OCI
@@ -197,10 +195,8 @@ export const filterStatusOk = (
   response: HttpClientResponse.HttpClientResponse
 ): Effect.Effect<HttpClientResponse.HttpClientResponse, RegistryError.RegistryResponseError | RegistryError.Unsupported> => {
   if (response.status >= 200 && response.status < 300) return Effect.succeed(response)
-  return response.text.pipe(
-    Effect.orElseSucceed(() => ""),
-    Effect.flatMap((text): Effect.Effect<never, RegistryError.RegistryResponseError | RegistryError.Unsupported> => {
-      const errors = text.length > 64 * 1024 ? [] : Option.getOrElse(Option.map(Schema.decodeUnknownOption(ErrorBody)(text), (b) => b.errors), () => [])
+  return RegistryError.readErrorBody(response).pipe(
+    Effect.flatMap(({ errors }): Effect.Effect<never, RegistryError.RegistryResponseError | RegistryError.Unsupported> => {
       const url = new URL(response.request.url)
       if (response.status === 405 && errors.some((e) => e.code === "UNSUPPORTED")) {
         return Effect.fail(new RegistryError.Unsupported({ operation: `${response.request.method} ${url.pathname}`, registry: url.host }))

@@ -12,11 +12,8 @@ interface Seen {
 }
 
 const REALM = "https://auth.example/token"
-const adapter = RegistryAdapter.make({
-  name: "example",
-  hosts: ["registry.example"],
-  challenge: { scheme: "bearer", realm: REALM, service: "registry.example", scopes: [] }
-})
+const challenge = { scheme: "bearer", realm: REALM, service: "registry.example", scopes: [] } as const
+const adapter = RegistryAdapter.make({ name: "example", hosts: ["registry.example"], challenge })
 
 const setup = (route: (url: URL, seen: ReadonlyArray<Seen>) => Response) => {
   const seen: Array<Seen> = []
@@ -119,5 +116,56 @@ describe("redirects", () => {
       const cause = RegistryClient.registryError(error)
       assert.strictEqual(cause._tag === "Some" && cause.value._tag, "RedirectRejected")
     }).pipe(Effect.provide(layer))
+  })
+})
+
+describe("error bodies", () => {
+  const run = (adapterOptions: Partial<RegistryAdapter.Options>, route: (url: URL, n: number) => Response) => {
+    let n = 0
+    const seen: Array<string | undefined> = []
+    const transport = HttpClient.make((request, url) =>
+      Effect.sync(() => {
+        if (url.origin === new URL(REALM).origin) {
+          return HttpClientResponse.fromWeb(request, Response.json({ token: `t${++n}`, expires_in: 300 }))
+        }
+        seen.push(request.headers["authorization"])
+        return HttpClientResponse.fromWeb(request, route(url, seen.length))
+      })
+    )
+    const ecrLike = RegistryAdapter.make({ ...adapterOptions, name: "ecr-like", hosts: ["registry.example"], challenge })
+    const layer = RegistryClient.layerClient().pipe(
+      Layer.provide(Layer.mergeAll(Layer.succeed(HttpClient.HttpClient, transport), Registries.layer([ecrLike]), CredentialProvider.layerAnonymous))
+    )
+    return { seen, execute: (request: HttpClientRequest.HttpClientRequest) => Effect.flatMap(RegistryClient.RegistryClient, (c) => c.execute(request)).pipe(Effect.provide(layer)) }
+  }
+  const denied = () => Response.json({ errors: [{ code: "DENIED", message: "token expired" }] }, { status: 400 })
+
+  it.effect("an adapter's re-auth trigger with an OCI code renews the token once", () => {
+    const t = run({ reauthOn: [{ status: 400, code: "DENIED" }] }, (_, n) => (n === 1 ? denied() : new Response("ok")))
+    return Effect.gen(function* () {
+      const response = yield* t.execute(HttpClientRequest.get("https://registry.example/v2/a/manifests/1"))
+      assert.strictEqual(response.status, 200)
+      assert.deepStrictEqual(t.seen, ["Bearer t1", "Bearer t2"])
+    })
+  })
+
+  it.effect("a status that matches without the code is returned, body intact", () => {
+    const t = run({ reauthOn: [{ status: 400, code: "EXPIRED" }] }, () => denied())
+    return Effect.gen(function* () {
+      const response = yield* t.execute(HttpClientRequest.get("https://registry.example/v2/a/manifests/1"))
+      assert.strictEqual(response.status, 400)
+      assert.include(yield* response.text, "token expired")
+      assert.strictEqual(t.seen.length, 1)
+    })
+  })
+
+  it.effect("filterStatusOk reads at most 64 KiB of an error body", () => {
+    const huge = JSON.stringify({ errors: [{ code: "DENIED", message: "x".repeat(70 * 1024) }] })
+    const t = run({}, () => new Response(huge, { status: 403 }))
+    return Effect.gen(function* () {
+      const error = yield* Effect.flip(Effect.flatMap(t.execute(HttpClientRequest.get("https://registry.example/v2/a/manifests/1")), RegistryClient.filterStatusOk))
+      assert.strictEqual(error._tag, "RegistryResponseError")
+      if (error._tag === "RegistryResponseError") assert.deepStrictEqual(error.errors, [])
+    })
   })
 })

@@ -4,7 +4,8 @@ import { Clock, DateTime, Duration, Effect, Either, Option, Redacted, Schema } f
 import { AuthEvent } from "../AuthEvent.js"
 import type * as Credential from "../Credential.js"
 import type { TokenRequestPreferences } from "../RegistryAdapter.js"
-import { RealmRejected, redactUrl, TokenRequestError } from "../RegistryError.js"
+import { readErrorBody, RealmRejected, redactUrl, TokenRequestError } from "../RegistryError.js"
+import type { ErrorEntry } from "../RegistryError.js"
 import * as Retry from "../Retry.js"
 import type * as Scope from "../Scope.js"
 import type * as Token from "../Token.js"
@@ -49,23 +50,14 @@ const credentialKind = (credential: Credential.Credential): string => {
 
 const decodeResponse = Schema.decodeUnknownEither(token.Response)
 
-const ErrorBody = Schema.parseJson(
-  Schema.Struct({
-    errors: Schema.Array(Schema.Struct({ code: Schema.String, message: Schema.optional(Schema.String) }))
-  })
-)
-const decodeErrorBody = Schema.decodeUnknownOption(ErrorBody)
-
 /** A short, secret-free description of an error body: its OCI error codes and messages only. */
-const describeErrorBody = (text: string): string | undefined =>
-  Option.match(decodeErrorBody(text), {
-    onNone: () => undefined,
-    onSome: (body) =>
-      body.errors
+const describeErrors = (errors: ReadonlyArray<ErrorEntry>): string | undefined =>
+  errors.length === 0
+    ? undefined
+    : errors
         .slice(0, 3)
         .map((e) => (e.message ? `${e.code}: ${e.message.slice(0, 120)}` : e.code))
         .join("; ")
-  })
 
 export const exchange = (client: HttpClient.HttpClient, options: ExchangeOptions): Effect.Effect<Token.Token, TokenRequestError | RealmRejected> => {
   const realmText = redactUrl(options.realm)
@@ -185,8 +177,8 @@ export const exchange = (client: HttpClient.HttpClient, options: ExchangeOptions
         return yield* Effect.fail(new UseGet(response.status))
       }
       if (response.status >= 200 && response.status < 300) return yield* readToken(response, method)
-      const body = yield* readTextCapped(response, MAX_ERROR_BODY).pipe(Effect.orElseSucceed(() => ""))
-      const detail = describeErrorBody(body)
+      const { errors } = yield* readErrorBody(response, MAX_ERROR_BODY)
+      const detail = describeErrors(errors)
       const fields = { status: response.status, ...(detail === undefined ? {} : { detail }) }
       if (response.status === 401) return yield* Effect.fail(failure("Unauthorized", fields))
       if (response.status === 403) return yield* Effect.fail(failure("Denied", fields))

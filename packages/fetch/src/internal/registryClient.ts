@@ -365,15 +365,9 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
           const needsCode = adapter.reauthOn.some((t) => t.status === response.status && t.code !== undefined)
           let codes: ReadonlyArray<string> = []
           if (needsCode) {
-            const text = yield* response.text.pipe(Effect.orElseSucceed(() => ""))
-            codes = (() => {
-              try {
-                return (JSON.parse(text).errors ?? []).map((e: { code?: string }) => String(e.code))
-              } catch {
-                return []
-              }
-            })()
-            response = HttpClientResponse.fromWeb(sent, new Response(text, { status: response.status, headers: response.headers }))
+            const body = yield* RegistryError.readErrorBody(response)
+            codes = body.errors.map((e) => e.code)
+            response = HttpClientResponse.fromWeb(sent, new Response(body.text, { status: response.status, headers: response.headers }))
           }
           again = RegistryAdapter.isReauthTrigger(adapter, response.status, codes)
         }
