@@ -169,3 +169,14 @@ describe("error bodies", () => {
     })
   })
 })
+
+describe("invalid URLs", () => {
+  it.effect("a request URL that does not parse is a typed InvalidUrl failure, not a defect", () =>
+    Effect.gen(function* () {
+      const t = setup(() => new Response("unused"))
+      const error = yield* Effect.flip(t.execute(HttpClientRequest.get("not a url")))
+      assert.strictEqual(error._tag, "RequestError")
+      assert.strictEqual(error._tag === "RequestError" && error.reason, "InvalidUrl")
+      assert.strictEqual(t.seen.length, 0)
+    }))
+})

@@ -1,5 +1,4 @@
-import { Headers, HttpBody, HttpClient, HttpClientRequest, HttpClientResponse } from "@effect/platform"
-import type { HttpClientError } from "@effect/platform"
+import { Headers, HttpBody, HttpClient, HttpClientError, HttpClientRequest, HttpClientResponse } from "@effect/platform"
 import {
   AuthEvent,
   Authenticator,
@@ -52,11 +51,12 @@ const isReplayable = (request: HttpClientRequest.HttpClientRequest): boolean => 
   }
 }
 
-const fullUrl = (request: HttpClientRequest.HttpClientRequest): URL => {
-  const url = new URL(request.url)
-  for (const [key, value] of request.urlParams) url.searchParams.append(key, value)
-  return url
-}
+/** The request's URL, query included; a URL that does not parse is a typed `InvalidUrl` failure. */
+const urlOf = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<URL, HttpClientError.RequestError> =>
+  Option.match(HttpClientRequest.toUrl(request), {
+    onNone: () => Effect.fail(new HttpClientError.RequestError({ request, reason: "InvalidUrl", description: "the URL does not parse" })),
+    onSome: Effect.succeed
+  })
 
 /** The request sent to `url`, query included (`setUrl` with a URL replaces every parameter). */
 const withUrl = (request: HttpClientRequest.HttpClientRequest, url: URL): HttpClientRequest.HttpClientRequest =>
@@ -230,7 +230,7 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
         const from = new URL(current.url)
         let to: URL
         try {
-          to = new URL(location, fullUrl(current))
+          to = new URL(location, yield* urlOf(current))
         } catch {
           return response
         }
@@ -310,7 +310,7 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
 
   const execute = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<HttpClientResponse.HttpClientResponse, Failure> =>
     Effect.gen(function* () {
-      const requested = fullUrl(request)
+      const requested = yield* urlOf(request)
       const host = requested.host
       const adapter = registries.resolve(host)
       const { route, url } = rewrite(requested, adapter)
