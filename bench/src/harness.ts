@@ -12,8 +12,8 @@ import { DistributionRegistry, Image, TokenServer } from "@ociauth/testing"
 export interface CountingProxy {
   readonly origin: string
   readonly host: string
-  requests: number
-  failedConnections: number
+  readonly requests: number
+  readonly failedConnections: number
   readonly byPath: Map<string, number>
   readonly reset: () => void
   readonly close: () => Promise<void>
@@ -55,14 +55,8 @@ export const countingProxy = async (target: string): Promise<CountingProxy> => {
     get requests() {
       return state.requests
     },
-    set requests(n) {
-      state.requests = n
-    },
     get failedConnections() {
       return state.failedConnections
-    },
-    set failedConnections(n) {
-      state.failedConnections = n
     },
     byPath: state.byPath,
     reset: () => {

@@ -34,7 +34,7 @@ import { Challenge, Route, Scope } from "@ociauth/core"
 import { Faults } from "./Faults.js"
 import * as Image from "./Image.js"
 import { ContentStore } from "./internal/content.js"
-import { bearerToken, listen, ociError, readBody, sendJson } from "./internal/server.js"
+import { bearerToken, listen, matchesPattern, ociError, readBody, sendJson } from "./internal/server.js"
 import type { Exchange, RunningServer } from "./internal/server.js"
 import { RequestLog } from "./RequestLog.js"
 import * as TokenServer from "./TokenServer.js"
@@ -53,7 +53,7 @@ export interface Options {
   readonly profile?: Profile
   /** Accounts: username → password. Each owns the namespace `<username>/*`. */
   readonly users?: Readonly<Record<string, string>>
-  /** Repositories (exact or `prefix/*`) anonymous users may not pull. */
+  /** Repositories (exact, `prefix/*`, or `*`) anonymous users may not pull. */
   readonly privateRepositories?: ReadonlyArray<string>
   /** Token lifetime (also when it is not announced, as on GHCR). Default 300 s. */
   readonly tokenTtl?: Duration.DurationInput
@@ -110,9 +110,6 @@ const PLACEHOLDER = Scope.repository("user/image", ["pull"])
 const HUB_WINDOW = 21600
 const OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 
-const patternMatches = (pattern: string, name: string) =>
-  pattern === name || (pattern.endsWith("/*") && name.startsWith(pattern.slice(0, -1)))
-
 /**
  * Starts an emulator on free loopback ports. `now` gives the time tokens are
  * issued and checked at.
@@ -126,7 +123,7 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
   const log = new RequestLog()
   const faults = new Faults()
   const content = new ContentStore(options.maxUploadBytes ?? 256 * 1024 * 1024)
-  const isPrivate = (name: string) => (options.privateRepositories ?? []).some((p) => patternMatches(p, name))
+  const isPrivate = (name: string) => (options.privateRepositories ?? []).some((p) => matchesPattern(p, name))
   const cdnSecret = randomBytes(32)
   let pullsLeft = options.pullRateLimit ?? 100
 

@@ -15,7 +15,7 @@ import type { Scope as EffectScope } from "effect"
 import { Scope } from "@ociauth/core"
 import { Faults } from "./Faults.js"
 import { makeChain } from "./internal/x509.js"
-import { basicCredentials, listen, readBody, sendJson } from "./internal/server.js"
+import { basicCredentials, listen, matchesPattern, readBody, sendJson } from "./internal/server.js"
 import type { Exchange } from "./internal/server.js"
 import { RequestLog } from "./RequestLog.js"
 
@@ -114,9 +114,6 @@ export interface TokenServer {
 
 const b64url = (data: string | Uint8Array) => Buffer.from(data).toString("base64url")
 
-const nameMatches = (pattern: string, name: string) =>
-  pattern === "*" || pattern === name || (pattern.endsWith("/*") && name.startsWith(pattern.slice(0, -1)))
-
 const defaultGrants = (users: Readonly<Record<string, string>>): ReadonlyArray<Grant> => [
   ...Object.keys(users).flatMap((account) => [
     { account, name: "*", actions: ["*"] },
@@ -173,7 +170,7 @@ export const endpoint = (options: Options, now: () => number = () => Date.now())
     const actions = new Set<string>()
     for (const grant of grants) {
       if (grant.account !== undefined && grant.account !== subject) continue
-      if ((grant.type ?? "repository") !== type || !nameMatches(grant.name, name)) continue
+      if ((grant.type ?? "repository") !== type || !matchesPattern(grant.name, name)) continue
       for (const action of grant.actions) actions.add(action)
     }
     return [...actions]

@@ -138,3 +138,7 @@ export const bearerToken = (header: string | undefined): string | undefined => {
   const match = /^bearer\s+(\S+)$/i.exec(header.trim())
   return match === null ? undefined : match[1]
 }
+
+/** Whether a repository name matches a pattern: `*`, an exact name, or a prefix ending in `/*`. */
+export const matchesPattern = (pattern: string, name: string): boolean =>
+  pattern === "*" || pattern === name || (pattern.endsWith("/*") && name.startsWith(pattern.slice(0, -1)))
