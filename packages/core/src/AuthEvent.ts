@@ -39,6 +39,8 @@ export type AuthEvent = Data.TaggedEnum<{
   TokenRefreshAhead: { readonly realm: string; readonly scopes: ReadonlyArray<string> }
   /** A token was dropped after the registry refused it. */
   TokenInvalidated: { readonly realm: string; readonly scopes: ReadonlyArray<string> }
+  /** A renewal in the background failed; the current token or credential is kept while it is valid. */
+  RefreshFailed: { readonly what: "token" | "credential"; readonly target: string; readonly reason: string }
   /** A transient failure; the request will be retried. */
   Retrying: { readonly target: string; readonly reason: string }
   /** A redirect was followed; `authorization` says whether credentials went along. */

@@ -2,11 +2,13 @@
  * The auth engine: answers a challenge with an `Authorization` for the scopes a
  * request needs.
  *
- * Bearer challenges go to the token endpoint (GET with `service` and one `scope`
+ * The engine owns token acquisition: it never learns challenges (the runtime's
+ * `ChallengeStore` does) and never widens scopes (the request's scopes are
+ * final). Bearer challenges go to the token endpoint (GET with `service` and one `scope`
  * per scope; OAuth2 POST for identity tokens or when the adapter asks, falling
  * back to GET), after the realm has been validated and before any credential is
- * sent. Tokens are cached by (realm, service, merged scopes, credential
- * identity) with exactly one request in flight per key, renewed in the
+ * sent. Tokens are kept in the `TokenStore` by (realm, service, merged scopes,
+ * credential identity digest) with exactly one request in flight per key, renewed in the
  * background before they expire, and reused for any request whose scopes they
  * cover. A JWT whose `access` claim grants less than needed fails with
  * `InsufficientScope` instead of sending a request that must fail. Transient
@@ -16,7 +18,8 @@
  * @since 0.1.0
  */
 import type { HttpClient } from "@effect/platform"
-import { Context, Duration, Layer, Option, Redacted } from "effect"
+import { Context, Layer, Option, Redacted } from "effect"
+import type { Duration } from "effect"
 import type { Effect } from "effect"
 import type { CredentialProvider } from "./CredentialProvider.js"
 import type { AuthChallenge } from "./Challenge.js"
@@ -39,6 +42,13 @@ export interface Authorization {
   readonly credentials: Redacted.Redacted<string>
   /** The token, when one was issued by a token server. */
   readonly token: Option.Option<Token>
+  /** Where it came from, so that `invalidate` drops the right token and credential. No secret. */
+  readonly source: {
+    /** The credential's key (adapter and credential host). */
+    readonly credential: string
+    /** The token store key, when a token server issued the token. */
+    readonly token?: string
+  }
 }
 
 /**
@@ -58,11 +68,14 @@ export const headerValue = (authorization: Authorization): string =>
 export interface AuthorizeRequest {
   /** The registry API origin the request goes to, e.g. `https://registry-1.docker.io`. */
   readonly origin: string
+  /** The origin's challenge: realm and service (its scope, if any, is not used). */
   readonly challenge: AuthChallenge
-  /** The scopes the request needs; merged with the challenge's when the adapter trusts it. */
+  /** Exactly the scopes the request needs (see `RegistryAdapter.scopesFor` and `challengeScopes`). */
   readonly scopes: ReadonlyArray<Scope>
   /** The registry host credentials are looked up for; defaults to the origin's host. */
   readonly host?: string
+  /** An authorization the registry just refused: it is dropped, and never handed out again. */
+  readonly refused?: Authorization
 }
 
 /**
@@ -71,7 +84,10 @@ export interface AuthorizeRequest {
  */
 export interface Service {
   readonly authorize: (request: AuthorizeRequest) => Effect.Effect<Authorization, RegistryError>
-  /** Forgets a token the registry refused (`invalid_token`), so the next `authorize` fetches anew. */
+  /**
+   * Forgets what the registry refused: the token (`invalid_token`), or for a Basic
+   * answer the credential itself, so that the next `authorize` asks its source again.
+   */
   readonly invalidate: (authorization: Authorization) => Effect.Effect<void>
 }
 
@@ -88,22 +104,29 @@ export class Authenticator extends Context.Tag("@ociauth/core/Authenticator")<Au
 export interface Options {
   /** Retries of the token request; default `Retry.defaultPolicy`. */
   readonly retry?: Retry.Policy
-  /** Time allowed for one token request; default 30 s. */
+  /** Time allowed for the token endpoint's headers, and again for its body; default 30 s. */
   readonly requestTimeout?: Duration.DurationInput
   /** Largest token response accepted; default 256 KiB. */
   readonly maxResponseBytes?: number
   /** Renew when this share of the lifetime is left (default 0.1)… */
   readonly refreshRatio?: number
-  /** …or this long before expiry, whichever is earlier (default 5 s). */
+  /** …or this long before expiry, whichever is earlier (default 5 s; never more than half the lifetime). */
   readonly refreshMinimum?: Duration.DurationInput
-  /** Never hand out a token that expires within this leeway (default 1 s). */
+  /** Never hand out a token that expires within this leeway (default 1 s; at most a quarter of its lifetime). */
   readonly expiryLeeway?: Duration.DurationInput
-  /** Most tokens kept (least recently used go first); default 1,000. */
+  /** Capacity of the in-memory token store used when no `TokenStore` is provided; default 1,000. */
   readonly maxCacheEntries?: number
+  /** How long a credential without an expiry is used before its source is asked again; default 5 minutes. */
+  readonly credentialLifetime?: Duration.DurationInput
+  /** Hosts (`host[:port]`) that may receive credentials over plain HTTP, realms included. Loopback always may. */
+  readonly insecure?: ReadonlyArray<string>
 }
 
 /**
- * Builds the service; in-flight and background token requests are tied to the scope.
+ * Builds the service: tokens in the `TokenStore` in context (in memory when none
+ * is provided), credentials from the `CredentialProvider` and the adapters'
+ * sources, each cached until shortly before it expires. In-flight and background
+ * requests are tied to the scope.
  *
  * @since 0.1.0
  * @category constructors
@@ -114,6 +137,8 @@ export const make: (
   internal.make
 
 /**
+ * The engine as a layer: one per program, shared by every client.
+ *
  * @example
  * ```ts
  * import { FetchHttpClient } from "@effect/platform"

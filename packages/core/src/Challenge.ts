@@ -5,8 +5,18 @@
  * The parser reads several challenges in one header value and over several
  * header lines, quoted strings with commas and `\` escapes, BWS around `=`,
  * empty quoted values, token68 credentials and unknown schemes. It runs in
- * linear time and never throws: malformed input is a `ChallengeParseError`
- * carrying the line and position of the first offending character.
+ * linear time and never throws, whatever the input: malformed input is a
+ * `ChallengeParseError` carrying the line and position of the first offending
+ * character.
+ *
+ * Bounds, far above what registries send (one or two challenges of at most five
+ * parameters) and matching Node's 16 KiB limit on a whole header block: at most
+ * 16 KiB per header (all its lines together), 64 challenges, 64 parameters per
+ * challenge. Going past one is a `ChallengeParseError`; lenient mode keeps the
+ * challenges wholly before it, exactly as the full header would have given them.
+ *
+ * `params` is a record without a prototype: a parameter named `__proto__` or
+ * `constructor` is data like any other, and a missing one reads `undefined`.
  *
  * Deliberate choices where the RFC or the reference clients leave room:
  * - unquoted values may hold any visible character but `,`, `"` and `\`, so an
@@ -26,7 +36,8 @@ import type { Scope } from "./Scope.js"
 
 /**
  * One challenge. `scheme` is lower-case; `params` has lower-case keys and
- * unescaped values; `token68` is set for challenges of the `Scheme token68` form.
+ * unescaped values (a null-prototype record when parsed); `token68` is set for
+ * challenges of the `Scheme token68` form.
  *
  * @since 0.1.0
  * @category models
@@ -86,7 +97,8 @@ export const preferred = (challenges: ReadonlyArray<Challenge>): Option.Option<A
 /**
  * Parses a `WWW-Authenticate` header: one value, or every line of a repeated
  * header. Strict by default; with `{ lenient: true }` it keeps what parsed
- * before an error on each line instead of failing.
+ * before an error on each line instead of failing (a bound ends the whole
+ * header). Never throws.
  *
  * @example
  * ```ts

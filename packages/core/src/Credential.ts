@@ -3,7 +3,9 @@
  *
  * @since 0.1.0
  */
-import { Data, Hash, Redacted } from "effect"
+import { Data, Effect, Redacted } from "effect"
+import type { DateTime } from "effect"
+import { sha256Hex } from "./internal/digest.js"
 
 /**
  * - `Anonymous`: no credential; token servers may still issue anonymous tokens.
@@ -13,14 +15,18 @@ import { Data, Hash, Redacted } from "effect"
  *   OAuth2 `grant_type=refresh_token` POST.
  * - `RegistryToken`: a bearer token sent to the registry as it is.
  *
+ * `expiresAt`, when a source knows it (ECR's 12 h passwords, a helper's cloud
+ * token), tells the engine when to ask the source again; without it the engine
+ * asks again after its default credential lifetime.
+ *
  * @since 0.1.0
  * @category models
  */
 export type Credential = Data.TaggedEnum<{
   Anonymous: {}
-  Basic: { readonly username: string; readonly password: Redacted.Redacted<string> }
-  IdentityToken: { readonly token: Redacted.Redacted<string>; readonly username?: string }
-  RegistryToken: { readonly token: Redacted.Redacted<string> }
+  Basic: { readonly username: string; readonly password: Redacted.Redacted<string>; readonly expiresAt?: DateTime.Utc }
+  IdentityToken: { readonly token: Redacted.Redacted<string>; readonly username?: string; readonly expiresAt?: DateTime.Utc }
+  RegistryToken: { readonly token: Redacted.Redacted<string>; readonly expiresAt?: DateTime.Utc }
 }>
 
 const { Anonymous: makeAnonymous, Basic, IdentityToken, RegistryToken, $is, $match } = Data.taggedEnum<Credential>()
@@ -59,24 +65,54 @@ export {
   $match as match
 }
 
-/**
- * A stable key that tells credentials apart in a token cache without holding the
- * secret: the kind, the username, and a hash of the secret.
- *
- * @since 0.1.0
- * @category getters
- */
-export const identity = (credential: Credential): string => {
+const secretOf = (credential: Credential): string | undefined => {
   switch (credential._tag) {
     case "Anonymous":
-      return "anonymous"
+      return undefined
     case "Basic":
-      return `basic:${credential.username}:${Hash.string(Redacted.value(credential.password)).toString(36)}`
+      return Redacted.value(credential.password)
     case "IdentityToken":
-      return `identity:${credential.username ?? ""}:${Hash.string(Redacted.value(credential.token)).toString(36)}`
     case "RegistryToken":
-      return `registry:${Hash.string(Redacted.value(credential.token)).toString(36)}`
+      return Redacted.value(credential.token)
   }
+}
+
+const identities = new WeakMap<Credential, string>()
+
+/**
+ * A stable key that tells credentials apart in a token store without holding
+ * the secret: the kind, the username, and a SHA-256 digest of kind, username and
+ * secret (WebCrypto). Computed once per credential value.
+ *
+ * @since 0.2.0
+ * @category getters
+ */
+export const identity = (credential: Credential): Effect.Effect<string> => {
+  const known = identities.get(credential)
+  if (known !== undefined) return Effect.succeed(known)
+  const secret = secretOf(credential)
+  if (secret === undefined) return Effect.succeed("anonymous")
+  const username = credential._tag === "Basic" || credential._tag === "IdentityToken" ? (credential.username ?? "") : ""
+  const kind = credential._tag === "Basic" ? "basic" : credential._tag === "IdentityToken" ? "identity" : "registry"
+  return Effect.map(sha256Hex(`${kind}\u0000${username}\u0000${secret}`), (digest) => {
+    const key = `${kind}:${encodeURIComponent(username)}:${digest}`
+    identities.set(credential, key)
+    return key
+  })
+}
+
+/**
+ * The secret strings a credential sends (password, token, and the Basic
+ * `user:password` pair), for scrubbing server text that might echo them.
+ *
+ * @since 0.2.0
+ * @category getters
+ */
+export const secrets = (credential: Credential): ReadonlyArray<string> => {
+  const secret = secretOf(credential)
+  if (secret === undefined) return []
+  const username = credential._tag === "Basic" ? credential.username : credential._tag === "IdentityToken" ? credential.username : undefined
+  return username === undefined ? [secret] : [secret, `${username}:${secret}`]
 }
 
 /**

@@ -4,12 +4,14 @@
  * `Username: "<token>"` means the secret is an identity token. An answer of
  * "credentials not found" means anonymous; any other failure, a helper that is
  * not installed, or one that does not answer in time is a `CredentialError`.
+ * `store` feeds the same JSON to `store`; `erase` feeds the server URL to
+ * `erase` (what `docker login` and `docker logout` do).
  *
  * @since 0.1.0
  */
 import { Command } from "@effect/platform"
 import type { CommandExecutor } from "@effect/platform"
-import { Chunk, Duration, Effect, Either, Option, Schema, Stream } from "effect"
+import { Chunk, Duration, Effect, Either, Option, Redacted, Schema, Stream } from "effect"
 import * as Credential from "./Credential.js"
 import { CredentialError } from "./RegistryError.js"
 
@@ -52,24 +54,27 @@ const collect = <E>(stream: Stream.Stream<Uint8Array, E>): Effect.Effect<string>
     Effect.orElseSucceed(() => "")
   )
 
-/**
- * Asks a helper for the credential of a server URL.
- *
- * @since 0.1.0
- * @category lookups
- */
-export const get = (
+interface Outcome {
+  readonly stdout: string
+  readonly stderr: string
+  readonly exitCode: number
+}
+
+/** Runs `docker-credential-<helper> <verb>` with `input` on standard input. */
+const run = (
   helper: string,
+  verb: "get" | "store" | "erase",
   serverUrl: string,
-  options: Options = {}
-): Effect.Effect<Option.Option<Credential.Credential>, CredentialError, CommandExecutor.CommandExecutor> => {
+  input: string,
+  options: Options
+): Effect.Effect<Outcome, CredentialError, CommandExecutor.CommandExecutor> => {
   const source = `docker-credential-${helper}`
   const fail = (reason: string) => new CredentialError({ source, registry: serverUrl, reason })
   if (!/^[A-Za-z0-9._-]+$/.test(helper)) return Effect.fail(fail("not a valid helper name"))
   const timeout = Duration.decode(options.timeout ?? Duration.seconds(10))
   return Effect.scoped(
     Effect.gen(function* () {
-      const process = yield* Command.start(Command.make(source, "get").pipe(Command.feed(serverUrl)))
+      const process = yield* Command.start(Command.make(source, verb).pipe(Command.feed(input)))
       const [stdout, stderr, exitCode] = yield* Effect.all([collect(process.stdout), collect(process.stderr), process.exitCode], {
         concurrency: 3
       })
@@ -80,16 +85,46 @@ export const get = (
     Effect.catchTag("SystemError", (e) =>
       Effect.fail(fail(e.reason === "NotFound" ? "the helper is not installed" : `could not run the helper (${e.reason})`))
     ),
-    Effect.catchTag("BadArgument", () => Effect.fail(fail("could not run the helper"))),
-    Effect.flatMap(({ exitCode, stderr, stdout }) => {
-      if (exitCode !== 0) {
-        const message = (stdout.trim() || stderr.trim()).split("\n")[0]!.slice(0, 200)
-        return /credentials not found/i.test(message)
-          ? Effect.succeed(Option.none())
-          : Effect.fail(fail(`exited with ${exitCode}${message ? `: ${message}` : ""}`))
+    Effect.catchTag("BadArgument", () => Effect.fail(fail("could not run the helper")))
+  )
+}
+
+const firstLine = (outcome: Outcome): string => (outcome.stdout.trim() || outcome.stderr.trim()).split("\n")[0]!.slice(0, 200)
+const scrub = (text: string, secret: string): string => (secret === "" ? text : text.replaceAll(secret, "<redacted>"))
+const notFound = (message: string): boolean => /credentials not found/i.test(message)
+const exited = (helper: string, serverUrl: string, outcome: Outcome, message: string) =>
+  new CredentialError({
+    source: `docker-credential-${helper}`,
+    registry: serverUrl,
+    reason: `exited with ${outcome.exitCode}${message ? `: ${message}` : ""}`
+  })
+
+/**
+ * Asks a helper for the credential of a server URL.
+ *
+ * @since 0.1.0
+ * @category lookups
+ */
+export const get = (
+  helper: string,
+  serverUrl: string,
+  options: Options = {}
+): Effect.Effect<Option.Option<Credential.Credential>, CredentialError, CommandExecutor.CommandExecutor> =>
+  run(helper, "get", serverUrl, serverUrl, options).pipe(
+    Effect.flatMap((outcome) => {
+      if (outcome.exitCode !== 0) {
+        const message = firstLine(outcome)
+        return notFound(message) ? Effect.succeed(Option.none()) : Effect.fail(exited(helper, serverUrl, outcome, message))
       }
-      return Either.match(decodeAnswer(stdout), {
-        onLeft: () => Effect.fail(fail("the answer is not {ServerURL, Username, Secret} JSON")),
+      return Either.match(decodeAnswer(outcome.stdout), {
+        onLeft: () =>
+          Effect.fail(
+            new CredentialError({
+              source: `docker-credential-${helper}`,
+              registry: serverUrl,
+              reason: "the answer is not {ServerURL, Username, Secret} JSON"
+            })
+          ),
         onRight: (answer) =>
           Effect.succeed(
             Option.some(
@@ -101,4 +136,59 @@ export const get = (
       })
     })
   )
+
+/**
+ * A credential a helper can keep: a username and password, or an identity
+ * token (stored as docker stores it, with `Username: "<token>"`).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type Storable = Extract<Credential.Credential, { readonly _tag: "Basic" | "IdentityToken" }>
+
+/**
+ * Hands a credential to a helper (`store`), as `docker login` does. The secret
+ * leaves its `Redacted` only on the helper's standard input.
+ *
+ * @since 0.2.0
+ * @category mutations
+ */
+export const store = (
+  helper: string,
+  serverUrl: string,
+  credential: Storable,
+  options: Options = {}
+): Effect.Effect<void, CredentialError, CommandExecutor.CommandExecutor> => {
+  const [username, secret] = credential._tag === "Basic"
+    ? [credential.username, credential.password]
+    : ["<token>", credential.token]
+  const input = JSON.stringify({ ServerURL: serverUrl, Username: username, Secret: Redacted.value(secret) })
+  return run(helper, "store", serverUrl, input, options).pipe(
+    Effect.flatMap((outcome) =>
+      outcome.exitCode === 0
+        ? Effect.void
+        : // A helper may echo what it was fed: its message never carries the secret.
+          Effect.fail(exited(helper, serverUrl, outcome, scrub(firstLine(outcome), Redacted.value(secret))))
+    )
+  )
 }
+
+/**
+ * Asks a helper to forget a server URL (`erase`), as `docker logout` does.
+ * Succeeds with `false` when the helper had nothing for it.
+ *
+ * @since 0.2.0
+ * @category mutations
+ */
+export const erase = (
+  helper: string,
+  serverUrl: string,
+  options: Options = {}
+): Effect.Effect<boolean, CredentialError, CommandExecutor.CommandExecutor> =>
+  run(helper, "erase", serverUrl, serverUrl, options).pipe(
+    Effect.flatMap((outcome) => {
+      if (outcome.exitCode === 0) return Effect.succeed(true)
+      const message = firstLine(outcome)
+      return notFound(message) ? Effect.succeed(false) : Effect.fail(exited(helper, serverUrl, outcome, message))
+    })
+  )

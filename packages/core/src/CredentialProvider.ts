@@ -183,8 +183,9 @@ type FileServices = FileSystem.FileSystem | CommandExecutor.CommandExecutor
 
 /**
  * A provider over a config file's content (docker's `config.json` or podman's
- * `auth.json`). The content is read once, on first use; helper answers are
- * kept for the life of the provider; a missing file means no credentials.
+ * `auth.json`). The content is read, and a helper asked, on every call: the
+ * engine (`Authenticator`) caches each answer for its lifetime. A missing file
+ * means no credentials.
  *
  * @since 0.1.0
  * @category constructors
@@ -196,17 +197,13 @@ export const fromConfig = (
 ): Effect.Effect<Service, never, CommandExecutor.CommandExecutor> =>
   Effect.gen(function* () {
     const executor = yield* CommandExecutor.CommandExecutor
-    const config = yield* Effect.cached(load)
-    const answers = new Map<string, Option.Option<Credential.Credential>>()
-    const ask = (helper: string, serverUrl: string) => {
-      const key = `${helper}\u0000${serverUrl}`
-      const known = answers.get(key)
-      if (known !== undefined) return Effect.succeed(known)
-      return CredentialHelper.get(helper, serverUrl, options.helperTimeout === undefined ? {} : { timeout: options.helperTimeout }).pipe(
-        Effect.provideService(CommandExecutor.CommandExecutor, executor),
-        Effect.tap((answer) => Effect.sync(() => answers.set(key, answer)))
+    // Read on every call: the engine caches each answer until shortly before it
+    // expires, so a `docker login` or a helper's new token is seen in time.
+    const config = load
+    const ask = (helper: string, serverUrl: string) =>
+      CredentialHelper.get(helper, serverUrl, options.helperTimeout === undefined ? {} : { timeout: options.helperTimeout }).pipe(
+        Effect.provideService(CommandExecutor.CommandExecutor, executor)
       )
-    }
     return {
       get: (host) =>
         Effect.flatMap(config, (content) => {
@@ -250,6 +247,22 @@ const firstExisting = (fs: FileSystem.FileSystem, candidates: ReadonlyArray<stri
 const env = (name: string) => Config.option(Config.string(name)).pipe(Effect.orElseSucceed(() => Option.none<string>()))
 
 /**
+ * Where docker keeps its config: `options.path`, else
+ * `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const dockerConfigPath = (options: Pick<FileOptions, "path"> = {}): Effect.Effect<string, never, Path.Path> =>
+  Effect.gen(function* () {
+    if (options.path !== undefined) return options.path
+    const path = yield* Path.Path
+    const home = yield* env("HOME")
+    const dir = yield* env("DOCKER_CONFIG")
+    return path.join(Option.getOrElse(dir, () => path.join(Option.getOrElse(home, () => "."), ".docker")), "config.json")
+  })
+
+/**
  * Docker's credentials: `$DOCKER_CONFIG/config.json` (default
  * `~/.docker/config.json`) with its `auths`, `credHelpers` and `credsStore`;
  * `$DOCKER_AUTH_CONFIG` (the same JSON, in the environment) takes precedence.
@@ -260,12 +273,7 @@ const env = (name: string) => Config.option(Config.string(name)).pipe(Effect.orE
 export const makeDockerConfig = (options: FileOptions = {}): Effect.Effect<Service, never, FileServices | Path.Path> =>
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
-    const path = yield* Path.Path
-    const home = yield* env("HOME")
-    const dir = yield* env("DOCKER_CONFIG")
-    const file =
-      options.path ??
-      path.join(Option.getOrElse(dir, () => path.join(Option.getOrElse(home, () => "."), ".docker")), "config.json")
+    const file = yield* dockerConfigPath(options)
     const fromFile = yield* fromConfig(readFile(fs, file), file, options)
     const inline = yield* env("DOCKER_AUTH_CONFIG")
     if (Option.isNone(inline)) return fromFile

@@ -9,6 +9,9 @@
  * suffix. Lookup order, as docker's: `credHelpers[host]`, else `credsStore`,
  * else `auths`.
  *
+ * `withEntry` and `withoutEntry` edit the file's JSON as `docker login` and
+ * `docker logout` do, keeping every other field as it is.
+ *
  * @since 0.1.0
  */
 import { Effect, Either, Encoding, Option, Redacted, Schema } from "effect"
@@ -107,6 +110,20 @@ const entryCredential = (
 }
 
 /**
+ * The credential helper docker uses for `host`: `credHelpers[host]`, else
+ * `credsStore`, else none (the credential lives in `auths`).
+ *
+ * @since 0.2.0
+ * @category lookups
+ */
+export const helperFor = (config: File, host: string): Option.Option<string> => {
+  const wanted = Credential.normalizeHost(host)
+  const helper = Object.entries(config.credHelpers ?? {}).find(([key]) => Credential.normalizeHost(key) === wanted)?.[1] ??
+    (config.credsStore || undefined)
+  return Option.fromNullable(helper)
+}
+
+/**
  * Where `host`'s credential is: a helper to run, an entry of `auths`, or none.
  *
  * @since 0.1.0
@@ -122,9 +139,8 @@ export const lookup = (config: File, host: string, file: string): Either.Either<
     stored = credential.right
     if (Option.isSome(stored)) break
   }
-  const helper = Object.entries(config.credHelpers ?? {}).find(([key]) => Credential.normalizeHost(key) === wanted)?.[1] ??
-    (config.credsStore || undefined)
-  if (helper !== undefined) return Either.right({ _tag: "Helper", helper, serverUrl: serverAddress(host), fallback: stored })
+  const helper = helperFor(config, host)
+  if (Option.isSome(helper)) return Either.right({ _tag: "Helper", helper: helper.value, serverUrl: serverAddress(host), fallback: stored })
   return Either.right(Option.match(stored, { onNone: () => ({ _tag: "None" }), onSome: (credential) => ({ _tag: "Entry", credential }) }))
 }
 
@@ -135,3 +151,68 @@ export const lookup = (config: File, host: string, file: string): Either.Either<
  * @category parsing
  */
 export const parseEffect = (text: string, file: string): Effect.Effect<File, CredentialError> => parse(text, file)
+
+/**
+ * The `auths` entry docker writes for a credential: base64 `auth` of
+ * `username:password`; for an identity token, `identitytoken` (and the
+ * username, if any, in `auth`). Secrets leave their `Redacted` here: call it
+ * only to write the file.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const entryFor = (
+  credential: Extract<Credential.Credential, { readonly _tag: "Basic" | "IdentityToken" }>
+): Readonly<Record<string, string>> =>
+  credential._tag === "Basic"
+    ? { auth: Encoding.encodeBase64(`${credential.username}:${Redacted.value(credential.password)}`) }
+    : {
+      ...(credential.username === undefined ? {} : { auth: Encoding.encodeBase64(`${credential.username}:`) }),
+      identitytoken: Redacted.value(credential.token)
+    }
+
+const authsOf = (config: Readonly<Record<string, unknown>>): Record<string, unknown> => {
+  const auths = config.auths
+  return typeof auths === "object" && auths !== null && !Array.isArray(auths) ? { ...(auths as Record<string, unknown>) } : {}
+}
+
+/**
+ * The file's JSON with `host`'s `auths` entry set to `entry` under docker's key
+ * (`serverAddress`), and any other key for the same host removed; every other
+ * field kept. With a credential helper, docker writes an empty entry (`{}`).
+ *
+ * @since 0.2.0
+ * @category mutations
+ */
+export const withEntry = (
+  config: Readonly<Record<string, unknown>>,
+  host: string,
+  entry: Readonly<Record<string, string>>
+): Record<string, unknown> => {
+  const { auths } = withoutEntry(config, host)
+  return { ...config, auths: { ...(auths as Record<string, unknown>), [serverAddress(host)]: entry } }
+}
+
+/**
+ * The file's JSON without any `auths` entry for `host` (every key that names
+ * it), every other field kept.
+ *
+ * @since 0.2.0
+ * @category mutations
+ */
+export const withoutEntry = (config: Readonly<Record<string, unknown>>, host: string): Record<string, unknown> => {
+  const wanted = Credential.normalizeHost(host)
+  const auths = Object.fromEntries(Object.entries(authsOf(config)).filter(([key]) => Credential.normalizeHost(key) !== wanted))
+  return { ...config, auths }
+}
+
+/**
+ * Whether the file's JSON has an `auths` entry for `host`.
+ *
+ * @since 0.2.0
+ * @category lookups
+ */
+export const hasEntry = (config: Readonly<Record<string, unknown>>, host: string): boolean => {
+  const wanted = Credential.normalizeHost(host)
+  return Object.keys(authsOf(config)).some((key) => Credential.normalizeHost(key) === wanted)
+}

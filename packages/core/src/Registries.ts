@@ -1,9 +1,12 @@
 /**
  * The plugin registry: resolves a host to the adapter that describes it.
  *
- * Layers stack: `Registries.layer(adapters)` keeps the adapters of a `Registries`
- * it is provided with and puts its own first, so the outermost layer, usually
- * the user's own, takes precedence. Hosts nobody claims get `RegistryAdapter.generic`.
+ * Every `Registries.layer(adapters)` of a program contributes to one registry,
+ * however the layers are combined (`Layer.mergeAll`, `Layer.provide`, …): an
+ * adapter package's layer and the user's own all count. Precedence: a higher
+ * `priority` first (user adapters default to 0, the adapter packages' layers
+ * use -1, so the user's win), then the layer built last, then the order within
+ * one list. Hosts nobody claims get `RegistryAdapter.generic`.
  *
  * @since 0.1.0
  */
@@ -44,9 +47,32 @@ export const make = (adapters: Iterable<RegistryAdapter.RegistryAdapter>): Servi
   }
 }
 
+interface Contribution {
+  readonly adapters: ReadonlyArray<RegistryAdapter.RegistryAdapter>
+  readonly priority: number
+  readonly order: number
+}
+
+/** The contributions of one program's layers: one instance per layer build (the layer is memoized by reference). */
+class Collector extends Context.Tag("@ociauth/core/Registries/Collector")<Collector, { readonly contributions: Array<Contribution> }>() {}
+
+const layerCollector = Layer.sync(Collector, () => ({ contributions: [] }))
+
+const fromContributions = (contributions: ReadonlyArray<Contribution>): ReadonlyArray<RegistryAdapter.RegistryAdapter> =>
+  [...contributions].sort((a, b) => b.priority - a.priority || b.order - a.order).flatMap((c) => c.adapters)
+
 /**
- * Provides `Registries` with these adapters ahead of any that an inner
- * `Registries` layer provided.
+ * @since 0.2.0
+ * @category models
+ */
+export interface LayerOptions {
+  /** Higher goes first; default 0. Adapter packages use -1 so that user adapters win. */
+  readonly priority?: number
+}
+
+/**
+ * Adds these adapters to the program's `Registries`, alongside every other
+ * `Registries.layer` of the program.
  *
  * @example
  * ```ts
@@ -54,20 +80,39 @@ export const make = (adapters: Iterable<RegistryAdapter.RegistryAdapter>): Servi
  * import { Registries, RegistryAdapter } from "@ociauth/core"
  *
  * const Mine = RegistryAdapter.make({ name: "mine", hosts: ["registry.corp.example"] })
- * // Mine wins over anything provided underneath it.
- * const layer = Registries.layer([Mine])
+ * const Other = RegistryAdapter.make({ name: "other", hosts: ["other.example"] })
+ * // Both are resolved, however the layers are merged.
+ * const layer = Layer.mergeAll(Registries.layer([Mine]), Registries.layer([Other]))
  * ```
  *
  * @since 0.1.0
  * @category layers
  */
-export const layer = (adapters: Iterable<RegistryAdapter.RegistryAdapter>): Layer.Layer<Registries> =>
-  Layer.effect(
+export const layer = (adapters: Iterable<RegistryAdapter.RegistryAdapter>, options: LayerOptions = {}): Layer.Layer<Registries> => {
+  const list = [...adapters]
+  return Layer.effect(
     Registries,
-    Effect.map(Effect.serviceOption(Registries), (inner) =>
-      make([...adapters, ...Option.match(inner, { onNone: () => [], onSome: (s) => s.adapters })])
-    )
-  )
+    Effect.map(Collector, (collector) => {
+      const { contributions } = collector
+      contributions.push({ adapters: list, priority: options.priority ?? 0, order: contributions.length })
+      let cached: Service | undefined
+      let seen = -1
+      const current = (): Service => {
+        if (cached === undefined || seen !== contributions.length) {
+          cached = make(fromContributions(contributions))
+          seen = contributions.length
+        }
+        return cached
+      }
+      return {
+        get adapters() {
+          return current().adapters
+        },
+        resolve: (host) => current().resolve(host)
+      } satisfies Service
+    })
+  ).pipe(Layer.provide(layerCollector))
+}
 
 /**
  * Only the generic adapter.

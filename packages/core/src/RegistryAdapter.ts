@@ -45,6 +45,13 @@ export interface Capabilities {
   readonly catalog: boolean
   /** `DELETE` of manifests, tags and blobs */
   readonly delete: boolean
+  /**
+   * `DELETE` of blobs, where a registry deletes manifests but not blobs (Quay);
+   * `delete` by default.
+   *
+   * @since 0.2.0
+   */
+  readonly deleteBlobs: boolean
 }
 
 /**
@@ -89,8 +96,20 @@ export interface RegistryAdapter {
    * authenticated token (GHCR), so only the caller's scope hints are requested.
    */
   readonly catalogScope: Option.Option<Scope.Scope>
-  /** A registry-specific credential source (ECR's GetAuthorizationToken), asked when no credential is configured. */
+  /**
+   * A registry-specific credential source (ECR's GetAuthorizationToken), asked
+   * when no credential is configured. Its answers are cached by the engine until
+   * shortly before their `expiresAt` (or for the engine's default credential
+   * lifetime), one call in flight per registry. A source that needs services (an
+   * AWS client, say) is built in a layer that reads them and closes over them.
+   */
   readonly credentials: Option.Option<(host: string) => Effect.Effect<Option.Option<Credential>, CredentialError>>
+  /**
+   * Whether a path prefix before `/v2/` is this registry's API (Artifactory's
+   * `/artifactory/api/docker/<repo>`); by default only paths rooted at `/v2/` are.
+   * Anything else passes through the runtime untouched, without credentials.
+   */
+  readonly apiPrefix: (prefix: string) => boolean
 }
 
 /**
@@ -116,6 +135,8 @@ export interface Options {
   /** `null`: the registry has no catalog scope (see `RegistryAdapter.catalogScope`). */
   readonly catalogScope?: Scope.Scope | null
   readonly credentials?: (host: string) => Effect.Effect<Option.Option<Credential>, CredentialError>
+  /** The API's path prefix before `/v2/`: a fixed string, a pattern, or a predicate. Default: none. */
+  readonly apiPrefix?: string | RegExp | ((prefix: string) => boolean)
 }
 
 /**
@@ -175,12 +196,58 @@ export const make = (options: Options): RegistryAdapter => {
     ),
     trustChallengeScope: options.trustChallengeScope ?? true,
     tokenRequest: { ...defaultTokenRequest, ...options.tokenRequest },
-    capabilities: { catalog: true, delete: true, ...options.capabilities },
+    capabilities: {
+      catalog: options.capabilities?.catalog ?? true,
+      delete: options.capabilities?.delete ?? true,
+      deleteBlobs: options.capabilities?.deleteBlobs ?? options.capabilities?.delete ?? true
+    },
     reauthOn: options.reauthOn ?? [],
     catalogScope: options.catalogScope === undefined ? Option.some(Scope.catalog) : Option.fromNullable(options.catalogScope),
-    credentials: Option.fromNullable(options.credentials)
+    credentials: Option.fromNullable(options.credentials),
+    apiPrefix: prefixMatcher(options.apiPrefix)
   }
 }
+
+const prefixMatcher = (prefix: Options["apiPrefix"]): ((prefix: string) => boolean) => {
+  if (prefix === undefined) return (p) => p === ""
+  if (typeof prefix === "function") return prefix
+  if (typeof prefix === "string") {
+    const fixed = prefix.replace(/\/+$/, "")
+    return (p) => p === fixed
+  }
+  return (p) => prefix.test(p)
+}
+
+/**
+ * The registry API route of a path, if the path is one for this adapter: rooted
+ * at `/v2/`, or at the adapter's declared prefix. `None`: not a registry API
+ * request, to be passed through without credentials.
+ *
+ * @since 0.2.0
+ * @category getters
+ */
+export const apiRoute = (adapter: RegistryAdapter, pathname: string): Option.Option<Route.Route> =>
+  Option.filter(Route.parse(pathname), (route) => adapter.apiPrefix(route.prefix))
+
+/**
+ * The scopes of a challenge that a request may ask for: only those its own needs
+ * (and the caller's hints) already cover, and opaque scopes (ECR Public's `aws`),
+ * which name no repository. A registry can never widen a request's access to
+ * actions or repositories it did not need — neither through a challenge's
+ * `scope`, nor an `insufficient_scope` answer. Nothing when the adapter does not
+ * trust challenge scopes (GHCR's placeholder).
+ *
+ * @since 0.2.0
+ * @category getters
+ */
+export const challengeScopes = (
+  adapter: RegistryAdapter,
+  needed: ReadonlyArray<Scope.Scope>,
+  offered: ReadonlyArray<Scope.Scope>
+): ReadonlyArray<Scope.Scope> =>
+  adapter.trustChallengeScope
+    ? offered.filter((s) => s._tag === "Opaque" || Scope.covers(needed, [s]))
+    : []
 
 /**
  * The adapter for registries nobody described: it follows the distribution and
@@ -219,6 +286,31 @@ const routeOf = (target: string | URL | Route.Route): Option.Option<Route.Route>
       : Option.some(target)
 
 /**
+ * The `Unsupported` error for a request the adapter says the registry cannot
+ * perform; `None` when it can.
+ *
+ * @since 0.2.0
+ * @category getters
+ */
+export const unsupported = (
+  adapter: RegistryAdapter,
+  method: string,
+  target: string | URL | Route.Route
+): Option.Option<Unsupported> => {
+  const operation = operationOf(method, target)
+  if (operation === "catalog" && !adapter.capabilities.catalog) {
+    return Option.some(new Unsupported({ operation: "catalog listing (/v2/_catalog)", registry: adapter.name }))
+  }
+  if (operation === "delete" && !adapter.capabilities.delete) {
+    return Option.some(new Unsupported({ operation: "DELETE", registry: adapter.name }))
+  }
+  if (operation === "delete" && !adapter.capabilities.deleteBlobs && Option.exists(routeOf(target), (r) => r._tag === "Blob")) {
+    return Option.some(new Unsupported({ operation: "DELETE of blobs", registry: adapter.name }))
+  }
+  return Option.none()
+}
+
+/**
  * Fails with `Unsupported` when the adapter says the registry cannot perform the
  * request, so that no request is sent.
  *
@@ -229,16 +321,8 @@ export const checkCapabilities = (
   adapter: RegistryAdapter,
   method: string,
   target: string | URL | Route.Route
-): Effect.Effect<void, Unsupported> => {
-  const operation = operationOf(method, target)
-  if (operation === "catalog" && !adapter.capabilities.catalog) {
-    return Effect.fail(new Unsupported({ operation: "catalog listing (/v2/_catalog)", registry: adapter.name }))
-  }
-  if (operation === "delete" && !adapter.capabilities.delete) {
-    return Effect.fail(new Unsupported({ operation: "DELETE", registry: adapter.name }))
-  }
-  return Effect.void
-}
+): Effect.Effect<void, Unsupported> =>
+  Option.match(unsupported(adapter, method, target), { onNone: () => Effect.void, onSome: Effect.fail })
 
 /**
  * The scopes a request needs on this registry: `Scope.fromRequest`, with the

@@ -7,8 +7,9 @@
  * @since 0.1.0
  */
 import type { HttpClientResponse } from "@effect/platform"
-import { Effect, Option, Predicate, Schema } from "effect"
+import { Duration, Effect, Option, Predicate, Schema } from "effect"
 import { readTextCapped } from "./internal/body.js"
+import * as secrets from "./internal/secrets.js"
 
 /**
  * @since 0.1.0
@@ -269,21 +270,47 @@ const decodeErrorDocument = Schema.decodeUnknownOption(ErrorDocument)
  * @category parsing
  */
 export const decodeErrorEntries = (text: string): ReadonlyArray<ErrorEntry> =>
-  Option.match(decodeErrorDocument(text), { onNone: () => [], onSome: (document) => document.errors })
+  Option.match(decodeErrorDocument(text), {
+    onNone: () => [],
+    onSome: (document) =>
+      document.errors.slice(0, MAX_ERROR_ENTRIES).map((entry) => ({
+        code: secrets.scrub(entry.code, 64),
+        message: secrets.scrub(entry.message),
+        ...(entry.detail === undefined ? {} : { detail: scrubDetail(entry.detail, 0) })
+      }))
+  })
+
+const MAX_ERROR_ENTRIES = 16
+
+/** Server-supplied detail, every string scrubbed of the secrets the SDK sent, depth and breadth bounded. */
+const scrubDetail = (value: unknown, depth: number): unknown => {
+  if (typeof value === "string") return secrets.scrub(value)
+  if (typeof value !== "object" || value === null) return value
+  if (depth >= 4) return "…"
+  if (Array.isArray(value)) return value.slice(0, 16).map((item) => scrubDetail(item, depth + 1))
+  const out: Record<string, unknown> = Object.create(null)
+  for (const key of Object.keys(value).slice(0, 16)) {
+    out[secrets.scrub(key, 64)] = scrubDetail((value as Record<string, unknown>)[key], depth + 1)
+  }
+  return out
+}
 
 /**
- * Reads an error response's body, at most `limit` bytes (default 64 KiB), and
- * its OCI error entries. A body that is larger, or cannot be read, counts as
- * empty: error bodies never cost unbounded memory.
+ * Reads an error response's body, at most `limit` bytes (default 64 KiB) within
+ * `timeout` (default 5 s), and its OCI error entries, scrubbed of any secret the
+ * SDK sent. A body that is larger, slower, or cannot be read counts as empty:
+ * error bodies never cost unbounded memory or time.
  *
  * @since 0.1.0
  * @category parsing
  */
 export const readErrorBody = (
   response: HttpClientResponse.HttpClientResponse,
-  limit = 64 * 1024
+  limit = 64 * 1024,
+  timeout: Duration.DurationInput = Duration.seconds(5)
 ): Effect.Effect<{ readonly text: string; readonly errors: ReadonlyArray<ErrorEntry> }> =>
   readTextCapped(response, limit).pipe(
+    Effect.timeout(timeout),
     Effect.orElseSucceed(() => ""),
     Effect.map((text) => ({ text, errors: decodeErrorEntries(text) }))
   )
@@ -371,7 +398,7 @@ export const isRegistryError = (u: unknown): u is RegistryError => Predicate.has
 export const redactUrl = (url: string | URL): string => {
   try {
     const parsed = typeof url === "string" ? new URL(url) : url
-    return `${parsed.protocol}//${parsed.host}${parsed.pathname}`
+    return secrets.scrub(`${parsed.protocol}//${parsed.host}${parsed.pathname}`)
   } catch {
     return "<invalid url>"
   }

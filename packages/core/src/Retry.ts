@@ -79,6 +79,8 @@ export interface RetryOptions<E> {
   readonly policy: Policy
   readonly isRetryable: (error: E) => boolean
   readonly retryAfter: (error: E) => Option.Option<Duration.Duration>
+  /** Runs when a retry is decided, before its delay: a failure that ends the retries is not reported. */
+  readonly onRetry?: (error: E) => Effect.Effect<void>
 }
 
 /**
@@ -91,7 +93,9 @@ export interface RetryOptions<E> {
  * @category constructors
  */
 export const make = <E>(options: RetryOptions<E>): (<A, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>) => {
-  const schedule = Schedule.intersect(options.policy.schedule, Schedule.identity<E>()).pipe(
+  const onRetry = options.onRetry
+  const base = Schedule.intersect(options.policy.schedule, Schedule.identity<E>()).pipe(
+    Schedule.whileInput(options.isRetryable),
     Schedule.whileOutput(([, error]) =>
       Option.match(options.retryAfter(error), {
         onNone: () => true,
@@ -102,8 +106,13 @@ export const make = <E>(options: RetryOptions<E>): (<A, R>(self: Effect.Effect<A
       Option.match(options.retryAfter(error), { onNone: () => delay, onSome: (wait) => Duration.max(wait, delay) })
     )
   )
-  const retryOptions = { schedule, while: options.isRetryable }
-  return (self) => Effect.retry(self, retryOptions)
+  const schedule =
+    onRetry === undefined
+      ? base
+      : Schedule.onDecision(base, ([, error], decision) =>
+          decision._tag === "Continue" ? onRetry(error) : Effect.void
+        )
+  return (self) => Effect.retry(self, schedule)
 }
 
 /**

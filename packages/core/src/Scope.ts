@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import type { Effect } from "effect"
+import type { Effect, Either } from "effect"
 import * as internal from "./internal/scope.js"
 import type { ScopeParseError } from "./RegistryError.js"
 import type { Route } from "./Route.js"
@@ -81,13 +81,37 @@ export const resource = (type: string, name: string, actions: Iterable<string>, 
   internal.resource(type, name, actions, resourceClass)
 
 /**
- * A repository scope.
+ * A repository scope from a name that may come from outside: a
+ * `ScopeParseError` when the name is empty or breaks the distribution grammar
+ * (lower-case path components, optionally after a `host[:port]/`). The result
+ * is an `Either`, so it also works as an `Effect`.
+ *
+ * @example
+ * ```ts
+ * import { Either } from "effect"
+ * import { Scope } from "@ociauth/core"
+ *
+ * Scope.makeRepository("team/app", ["pull"]) // Right(repository:team/app:pull)
+ * Either.isLeft(Scope.makeRepository("", ["pull"])) // true: never `repository::pull`
+ * ```
  *
  * @since 0.1.0
  * @category constructors
  */
-export const repository = (name: string, actions: Iterable<string>): ResourceScope =>
-  internal.resource("repository", name, actions)
+export const makeRepository: (name: string, actions: Iterable<string>) => Either.Either<ResourceScope, ScopeParseError> =
+  internal.makeRepository
+
+/**
+ * A repository scope, for names known to be valid (literals, names from a
+ * parsed `Reference` or route). It validates with `makeRepository` and never
+ * throws: an invalid name gives a scope with no actions, which asks for
+ * nothing (`merge` drops it, so it never reaches a token request). Use
+ * `makeRepository` to get the error.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const repository: (name: string, actions: Iterable<string>) => ResourceScope = internal.repository
 
 /**
  * `registry:catalog:*`, the scope `/v2/_catalog` needs.

@@ -2,15 +2,21 @@
  * Registry tokens: the token endpoint's response, the lifetime rule and the
  * grant carried in a JWT's `access` claim.
  *
- * Lifetime: `expires_in` when present (raised to the spec's 60 s minimum);
- * otherwise `exp − iat` of a JWT; otherwise the adapter's known default;
- * otherwise 60 s. It counts from `issued_at` when that is sane (parseable, not in
- * the future, not already past the lifetime), else from local now.
+ * Lifetime: the first one stated of `expires_in`, a JWT's `exp − iat` and the
+ * adapter's known default; 60 s (the spec's default) only when none is. A short
+ * lifetime is honoured as stated: a server issuing 1 s tokens gets 1 s tokens
+ * (the spec's "at least 60 s" binds servers, not clients). Zero, negative and
+ * NaN lifetimes count as not stated; any lifetime, Infinity included, is capped
+ * at 24 h (`maximumLifetime`), so `expiresAt` is always a valid date and a
+ * revoked grant is noticed within a day. It counts from `issued_at` when that is
+ * sane (parseable, not in the future, not already past the lifetime), else from
+ * local now.
  *
  * @since 0.1.0
  */
-import { Option } from "effect"
+import { Either, Option, ParseResult, Schema } from "effect"
 import type { DateTime, Duration, Redacted } from "effect"
+import * as scope from "./internal/scope.js"
 import * as internal from "./internal/token.js"
 import type { Scope } from "./Scope.js"
 
@@ -56,7 +62,7 @@ export interface FromResponseOptions {
   readonly now: DateTime.Utc
   /** The scopes that were requested. */
   readonly scopes?: Iterable<Scope>
-  /** The registry's known token lifetime, used when the response has no `expires_in`. */
+  /** The registry's known token lifetime, used when neither `expires_in` nor a JWT's `exp − iat` is given. */
   readonly defaultLifetime?: Duration.DurationInput
 }
 
@@ -80,13 +86,31 @@ export interface FromResponseOptions {
 export const fromResponse: (response: Response, options: FromResponseOptions) => Token = internal.fromResponse
 
 /**
- * The lifetime the spec gives a token without `expires_in`, and the least any
- * token is trusted for: 60 s.
+ * The lifetime the spec gives a token when neither its response nor the
+ * adapter states one: 60 s.
  *
  * @since 0.1.0
  * @category constants
  */
-export const minimumLifetime: Duration.Duration = internal.MINIMUM_LIFETIME
+export const defaultLifetime: Duration.Duration = internal.DEFAULT_LIFETIME
+
+/**
+ * The longest any token is trusted for, whatever the server says: 24 h.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const maximumLifetime: Duration.Duration = internal.MAXIMUM_LIFETIME
+
+/**
+ * The spec's default lifetime, 60 s. It is no longer a minimum: a shorter
+ * stated lifetime is honoured.
+ *
+ * @deprecated Use `defaultLifetime`.
+ * @since 0.1.0
+ * @category constants
+ */
+export const minimumLifetime: Duration.Duration = internal.DEFAULT_LIFETIME
 
 /**
  * The scopes a JWT grants, read from its `access` claim without verifying the
@@ -97,3 +121,50 @@ export const minimumLifetime: Duration.Duration = internal.MINIMUM_LIFETIME
  */
 export const grantedScopes = (value: string): Option.Option<ReadonlyArray<Scope>> =>
   Option.flatMap(internal.jwtClaims(value), internal.grantedScopes)
+
+/**
+ * A scope as its string form (`repository:library/alpine:pull`).
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const ScopeFromString: Schema.Schema<Scope, string> = Schema.transformOrFail(
+  Schema.String,
+  Schema.declare((u: unknown): u is Scope => typeof u === "object" && u !== null && "_tag" in u),
+  {
+    strict: true,
+    decode: (text, _, ast) =>
+      Either.mapLeft(scope.parseEither(text), (e) => new ParseResult.Type(ast, text, e.message)),
+    encode: (value) => ParseResult.succeed(scope.format(value))
+  }
+)
+
+/**
+ * A token as data a store can keep: `Schema.encode` gives JSON-safe values (the
+ * token in clear: a store that leaves the process must protect it), `decode`
+ * gives the `Token` back with its secrets `Redacted`.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const TokenSchema: Schema.Schema<Token, TokenEncoded> = Schema.Struct({
+  value: Schema.Redacted(Schema.String),
+  issuedAt: Schema.DateTimeUtc,
+  expiresAt: Schema.DateTimeUtc,
+  granted: Schema.Option(Schema.Array(ScopeFromString)),
+  refreshToken: Schema.Option(Schema.Redacted(Schema.String)),
+  scopes: Schema.Array(ScopeFromString)
+})
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export interface TokenEncoded {
+  readonly value: string
+  readonly issuedAt: string
+  readonly expiresAt: string
+  readonly granted: Schema.OptionEncoded<ReadonlyArray<string>>
+  readonly refreshToken: Schema.OptionEncoded<string>
+  readonly scopes: ReadonlyArray<string>
+}

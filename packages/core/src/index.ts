@@ -52,11 +52,39 @@ export * as Credential from "./Credential.js"
 export * as CredentialProvider from "./CredentialProvider.js"
 
 /**
+ * Where credentials are written (login, logout): docker's config and its helpers.
+ *
+ * @since 0.2.0
+ */
+export * as CredentialStore from "./CredentialStore.js"
+
+/**
  * Docker's config.json and podman's auth.json.
  *
  * @since 0.1.0
  */
 export * as DockerConfig from "./DockerConfig.js"
+
+/**
+ * The HTTP steps shared by the engine and the runtime: retry, redirects, bounded discards.
+ *
+ * @since 0.2.0
+ */
+export * as HttpSteps from "./HttpSteps.js"
+
+/**
+ * What the runtime learned about each registry origin's challenge.
+ *
+ * @since 0.2.0
+ */
+export * as ChallengeStore from "./ChallengeStore.js"
+
+/**
+ * Where issued tokens are kept.
+ *
+ * @since 0.2.0
+ */
+export * as TokenStore from "./TokenStore.js"
 
 /**
  * Docker image references and their normalisation.

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import {
   Cause,
+  DateTime,
   Deferred,
   Duration,
   Effect,
@@ -22,9 +23,10 @@ import {
   Registries,
   RegistryAdapter,
   Retry,
-  Scope
+  Scope,
+  TokenStore
 } from "@ociauth/core"
-import type { Credential } from "@ociauth/core"
+import { Credential } from "@ociauth/core"
 import { fakeHttp, json, jwt } from "./utils/fakeHttp.js"
 import type { Handler, Recorded } from "./utils/fakeHttp.js"
 
@@ -154,6 +156,16 @@ describe("Authenticator: token request", () => {
     })
   }
 
+  it.effect("an adapter that asks for GET never POSTs, not even an identity token (Basic <username>:<token>)", () => {
+    const adapter = RegistryAdapter.make({ name: "get-only", hosts: ["registry.example"], tokenRequest: { method: "get" } })
+    const t = setup(grantAll, { adapters: [adapter], credentials: { "registry.example": { identityToken: "rt", username: "bob" } } })
+    return Effect.gen(function* () {
+      yield* authorize()
+      assert.deepStrictEqual(t.tokenRequests().map((r) => r.method), ["GET"])
+      assert.strictEqual(t.tokenRequests()[0]!.headers["authorization"], `Basic ${Buffer.from("bob:rt").toString("base64")}`)
+    }).pipe(Effect.provide(t.layer))
+  })
+
   it.effect("POST answered 200 with a body that is not JSON falls back to GET", () => {
     const t = setup((r) => (r.method === "POST" ? new Response("<html>sign in</html>", { status: 200 }) : grantAll(r)), {
       credentials: { "registry.example": { identityToken: "rt" } }
@@ -173,7 +185,7 @@ describe("Authenticator: token request", () => {
     }).pipe(Effect.provide(t.layer))
   })
 
-  it.effect("the challenge scope is requested only when the adapter trusts it (GHCR's placeholder)", () => {
+  it.effect("exactly the request's scopes are requested: a challenge's scope is never merged in by the engine", () => {
     const ghcrLike = RegistryAdapter.make({ name: "ghcr-like", hosts: ["registry.example"], trustChallengeScope: false })
     const placeholder = { ...challenge, scopes: [Scope.repository("user/image", ["pull"])] }
     const trusting = setup(grantAll)
@@ -181,12 +193,23 @@ describe("Authenticator: token request", () => {
     return Effect.gen(function* () {
       yield* authorize([pull()], { challenge: placeholder }).pipe(Effect.provide(trusting.layer))
       yield* authorize([pull()], { challenge: placeholder }).pipe(Effect.provide(distrusting.layer))
-      assert.deepStrictEqual(trusting.tokenRequests()[0]!.url.searchParams.getAll("scope"), [
-        "repository:team/app:pull",
-        "repository:user/image:pull"
-      ])
+      assert.deepStrictEqual(trusting.tokenRequests()[0]!.url.searchParams.getAll("scope"), ["repository:team/app:pull"])
       assert.deepStrictEqual(distrusting.tokenRequests()[0]!.url.searchParams.getAll("scope"), ["repository:team/app:pull"])
     })
+  })
+
+  it("challengeScopes: a registry never widens a request beyond what it needs (opaque scopes aside)", () => {
+    const trusting = RegistryAdapter.generic
+    const ghcrLike = RegistryAdapter.make({ name: "ghcr-like", hosts: ["registry.example"], trustChallengeScope: false })
+    const needed = [Scope.repository("team/app", ["pull", "push"])]
+    const offered = [
+      Scope.repository("team/app", ["pull"]),
+      Scope.repository("team/app", ["delete"]),
+      Scope.repository("other/secret", ["pull"]),
+      Scope.opaque("aws")
+    ]
+    assert.deepStrictEqual(RegistryAdapter.challengeScopes(trusting, needed, offered).map(Scope.format), ["repository:team/app:pull", "aws"])
+    assert.deepStrictEqual(RegistryAdapter.challengeScopes(ghcrLike, needed, offered), [])
   })
 })
 
@@ -269,6 +292,44 @@ describe("Authenticator: lifetime and cache", () => {
       yield* at(100 + 251)
       yield* authorize()
       assert.strictEqual(t.tokenRequests().length, 2)
+    }).pipe(Effect.provide(t.layer))
+  })
+
+  it.effect("a failed background renewal is reported as an event and the current token is kept", () => {
+    let n = 0
+    const t = setup(() => (++n === 1 ? json(200, { token: "token-1", expires_in: 100 }) : json(401, {})), { options: { retry: Retry.never } })
+    return Effect.gen(function* () {
+      assert.strictEqual(bearerValue(yield* authorize()), "token-1")
+      yield* at(91)
+      assert.strictEqual(bearerValue(yield* authorize()), "token-1")
+      yield* eventually(() => t.events.some((e) => e._tag === "RefreshFailed"))
+      const failed = t.events.find((e) => e._tag === "RefreshFailed")!
+      assert.strictEqual(failed._tag === "RefreshFailed" && failed.what, "token")
+      assert.strictEqual(bearerValue(yield* authorize()), "token-1", "still valid: kept")
+    }).pipe(Effect.provide(t.layer))
+  })
+
+  it.effect("credentials are cached until shortly before they expire: 5 requests, 1 call to the adapter's source", () => {
+    let calls = 0
+    const source = RegistryAdapter.make({
+      name: "expiring",
+      hosts: ["registry.example"],
+      credentials: () =>
+        Effect.map(DateTime.now, (now) => {
+          calls++
+          return Option.some(Credential.Basic({ username: "AWS", password: Redacted.make(`pw-${calls}`), expiresAt: DateTime.addDuration(now, Duration.hours(12)) }))
+        })
+    })
+    const t = setup(grantAll, { adapters: [source] })
+    return Effect.gen(function* () {
+      for (let i = 0; i < 5; i++) yield* authorize([Scope.repository(`team/app${i}`, ["pull"])])
+      assert.strictEqual(calls, 1)
+      yield* at(11 * 3600) // within 10 % of 12 h: renewed ahead, in the background
+      yield* authorize([Scope.repository("team/later", ["pull"])])
+      yield* eventually(() => calls === 2)
+      yield* at(30 * 3600)
+      yield* authorize([Scope.repository("team/much-later", ["pull"])])
+      assert.isAtMost(calls, 4)
     }).pipe(Effect.provide(t.layer))
   })
 
@@ -449,7 +510,8 @@ describe("Authenticator: failures and retries", () => {
       assert.strictEqual(t.tokenRequests().length, 4, "1 + 3 retries")
       assert.strictEqual(error._tag === "TokenRequestError" && error.reason, "BadResponse")
       assert.strictEqual(error._tag === "TokenRequestError" && error.status, 502)
-      assert.strictEqual(t.events.filter((e) => e._tag === "Retrying").length, 4)
+      // Retrying only when a retry follows: 3 retries, 3 events (the final failure is not announced as a retry).
+      assert.strictEqual(t.events.filter((e) => e._tag === "Retrying").length, 3)
     }).pipe(Effect.provide(t.layer))
   })
 
@@ -468,7 +530,7 @@ describe("Authenticator: failures and retries", () => {
       yield* TestClock.adjust("5 seconds")
       const error = yield* Fiber.join(fiber)
       assert.strictEqual(error._tag === "TokenRequestError" && error.reason, "Transport")
-      assert.include(error.message, "no answer within 5s")
+      assert.include(error.message, "no response within 5s")
     }).pipe(Effect.provide(t.layer))
   })
 
@@ -616,6 +678,16 @@ describe("RegistryAdapter", () => {
     })
   })
 
+  it.effect("a registry that deletes manifests but not blobs: DELETE of a blob is Unsupported", () => {
+    const quay = RegistryAdapter.make({ name: "quay", hosts: ["q"], capabilities: { deleteBlobs: false } })
+    return Effect.gen(function* () {
+      const blob = yield* Effect.flip(RegistryAdapter.checkCapabilities(quay, "DELETE", "https://q/v2/a/blobs/sha256:x"))
+      assert.strictEqual(blob.operation, "DELETE of blobs")
+      yield* RegistryAdapter.checkCapabilities(quay, "DELETE", "https://q/v2/a/manifests/sha256:x")
+      assert.isFalse(RegistryAdapter.make({ name: "none", hosts: ["n"], capabilities: { delete: false } }).capabilities.deleteBlobs)
+    })
+  })
+
   it("reauth triggers match status and optional code", () => {
     const ecr = RegistryAdapter.make({ name: "ecr", matches: () => true, reauthOn: [{ status: 403 }, { status: 400, code: "DENIED" }] })
     assert.isTrue(RegistryAdapter.isReauthTrigger(ecr, 403, []))
@@ -656,6 +728,46 @@ describe("RegistryAdapter", () => {
     assert.isFalse(adapter.matches("y.example"))
     assert.strictEqual(RegistryAdapter.generic.origin("localhost:5000"), "https://localhost:5000")
   })
+})
+
+describe("Authenticator: a store's singleFlight (one fetch per key across processes)", () => {
+  it.effect("the engine hands its fetch to singleFlight once per key and does not set the result itself", () =>
+    Effect.gen(function* () {
+      const { layer, tokenRequests } = setup(grantAll)
+      const memory = yield* TokenStore.makeMemory()
+      const calls: Array<string> = []
+      let sets = 0
+      const store: TokenStore.Service = {
+        get: memory.get,
+        set: (key, token) => Effect.zipRight(Effect.sync(() => sets++), memory.set(key, token)),
+        remove: memory.remove,
+        singleFlight: (key, fetch) =>
+          Effect.sync(() => calls.push(key)).pipe(
+            Effect.zipRight(fetch),
+            Effect.tap((token) => memory.set(key, token))
+          )
+      }
+      const results = yield* Effect.all(Array.from({ length: 20 }, () => authorize()), { concurrency: "unbounded" }).pipe(
+        Effect.provide(layer.pipe(Layer.provide(Layer.succeed(TokenStore.TokenStore, store))))
+      )
+      assert.strictEqual(calls.length, 1)
+      assert.strictEqual(sets, 0)
+      assert.strictEqual(tokenRequests().length, 1)
+      assert.strictEqual(new Set(results.map(bearerValue)).size, 1)
+    }))
+
+  it.effect("what another process stored (the waiter's answer) is handed out without a token request", () =>
+    Effect.gen(function* () {
+      const { layer, tokenRequests } = setup(grantAll)
+      const other = yield* Effect.provide(authorize(), setup(grantAll).layer)
+      const store: TokenStore.Service = {
+        ...(yield* TokenStore.makeMemory()),
+        singleFlight: () => Effect.succeed(Option.getOrThrow(other.token))
+      }
+      const mine = yield* authorize().pipe(Effect.provide(layer.pipe(Layer.provide(Layer.succeed(TokenStore.TokenStore, store)))))
+      assert.strictEqual(tokenRequests().length, 0)
+      assert.strictEqual(bearerValue(mine), bearerValue(other))
+    }))
 })
 
 export type { Recorded }

@@ -165,11 +165,13 @@ describe("Challenge.parse", () => {
       assert.deepStrictEqual(parseOk("Bearer"), [{ scheme: "bearer", params: {} }])
     })
 
-    it("a key named __proto__ is an ordinary parameter", () => {
-      const [challenge] = parseOk('Bearer __proto__="x",realm="https://r"')
-      assert.strictEqual(Object.getPrototypeOf(challenge!.params), Object.prototype)
+    it("a key named __proto__ is an ordinary parameter of a record without prototype", () => {
+      const [challenge] = parseOk('Bearer __proto__="x",constructor=y,realm="https://r"')
+      assert.strictEqual(Object.getPrototypeOf(challenge!.params), null)
       assert.strictEqual(Object.getOwnPropertyDescriptor(challenge!.params, "__proto__")?.value, "x")
+      assert.strictEqual(challenge!.params["constructor"], "y")
       assert.strictEqual(challenge!.params.realm, "https://r")
+      assert.isUndefined(parseOk("Basic realm=r")[0]!.params.toString, "nothing is inherited")
     })
   })
 
@@ -249,8 +251,8 @@ describe("Challenge.parse", () => {
       assert.deepStrictEqual(parseOk(header), challenges)
     })
 
-    it("is linear on large adversarial inputs", () => {
-      const sizes = [20_000, 200_000]
+    it("is linear on large adversarial inputs (within the 16 KiB bound)", () => {
+      const sizes = [1_600, 16_000]
       const times = sizes.map((size) => {
         const inputs = [
           "Bearer " + "a=\"b\",".repeat(size / 6),

@@ -40,7 +40,12 @@ describe("Reference.parse", () => {
     ["host:99999/a", "invalid port"],
     ["-bad.host/a", "invalid registry host"],
     [":tag", "missing repository name"],
-    [`r.io/${"a".repeat(256)}`, "longer than 255"]
+    [`r.io/${"a".repeat(256)}`, "longer than 255"],
+    ["a".repeat(64), "cannot specify 64-byte hexadecimal strings"],
+    [`sha256:${"a".repeat(64)}`, "cannot specify 64-byte hexadecimal strings"],
+    ["https://ghcr.io/demo/app", 'a URL is not an image reference: drop the scheme ("ghcr.io/demo/app")'],
+    ["http://localhost:5000/x/", '("localhost:5000/x")'],
+    ["oci://registry.example/a/b:1", '("registry.example/a/b:1")']
   ]
   for (const [input, reason] of errors) {
     it(`rejects ${JSON.stringify(input)}`, () => {
@@ -51,6 +56,27 @@ describe("Reference.parse", () => {
   }
 })
 
+describe("Reference.parse: inputs that are not references", () => {
+  it("a 64-hex image ID fails as docker does, and says what to type", () => {
+    const error = Effect.runSync(Effect.flip(Reference.parse("f".repeat(64))))
+    assert.include(error.message, "invalid repository name")
+    assert.include(error.message, "image ID")
+    assert.include(error.message, "name@sha256:")
+  })
+
+  it("a URL fails without echoing its userinfo, query or fragment", () => {
+    const error = Effect.runSync(Effect.flip(Reference.parse("https://user:s3cret@ghcr.io/demo/app?token=t0k#frag")))
+    assert.strictEqual(error._tag, "ReferenceParseError")
+    for (const secret of ["s3cret", "user", "t0k", "frag"]) assert.notInclude(error.message, secret)
+    assert.include(error.message, '"ghcr.io/demo/app"')
+  })
+
+  it("a 64-hex tag or a longer hex name is still a reference, as for docker", () => {
+    assert.strictEqual(parse(`app:${"a".repeat(64)}`).tag, "a".repeat(64))
+    assert.strictEqual(parse("a".repeat(65)).repository, `library/${"a".repeat(65)}`)
+  })
+})
+
 describe("Reference.format / familiar / identifier", () => {
   it("formats fully qualified and familiar forms", () => {
     const ref = parse("alpine")
@@ -58,6 +84,13 @@ describe("Reference.format / familiar / identifier", () => {
     assert.strictEqual(Reference.familiar(ref), "alpine:latest")
     assert.strictEqual(Reference.familiar(parse("user/app:1")), "user/app:1")
     assert.strictEqual(Reference.familiar(parse(`ghcr.io/o/r@${digest}`)), `ghcr.io/o/r@${digest}`)
+  })
+
+  it("familiar keeps docker.io/ when the rest would read as a registry (found by fuzzing)", () => {
+    const ref = parse("index.docker.io/a.b/app")
+    assert.strictEqual(Reference.familiar(ref), "docker.io/a.b/app:latest")
+    assert.deepStrictEqual(parse(Reference.familiar(ref)), ref)
+    assert.strictEqual(Reference.familiar(parse("docker.io/localhost/app")), "docker.io/localhost/app:latest")
   })
 
   it("identifier prefers the digest", () => {

@@ -65,16 +65,35 @@ describe("Credential", () => {
       assert.notInclude(String(credential), canary)
       assert.notInclude(Inspectable.format(credential), canary)
       assert.notInclude(JSON.stringify(credential), canary)
-      assert.notInclude(Credential.identity(credential), canary)
     }
   })
 
-  it("identity tells credentials apart", () => {
-    const a = Credential.identity(Credential.Basic({ username: "me", password: Redacted.make("one") }))
-    const b = Credential.identity(Credential.Basic({ username: "me", password: Redacted.make("two") }))
-    const c = Credential.identity(Credential.Basic({ username: "me", password: Redacted.make("one") }))
-    assert.notStrictEqual(a, b)
-    assert.strictEqual(a, c)
-    assert.strictEqual(Credential.identity(Credential.anonymous), "anonymous")
-  })
+  it.effect("identity holds no secret", () =>
+    Effect.gen(function* () {
+      const canary = "canary-secret-4711"
+      for (const credential of [
+        Credential.Basic({ username: "me", password: Redacted.make(canary) }),
+        Credential.IdentityToken({ token: Redacted.make(canary) }),
+        Credential.RegistryToken({ token: Redacted.make(canary) })
+      ]) {
+        assert.notInclude(yield* Credential.identity(credential), canary)
+      }
+    }))
+
+  it.effect("identity tells credentials apart with a SHA-256 digest (no 32-bit collisions)", () =>
+    Effect.gen(function* () {
+      const a = yield* Credential.identity(Credential.Basic({ username: "me", password: Redacted.make("one") }))
+      const b = yield* Credential.identity(Credential.Basic({ username: "me", password: Redacted.make("two") }))
+      const c = yield* Credential.identity(Credential.Basic({ username: "me", password: Redacted.make("one") }))
+      assert.notStrictEqual(a, b)
+      assert.strictEqual(a, c)
+      assert.match(a, /^basic:me:[0-9a-f]{64}$/)
+      assert.strictEqual(yield* Credential.identity(Credential.anonymous), "anonymous")
+      // Many random passwords for one user: every identity distinct (the old 32-bit hash collided at ~62k).
+      const seen = new Set<string>()
+      for (let i = 0; i < 5000; i++) {
+        seen.add(yield* Credential.identity(Credential.Basic({ username: "AWS", password: Redacted.make(`pw-${i}-${i * 7919}`) })))
+      }
+      assert.strictEqual(seen.size, 5000)
+    }))
 })

@@ -73,6 +73,38 @@ describe("Scope.parse", () => {
   })
 })
 
+describe("Scope.makeRepository / repository", () => {
+  it("valid names give the scope", () => {
+    for (const name of ["alpine", "library/alpine", "a__b/c-d.e", "localhost:5000/team/app", "[::1]:5000/x"]) {
+      assert.deepStrictEqual(Scope.makeRepository(name, ["pull"]), Either.right(Scope.repository(name, ["pull"])), name)
+      assert.deepStrictEqual(Scope.repository(name, ["pull"]).actions, ["pull"])
+    }
+  })
+
+  for (const [name, reason] of [
+    ["", "empty repository name"],
+    ["-bad.host/app", "invalid registry host"],
+    ["team/App", "lower-case"],
+    ["a b", "invalid repository path component"],
+    ["team//app", "invalid repository path component"],
+    ["team/app:pull", "invalid"],
+    ["a".repeat(256), "longer than 255"]
+  ] as const) {
+    it(`an invalid name is a ScopeParseError, never a scope on the wire: ${JSON.stringify(name.slice(0, 20))}`, () => {
+      const error = Effect.runSync(Effect.flip(Scope.makeRepository(name, ["pull"])))
+      assert.strictEqual(error._tag, "ScopeParseError")
+      assert.include(error.reason, reason)
+      const total = Scope.repository(name, ["pull"])
+      assert.deepStrictEqual(total.actions, [], "repository() asks for nothing")
+      assert.deepStrictEqual(Scope.merge([total]), [], "and merge drops it")
+    })
+  }
+
+  it("repository('', …) never yields repository::pull", () => {
+    assert.notInclude(fmt(Scope.merge([Scope.repository("", ["pull"]), Scope.repository("a", ["pull"])])), "repository::pull")
+  })
+})
+
 describe("Scope.merge", () => {
   it("follows oras-go's CleanScopes", () => {
     const merged = Scope.merge([

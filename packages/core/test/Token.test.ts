@@ -40,13 +40,37 @@ describe("Token.fromResponse lifetime", () => {
     assert.strictEqual(DateTime.formatIso(token.expiresAt), "2026-01-01T00:04:00.000Z")
   })
 
-  it("expires_in below 60 s is raised to 60 s", () => {
-    assert.strictEqual(seconds(Token.fromResponse(decodeOk({ token: "t", expires_in: 5 }), { now })), 60)
+  it("a short expires_in is honoured: 1 s tokens live 1 s", () => {
+    assert.strictEqual(seconds(Token.fromResponse(decodeOk({ token: "t", expires_in: 1 }), { now })), 1)
+    assert.strictEqual(seconds(Token.fromResponse(decodeOk({ token: "t", expires_in: 5 }), { now })), 5)
+    assert.strictEqual(seconds(Token.fromResponse(decodeOk({ token: "t", expires_in: 0.5 }), { now })), 0.5)
   })
 
-  it("zero, negative or non-finite expires_in falls back like a missing one", () => {
-    assert.strictEqual(seconds(Token.fromResponse(decodeOk({ token: "t", expires_in: 0 }), { now })), 60)
-    assert.strictEqual(seconds(Token.fromResponse(decodeOk({ token: "t", expires_in: -10 }), { now })), 60)
+  it("absurd lifetimes are capped at 24 h, so expiresAt stays a valid date", () => {
+    const day = Duration.toSeconds(Token.maximumLifetime)
+    assert.strictEqual(day, 86_400)
+    for (const expires_in of [9e15, 1e308, Infinity, 86_401]) {
+      const token = Token.fromResponse(decodeOk({ token: "t", expires_in }), { now })
+      assert.strictEqual(seconds(token), day, String(expires_in))
+      assert.isTrue(Number.isFinite(DateTime.toEpochMillis(token.expiresAt)))
+    }
+    const jwtToken = Token.fromResponse(decodeOk({ token: jwt({ iat: 1_700_000_000, exp: 9e15 }) }), { now })
+    assert.strictEqual(seconds(jwtToken), day)
+    assert.strictEqual(
+      seconds(Token.fromResponse(decodeOk({ token: "opaque" }), { now, defaultLifetime: Duration.infinity })),
+      day
+    )
+  })
+
+  it("zero, negative or NaN expires_in falls back like a missing one", () => {
+    for (const expires_in of [0, -10, -Infinity, NaN]) {
+      assert.strictEqual(seconds(Token.fromResponse(decodeOk({ token: "t", expires_in }), { now })), 60, String(expires_in))
+    }
+    assert.strictEqual(
+      seconds(Token.fromResponse(decodeOk({ token: jwt({ iat: 100, exp: 400 }), expires_in: -1 }), { now })),
+      300,
+      "then the JWT's lifetime"
+    )
   })
 
   it("without expires_in: the adapter default, else 60 s (GHCR)", () => {
@@ -57,8 +81,19 @@ describe("Token.fromResponse lifetime", () => {
     )
     assert.strictEqual(
       seconds(Token.fromResponse(decodeOk({ token: "opaque" }), { now, defaultLifetime: Duration.seconds(1) })),
-      60,
-      "an adapter default below the minimum is raised too"
+      1,
+      "an adapter's short default is honoured too"
+    )
+    assert.strictEqual(seconds(Token.fromResponse(decodeOk({ token: "opaque" }), { now, defaultLifetime: 0 })), 60)
+    assert.isTrue(Duration.equals(Token.defaultLifetime, Duration.seconds(60)))
+  })
+
+  it("a JWT's short exp - iat is honoured", () => {
+    assert.strictEqual(seconds(Token.fromResponse(decodeOk({ token: jwt({ iat: 100, exp: 101 }) }), { now })), 1)
+    assert.strictEqual(
+      seconds(Token.fromResponse(decodeOk({ token: jwt({ iat: 100, exp: 100 }) }), { now, defaultLifetime: 300 * 1000 })),
+      300,
+      "exp = iat states no lifetime"
     )
   })
 

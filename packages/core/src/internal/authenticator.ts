@@ -1,5 +1,5 @@
 import { HttpClient } from "@effect/platform"
-import { Duration, Effect, Either, Encoding, FiberSet, Option, Redacted } from "effect"
+import { Cause, Clock, DateTime, Duration, Effect, Either, Encoding, FiberSet, Option, Redacted } from "effect"
 import { AuthEvent, emitter } from "../AuthEvent.js"
 import type * as Authenticator from "../Authenticator.js"
 import type { BasicChallenge, BearerChallenge } from "../Challenge.js"
@@ -7,13 +7,34 @@ import * as Credential from "../Credential.js"
 import { CredentialProvider } from "../CredentialProvider.js"
 import { Registries } from "../Registries.js"
 import type { RegistryAdapter } from "../RegistryAdapter.js"
-import type { RegistryError } from "../RegistryError.js"
+import type { CredentialError, RegistryError } from "../RegistryError.js"
 import { InsufficientScope, RealmRejected, redactUrl, TokenRequestError } from "../RegistryError.js"
 import * as Retry from "../Retry.js"
+import type * as Token from "../Token.js"
+import { TokenStore } from "../TokenStore.js"
+import * as TokenStoreModule from "../TokenStore.js"
+import { makeSender } from "./http.js"
+import { Leases, refreshAt } from "./lease.js"
+import { makeMemoryStore } from "./memoryStore.js"
 import { validateRealm } from "./realm.js"
 import * as scope from "./scope.js"
-import { TokenCache } from "./tokenCache.js"
+import * as secrets from "./secrets.js"
 import { exchange } from "./tokenExchange.js"
+
+/** A credential as obtained from its source, with when it was obtained. */
+interface CredentialLease {
+  readonly credential: Credential.Credential
+  readonly issuedAt: number
+  readonly expiresAt: number
+}
+
+const millis = DateTime.toEpochMillis
+
+const causeText = (cause: Cause.Cause<unknown>): string =>
+  Option.match(Cause.failureOption(cause), {
+    onNone: () => "unexpected failure",
+    onSome: (error) => (typeof error === "object" && error !== null && "message" in error ? secrets.scrub(String(error.message)) : "failure")
+  })
 
 export const make = Effect.fnUntraced(function* (options: Authenticator.Options = {}) {
   const client = yield* HttpClient.HttpClient
@@ -21,19 +42,61 @@ export const make = Effect.fnUntraced(function* (options: Authenticator.Options 
   const provider = yield* CredentialProvider
   const emit = yield* emitter
   const fibers = yield* FiberSet.make()
+  const store = Option.getOrUndefined(yield* Effect.serviceOption(TokenStore)) ??
+    (yield* TokenStoreModule.makeMemory({ capacity: options.maxCacheEntries ?? 1000 }))
 
   const policy = options.retry ?? Retry.defaultPolicy
+  const insecure = options.insecure ?? []
   const timeout = Duration.decode(options.requestTimeout ?? Duration.seconds(30))
   const maxBodyBytes = options.maxResponseBytes ?? 256 * 1024
-  const cache = new TokenCache<TokenRequestError | RealmRejected>(
-    {
-      refreshRatio: options.refreshRatio ?? 0.1,
-      refreshMinimum: Duration.decode(options.refreshMinimum ?? Duration.seconds(5)),
-      leeway: Duration.decode(options.expiryLeeway ?? Duration.seconds(1)),
-      maxEntries: options.maxCacheEntries ?? 1000
-    },
-    fibers
+  const credentialLifetime = Duration.toMillis(options.credentialLifetime ?? Duration.minutes(5))
+  const send = makeSender(client, { policy, emit, timeout })
+
+  const tokenPolicy = {
+    refreshRatio: options.refreshRatio ?? 0.1,
+    refreshMinimum: Duration.toMillis(options.refreshMinimum ?? Duration.seconds(5)),
+    leeway: Duration.toMillis(options.expiryLeeway ?? Duration.seconds(1))
+  }
+  const credentialPolicy = { refreshRatio: 0.1, refreshMinimum: 60_000, leeway: 30_000 }
+  const tokens = new Leases<Token.Token, TokenRequestError | RealmRejected>(
+    store,
+    (token) => ({ issuedAt: millis(token.issuedAt), expiresAt: millis(token.expiresAt) }),
+    tokenPolicy,
+    fibers,
+    (key, cause) => emit(AuthEvent.RefreshFailed({ what: "token", target: labels.get(key) ?? "token endpoint", reason: causeText(cause) }))
   )
+  const credentials = new Leases<CredentialLease, CredentialError>(
+    yield* makeMemoryStore<CredentialLease>({
+      capacity: 256,
+      timeToLive: (lease) => Duration.millis(lease.expiresAt - lease.issuedAt),
+      expiresAt: (lease) => lease.expiresAt
+    }),
+    (lease) => lease,
+    credentialPolicy,
+    fibers,
+    (key, cause) => emit(AuthEvent.RefreshFailed({ what: "credential", target: key.split("\u0000")[1] ?? key, reason: causeText(cause) }))
+  )
+
+  /** Realm labels by token key, for events about background work. */
+  const labels = new Map<string, string>()
+  /** Token keys by group (realm, service, credential): a token of the group that covers a request's scopes serves it. */
+  const groups = new Map<string, Map<string, ReadonlyArray<Token.Token["scopes"][number]>>>()
+  const index = (group: string, key: string, scopes: ReadonlyArray<Token.Token["scopes"][number]>, label: string) => {
+    let keys = groups.get(group)
+    if (keys === undefined) {
+      if (groups.size >= 1024) groups.delete(groups.keys().next().value!)
+      keys = new Map()
+      groups.set(group, keys)
+    }
+    if (!keys.has(key)) {
+      if (keys.size >= 64) keys.delete(keys.keys().next().value!)
+      keys.set(key, scopes)
+    }
+    if (!labels.has(key)) {
+      if (labels.size >= 4096) labels.delete(labels.keys().next().value!)
+      labels.set(key, label)
+    }
+  }
 
   // Realm validation is pure: remember its verdict per (realm, origin).
   const realms = new Map<string, ReturnType<typeof validateRealm>>()
@@ -41,28 +104,53 @@ export const make = Effect.fnUntraced(function* (options: Authenticator.Options 
     const key = `${realm}\u0000${origin}`
     let verdict = realms.get(key)
     if (verdict === undefined) {
-      verdict = validateRealm(realm, origin)
+      verdict = validateRealm(realm, origin, { insecure })
       if (realms.size >= 1024) realms.clear()
       realms.set(key, verdict)
     }
     return verdict
   }
 
-  const credentialFor = (adapter: RegistryAdapter, host: string) =>
-    Effect.flatMap(provider.get(adapter.credentialHost(host)), (credential) =>
+  const remembered = new WeakSet<Credential.Credential>()
+  const rememberSecrets = (credential: Credential.Credential) => {
+    if (remembered.has(credential)) return
+    remembered.add(credential)
+    for (const secret of Credential.secrets(credential)) secrets.remember(secret)
+  }
+
+  const credentialFor = (adapter: RegistryAdapter, host: string) => {
+    const credentialHost = adapter.credentialHost(host)
+    const key = `${adapter.name}\u0000${credentialHost}`
+    const fetch = Effect.flatMap(provider.get(credentialHost), (credential) =>
       credential._tag === "Anonymous" && Option.isSome(adapter.credentials)
         ? Effect.map(adapter.credentials.value(host), Option.getOrElse(() => credential))
         : Effect.succeed(credential)
+    ).pipe(
+      Effect.flatMap((credential) =>
+        Effect.map(Clock.currentTimeMillis, (now): CredentialLease => ({
+          credential,
+          issuedAt: now,
+          expiresAt: credential._tag !== "Anonymous" && credential.expiresAt !== undefined
+            ? millis(credential.expiresAt)
+            : now + credentialLifetime
+        }))
+      )
     )
+    return Effect.map(credentials.get(key, fetch), (lease) => {
+      rememberSecrets(lease.credential)
+      return { key, credential: lease.credential, renewAt: refreshAt(lease, credentialPolicy) }
+    })
+  }
 
   const answerBasic = (
     origin: URL,
     _challenge: BasicChallenge,
-    credential: Credential.Credential
+    credential: Credential.Credential,
+    credentialKey: string
   ): Effect.Effect<Authenticator.Authorization, RegistryError> => {
     if (credential._tag === "Basic") {
       const encoded = Encoding.encodeBase64(`${credential.username}:${Redacted.value(credential.password)}`)
-      return Effect.succeed({ scheme: "Basic", credentials: Redacted.make(encoded), token: Option.none() })
+      return Effect.succeed({ scheme: "Basic", credentials: Redacted.make(encoded), token: Option.none(), source: { credential: credentialKey } })
     }
     return Effect.fail(
       new TokenRequestError({
@@ -78,52 +166,99 @@ export const make = Effect.fnUntraced(function* (options: Authenticator.Options 
     adapter: RegistryAdapter,
     challenge: BearerChallenge,
     request: Authenticator.AuthorizeRequest,
-    credential: Credential.Credential
+    credential: Credential.Credential,
+    credentialKey: string
   ): Effect.Effect<Authenticator.Authorization, RegistryError> => {
     if (credential._tag === "RegistryToken") {
-      return Effect.succeed({ scheme: "Bearer", credentials: credential.token, token: Option.none() })
+      return Effect.succeed({ scheme: "Bearer", credentials: credential.token, token: Option.none(), source: { credential: credentialKey } })
     }
     const realm = validated(challenge.realm, origin.href)
     if (Either.isLeft(realm)) return Effect.fail(realm.left)
     const realmUrl = realm.right
     const label = redactUrl(realmUrl)
-    const scopes = scope.merge([...request.scopes, ...(adapter.trustChallengeScope ? challenge.scopes : [])])
+    const scopes = scope.merge(request.scopes)
     const scopeStrings = scopes.map(scope.format)
-    const group = `${realmUrl.href}\u0000${challenge.service ?? ""}\u0000${Credential.identity(credential)}`
-    const key = `${group}\u0000${scopeStrings.join(" ")}`
-    const fetch = Effect.suspend(() => exchange(client, {
-      realm: realmUrl,
-      service: challenge.service,
-      scopes,
-      credential,
-      preferences: adapter.tokenRequest,
-      defaultLifetime: adapter.defaultTokenLifetime,
-      maxBodyBytes,
-      timeout,
-      policy,
-      emit
-    })).pipe(
-      Effect.tap((token) =>
-        emit(
-          AuthEvent.TokenIssued({
-            realm: label,
-            scopes: scopeStrings,
-            granted: Option.map(token.granted, (granted) => granted.map(scope.format)),
-            expiresAt: token.expiresAt
-          })
+    const refused = Option.getOrUndefined(Option.flatMap(Option.fromNullable(request.refused), (a) => a.token))
+    const refuse = refused === undefined ? undefined : (token: Token.Token) => Redacted.value(token.value) === Redacted.value(refused.value)
+
+    return Effect.flatMap(Credential.identity(credential), (identity) => {
+      const group = `${realmUrl.href}\u0000${challenge.service ?? ""}\u0000${identity}`
+      const key = `${group}\u0000${scopeStrings.join(" ")}`
+      const fetch = Effect.suspend(() =>
+        exchange(send, {
+          realm: realmUrl,
+          service: challenge.service,
+          scopes,
+          credential,
+          preferences: adapter.tokenRequest,
+          defaultLifetime: adapter.defaultTokenLifetime,
+          maxBodyBytes,
+          timeout,
+          emit
+        })
+      ).pipe(
+        Effect.tap((token) => {
+          secrets.remember(Redacted.value(token.value))
+          index(group, key, scopes, label)
+          return emit(
+            AuthEvent.TokenIssued({
+              realm: label,
+              scopes: scopeStrings,
+              granted: Option.map(token.granted, (granted) => granted.map(scope.format)),
+              expiresAt: token.expiresAt
+            })
+          )
+        }),
+        Effect.tapError((error) =>
+          // The token server refused the credential: ask its source again next time.
+          error._tag === "TokenRequestError" && error.reason === "Unauthorized" && credential._tag !== "Anonymous"
+            ? forgetCredential(credentialKey)
+            : Effect.void
         )
       )
-    )
-    return cache
-      .get(key, group, label, scopes, fetch, (lookup) =>
+      const lookup = (found: { readonly key: string; readonly token: Token.Token }) => Effect.succeed(found)
+      const covering: Effect.Effect<Option.Option<{ readonly key: string; readonly token: Token.Token }>> = Effect.suspend(() => {
+        const keys = groups.get(group)
+        if (keys === undefined) return Effect.succeedNone
+        const candidates = [...keys].filter(([other, granted]) => other !== key && scope.missing(granted, scopes).length === 0)
+        return Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          Effect.reduce(candidates, Option.none<{ readonly key: string; readonly token: Token.Token }>(), (found, [other]) =>
+            Option.isSome(found)
+              ? Effect.succeed(found)
+              : Effect.map(store.get(other), (stored) =>
+                  Option.filter(
+                    Option.map(stored, (token) => ({ key: other, token })),
+                    ({ token }) =>
+                      tokens.state(token, now) === "fresh" &&
+                      (refuse === undefined || !refuse(token)) &&
+                      Option.match(token.granted, { onNone: () => true, onSome: (granted) => scope.missing(granted, scopes).length === 0 })
+                  )
+                )
+          )
+        )
+      })
+      const onLookup = (lookup: "hit" | "refresh-ahead" | "fetch" | "joined") =>
         lookup === "hit"
           ? emit(AuthEvent.TokenCacheHit({ realm: label, scopes: scopeStrings }))
           : lookup === "refresh-ahead"
             ? emit(AuthEvent.TokenRefreshAhead({ realm: label, scopes: scopeStrings }))
             : Effect.void
+      const exact = Effect.map(tokens.get(key, fetch, { ...(refuse === undefined ? {} : { refuse }), onLookup }), (token) => ({ key, token }))
+      const found = Effect.flatMap(store.get(key), (stored) =>
+        Option.isSome(stored) || refused !== undefined
+          ? exact
+          : Effect.flatMap(covering, (other) =>
+              Option.match(other, {
+                onNone: () => exact,
+                onSome: (hit) => Effect.zipRight(onLookup("hit"), lookup(hit))
+              })
+            )
       )
-      .pipe(
-        Effect.flatMap((token): Effect.Effect<Authenticator.Authorization, InsufficientScope> => {
+      const evict = refuse === undefined || request.refused?.source.token === undefined
+        ? Effect.void
+        : tokens.removeIf(request.refused.source.token, refuse)
+      return Effect.zipRight(evict, found).pipe(
+        Effect.flatMap(({ key: tokenKey, token }): Effect.Effect<Authenticator.Authorization, InsufficientScope> => {
           if (Option.isSome(token.granted)) {
             const missing = scope.missing(token.granted.value, scopes)
             if (missing.length > 0) {
@@ -136,12 +271,56 @@ export const make = Effect.fnUntraced(function* (options: Authenticator.Options 
               )
             }
           }
-          return Effect.succeed({ scheme: "Bearer", credentials: token.value, token: Option.some(token) })
+          return Effect.succeed({
+            scheme: "Bearer",
+            credentials: token.value,
+            token: Option.some(token),
+            source: { credential: credentialKey, token: tokenKey }
+          })
         })
       )
+    })
   }
 
-  const authorize = (request: Authenticator.AuthorizeRequest): Effect.Effect<Authenticator.Authorization, RegistryError> =>
+  /**
+   * The warm path: the last answer per (origin, host, realm, service, scopes),
+   * served while neither its token nor its credential is due for renewal. It is
+   * exactly what the slow path would return then; any invalidation clears it.
+   */
+  interface FastEntry {
+    readonly authorization: Authenticator.Authorization
+    readonly until: number
+    readonly label: string
+    readonly scopes: ReadonlyArray<string>
+  }
+  const fast = new Map<string, FastEntry>()
+  const fastCapacity = Math.min(options.maxCacheEntries ?? 1000, 1024)
+  const fastKey = (request: Authenticator.AuthorizeRequest): string => {
+    const challenge = request.challenge
+    const realm = challenge.scheme === "bearer" ? `${challenge.realm}\u0000${challenge.service ?? ""}` : "basic"
+    let key = `${request.origin}\u0000${request.host ?? ""}\u0000${realm}`
+    for (const needed of request.scopes) key += `\u0000${scope.format(needed)}`
+    return key
+  }
+  const remember = (key: string, request: Authenticator.AuthorizeRequest, authorization: Authenticator.Authorization, credentialRenewAt: number) => {
+    const token = Option.getOrUndefined(authorization.token)
+    // A token read from a shared store, or fetched by another process, is a secret this process sends too.
+    if (token !== undefined) secrets.remember(Redacted.value(token.value))
+    const until = token === undefined
+      ? credentialRenewAt
+      : Math.min(credentialRenewAt, refreshAt({ issuedAt: millis(token.issuedAt), expiresAt: millis(token.expiresAt) }, tokenPolicy))
+    fast.delete(key)
+    if (fast.size >= fastCapacity) fast.delete(fast.keys().next().value!)
+    const label = authorization.source.token === undefined ? "" : labels.get(authorization.source.token) ?? ""
+    fast.set(key, { authorization, until, label, scopes: scope.merge(request.scopes).map(scope.format) })
+  }
+  const forgetCredential = (key: string) =>
+    Effect.suspend(() => {
+      fast.clear()
+      return credentials.remove(key)
+    })
+
+  const slow = (request: Authenticator.AuthorizeRequest, key: string): Effect.Effect<Authenticator.Authorization, RegistryError> =>
     Effect.suspend(() => {
       let origin: URL
       try {
@@ -151,22 +330,57 @@ export const make = Effect.fnUntraced(function* (options: Authenticator.Options 
       }
       const host = request.host ?? origin.host
       const adapter = registries.resolve(host)
-      return Effect.flatMap(credentialFor(adapter, host), (credential) =>
-        request.challenge.scheme === "basic"
-          ? answerBasic(origin, request.challenge, credential)
-          : answerBearer(origin, adapter, request.challenge, request, credential)
+      const dropRefusedCredential =
+        request.refused !== undefined && Option.isNone(request.refused.token)
+          ? forgetCredential(request.refused.source.credential)
+          : Effect.void
+      return Effect.zipRight(
+        dropRefusedCredential,
+        Effect.flatMap(credentialFor(adapter, host), ({ credential, key: credentialKey, renewAt }) =>
+          (request.challenge.scheme === "basic"
+            ? answerBasic(origin, request.challenge, credential, credentialKey)
+            : answerBearer(origin, adapter, request.challenge, request, credential, credentialKey)
+          ).pipe(Effect.tap((authorization) => Effect.sync(() => remember(key, request, authorization, renewAt))))
+        )
       )
+    })
+
+  const authorize = (request: Authenticator.AuthorizeRequest): Effect.Effect<Authenticator.Authorization, RegistryError> =>
+    Effect.suspend(() => {
+      const key = fastKey(request)
+      if (request.refused !== undefined) {
+        fast.delete(key)
+        return slow(request, key)
+      }
+      const entry = fast.get(key)
+      if (entry === undefined) return slow(request, key)
+      return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        if (now >= entry.until) {
+          fast.delete(key)
+          return slow(request, key)
+        }
+        return Option.isSome(entry.authorization.token)
+          ? Effect.as(emit(AuthEvent.TokenCacheHit({ realm: entry.label, scopes: entry.scopes })), entry.authorization)
+          : Effect.succeed(entry.authorization)
+      })
     })
 
   const invalidate = (authorization: Authenticator.Authorization): Effect.Effect<void> =>
     Option.match(authorization.token, {
-      onNone: () => Effect.void,
-      onSome: (token) =>
-        Effect.forEach(
-          cache.invalidate(token.value),
-          ({ label, scopes }) => emit(AuthEvent.TokenInvalidated({ realm: label, scopes: scopes.map(scope.format) })),
-          { discard: true }
+      // A Basic answer or a static registry token was refused: the credential itself is stale.
+      onNone: () => forgetCredential(authorization.source.credential),
+      onSome: (token) => {
+        const key = authorization.source.token
+        if (key === undefined) return Effect.void
+        fast.clear()
+        const secret = Redacted.value(token.value)
+        // Only if it is still the stored one: a token another fiber renewed meanwhile stays.
+        return Effect.flatMap(tokens.removeIf(key, (stored) => Redacted.value(stored.value) === secret), (removed) =>
+          removed
+            ? emit(AuthEvent.TokenInvalidated({ realm: labels.get(key) ?? "token endpoint", scopes: token.scopes.map(scope.format) }))
+            : Effect.void
         )
+      }
     })
 
   return { authorize, invalidate } satisfies Authenticator.Service

@@ -48,35 +48,67 @@ const isQdtext = (c: number): boolean => c === 0x09 || (c >= 0x20 && c !== 0x22 
 const isQuotable = (c: number): boolean => c === 0x09 || (c >= 0x20 && c !== 0x7f)
 
 class Failure {
-  constructor(readonly position: number, readonly reason: string) {}
+  constructor(readonly position: number, readonly reason: string, readonly fatal = false) {}
 }
 
-interface LineResult {
-  readonly challenges: ReadonlyArray<Challenge.Challenge>
-  readonly failure?: Failure
-}
+/**
+ * Bounds on one header (all its lines together). A registry sends one or two
+ * challenges with at most five parameters (realm, service, scope, error,
+ * error_description), and Node's HTTP parser (so `fetch` too) refuses a whole
+ * header block over 16 KiB by default, so no genuine `WWW-Authenticate` comes
+ * near these. They bound what a hostile or broken server costs us: the work is
+ * linear in at most 16 KiB and the result holds at most 64 × 64 entries.
+ */
+export const MAX_HEADER_LENGTH = 16 * 1024
+export const MAX_CHALLENGES = 64
+export const MAX_PARAMS = 64
 
 const describe = (s: string, i: number): string =>
   i >= s.length ? "end of header" : `${JSON.stringify(s[i])} (0x${s.charCodeAt(i).toString(16).padStart(2, "0")})`
 
 const setParam = (params: Record<string, string>, key: string, value: string): void => {
-  // defineProperty keeps a key such as "__proto__" an ordinary own property.
+  // On a null-prototype record, defineProperty keeps any key ("__proto__",
+  // "constructor") an ordinary own property: data, never a prototype change.
   Object.defineProperty(params, key, { value, enumerable: true, writable: false, configurable: false })
 }
 
-const parseLine = (s: string): LineResult => {
-  const n = s.length
-  const challenges: Array<Challenge.Challenge> = []
+/** A record without a prototype: `params.constructor` is a parameter or nothing. */
+const emptyParams = (): Record<string, string> => Object.create(null)
+
+/**
+ * Parses one header line, appending to `out`. It reads at most `limit`
+ * characters of `line`; when the line is longer, every decision that needed a
+ * character past the limit is abandoned (a challenge might have gone on), so
+ * what is kept is exactly what the whole line would have given.
+ */
+const parseLine = (s: string, limit: number, out: Array<Challenge.Challenge>): Failure | undefined => {
+  const cut = s.length > limit
+  const n = cut ? limit : s.length
   let i = 0
+  // Set when the parser has looked at the end of what it may read.
+  let sawEnd = false
+  /** The character code at `k`, or -1 at the end (every predicate is false on -1). */
+  const at = (k: number): number => {
+    if (k < n) return s.charCodeAt(k)
+    sawEnd = true
+    return -1
+  }
+  const tooLong = () => new Failure(n, `longer than ${MAX_HEADER_LENGTH} characters`, true)
+  const fail = (reason: string, position = i): Failure => (cut && sawEnd ? tooLong() : new Failure(position, reason))
   const skipWs = () => {
-    while (i < n && isWs(s.charCodeAt(i))) i++
+    while (isWs(at(i))) i++
   }
   const readWhile = (pred: (c: number) => boolean): string => {
     const start = i
-    while (i < n && pred(s.charCodeAt(i))) i++
+    while (pred(at(i))) i++
     return s.slice(start, i)
   }
-  const fail = (reason: string, at = i): LineResult => ({ challenges, failure: new Failure(at, reason) })
+  const push = (start: number, challenge: Challenge.Challenge): Failure | undefined => {
+    if (cut && sawEnd) return tooLong()
+    if (out.length >= MAX_CHALLENGES) return new Failure(start, `more than ${MAX_CHALLENGES} challenges`, true)
+    out.push(challenge)
+    return undefined
+  }
 
   /**
    * At a list element after a comma: does a new challenge start here (a token
@@ -84,10 +116,10 @@ const parseLine = (s: string): LineResult => {
    */
   const startsChallenge = (): boolean => {
     let j = i
-    while (j < n && isTchar(s.charCodeAt(j))) j++
+    while (isTchar(at(j))) j++
     if (j === i) return false
-    while (j < n && isWs(s.charCodeAt(j))) j++
-    return j >= n || s.charCodeAt(j) !== 0x3d
+    while (isWs(at(j))) j++
+    return at(j) !== 0x3d
   }
 
   const readQuoted = (): string | Failure => {
@@ -96,8 +128,8 @@ const parseLine = (s: string): LineResult => {
     let out = ""
     let chunk = i
     while (true) {
-      if (i >= n) return new Failure(open, "unterminated quoted string")
-      const c = s.charCodeAt(i)
+      const c = at(i)
+      if (c === -1) return fail("unterminated quoted string", open)
       if (c === 0x22) {
         out += s.slice(chunk, i)
         i++
@@ -105,88 +137,93 @@ const parseLine = (s: string): LineResult => {
       }
       if (c === 0x5c) {
         out += s.slice(chunk, i)
-        if (i + 1 >= n) return new Failure(i, "dangling backslash in quoted string")
-        if (!isQuotable(s.charCodeAt(i + 1))) return new Failure(i + 1, `cannot escape ${describe(s, i + 1)}`)
+        const next = at(i + 1)
+        if (next === -1) return fail("dangling backslash in quoted string")
+        if (!isQuotable(next)) return fail(`cannot escape ${describe(s, i + 1)}`, i + 1)
         out += s[i + 1]
         i += 2
         chunk = i
         continue
       }
-      if (!isQdtext(c)) return new Failure(i, `control character ${describe(s, i)} in quoted string`)
+      if (!isQdtext(c)) return fail(`control character ${describe(s, i)} in quoted string`)
       i++
     }
   }
 
   skipWs()
-  outer: while (i < n) {
-    if (s.charCodeAt(i) === 0x2c) {
+  while (at(i) !== -1) {
+    if (at(i) === 0x2c) {
       // empty list element (RFC 9110 §5.6.1)
       i++
       skipWs()
       continue
     }
-    const scheme = readWhile(isTchar)
-    if (scheme === "") return fail(`expected an auth-scheme, found ${describe(s, i)}`)
-    const params: Record<string, string> = {}
+    const start = i
+    const rawScheme = readWhile(isTchar)
+    if (rawScheme === "") return fail(`expected an auth-scheme, found ${describe(s, i)}`)
+    const scheme = rawScheme.toLowerCase()
+    const params = emptyParams()
     const afterScheme = i
     skipWs()
-    if (i >= n || s.charCodeAt(i) === 0x2c) {
-      challenges.push({ scheme: scheme.toLowerCase(), params })
+    if (at(i) === -1 || at(i) === 0x2c) {
+      const failure = push(start, { scheme, params })
+      if (failure !== undefined) return failure
       continue
     }
-    if (i === afterScheme) return fail(`expected a space after auth-scheme ${JSON.stringify(scheme)}`)
+    if (i === afterScheme) return fail(`expected a space after auth-scheme ${JSON.stringify(rawScheme)}`)
 
     // token68: 1*token68char *"=" followed by the end or a comma.
-    {
-      let j = i
-      while (j < n && isToken68(s.charCodeAt(j))) j++
-      const runEnd = j
-      while (j < n && s.charCodeAt(j) === 0x3d) j++
-      let k = j
-      while (k < n && isWs(s.charCodeAt(k))) k++
-      if (runEnd > i && (k >= n || s.charCodeAt(k) === 0x2c)) {
-        challenges.push({ scheme: scheme.toLowerCase(), params, token68: s.slice(i, j) })
-        i = k
-        continue outer
-      }
+    let j = i
+    while (isToken68(at(j))) j++
+    const runEnd = j
+    while (at(j) === 0x3d) j++
+    let k = j
+    while (isWs(at(k))) k++
+    if (runEnd > i && (at(k) === -1 || at(k) === 0x2c)) {
+      const failure = push(start, { scheme, params, token68: s.slice(i, j) })
+      if (failure !== undefined) return failure
+      i = k
+      continue
     }
 
-    // #auth-param
+    // #auth-param, until the end or the start of the next challenge
+    let count = 0
     while (true) {
       const keyAt = i
       const key = readWhile(isTchar).toLowerCase()
       if (key === "") return fail(`expected a parameter name, found ${describe(s, i)}`)
       skipWs()
-      if (i >= n || s.charCodeAt(i) !== 0x3d) return fail(`expected "=" after parameter ${JSON.stringify(key)}`)
+      if (at(i) !== 0x3d) return fail(`expected "=" after parameter ${JSON.stringify(key)}`)
       i++
       skipWs()
       let value: string
-      if (i < n && s.charCodeAt(i) === 0x22) {
+      if (at(i) === 0x22) {
         const quoted = readQuoted()
-        if (quoted instanceof Failure) return { challenges, failure: quoted }
+        if (quoted instanceof Failure) return quoted
         value = quoted
       } else {
         value = readWhile(isBareValue)
         if (value === "") return fail(`expected a value for parameter ${JSON.stringify(key)}, found ${describe(s, i)}`)
       }
       if (Object.prototype.hasOwnProperty.call(params, key)) {
-        return fail(`duplicate parameter ${JSON.stringify(key)} in challenge ${JSON.stringify(scheme)}`, keyAt)
+        return fail(`duplicate parameter ${JSON.stringify(key)} in challenge ${JSON.stringify(rawScheme)}`, keyAt)
+      }
+      if (++count > MAX_PARAMS) {
+        return new Failure(keyAt, `more than ${MAX_PARAMS} parameters in challenge ${JSON.stringify(rawScheme)}`, true)
       }
       setParam(params, key, value)
       skipWs()
-      if (i >= n) {
-        challenges.push({ scheme: scheme.toLowerCase(), params })
-        break outer
-      }
-      if (s.charCodeAt(i) !== 0x2c) return fail(`expected "," after parameter ${JSON.stringify(key)}, found ${describe(s, i)}`)
-      while (i < n && (s.charCodeAt(i) === 0x2c || isWs(s.charCodeAt(i)))) i++
-      if (i >= n || startsChallenge()) {
-        challenges.push({ scheme: scheme.toLowerCase(), params })
-        continue outer
+      if (at(i) === -1) return push(start, { scheme, params })
+      if (at(i) !== 0x2c) return fail(`expected "," after parameter ${JSON.stringify(key)}, found ${describe(s, i)}`)
+      while (at(i) === 0x2c || isWs(at(i))) i++
+      if (at(i) === -1 || startsChallenge()) {
+        const failure = push(start, { scheme, params })
+        if (failure !== undefined) return failure
+        break
       }
     }
   }
-  return { challenges }
+  return cut ? tooLong() : undefined
 }
 
 export interface ParseResult {
@@ -194,17 +231,30 @@ export interface ParseResult {
   readonly error?: ChallengeParseError
 }
 
+/**
+ * Every line in turn, against one budget of `MAX_HEADER_LENGTH` characters
+ * (each line after the first costs one more, as if joined by a comma). A
+ * syntax error ends its line; a cap ends the header. Lenient mode keeps what
+ * came before either.
+ */
 export const parseAll = (header: string | ReadonlyArray<string>, lenient: boolean): ParseResult => {
-  const lines = typeof header === "string" ? [header] : header
+  const lines: ReadonlyArray<unknown> = typeof header === "string" ? [header] : Array.isArray(header) ? header : [header]
   const challenges: Array<Challenge.Challenge> = []
   let error: ChallengeParseError | undefined
+  let budget = MAX_HEADER_LENGTH
   for (let line = 0; line < lines.length; line++) {
-    const result = parseLine(lines[line]!)
-    challenges.push(...result.challenges)
-    if (result.failure !== undefined) {
-      error ??= new ChallengeParseError({ line, position: result.failure.position, reason: result.failure.reason })
-      if (!lenient) break
+    const text = lines[line]
+    if (line > 0) budget--
+    const failure = typeof text !== "string"
+      ? new Failure(0, "not a string", false)
+      : budget < 0
+      ? new Failure(0, `longer than ${MAX_HEADER_LENGTH} characters`, true)
+      : parseLine(text, budget, challenges)
+    if (failure !== undefined) {
+      error ??= new ChallengeParseError({ line, position: failure.position, reason: failure.reason })
+      if (!lenient || failure.fatal) break
     }
+    if (typeof text === "string") budget -= text.length
   }
   return error === undefined ? { challenges } : { challenges, error }
 }
@@ -299,7 +349,7 @@ export const format = (challenge: Challenge.Challenge): string => {
 }
 
 export const formatBearer = (challenge: Omit<Challenge.BearerChallenge, "scheme">): string => {
-  const params: Record<string, string> = {}
+  const params = emptyParams()
   setParam(params, "realm", challenge.realm)
   if (challenge.service !== undefined) setParam(params, "service", challenge.service)
   if (challenge.scopes.length > 0) setParam(params, "scope", challenge.scopes.map(scope.format).join(" "))

@@ -1,6 +1,6 @@
 import { Either } from "effect"
 import type * as Reference from "../Reference.js"
-import { ReferenceParseError } from "../RegistryError.js"
+import { redactUrl, ReferenceParseError } from "../RegistryError.js"
 
 export const DOCKER_HUB = "docker.io"
 const LEGACY_DOCKER_HUB = "index.docker.io"
@@ -15,6 +15,9 @@ const PORT = /^[0-9]+$/
 const TAG = /^[\w][\w.-]{0,127}$/
 const DIGEST = /^([a-z0-9]+(?:[+._-][a-z0-9]+)*):([a-zA-Z0-9=_-]+)$/
 const HEX = /^[a-f0-9]+$/
+// docker's anchoredIdentifierRegexp: an image ID, never a name; with its algorithm, as `docker images --digests` prints it
+const IMAGE_ID = /^(?:sha256:)?[a-f0-9]{64}$/
+const URL_SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//
 
 const validDomain = (domain: string): string | undefined => {
   let host = domain
@@ -41,23 +44,84 @@ export const validateDigest = (digest: string): string | undefined => {
   return undefined
 }
 
-/** docker's splitDockerDomain: the first component is a registry when it has a "." or ":", is "localhost", or has upper case. */
-const splitDomain = (name: string): readonly [string, string] => {
+/** docker's rule: the first component is a registry when it has a "." or ":", is "localhost", or has upper case. */
+const domainOf = (name: string): string | undefined => {
   const slash = name.indexOf("/")
-  const first = slash === -1 ? "" : name.slice(0, slash)
-  const isDomain =
-    slash !== -1 && (first.includes(".") || first.includes(":") || first === "localhost" || first.toLowerCase() !== first)
-  let domain = isDomain ? first : DOCKER_HUB
-  let remainder = isDomain ? name.slice(slash + 1) : name
+  if (slash === -1) return undefined
+  const first = name.slice(0, slash)
+  return first.includes(".") || first.includes(":") || first === "localhost" || first.toLowerCase() !== first
+    ? first
+    : undefined
+}
+
+/** docker's splitDockerDomain, with its Docker Hub normalisation. */
+const splitDomain = (name: string): readonly [string, string] => {
+  const first = domainOf(name)
+  let domain = first ?? DOCKER_HUB
+  let remainder = first === undefined ? name : name.slice(first.length + 1)
   if (domain === LEGACY_DOCKER_HUB) domain = DOCKER_HUB
   if (domain === DOCKER_HUB && !remainder.includes("/")) remainder = `${OFFICIAL_NAMESPACE}/${remainder}`
   return [domain, remainder]
+}
+
+/** A repository path (`team/app`): lower-case components of the distribution grammar, at most 255 characters. */
+const validatePath = (path: string): string | undefined => {
+  if (path.length > MAX_NAME_LENGTH) return `repository name longer than ${MAX_NAME_LENGTH} characters`
+  for (const component of path.split("/")) {
+    if (PATH_COMPONENT.test(component)) continue
+    if (PATH_COMPONENT.test(component.toLowerCase())) return "repository name must be lower-case"
+    return `invalid repository path component ${JSON.stringify(component)}`
+  }
+  return undefined
+}
+
+/**
+ * A repository name as scopes carry it: a path, optionally after a registry
+ * host (`localhost:5000/team/app`), as the distribution grammar has it. The
+ * reason it is invalid, or undefined.
+ */
+export const validateRepositoryName = (name: string): string | undefined => {
+  if (name === "") return "empty repository name"
+  const domain = domainOf(name)
+  if (domain === undefined) return validatePath(name)
+  return validDomain(domain) ?? validatePath(name.slice(domain.length + 1))
+}
+
+/** Inputs that are something else than a reference, with what to type instead. */
+const notAReference = (input: string): ReferenceParseError | undefined => {
+  if (IMAGE_ID.test(input)) {
+    return new ReferenceParseError({
+      input,
+      reason: "invalid repository name: cannot specify 64-byte hexadecimal strings (an image ID is not a reference; " +
+        "to pin content, add a digest to a name: name@sha256:<hex>)"
+    })
+  }
+  if (URL_SCHEME.test(input)) {
+    let suggestion: string | undefined
+    let shown = input.slice(0, input.indexOf("://") + 3) + "…"
+    try {
+      const url = new URL(input)
+      // Never echo userinfo, query or fragment: they may hold credentials.
+      shown = redactUrl(url)
+      const path = url.pathname.replace(/\/+$/, "")
+      suggestion = url.host === "" ? undefined : `${url.host}${path}`
+    } catch {
+      // not even a URL: say what it looks like all the same
+    }
+    return new ReferenceParseError({
+      input: shown.slice(0, 512),
+      reason: `a URL is not an image reference: drop the scheme${suggestion === undefined ? "" : ` (${JSON.stringify(suggestion)})`}`
+    })
+  }
+  return undefined
 }
 
 export const parse = (input: string): Either.Either<Reference.Reference, ReferenceParseError> => {
   const fail = (reason: string) => Either.left(new ReferenceParseError({ input: input.slice(0, 512), reason }))
   if (input.length === 0) return fail("empty reference")
   if (input.length > 1024) return fail("longer than 1024 characters")
+  const other = notAReference(input)
+  if (other !== undefined) return Either.left(other)
   let rest = input
   let digest: string | undefined
   const at = rest.indexOf("@")
@@ -78,12 +142,8 @@ export const parse = (input: string): Either.Either<Reference.Reference, Referen
   const [registry, repository] = splitDomain(rest)
   const domainError = validDomain(registry)
   if (domainError !== undefined) return fail(domainError)
-  if (repository.length > MAX_NAME_LENGTH) return fail(`repository name longer than ${MAX_NAME_LENGTH} characters`)
-  for (const component of repository.split("/")) {
-    if (PATH_COMPONENT.test(component)) continue
-    if (PATH_COMPONENT.test(component.toLowerCase())) return fail("repository name must be lower-case")
-    return fail(`invalid repository path component ${JSON.stringify(component)}`)
-  }
+  const pathError = validatePath(repository)
+  if (pathError !== undefined) return fail(pathError)
   return Either.right({
     registry,
     repository,
@@ -99,7 +159,8 @@ export const format = (ref: Reference.Reference): string =>
 
 export const familiar = (ref: Reference.Reference): string => {
   let name = `${ref.registry}/${ref.repository}`
-  if (ref.registry === DOCKER_HUB) {
+  // Drop docker.io/ only when the rest cannot be read as a registry (`docker.io/a.b/app` stays whole).
+  if (ref.registry === DOCKER_HUB && domainOf(ref.repository) === undefined) {
     name = ref.repository.startsWith(`${OFFICIAL_NAMESPACE}/`) && ref.repository.split("/").length === 2
       ? ref.repository.slice(OFFICIAL_NAMESPACE.length + 1)
       : ref.repository

@@ -2,6 +2,7 @@ import { Either, Option } from "effect"
 import * as Route from "../Route.js"
 import { ScopeParseError } from "../RegistryError.js"
 import type * as Scope from "../Scope.js"
+import { validateRepositoryName } from "./reference.js"
 
 const TYPE = /^[a-z0-9]+$/
 const ACTION = /^(?:\*|[a-z][a-z0-9_-]*)$/
@@ -33,6 +34,22 @@ export const resource = (
   resourceClass === undefined
     ? { _tag: "Resource", type, name, actions: normalizeActions(actions) }
     : { _tag: "Resource", type, resourceClass, name, actions: normalizeActions(actions) }
+
+/** A repository scope whose name follows the distribution grammar. */
+export const makeRepository = (
+  name: string,
+  actions: Iterable<string>
+): Either.Either<Scope.ResourceScope, ScopeParseError> => {
+  const scope = resource("repository", name, actions)
+  const invalid = validateRepositoryName(name)
+  return invalid === undefined
+    ? Either.right(scope)
+    : Either.left(new ScopeParseError({ input: format(scope).slice(0, 256), reason: invalid }))
+}
+
+/** `makeRepository`, total: an invalid name gives a scope that asks for nothing. */
+export const repository = (name: string, actions: Iterable<string>): Scope.ResourceScope =>
+  Either.getOrElse(makeRepository(name, actions), () => resource("repository", name, []))
 
 export const opaque = (value: string): Scope.OpaqueScope => ({ _tag: "Opaque", value })
 
@@ -90,7 +107,7 @@ export const merge = (scopes: Iterable<Scope.Scope>): ReadonlyArray<Scope.Scope>
     const key = resourceKey(scope)
     const entry = resources.get(key)
     if (entry === undefined) resources.set(key, { first: scope, actions: [...scope.actions] })
-    else entry.actions.push(...scope.actions)
+    else for (const action of scope.actions) entry.actions.push(action)
   }
   const out: Array<Scope.Scope> = [...opaques.values()]
   for (const { actions, first } of resources.values()) {

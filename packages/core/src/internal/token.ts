@@ -3,7 +3,18 @@ import type * as Scope from "../Scope.js"
 import type * as Token from "../Token.js"
 import * as scope from "./scope.js"
 
-export const MINIMUM_LIFETIME = Duration.seconds(60)
+/** The spec's lifetime for a token whose response gives none. */
+export const DEFAULT_LIFETIME = Duration.seconds(60)
+
+/**
+ * The longest a token is trusted for, whatever the server says. Registries
+ * issue tokens for minutes (ECR's authorization token, the longest we know of,
+ * lives 12 h); beyond a day a revoked or narrowed grant would go unnoticed
+ * for too long, and a lifetime such as 9e15 s is not even a valid date.
+ */
+export const MAXIMUM_LIFETIME = Duration.hours(24)
+
+const MAXIMUM_SECONDS = Duration.toSeconds(MAXIMUM_LIFETIME)
 
 const Optional = <S extends Schema.Schema.Any>(schema: S) => Schema.optionalWith(schema, { nullable: true })
 
@@ -53,20 +64,37 @@ export const grantedScopes = (claims: Claims): Option.Option<ReadonlyArray<Scope
     ? Option.none()
     : Option.some(scope.merge(claims.access.map((entry) => scope.resource(entry.type, entry.name, entry.actions ?? []))))
 
-const positive = (n: number | null | undefined): n is number => typeof n === "number" && Number.isFinite(n) && n > 0
+/**
+ * A lifetime in seconds as a server states it: `None` when it states none
+ * (absent, zero, negative, NaN), else capped at `MAXIMUM_LIFETIME` (which also
+ * covers Infinity).
+ */
+const stated = (seconds: number | null | undefined): Option.Option<Duration.Duration> =>
+  typeof seconds === "number" && seconds > 0
+    ? Option.some(Duration.seconds(Math.min(seconds, MAXIMUM_SECONDS)))
+    : Option.none()
 
+/**
+ * The first lifetime stated: `expires_in`, else a JWT's `exp − iat`, else the
+ * adapter's default; 60 s only when none is. A short lifetime is honoured as it
+ * is (a 1 s token lives 1 s); a long one is capped at `MAXIMUM_LIFETIME`.
+ */
 export const lifetime = (
   response: Token.Response,
   claims: Option.Option<Claims>,
   defaultLifetime: Duration.DurationInput | undefined
-): Duration.Duration => {
-  if (positive(response.expires_in)) return Duration.max(Duration.seconds(response.expires_in), MINIMUM_LIFETIME)
-  if (Option.isSome(claims)) {
-    const { exp, iat } = claims.value
-    if (positive(exp) && positive(iat) && exp > iat) return Duration.seconds(exp - iat)
-  }
-  return defaultLifetime === undefined ? MINIMUM_LIFETIME : Duration.max(Duration.decode(defaultLifetime), MINIMUM_LIFETIME)
-}
+): Duration.Duration =>
+  stated(response.expires_in).pipe(
+    Option.orElse(() =>
+      Option.flatMap(claims, ({ exp, iat }) =>
+        typeof exp === "number" && typeof iat === "number" && iat > 0 ? stated(exp - iat) : Option.none()
+      )
+    ),
+    Option.orElse(() =>
+      defaultLifetime === undefined ? Option.none() : stated(Duration.toSeconds(Duration.decode(defaultLifetime)))
+    ),
+    Option.getOrElse(() => DEFAULT_LIFETIME)
+  )
 
 /** `issued_at` when it parses, is not in the future and does not make the token already expired; else `now`. */
 export const issuedAt = (
@@ -83,6 +111,21 @@ export const issuedAt = (
   return at
 }
 
+/**
+ * A JWT's `exp` is what the registry enforces: when it comes before
+ * `issued_at + expires_in` (whole seconds, truncated issue times), it wins. It
+ * never moves the expiry before the issue time.
+ */
+const enforcedExpiry = (computed: DateTime.Utc, claims: Option.Option<Claims>, issued: DateTime.Utc): DateTime.Utc => {
+  if (Option.isNone(claims)) return computed
+  const exp = claims.value.exp
+  if (typeof exp !== "number" || !Number.isFinite(exp) || exp <= 0) return computed
+  const enforced = exp * 1000
+  return enforced < DateTime.toEpochMillis(computed) && enforced > DateTime.toEpochMillis(issued)
+    ? DateTime.unsafeMake(enforced)
+    : computed
+}
+
 export const fromResponse = (
   response: Token.Response,
   options: Token.FromResponseOptions
@@ -94,7 +137,7 @@ export const fromResponse = (
   return {
     value,
     issuedAt: issued,
-    expiresAt: DateTime.addDuration(issued, life),
+    expiresAt: enforcedExpiry(DateTime.addDuration(issued, life), claims, issued),
     granted: Option.flatMap(claims, grantedScopes),
     refreshToken: Option.fromNullable(response.refresh_token),
     scopes: scope.merge(options.scopes ?? [])

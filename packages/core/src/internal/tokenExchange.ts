@@ -1,4 +1,4 @@
-import type { HttpClient, HttpClientResponse } from "@effect/platform"
+import type { HttpClientResponse } from "@effect/platform"
 import { HttpClientRequest, UrlParams } from "@effect/platform"
 import { Clock, DateTime, Duration, Effect, Either, Option, Redacted, Schema } from "effect"
 import { AuthEvent } from "../AuthEvent.js"
@@ -9,7 +9,9 @@ import type { ErrorEntry } from "../RegistryError.js"
 import * as Retry from "../Retry.js"
 import type * as Scope from "../Scope.js"
 import type * as Token from "../Token.js"
-import { readTextCapped } from "./body.js"
+import { followRedirects, readText } from "./http.js"
+import * as secrets from "./secrets.js"
+import type { Send } from "./http.js"
 import * as scope from "./scope.js"
 import * as token from "./token.js"
 
@@ -22,7 +24,6 @@ export interface ExchangeOptions {
   readonly defaultLifetime: Duration.Duration
   readonly maxBodyBytes: number
   readonly timeout: Duration.Duration
-  readonly policy: Retry.Policy
   readonly emit: (event: AuthEvent) => Effect.Effect<void>
 }
 
@@ -59,7 +60,7 @@ const describeErrors = (errors: ReadonlyArray<ErrorEntry>): string | undefined =
         .map((e) => (e.message ? `${e.code}: ${e.message.slice(0, 120)}` : e.code))
         .join("; ")
 
-export const exchange = (client: HttpClient.HttpClient, options: ExchangeOptions): Effect.Effect<Token.Token, TokenRequestError | RealmRejected> => {
+export const exchange = (send: Send, options: ExchangeOptions): Effect.Effect<Token.Token, TokenRequestError | RealmRejected> => {
   const realmText = redactUrl(options.realm)
   const scopeStrings = options.scopes.map(scope.format)
   const { credential, preferences } = options
@@ -110,8 +111,9 @@ export const exchange = (client: HttpClient.HttpClient, options: ExchangeOptions
     )
   }
 
-  const usePost =
-    credential._tag === "IdentityToken" || (credential._tag === "Basic" && preferences.method === "post")
+  // `get` never POSTs, not even a refresh token (Quay, Harbor: POST is 405).
+  const usePost = preferences.method !== "get" &&
+    (credential._tag === "IdentityToken" || (credential._tag === "Basic" && preferences.method === "post"))
 
   const retryAfterMillis = (response: HttpClientResponse.HttpClientResponse) =>
     Effect.map(Clock.currentTimeMillis, (now) =>
@@ -120,40 +122,31 @@ export const exchange = (client: HttpClient.HttpClient, options: ExchangeOptions
       )
     )
 
-  /** Sends one request, following same-origin redirects only. */
-  const send = (
-    request: HttpClientRequest.HttpClientRequest,
-    hops = 0
-  ): Effect.Effect<HttpClientResponse.HttpClientResponse, TokenRequestError | RealmRejected> =>
-    client.execute(request).pipe(
-      Effect.timeoutFail({
-        duration: options.timeout,
-        onTimeout: () => failure("Transport", { detail: `no answer within ${Duration.format(options.timeout)}` })
-      }),
-      Effect.catchTag("RequestError", (e) => Effect.fail(failure("Transport", { detail: e.reason }))),
-      Effect.catchTag("ResponseError", (e) => Effect.fail(failure("Transport", { detail: e.reason }))),
-      Effect.flatMap((response) => {
-        const location = response.headers["location"]
-        if (response.status < 300 || response.status > 399 || location === undefined) return Effect.succeed(response)
-        let target: URL
-        try {
-          target = new URL(location, request.url)
-        } catch {
-          return Effect.fail(failure("BadResponse", { status: response.status, detail: "invalid redirect location" }))
-        }
-        if (target.origin !== options.realm.origin) {
-          return Effect.fail(
-            new RealmRejected({ realm: realmText, reason: `the token endpoint redirected to another origin (${target.origin})` })
-          )
-        }
-        if (hops >= MAX_REDIRECTS) return Effect.fail(failure("BadResponse", { status: response.status, detail: "too many redirects" }))
-        return send(HttpClientRequest.setUrl(request, target), hops + 1)
+  /** Sends one request through the shared retry step, following same-origin redirects only. */
+  const sendRequest = (
+    request: HttpClientRequest.HttpClientRequest
+  ): Effect.Effect<HttpClientResponse.HttpClientResponse, TokenRequestError | RealmRejected> => {
+    const transport = (req: HttpClientRequest.HttpClientRequest, replayable: boolean) =>
+      send(req, replayable).pipe(
+        Effect.catchAll((e) => Effect.fail<TokenRequestError | RealmRejected>(failure("Transport", { detail: e.description === undefined ? e.reason : secrets.scrub(e.description, 200) })))
+      )
+    return Effect.flatMap(transport(request, true), (response) =>
+      followRedirects<TokenRequestError | RealmRejected>(response, request, {
+        maxRedirects: MAX_REDIRECTS,
+        crossOrigin: "reject",
+        replayable: true,
+        send: transport,
+        emit: options.emit,
+        reject: (_from, to, reason) =>
+          new RealmRejected({ realm: realmText, reason: `the token endpoint redirected to ${to}: ${reason}` })
       })
     )
+  }
 
   const readToken = (response: HttpClientResponse.HttpClientResponse, method: "GET" | "POST") =>
-    readTextCapped(response, options.maxBodyBytes).pipe(
+    readText(response, { maxBytes: options.maxBodyBytes, timeout: options.timeout }).pipe(
       Effect.catchTag("BodyTooLarge", (e) => Effect.fail(failure("BadResponse", { status: response.status, detail: `body larger than ${e.limit} bytes` }))),
+      Effect.catchTag("BodyTimeout", () => Effect.fail(failure("Transport", { status: response.status, detail: `the body did not arrive within ${Duration.format(options.timeout)}` }))),
       Effect.catchTag("ResponseError", (e) => Effect.fail(failure("Transport", { detail: e.reason }))),
       Effect.flatMap((text): Effect.Effect<Token.Response, TokenRequestError | UseGet> => {
         let json: unknown
@@ -177,7 +170,7 @@ export const exchange = (client: HttpClient.HttpClient, options: ExchangeOptions
         return yield* Effect.fail(new UseGet(response.status))
       }
       if (response.status >= 200 && response.status < 300) return yield* readToken(response, method)
-      const { errors } = yield* readErrorBody(response, MAX_ERROR_BODY)
+      const { errors } = yield* readErrorBody(response, MAX_ERROR_BODY, options.timeout)
       const detail = describeErrors(errors)
       const fields = { status: response.status, ...(detail === undefined ? {} : { detail }) }
       if (response.status === 401) return yield* Effect.fail(failure("Unauthorized", fields))
@@ -192,7 +185,7 @@ export const exchange = (client: HttpClient.HttpClient, options: ExchangeOptions
     options
       .emit(AuthEvent.TokenRequested({ realm: realmText, service: options.service, scopes: scopeStrings, method, credential: credentialKind(credential) }))
       .pipe(
-        Effect.zipRight(send(method === "GET" ? getRequest() : postRequest())),
+        Effect.zipRight(sendRequest(method === "GET" ? getRequest() : postRequest())),
         Effect.flatMap((response) => classify(response, method))
       )
 
@@ -209,23 +202,8 @@ export const exchange = (client: HttpClient.HttpClient, options: ExchangeOptions
       )
     : attemptGet
 
-  const isRetryable = (e: TokenRequestError | RealmRejected) =>
-    e._tag === "TokenRequestError" &&
-    (e.reason === "RateLimited" || e.reason === "Transport" || (e.reason === "BadResponse" && e.status !== undefined && Retry.isTransientStatus(e.status)))
-
-  return Retry.retry(
-    once.pipe(
-      Effect.tapError((e) =>
-        isRetryable(e) ? options.emit(AuthEvent.Retrying({ target: realmText, reason: e.message })) : Effect.void
-      )
-    ),
-    {
-      policy: options.policy,
-      isRetryable,
-      retryAfter: (e) =>
-        e._tag === "TokenRequestError" && e.retryAfterMillis !== undefined ? Option.some(Duration.millis(e.retryAfterMillis)) : Option.none()
-    }
-  ).pipe(
+  // Transient answers were retried by the send step; what arrives here is final.
+  return once.pipe(
     Effect.flatMap((response) =>
       Effect.map(DateTime.now, (now) =>
         token.fromResponse(response, { now, scopes: options.scopes, defaultLifetime: options.defaultLifetime })

@@ -1,0 +1,146 @@
+/**
+ * Where credentials are written: the writable sibling of the read-only
+ * `CredentialProvider`, for `login` and `logout`. The docker implementation
+ * does what `docker login` / `docker logout` do: through the credential helper
+ * docker would use for the host (`credHelpers[host]`, else `credsStore`, with
+ * an empty `auths` entry left as docker leaves it), or into `auths` (base64
+ * `auth`). The rest of the file is kept as it is, and so are its permissions
+ * (a new file is `0600`); the file is replaced atomically.
+ *
+ * @since 0.2.0
+ */
+import { CommandExecutor, FileSystem, Path } from "@effect/platform"
+import { Context, Effect, Either, Layer, Option } from "effect"
+import * as CredentialHelper from "./CredentialHelper.js"
+import { dockerConfigPath } from "./CredentialProvider.js"
+import type { FileOptions } from "./CredentialProvider.js"
+import * as DockerConfig from "./DockerConfig.js"
+import { CredentialError } from "./RegistryError.js"
+
+/**
+ * Where a credential was written to or erased from: the file, and the helper
+ * when one keeps the secret. No secret.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Location {
+  readonly file: string
+  /** `docker-credential-<helper>` keeps the secret; `None`: the file's `auths` does. */
+  readonly helper: Option.Option<string>
+  /** The key docker uses: `https://index.docker.io/v1/` for Docker Hub, else the host. */
+  readonly serverAddress: string
+}
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export interface Service {
+  readonly store: (host: string, credential: CredentialHelper.Storable) => Effect.Effect<Location, CredentialError>
+  /** Forgets `host`; `found` says whether anything was stored. */
+  readonly erase: (host: string) => Effect.Effect<Location & { readonly found: boolean }, CredentialError>
+}
+
+/**
+ * @since 0.2.0
+ * @category tags
+ */
+export class CredentialStore extends Context.Tag("@ociauth/core/CredentialStore")<CredentialStore, Service>() {}
+
+type Json = Record<string, unknown>
+
+/**
+ * Docker's config file as a store (see the module's description).
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const makeDockerConfig = (
+  options: FileOptions = {}
+): Effect.Effect<Service, never, FileSystem.FileSystem | Path.Path | CommandExecutor.CommandExecutor> =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
+    const executor = yield* CommandExecutor.CommandExecutor
+    const helperOptions = options.helperTimeout === undefined ? {} : { timeout: options.helperTimeout }
+    const failure = (file: string, registry: string, reason: string) => new CredentialError({ source: file, registry, reason })
+
+    const read = (file: string): Effect.Effect<{ readonly json: Json; readonly mode: number }, CredentialError> =>
+      Effect.gen(function* () {
+        if (!(yield* fs.exists(file))) return { json: {}, mode: 0o600 }
+        const [text, info] = yield* Effect.all([fs.readFileString(file), fs.stat(file)])
+        const json = yield* Effect.try({ try: (): unknown => JSON.parse(text), catch: () => failure(file, "*", "not valid JSON: fix or move it") })
+        if (typeof json !== "object" || json === null || Array.isArray(json)) return yield* failure(file, "*", "not a JSON object: fix or move it")
+        const parsed = DockerConfig.parse(text, file)
+        if (Either.isLeft(parsed)) return yield* parsed.left
+        return { json: json as Json, mode: info.mode & 0o777 }
+      }).pipe(
+        Effect.catchTags({
+          SystemError: (e) => Effect.fail(failure(file, "*", `cannot read the file (${e.reason})`)),
+          BadArgument: () => Effect.fail(failure(file, "*", "cannot read the file"))
+        })
+      )
+
+    // Written beside the file, then renamed over it: a reader never sees half a file.
+    const write = (file: string, json: Json, mode: number): Effect.Effect<void, CredentialError> =>
+      Effect.gen(function* () {
+        const dir = path.dirname(file)
+        yield* fs.makeDirectory(dir, { recursive: true, mode: 0o700 })
+        const temp = yield* fs.makeTempFile({ directory: dir, prefix: `${path.basename(file)}.` })
+        yield* Effect.gen(function* () {
+          yield* fs.writeFileString(temp, `${JSON.stringify(json, null, "\t")}\n`)
+          yield* fs.chmod(temp, mode)
+          yield* fs.rename(temp, file)
+        }).pipe(Effect.onError(() => Effect.ignore(fs.remove(temp))))
+      }).pipe(
+        Effect.catchTags({
+          SystemError: (e) => Effect.fail(failure(file, "*", `cannot write the file (${e.reason})`)),
+          BadArgument: () => Effect.fail(failure(file, "*", "cannot write the file"))
+        })
+      )
+
+    const locate = (host: string) =>
+      Effect.gen(function* () {
+        const file = yield* dockerConfigPath(options).pipe(Effect.provideService(Path.Path, path))
+        const { json, mode } = yield* read(file)
+        const config = Either.getOrElse(DockerConfig.parse(JSON.stringify(json), file), () => ({}))
+        const location: Location = { file, helper: DockerConfig.helperFor(config, host), serverAddress: DockerConfig.serverAddress(host) }
+        return { json, mode, location }
+      })
+
+    const withExecutor = <A, E>(effect: Effect.Effect<A, E, CommandExecutor.CommandExecutor>) =>
+      Effect.provideService(effect, CommandExecutor.CommandExecutor, executor)
+
+    return {
+      store: (host, credential) =>
+        Effect.gen(function* () {
+          const { json, location, mode } = yield* locate(host)
+          if (Option.isSome(location.helper)) {
+            yield* withExecutor(CredentialHelper.store(location.helper.value, location.serverAddress, credential, helperOptions))
+          }
+          const entry = Option.isSome(location.helper) ? {} : DockerConfig.entryFor(credential)
+          yield* write(location.file, DockerConfig.withEntry(json, host, entry), mode)
+          return location
+        }),
+      erase: (host) =>
+        Effect.gen(function* () {
+          const { json, location, mode } = yield* locate(host)
+          const inHelper = Option.isSome(location.helper)
+            ? yield* withExecutor(CredentialHelper.erase(location.helper.value, location.serverAddress, helperOptions))
+            : false
+          const inFile = DockerConfig.hasEntry(json, host)
+          if (inFile) yield* write(location.file, DockerConfig.withoutEntry(json, host), mode)
+          return { ...location, found: inHelper || inFile }
+        })
+    } satisfies Service
+  })
+
+/**
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerDockerConfig = (
+  options?: FileOptions
+): Layer.Layer<CredentialStore, never, FileSystem.FileSystem | Path.Path | CommandExecutor.CommandExecutor> =>
+  Layer.effect(CredentialStore, makeDockerConfig(options))

@@ -1,0 +1,128 @@
+/**
+ * The HTTP steps the token exchange and the registry runtime share, so that
+ * both follow one set of rules: one retry step (transport failures and 408, 429,
+ * 5xx on a bounded `Schedule`, `Retry-After` honoured, `Retrying` emitted only
+ * when a retry follows), one redirect step (credential headers only to the same
+ * origin, never https → http, bounded hops), and bounded discards of bodies the
+ * SDK does not hand out.
+ *
+ * @since 0.2.0
+ */
+import type { HttpClient, HttpClientError, HttpClientRequest, HttpClientResponse } from "@effect/platform"
+import type { Duration, Effect } from "effect"
+import type { AuthEvent } from "./AuthEvent.js"
+import * as internal from "./internal/http.js"
+import * as realm from "./internal/realm.js"
+import type * as Retry from "./Retry.js"
+
+/**
+ * Headers that carry a credential (`Authorization`, `Proxy-Authorization`,
+ * `Cookie`, `X-Registry-Auth`): none follows a redirect to another origin.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const credentialHeaders: ReadonlyArray<string> = internal.CREDENTIAL_HEADERS
+
+/**
+ * The request without any credential header.
+ *
+ * @since 0.2.0
+ * @category combinators
+ */
+export const withoutCredentials: (request: HttpClientRequest.HttpClientRequest) => HttpClientRequest.HttpClientRequest =
+  internal.withoutCredentials
+
+/**
+ * The request without `Authorization` (other headers kept).
+ *
+ * @since 0.2.0
+ * @category combinators
+ */
+export const withoutAuthorization: (request: HttpClientRequest.HttpClientRequest) => HttpClientRequest.HttpClientRequest =
+  internal.withoutAuthorization
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export interface BodyLimits {
+  readonly maxBytes: number
+  readonly timeout: Duration.Duration
+}
+
+/**
+ * Discards a body the SDK will not hand out, reading at most `maxBytes` (default
+ * 64 KiB) within `timeout` (default 2 s). Never fails, never hangs.
+ *
+ * @since 0.2.0
+ * @category combinators
+ */
+export const discard: (response: HttpClientResponse.HttpClientResponse, limits?: BodyLimits) => Effect.Effect<void> = internal.discard
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export interface SenderOptions {
+  readonly policy: Retry.Policy
+  readonly emit: (event: AuthEvent) => Effect.Effect<void>
+  /** Time allowed for the response headers of one attempt; none when left out (the transport's own). */
+  readonly timeout?: Duration.Duration | undefined
+}
+
+/**
+ * Sends a request; `replayable` says whether its body can be sent again.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type Send = (
+  request: HttpClientRequest.HttpClientRequest,
+  replayable: boolean
+) => Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>
+
+/**
+ * The retry step over a client: built once, applied to every request.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const makeSender: (client: HttpClient.HttpClient, options: SenderOptions) => Send = internal.makeSender
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export interface RedirectOptions<E> {
+  readonly maxRedirects: number
+  /** `strip`: follow, without credential headers; `reject`: a redirect to another origin is an error. */
+  readonly crossOrigin: "strip" | "reject"
+  readonly replayable: boolean
+  readonly send: (request: HttpClientRequest.HttpClientRequest, replayable: boolean) => Effect.Effect<HttpClientResponse.HttpClientResponse, E>
+  readonly reject: (from: string, to: string, reason: string) => E
+  readonly emit: (event: AuthEvent) => Effect.Effect<void>
+}
+
+/**
+ * The redirect step.
+ *
+ * @since 0.2.0
+ * @category combinators
+ */
+export const followRedirects: <E>(
+  first: HttpClientResponse.HttpClientResponse,
+  request: HttpClientRequest.HttpClientRequest,
+  options: RedirectOptions<E>
+) => Effect.Effect<HttpClientResponse.HttpClientResponse, E> = internal.followRedirects
+
+/**
+ * Whether `url` may receive credentials over plain HTTP: its host is loopback
+ * (by address, in any IPv4/IPv6 form, or by name) or one the user declared
+ * insecure. The one rule for registries and realms alike.
+ *
+ * @since 0.2.0
+ * @category predicates
+ */
+export const mayUsePlainHttp: (url: URL | string, insecure?: ReadonlySet<string> | ReadonlyArray<string>) => boolean =
+  realm.mayUsePlainHttp

@@ -1,0 +1,226 @@
+import { Headers, HttpBody, HttpClientError, HttpClientRequest } from "@effect/platform"
+import type { HttpClient, HttpClientResponse } from "@effect/platform"
+import { Clock, Duration, Effect, Option, Stream } from "effect"
+import { AuthEvent } from "../AuthEvent.js"
+import { redactUrl } from "../RegistryError.js"
+import * as Retry from "../Retry.js"
+import { BodyTooLarge, readTextCapped } from "./body.js"
+
+/** Headers that carry a credential: none of them follows a redirect to another origin. */
+export const CREDENTIAL_HEADERS: ReadonlyArray<string> = ["authorization", "proxy-authorization", "cookie", "x-registry-auth"]
+
+/** The request without the given headers. (`HttpClientRequest.modify` merges headers, so it is rebuilt.) */
+const withoutHeaders = (request: HttpClientRequest.HttpClientRequest, names: ReadonlyArray<string>): HttpClientRequest.HttpClientRequest =>
+  HttpClientRequest.make(request.method)(request.url, {
+    urlParams: request.urlParams,
+    headers: Headers.remove(request.headers, names),
+    body: request.body,
+    ...(Option.isSome(request.hash) ? { hash: request.hash.value } : {})
+  })
+
+export const withoutAuthorization = (request: HttpClientRequest.HttpClientRequest) => withoutHeaders(request, ["authorization"])
+
+export const withoutCredentials = (request: HttpClientRequest.HttpClientRequest) => withoutHeaders(request, CREDENTIAL_HEADERS)
+
+/** Bounds on a body the SDK reads or discards itself. */
+export interface BodyLimits {
+  readonly maxBytes: number
+  readonly timeout: Duration.Duration
+}
+
+export const discardLimits: BodyLimits = { maxBytes: 64 * 1024, timeout: Duration.seconds(2) }
+
+const hasNoBody = (response: HttpClientResponse.HttpClientResponse): boolean =>
+  response.request.method === "HEAD" || response.status === 204 || response.status === 304
+
+/**
+ * Discards a body the SDK will not hand out: at most `maxBytes` within `timeout`,
+ * then the stream is cancelled. Never fails, never hangs.
+ */
+export const discard = (response: HttpClientResponse.HttpClientResponse, limits: BodyLimits = discardLimits): Effect.Effect<void> =>
+  hasNoBody(response)
+    ? Effect.void
+    : response.stream.pipe(
+        Stream.mapAccum(0, (read, chunk) => [read + chunk.length, read + chunk.length] as const),
+        Stream.takeUntil((read) => read >= limits.maxBytes),
+        Stream.runDrain,
+        Effect.timeout(limits.timeout),
+        Effect.ignore
+      )
+
+export class BodyTimeout {
+  readonly _tag = "BodyTimeout"
+  constructor(readonly timeout: Duration.Duration) {}
+}
+
+/** A body read as text, bounded in bytes and time. */
+export const readText = (
+  response: HttpClientResponse.HttpClientResponse,
+  limits: BodyLimits
+): Effect.Effect<string, BodyTooLarge | BodyTimeout | HttpClientError.ResponseError> =>
+  readTextCapped(response, limits.maxBytes).pipe(
+    Effect.timeoutFail({ duration: limits.timeout, onTimeout: () => new BodyTimeout(limits.timeout) })
+  )
+
+/** A failed attempt worth retrying: a transient status, or a transport failure. */
+class Transient {
+  readonly _tag = "Transient"
+  constructor(
+    readonly request: HttpClientRequest.HttpClientRequest,
+    readonly outcome:
+      | { readonly response: HttpClientResponse.HttpClientResponse }
+      | { readonly error: HttpClientError.RequestError },
+    readonly retryAfter: Option.Option<Duration.Duration>
+  ) {}
+  get reason(): string {
+    return "response" in this.outcome ? `HTTP ${this.outcome.response.status}` : "transport error"
+  }
+}
+
+export interface SenderOptions {
+  readonly policy: Retry.Policy
+  readonly emit: (event: AuthEvent) => Effect.Effect<void>
+  /** Time allowed for the response headers of one attempt; none when left out (the transport's own). */
+  readonly timeout?: Duration.Duration | undefined
+}
+
+export type Send = (
+  request: HttpClientRequest.HttpClientRequest,
+  replayable: boolean
+) => Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>
+
+const isTransport = (error: HttpClientError.HttpClientError): error is HttpClientError.RequestError =>
+  error._tag === "RequestError" && error.reason === "Transport"
+
+/**
+ * The one retry step: sends, and while the request can be sent again, retries
+ * transport failures and transient statuses (408, 429, 5xx) on the policy's
+ * `Schedule`, each wait at least the server's `Retry-After`. `Retrying` is
+ * emitted, and the refused answer's body discarded (bounded), only when a retry
+ * follows; the last transient answer is returned as it is. Built once: the
+ * warm path costs one `execute` and a status check.
+ */
+export const makeSender = (client: HttpClient.HttpClient, options: SenderOptions): Send => {
+  const timeout = options.timeout
+  const timed = (request: HttpClientRequest.HttpClientRequest) =>
+    timeout === undefined
+      ? client.execute(request)
+      : client.execute(request).pipe(
+          Effect.timeoutFail({
+            duration: timeout,
+            onTimeout: () =>
+              new HttpClientError.RequestError({ request, reason: "Transport", description: `no response within ${Duration.format(timeout)}` })
+          })
+        )
+  const classify = (request: HttpClientRequest.HttpClientRequest, response: HttpClientResponse.HttpClientResponse) =>
+    Retry.isTransientStatus(response.status)
+      ? Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          Effect.fail(new Transient(request, { response }, Retry.parseRetryAfter(response.headers["retry-after"], now)))
+        )
+      : Effect.succeed(response)
+  const attempt = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<HttpClientResponse.HttpClientResponse, Transient | HttpClientError.HttpClientError> =>
+    Effect.matchEffect(timed(request), {
+      onFailure: (error) => Effect.fail(isTransport(error) ? new Transient(request, { error }, Option.none()) : error),
+      onSuccess: (response) => classify(request, response)
+    })
+  const retrying = Retry.make<Transient | HttpClientError.HttpClientError>({
+    policy: options.policy,
+    isRetryable: (e) => e instanceof Transient,
+    retryAfter: (e) => (e instanceof Transient ? e.retryAfter : Option.none()),
+    onRetry: (e) =>
+      e instanceof Transient
+        ? Effect.zipRight(
+            "response" in e.outcome ? discard(e.outcome.response) : Effect.void,
+            options.emit(AuthEvent.Retrying({ target: redactUrl(e.request.url), reason: e.reason }))
+          )
+        : Effect.void
+  })
+  const unwrap = (e: Transient | HttpClientError.HttpClientError) =>
+    e instanceof Transient
+      ? "response" in e.outcome ? Effect.succeed(e.outcome.response) : Effect.fail(e.outcome.error)
+      : Effect.fail(e)
+  return (request, replayable) => {
+    const once = attempt(request)
+    if (!replayable) return Effect.catchAll(once, unwrap)
+    // The retry driver starts only after a first failure, which it is fed as its first input:
+    // the warm path pays for one attempt and nothing else.
+    return Effect.catchAll(once, (first) => {
+      let replayed = false
+      const again = Effect.suspend(() => {
+        if (replayed) return once
+        replayed = true
+        return Effect.fail(first)
+      })
+      return Effect.catchAll(retrying(again), unwrap)
+    })
+  }
+}
+
+export interface RedirectOptions<E> {
+  readonly maxRedirects: number
+  /** `strip`: follow, without credential headers; `reject`: a redirect to another origin is an error. */
+  readonly crossOrigin: "strip" | "reject"
+  readonly replayable: boolean
+  readonly send: (
+    request: HttpClientRequest.HttpClientRequest,
+    replayable: boolean
+  ) => Effect.Effect<HttpClientResponse.HttpClientResponse, E>
+  readonly reject: (from: string, to: string, reason: string) => E
+  readonly emit: (event: AuthEvent) => Effect.Effect<void>
+}
+
+/**
+ * The one redirect step: follows 3xx answers with a `Location` itself, never
+ * https → http, only http(s), at most `maxRedirects`; credential headers only to
+ * the same origin; 303 (and 301/302 after a POST) become a GET without body; the
+ * body of each redirect is discarded within bounds.
+ */
+export const followRedirects = <E>(
+  first: HttpClientResponse.HttpClientResponse,
+  request: HttpClientRequest.HttpClientRequest,
+  options: RedirectOptions<E>
+): Effect.Effect<HttpClientResponse.HttpClientResponse, E> =>
+  Effect.gen(function* () {
+    let response = first
+    let current = request
+    let replayable = options.replayable
+    for (let hops = 0; ; hops++) {
+      const location = response.headers["location"]
+      if (response.status < 300 || response.status > 399 || response.status === 304 || location === undefined) return response
+      const from = Option.getOrUndefined(HttpClientRequest.toUrl(current))
+      let to: URL | undefined
+      try {
+        to = from === undefined ? undefined : new URL(location, from)
+      } catch {
+        to = undefined
+      }
+      const fromText = redactUrl(current.url)
+      if (from === undefined || to === undefined) {
+        yield* discard(response)
+        return yield* Effect.fail(options.reject(fromText, "<invalid location>", "the Location header is not a URL"))
+      }
+      const toText = redactUrl(to)
+      const reject = (reason: string) => Effect.zipRight(discard(response), Effect.fail(options.reject(fromText, toText, reason)))
+      if (to.protocol !== "https:" && to.protocol !== "http:") return yield* reject(`scheme ${to.protocol}`)
+      if (from.protocol === "https:" && to.protocol !== "https:") return yield* reject("https → http downgrade")
+      if (hops >= options.maxRedirects) return yield* reject(`more than ${options.maxRedirects} redirects`)
+      const sameOrigin = to.origin === from.origin
+      if (!sameOrigin && options.crossOrigin === "reject") return yield* reject("a redirect to another origin")
+      const toGet = response.status === 303 || ((response.status === 301 || response.status === 302) && current.method === "POST")
+      if (!toGet && !replayable && current.body._tag !== "Empty") return yield* reject("a streamed request body cannot be sent again")
+      yield* discard(response)
+      let next = HttpClientRequest.setUrl(current, to)
+      if (toGet) {
+        next = HttpClientRequest.setMethod(HttpClientRequest.setBody(next, HttpBody.empty), "GET")
+        replayable = true
+      }
+      if (!sameOrigin) next = withoutCredentials(next)
+      yield* options.emit(
+        AuthEvent.Redirected({ from: fromText, to: toText, authorization: sameOrigin && current.headers["authorization"] !== undefined })
+      )
+      current = next
+      response = yield* options.send(next, replayable)
+    }
+  })
+
+export { BodyTooLarge }

@@ -1,0 +1,150 @@
+import { Cause, Clock, Deferred, Effect, Exit, FiberId, FiberSet, Option } from "effect"
+
+/**
+ * Values that expire (tokens, credentials) kept in a store, with one fetch in
+ * flight per key, renewal ahead of expiry in the background (a failed renewal
+ * keeps the value while it is still valid), and a way to refuse a value (the
+ * one a server just rejected) so that a fresh one is fetched instead.
+ *
+ * Fibers run one at a time between yields, so the synchronous check-and-claim
+ * sections below are atomic without locks. A storage with `singleFlight` extends
+ * the one fetch per key to every process that shares it.
+ */
+export interface Timing {
+  /** When the value was obtained and when it stops being valid, in epoch milliseconds. */
+  readonly issuedAt: number
+  readonly expiresAt: number
+}
+
+export interface LeasePolicy {
+  /** Renew once this share of the lifetime is left… */
+  readonly refreshRatio: number
+  /** …or this long before expiry (ms), whichever is earlier; never more than half the lifetime. */
+  readonly refreshMinimum: number
+  /** A value is not handed out when it expires within this leeway (ms); at most a quarter of its lifetime. */
+  readonly leeway: number
+}
+
+export interface Storage<V> {
+  readonly get: (key: string) => Effect.Effect<Option.Option<V>>
+  readonly set: (key: string, value: V) => Effect.Effect<void>
+  readonly remove: (key: string) => Effect.Effect<void>
+  /** Single-flight across processes: runs `fetch` (or waits for another process's) and stores the result itself. */
+  readonly singleFlight?: <E>(key: string, fetch: Effect.Effect<V, E>) => Effect.Effect<V, E>
+}
+
+export type Lookup = "hit" | "refresh-ahead" | "fetch" | "joined"
+
+export interface GetOptions<V> {
+  /** A value that must not be handed out (the one a server just refused). */
+  readonly refuse?: (value: V) => boolean
+  readonly onLookup?: (lookup: Lookup) => Effect.Effect<void>
+}
+
+interface Flight<V, E> {
+  readonly deferred: Deferred.Deferred<V, E>
+}
+
+export const refreshAt = (timing: Timing, policy: LeasePolicy): number => {
+  const lifetime = Math.max(0, timing.expiresAt - timing.issuedAt)
+  const margin = Math.min(Math.max(lifetime * policy.refreshRatio, policy.refreshMinimum), lifetime / 2)
+  return timing.expiresAt - margin
+}
+
+export const usable = (timing: Timing, policy: LeasePolicy, now: number): boolean => {
+  const lifetime = Math.max(0, timing.expiresAt - timing.issuedAt)
+  return now + Math.min(policy.leeway, lifetime / 4) < timing.expiresAt
+}
+
+export class Leases<V, E> {
+  private readonly flights = new Map<string, Flight<V, E>>()
+
+  constructor(
+    private readonly storage: Storage<V>,
+    private readonly timing: (value: V) => Timing,
+    private readonly policy: LeasePolicy,
+    private readonly fibers: FiberSet.FiberSet<unknown, unknown>,
+    /** A background renewal failed; the current value is kept while it is valid. */
+    private readonly onRenewalFailure: (key: string, cause: Cause.Cause<E>) => Effect.Effect<void>
+  ) {}
+
+  /** Whether the value can be handed out now, and whether it is due for renewal. */
+  state(value: V, now: number): "fresh" | "renew" | "expired" {
+    const timing = this.timing(value)
+    if (!usable(timing, this.policy, now)) return "expired"
+    return now >= refreshAt(timing, this.policy) ? "renew" : "fresh"
+  }
+
+  /** Starts `fetch` for `key` in the background; every waiter gets its result. */
+  private start(key: string, fetch: Effect.Effect<V, E>, background: boolean): Effect.Effect<Deferred.Deferred<V, E>> {
+    const deferred = Deferred.unsafeMake<V, E>(FiberId.none)
+    const flight: Flight<V, E> = { deferred }
+    this.flights.set(key, flight)
+    const shared = this.storage.singleFlight !== undefined
+    const settle = (exit: Exit.Exit<V, E>) =>
+      Effect.suspend(() => {
+        if (this.flights.get(key) === flight) this.flights.delete(key)
+        const store = Exit.isSuccess(exit) && !shared ? this.storage.set(key, exit.value) : Effect.void
+        const report = Exit.isFailure(exit) && background && !Cause.isInterruptedOnly(exit.cause)
+          ? this.onRenewalFailure(key, exit.cause)
+          : Effect.void
+        return Effect.zipRight(Effect.zipRight(store, report), Deferred.done(deferred, exit))
+      })
+    const run = (this.storage.singleFlight === undefined ? fetch : this.storage.singleFlight(key, fetch)).pipe(
+      Effect.exit,
+      Effect.flatMap(settle),
+      Effect.onInterrupt(() => settle(Exit.interrupt(FiberId.none)))
+    )
+    return Effect.as(FiberSet.run(this.fibers, run), deferred)
+  }
+
+  /**
+   * The value for `key`: a usable stored one (renewed in the background when due),
+   * the result of a fetch under way, or a new fetch. A refused value is never
+   * handed out: a fetch joined before the refusal that yields it is not trusted,
+   * and a new one is started.
+   */
+  get(key: string, fetch: Effect.Effect<V, E>, options: GetOptions<V> = {}): Effect.Effect<V, E> {
+    const onLookup = options.onLookup ?? (() => Effect.void)
+    const refuse = options.refuse
+    const fresh = (): Effect.Effect<V, E> =>
+      this.start(key, fetch, false).pipe(
+        Effect.tap(() => onLookup("fetch")),
+        Effect.flatMap(Deferred.await)
+      )
+    return Effect.flatMap(Effect.zip(this.storage.get(key), Clock.currentTimeMillis), ([stored, now]) => {
+      if (Option.isSome(stored) && (refuse === undefined || !refuse(stored.value))) {
+        const state = this.state(stored.value, now)
+        if (state !== "expired") {
+          if (state === "renew" && !this.flights.has(key)) {
+            return this.start(key, fetch, true).pipe(Effect.zipRight(onLookup("refresh-ahead")), Effect.as(stored.value))
+          }
+          return Effect.as(onLookup("hit"), stored.value)
+        }
+      }
+      const flight = this.flights.get(key)
+      if (flight !== undefined) {
+        const joined = Effect.zipRight(onLookup("joined"), Deferred.await(flight.deferred))
+        return refuse === undefined
+          ? joined
+          : Effect.flatMap(joined, (value) => (refuse(value) ? Effect.suspend(fresh) : Effect.succeed(value)))
+      }
+      return fresh()
+    })
+  }
+
+  /** Forgets the value under `key` (a fetch under way still completes and is stored). */
+  remove(key: string): Effect.Effect<void> {
+    return this.storage.remove(key)
+  }
+
+  /**
+   * Forgets the value under `key` only if it is the one `refused` matches: a
+   * value renewed meanwhile by another fiber stays.
+   */
+  removeIf(key: string, refused: (value: V) => boolean): Effect.Effect<boolean> {
+    return Effect.flatMap(this.storage.get(key), (stored) =>
+      Option.isSome(stored) && refused(stored.value) ? Effect.as(this.storage.remove(key), true) : Effect.succeed(false)
+    )
+  }
+}

@@ -1,0 +1,42 @@
+import { Encoding } from "effect"
+import { globalValue } from "effect/GlobalValue"
+
+/**
+ * The secrets the SDK has sent (passwords, tokens and their encodings), so that
+ * any server text it repeats in an error or an event can be scrubbed of them: a
+ * server that echoes the credential it received must not make the SDK print it.
+ * Bounded: the oldest are forgotten first.
+ */
+const MAX_SECRETS = 512
+const MIN_LENGTH = 4
+const MAX_TEXT = 512
+const REDACTED = "<redacted>"
+
+const known: Set<string> = globalValue("@ociauth/core/internal/secrets", () => new Set<string>())
+
+const forms = (secret: string): ReadonlyArray<string> => {
+  const base64 = Encoding.encodeBase64(secret)
+  return [secret, base64, base64.replace(/=+$/, ""), Encoding.encodeBase64Url(secret), encodeURIComponent(secret)]
+}
+
+/** Remembers a secret the SDK sends (and its base64, base64url and URL-encoded forms). */
+export const remember = (secret: string): void => {
+  if (secret.length < MIN_LENGTH) return
+  for (const form of forms(secret)) {
+    if (form.length < MIN_LENGTH) continue
+    known.delete(form)
+    known.add(form)
+  }
+  while (known.size > MAX_SECRETS) known.delete(known.values().next().value!)
+}
+
+/** Server text fit to repeat: every known secret replaced, control characters dropped, length bounded. */
+export const scrub = (text: string, maxLength: number = MAX_TEXT): string => {
+  let out = text.length > maxLength * 4 ? text.slice(0, maxLength * 4) : text
+  for (const secret of known) {
+    if (out.includes(secret)) out = out.split(secret).join(REDACTED)
+  }
+  // eslint-disable-next-line no-control-regex
+  out = out.replace(/[\u0000-\u001f\u007f]/g, " ")
+  return out.length > maxLength ? `${out.slice(0, maxLength)}…` : out
+}
