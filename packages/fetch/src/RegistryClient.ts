@@ -1,24 +1,32 @@
 /**
- * The runtime: any `HttpClient`, wrapped with the registry auth flow.
+ * The runtime: any `HttpClient`, wrapped with the registry auth flow, as one
+ * pipeline per request:
  *
- * For each request: resolve the host's adapter (API origin, repository
- * normalisation such as Docker Hub's `library/`), fail fast on operations the
- * registry does not support, infer the scopes from method and path (plus caller
- * hints), authorize up front when the origin's challenge is known (from the
- * adapter or learned earlier) or discover it with one round trip (one discovery
- * per origin however many requests wait for it), send, renew the token once on
- * `invalid_token` / `insufficient_scope` / the adapter's re-auth statuses,
- * retry 408/429/5xx and transport failures on a bounded `Schedule` honouring
- * `Retry-After`, and follow redirects itself: `Authorization` never leaves its
- * origin, https → http is refused, hops are bounded. Bodies stream both ways; a
- * streamed request body is sent once, pre-authorized.
+ * 1. resolve — the host's adapter (API origin, repository normalisation such as
+ *    Docker Hub's `library/`); a path that is not the registry API (rooted at
+ *    `/v2/`, or at the adapter's declared prefix) passes through untouched;
+ * 2. scopes — what the method and path need, plus caller hints; operations the
+ *    registry does not support fail fast with `Unsupported`;
+ * 3. challenge — the origin's realm and service from the `ChallengeStore` (or the
+ *    adapter), else one discovery per origin; a challenge's scope belongs to the
+ *    request that drew it and is never remembered;
+ * 4. authorise — the `Authenticator` from context (one per program);
+ * 5. send — through the one retry step (408/429/5xx/transport, `Retry-After`);
+ * 6. renew once — on `invalid_token`, `insufficient_scope` within what the
+ *    request needs, or the adapter's re-auth answers; the refused token (or
+ *    credential) is never handed out again;
+ * 7. redirects — the one redirect step: credential headers only to the same
+ *    origin, https → http refused, hops bounded.
+ *
+ * Bodies stream both ways; a streamed request body is sent once,
+ * pre-authorised. No response or failure it hands out carries a credential.
  *
  * @since 0.1.0
  */
 import { FetchHttpClient, HttpClient, HttpClientError, HttpClientRequest } from "@effect/platform"
 import type { HttpClientResponse } from "@effect/platform"
-import { Registries, RegistryError } from "@ociauth/core"
-import type { Authenticator, CredentialProvider, Retry, Scope } from "@ociauth/core"
+import { Authenticator, HttpSteps, Registries, RegistryError } from "@ociauth/core"
+import type { CredentialProvider, Retry, Scope } from "@ociauth/core"
 import { Context, Effect, Layer, Option } from "effect"
 import type { Scope as EffectScope } from "effect"
 import * as internal from "./internal/registryClient.js"
@@ -34,8 +42,12 @@ export interface Options {
   readonly retry?: Retry.Policy
   /** Most redirects followed for one request; default 5. */
   readonly maxRedirects?: number
-  /** Options of the token engine (cache size, refresh margin, token request timeout, …). */
-  readonly authenticator?: Authenticator.Options
+  /**
+   * Time allowed for a registry's response headers, per attempt (a transport
+   * failure, retried); default: the transport's own (undici: 300 s). Bodies
+   * stream untimed.
+   */
+  readonly responseTimeout?: import("effect").Duration.DurationInput
 }
 
 /**
@@ -67,12 +79,30 @@ export class RegistryClient extends Context.Tag("@ociauth/fetch/RegistryClient")
  */
 export const make: (
   options?: Options
-) => Effect.Effect<Executor, never, HttpClient.HttpClient | Registries.Registries | CredentialProvider.CredentialProvider | EffectScope.Scope> =
+) => Effect.Effect<Executor, never, HttpClient.HttpClient | Registries.Registries | Authenticator.Authenticator | EffectScope.Scope> =
   internal.make
 
 /**
- * An `HttpClient` from the runtime. Registry failures travel as the `cause` of
- * a `RequestError` (read them back with `registryError`).
+ * Whether a registry failure is worth retrying: a transport failure or a
+ * transient answer of the token endpoint (408, 429, 5xx). Refused credentials,
+ * denied grants, insufficient scopes, rejected realms or redirects, and
+ * unsupported operations are not.
+ *
+ * @since 0.2.0
+ * @category predicates
+ */
+export const isTransient = (error: RegistryError.RegistryError): boolean =>
+  error._tag === "TokenRequestError" &&
+  (error.reason === "Transport" ||
+    error.reason === "RateLimited" ||
+    (error.reason === "BadResponse" && error.status !== undefined && [408, 429, 500, 502, 503, 504].includes(error.status)))
+
+/**
+ * An `HttpClient` from the runtime. A registry failure travels as the `cause` of
+ * a `RequestError` (read it back with `registryError`): reason `Transport` when
+ * it is transient (`isTransient`), so that `HttpClient.retryTransient` retries
+ * it, and `Encode` ("the request could not be authorised") when it is not, so
+ * that no standard retry repeats a refused credential.
  *
  * @since 0.1.0
  * @category constructors
@@ -81,7 +111,14 @@ export const toHttpClient = (executor: Executor): HttpClient.HttpClient =>
   HttpClient.make((request) =>
     executor.execute(request).pipe(
       Effect.catchIf(RegistryError.isRegistryError, (error) =>
-        Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause: error, description: error.message }))
+        Effect.fail(
+          new HttpClientError.RequestError({
+            request: HttpSteps.withoutCredentials(request),
+            reason: isTransient(error) ? "Transport" : "Encode",
+            cause: error,
+            description: error.message
+          })
+        )
       )
     )
   )
@@ -99,7 +136,22 @@ export const registryError = (error: unknown): Option.Option<RegistryError.Regis
 }
 
 /**
- * Wraps the `HttpClient` in context with the registry auth flow.
+ * Wraps the `HttpClient` in context with the registry auth flow, using the
+ * `Authenticator` in context (one per program: every client shares its tokens).
+ * The default engine is one line away:
+ *
+ * @example
+ * ```ts
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Authenticator, CredentialProvider, Registries } from "@ociauth/core"
+ * import { RegistryClient } from "@ociauth/fetch"
+ * import { Layer } from "effect"
+ *
+ * const RegistryLive = RegistryClient.layer.pipe(
+ *   Layer.provide(Authenticator.layer()),
+ *   Layer.provide([RegistryClient.layerFetchTransport, Registries.layerGeneric, CredentialProvider.layerAnonymous])
+ * )
+ * ```
  *
  * @since 0.1.0
  * @category layers
@@ -107,7 +159,7 @@ export const registryError = (error: unknown): Option.Option<RegistryError.Regis
 export const layer: Layer.Layer<
   HttpClient.HttpClient,
   never,
-  HttpClient.HttpClient | Registries.Registries | CredentialProvider.CredentialProvider
+  HttpClient.HttpClient | Registries.Registries | Authenticator.Authenticator
 > = Layer.scoped(HttpClient.HttpClient, Effect.map(internal.make(), toHttpClient))
 
 /**
@@ -118,7 +170,7 @@ export const layer: Layer.Layer<
  */
 export const layerWith = (
   options: Options
-): Layer.Layer<HttpClient.HttpClient, never, HttpClient.HttpClient | Registries.Registries | CredentialProvider.CredentialProvider> =>
+): Layer.Layer<HttpClient.HttpClient, never, HttpClient.HttpClient | Registries.Registries | Authenticator.Authenticator> =>
   Layer.scoped(HttpClient.HttpClient, Effect.map(internal.make(options), toHttpClient))
 
 /**
@@ -129,7 +181,7 @@ export const layerWith = (
  */
 export const layerClient = (
   options: Options = {}
-): Layer.Layer<RegistryClient, never, HttpClient.HttpClient | Registries.Registries | CredentialProvider.CredentialProvider> =>
+): Layer.Layer<RegistryClient, never, HttpClient.HttpClient | Registries.Registries | Authenticator.Authenticator> =>
   Layer.scoped(RegistryClient, internal.make(options))
 
 /**
@@ -143,7 +195,20 @@ export const layerFetchTransport: Layer.Layer<HttpClient.HttpClient> = FetchHttp
 )
 
 /**
- * `layer` over `FetchHttpClient`.
+ * The default engine over the fetch transport: one `Authenticator` (memoized, so
+ * every client of a program built from these layers shares it).
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerAuthenticator: Layer.Layer<
+  Authenticator.Authenticator,
+  never,
+  Registries.Registries | CredentialProvider.CredentialProvider
+> = Authenticator.layer().pipe(Layer.provide(layerFetchTransport))
+
+/**
+ * `layer` over `FetchHttpClient`, with the default engine: batteries included.
  *
  * @example
  * ```ts
@@ -169,7 +234,7 @@ export const layerFetchTransport: Layer.Layer<HttpClient.HttpClient> = FetchHttp
  * @category layers
  */
 export const layerFetch: Layer.Layer<HttpClient.HttpClient, never, Registries.Registries | CredentialProvider.CredentialProvider> =
-  layer.pipe(Layer.provide(layerFetchTransport))
+  layer.pipe(Layer.provide(layerAuthenticator), Layer.provide(layerFetchTransport))
 
 /**
  * Adds scopes to those every request of `self` implies (e.g. `delete` for a

@@ -13,15 +13,19 @@
  * Non-auth statuses come back as the `Response`; an auth failure the SDK cannot
  * resolve rejects with the typed error (`_tag` intact: `TokenRequestError`,
  * `InsufficientScope`, `Unsupported`, `RealmRejected`, `RedirectRejected`, …);
- * a transport failure rejects with a `TypeError` as `fetch` does.
+ * a transport failure rejects with a `TypeError("fetch failed")` whose `cause`
+ * is the native error, as `fetch` does (`err.cause.code === "ECONNREFUSED"`);
+ * after `close()` every call rejects with `RegistryFetchClosed`. No rejection
+ * carries a credential.
  *
  * @since 0.1.0
  */
 import { FetchHttpClient, HttpBody, HttpClientRequest } from "@effect/platform"
 import type { HttpClientResponse } from "@effect/platform"
-import { AuthEvent, CredentialProvider, Registries, RegistryError } from "@ociauth/core"
+import { AuthEvent, Authenticator, CredentialProvider, Registries, RegistryError } from "@ociauth/core"
 import type { Credential, RegistryAdapter } from "@ociauth/core"
-import { Cause, Effect, Exit, Layer, ManagedRuntime, Option, Stream } from "effect"
+import { Cause, Data, Effect, Exit, Layer, ManagedRuntime, Option, Stream } from "effect"
+import { redirectedResponses } from "./internal/registryClient.js"
 import * as RegistryClient from "./RegistryClient.js"
 
 /**
@@ -33,8 +37,9 @@ export interface RegistryFetchOptions extends RegistryClient.Options {
   readonly adapters?: ReadonlyArray<RegistryAdapter.RegistryAdapter>
   /**
    * Credentials per registry host (`docker.io`, `ghcr.io`, `localhost:5000`).
-   * Default: on Node, the machine's (environment, docker config and its
-   * helpers, podman); elsewhere anonymous.
+   * Default: none (anonymous). This package is the thin runtime and reads no
+   * machine state; `makeRegistryFetch` from `ociauth` defaults to the machine's
+   * credentials (environment, docker config and its helpers, podman).
    */
   readonly credentials?: Readonly<Record<string, Credential.Input>>
   /** A credential provider layer in place of `credentials` (e.g. the machine's docker config). */
@@ -43,6 +48,20 @@ export interface RegistryFetchOptions extends RegistryClient.Options {
   readonly fetch?: typeof globalThis.fetch
   /** Called for every step of the auth flow (challenges, token requests, cache hits, retries, redirects). */
   readonly onEvent?: (event: AuthEvent.AuthEvent) => void
+  /** Options of the token engine (store capacity, refresh margin, token request timeout, …). */
+  readonly authenticator?: Authenticator.Options
+}
+
+/**
+ * The façade was used after `close()`.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class RegistryFetchClosed extends Data.TaggedError("RegistryFetchClosed")<{}> {
+  override get message(): string {
+    return "this registry fetch was closed: create another with makeRegistryFetch()"
+  }
 }
 
 /**
@@ -55,18 +74,6 @@ export interface RegistryFetch {
   (input: string | URL | Request, init?: RequestInit): Promise<Response>
   readonly close: () => Promise<void>
 }
-
-const isNode = typeof process !== "undefined" && typeof process.versions?.node === "string"
-
-/** The machine's credentials on Node (loaded lazily: no Node import elsewhere); anonymous otherwise. */
-const machineCredentials: Layer.Layer<CredentialProvider.CredentialProvider> = isNode
-  ? Layer.unwrapEffect(
-      Effect.promise(() => import("./NodeCredentials.js")).pipe(
-        Effect.map((module) => module.layer),
-        Effect.catchAllDefect(() => Effect.succeed(CredentialProvider.layerAnonymous))
-      )
-    )
-  : CredentialProvider.layerAnonymous
 
 const toRequest = (input: string | URL | Request, init: RequestInit | undefined): HttpClientRequest.HttpClientRequest => {
   const base = input instanceof Request ? input : undefined
@@ -97,7 +104,21 @@ const nativeResponse = (response: HttpClientResponse.HttpClientResponse): Respon
   return undefined
 }
 
-const toResponse = (response: HttpClientResponse.HttpClientResponse): Response => {
+/** The error underneath a transport failure: the platform's `cause` (undici's `TypeError`) has the system error as its own. */
+const nativeCause = (error: { readonly cause?: unknown; readonly description?: string | undefined }): unknown => {
+  const cause = error.cause
+  if (cause instanceof Error) return cause.cause instanceof Error ? cause.cause : cause
+  return new Error(error.description ?? "the connection failed")
+}
+
+const markRedirected = (platform: HttpClientResponse.HttpClientResponse, response: Response): Response => {
+  if (redirectedResponses.has(platform)) Object.defineProperty(response, "redirected", { value: true })
+  return response
+}
+
+const toResponse = (response: HttpClientResponse.HttpClientResponse): Response => markRedirected(response, toWebResponse(response))
+
+const toWebResponse = (response: HttpClientResponse.HttpClientResponse): Response => {
   // The fetch transport's own Response is handed out as it is: its body streams
   // natively, with no per-chunk cost. The platform aborts a request once its
   // response object is garbage-collected, so both the Response and its body
@@ -126,17 +147,22 @@ export const makeRegistryFetch = (options: RegistryFetchOptions = {}): RegistryF
   )
   const credentials =
     options.credentialProvider ??
-    (options.credentials !== undefined ? CredentialProvider.layerStatic(options.credentials) : machineCredentials)
+    CredentialProvider.layerStatic(options.credentials ?? {})
   const events = options.onEvent === undefined
     ? Layer.empty
     : AuthEvent.layer((event) => Effect.sync(() => options.onEvent!(event)))
+  const insecure = options.insecure === undefined ? {} : { insecure: options.insecure }
+  const engine = Authenticator.layer({ ...options.authenticator, ...insecure })
   const live = RegistryClient.layerClient(options).pipe(
+    Layer.provide(engine),
     Layer.provide(Layer.mergeAll(transport, Registries.layer(options.adapters ?? []), credentials)),
     Layer.provideMerge(events)
   )
   const runtime = ManagedRuntime.make(live)
+  let closed = false
 
   const registryFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    if (closed) throw new RegistryFetchClosed()
     const request = toRequest(input, init)
     const exit = await runtime.runPromiseExit(
       Effect.flatMap(RegistryClient.RegistryClient, (client) => client.execute(request)),
@@ -147,12 +173,19 @@ export const makeRegistryFetch = (options: RegistryFetchOptions = {}): RegistryF
     if (Option.isSome(failure)) {
       const error = failure.value
       if (RegistryError.isRegistryError(error)) throw error
-      throw new TypeError("fetch failed", { cause: error })
+      // As `fetch` does: the native error (with its `code`) as the cause, never the request.
+      throw new TypeError("fetch failed", { cause: nativeCause(error) })
     }
+    if (closed) throw new RegistryFetchClosed()
     if (Cause.isInterruptedOnly(exit.cause)) {
       throw init?.signal?.reason ?? new DOMException("The operation was aborted.", "AbortError")
     }
     throw Cause.squash(exit.cause)
   }
-  return Object.assign(registryFetch, { close: () => runtime.dispose() })
+  return Object.assign(registryFetch, {
+    close: () => {
+      closed = true
+      return runtime.dispose()
+    }
+  })
 }

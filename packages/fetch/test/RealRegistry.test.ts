@@ -6,9 +6,11 @@
  */
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "@effect/platform"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { CredentialProvider, Registries, RegistryAdapter } from "@ociauth/core"
+import { Authenticator, CredentialProvider, Registries, RegistryAdapter } from "@ociauth/core"
 import { makeRegistryFetch, RegistryClient } from "@ociauth/fetch"
-import * as NodeCredentials from "@ociauth/fetch/NodeCredentials"
+import * as NodeCommandExecutor from "@effect/platform-node/NodeCommandExecutor"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodePath from "@effect/platform-node/NodePath"
 import { DistributionRegistry, Image, TokenServer } from "@ociauth/testing"
 import { Effect, Layer, ManagedRuntime } from "effect"
 
@@ -148,6 +150,7 @@ describe.skipIf(!availability.available)("the real distribution registry", () =>
     const { seen, fetchCounting } = counter()
     const runtime = ManagedRuntime.make(
       RegistryClient.layer.pipe(
+        Layer.provide(Authenticator.layer()),
         Layer.provide(
           Layer.mergeAll(
             RegistryClient.layerFetchTransport.pipe(Layer.provide(Layer.succeed(FetchHttpClient.Fetch, fetchCounting))),
@@ -178,7 +181,7 @@ describe.skipIf(!availability.available)("the real distribution registry", () =>
     }
   })
 
-  it("pushes with credentials taken from a docker config: explicit layer, and the façade's default on Node", async () => {
+  it("pushes with credentials taken from a docker config: an explicit layer; the thin façade reads no machine state", async () => {
     const { mkdtempSync, rmSync, writeFileSync } = await import("node:fs")
     const { tmpdir } = await import("node:os")
     const { join } = await import("node:path")
@@ -191,23 +194,20 @@ describe.skipIf(!availability.available)("the real distribution registry", () =>
     try {
       const explicit = makeRegistryFetch({
         adapters: [adapter],
-        credentialProvider: NodeCredentials.layerWith({ dockerConfig: { path: join(dockerConfig, "config.json") } })
+        credentialProvider: CredentialProvider.layerDefault({ dockerConfig: { path: join(dockerConfig, "config.json") } }).pipe(
+          Layer.provide([NodeFileSystem.layer, NodePath.layer, NodeCommandExecutor.layer.pipe(Layer.provide(NodeFileSystem.layer))])
+        )
       })
       const started = await explicit(`${registry.origin}/v2/alice/from-config/blobs/uploads/`, { method: "POST" })
       assert.strictEqual(started.status, 202)
       await explicit.close()
 
+      // @ociauth/fetch is thin: without credentials it reads no machine state (ociauth's façade does).
       process.env.DOCKER_CONFIG = dockerConfig
-      const machine = makeRegistryFetch({ adapters: [adapter] })
-      const again = await machine(`${registry.origin}/v2/alice/from-config/blobs/uploads/`, { method: "POST" })
-      assert.strictEqual(again.status, 202)
-      await machine.close()
-
-      process.env.DOCKER_CONFIG = join(dockerConfig, "nowhere")
-      const anonymous = makeRegistryFetch({ adapters: [adapter] })
-      const refused = await anonymous(`${registry.origin}/v2/alice/from-config/blobs/uploads/`, { method: "POST" }).catch((e: unknown) => e)
+      const thin = makeRegistryFetch({ adapters: [adapter] })
+      const refused = await thin(`${registry.origin}/v2/alice/from-config/blobs/uploads/`, { method: "POST" }).catch((e: unknown) => e)
       assert.strictEqual((refused as { _tag: string })._tag, "InsufficientScope")
-      await anonymous.close()
+      await thin.close()
     } finally {
       if (previous === undefined) delete process.env.DOCKER_CONFIG
       else process.env.DOCKER_CONFIG = previous

@@ -1,7 +1,7 @@
 /** Redirect rules at the HttpClient level, with a scripted https transport. */
 import { HttpClient, HttpClientRequest, HttpClientResponse } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { CredentialProvider, Registries, RegistryAdapter } from "@ociauth/core"
+import { Authenticator, CredentialProvider, Registries, RegistryAdapter } from "@ociauth/core"
 import { RegistryClient } from "@ociauth/fetch"
 import { Effect, Layer } from "effect"
 
@@ -25,6 +25,7 @@ const setup = (route: (url: URL, seen: ReadonlyArray<Seen>) => Response) => {
     })
   )
   const layer = RegistryClient.layerClient({ maxRedirects: 3 }).pipe(
+    Layer.provide(Authenticator.layer()),
     Layer.provide(Layer.mergeAll(Layer.succeed(HttpClient.HttpClient, transport), Registries.layer([adapter]), CredentialProvider.layerAnonymous))
   )
   const execute = (request: HttpClientRequest.HttpClientRequest) =>
@@ -101,6 +102,7 @@ describe("redirects", () => {
 
   it.effect("the HttpClient layer carries registry errors as the cause of a RequestError", () => {
     const layer = RegistryClient.layer.pipe(
+      Layer.provide(Authenticator.layer()),
       Layer.provide(
         Layer.mergeAll(
           Layer.succeed(HttpClient.HttpClient, HttpClient.make((request) => Effect.succeed(HttpClientResponse.fromWeb(request, redirect(302, "http://elsewhere.example/"))))),
@@ -134,6 +136,7 @@ describe("error bodies", () => {
     )
     const ecrLike = RegistryAdapter.make({ ...adapterOptions, name: "ecr-like", hosts: ["registry.example"], challenge })
     const layer = RegistryClient.layerClient().pipe(
+      Layer.provide(Authenticator.layer()),
       Layer.provide(Layer.mergeAll(Layer.succeed(HttpClient.HttpClient, transport), Registries.layer([ecrLike]), CredentialProvider.layerAnonymous))
     )
     return { seen, execute: (request: HttpClientRequest.HttpClientRequest) => Effect.flatMap(RegistryClient.RegistryClient, (c) => c.execute(request)).pipe(Effect.provide(layer)) }

@@ -1,6 +1,6 @@
 import { HttpClientRequest } from "@effect/platform"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { AuthEvent, CredentialProvider, Registries, RegistryAdapter, Retry } from "@ociauth/core"
+import { Authenticator, AuthEvent, CredentialProvider, Registries, RegistryAdapter, Retry } from "@ociauth/core"
 import type { Credential } from "@ociauth/core"
 import { RateLimit, RegistryClient } from "@ociauth/fetch"
 import { RegistryEmulator } from "@ociauth/testing"
@@ -15,11 +15,13 @@ interface Setup {
   readonly adapters?: ReadonlyArray<RegistryAdapter.RegistryAdapter>
   readonly credentials?: Record<string, Credential.Input>
   readonly options?: RegistryClient.Options
+  readonly authenticator?: Authenticator.Options
   readonly events?: Array<AuthEvent.AuthEvent>
 }
 
 const clientLayer = (setup: Setup = {}) =>
   RegistryClient.layerClient({ retry: fastRetry, ...setup.options }).pipe(
+    Layer.provide(Authenticator.layer({ retry: fastRetry, ...setup.authenticator })),
     Layer.provide(
       Layer.mergeAll(
         RegistryClient.layerFetchTransport,
@@ -175,11 +177,11 @@ describe("RegistryClient against the emulator (distribution)", () => {
   it.live("scope hints widen the token so a later request reuses it", () =>
     Effect.gen(function* () {
       emulator.log.clear()
-      yield* run(HttpClientRequest.get(`${emulator.origin}/v2/team/repo1/manifests/latest`)).pipe(
-        RegistryClient.withScopes([{ _tag: "Resource", type: "repository", name: "team/repo1", actions: ["pull", "push"] }])
+      yield* run(HttpClientRequest.get(`${emulator.origin}/v2/alice/repo1/manifests/latest`)).pipe(
+        RegistryClient.withScopes([{ _tag: "Resource", type: "repository", name: "alice/repo1", actions: ["pull", "push"] }])
       )
       const token = emulator.log.filter({ server: "token" })[0]!
-      assert.include(decodeURIComponent(token.query), "repository:team/repo1:pull,push")
+      assert.include(decodeURIComponent(token.query), "repository:alice/repo1:pull,push")
     }).pipe(Effect.provide(clientLayer({ adapters: [knowing(emulator)], credentials: { [emulator.host]: { username: "alice", password: "pw" } } }))))
 
   it.live("filterStatusOk decodes the OCI error body", () =>
@@ -293,7 +295,7 @@ describe("RegistryClient expiry in the middle of a long sequence (TestClock)", (
             for (let turn = 0; turn < 50; turn++) yield* Effect.sleep(Duration.zero)
             yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 5)))
           }
-        }).pipe(Effect.provide(clientLayer({ adapters: [knowing(emulator)], events, options: { authenticator: { requestTimeout: "1 hour" } } })))
+        }).pipe(Effect.provide(clientLayer({ adapters: [knowing(emulator)], events, authenticator: { requestTimeout: "1 hour" } })))
         assert.strictEqual(emulator.log.count({ server: "registry", status: 401 }), 0, "no request hit an expired token")
         const issued = events.filter((e) => e._tag === "TokenIssued").length
         assert.isAtLeast(issued, 13, "800 s of 60 s tokens")

@@ -127,7 +127,7 @@ describe("streaming", () => {
     const { join } = await import("node:path")
     const tsx = join(import.meta.dirname, "..", "..", "..", "node_modules", "tsx", "dist", "cli.mjs")
     const { stdout } = await promisify(execFile)(process.execPath, [tsx, join(import.meta.dirname, "fixtures", "gc-stream.ts")], {
-      env: { ...process.env, NODE_OPTIONS: "--expose-gc" }
+      env: { ...process.env, NODE_OPTIONS: "--expose-gc --conditions=@ociauth/source" }
     })
     const result = JSON.parse(stdout.trim().split("\n").pop()!) as { received: number; size: number; error?: string }
     assert.isUndefined(result.error)

@@ -1,8 +1,10 @@
-import { Headers, HttpBody, HttpClient, HttpClientError, HttpClientRequest, HttpClientResponse } from "@effect/platform"
+import { HttpClient, HttpClientError, HttpClientRequest, HttpClientResponse } from "@effect/platform"
 import {
   AuthEvent,
   Authenticator,
   Challenge,
+  ChallengeStore,
+  HttpSteps,
   Registries,
   RegistryAdapter,
   RegistryError,
@@ -10,26 +12,21 @@ import {
   Route,
   Scope
 } from "@ociauth/core"
-import type { CredentialProvider } from "@ociauth/core"
-import { Clock, Deferred, Duration, Effect, FiberId, FiberRef, Option, Stream } from "effect"
+import { Clock, DateTime, Deferred, Duration, Effect, FiberId, FiberRef, Option } from "effect"
 import type { Scope as EffectScope } from "effect"
+import { globalValue } from "effect/GlobalValue"
 import type * as RegistryClient from "../RegistryClient.js"
 
 type Failure = HttpClientError.HttpClientError | RegistryError.RegistryError
 
 /** Scopes a caller adds to what the request itself implies. */
-export const currentScopeHints: FiberRef.FiberRef<ReadonlyArray<Scope.Scope>> = FiberRef.unsafeMake<ReadonlyArray<Scope.Scope>>([])
+export const currentScopeHints: FiberRef.FiberRef<ReadonlyArray<Scope.Scope>> = globalValue(
+  "@ociauth/fetch/currentScopeHints",
+  () => FiberRef.unsafeMake<ReadonlyArray<Scope.Scope>>([])
+)
 
-const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?$/i
-
-/** A failed attempt worth retrying: the response (status) or the transport error, and the server's wait. */
-class Transient {
-  readonly _tag = "Transient"
-  constructor(
-    readonly outcome: { readonly response: HttpClientResponse.HttpClientResponse } | { readonly error: HttpClientError.HttpClientError },
-    readonly retryAfter: Option.Option<Duration.Duration>
-  ) {}
-}
+/** Responses that are the end of redirects the runtime followed (WHATWG's `redirected`). */
+export const redirectedResponses: WeakSet<object> = globalValue("@ociauth/fetch/redirectedResponses", () => new WeakSet<object>())
 
 const isReplayable = (request: HttpClientRequest.HttpClientRequest): boolean => {
   const body = request.body
@@ -58,43 +55,70 @@ const urlOf = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<URL,
     onSome: Effect.succeed
   })
 
-/** The request sent to `url`, query included (`setUrl` with a URL replaces every parameter). */
-const withUrl = (request: HttpClientRequest.HttpClientRequest, url: URL): HttpClientRequest.HttpClientRequest =>
-  HttpClientRequest.setUrl(request, url)
-
 /**
- * The request without `Authorization`. (`HttpClientRequest.modify` merges
- * headers, so the request is rebuilt with the filtered set.)
+ * A response whose `request` carries no credential: the one the runtime sent
+ * had `Authorization`, and a response (or an error built from it later, by
+ * `filterStatusOk` say) must not hand it out. The platform's response stays the
+ * prototype, so its body, headers and lifetime are the same.
  */
-const removeAuthorization = (request: HttpClientRequest.HttpClientRequest): HttpClientRequest.HttpClientRequest =>
-  HttpClientRequest.make(request.method)(request.url, {
-    urlParams: request.urlParams,
-    headers: Headers.remove(request.headers, "authorization"),
-    body: request.body,
-    ...(Option.isSome(request.hash) ? { hash: request.hash.value } : {})
+const sanitizeResponse = (response: HttpClientResponse.HttpClientResponse): HttpClientResponse.HttpClientResponse => {
+  if (response.request.headers["authorization"] === undefined && !hasCredentialHeader(response.request)) return response
+  let request: HttpClientRequest.HttpClientRequest | undefined
+  return Object.create(response, {
+    request: { get: () => (request ??= HttpSteps.withoutCredentials(response.request)), enumerable: true }
   })
+}
 
-/** Drains a body we will not hand out, so the connection is released. */
-const discard = (response: HttpClientResponse.HttpClientResponse) => Effect.ignore(Stream.runDrain(response.stream))
+const hasCredentialHeader = (request: HttpClientRequest.HttpClientRequest): boolean =>
+  HttpSteps.credentialHeaders.some((name) => request.headers[name] !== undefined)
+
+/** The native error underneath a transport failure (no request, no header), for the `cause` chain. */
+const nativeCause = (cause: unknown): unknown =>
+  cause instanceof Error && !HttpClientError.isHttpClientError(cause) ? cause : undefined
+
+/** A failure whose request (and response) carry no credential, and whose cause is the native error only. */
+const sanitizeError = (error: HttpClientError.HttpClientError): HttpClientError.HttpClientError => {
+  const request = HttpSteps.withoutCredentials(error.request)
+  const cause = nativeCause(error.cause)
+  const fields = { request, ...(error.description === undefined ? {} : { description: error.description }), ...(cause === undefined ? {} : { cause }) }
+  return error._tag === "RequestError"
+    ? new HttpClientError.RequestError({ ...fields, reason: error.reason })
+    : new HttpClientError.ResponseError({ ...fields, reason: error.reason, response: sanitizeResponse(error.response) })
+}
+
+interface Discovery {
+  /** The origin's challenge (realm, service), if it asks for credentials. */
+  readonly challenge: Option.Option<Challenge.AuthChallenge>
+  /** The scopes this request's own 401 offered (never remembered for the origin). */
+  readonly offered: ReadonlyArray<Scope.Scope>
+  /** The probe was the request itself and needed no credentials: its answer is the answer. */
+  readonly response: Option.Option<HttpClientResponse.HttpClientResponse>
+}
 
 export const make = Effect.fnUntraced(function* (options: RegistryClient.Options = {}) {
   const transport = yield* HttpClient.HttpClient
   const registries = yield* Registries.Registries
-  const authenticator = yield* Authenticator.make(options.authenticator)
+  const authenticator = yield* Authenticator.Authenticator
+  const challenges = Option.getOrUndefined(yield* Effect.serviceOption(ChallengeStore.ChallengeStore)) ??
+    (yield* ChallengeStore.makeMemory())
   const emit = yield* AuthEvent.emitter
   const policy = options.retry ?? Retry.defaultPolicy
   const maxRedirects = options.maxRedirects ?? 5
   const insecure = new Set((options.insecure ?? []).map((h) => h.toLowerCase()))
+  const send = HttpSteps.makeSender(transport, {
+    policy,
+    emit,
+    timeout: options.responseTimeout === undefined ? undefined : Duration.decode(options.responseTimeout)
+  })
 
-  /** Challenges learned per origin; `None`: the origin answered without asking for credentials. */
-  const learned = new Map<string, Option.Option<Challenge.AuthChallenge>>()
+  /** Discoveries under way, one per origin. */
   const discoveries = new Map<string, Deferred.Deferred<Option.Option<Challenge.AuthChallenge>>>()
 
-  const mayUsePlainHttp = (url: URL) => url.protocol === "https:" || LOOPBACK.test(url.host) || insecure.has(url.host.toLowerCase())
+  const mayUsePlainHttp = (url: URL) => url.protocol === "https:" || HttpSteps.mayUsePlainHttp(url, insecure)
 
   /**
-   * Where the request really goes: the adapter's API origin and the registry's
-   * repository name; with the route of the result (`None` outside the API).
+   * Where a request really goes: the adapter's API origin; for a registry API
+   * route (`None` otherwise), the registry's repository name too.
    */
   const rewrite = (url: URL, adapter: RegistryAdapter.RegistryAdapter): { readonly url: URL; readonly route: Option.Option<Route.Route> } => {
     const target = new URL(url)
@@ -103,7 +127,7 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
       target.protocol = insecure.has(apiOrigin.host) ? "http:" : apiOrigin.protocol
       target.host = apiOrigin.host
     }
-    const parsed = Route.parse(target.pathname)
+    const parsed = RegistryAdapter.apiRoute(adapter, target.pathname)
     if (Option.isNone(parsed)) return { url: target, route: parsed }
     let route = parsed.value
     const name = Route.repository(route)
@@ -120,88 +144,76 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
     return { url: target, route: Option.some(route) }
   }
 
-  const challengeOf = (response: HttpClientResponse.HttpClientResponse): Option.Option<Challenge.AuthChallenge> => {
+  const challengeOf = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<Option.Option<Challenge.AuthChallenge>> => {
     const header = response.headers["www-authenticate"]
-    if (header === undefined) return Option.none()
-    const parsed = Effect.runSync(Challenge.parse(header, { lenient: true }))
-    return Challenge.preferred(parsed)
+    if (header === undefined) return Effect.succeedNone
+    return Challenge.parse(header, { lenient: true }).pipe(
+      Effect.map(Challenge.preferred),
+      Effect.orElseSucceed(() => Option.none<Challenge.AuthChallenge>())
+    )
   }
 
+  /** Remembers an origin's challenge (realm and service only) and says so once. */
   const learn = (origin: string, challenge: Challenge.AuthChallenge) =>
-    Effect.suspend(() => {
-      const previous = learned.get(origin)
-      learned.set(origin, Option.some(challenge))
-      const text = challenge.scheme === "bearer" ? Challenge.formatBearer(challenge) : `Basic realm="${challenge.realm ?? ""}"`
-      return previous !== undefined && Option.isSome(previous) && JSON.stringify(previous.value) === JSON.stringify(challenge)
+    Effect.flatMap(challenges.get(origin), (previous) => {
+      const known = ChallengeStore.forOrigin(challenge)
+      const remembered = Option.flatten(previous)
+      const same = Option.isSome(remembered) && sameChallenge(remembered.value, known)
+      // A Basic challenge on one route (Harbor's catalog) answers that request only: it never
+      // replaces the origin's Bearer challenge.
+      const downgrade = Option.isSome(remembered) && remembered.value.scheme === "bearer" && known.scheme === "basic"
+      return same || downgrade
         ? Effect.void
-        : emit(AuthEvent.AuthEvent.ChallengeDiscovered({ origin, challenge: text }))
+        : Effect.zipRight(
+            Effect.zipRight(Effect.sync(() => knownMemo.delete(origin)), challenges.set(origin, Option.some(known))),
+            emit(AuthEvent.AuthEvent.ChallengeDiscovered({ origin: RegistryError.redactUrl(origin), challenge: describe(known) }))
+          )
     })
 
-  const known = (origin: string, adapter: RegistryAdapter.RegistryAdapter): Option.Option<Option.Option<Challenge.AuthChallenge>> => {
-    const fromLearning = learned.get(origin)
-    if (fromLearning !== undefined) return Option.some(fromLearning)
-    return Option.isSome(adapter.challenge) ? Option.some(adapter.challenge) : Option.none()
-  }
+  /**
+   * The key of what the runtime learns about an API: its origin, and the path
+   * prefix when the adapter declares one (Artifactory's repositories on one host
+   * each have their own realm).
+   */
+  const apiBase = (url: URL, route: Route.Route): string => (route.prefix === "" ? url.origin : `${url.origin}${route.prefix}`)
 
-  /** Sends once; transient statuses and transport errors become `Transient`. */
-  const sendOnce = (
-    request: HttpClientRequest.HttpClientRequest
-  ): Effect.Effect<HttpClientResponse.HttpClientResponse, Transient | HttpClientError.HttpClientError> =>
-    transport.execute(request).pipe(
-      Effect.catchAll((error): Effect.Effect<never, Transient | HttpClientError.HttpClientError> =>
-        error._tag === "RequestError" && error.reason === "Transport"
-          ? Effect.fail(new Transient({ error }, Option.none()))
-          : Effect.fail(error)
-      ),
-      Effect.flatMap((response) =>
-        Retry.isTransientStatus(response.status)
-          ? Effect.flatMap(Clock.currentTimeMillis, (now) =>
-              Effect.fail(new Transient({ response }, Retry.parseRetryAfter(response.headers["retry-after"], now)))
-            )
-          : Effect.succeed(response)
-      )
-    )
+  const describe = (challenge: Challenge.AuthChallenge): string =>
+    challenge.scheme === "bearer"
+      ? Challenge.formatBearer({ ...challenge, realm: RegistryError.redactUrl(challenge.realm) })
+      : `Basic realm="${RegistryError.redactUrl(challenge.realm ?? "")}"`
 
-  const retryTransient = Retry.make<Transient | HttpClientError.HttpClientError>({
-    policy,
-    isRetryable: (e) => e instanceof Transient,
-    retryAfter: (e) => (e instanceof Transient ? e.retryAfter : Option.none())
-  })
+  const sameChallenge = (a: Challenge.AuthChallenge, b: Challenge.AuthChallenge): boolean =>
+    a.scheme === b.scheme &&
+    (a.scheme === "basic" || (b.scheme === "bearer" && a.realm === b.realm && a.service === b.service))
 
-  /** Sends with the retry policy when the body can be sent again; the last transient answer is returned as it is. */
-  const send = (
-    request: HttpClientRequest.HttpClientRequest,
-    replayable: boolean
-  ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> => {
-    const target = RegistryError.redactUrl(request.url)
-    const attempt = sendOnce(request).pipe(
-      Effect.tapError((e) =>
-        e instanceof Transient
-          ? Effect.zipRight(
-              "response" in e.outcome ? discard(e.outcome.response) : Effect.void,
-              emit(AuthEvent.AuthEvent.Retrying({ target, reason: "response" in e.outcome ? `HTTP ${e.outcome.response.status}` : "transport error" }))
-            )
-          : Effect.void
-      )
-    )
-    const retried = replayable ? retryTransient(attempt) : attempt
-    // The retried attempts drained their bodies; the last transient response must keep its body.
-    return retried.pipe(
-      Effect.catchIf(
-        (e): e is Transient => e instanceof Transient,
-        (e) => ("response" in e.outcome ? Effect.succeed(e.outcome.response) : Effect.fail(e.outcome.error))
-      )
-    )
-  }
+  /**
+   * What the store says of an API, read at most every 30 s per API on the warm
+   * path; whatever the runtime learns itself is written through.
+   */
+  const knownMemo = new Map<string, { readonly entry: Option.Option<ChallengeStore.Entry>; readonly until: number }>()
+  const known = (base: string, adapter: RegistryAdapter.RegistryAdapter): Effect.Effect<Option.Option<ChallengeStore.Entry>> =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const memo = knownMemo.get(base)
+      if (memo !== undefined && now < memo.until) return Effect.succeed(memo.entry)
+      return Effect.map(challenges.get(base), (stored) => {
+        const entry = Option.isSome(stored) ? stored : Option.isSome(adapter.challenge) ? Option.some(adapter.challenge) : Option.none()
+        if (Option.isSome(entry)) {
+          if (knownMemo.size >= 1024) knownMemo.delete(knownMemo.keys().next().value!)
+          knownMemo.set(base, { entry, until: now + 30_000 })
+        }
+        return entry
+      })
+    })
 
   const authorize = (
     url: URL,
     host: string,
     challenge: Challenge.AuthChallenge,
-    scopes: ReadonlyArray<Scope.Scope>
+    scopes: ReadonlyArray<Scope.Scope>,
+    refused?: Authenticator.Authorization
   ): Effect.Effect<Authenticator.Authorization, RegistryError.RegistryError> =>
     mayUsePlainHttp(url)
-      ? authenticator.authorize({ origin: url.origin, host, challenge, scopes })
+      ? authenticator.authorize({ origin: url.origin, host, challenge, scopes, ...(refused === undefined ? {} : { refused }) })
       : Effect.fail(
           new RegistryError.RealmRejected({
             realm: RegistryError.redactUrl(url),
@@ -211,94 +223,64 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
 
   const withAuthorization = (request: HttpClientRequest.HttpClientRequest, authorization: Option.Option<Authenticator.Authorization>) =>
     Option.match(authorization, {
-      onNone: () => removeAuthorization(request),
+      onNone: () => HttpSteps.withoutAuthorization(request),
       onSome: (a) => HttpClientRequest.setHeader(request, "authorization", Authenticator.headerValue(a))
     })
 
-  /** Follows redirects: Authorization only to the same origin, never https → http, at most `maxRedirects`. */
-  const followRedirects = (
+  const redirects = (
     first: HttpClientResponse.HttpClientResponse,
     request: HttpClientRequest.HttpClientRequest,
     replayable: boolean
   ): Effect.Effect<HttpClientResponse.HttpClientResponse, Failure> =>
-    Effect.gen(function* () {
-      let response = first
-      let current = request
-      for (let hops = 0; ; hops++) {
-        const location = response.headers["location"]
-        if (response.status < 300 || response.status > 399 || response.status === 304 || location === undefined) return response
-        const from = new URL(current.url)
-        let to: URL
-        try {
-          to = new URL(location, yield* urlOf(current))
-        } catch {
-          return response
-        }
-        const reject = (reason: string) =>
-          new RegistryError.RedirectRejected({ from: RegistryError.redactUrl(from), to: RegistryError.redactUrl(to), reason })
-        if (from.protocol === "https:" && to.protocol !== "https:") return yield* Effect.fail(reject("https → http downgrade"))
-        if (to.protocol !== "https:" && to.protocol !== "http:") return yield* Effect.fail(reject(`scheme ${to.protocol}`))
-        if (hops >= maxRedirects) return yield* Effect.fail(reject(`more than ${maxRedirects} redirects`))
-        const toGet = response.status === 303 || ((response.status === 301 || response.status === 302) && current.method === "POST")
-        if (!toGet && !replayable && current.body._tag !== "Empty") {
-          return yield* Effect.fail(reject("a streamed request body cannot be sent again"))
-        }
-        yield* discard(response)
-        let next = withUrl(current, to)
-        if (toGet) next = HttpClientRequest.setMethod(HttpClientRequest.setBody(next, HttpBody.empty), "GET")
-        const sameOrigin = to.origin === from.origin
-        if (!sameOrigin) next = removeAuthorization(next)
-        yield* emit(
-          AuthEvent.AuthEvent.Redirected({
-            from: RegistryError.redactUrl(from),
-            to: RegistryError.redactUrl(to),
-            authorization: sameOrigin && current.headers["authorization"] !== undefined
-          })
-        )
-        current = next
-        response = yield* send(next, replayable || toGet)
-      }
-    })
+    HttpSteps.followRedirects<Failure>(first, request, {
+      maxRedirects,
+      crossOrigin: "strip",
+      replayable,
+      send,
+      emit,
+      reject: (from, to, reason) => new RegistryError.RedirectRejected({ from, to, reason })
+    }).pipe(
+      Effect.map((response) => {
+        const final = sanitizeResponse(response)
+        if (response !== first) redirectedResponses.add(final)
+        return final
+      })
+    )
 
   /** The first request to an origin whose challenge is unknown finds it out; the others wait for it. */
-  const discover = (
-    url: URL,
-    request: HttpClientRequest.HttpClientRequest,
-    replayable: boolean
-  ): Effect.Effect<
-    { readonly challenge: Option.Option<Challenge.AuthChallenge>; readonly response: Option.Option<HttpClientResponse.HttpClientResponse> },
-    Failure
-  > =>
+  const discover = (url: URL, route: Route.Route, request: HttpClientRequest.HttpClientRequest, replayable: boolean): Effect.Effect<Discovery, Failure> =>
     Effect.suspend(() => {
-      const origin = url.origin
+      const origin = apiBase(url, route)
       const pending = discoveries.get(origin)
       if (pending !== undefined) {
-        return Effect.map(Deferred.await(pending), (challenge) => ({ challenge, response: Option.none() }))
+        return Effect.map(Deferred.await(pending), (challenge): Discovery => ({ challenge, offered: [], response: Option.none() }))
       }
       const deferred = Deferred.unsafeMake<Option.Option<Challenge.AuthChallenge>>(FiberId.none)
       discoveries.set(origin, deferred)
       // A body that cannot be sent twice is not used to discover: ask /v2/ instead.
       const probe = replayable
-        ? withAuthorization(request, Option.none())
-        : HttpClientRequest.get(new URL(Route.format(Route.Base({ prefix: Option.match(Route.parse(url.pathname), { onNone: () => "", onSome: (r) => r.prefix }) })), url))
+        ? HttpSteps.withoutAuthorization(request)
+        : HttpClientRequest.get(new URL(Route.format(Route.Base({ prefix: route.prefix })), url))
       return send(probe, true).pipe(
-        Effect.flatMap((response: HttpClientResponse.HttpClientResponse) => {
-          const challenge: Option.Option<Challenge.AuthChallenge> = response.status === 401 ? challengeOf(response) : Option.none()
-          const record = Option.isSome(challenge)
-            ? learn(origin, challenge.value)
-            : Effect.sync(() => {
-                if (response.status !== 401) learned.set(origin, Option.none())
-              })
-          return record.pipe(
-            Effect.zipRight(Deferred.succeed(deferred, challenge)),
-            Effect.as({
-              challenge,
-              // The probe was the request itself: without a challenge its answer is the answer.
-              response: replayable && Option.isNone(challenge) ? Option.some(response) : Option.none<HttpClientResponse.HttpClientResponse>()
-            }),
-            Effect.tap(({ response: kept }) => (Option.isNone(kept) ? discard(response) : Effect.void))
-          )
-        }),
+        Effect.flatMap((response) =>
+          Effect.gen(function* () {
+            const challenge = response.status === 401 ? yield* challengeOf(response) : Option.none<Challenge.AuthChallenge>()
+            if (Option.isSome(challenge)) yield* learn(origin, challenge.value)
+            // An answer without a challenge means "no credentials needed" — unless it is a failure that says nothing.
+            else if (response.status !== 401 && !Retry.isTransientStatus(response.status)) {
+              knownMemo.delete(origin)
+              yield* challenges.set(origin, Option.none())
+            }
+            yield* Deferred.succeed(deferred, Option.map(challenge, ChallengeStore.forOrigin))
+            const answer = replayable && Option.isNone(challenge)
+            if (!answer) yield* HttpSteps.discard(response)
+            const offered = Option.match(challenge, {
+              onNone: () => [],
+              onSome: (c) => (replayable && c.scheme === "bearer" ? c.scopes : [])
+            })
+            return { challenge, offered, response: answer ? Option.some(response) : Option.none() } satisfies Discovery
+          })
+        ),
         Effect.onExit(() =>
           Effect.suspend(() => {
             discoveries.delete(origin)
@@ -308,82 +290,120 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
       )
     })
 
+  /** What a request means, computed once per method and URL (bounded): the pure part of steps 1 and 2. */
+  interface Plan {
+    readonly adapter: RegistryAdapter.RegistryAdapter
+    readonly host: string
+    readonly url: URL
+    readonly apiRoute: Option.Option<Route.Route>
+    readonly implied: ReadonlyArray<Scope.Scope>
+    readonly unsupported: Option.Option<RegistryError.Unsupported>
+  }
+  const plans = new Map<string, Plan>()
+  const plan = (method: string, requested: URL): Plan => {
+    const key = `${method} ${requested.href}`
+    const known = plans.get(key)
+    if (known !== undefined) return known
+    const host = requested.host
+    const adapter = registries.resolve(host)
+    const { route: apiRoute, url } = rewrite(requested, adapter)
+    const made: Plan = {
+      adapter,
+      host,
+      url,
+      apiRoute,
+      implied: Option.match(apiRoute, { onNone: () => [], onSome: (route) => RegistryAdapter.scopesFor(adapter, method, url, route) }),
+      unsupported: Option.flatMap(apiRoute, (route) => RegistryAdapter.unsupported(adapter, method, route))
+    }
+    if (plans.size >= 1024) plans.delete(plans.keys().next().value!)
+    plans.set(key, made)
+    return made
+  }
+
   const execute = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<HttpClientResponse.HttpClientResponse, Failure> =>
     Effect.gen(function* () {
+      // 1. resolve: the host's adapter; outside the registry API nothing is touched.
       const requested = yield* urlOf(request)
-      const host = requested.host
-      const adapter = registries.resolve(host)
-      const { route, url } = rewrite(requested, adapter)
       const replayable = isReplayable(request)
-      const base = withUrl(request, url)
+      const { adapter, apiRoute, host, implied, unsupported, url } = plan(request.method, requested)
+      const base = HttpClientRequest.setUrl(request, url)
+      if (Option.isNone(apiRoute)) return yield* redirects(yield* send(base, replayable), base, replayable)
+      const route = apiRoute.value
 
-      // Outside the registry API (the root page, say) nothing is authorized.
-      if (Option.isNone(route)) {
-        return yield* followRedirects(yield* send(base, replayable), base, replayable)
-      }
-      yield* RegistryAdapter.checkCapabilities(adapter, request.method, route.value)
+      // 2. scopes: what the request needs, and the caller's hints.
+      if (Option.isSome(unsupported)) return yield* Effect.fail(unsupported.value)
       const hints = yield* FiberRef.get(currentScopeHints)
-      const implied = RegistryAdapter.scopesFor(adapter, request.method, url, route.value)
-      let scopes = hints.length === 0 ? implied : Scope.merge([...implied, ...hints])
+      const needed = hints.length === 0 ? implied : Scope.merge([...implied, ...hints])
+      const accept = (offered: ReadonlyArray<Scope.Scope>) =>
+        offered.length === 0 ? needed : Scope.merge([...needed, ...RegistryAdapter.challengeScopes(adapter, needed, offered)])
 
-      // 1. Authorize up front when the challenge is known; otherwise discover it.
-      let authorization: Option.Option<Authenticator.Authorization> = Option.none()
+      // 3. challenge of the origin: from the store, the adapter, or one discovery.
       let challenge: Option.Option<Challenge.AuthChallenge>
-      const remembered = known(url.origin, adapter)
+      let scopes = needed
+      const remembered = yield* known(apiBase(url, route), adapter)
       if (Option.isSome(remembered)) {
         challenge = remembered.value
       } else {
-        const found = yield* discover(url, base, replayable)
-        if (Option.isSome(found.response)) return yield* followRedirects(found.response.value, base, replayable)
+        const found = yield* discover(url, route, base, replayable)
+        if (Option.isSome(found.response)) return yield* redirects(found.response.value, base, replayable)
         challenge = found.challenge
-      }
-      if (Option.isSome(challenge)) {
-        authorization = Option.some(yield* authorize(url, host, challenge.value, scopes))
+        scopes = accept(found.offered)
       }
 
-      // 2. Send; on a refusal that a new token can fix, renew once and send again.
+      // 4. authorise, 5. send through the retry step.
+      let authorization = Option.isSome(challenge)
+        ? Option.some(yield* authorize(url, host, challenge.value, scopes))
+        : Option.none<Authenticator.Authorization>()
       let sent = withAuthorization(base, authorization)
+      let sentAt = yield* Clock.currentTimeMillis
       let response = yield* send(sent, replayable)
-      let renewed = false
-      while (!renewed && replayable) {
-        let again = false
+
+      // 6. renew once, on a refusal a new token (or credential) can fix. A token
+      //    that merely expired while the request was in flight is no refusal: it is
+      //    replaced up to twice more.
+      for (let renewals = 0; replayable && renewals < 3; renewals++) {
+        let renew = false
+        let expiredInFlight = false
+        const receivedAt = yield* Clock.currentTimeMillis
+        const roundTrip = Math.max(1, receivedAt - sentAt)
         if (response.status === 401) {
-          const fresh = challengeOf(response)
-          if (Option.isNone(fresh)) break
-          yield* learn(url.origin, fresh.value)
-          if (fresh.value.scheme === "bearer" && fresh.value.error === "insufficient_scope" && adapter.trustChallengeScope) {
-            const widened = Scope.merge([...scopes, ...fresh.value.scopes])
-            if (Scope.covers(scopes, widened) && Option.isSome(authorization)) {
-              // Nothing new to ask for: the token server will not grant more.
-              break
-            }
+          const fresh = yield* challengeOf(response)
+          if (Option.isSome(fresh)) {
+            yield* learn(apiBase(url, route), fresh.value)
+            const offered = fresh.value.scheme === "bearer" ? fresh.value.scopes : []
+            const widened = accept(offered)
+            const insufficient = fresh.value.scheme === "bearer" && fresh.value.error === "insufficient_scope"
+            // insufficient_scope with nothing new to ask for: the token server will not grant more.
+            renew = !(insufficient && Option.isSome(authorization) && Scope.covers(scopes, widened))
             scopes = widened
+            challenge = Option.some(ChallengeStore.forOrigin(fresh.value))
+            expiredInFlight = !insufficient && Option.exists(Option.flatMap(authorization, (a) => a.token), (token) =>
+              DateTime.toEpochMillis(token.expiresAt) <= receivedAt + roundTrip)
           }
-          challenge = fresh
-          again = true
         } else if (Option.isSome(authorization) && adapter.reauthOn.some((t) => t.status === response.status)) {
-          const needsCode = adapter.reauthOn.some((t) => t.status === response.status && t.code !== undefined)
           let codes: ReadonlyArray<string> = []
-          if (needsCode) {
+          if (adapter.reauthOn.some((t) => t.status === response.status && t.code !== undefined)) {
             const body = yield* RegistryError.readErrorBody(response)
             codes = body.errors.map((e) => e.code)
             response = HttpClientResponse.fromWeb(sent, new Response(body.text, { status: response.status, headers: response.headers }))
           }
-          again = RegistryAdapter.isReauthTrigger(adapter, response.status, codes)
+          renew = RegistryAdapter.isReauthTrigger(adapter, response.status, codes)
         }
-        if (!again) break
-        renewed = true
-        if (Option.isSome(authorization)) yield* authenticator.invalidate(authorization.value)
-        if (Option.isNone(challenge)) break
-        yield* discard(response)
-        authorization = Option.some(yield* authorize(url, host, challenge.value, scopes))
+        if (!renew || Option.isNone(challenge) || (renewals > 0 && !expiredInFlight)) break
+        const refused = Option.getOrUndefined(authorization)
+        if (refused !== undefined) yield* authenticator.invalidate(refused)
+        yield* HttpSteps.discard(response)
+        authorization = Option.some(yield* authorize(url, host, challenge.value, scopes, refused))
         sent = withAuthorization(base, authorization)
+        sentAt = yield* Clock.currentTimeMillis
         response = yield* send(sent, replayable)
       }
-      return yield* followRedirects(response, sent, replayable)
-    })
+
+      // 7. redirects, through the one redirect step.
+      return yield* redirects(response, sent, replayable)
+    }).pipe(Effect.catchIf(HttpClientError.isHttpClientError, (error) => Effect.fail(sanitizeError(error))))
 
   return { execute } satisfies RegistryClient.Executor
 })
 
-export type Requirements = HttpClient.HttpClient | Registries.Registries | CredentialProvider.CredentialProvider | EffectScope.Scope
+export type Requirements = HttpClient.HttpClient | Registries.Registries | Authenticator.Authenticator | EffectScope.Scope
