@@ -1,23 +1,19 @@
 /**
- * An in-process registry that speaks enough of the distribution API for examples
- * and tests — `/v2/`, manifests (GET, HEAD, PUT, DELETE), blobs (GET, HEAD,
- * DELETE), uploads (POST, PATCH, PUT, cross-repository mount, monolithic),
- * tags and catalog with pagination, referrers — over in-memory content. It
- * checks the tokens of its own `TokenServer` and answers with the challenges a
- * real registry sends (`scope`, `error="invalid_token"` / `"insufficient_scope"`).
+ * An in-process registry that follows the OCI distribution spec (v1.1) — `/v2/`,
+ * manifests (GET, HEAD, PUT, DELETE; sha256 and sha512 digests; `subject` and
+ * `OCI-Subject`; non-distributable layers), blobs (GET with `Range`, HEAD,
+ * DELETE), uploads (monolithic, chunked in order, streamed, progress, cancel,
+ * cross-repository mount), tags and catalog with pagination, the referrers API
+ * — over in-memory content. It checks the tokens of its own `TokenServer` and
+ * answers with the challenges a real registry sends (`scope`,
+ * `error="invalid_token"` / `"insufficient_scope"`).
  *
- * Profiles reproduce what the seed transcripts show:
- * - `distribution`: the spec, as the CNCF registry implements it.
- * - `dockerHub`: a token server on another origin, service `registry.docker.io`,
- *   300 s tokens, silent narrowing (empty `access` for unknown repositories),
- *   `_catalog` unusable (400 "unknown resource type" from the token server),
- *   rate-limit headers on manifests and 429 past the limit, blob GETs redirected
- *   (307) to a CDN origin that refuses `Authorization`, `/v2` without the slash.
- * - `ghcr`: the token endpoint on the registry's origin, service `ghcr.io`, a
- *   placeholder `repository:user/image:pull` scope on `/v2/` and `_catalog`,
- *   opaque tokens without `expires_in`, DENIED instead of narrowing, DELETE
- *   answered 405 UNSUPPORTED, an empty `/v2/` body, `/v2` (no slash) 404 with a
- *   token, a catalog only for authenticated users.
+ * Profiles are data (`Profile`): a record per registry says where its token
+ * endpoint lives, what its tokens and challenges look like, how it refuses and
+ * what it serves. The built-in ones (`profiles/`): `distribution` (the spec, as
+ * the CNCF registry implements it), `dockerHub` and `ghcr` (the seed
+ * transcripts), `quay`, `gitlab`, `harbor`, `nvcr`, `artifactory`, `zot` (the
+ * registry reference). `start({ profile })` takes a name or a record.
  *
  * Fault injection (`faults`) and a request log shared by every server of the
  * emulator (`log`) let tests count round trips and break things on purpose.
@@ -33,17 +29,26 @@ import type { Scope as EffectScope } from "effect"
 import { Challenge, Route, Scope } from "@ociauth/core"
 import { Faults } from "./Faults.js"
 import * as Image from "./Image.js"
+import * as ProfileModule from "./Profile.js"
+import * as Profiles from "./profiles/index.js"
+import * as Blobs from "./internal/blobs.js"
 import { ContentStore } from "./internal/content.js"
-import { bearerToken, listen, matchesPattern, ociError, readBody, sendJson } from "./internal/server.js"
-import type { Exchange, RunningServer } from "./internal/server.js"
+import * as Digest from "./internal/digest.js"
+import * as Manifests from "./internal/manifests.js"
+import * as Referrers from "./internal/referrers.js"
+import { Uploads } from "./internal/uploads.js"
+import { basicCredentials, bearerToken, grantedActions, listen, matchesPattern, ociError, sendJson } from "./internal/server.js"
+import type { Exchange } from "./internal/server.js"
 import { RequestLog } from "./RequestLog.js"
 import * as TokenServer from "./TokenServer.js"
 
 /**
+ * A built-in profile's name, or a profile record (`Profile.make`).
+ *
  * @since 0.1.0
  * @category models
  */
-export type Profile = "distribution" | "dockerHub" | "ghcr"
+export type Profile = Profiles.Name | ProfileModule.Profile
 
 /**
  * @since 0.1.0
@@ -51,11 +56,23 @@ export type Profile = "distribution" | "dockerHub" | "ghcr"
  */
 export interface Options {
   readonly profile?: Profile
-  /** Accounts: username → password. Each owns the namespace `<username>/*`. */
+  /**
+   * Accounts: username → password. Each owns the namespace `<username>/*`: push
+   * and delete only there. Pull: on `distribution`, accounts pull every
+   * repository; on the other profiles, public repositories, their own and what
+   * `grants` give them.
+   */
   readonly users?: Readonly<Record<string, string>>
+  /**
+   * Access beyond the accounts' own namespaces: project members, robot
+   * accounts, read-only CI tokens, admins (`{ account, type: "registry", name: "catalog", actions: ["*"] }`).
+   */
+  readonly grants?: ReadonlyArray<TokenServer.Grant>
   /** Repositories (exact, `prefix/*`, or `*`) anonymous users may not pull. */
   readonly privateRepositories?: ReadonlyArray<string>
-  /** Token lifetime (also when it is not announced, as on GHCR). Default 300 s. */
+  /** The token service (JWT audience) the registry challenges with and accepts; the profile's by default. */
+  readonly service?: string
+  /** Token lifetime (also when it is not announced, as on GHCR); the profile's by default. */
   readonly tokenTtl?: Duration.DurationInput
   /** Docker Hub profile: pulls (manifest GETs) allowed per window. Default 100. */
   readonly pullRateLimit?: number
@@ -82,20 +99,25 @@ export interface PushedImage {
  * @category models
  */
 export interface RegistryEmulator {
-  readonly profile: Profile
+  /** The profile's name. */
+  readonly profile: string
+  /** The profile's record. */
+  readonly behaviour: ProfileModule.Profile
   /** `http://127.0.0.1:<port>` */
   readonly origin: string
   /** `127.0.0.1:<port>` */
   readonly host: string
   readonly tokenServer: TokenServer.TokenServer
-  /** The challenge the registry sends (without scope): realm and service. */
+  /** The challenge the registry sends (without scope): realm and service (as the profile announces it). */
   readonly challenge: Challenge.BearerChallenge
-  /** Docker Hub profile: the origin blobs are redirected to. */
+  /** The origin blobs are redirected to (Docker Hub's CDN, GitLab's object storage). */
   readonly cdnOrigin: string | undefined
   /** Every request to the registry, its token server and its CDN. */
   readonly log: RequestLog
   /** Faults of the registry (the token server has its own: `tokenServer.faults`). */
   readonly faults: Faults
+  /** The path before `/v2/` (Artifactory's repository path); `""` for most registries. */
+  readonly apiPrefix: string
   /** Stores a blob in a repository; returns its digest. */
   readonly putBlob: (repository: string, bytes: Uint8Array) => string
   /** A blob of `size` bytes generated as it is read (nothing is kept in memory). */
@@ -106,9 +128,7 @@ export interface RegistryEmulator {
   readonly close: () => Promise<void>
 }
 
-const PLACEHOLDER = Scope.repository("user/image", ["pull"])
 const HUB_WINDOW = 21600
-const OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 
 /**
  * Starts an emulator on free loopback ports. `now` gives the time tokens are
@@ -118,113 +138,117 @@ const OCI_INDEX = "application/vnd.oci.image.index.v1+json"
  * @category constructors
  */
 export const start = async (options: Options = {}, now: () => number = () => Date.now()): Promise<RegistryEmulator> => {
-  const profile = options.profile ?? "distribution"
+  const profile = resolveProfile(options.profile)
   const users = options.users ?? {}
+  const grants = options.grants ?? []
   const log = new RequestLog()
   const faults = new Faults()
-  const content = new ContentStore(options.maxUploadBytes ?? 256 * 1024 * 1024)
+  const content = new ContentStore()
+  const uploads = new Uploads(content, options.maxUploadBytes ?? 256 * 1024 * 1024)
   const isPrivate = (name: string) => (options.privateRepositories ?? []).some((p) => matchesPattern(p, name))
   const cdnSecret = randomBytes(32)
+  const prefix = profile.apiPrefix
   let pullsLeft = options.pullRateLimit ?? 100
 
   const mayPull = (subject: string, name: string) =>
     content.exists(name) && (!isPrivate(name) || (subject !== "" && name.startsWith(`${subject}/`)))
 
+  // Every account owns `<username>/*` (every action there) and has what `grants` give it.
+  // Elsewhere: with `accounts: "pullAll"` (distribution) accounts pull everything and list
+  // the catalog, anonymous users pull what is not private; otherwise everyone pulls the
+  // public repositories that exist.
+  const placeholder = profile.baseScope === undefined || profile.baseScope === "" ? undefined : profile.baseScope.split(":")[1]
   const policy = (subject: string, type: string, name: string): ReadonlyArray<string> => {
-    if (type === "registry") return subject !== "" && profile === "distribution" ? ["*"] : []
+    const granted = grantedActions(grants, subject, type, name)
+    if (type === "registry") return subject !== "" && profile.accounts === "pullAll" ? ["*"] : granted
     if (type !== "repository") return []
     if (subject !== "" && name.startsWith(`${subject}/`)) return ["*"]
-    if (profile === "ghcr" && subject !== "" && name === PLACEHOLDER.name) return ["pull"]
-    if (profile === "distribution") return subject !== "" ? ["*"] : isPrivate(name) ? [] : ["pull"]
-    return mayPull(subject, name) ? ["pull"] : []
+    if (subject !== "" && name === placeholder) return ["pull"]
+    const pull = profile.accounts === "pullAll" ? subject !== "" || !isPrivate(name) : mayPull(subject, name)
+    return pull ? [...new Set(["pull", ...granted])] : granted
+  }
+  const maySee = (subject: string, name: string) => policy(subject, "repository", name).some((a) => a === "pull" || a === "*")
+
+  const basicAccount = (header: string | undefined): string | undefined => {
+    const credentials = profile.basicRealm === undefined ? undefined : basicCredentials(header)
+    return credentials !== undefined && users[credentials.username] === credentials.password ? credentials.username : undefined
   }
 
-  // The token endpoint: on an origin of its own (Docker Hub's auth.docker.io, the
-  // distribution default), or mounted at /token on the registry (GHCR).
-  let registry: RunningServer | undefined
-  const tokenOptions: TokenServer.Options = {
-    service: profile === "dockerHub" ? "registry.docker.io" : profile === "ghcr" ? "ghcr.io" : "ociauth-emulator",
-    users,
-    authorize: policy,
-    ttl: options.tokenTtl ?? Duration.seconds(300),
-    omitExpiresIn: profile === "ghcr",
-    tokenFormat: profile === "ghcr" ? "opaque" : "jwt",
-    narrowing: profile === "ghcr" ? "deny" : "silent",
-    rejectRegistryScopes: profile === "dockerHub",
-    log
-  }
-  const mounted = profile === "ghcr" ? TokenServer.endpoint(tokenOptions, now) : undefined
-  const separate = mounted === undefined ? await TokenServer.start(tokenOptions, now) : undefined
-  const tokens: TokenServer.Endpoint | TokenServer.TokenServer = mounted ?? separate!
-  const realm = separate?.realm
+  // The registry listens first: a profile's service may name its host (Artifactory).
+  let tokens: TokenServer.Endpoint | TokenServer.TokenServer | undefined
+  let mounted: TokenServer.Endpoint | undefined
+  let realm = ""
 
-  const challengeFor = (scopes: ReadonlyArray<Scope.Scope>, error?: string): string =>
-    Challenge.formatBearer({
-      realm: realm ?? `${registry!.origin}/token`,
-      service: tokens.service,
-      scopes,
-      ...(error === undefined ? {} : { error })
+  const challengeFor = (scope: string | undefined, error?: string): string => {
+    const params: Record<string, string> = { realm }
+    if (profile.challenge.service) params.service = tokens!.service
+    if (scope !== undefined) params.scope = scope
+    if (error !== undefined) params.error = error
+    let header = Challenge.format({ scheme: "bearer", params })
+    if (!profile.challenge.quoteRealm) header = header.replace(`realm=${JSON.stringify(realm)}`, `realm=${realm}`)
+    return profile.challenge.scheme === "bearer" ? header.replace(/^Bearer/, "bearer") : header
+  }
+
+  const unauthorized = (response: http.ServerResponse, scopes: ReadonlyArray<Scope.Scope>, error?: string, scope?: string) => {
+    const detail = scopes.flatMap((s) =>
+      s._tag === "Resource" ? s.actions.map((action) => ({ Type: s.type, Class: "", Name: s.name, Action: action })) : []
+    )
+    const body = profile.errorDetail
+      ? ociError("UNAUTHORIZED", "authentication required", detail.length === 0 ? null : detail)
+      : { errors: [{ code: "UNAUTHORIZED", message: "authentication required" }] }
+    const wanted = scope ?? (scopes.length === 0 ? undefined : scopes.map(Scope.format).join(" "))
+    sendJson(response, 401, body, { "www-authenticate": challengeFor(wanted, error) })
+  }
+
+  const unauthorizedBasic = (response: http.ServerResponse) =>
+    sendJson(response, 401, ociError("UNAUTHORIZED", "authentication required"), {
+      "www-authenticate": Challenge.format({ scheme: "basic", params: { realm: profile.basicRealm ?? "registry" } })
     })
-
-  const unauthorized = (response: http.ServerResponse, scopes: ReadonlyArray<Scope.Scope>, error?: string) => {
-    const detail =
-      profile === "ghcr"
-        ? undefined
-        : scopes.flatMap((s) =>
-            s._tag === "Resource" ? s.actions.map((action) => ({ Type: s.type, Class: "", Name: s.name, Action: action })) : []
-          )
-    const body = profile === "ghcr"
-      ? { errors: [{ code: "UNAUTHORIZED", message: "authentication required" }] }
-      : ociError("UNAUTHORIZED", "authentication required", detail === undefined || detail.length === 0 ? null : detail)
-    sendJson(response, 401, body, { "www-authenticate": challengeFor(scopes, error) })
-  }
 
   const cdnSignature = (digest: string, expires: number) =>
     createHmac("sha256", cdnSecret).update(`${digest}:${expires}`).digest("base64url")
 
-  const cdn =
-    profile === "dockerHub"
-      ? await listen({
-          name: "cdn",
-          log,
-          faults: new Faults(),
-          handle: async ({ request, response, url }) => {
-            const digest = decodeURIComponent(url.pathname.replace(/^\/blobs\//, ""))
-            const expires = Number(url.searchParams.get("expires"))
-            if (request.headers.authorization !== undefined) {
-              return sendJson(response, 400, { code: "InvalidArgument", message: "Only one auth mechanism allowed" })
-            }
-            if (url.searchParams.get("signature") !== cdnSignature(digest, expires) || expires * 1000 < now()) {
-              return sendJson(response, 403, { code: "AccessDenied", message: "Request has expired or is not signed" })
-            }
-            const blob = content.blobAnywhere(digest)
-            if (blob === undefined) return sendJson(response, 404, { code: "NoSuchKey" })
-            response.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(blob.size) })
-            if (request.method === "HEAD") return void response.end()
-            await pipeline(Readable.from(blob.chunks()), response)
+  const cdn = profile.blobRedirect
+    ? await listen({
+        name: "cdn",
+        log,
+        faults: new Faults(),
+        handle: async ({ request, response, url }) => {
+          const digest = decodeURIComponent(url.pathname.replace(/^\/blobs\//, ""))
+          const expires = Number(url.searchParams.get("expires"))
+          if (request.headers.authorization !== undefined) {
+            return sendJson(response, 400, { code: "InvalidArgument", message: "Only one auth mechanism allowed" })
           }
-        })
-      : undefined
+          if (url.searchParams.get("signature") !== cdnSignature(digest, expires) || expires * 1000 < now()) {
+            return sendJson(response, 403, { code: "AccessDenied", message: "Request has expired or is not signed" })
+          }
+          const blob = content.blobAnywhere(digest)
+          if (blob === undefined) return sendJson(response, 404, { code: "NoSuchKey" })
+          response.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(blob.size) })
+          if (request.method === "HEAD") return void response.end()
+          await pipeline(Readable.from(blob.chunks()), response)
+        }
+      })
+    : undefined
 
-  const sendBlob = async (exchange: Exchange, name: string, digest: string) => {
-    const { request, response, method } = exchange
-    const blob = content.blob(name, digest)
-    if (blob === undefined) return sendJson(response, 404, ociError("BLOB_UNKNOWN", "blob unknown to registry", digest))
-    if (profile === "dockerHub" && method === "GET" && cdn !== undefined) {
-      const expires = Math.floor(now() / 1000) + 600
-      const location = `${cdn.origin}/blobs/${digest}?expires=${expires}&signature=${cdnSignature(digest, expires)}`
-      response.writeHead(307, { location, "content-length": "0" })
-      return void response.end()
+  const cdnLocation = (digest: string): string | undefined => {
+    if (cdn === undefined) return undefined
+    const expires = Math.floor(now() / 1000) + 600
+    return `${cdn.origin}/blobs/${digest}?expires=${expires}&signature=${cdnSignature(digest, expires)}`
+  }
+
+  // Docker Hub: rate-limit headers on manifest GET and HEAD; GETs past the limit are refused.
+  const rateLimit = (exchange: Exchange): Record<string, string> | "exceeded" => {
+    if (!profile.rateLimit) return {}
+    if (exchange.method === "GET") {
+      if (pullsLeft <= 0) return "exceeded"
+      pullsLeft--
     }
-    response.writeHead(200, {
-      "content-type": "application/octet-stream",
-      "content-length": String(blob.size),
-      "docker-content-digest": digest,
-      etag: `"${digest}"`
-    })
-    if (method === "HEAD") return void response.end()
-    request.resume()
-    await pipeline(Readable.from(blob.chunks()), response)
+    return {
+      "ratelimit-limit": `${options.pullRateLimit ?? 100};w=${HUB_WINDOW}`,
+      "ratelimit-remaining": `${pullsLeft};w=${HUB_WINDOW}`,
+      "docker-ratelimit-source": "127.0.0.1"
+    }
   }
 
   const paginate = (items: ReadonlyArray<string>, url: URL, path: string) => {
@@ -238,11 +262,15 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
     return { error: false as const, page, link }
   }
 
-  const serve = async (exchange: Exchange, route: Route.Route) => {
+  const unsupported = (response: http.ServerResponse) =>
+    sendJson(response, 405, profile.errorDetail ? ociError("UNSUPPORTED", "The operation is unsupported.") : { errors: [{ code: "UNSUPPORTED", message: "The operation is unsupported." }] })
+
+  const serve = async (exchange: Exchange, route: Route.Route, subject: string) => {
     const { request, response, method, url } = exchange
     switch (route._tag) {
       case "Base": {
-        if (profile === "ghcr") {
+        request.resume()
+        if (profile.base.body === "empty") {
           response.writeHead(200, { "content-type": "application/json", "content-length": "0" })
           return void response.end()
         }
@@ -250,7 +278,8 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
       }
       case "Catalog": {
         if (method !== "GET" && method !== "HEAD") break
-        const result = paginate(content.catalog(), url, "/v2/_catalog")
+        const repositories = profile.catalog === "visible" ? content.catalog().filter((name) => maySee(subject, name)) : content.catalog()
+        const result = paginate(repositories, url, `${prefix}/v2/_catalog`)
         if (result.error) return sendJson(response, 400, ociError("PAGINATION_NUMBER_INVALID", "invalid number of results requested"))
         return sendJson(response, 200, { repositories: result.page }, result.link === undefined ? {} : { link: result.link })
       }
@@ -258,47 +287,22 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
         if (method !== "GET" && method !== "HEAD") break
         const tags = content.tags(route.name)
         if (tags === undefined) return sendJson(response, 404, ociError("NAME_UNKNOWN", "repository name not known to registry", { name: route.name }))
-        const result = paginate(tags, url, `/v2/${route.name}/tags/list`)
+        const result = paginate(tags, url, `${prefix}/v2/${route.name}/tags/list`)
         if (result.error) return sendJson(response, 400, ociError("PAGINATION_NUMBER_INVALID", "invalid number of results requested"))
         return sendJson(response, 200, { name: route.name, tags: result.page }, result.link === undefined ? {} : { link: result.link })
       }
       case "Manifest": {
         if (method === "GET" || method === "HEAD") {
-          const headers: Record<string, string> = {}
-          if (profile === "dockerHub") {
-            if (method === "GET") {
-              if (pullsLeft <= 0) {
-                return sendJson(response, 429, ociError("TOOMANYREQUESTS", "You have reached your pull rate limit. You may increase the limit by authenticating and upgrading: https://www.docker.com/increase-rate-limit"), { "retry-after": "60" })
-              }
-              pullsLeft--
-            }
-            headers["ratelimit-limit"] = `${options.pullRateLimit ?? 100};w=${HUB_WINDOW}`
-            headers["ratelimit-remaining"] = `${pullsLeft};w=${HUB_WINDOW}`
-            headers["docker-ratelimit-source"] = "127.0.0.1"
+          const headers = rateLimit(exchange)
+          if (headers === "exceeded") {
+            request.resume()
+            return sendJson(response, 429, ociError("TOOMANYREQUESTS", "You have reached your pull rate limit. You may increase the limit by authenticating and upgrading: https://www.docker.com/increase-rate-limit"), { "retry-after": "60" })
           }
-          const manifest = content.manifest(route.name, route.reference)
-          if (manifest === undefined) {
-            const code = content.exists(route.name) ? ["MANIFEST_UNKNOWN", "manifest unknown"] : ["NAME_UNKNOWN", "repository name not known to registry"]
-            return sendJson(response, 404, ociError(code[0]!, code[1]!, { name: route.name, reference: route.reference }), headers)
-          }
-          response.writeHead(200, {
-            ...headers,
-            "content-type": manifest.mediaType,
-            "content-length": String(manifest.bytes.length),
-            "docker-content-digest": manifest.digest,
-            etag: `"${manifest.digest}"`
-          })
-          return void response.end(method === "HEAD" ? undefined : manifest.bytes)
+          return Manifests.serve(exchange, content, route.name, route.reference, { negotiate: profile.negotiateIndex, headers })
         }
-        if (method === "PUT") {
-          const body = await readBody(request, 4 * 1024 * 1024)
-          const result = content.putManifest(route.name, route.reference, request.headers["content-type"] ?? "", body)
-          if ("missing" in result) return sendJson(response, 400, ociError("MANIFEST_BLOB_UNKNOWN", "blob unknown to registry", result.missing))
-          if ("invalid" in result) return sendJson(response, 400, ociError("MANIFEST_INVALID", result.invalid))
-          response.writeHead(201, { location: `/v2/${route.name}/manifests/${result.digest}`, "docker-content-digest": result.digest, "content-length": "0" })
-          return void response.end()
-        }
+        if (method === "PUT") return Manifests.put(exchange, content, route.name, route.reference, prefix)
         if (method === "DELETE") {
+          request.resume()
           if (!content.deleteManifest(route.name, route.reference)) return sendJson(response, 404, ociError("MANIFEST_UNKNOWN", "manifest unknown"))
           response.writeHead(202, { "content-length": "0" })
           return void response.end()
@@ -306,8 +310,9 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
         break
       }
       case "Blob": {
-        if (method === "GET" || method === "HEAD") return sendBlob(exchange, route.name, route.digest)
-        if (method === "DELETE") {
+        if (method === "GET" || method === "HEAD") return Blobs.serve(exchange, content, route.name, route.digest, cdnLocation)
+        if (method === "DELETE" && profile.delete === "all") {
+          request.resume()
           if (!content.deleteBlob(route.name, route.digest)) return sendJson(response, 404, ociError("BLOB_UNKNOWN", "blob unknown to registry"))
           response.writeHead(202, { "content-length": "0" })
           return void response.end()
@@ -315,73 +320,30 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
         break
       }
       case "Upload": {
-        const accepted = (id: string, size: number) => {
-          response.writeHead(202, {
-            location: `/v2/${route.name}/blobs/uploads/${id}`,
-            range: `0-${Math.max(0, size - 1)}`,
-            "docker-upload-uuid": id,
-            "content-length": "0"
-          })
-          response.end()
-        }
-        const created = (digest: string) => {
-          response.writeHead(201, { location: `/v2/${route.name}/blobs/${digest}`, "docker-content-digest": digest, "content-length": "0" })
-          response.end()
-        }
-        if (method === "POST" && route.id === "") {
-          const mount = url.searchParams.get("mount")
-          const from = url.searchParams.get("from")
-          if (mount !== null && from !== null && content.mount(route.name, from, mount)) {
-            request.resume()
-            return created(mount)
-          }
-          const digest = url.searchParams.get("digest")
-          if (digest !== null) {
-            const body = await readBody(request, content.maxUploadBytes)
-            if (Image.digestOf(body) !== digest) return sendJson(response, 400, ociError("DIGEST_INVALID", "provided digest did not match uploaded content"))
-            content.putBlob(route.name, body)
-            return created(digest)
-          }
-          request.resume()
-          return accepted(content.startUpload(route.name), 0)
-        }
-        const upload = content.upload(route.name, route.id)
-        if (upload === undefined) {
-          request.resume()
-          return sendJson(response, 404, ociError("BLOB_UPLOAD_UNKNOWN", "blob upload unknown to registry"))
-        }
-        if (method === "PATCH" || method === "PUT") {
-          for await (const chunk of request) {
-            if (!content.append(upload, chunk as Buffer)) {
-              request.destroy()
-              return sendJson(response, 413, ociError("SIZE_INVALID", "upload larger than the emulator keeps"))
-            }
-          }
-          if (method === "PATCH") return accepted(route.id, upload.size)
-          const digest = url.searchParams.get("digest") ?? ""
-          const result = content.finishUpload(route.name, route.id, digest)
-          if (result === "digest-mismatch") return sendJson(response, 400, ociError("DIGEST_INVALID", "provided digest did not match uploaded content"))
-          return created(digest)
-        }
-        if (method === "GET") return accepted(route.id, upload.size)
+        if (await uploads.handle(exchange, route.name, route.id, prefix)) return
         break
       }
       case "Referrers": {
         if (method !== "GET") break
-        const manifests = content.referrers(route.name, route.digest).map((m) => ({
-          mediaType: m.mediaType,
-          digest: m.digest,
-          size: m.bytes.length,
-          ...(m.artifactType === undefined ? {} : { artifactType: m.artifactType })
-        }))
-        return sendJson(response, 200, { schemaVersion: 2, mediaType: OCI_INDEX, manifests }, { "content-type": OCI_INDEX })
+        request.resume()
+        if (Digest.parse(route.digest)._tag !== "Digest") {
+          return sendJson(response, 400, ociError("DIGEST_INVALID", "invalid digest format", route.digest))
+        }
+        const { body, filtered } = Referrers.index(content.manifests(route.name), route.digest, url.searchParams.get("artifactType"))
+        return sendJson(response, 200, body, { "content-type": Referrers.OCI_INDEX, ...(filtered ? { "oci-filters-applied": "artifactType" } : {}) })
       }
     }
     request.resume()
-    sendJson(response, 405, ociError("UNSUPPORTED", "The operation is unsupported."))
+    unsupported(response)
   }
 
-  registry = await listen({
+  const notFound = (exchange: Exchange) => {
+    exchange.request.resume()
+    exchange.response.writeHead(404, { "content-type": "text/plain; charset=utf-8" })
+    exchange.response.end("404 page not found\n")
+  }
+
+  const registry = await listen({
     name: (path) => (mounted !== undefined && path === mounted.path ? "token" : "registry"),
     log,
     faults,
@@ -390,66 +352,99 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
       response.setHeader("docker-distribution-api-version", "registry/2.0")
       const path = url.pathname
       if (mounted !== undefined && path === mounted.path) return mounted.handle(exchange)
-      if (path === "/") {
+      const bare = path === `${prefix}/v2`
+      const parsed = bare ? Option.some(Route.Base({ prefix })) : Route.parse(path)
+      const route = Option.filter(parsed, (r) => r.prefix === prefix)
+      if (Option.isNone(route)) return notFound(exchange)
+      const needed = route.value._tag === "Catalog" ? [Scope.catalog] : Scope.fromRequest(method, url)
+      const atBase = route.value._tag === "Base" || route.value._tag === "Catalog"
+      const offered = atBase ? profile.baseScope : undefined
+
+      // Basic credentials on the registry itself (Harbor), and its Basic catalog.
+      const basic = basicAccount(request.headers.authorization)
+      if (profile.catalog === "basic" && route.value._tag === "Catalog") {
         request.resume()
-        response.writeHead(404, { "content-type": "text/plain; charset=utf-8" })
-        return void response.end("404 page not found\n")
+        if (basic === undefined || !policy(basic, "registry", "catalog").includes("*")) return unauthorizedBasic(response)
+        return serve(exchange, route.value, basic)
       }
-      const presented = bearerToken(request.headers.authorization)
-      const grantee =
-        presented === undefined || fault?.expireToken === true ? Option.none() : tokens.verify(presented)
-      if (path === "/v2" && profile !== "ghcr" && method !== "GET" && method !== "HEAD") {
+      if (profile.basicOnly && basic === undefined) {
         request.resume()
-        response.writeHead(301, { location: "/v2/", "content-length": "0" })
+        return unauthorizedBasic(response)
+      }
+      if (bare && profile.bareV2 === "spec" && method !== "GET" && method !== "HEAD") {
+        request.resume()
+        response.writeHead(301, { location: `${prefix}/v2/`, "content-length": "0" })
         return void response.end()
       }
-      const route = path === "/v2" ? Option.some(Route.Base({ prefix: "" })) : Route.parse(path)
-      if (Option.isNone(route)) {
-        request.resume()
-        response.writeHead(404, { "content-type": "text/plain; charset=utf-8" })
-        return void response.end("404 page not found\n")
-      }
-      const needed = route.value._tag === "Catalog" ? [Scope.catalog] : Scope.fromRequest(method, url)
-      const placeholder = profile === "ghcr" && (route.value._tag === "Base" || route.value._tag === "Catalog")
-      const challengeScopes = placeholder ? [PLACEHOLDER] : needed
+      const presented = bearerToken(request.headers.authorization)
+      const grantee: Option.Option<TokenServer.Grantee> = basic !== undefined
+        ? Option.some({ subject: basic, access: [], expiresAt: Infinity })
+        : presented === undefined || fault?.expireToken === true
+          ? Option.none()
+          : tokens!.verify(presented)
       if (Option.isNone(grantee)) {
+        if (route.value._tag === "Base" && profile.base.open && presented === undefined) {
+          response.setHeader("www-authenticate", challengeFor(offered))
+          return serve(exchange, route.value, "")
+        }
         request.resume()
-        return unauthorized(response, challengeScopes, presented === undefined ? undefined : "invalid_token")
+        return unauthorized(response, atBase && offered !== undefined ? [] : needed, presented === undefined ? undefined : "invalid_token", offered)
       }
       const subject = grantee.value.subject
-      if (profile === "ghcr") {
-        if (path === "/v2") {
-          request.resume()
-          return sendJson(response, 404, ociError("NOT_FOUND", "404 page not found"))
-        }
-        if (method === "DELETE") {
-          request.resume()
-          return sendJson(response, 405, { errors: [{ code: "UNSUPPORTED", message: "The operation is unsupported." }] })
-        }
-        if (route.value._tag === "Catalog") {
-          if (subject === "") return unauthorized(response, challengeScopes)
-          return serve(exchange, route.value)
+      if (bare && profile.bareV2 === "notFound") {
+        request.resume()
+        return sendJson(response, 404, ociError("NOT_FOUND", "404 page not found"))
+      }
+      if (method === "DELETE" && (profile.delete === "none" || (profile.delete === "manifests" && route.value._tag === "Blob"))) {
+        request.resume()
+        return unsupported(response)
+      }
+      if (route.value._tag === "Catalog") {
+        switch (profile.catalog) {
+          case "never":
+            request.resume()
+            return unauthorized(response, needed, "insufficient_scope", offered)
+          case "accounts":
+            if (subject === "") return unauthorized(response, [], undefined, offered)
+            return serve(exchange, route.value, subject)
+          case "visible":
+            return serve(exchange, route.value, subject)
+          default:
+            break
         }
       }
-      if (profile === "dockerHub" && route.value._tag === "Catalog") {
-        return unauthorized(response, challengeScopes, "insufficient_scope")
-      }
-      if (Scope.missing(grantee.value.access, needed).length > 0) {
+      // Basic accounts act with their policy; tokens with what they grant.
+      const missing = basic !== undefined
+        ? needed.filter((s) => s._tag === "Resource" && !s.actions.every((a) => policy(basic, s.type, s.name).some((g) => g === a || g === "*")))
+        : Scope.missing(grantee.value.access, needed)
+      if (missing.length > 0) {
         request.resume()
         return unauthorized(response, needed, "insufficient_scope")
       }
-      return serve(exchange, route.value)
+      return serve(exchange, route.value, subject)
     }
   })
+  const host = `127.0.0.1:${registry.port}`
 
-  const pushImage = (repository: string, tag: string, layers?: ReadonlyArray<Uint8Array<ArrayBuffer>>): PushedImage => {
-    const image = Image.make(layers)
-    for (const layer of image.layers) content.putBlob(repository, layer.bytes)
-    content.putBlob(repository, image.config.bytes)
-    const result = content.putManifest(repository, tag, image.manifest.mediaType, new TextEncoder().encode(image.manifest.text))
-    if (!("digest" in result)) throw new Error(`pushImage: ${JSON.stringify(result)}`)
-    return { repository, tag, digest: result.digest, config: image.config.digest, layers: image.layers.map((l) => l.digest) }
+  // The token endpoint: on an origin of its own (Docker Hub's auth.docker.io, GitLab's
+  // instance, Zot's issuer), or mounted on the registry (GHCR, Quay, Harbor, …).
+  const tokenOptions: TokenServer.Options = {
+    service: options.service ?? (typeof profile.service === "string" ? profile.service : profile.service(host)),
+    path: profile.realm.path,
+    users,
+    authorize: policy,
+    ttl: options.tokenTtl ?? profile.tokenLifetime,
+    omitExpiresIn: !profile.expiresIn,
+    tokenFormat: profile.tokenFormat,
+    narrowing: profile.narrowing,
+    rejectRegistryScopes: profile.rejectRegistryScopes,
+    anonymousNeedsScope: profile.anonymousNeedsScope,
+    oauth: profile.tokenPost,
+    log
   }
+  mounted = profile.realm.origin === "registry" ? TokenServer.endpoint(tokenOptions, now) : undefined
+  const separate = mounted === undefined ? await TokenServer.start(tokenOptions, now) : undefined
+  tokens = mounted ?? separate!
 
   const tokenServer: TokenServer.TokenServer = separate ?? {
     origin: registry.origin,
@@ -463,25 +458,45 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
     issue: mounted!.issue,
     close: () => Promise.resolve()
   }
+  realm = tokenServer.realm
+
+  const pushImage = (repository: string, tag: string, layers?: ReadonlyArray<Uint8Array<ArrayBuffer>>): PushedImage => {
+    const image = Image.make(layers)
+    for (const layer of image.layers) content.putBlob(repository, layer.bytes)
+    content.putBlob(repository, image.config.bytes)
+    const result = content.putManifest(repository, tag, image.manifest.mediaType, new TextEncoder().encode(image.manifest.text))
+    if ("_tag" in result) throw new Error(`pushImage: ${JSON.stringify(result)}`)
+    return { repository, tag, digest: result.digest, config: image.config.digest, layers: image.layers.map((l) => l.digest) }
+  }
 
   return {
-    profile,
+    profile: profile.name,
+    behaviour: profile,
     origin: registry.origin,
-    host: `127.0.0.1:${registry.port}`,
+    host,
     tokenServer,
-    challenge: { scheme: "bearer", realm: tokenServer.realm, service: tokenServer.service, scopes: [] },
+    challenge: {
+      scheme: "bearer",
+      realm: tokenServer.realm,
+      ...(profile.challenge.service ? { service: tokenServer.service } : {}),
+      scopes: []
+    },
     cdnOrigin: cdn?.origin,
     log,
     faults,
+    apiPrefix: prefix,
     putBlob: (repository, bytes) => content.putBlob(repository, bytes),
     generateBlob: (repository, size, seed = 1) => content.generateBlob(repository, size, seed),
     pushImage,
     tags: (repository) => content.tags(repository) ?? [],
     close: async () => {
-      await Promise.all([registry!.close(), separate?.close(), cdn?.close()])
+      await Promise.all([registry.close(), separate?.close(), cdn?.close()])
     }
   }
 }
+
+const resolveProfile = (profile: Profile | undefined): ProfileModule.Profile =>
+  profile === undefined ? Profiles.named.distribution : typeof profile === "string" ? Profiles.named[profile] : profile
 
 /**
  * An emulator as a scoped resource; its clock is the Effect `Clock`.

@@ -7,6 +7,12 @@
  * on which repositories; requests beyond them are narrowed silently (Docker Hub,
  * the spec) or denied (GHCR).
  *
+ * The `service` of a request is the token's audience. On GET, as Docker Hub and
+ * docker_auth do, a wrong `service` still gets a token — for that audience,
+ * which the registry (expecting its own service) refuses with 401
+ * `invalid_token`, and `verify` too; a GET without `service` gets this server's.
+ * On POST, where the spec requires `service`, a wrong one is 400 `invalid_request`.
+ *
  * @since 0.1.0
  */
 import * as crypto from "node:crypto"
@@ -15,7 +21,7 @@ import type { Scope as EffectScope } from "effect"
 import { Scope } from "@ociauth/core"
 import { Faults } from "./Faults.js"
 import { makeChain } from "./internal/x509.js"
-import { basicCredentials, listen, matchesPattern, readBody, sendJson } from "./internal/server.js"
+import { basicCredentials, grantedActions, listen, readBody, sendJson } from "./internal/server.js"
 import type { Exchange } from "./internal/server.js"
 import { RequestLog } from "./RequestLog.js"
 
@@ -56,8 +62,14 @@ export interface Options {
   readonly ttl?: Duration.DurationInput
   /** Leave `expires_in` out of responses, as GHCR does. */
   readonly omitExpiresIn?: boolean
-  /** `silent` (default): grant the intersection, as the spec and Docker Hub do; `deny`: 403 DENIED, as GHCR does. */
-  readonly narrowing?: "silent" | "deny"
+  /**
+   * `silent` (default): grant the intersection, as the spec and Docker Hub do;
+   * `deny`: 403 DENIED, as GHCR does; `denyAnonymous`: DENIED for anonymous
+   * requests, silent for accounts, as GitLab does.
+   */
+  readonly narrowing?: "silent" | "deny" | "denyAnonymous"
+  /** Answer anonymous requests without any scope with 401, as Quay does. */
+  readonly anonymousNeedsScope?: boolean
   /** `jwt` (default) or `opaque` tokens that only this server can read, as GHCR's. */
   readonly tokenFormat?: "jwt" | "opaque"
   /** Answer `registry:*` scopes with 400 "unknown resource type", as Docker Hub does. */
@@ -106,9 +118,15 @@ export interface TokenServer {
   readonly verify: (token: string) => Option.Option<Grantee>
   /**
    * Issues a token directly, without a request (for tests of expiry and
-   * narrowing). `lifetimeSeconds` may be negative: an already expired token.
+   * narrowing). `lifetimeSeconds` may be negative: an already expired token;
+   * `audience` (default: this server's service) another service's token.
    */
-  readonly issue: (subject: string, access: ReadonlyArray<Scope.ResourceScope>, lifetimeSeconds?: number) => string
+  readonly issue: (
+    subject: string,
+    access: ReadonlyArray<Scope.ResourceScope>,
+    lifetimeSeconds?: number,
+    audience?: string
+  ) => string
   readonly close: () => Promise<void>
 }
 
@@ -161,34 +179,31 @@ export const endpoint = (options: Options, now: () => number = () => Date.now())
   const ttlSeconds = Math.max(1, Math.round(Duration.toSeconds(Duration.decode(options.ttl ?? Duration.seconds(300)))))
   const chain = makeChain("ociauth test", now())
   const x5c = [Buffer.from(chain.leaf.der).toString("base64"), Buffer.from(chain.root.der).toString("base64")]
-  const opaque = new Map<string, Grantee>()
+  const opaque = new Map<string, { readonly grantee: Grantee; readonly audience: string }>()
   const refreshTokens = new Map<string, string>()
   const log = options.log ?? new RequestLog()
 
-  const allowed = (subject: string, type: string, name: string): ReadonlyArray<string> => {
-    if (options.authorize !== undefined) return options.authorize(subject, type, name)
-    const actions = new Set<string>()
-    for (const grant of grants) {
-      if (grant.account !== undefined && grant.account !== subject) continue
-      if ((grant.type ?? "repository") !== type || !matchesPattern(grant.name, name)) continue
-      for (const action of grant.actions) actions.add(action)
-    }
-    return [...actions]
-  }
+  const allowed = (subject: string, type: string, name: string): ReadonlyArray<string> =>
+    options.authorize !== undefined ? options.authorize(subject, type, name) : grantedActions(grants, subject, type, name)
 
-  const issue = (subject: string, access: ReadonlyArray<Scope.ResourceScope>, lifetimeSeconds?: number): string => {
+  const issue = (
+    subject: string,
+    access: ReadonlyArray<Scope.ResourceScope>,
+    lifetimeSeconds?: number,
+    audience: string = options.service
+  ): string => {
     const seconds = lifetimeSeconds ?? ttlSeconds
     const iat = Math.floor(now() / 1000)
     if (options.tokenFormat === "opaque") {
       const token = `djE6${crypto.randomBytes(24).toString("base64url")}`
-      opaque.set(token, { subject, access, expiresAt: (iat + seconds) * 1000 })
+      opaque.set(token, { grantee: { subject, access, expiresAt: (iat + seconds) * 1000 }, audience })
       return token
     }
     const header = { typ: "JWT", alg: "ES256", x5c }
     const claims = {
       iss: issuer,
       sub: subject,
-      aud: options.service,
+      aud: audience,
       exp: iat + seconds,
       nbf: Math.min(iat, iat + seconds) - 1,
       iat,
@@ -202,8 +217,10 @@ export const endpoint = (options: Options, now: () => number = () => Date.now())
 
   const verify = (token: string): Option.Option<Grantee> => {
     if (options.tokenFormat === "opaque") {
-      const grantee = opaque.get(token)
-      return grantee !== undefined && grantee.expiresAt > now() ? Option.some(grantee) : Option.none()
+      const entry = opaque.get(token)
+      return entry !== undefined && entry.audience === options.service && entry.grantee.expiresAt > now()
+        ? Option.some(entry.grantee)
+        : Option.none()
     }
     const parts = token.split(".")
     if (parts.length !== 3) return Option.none()
@@ -231,6 +248,8 @@ export const endpoint = (options: Options, now: () => number = () => Date.now())
 
   type Request = {
     readonly subject: string | undefined
+    /** The `service` asked for: the token's audience. */
+    readonly audience: string
     readonly scopes: ReadonlyArray<string>
     readonly offline: boolean
     readonly oauth: boolean
@@ -242,6 +261,9 @@ export const endpoint = (options: Options, now: () => number = () => Date.now())
       sendJson(response, status, { errors: [{ code, message }] })
     if (request.subject === undefined) return deny(401, "UNAUTHORIZED", "authentication required")
     if (request.subject === "" && options.requireCredentials === true) return deny(401, "UNAUTHORIZED", "authentication required")
+    if (request.subject === "" && request.scopes.length === 0 && options.anonymousNeedsScope === true) {
+      return deny(401, "UNAUTHORIZED", "anonymous requests need a scope")
+    }
     const granted: Array<Scope.ResourceScope> = []
     for (const text of request.scopes) {
       const parsed = Effect.runSync(Effect.option(Scope.parse(text)))
@@ -254,12 +276,13 @@ export const endpoint = (options: Options, now: () => number = () => Date.now())
       }
       const may = allowed(request.subject, scope.type, scope.name)
       const actions = scope.actions.filter((a) => may.includes("*") || may.includes(a))
-      if (options.narrowing === "deny" && actions.length < scope.actions.length) {
+      const denies = options.narrowing === "deny" || (options.narrowing === "denyAnonymous" && request.subject === "")
+      if (denies && actions.length < scope.actions.length) {
         return deny(403, "DENIED", "requested access to the resource is denied")
       }
       granted.push({ ...scope, actions })
     }
-    const token = issue(request.subject, granted)
+    const token = issue(request.subject, granted, undefined, request.audience)
     const body: Record<string, unknown> = request.oauth ? { access_token: token } : { token, access_token: token }
     if (options.omitExpiresIn !== true) {
       body.expires_in = ttlSeconds
@@ -287,8 +310,17 @@ export const endpoint = (options: Options, now: () => number = () => Date.now())
       const { method, url, request, response } = exchange
       if (url.pathname !== path) return sendJson(response, 404, { details: "not found" })
       if (method === "GET") {
+        const subject = authenticate(request.headers.authorization)
+        // As docker_auth does: `account`, when given, names the authenticated user.
+        const account = url.searchParams.get("account")
+        if (account !== null && subject !== undefined && subject !== "" && account !== subject) {
+          return sendJson(response, 400, { details: "user and account are not the same" })
+        }
         return answer(exchange, {
-          subject: authenticate(request.headers.authorization),
+          subject,
+          // As Docker Hub and docker_auth do: a token for the service asked for, which the
+          // registry (expecting its own) refuses as invalid_token. None asked: this one.
+          audience: url.searchParams.get("service") ?? options.service,
           scopes: url.searchParams.getAll("scope").flatMap((s) => s.split(" ")).filter(Boolean),
           offline: url.searchParams.get("offline_token") === "true",
           oauth: false
@@ -311,6 +343,7 @@ export const endpoint = (options: Options, now: () => number = () => Date.now())
         }
         return answer(exchange, {
           subject,
+          audience: options.service,
           scopes: (form.get("scope") ?? "").split(" ").filter(Boolean),
           offline: form.get("access_type") === "offline",
           oauth: true

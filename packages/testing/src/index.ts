@@ -3,11 +3,25 @@
  */
 
 /**
+ * A real docker credential helper executable (get, store, erase) for tests.
+ *
+ * @since 0.2.0
+ */
+export * as CredentialHelperScript from "./CredentialHelperScript.js"
+
+/**
  * Starts the real CNCF distribution registry against a TokenServer.
  *
  * @since 0.1.0
  */
 export * as DistributionRegistry from "./DistributionRegistry.js"
+
+/**
+ * A docker config file in a temporary directory, for credential tests.
+ *
+ * @since 0.2.0
+ */
+export * as DockerConfigFile from "./DockerConfigFile.js"
 
 /**
  * Fault injection for the test servers.
@@ -24,11 +38,32 @@ export * as Faults from "./Faults.js"
 export * as Image from "./Image.js"
 
 /**
- * An in-process registry with distribution, Docker Hub and GHCR profiles.
+ * A registry's behaviour as data, for the emulator.
+ *
+ * @since 0.2.0
+ */
+export * as Profile from "./Profile.js"
+
+/**
+ * The built-in emulator profiles by name.
+ *
+ * @since 0.2.0
+ */
+export * as Profiles from "./profiles/index.js"
+
+/**
+ * An in-process registry with profiles: distribution, Docker Hub, GHCR, Quay, GitLab, Harbor, NGC, Artifactory, Zot.
  *
  * @since 0.1.0
  */
 export * as RegistryEmulator from "./RegistryEmulator.js"
+
+/**
+ * Starts a real redis-server on a free loopback port, without persistence.
+ *
+ * @since 0.2.0
+ */
+export * as RedisServer from "./RedisServer.js"
 
 /**
  * The log of every request the test servers answered.

@@ -108,6 +108,13 @@ describe.skipIf(!availability.available)("DistributionRegistry (real docker-regi
     assert.strictEqual(push.status, 401)
   })
 
+  it("rejects a token the TokenServer issued for another service (audience) as invalid_token", async () => {
+    const wrong = await tokenFrom(await requestToken(tokens.realm, "not-ociauth-real", ["repository:alice/app:pull"], basic("alice", "pw")))
+    const response = await fetch(`${registry.origin}/v2/alice/app/tags/list`, { headers: { authorization: bearer(wrong) } })
+    assert.strictEqual(response.status, 401)
+    assert.strictEqual(challengeOf(response).error, "invalid_token")
+  })
+
   it("rejects expired tokens and tokens from another issuer as invalid_token", async () => {
     const expired = tokens.issue("alice", [Scope.repository("alice/app", ["pull"])], -300)
     const stale = await fetch(`${registry.origin}/v2/alice/app/tags/list`, { headers: { authorization: bearer(expired) } })

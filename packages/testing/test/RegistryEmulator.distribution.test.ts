@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { Image, RegistryEmulator } from "@ociauth/testing"
+import { Image, Profile, Profiles, RegistryEmulator } from "@ociauth/testing"
 import { basic, bearer, challengeOf, requestToken, tokenFrom } from "./utils.js"
 
 const digestOf = Image.digestOf
@@ -244,4 +244,30 @@ describe("RegistryEmulator.layer", () => {
       const response = yield* Effect.promise(() => fetch(`${emulator.origin}/v2/`))
       assert.strictEqual(response.status, 401)
     }).pipe(Effect.provide(RegistryEmulator.layer({ profile: "dockerHub" }))))
+})
+
+describe("RegistryEmulator profiles as records", () => {
+  it("a Basic-only record: every challenge is Basic, the account's Basic credentials are taken", async () => {
+    const emulator = await RegistryEmulator.start({
+      profile: Profile.make({ name: "basicOnly", basicRealm: "registry", basicOnly: true }),
+      users: { alice: "pw" }
+    })
+    try {
+      emulator.pushImage("alice/app", "1.0")
+      const refused = await fetch(`${emulator.origin}/v2/alice/app/tags/list`)
+      assert.strictEqual(refused.status, 401)
+      assert.strictEqual(refused.headers.get("www-authenticate"), 'Basic realm="registry"')
+      const listed = await fetch(`${emulator.origin}/v2/alice/app/tags/list`, { headers: { authorization: basic("alice", "pw") } })
+      assert.deepStrictEqual(await listed.json(), { name: "alice/app", tags: ["1.0"] })
+      assert.strictEqual(emulator.profile, "basicOnly")
+    } finally {
+      await emulator.close()
+    }
+  })
+
+  it("every built-in name resolves to its record", () => {
+    for (const [name, record] of Object.entries(Profiles.named)) {
+      assert.strictEqual(record.name, name)
+    }
+  })
 })

@@ -2,8 +2,8 @@ import * as crypto from "node:crypto"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Option } from "effect"
 import { Scope } from "@ociauth/core"
-import { TokenServer } from "@ociauth/testing"
-import { accessOf, basic, requestToken } from "./utils.js"
+import { RegistryEmulator, TokenServer } from "@ociauth/testing"
+import { accessOf, basic, bearer, challengeOf, requestToken, tokenFrom } from "./utils.js"
 
 describe("TokenServer", () => {
   let server: TokenServer.TokenServer
@@ -79,6 +79,18 @@ describe("TokenServer", () => {
     assert.isTrue(Option.isNone(server.verify("not-a-jwt")))
   })
 
+  it("GET checks service as Docker Hub does: a wrong one gets a token for that audience, which verify refuses", async () => {
+    const wrong = (await (await requestToken(server.realm, "index.docker.io", ["repository:public/a:pull"])).json()) as any
+    const claims = JSON.parse(Buffer.from((wrong.token as string).split(".")[1]!, "base64url").toString())
+    assert.strictEqual(claims.aud, "index.docker.io")
+    assert.isTrue(Option.isNone(server.verify(wrong.token)))
+    const url = new URL(server.realm)
+    url.searchParams.set("scope", "repository:public/a:pull")
+    const unnamed = (await (await fetch(url)).json()) as any
+    assert.isTrue(Option.isSome(server.verify(unnamed.token)), "no service: this server's")
+    assert.isTrue(Option.isNone(server.verify(server.issue("alice", [], 60, "another-service"))))
+  })
+
   it("logs every request", () => {
     assert.isAbove(server.log.count({ server: "token", method: "GET" }), 2)
     assert.isAbove(server.log.count({ method: "POST", status: 200 }), 1)
@@ -104,8 +116,28 @@ describe("TokenServer options", () => {
       assert.isUndefined(body.expires_in)
       assert.isTrue(Option.isSome(server.verify(body.token)))
       assert.isTrue(Option.isNone(server.verify(`${body.token}x`)))
+      const wrong = (await (await requestToken(server.realm, "other", ["repository:x:pull"])).json()) as any
+      assert.isTrue(Option.isNone(server.verify(wrong.token)), "an opaque token for another service")
     } finally {
       await server.close()
+    }
+  })
+})
+
+describe.each(["distribution", "dockerHub", "ghcr"] as const)("the %s emulator and a token for another service", (profile) => {
+  it("refuses it with 401 invalid_token, as registries refuse another audience's token", async () => {
+    const emulator = await RegistryEmulator.start({ profile, users: { alice: "pw" } })
+    try {
+      emulator.pushImage("alice/app", "v1")
+      const scopes = ["repository:alice/app:pull"]
+      const wrong = await tokenFrom(await requestToken(emulator.tokenServer.realm, "not-this-registry", scopes, basic("alice", "pw")))
+      const refused = await fetch(`${emulator.origin}/v2/alice/app/tags/list`, { headers: { authorization: bearer(wrong) } })
+      assert.strictEqual(refused.status, 401)
+      assert.strictEqual(challengeOf(refused).error, "invalid_token")
+      const right = await tokenFrom(await requestToken(emulator.tokenServer.realm, emulator.tokenServer.service, scopes, basic("alice", "pw")))
+      assert.strictEqual((await fetch(`${emulator.origin}/v2/alice/app/tags/list`, { headers: { authorization: bearer(right) } })).status, 200)
+    } finally {
+      await emulator.close()
     }
   })
 })

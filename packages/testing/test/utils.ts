@@ -35,3 +35,23 @@ export const accessOf = (jwt: string): ReadonlyArray<string> => {
     Scope.format(Scope.resource(a.type, a.name, a.actions))
   )
 }
+
+/** A registry client for spec tests: every request carries one bearer token. */
+export const client = (origin: string, token: string) => {
+  const request = (method: string, path: string, init: { headers?: Record<string, string>; body?: Uint8Array<ArrayBuffer> | string } = {}) =>
+    fetch(new URL(path, origin), {
+      method,
+      headers: { authorization: bearer(token), ...init.headers },
+      ...(init.body === undefined ? {} : { body: init.body })
+    })
+  /** Uploads a blob with a single POST; returns the response. */
+  const pushBlob = (name: string, bytes: Uint8Array<ArrayBuffer>, digest: string) =>
+    request("POST", `/v2/${name}/blobs/uploads/?digest=${digest}`, { body: bytes, headers: { "content-type": "application/octet-stream" } })
+  const pushManifest = (name: string, reference: string, text: string, mediaType = "application/vnd.oci.image.manifest.v1+json") =>
+    request("PUT", `/v2/${name}/manifests/${reference}`, { body: text, headers: { "content-type": mediaType } })
+  return { request, pushBlob, pushManifest }
+}
+
+/** The first OCI error code of a response body. */
+export const errorCode = async (response: Response): Promise<string> =>
+  ((await response.json()) as { errors: Array<{ code: string }> }).errors[0]!.code

@@ -1,5 +1,6 @@
-import { createHash, randomUUID } from "node:crypto"
-import { digestOf } from "../Image.js"
+import { createHash } from "node:crypto"
+import * as Digest from "./digest.js"
+import * as Manifest from "./manifest.js"
 
 const CHUNK = 64 * 1024
 
@@ -10,12 +11,18 @@ interface Blob {
   readonly seed: number
 }
 
+/** A blob as served: its size and its content, chunk by chunk. */
+export interface BlobContent {
+  readonly size: number
+  readonly chunks: () => Iterable<Uint8Array>
+}
+
 export interface StoredManifest {
+  /** The `Content-Type` it was pushed with (or its `mediaType` field). */
   readonly mediaType: string
   readonly bytes: Uint8Array
   readonly digest: string
-  readonly subject: string | undefined
-  readonly artifactType: string | undefined
+  readonly info: Manifest.ManifestInfo
 }
 
 interface Repository {
@@ -24,11 +31,11 @@ interface Repository {
   readonly tags: Map<string, string>
 }
 
-interface Upload {
-  readonly repository: string
-  readonly chunks: Array<Buffer>
-  size: number
-}
+/** Why a manifest was refused; each maps to one OCI error. */
+export type ManifestRejection =
+  | { readonly _tag: "Invalid"; readonly message: string }
+  | { readonly _tag: "Digest"; readonly problem: Digest.Problem }
+  | { readonly _tag: "BlobsUnknown"; readonly digests: ReadonlyArray<string> }
 
 const generatedChunk = (seed: number): Uint8Array => {
   const chunk = new Uint8Array(CHUNK)
@@ -42,12 +49,23 @@ const generatedChunk = (seed: number): Uint8Array => {
   return chunk
 }
 
+function* chunksOf(blob: Blob): Iterable<Uint8Array> {
+  if (blob.bytes !== undefined) {
+    yield blob.bytes
+    return
+  }
+  const chunk = generatedChunk(blob.seed)
+  for (let done = 0; done < blob.size; done += CHUNK) yield chunk.subarray(0, Math.min(CHUNK, blob.size - done))
+}
+
+const contentOf = (blob: Blob): BlobContent => ({ size: blob.size, chunks: () => chunksOf(blob) })
+
+const mediaTypeWithoutParameters = (contentType: string): string => contentType.split(";")[0]!.trim()
+
+/** Repositories, their blobs, manifests and tags, in memory. Blobs are shared between repositories by digest. */
 export class ContentStore {
   private readonly blobs = new Map<string, Blob>()
   private readonly repositories = new Map<string, Repository>()
-  private readonly uploads = new Map<string, Upload>()
-
-  constructor(readonly maxUploadBytes: number) {}
 
   private repository(name: string): Repository {
     let repo = this.repositories.get(name)
@@ -62,12 +80,17 @@ export class ContentStore {
     return this.repositories.has(name)
   }
 
+  /** Makes sure a repository exists (an upload to it has started). */
+  touch(name: string): void {
+    this.repository(name)
+  }
+
   catalog(): ReadonlyArray<string> {
     return [...this.repositories.keys()].sort()
   }
 
-  putBlob(name: string, bytes: Uint8Array): string {
-    const digest = digestOf(bytes)
+  /** Stores a blob under `digest` (already verified by the caller), by default its sha256. */
+  putBlob(name: string, bytes: Uint8Array, digest: string = Digest.of("sha256", bytes)): string {
     if (!this.blobs.has(digest)) this.blobs.set(digest, { size: bytes.length, bytes, seed: 0 })
     this.repository(name).blobs.add(digest)
     return digest
@@ -84,16 +107,15 @@ export class ContentStore {
     return digest
   }
 
-  blob(name: string, digest: string): { readonly size: number; readonly chunks: () => Iterable<Uint8Array> } | undefined {
+  blob(name: string, digest: string): BlobContent | undefined {
     const blob = this.blobs.get(digest)
-    if (blob === undefined || !this.repositories.get(name)?.blobs.has(digest)) return undefined
-    return { size: blob.size, chunks: () => chunksOf(blob) }
+    return blob === undefined || !this.repositories.get(name)?.blobs.has(digest) ? undefined : contentOf(blob)
   }
 
   /** A blob by digest from any repository (for the CDN, which knows no repositories). */
-  blobAnywhere(digest: string): { readonly size: number; readonly chunks: () => Iterable<Uint8Array> } | undefined {
+  blobAnywhere(digest: string): BlobContent | undefined {
     const blob = this.blobs.get(digest)
-    return blob === undefined ? undefined : { size: blob.size, chunks: () => chunksOf(blob) }
+    return blob === undefined ? undefined : contentOf(blob)
   }
 
   deleteBlob(name: string, digest: string): boolean {
@@ -106,60 +128,35 @@ export class ContentStore {
     return true
   }
 
-  startUpload(name: string): string {
-    const id = randomUUID()
-    this.uploads.set(id, { repository: name, chunks: [], size: 0 })
-    this.repository(name)
-    return id
-  }
-
-  upload(name: string, id: string): Upload | undefined {
-    const upload = this.uploads.get(id)
-    return upload?.repository === name ? upload : undefined
-  }
-
-  append(upload: Upload, chunk: Buffer): boolean {
-    if (upload.size + chunk.length > this.maxUploadBytes) return false
-    upload.chunks.push(chunk)
-    upload.size += chunk.length
-    return true
-  }
-
-  /** Completes an upload; the digest must match its content. */
-  finishUpload(name: string, id: string, digest: string): "ok" | "unknown" | "digest-mismatch" {
-    const upload = this.upload(name, id)
-    if (upload === undefined) return "unknown"
-    const bytes = Buffer.concat(upload.chunks)
-    if (digestOf(bytes) !== digest) return "digest-mismatch"
-    this.uploads.delete(id)
-    this.putBlob(name, bytes)
-    return "ok"
-  }
-
-  putManifest(name: string, reference: string, mediaType: string, bytes: Uint8Array): { readonly digest: string } | { readonly missing: string } | { readonly invalid: string } {
-    let parsed: { config?: { digest?: string }; layers?: Array<{ digest?: string }>; manifests?: Array<{ digest?: string }>; subject?: { digest?: string }; artifactType?: string; mediaType?: string }
-    try {
-      parsed = JSON.parse(Buffer.from(bytes).toString("utf8"))
-    } catch {
-      return { invalid: "the manifest is not JSON" }
+  /**
+   * Stores a manifest byte for byte under its digest (the reference's algorithm
+   * when pushed by digest, sha256 when pushed by tag) and tags it. The config,
+   * the distributable layers and an index's manifests must exist in the
+   * repository; the subject need not.
+   */
+  putManifest(name: string, reference: string, contentType: string, bytes: Uint8Array): StoredManifest | ManifestRejection {
+    const byDigest = reference.includes(":")
+    if (byDigest) {
+      const problem = Digest.verify(reference, bytes)
+      if (problem !== undefined) return { _tag: "Digest", problem }
     }
-    const digest = digestOf(bytes)
-    if (reference.includes(":") && reference !== digest) return { invalid: "the digest does not match the content" }
+    const info = Manifest.parse(bytes)
+    if ("invalid" in info) return { _tag: "Invalid", message: info.invalid }
+    const mediaType = mediaTypeWithoutParameters(contentType) || info.mediaType || "application/vnd.oci.image.manifest.v1+json"
+    if (info.mediaType !== undefined && info.mediaType !== mediaType) {
+      return { _tag: "Invalid", message: `the manifest's mediaType ${info.mediaType} is not its Content-Type ${mediaType}` }
+    }
     const repo = this.repository(name)
-    const blobs = [parsed.config?.digest, ...(parsed.layers ?? []).map((l) => l.digest)].filter((d): d is string => d !== undefined)
-    for (const blob of blobs) if (!repo.blobs.has(blob)) return { missing: blob }
-    for (const child of (parsed.manifests ?? []).map((m) => m.digest)) {
-      if (child !== undefined && !repo.manifests.has(child)) return { missing: child }
-    }
-    repo.manifests.set(digest, {
-      mediaType: mediaType || parsed.mediaType || "application/vnd.oci.image.manifest.v1+json",
-      bytes,
-      digest,
-      subject: parsed.subject?.digest,
-      artifactType: parsed.artifactType
-    })
-    if (!reference.includes(":")) repo.tags.set(reference, digest)
-    return { digest }
+    const unknown = [
+      ...info.blobs.filter((d) => !repo.blobs.has(d)),
+      ...info.children.filter((d) => !repo.manifests.has(d))
+    ]
+    if (unknown.length > 0) return { _tag: "BlobsUnknown", digests: unknown }
+    const digest = byDigest ? reference : Digest.of("sha256", bytes)
+    const stored: StoredManifest = { mediaType, bytes, digest, info }
+    repo.manifests.set(digest, stored)
+    if (!byDigest) repo.tags.set(reference, digest)
+    return stored
   }
 
   manifest(name: string, reference: string): StoredManifest | undefined {
@@ -167,6 +164,11 @@ export class ContentStore {
     if (repo === undefined) return undefined
     const digest = reference.includes(":") ? reference : repo.tags.get(reference)
     return digest === undefined ? undefined : repo.manifests.get(digest)
+  }
+
+  /** Every manifest of a repository (for the referrers API). */
+  manifests(name: string): Iterable<StoredManifest> {
+    return this.repositories.get(name)?.manifests.values() ?? []
   }
 
   deleteManifest(name: string, reference: string): boolean {
@@ -182,18 +184,4 @@ export class ContentStore {
     const repo = this.repositories.get(name)
     return repo === undefined ? undefined : [...repo.tags.keys()].sort()
   }
-
-  referrers(name: string, digest: string): ReadonlyArray<StoredManifest> {
-    const repo = this.repositories.get(name)
-    return repo === undefined ? [] : [...repo.manifests.values()].filter((m) => m.subject === digest)
-  }
-}
-
-function* chunksOf(blob: Blob): Iterable<Uint8Array> {
-  if (blob.bytes !== undefined) {
-    yield blob.bytes
-    return
-  }
-  const chunk = generatedChunk(blob.seed)
-  for (let done = 0; done < blob.size; done += CHUNK) yield chunk.subarray(0, Math.min(CHUNK, blob.size - done))
 }

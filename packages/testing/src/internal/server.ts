@@ -2,6 +2,7 @@ import * as http from "node:http"
 import type { AddressInfo, Socket } from "node:net"
 import type { Fault, Faults } from "../Faults.js"
 import type { RequestLog } from "../RequestLog.js"
+import type { Grant } from "../TokenServer.js"
 
 export interface Exchange {
   readonly request: http.IncomingMessage
@@ -142,3 +143,14 @@ export const bearerToken = (header: string | undefined): string | undefined => {
 /** Whether a repository name matches a pattern: `*`, an exact name, or a prefix ending in `/*`. */
 export const matchesPattern = (pattern: string, name: string): boolean =>
   pattern === "*" || pattern === name || (pattern.endsWith("/*") && name.startsWith(pattern.slice(0, -1)))
+
+/** The actions `grants` give `subject` (empty for anonymous) on a resource. */
+export const grantedActions = (grants: ReadonlyArray<Grant>, subject: string, type: string, name: string): ReadonlyArray<string> => {
+  const actions = new Set<string>()
+  for (const grant of grants) {
+    if (grant.account !== undefined && grant.account !== subject) continue
+    if ((grant.type ?? "repository") !== type || !matchesPattern(grant.name, name)) continue
+    for (const action of grant.actions) actions.add(action)
+  }
+  return [...actions]
+}

@@ -1,0 +1,133 @@
+/**
+ * A registry's behaviour as data, for `RegistryEmulator.start({ profile })`:
+ * where its token endpoint lives, what its tokens look like, how it refuses,
+ * what its challenges say and which operations it serves. Every field left out
+ * of `make` follows the distribution spec (the `distribution` profile), so a
+ * registry costs one record. The built-in records live in `src/profiles/`,
+ * one file each, and are listed in `named`.
+ *
+ * @since 0.2.0
+ */
+import { Duration } from "effect"
+
+/**
+ * How the catalog (`GET /v2/_catalog`) is served.
+ *
+ * - `scope`: a token granting `registry:catalog:*` (the spec, distribution, GitLab admins);
+ * - `never`: nobody (Docker Hub: 401 `insufficient_scope` for any token);
+ * - `accounts`: any token of an account, every repository (GHCR);
+ * - `visible`: any token, the repositories its subject may pull (Quay, Zot, Artifactory);
+ * - `basic`: a `Basic` challenge; accounts granted `registry:catalog:*` list it with
+ *   their username and password sent to the registry itself (Harbor).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type CatalogPolicy = "scope" | "never" | "accounts" | "visible" | "basic"
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export interface Profile {
+  readonly name: string
+  /** The token service (JWT audience) challenged with and accepted; a function of the registry's `host:port` where it names the registry (Artifactory). */
+  readonly service: string | ((registryHost: string) => string)
+  /** The token endpoint: on an origin of its own (Docker Hub, GitLab, Zot's issuer) or mounted on the registry, at `path`. */
+  readonly realm: { readonly origin: "own" | "registry"; readonly path: string }
+  /** `jwt` tokens (an `access` claim a client can read) or `opaque` ones (GHCR). */
+  readonly tokenFormat: "jwt" | "opaque"
+  /** Whether token responses carry `expires_in` (and `issued_at`). */
+  readonly expiresIn: boolean
+  /** Token lifetime unless the emulator's `tokenTtl` says otherwise. */
+  readonly tokenLifetime: Duration.Duration
+  /** Beyond the grant: narrowed silently, 403 DENIED, or DENIED for anonymous requests only (GitLab). */
+  readonly narrowing: "silent" | "deny" | "denyAnonymous"
+  /** Answer `registry:*` scopes with 400 (Docker Hub, Quay's scope grammar). */
+  readonly rejectRegistryScopes: boolean
+  /** Refuse anonymous token requests without any scope with 401 (Quay). */
+  readonly anonymousNeedsScope: boolean
+  /** Serve the OAuth2 POST flow; when false POST answers 405 (Harbor, Quay). */
+  readonly tokenPost: boolean
+  /** `pullAll`: accounts pull every repository and list the catalog (distribution); `ownNamespace`: accounts pull only public repositories besides their own `<username>/*` and their grants. */
+  readonly accounts: "pullAll" | "ownNamespace"
+  /** The challenge's wording: `Bearer` or `bearer`, a quoted or bare realm (Zot), with or without `service` (NGC). */
+  readonly challenge: { readonly scheme: "Bearer" | "bearer"; readonly quoteRealm: boolean; readonly service: boolean }
+  /** The `scope` of the `/v2/` and `_catalog` challenges instead of the needed one: GHCR's placeholder `repository:user/image:pull` (granted `pull` to accounts), NGC's empty `""`. */
+  readonly baseScope: string | undefined
+  readonly catalog: CatalogPolicy
+  /** `DELETE`: of manifests and blobs, of manifests only (blobs: 405 UNSUPPORTED, as Quay), or none (405 UNSUPPORTED, as GHCR). */
+  readonly delete: "all" | "manifests" | "none"
+  /** The `/v2/` answer: `{}` or an empty body (GHCR, Zot); `open`: answered without a token, still with the challenge header (Zot). */
+  readonly base: { readonly body: "json" | "empty"; readonly open: boolean }
+  /** `/v2` without the slash: the spec (301 for writes) or 404 with a token (GHCR). */
+  readonly bareV2: "spec" | "notFound"
+  /** Whether 401 bodies carry the needed access in `detail` (not GHCR). */
+  readonly errorDetail: boolean
+  /** An OCI index only for an `Accept` naming its type (distribution 2.8). */
+  readonly negotiateIndex: boolean
+  /** Docker Hub's pull rate limit headers and 429. */
+  readonly rateLimit: boolean
+  /** Blob GETs redirected (307) to a storage origin that refuses `Authorization` (Docker Hub's CDN, GitLab's object storage). */
+  readonly blobRedirect: boolean
+  /** The registry also takes its accounts' `Basic` credentials itself, and names this realm in `Basic` challenges (Harbor). */
+  readonly basicRealm: string | undefined
+  /** With `basicRealm`: Basic only, every challenge is `Basic` and no token is taken (ECR, htpasswd registries). */
+  readonly basicOnly: boolean
+  /** The path before `/v2/` the API is served under (Artifactory's `/artifactory/api/docker/<repo-key>`); `""` by default. */
+  readonly apiPrefix: string
+}
+
+/**
+ * The spec's behaviour: every field `make` fills in.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const defaults: Profile = {
+  name: "custom",
+  service: "ociauth-emulator",
+  realm: { origin: "own", path: "/token" },
+  tokenFormat: "jwt",
+  expiresIn: true,
+  tokenLifetime: Duration.seconds(300),
+  narrowing: "silent",
+  rejectRegistryScopes: false,
+  anonymousNeedsScope: false,
+  tokenPost: true,
+  accounts: "ownNamespace",
+  challenge: { scheme: "Bearer", quoteRealm: true, service: true },
+  baseScope: undefined,
+  catalog: "scope",
+  delete: "all",
+  base: { body: "json", open: false },
+  bareV2: "spec",
+  errorDetail: true,
+  negotiateIndex: false,
+  rateLimit: false,
+  blobRedirect: false,
+  basicRealm: undefined,
+  basicOnly: false,
+  apiPrefix: ""
+}
+
+/**
+ * A profile: the spec's behaviour with these differences.
+ *
+ * @example
+ * ```ts
+ * import { Profile } from "@ociauth/testing"
+ *
+ * export const inHouse = Profile.make({ name: "inHouse", service: "registry.corp", tokenLifetime: "15 minutes", delete: "none" })
+ * ```
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const make = (
+  fields: Partial<Omit<Profile, "name" | "tokenLifetime">> & { readonly name: string; readonly tokenLifetime?: Duration.DurationInput }
+): Profile => ({
+  ...defaults,
+  ...fields,
+  tokenLifetime: Duration.decode(fields.tokenLifetime ?? defaults.tokenLifetime)
+})
