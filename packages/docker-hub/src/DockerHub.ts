@@ -88,4 +88,4 @@ export const make = (target?: RegistryAdapter.Target): RegistryAdapter.RegistryA
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<Registries.Registries> = Registries.layer([adapter])
+export const layer: Layer.Layer<Registries.Registries> = Registries.layer([adapter], { priority: -1 })
