@@ -1,0 +1,71 @@
+/**
+ * A `ChallengeStore` on Redis: what a registry origin answered (its realm and
+ * service, or that it asks for nothing) serves every process of the fleet, which
+ * then skips the discovery round trip. Entries expire with Redis's TTL (default
+ * 1 hour), under the SHA-256 of the origin. Realms and services are not secrets:
+ * entries are kept as JSON, unencrypted. An unreadable entry is a miss; a Redis
+ * that fails is an empty store.
+ *
+ * @since 0.2.0
+ */
+import { ChallengeStore } from "@ociauth/core"
+import { ChallengeEntry, StoreKey } from "@ociauth/store"
+import { Duration, Effect, Layer, Option, Schema } from "effect"
+import { command, millis } from "./internal/commands.js"
+import { RedisConnection } from "./RedisConnection.js"
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export interface Options {
+  /** Prefix of every Redis key; default `ociauth:`. */
+  readonly prefix?: string
+  /** How long an origin's answer is trusted before it is found out again; default 1 hour. */
+  readonly timeToLive?: Duration.DurationInput
+  /** How long one Redis command may take before the store is treated as unavailable; default 2 s. */
+  readonly commandTimeout?: Duration.DurationInput
+}
+
+const EntryJson = Schema.parseJson(ChallengeEntry.schema)
+const decode = Schema.decodeUnknownOption(EntryJson)
+const encode = Schema.encode(EntryJson)
+
+/**
+ * @since 0.2.0
+ * @category constructors
+ */
+export const make = (options: Options = {}): Effect.Effect<ChallengeStore.Service, never, RedisConnection> =>
+  Effect.map(RedisConnection, (redis): ChallengeStore.Service => {
+    const prefix = options.prefix ?? "ociauth:"
+    const timeout = options.commandTimeout ?? "2 seconds"
+    const ttl = millis(options.timeToLive ?? Duration.hours(1))
+    const name = (origin: string) => Effect.map(StoreKey.digest(origin), (id) => `${prefix}challenge:${id}`)
+    const quietly = <A>(self: Effect.Effect<A, unknown>, fallback: A) => Effect.orElseSucceed(self, () => fallback)
+    return {
+      get: (origin) =>
+        quietly(
+          Effect.flatMap(name(origin), (key) =>
+            Effect.map(command(timeout, () => redis.get(key)), (raw) => (raw === null ? Option.none() : decode(raw)))
+          ),
+          Option.none()
+        ),
+      set: (origin, entry) =>
+        quietly(
+          Effect.gen(function* () {
+            const text = yield* encode(Option.map(entry, ChallengeStore.forOrigin))
+            const key = yield* name(origin)
+            yield* command(timeout, () => redis.set(key, text, "PX", ttl))
+          }),
+          undefined
+        ),
+      remove: (origin) => quietly(Effect.flatMap(name(origin), (key) => command(timeout, () => redis.del(key))), undefined)
+    }
+  })
+
+/**
+ * @since 0.2.0
+ * @category layers
+ */
+export const layer = (options?: Options): Layer.Layer<ChallengeStore.ChallengeStore, never, RedisConnection> =>
+  Layer.effect(ChallengeStore.ChallengeStore, make(options))

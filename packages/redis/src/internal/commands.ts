@@ -1,0 +1,25 @@
+import { Duration, Effect } from "effect"
+import type { Redis } from "ioredis"
+
+/** A Redis command that failed or did not answer in time: callers treat the store as unavailable. */
+export class RedisUnavailable {
+  readonly _tag = "RedisUnavailable"
+  constructor(readonly cause: unknown) {}
+}
+
+/** Runs one command, bounded in time (a client whose server is gone queues commands forever). */
+export const command = <A>(timeout: Duration.DurationInput, run: () => Promise<A>): Effect.Effect<A, RedisUnavailable> =>
+  Effect.tryPromise({ try: run, catch: (cause) => new RedisUnavailable(cause) }).pipe(
+    Effect.timeoutFail({ duration: timeout, onTimeout: () => new RedisUnavailable("timeout") })
+  )
+
+/** Deletes the key only while it holds `owner`. */
+export const RELEASE = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) else return 0 end`
+
+/** Extends the key's expiry only while it holds `owner`. */
+export const EXTEND = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("PEXPIRE", KEYS[1], ARGV[2]) else return 0 end`
+
+export const evalScript = (redis: Redis, timeout: Duration.DurationInput, script: string, key: string, ...args: Array<string | number>) =>
+  command(timeout, () => redis.eval(script, 1, key, ...args) as Promise<unknown>)
+
+export const millis = (duration: Duration.DurationInput): number => Duration.toMillis(Duration.decode(duration))

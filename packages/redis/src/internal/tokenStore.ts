@@ -1,0 +1,122 @@
+import type { TokenStore } from "@ociauth/core"
+import { Token } from "@ociauth/core"
+import { StoreKey } from "@ociauth/store"
+import { Clock, DateTime, Effect, Option, Schedule, Schema } from "effect"
+import { hostname } from "node:os"
+import type { Redis } from "ioredis"
+import type { Cipher } from "../Encryption.js"
+import type { Options } from "../RedisTokenStore.js"
+import { command, evalScript, EXTEND, millis, RELEASE } from "./commands.js"
+import type { RedisUnavailable } from "./commands.js"
+
+const TokenJson = Schema.parseJson(Token.TokenSchema)
+const decodeToken = Schema.decodeUnknownOption(TokenJson)
+const encodeToken = Schema.encode(TokenJson)
+
+/** What a process found when it asked for the fetch of a key. */
+type Turn =
+  | { readonly _tag: "Stored"; readonly token: Token.Token }
+  | { readonly _tag: "Acquired" }
+  | { readonly _tag: "Unavailable" }
+
+export const make = (redis: Redis, cipher: Cipher, options: Options): TokenStore.Service => {
+  const prefix = options.prefix ?? "ociauth:"
+  const timeout = options.commandTimeout ?? "2 seconds"
+  const lockTtl = millis(options.lockTimeout ?? "10 seconds")
+  const poll = options.pollInterval ?? "25 millis"
+  const names = (key: string) =>
+    Effect.map(StoreKey.digest(key), (id) => ({ token: `${prefix}token:${id}`, lock: `${prefix}lock:${id}` }))
+
+  const read = (name: string): Effect.Effect<Option.Option<{ readonly raw: string; readonly token: Token.Token }>, RedisUnavailable> =>
+    Effect.flatMap(command(timeout, () => redis.get(name)), (raw) =>
+      raw === null
+        ? Effect.succeedNone
+        : Effect.map(cipher.decrypt(raw, name), (plain) =>
+            Option.flatMap(plain, (text) => Option.map(decodeToken(text), (token) => ({ raw, token })))
+          )
+    )
+
+  const write = (name: string, token: Token.Token): Effect.Effect<void, RedisUnavailable> =>
+    Effect.gen(function* () {
+      const ttl = DateTime.toEpochMillis(token.expiresAt) - (yield* Clock.currentTimeMillis)
+      if (ttl <= 0) return
+      const text = yield* Effect.orDie(encodeToken(token))
+      const sealed = yield* cipher.encrypt(text, name)
+      yield* command(timeout, () => redis.set(name, sealed, "PX", ttl))
+    })
+
+  const quietly = <A>(self: Effect.Effect<A, RedisUnavailable>, fallback: A, operation: string): Effect.Effect<A> =>
+    Effect.catchAll(self, (error) => Effect.as(Effect.logDebug(`ociauth redis store: ${operation} failed`, error.cause), fallback))
+
+  /**
+   * A stored token answers a waiter when it is not the one the waiter saw before
+   * asking (it was stored since), or when it is fresh (more than half its life
+   * left: no engine renews such a token, so it was not what made it ask).
+   */
+  const answers = (found: { readonly raw: string; readonly token: Token.Token }, before: string | undefined, now: number) => {
+    const issued = DateTime.toEpochMillis(found.token.issuedAt)
+    const expires = DateTime.toEpochMillis(found.token.expiresAt)
+    return found.raw !== before || expires - now > (expires - issued) / 2
+  }
+
+  const singleFlight = <E>(key: string, fetch: Effect.Effect<Token.Token, E>): Effect.Effect<Token.Token, E> =>
+    Effect.gen(function* () {
+      const { token: name, lock } = yield* names(key)
+      const owner = `${hostname()}:${process.pid}:${crypto.randomUUID()}`
+      const stored = (before: string | undefined) =>
+        Effect.flatMap(Effect.zip(read(name), Clock.currentTimeMillis), ([found, now]) =>
+          Effect.succeed(Option.filter(found, (f) => answers(f, before, now)))
+        )
+      // Until the lock is ours or a token someone stored answers: take the lock if free, look, wait a poll interval.
+      const decide = (before: string | undefined): Effect.Effect<Turn, RedisUnavailable> =>
+        Effect.gen(function* () {
+          while (true) {
+            const acquired = yield* command(timeout, () => redis.set(lock, owner, "PX", lockTtl, "NX"))
+            const found = yield* stored(before)
+            if (Option.isSome(found)) {
+              if (acquired === "OK") yield* evalScript(redis, timeout, RELEASE, lock, owner)
+              return { _tag: "Stored", token: found.value.token } as const
+            }
+            if (acquired === "OK") return { _tag: "Acquired" } as const
+            yield* Effect.sleep(poll)
+          }
+        })
+      const decided = yield* quietly(
+        Effect.flatMap(read(name), (before) => decide(Option.getOrUndefined(Option.map(before, (b) => b.raw)))),
+        { _tag: "Unavailable" } as Turn,
+        "single-flight"
+      )
+      switch (decided._tag) {
+        case "Stored":
+          return decided.token
+        case "Unavailable":
+          return yield* Effect.tap(fetch, (token) => quietly(write(name, token), undefined, "write"))
+        case "Acquired": {
+          // Keep the lock while the fetch runs; if this process dies the lock lapses within `lockTimeout`.
+          const heartbeat = evalScript(redis, timeout, EXTEND, lock, owner, lockTtl).pipe(
+            Effect.ignore,
+            Effect.repeat(Schedule.spaced(Math.max(1, Math.floor(lockTtl / 3))))
+          )
+          const release = quietly(Effect.asVoid(evalScript(redis, timeout, RELEASE, lock, owner)), undefined, "unlock")
+          return yield* Effect.scoped(
+            Effect.zipRight(
+              Effect.forkScoped(heartbeat),
+              Effect.tap(fetch, (token) => quietly(write(name, token), undefined, "write"))
+            )
+          ).pipe(Effect.ensuring(release))
+        }
+      }
+    })
+
+  return {
+    get: (key) =>
+      quietly(
+        Effect.flatMap(names(key), ({ token }) => Effect.map(read(token), Option.map((found) => found.token))),
+        Option.none(),
+        "read"
+      ),
+    set: (key, token) => quietly(Effect.flatMap(names(key), (n) => write(n.token, token)), undefined, "write"),
+    remove: (key) => quietly(Effect.flatMap(names(key), (n) => Effect.asVoid(command(timeout, () => redis.del(n.token)))), undefined, "remove"),
+    singleFlight
+  }
+}

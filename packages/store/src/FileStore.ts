@@ -1,0 +1,63 @@
+/**
+ * Where the file stores keep their entries, and the `KeyValueStore` they keep
+ * them in: `$XDG_CACHE_HOME/ociauth`, else `$HOME/.cache/ociauth`; a folder
+ * `0700` of files `0600`, each written to a temporary file and renamed over the
+ * entry, so that processes writing at once never leave a torn file.
+ *
+ * @since 0.2.0
+ */
+import type { FileSystem } from "@effect/platform"
+import { KeyValueStore, Path } from "@effect/platform"
+import type { PlatformError } from "@effect/platform/Error"
+import { Config, Effect, Layer, Option } from "effect"
+import type { ConfigError } from "effect"
+import * as internal from "./internal/fileKeyValueStore.js"
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export interface Options {
+  /** The folder; default `directory`. */
+  readonly directory?: string
+}
+
+/**
+ * The cache folder of the user: `$XDG_CACHE_HOME/ociauth`, else
+ * `$HOME/.cache/ociauth` (read through `Config`, so a `ConfigProvider` can set them).
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const directory: Effect.Effect<string, ConfigError.ConfigError, Path.Path> = Effect.gen(function* () {
+  const path = yield* Path.Path
+  const nonEmpty = (name: string) => Config.option(Config.nonEmptyString(name))
+  const xdg = yield* nonEmpty("XDG_CACHE_HOME")
+  if (Option.isSome(xdg) && path.isAbsolute(xdg.value)) return path.join(xdg.value, "ociauth")
+  const home = yield* Config.nonEmptyString("HOME")
+  return path.join(home, ".cache", "ociauth")
+})
+
+/**
+ * The file `KeyValueStore` in a folder (created `0700`): atomic writes, files `0600`.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const makeKeyValueStore: (
+  directory: string
+) => Effect.Effect<KeyValueStore.KeyValueStore, PlatformError, FileSystem.FileSystem | Path.Path> = internal.make
+
+/**
+ * The file `KeyValueStore` in `options.directory`, or the user's cache folder.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerKeyValueStore = (
+  options: Options = {}
+): Layer.Layer<KeyValueStore.KeyValueStore, PlatformError | ConfigError.ConfigError, FileSystem.FileSystem | Path.Path> =>
+  Layer.effect(
+    KeyValueStore.KeyValueStore,
+    Effect.flatMap(options.directory === undefined ? directory : Effect.succeed(options.directory), internal.make)
+  )
