@@ -1,0 +1,108 @@
+/**
+ * The `ociauth` command: `probe`, `token`, `request`, `login`, `logout`, with
+ * `--help`, `--version` and shell completions (`--completions bash|zsh|fish|sh`)
+ * from `@effect/cli`. `run` is the whole program as an Effect: it never fails,
+ * it prints what went wrong and what to do on standard error and returns the
+ * exit code (`ExitCode`). Output goes through `Io`, so a program (or a test)
+ * runs it in process.
+ *
+ * @since 0.2.0
+ */
+import { Command } from "@effect/cli"
+import type { CliApp } from "@effect/cli"
+import type { CommandExecutor, HttpClient } from "@effect/platform"
+import type { CredentialProvider, CredentialStore, TokenStore } from "@ociauth/core"
+import { Cause, Effect, Option } from "effect"
+import type { Layer } from "effect"
+import { classify, ExitCode } from "./ExitCode.js"
+import { Io } from "./Io.js"
+import * as LoginCommands from "./internal/commands/login.js"
+import * as ProbeCommand from "./internal/commands/probe.js"
+import * as RequestCommand from "./internal/commands/request.js"
+import * as TokenCommand from "./internal/commands/token.js"
+import { fromIo } from "./internal/console.js"
+
+/**
+ * The version `--version` prints.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const version = "0.2.0"
+
+/**
+ * The seams of the program: every one has a default for a real run.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Options {
+  /**
+   * Where `token` and `request` keep tokens between invocations. In memory (one
+   * invocation) by default: the file token store of issue 17 plugs in here.
+   */
+  readonly tokenStore?: Layer.Layer<TokenStore.TokenStore>
+  /** Where `token` and `request` read credentials; the machine's (`NodeCredentials.layer`) by default. */
+  readonly credentials?: Layer.Layer<CredentialProvider.CredentialProvider>
+  /** Where `login` and `logout` write; docker's config and its helpers (`NodeCredentials.layerStore()`) by default. */
+  readonly store?: Layer.Layer<CredentialStore.CredentialStore>
+  /** The raw transport of `probe`; fetch without following redirects by default. */
+  readonly probeTransport?: Layer.Layer<HttpClient.HttpClient>
+}
+
+/**
+ * The command tree.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const command = (options: Options = {}) => {
+  const seams = {
+    ...(options.tokenStore === undefined ? {} : { tokenStore: options.tokenStore }),
+    ...(options.credentials === undefined ? {} : { credentials: options.credentials })
+  }
+  const store = options.store === undefined ? {} : { store: options.store }
+  return Command.make("ociauth").pipe(
+    Command.withDescription("Authenticate against OCI / Docker registries: probe how one does it, print tokens, send authenticated requests, log in and out."),
+    Command.withSubcommands([
+      ProbeCommand.make(options.probeTransport),
+      TokenCommand.make(seams),
+      RequestCommand.make(seams),
+      LoginCommands.login({ ...seams, ...store }),
+      LoginCommands.logout(store)
+    ])
+  )
+}
+
+/**
+ * What `run` needs besides `Io`: the platform services of `@effect/cli` and a
+ * process executor for credential helpers (`NodeContext.layer` on Node).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type Environment = Io | CliApp.CliApp.Environment | CommandExecutor.CommandExecutor
+
+/**
+ * Runs the program on `argv` (as `process.argv`: the runtime and the script
+ * first) and returns the exit code.
+ *
+ * @since 0.2.0
+ * @category running
+ */
+export const run = (argv: ReadonlyArray<string>, options: Options = {}): Effect.Effect<ExitCode, never, Environment> =>
+  Effect.gen(function* () {
+    const io = yield* Io
+    const cli = Command.run(command(options), { name: "ociauth", version, executable: "ociauth" })
+    return yield* cli(argv).pipe(
+      Effect.as(ExitCode.ok as ExitCode),
+      Effect.catchAllCause((cause) => {
+        const { code, message } = Option.match(Cause.failureOption(cause), {
+          onNone: () => ({ code: ExitCode.failure, message: Cause.pretty(cause) }),
+          onSome: classify
+        })
+        return Effect.as(message === "" ? Effect.void : io.stderr(`ociauth: ${message}\n`), code)
+      }),
+      Effect.withConsole(fromIo(io))
+    )
+  })

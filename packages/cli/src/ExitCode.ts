@@ -1,0 +1,112 @@
+/**
+ * What `ociauth` exits with, and the message that says what to do, for every
+ * way a command can fail: 0 done; 1 a failure of the registry or the command;
+ * 2 a usage error; 3 authentication refused (credentials, grants, helpers);
+ * 4 the network (no answer, a transport failure).
+ *
+ * @since 0.2.0
+ */
+import { ValidationError } from "@effect/cli"
+import { RegistryClient } from "@ociauth/fetch"
+import { HttpClientError } from "@effect/platform"
+import { Data, Option } from "effect"
+import type { RegistryError } from "@ociauth/core"
+
+/**
+ * @since 0.2.0
+ * @category constants
+ */
+export const ExitCode = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  auth: 3,
+  network: 4
+} as const
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
+
+/**
+ * A command used the wrong way; `hint` says the right one.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class UsageError extends Data.TaggedError("UsageError")<{ readonly reason: string; readonly hint?: string }> {
+  /** @since 0.2.0 */
+  override get message(): string {
+    return this.hint === undefined ? this.reason : `${this.reason}\n  ${this.hint}`
+  }
+}
+
+/**
+ * A command that ran but did not succeed (a registry answered an error status).
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class CommandFailed extends Data.TaggedError("CommandFailed")<{ readonly code: ExitCode; readonly reason: string }> {
+  /** @since 0.2.0 */
+  override get message(): string {
+    return this.reason
+  }
+}
+
+const registryFailure = (error: RegistryError.RegistryError): { readonly code: ExitCode; readonly message: string } => {
+  switch (error._tag) {
+    case "CredentialError":
+      return {
+        code: ExitCode.auth,
+        message: `credentials for ${error.registry} come from ${error.source}; ${error.reason.startsWith("exited") ? `it ${error.reason}` : error.reason}.\n  Fix it, or store credentials again with: ociauth login ${error.registry.replace(/^https?:\/\//, "").replace(/\/.*$/, "")}`
+      }
+    case "TokenRequestError":
+      switch (error.reason) {
+        case "Unauthorized":
+          return { code: ExitCode.auth, message: `${error.message}.\n  The registry refused the credentials: check them, or log in again with ociauth login.` }
+        case "Denied":
+          return { code: ExitCode.auth, message: `${error.message}.\n  These credentials may not have that access: ask for less (--scope), or use an account that has it.` }
+        case "Transport":
+          return { code: ExitCode.network, message: `${error.message}.\n  The token server did not answer: check the network, or --insecure for a plain-HTTP registry.` }
+        default:
+          return { code: ExitCode.failure, message: error.message }
+      }
+    case "InsufficientScope":
+      return { code: ExitCode.auth, message: `${error.message}.\n  The token server granted less than needed: log in with an account that has the access.` }
+    case "RealmRejected":
+    case "RedirectRejected":
+      return { code: ExitCode.auth, message: error.message }
+    case "RegistryResponseError":
+      return { code: error.status === 401 || error.status === 403 ? ExitCode.auth : ExitCode.failure, message: error.message }
+    default:
+      return { code: ExitCode.failure, message: error.message }
+  }
+}
+
+/**
+ * The exit code and message of a failure. Usage errors of `@effect/cli` were
+ * already printed with the help: their message is empty.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const classify = (error: unknown): { readonly code: ExitCode; readonly message: string } => {
+  if (ValidationError.isValidationError(error)) return { code: ExitCode.usage, message: "" }
+  const registry = RegistryClient.registryError(error)
+  if (Option.isSome(registry)) return registryFailure(registry.value)
+  if (error instanceof UsageError) return { code: ExitCode.usage, message: error.message }
+  if (error instanceof CommandFailed) return { code: error.code, message: error.message }
+  if (typeof error === "object" && error !== null && "_tag" in error) {
+    if (error._tag === "ProbeError") {
+      const probe = error as unknown as { readonly reason: string; readonly message: string }
+      return { code: probe.reason === "Network" ? ExitCode.network : ExitCode.usage, message: probe.message }
+    }
+    if (HttpClientError.isHttpClientError(error) && error._tag === "RequestError" && error.reason === "Transport") {
+      return { code: ExitCode.network, message: `${error.request.method} ${error.request.url}: no answer (${error.description ?? "transport failure"}). Check the network, or --insecure for a plain-HTTP registry.` }
+    }
+  }
+  return { code: ExitCode.failure, message: error instanceof Error ? error.message : String(error) }
+}

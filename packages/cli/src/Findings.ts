@@ -1,0 +1,133 @@
+/**
+ * What `probe` found out, as data (`--json` prints it): the answers of the
+ * seed documents' investigation for one registry, and the quirks among them —
+ * where the registry departs from the distribution and OCI specs in a way a
+ * client must know about.
+ *
+ * @since 0.2.0
+ */
+
+/**
+ * A challenge as a registry sent it.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface ChallengeSeen {
+  readonly status: number | null
+  /** `bearer`, `basic`, or `null` when the answer had no `WWW-Authenticate`. */
+  readonly scheme: string | null
+  readonly realm: string | null
+  readonly service: string | null
+  /** The `scope` of the challenge, space-joined; `null` when absent. */
+  readonly scope: string | null
+}
+
+/**
+ * A token request and what came of it.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface TokenAttempt {
+  readonly method: "GET" | "POST"
+  readonly scopes: ReadonlyArray<string>
+  readonly identity: "anonymous" | "credentials"
+  readonly status: number | null
+  /** The OCI error code or `details` of a refusal. */
+  readonly error: string | null
+  /** The JWT `access` claim, formatted; `null` for opaque tokens or refusals. */
+  readonly granted: ReadonlyArray<string> | null
+}
+
+/**
+ * The quirks `probe` can report: where a registry departs from the
+ * distribution and OCI specs in a way a client must know about, and what each
+ * means.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const quirks = {
+  "library-prefix": "one-component names live under library/ (Docker Hub)",
+  "placeholder-scope": "the /v2/ or _catalog challenge names a repository that is not one: never request it (GHCR)",
+  "empty-base-body": "/v2/ answers 200 with an empty body, not {} (GHCR)",
+  "bare-v2-not-found": "/v2 without the slash is 404 with a token (GHCR)",
+  "no-expires-in": "token responses do not say how long they last (GHCR)",
+  "denied-not-narrowed": "asking for more than allowed is refused with DENIED, not narrowed (GHCR)",
+  "catalog-unsupported": "the catalog is challenged for but cannot be had (Docker Hub)",
+  "delete-unsupported": "DELETE answers 405 UNSUPPORTED (GHCR)",
+  "token-get-only": "the token endpoint refuses the OAuth2 POST: GET only (Harbor, Quay)"
+} as const
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export type Quirk = keyof typeof quirks
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export interface Findings {
+  /** The registry as given, and the API origin probed (Docker Hub's hosts map to registry-1.docker.io). */
+  readonly registry: string
+  readonly origin: string
+  /** The repository probed, as the registry names it (`library/python`); `null` without one. */
+  readonly repository: string | null
+  readonly identity: "anonymous" | "credentials"
+  /** `GET /`: not specified; registries answer 404, a landing page, a redirect. */
+  readonly root: { readonly status: number | null; readonly contentType: string | null; readonly location: string | null }
+  /** `GET /v2/`: anonymously, then with a token. `body`: `json` (`{}`), `empty`, or `other`. */
+  readonly base: {
+    readonly status: number
+    readonly apiVersion: string | null
+    readonly body: "json" | "empty" | "other"
+    readonly withToken: { readonly status: number | null; readonly body: "json" | "empty" | "other" } | null
+  }
+  /** `GET /v2` without the slash, anonymously and with a token. */
+  readonly bareV2: { readonly status: number | null; readonly withToken: number | null }
+  /** The challenges of `/v2/`, `/v2/_catalog` and the repository. */
+  readonly challenges: { readonly base: ChallengeSeen; readonly catalog: ChallengeSeen; readonly repository: ChallengeSeen | null }
+  /** Realm and service: where the token server is, and which service it really wants. */
+  readonly auth: {
+    readonly scheme: "bearer" | "basic" | "none"
+    readonly realm: string | null
+    /** The realm is on another origin than the registry's (Docker Hub's auth.docker.io). */
+    readonly realmElsewhere: boolean
+    readonly service: string | null
+    /** A token asked for with the registry's own host as `service`, used on the repository: `accepted`, `refused`, or `null` (not tried: the service is the host, or no repository). */
+    readonly hostAsService: "accepted" | "refused" | null
+  }
+  /** Whether a challenge's `scope` names a repository where none is concerned (`/v2/`, `_catalog`), and what asking for it gives. */
+  readonly placeholder: { readonly scope: string; readonly anonymous: TokenAttempt; readonly credentials: TokenAttempt | null } | null
+  /** One-component names: the bare name and `library/<name>` on the repository's tags. */
+  readonly library: { readonly bare: number | null; readonly prefixed: number | null; readonly required: boolean } | null
+  /** GET and OAuth2 POST on the token endpoint. */
+  readonly tokenEndpoint: {
+    readonly get: number | null
+    readonly post: number | null
+    /** The fields of a successful token response. */
+    readonly fields: ReadonlyArray<string>
+    readonly expiresIn: number | null
+    readonly issuedAt: string | null
+    readonly format: "jwt" | "opaque" | null
+    /** The lifetime a client can know: `expires_in`, else a JWT's `exp − iat`; `null` when nothing says it. */
+    readonly lifetimeSeconds: number | null
+    readonly lifetimeSource: "expires_in" | "jwt" | null
+  }
+  /** Asking for `pull,push,delete` on the repository anonymously: `granted`, `narrowed` (silently, per the JWT), `denied`, or `unknown` (an opaque token). */
+  readonly grants: (TokenAttempt & { readonly outcome: "granted" | "narrowed" | "denied" | "unknown" }) | null
+  /** The catalog, anonymously and with the credentials given. */
+  readonly catalog: {
+    readonly anonymous: TokenAttempt & { readonly catalogStatus: number | null }
+    readonly credentials: (TokenAttempt & { readonly catalogStatus: number | null }) | null
+    readonly supported: "yes" | "credentials only" | "no" | "unknown"
+  }
+  /** `DELETE` of a manifest digest that does not exist: nothing is ever deleted. */
+  readonly delete: { readonly digest: string; readonly status: number | null; readonly code: string | null; readonly supported: "yes" | "no" | "unknown" } | null
+  /** Docker Hub's pull rate-limit headers, as seen on a manifest HEAD. */
+  readonly rateLimit: { readonly limit: string | null; readonly remaining: string | null; readonly source: string | null } | null
+  readonly quirks: ReadonlyArray<Quirk>
+}

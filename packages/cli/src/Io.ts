@@ -1,0 +1,114 @@
+/**
+ * The command's edge to its process: standard output (text or bytes),
+ * standard error, standard input (read whole, for passwords and tokens), and
+ * what the terminal is (TTY or not, colours or not). Commands read it from
+ * context, so tests run them in process with captured output.
+ *
+ * @since 0.2.0
+ */
+import { Context, Effect, Layer } from "effect"
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export interface Service {
+  readonly stdout: (chunk: string | Uint8Array) => Effect.Effect<void>
+  readonly stderr: (text: string) => Effect.Effect<void>
+  /** Standard input, read to its end. */
+  readonly stdin: Effect.Effect<string>
+  readonly stdoutIsTTY: boolean
+  readonly stderrIsTTY: boolean
+  readonly stdinIsTTY: boolean
+  /** Whether ANSI colours may be used: a TTY and no `NO_COLOR`. */
+  readonly color: boolean
+}
+
+/**
+ * @since 0.2.0
+ * @category tags
+ */
+export class Io extends Context.Tag("@ociauth/cli/Io")<Io, Service>() {}
+
+const write = (stream: NodeJS.WriteStream, chunk: string | Uint8Array): Effect.Effect<void> =>
+  Effect.async<void>((resume) => {
+    stream.write(chunk, () => resume(Effect.void))
+  })
+
+const readStdin: Effect.Effect<string> = Effect.async<string>((resume) => {
+  const chunks: Array<Buffer> = []
+  process.stdin.on("data", (chunk: Buffer) => chunks.push(chunk))
+  process.stdin.once("end", () => resume(Effect.succeed(Buffer.concat(chunks).toString("utf8"))))
+  process.stdin.once("error", () => resume(Effect.succeed(Buffer.concat(chunks).toString("utf8"))))
+  process.stdin.resume()
+})
+
+/**
+ * The process's own streams. Colours follow `NO_COLOR` (any value turns them
+ * off) and whether standard output is a terminal.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerNode: Layer.Layer<Io> = Layer.sync(Io, () => ({
+  stdout: (chunk) => write(process.stdout, chunk),
+  stderr: (text) => write(process.stderr, text),
+  stdin: readStdin,
+  stdoutIsTTY: process.stdout.isTTY === true,
+  stderrIsTTY: process.stderr.isTTY === true,
+  stdinIsTTY: process.stdin.isTTY === true,
+  color: process.stdout.isTTY === true && (process.env.NO_COLOR ?? "") === ""
+}))
+
+/**
+ * Output kept in memory, for tests and programs that run a command in process.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Captured {
+  readonly stdout: () => string
+  readonly stdoutBytes: () => Uint8Array
+  readonly stderr: () => string
+}
+
+/**
+ * Captures the output; `stdin` is the given text; no terminal, no colours.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const capture = (options: { readonly stdin?: string; readonly tty?: boolean } = {}): {
+  readonly layer: Layer.Layer<Io>
+  readonly captured: Captured
+} => {
+  const out: Array<Uint8Array> = []
+  const err: Array<string> = []
+  const encoder = new TextEncoder()
+  const bytes = () => {
+    const all = new Uint8Array(out.reduce((n, c) => n + c.length, 0))
+    let offset = 0
+    for (const c of out) {
+      all.set(c, offset)
+      offset += c.length
+    }
+    return all
+  }
+  const tty = options.tty ?? false
+  return {
+    layer: Layer.succeed(Io, {
+      stdout: (chunk) => Effect.sync(() => void out.push(typeof chunk === "string" ? encoder.encode(chunk) : chunk)),
+      stderr: (text) => Effect.sync(() => void err.push(text)),
+      stdin: Effect.succeed(options.stdin ?? ""),
+      stdoutIsTTY: tty,
+      stderrIsTTY: tty,
+      stdinIsTTY: false,
+      color: false
+    }),
+    captured: {
+      stdout: () => new TextDecoder().decode(bytes()),
+      stdoutBytes: bytes,
+      stderr: () => err.join("")
+    }
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * Every exchange of a probe, written as the seed documents write them:
+ *
+ * ```
+ * ### Get the /v2/ endpoint
+ * ### REQUEST
+ * GET https://ghcr.io/v2/
+ * Authorization: Bearer <redacted>
+ *
+ * ### RESPONSE
+ * HTTP/1.1 401 Unauthorized
+ * www-authenticate: Bearer realm="https://ghcr.io/token",service="ghcr.io",scope="repository:user/image:pull"
+ *
+ * {"errors":[…]}
+ * ```
+ *
+ * Secrets never reach the text: `Authorization` values, passwords and refresh
+ * tokens in form bodies, `token` / `access_token` / `refresh_token` in JSON
+ * bodies are replaced by `<redacted>`, and every secret the probe knows of
+ * (passwords, issued tokens, `user:password` in base64) is scrubbed from the
+ * whole text as well.
+ *
+ * @since 0.2.0
+ */
+import { STATUS_CODES } from "node:http"
+
+/**
+ * One request and its response (or its transport failure).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Exchange {
+  readonly title: string
+  readonly method: string
+  readonly url: string
+  readonly requestHeaders: Readonly<Record<string, string>>
+  readonly requestBody?: string
+  readonly status?: number
+  readonly responseHeaders?: Readonly<Record<string, string>>
+  readonly responseBody?: string
+  /** A transport failure instead of a response. */
+  readonly error?: string
+  /** What the probe read from the answer (a JWT's grant, say). */
+  readonly note?: string
+}
+
+const SECRET_HEADERS = new Set(["authorization", "proxy-authorization", "cookie", "set-cookie"])
+const SECRET_FORM_FIELDS = new Set(["password", "refresh_token", "access_token", "token", "client_secret"])
+const SECRET_JSON_FIELDS = new Set(["token", "access_token", "refresh_token", "id_token", "password", "secret"])
+const MAX_BODY = 2048
+
+const redactHeader = (name: string, value: string): string => {
+  if (!SECRET_HEADERS.has(name.toLowerCase())) return value
+  const space = value.indexOf(" ")
+  return space === -1 ? "<redacted>" : `${value.slice(0, space)} <redacted>`
+}
+
+const redactForm = (body: string): string => {
+  const params = new URLSearchParams(body)
+  for (const key of [...params.keys()]) if (SECRET_FORM_FIELDS.has(key)) params.set(key, "<redacted>")
+  return params.toString().replaceAll("%3Credacted%3E", "<redacted>")
+}
+
+const redactJson = (value: unknown): unknown => {
+  if (Array.isArray(value)) return value.map(redactJson)
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, SECRET_JSON_FIELDS.has(k.toLowerCase()) && typeof v === "string" ? "<redacted>" : redactJson(v)])
+    )
+  }
+  return value
+}
+
+const formatBody = (body: string): string => {
+  if (body === "") return ""
+  let text = body
+  try {
+    text = JSON.stringify(redactJson(JSON.parse(body)), null, 2)
+  } catch {
+    // not JSON: as it is
+  }
+  return text.length > MAX_BODY ? `${text.slice(0, MAX_BODY)}\n… (${text.length - MAX_BODY} more characters)` : text
+}
+
+/**
+ * Replaces every occurrence of each secret (at least 4 characters) by `<redacted>`.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const scrub = (text: string, secrets: Iterable<string>): string => {
+  let result = text
+  const sorted = [...new Set(secrets)].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length)
+  for (const secret of sorted) result = result.replaceAll(secret, "<redacted>")
+  return result
+}
+
+/**
+ * One exchange in the seeds' format.
+ *
+ * @since 0.2.0
+ * @category formatting
+ */
+export const formatExchange = (exchange: Exchange): string => {
+  const lines = [`### ${exchange.title}`, "### REQUEST", `${exchange.method} ${exchange.url}`]
+  for (const [name, value] of Object.entries(exchange.requestHeaders)) lines.push(`${name}: ${redactHeader(name, value)}`)
+  if (exchange.requestBody !== undefined && exchange.requestBody !== "") lines.push("", redactForm(exchange.requestBody))
+  lines.push("", "### RESPONSE")
+  if (exchange.error !== undefined) {
+    lines.push(`(no response: ${exchange.error})`)
+  } else {
+    lines.push(`HTTP/1.1 ${exchange.status} ${STATUS_CODES[exchange.status ?? 0] ?? ""}`.trimEnd())
+    for (const [name, value] of Object.entries(exchange.responseHeaders ?? {})) lines.push(`${name}: ${redactHeader(name, value)}`)
+    const body = formatBody(exchange.responseBody ?? "")
+    if (body !== "") lines.push("", body)
+  }
+  if (exchange.note !== undefined) lines.push("", `# ${exchange.note}`)
+  return lines.join("\n")
+}
+
+/**
+ * The whole transcript, scrubbed of `secrets`.
+ *
+ * @since 0.2.0
+ * @category formatting
+ */
+export const format = (exchanges: ReadonlyArray<Exchange>, secrets: Iterable<string> = []): string =>
+  scrub(exchanges.map(formatExchange).join("\n\n"), secrets) + "\n"

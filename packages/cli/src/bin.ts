@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+/**
+ * The `ociauth` executable: `Cli.run` on the process's arguments, streams and
+ * Node services; exits with its code.
+ *
+ * @since 0.2.0
+ */
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import { TokenStore } from "@ociauth/core"
+import { FileTokenStore } from "@ociauth/store"
+import { Effect, Layer } from "effect"
+import * as Cli from "./Cli.js"
+import * as Io from "./Io.js"
+
+/** Tokens in the user's cache folder, so that the next invocation reuses them; memory when it cannot be used. */
+const tokenStore = FileTokenStore.layer().pipe(
+  Layer.provide(NodeContext.layer),
+  Layer.catchAll(() => TokenStore.layerMemory())
+)
+
+Effect.runPromise(Cli.run(process.argv, { tokenStore }).pipe(Effect.provide(Layer.merge(NodeContext.layer, Io.layerNode)))).then(
+  (code) => {
+    process.exitCode = code
+  },
+  (error: unknown) => {
+    process.stderr.write(`ociauth: ${String(error)}\n`)
+    process.exitCode = 1
+  }
+)

@@ -1,0 +1,79 @@
+import { Args, Command, Options } from "@effect/cli"
+import { HttpClient } from "@effect/platform"
+import { Credential, CredentialProvider, CredentialStore, Registries } from "@ociauth/core"
+import { NodeCredentials } from "ociauth"
+import { Effect, Layer, Option, Redacted } from "effect"
+import { CommandFailed, ExitCode, UsageError } from "../../ExitCode.js"
+import { Io } from "../../Io.js"
+import { engine } from "../engine.js"
+import { hostOf, insecure, readSecret } from "./shared.js"
+import type { Seams } from "./token.js"
+
+export interface StoreSeam {
+  /** Where credentials are written; docker's config and its helpers by default. */
+  readonly store?: Layer.Layer<CredentialStore.CredentialStore>
+}
+
+const where = (location: CredentialStore.Location) =>
+  Option.match(location.helper, { onNone: () => `in ${location.file}`, onSome: (helper) => `by docker-credential-${helper} (${location.file})` })
+
+export const login = (seams: Seams & StoreSeam = {}) =>
+  Command.make(
+    "login",
+    {
+      registry: Args.text({ name: "registry" }).pipe(Args.withDescription("host[:port], e.g. ghcr.io, docker.io, localhost:5000")),
+      username: Options.text("username").pipe(Options.withAlias("u"), Options.optional),
+      passwordStdin: Options.boolean("password-stdin").pipe(Options.withDescription("read the password (or access token) from standard input: the only way")),
+      skipVerify: Options.boolean("skip-verify").pipe(Options.withDescription("store without asking the registry whether the credentials work")),
+      insecure
+    },
+    (args) =>
+      Effect.gen(function* () {
+        const io = yield* Io
+        const host = yield* hostOf(args.registry)
+        const example = `echo "$TOKEN" | ociauth login ${host} --username me --password-stdin`
+        if (Option.isNone(args.username)) return yield* new UsageError({ reason: "login needs --username", hint: example })
+        if (!args.passwordStdin) {
+          return yield* new UsageError({ reason: "the password is read from standard input, never from the command line: add --password-stdin", hint: example })
+        }
+        const password = yield* readSecret("password", example)
+        const credential = Credential.Basic({ username: args.username.value, password: Redacted.make(password) })
+        if (!args.skipVerify) {
+          // As docker login does: the registry must accept the credentials before they are stored.
+          yield* Effect.gen(function* () {
+            const registries = yield* Registries.Registries
+            const origin = registries.resolve(host).origin(host)
+            const client = yield* HttpClient.HttpClient
+            const response = yield* client.get(`${args.insecure ? origin.replace(/^https:/, "http:") : origin}/v2/`)
+            if (response.status === 401 || response.status === 403) {
+              return yield* new CommandFailed({ code: ExitCode.auth, reason: `${host} refused the credentials of ${args.username.pipe(Option.getOrElse(() => ""))} (${response.status}): nothing was stored` })
+            }
+          }).pipe(
+            Effect.provide(
+              engine({
+                insecure: args.insecure ? [host] : [],
+                ...(seams.tokenStore ? { tokenStore: seams.tokenStore } : {}),
+                credentials: CredentialProvider.layerStatic({ [host]: credential })
+              })
+            )
+          )
+        }
+        const store = yield* CredentialStore.CredentialStore
+        const location = yield* store.store(host, credential)
+        yield* io.stdout(`Login Succeeded: ${host} stored ${where(location)}\n`)
+      }).pipe(Effect.provide(seams.store ?? NodeCredentials.layerStore()))
+  ).pipe(Command.withDescription("Store credentials for a registry exactly as docker login does: through the configured credential helper, or in auths."))
+
+export const logout = (seams: StoreSeam = {}) =>
+  Command.make(
+    "logout",
+    { registry: Args.text({ name: "registry" }) },
+    (args) =>
+      Effect.gen(function* () {
+        const io = yield* Io
+        const host = yield* hostOf(args.registry)
+        const store = yield* CredentialStore.CredentialStore
+        const erased = yield* store.erase(host)
+        yield* io.stdout(erased.found ? `Removed the credentials for ${host} ${where(erased)}\n` : `Not logged in to ${host}\n`)
+      }).pipe(Effect.provide(seams.store ?? NodeCredentials.layerStore()))
+  ).pipe(Command.withDescription("Forget a registry's credentials exactly as docker logout does."))

@@ -1,0 +1,55 @@
+import { Args, Command, Options } from "@effect/cli"
+import type { HttpClient } from "@effect/platform"
+import { RegistryClient } from "@ociauth/fetch"
+import { Effect, Layer, Option } from "effect"
+import { Io } from "../../Io.js"
+import * as Probe from "../../Probe.js"
+import * as SuggestAdapter from "../../SuggestAdapter.js"
+import * as Summary from "../../Summary.js"
+import * as Transcript from "../../Transcript.js"
+import { insecure, stdinCredential } from "./shared.js"
+
+const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
+
+export const make = (transport: Layer.Layer<HttpClient.HttpClient> = RegistryClient.layerFetchTransport) =>
+  Command.make(
+    "probe",
+    {
+      registry: Args.text({ name: "registry" }).pipe(Args.withDescription("host[:port] (docker.io maps to registry-1.docker.io) or an origin URL")),
+      repository: Args.text({ name: "repository" }).pipe(Args.withDescription("a repository to probe, e.g. library/python or owner/app"), Args.optional),
+      user: Options.text("user").pipe(Options.withAlias("u"), Options.withDescription("probe with this account too (with --password-stdin)"), Options.optional),
+      passwordStdin: Options.boolean("password-stdin").pipe(Options.withDescription("read the password from standard input")),
+      identityTokenStdin: Options.boolean("identity-token-stdin").pipe(Options.withDescription("read an identity (refresh) token from standard input")),
+      insecure,
+      json: Options.boolean("json").pipe(Options.withDescription("print the findings as JSON")),
+      transcript: Options.boolean("transcript").pipe(Options.withDescription("print every exchange in REQUEST/RESPONSE form, secrets redacted")),
+      suggestAdapter: Options.boolean("suggest-adapter").pipe(Options.withDescription("print the RegistryAdapter.make({...}) for the findings"))
+    },
+    (args) =>
+      Effect.gen(function* () {
+        const io = yield* Io
+        const credential = yield* stdinCredential({ ...args, command: `probe ${args.registry}` })
+        const progress = io.stderrIsTTY && !args.json
+        let frame = 0
+        const onStep = (title: string) => (progress ? io.stderr(`\r\u001b[2K${FRAMES[frame++ % FRAMES.length]} probing ${title}…`) : Effect.void)
+        const result = yield* Probe.run({
+          registry: args.registry,
+          ...(Option.isSome(args.repository) ? { repository: args.repository.value } : {}),
+          ...(Option.isSome(credential) ? { credential: credential.value } : {}),
+          insecure: args.insecure,
+          onStep
+        }).pipe(
+          Effect.provide(transport),
+          Effect.ensuring(progress ? io.stderr("\r\u001b[2K") : Effect.void)
+        )
+        const transcript = args.transcript ? Transcript.format(result.exchanges, result.secrets) : undefined
+        const adapter = args.suggestAdapter ? SuggestAdapter.fromFindings(result.findings) : undefined
+        if (args.json) {
+          const document = { findings: result.findings, ...(transcript === undefined ? {} : { transcript }), ...(adapter === undefined ? {} : { adapter }) }
+          return yield* io.stdout(`${Transcript.scrub(JSON.stringify(document, null, 2), result.secrets)}\n`)
+        }
+        if (transcript !== undefined) yield* io.stdout(`${transcript}\n`)
+        yield* io.stdout(Summary.format(result.findings, { color: io.color }))
+        if (adapter !== undefined) yield* io.stdout(`\n${adapter}`)
+      })
+  ).pipe(Command.withDescription("Find out how a registry authenticates: the seed documents' investigation, automated. Never writes or deletes anything."))

@@ -1,0 +1,84 @@
+import { Args, Command, Options } from "@effect/cli"
+import { HttpClient } from "@effect/platform"
+import { Authenticator, Challenge, Reference, Registries, Scope } from "@ociauth/core"
+import type { CredentialProvider, TokenStore } from "@ociauth/core"
+import { RegistryClient } from "@ociauth/fetch"
+import { DateTime, Effect, Layer, Option, Redacted } from "effect"
+import { CommandFailed, ExitCode, UsageError } from "../../ExitCode.js"
+import { Io } from "../../Io.js"
+import { engine } from "../engine.js"
+import { insecure, verbose } from "./shared.js"
+
+export interface Seams {
+  /** Where tokens are kept between invocations: the seam for the file token store (issue 17); memory by default. */
+  readonly tokenStore?: Layer.Layer<TokenStore.TokenStore>
+  /** Where credentials come from; the machine's by default. */
+  readonly credentials?: Layer.Layer<CredentialProvider.CredentialProvider>
+}
+
+/** The challenge of an origin: the adapter's, else the one `/v2/` answers with. */
+const discover = (origin: string) =>
+  Effect.gen(function* () {
+    const transport = yield* HttpClient.HttpClient
+    const response = yield* transport.get(`${origin}/v2/`)
+    const header = response.headers["www-authenticate"]
+    if (header === undefined) {
+      return yield* new CommandFailed({ code: ExitCode.failure, reason: `${origin}/v2/ answered ${response.status} without a challenge: this registry needs no token` })
+    }
+    const challenges = yield* Challenge.parse(header, { lenient: true })
+    return yield* Option.match(Challenge.preferred(challenges), {
+      onNone: () => Effect.fail(new CommandFailed({ code: ExitCode.failure, reason: `${origin}/v2/ challenges with neither Bearer nor Basic: ${header}` })),
+      onSome: Effect.succeed
+    })
+  }).pipe(Effect.provide(RegistryClient.layerFetchTransport))
+
+export const make = (seams: Seams = {}) =>
+  Command.make(
+    "token",
+    {
+      target: Args.text({ name: "registry/repository" }).pipe(Args.withDescription("e.g. ghcr.io/owner/app, localhost:5000/team/app, alpine")),
+      scope: Options.text("scope").pipe(
+        Options.withDescription("a scope (repository:owner/app:pull,push) or actions on the repository (pull,push); repeatable; default pull"),
+        Options.repeated
+      ),
+      insecure,
+      verbose
+    },
+    (args) =>
+      Effect.gen(function* () {
+        const io = yield* Io
+        const reference = yield* Reference.parse(args.target).pipe(
+          Effect.mapError(() => new UsageError({ reason: `"${args.target}" is not registry/repository`, hint: "e.g. ociauth token ghcr.io/owner/app" }))
+        )
+        const host = reference.registry
+        const registries = yield* Registries.Registries
+        const adapter = registries.resolve(host)
+        const origin = args.insecure ? adapter.origin(host).replace(/^https:/, "http:") : adapter.origin(host)
+        const repository = adapter.normalizeRepository(reference.repository)
+        const scopes = yield* Effect.forEach(args.scope.length === 0 ? ["pull"] : args.scope, (text) =>
+          text.includes(":")
+            ? Scope.parse(text).pipe(Effect.mapError((e) => new UsageError({ reason: e.message })))
+            : Effect.succeed(Scope.repository(repository, text.split(",")))
+        )
+        const challenge = yield* Option.match(adapter.challenge, { onNone: () => discover(origin), onSome: Effect.succeed })
+        if (challenge.scheme !== "bearer") {
+          return yield* new CommandFailed({ code: ExitCode.failure, reason: `${host} takes Basic credentials itself: it issues no tokens` })
+        }
+        const authenticator = yield* Authenticator.Authenticator
+        const authorization = yield* authenticator.authorize({ origin, challenge, scopes, host })
+        yield* io.stdout(`${Redacted.value(authorization.credentials)}\n`)
+        if (io.stderrIsTTY || args.verbose) {
+          const token = Option.getOrUndefined(authorization.token)
+          const lines = [
+            `realm    ${challenge.realm}`,
+            `service  ${challenge.service ?? "(none)"}`,
+            `scopes   ${Scope.merge(scopes).map(Scope.format).join(" ")}`,
+            `granted  ${token === undefined ? "?" : Option.match(token.granted, { onNone: () => "not readable (opaque token)", onSome: (g) => g.map(Scope.format).join(" ") || "nothing" })}`,
+            `expires  ${token === undefined ? "?" : `${DateTime.formatIso(token.expiresAt)} (${Math.round(DateTime.distance(yield* DateTime.now, token.expiresAt) / 1000)} s)`}`
+          ]
+          yield* io.stderr(`${lines.join("\n")}\n`)
+        }
+      }).pipe(
+        Effect.provide(engine({ insecure: args.insecure ? [args.target.split("/")[0]!] : [], ...seams }))
+      )
+  ).pipe(Command.withDescription("Print a bearer token for a repository (for curl and scripts); on a terminal, also its realm, service, scopes, grant and expiry."))

@@ -1,0 +1,32 @@
+import type { HttpClient } from "@effect/platform"
+import { AuthEvent, Authenticator, Registries, TokenStore } from "@ociauth/core"
+import type { CredentialProvider } from "@ociauth/core"
+import { RegistryClient } from "@ociauth/fetch"
+import { Builtins, NodeCredentials } from "ociauth"
+import { Effect, Layer } from "effect"
+
+export interface EngineOptions {
+  /** Hosts whose plain-HTTP API may receive credentials (loopback always may). */
+  readonly insecure: ReadonlyArray<string>
+  /** Where credentials come from; the machine's (docker config, helpers, environment, podman) by default. */
+  readonly credentials?: Layer.Layer<CredentialProvider.CredentialProvider>
+  /** Where tokens are kept; in memory by default. */
+  readonly tokenStore?: Layer.Layer<TokenStore.TokenStore>
+  /** Receives the auth flow's events (`-v`). */
+  readonly onEvent?: (event: AuthEvent.AuthEvent) => Effect.Effect<void>
+  /** The transport; fetch without following redirects by default. */
+  readonly transport?: Layer.Layer<HttpClient.HttpClient>
+}
+
+/** The runtime the commands share: one engine, the built-in adapters, the authenticated client. */
+export const engine = (
+  options: EngineOptions
+): Layer.Layer<HttpClient.HttpClient | Authenticator.Authenticator | Registries.Registries> => {
+  const base = Layer.mergeAll(options.transport ?? RegistryClient.layerFetchTransport, Builtins.layer, options.credentials ?? NodeCredentials.layer)
+  const authenticator = Authenticator.layer({ insecure: options.insecure }).pipe(Layer.provide(base))
+  const client = RegistryClient.layerWith({ insecure: options.insecure }).pipe(Layer.provide(authenticator), Layer.provide(base))
+  return Layer.mergeAll(client, authenticator, Builtins.layer).pipe(
+    Layer.provide(options.tokenStore ?? TokenStore.layerMemory()),
+    Layer.provide(AuthEvent.layer(options.onEvent ?? (() => Effect.void)))
+  )
+}

@@ -1,0 +1,441 @@
+import { HttpClient, HttpClientRequest } from "@effect/platform"
+import type { HttpMethod } from "@effect/platform/HttpMethod"
+import { Challenge, Credential, Registries, Scope, Token } from "@ociauth/core"
+import { Builtins } from "ociauth"
+import { Clock, DateTime, Duration, Effect, Either, Encoding, Option, Redacted, Schema } from "effect"
+import type * as Findings from "../Findings.js"
+import type * as Probe from "../Probe.js"
+import { ProbeError } from "./probeError.js"
+import type { Exchange } from "../Transcript.js"
+
+/** A digest no registry holds: DELETE is probed with it, so nothing is ever deleted. */
+export const ABSENT_DIGEST = "sha256:0c1a0c1a0c1a0c1a0c1a0c1a0c1a0c1a0c1a0c1a0c1a0c1a0c1a0c1a0c1a0c1a"
+const MANIFEST_ACCEPT = [
+  "application/vnd.oci.image.index.v1+json",
+  "application/vnd.oci.image.manifest.v1+json",
+  "application/vnd.docker.distribution.manifest.list.v2+json",
+  "application/vnd.docker.distribution.manifest.v2+json"
+].join(", ")
+const MAX_BODY = 64 * 1024
+
+interface Reply {
+  readonly status: number | null
+  readonly headers: Readonly<Record<string, string>>
+  readonly text: string
+}
+
+interface Issued {
+  readonly attempt: Findings.TokenAttempt
+  readonly granted: Option.Option<ReadonlyArray<Scope.Scope>>
+  readonly value: Option.Option<string>
+  readonly response: Option.Option<Token.Response>
+  readonly fields: ReadonlyArray<string>
+}
+
+const decodeToken = Schema.decodeUnknownEither(Schema.parseJson(Token.Response))
+
+const bodyKind = (reply: Reply): "json" | "empty" | "other" => {
+  if (reply.text.trim() === "") return "empty"
+  try {
+    JSON.parse(reply.text)
+    return "json"
+  } catch {
+    return "other"
+  }
+}
+
+const errorOf = (text: string): string | null => {
+  try {
+    const body = JSON.parse(text) as { errors?: Array<{ code?: string }>; details?: string; error?: string }
+    return body.errors?.[0]?.code ?? body.details ?? body.error ?? null
+  } catch {
+    return text.trim() === "" ? null : text.trim().slice(0, 80)
+  }
+}
+
+const seen = (reply: Reply): Effect.Effect<Findings.ChallengeSeen> => {
+  const header = reply.headers["www-authenticate"]
+  const none: Findings.ChallengeSeen = { status: reply.status, scheme: null, realm: null, service: null, scope: null }
+  if (header === undefined) return Effect.succeed(none)
+  return Challenge.parse(header, { lenient: true }).pipe(
+    Effect.map((challenges) => {
+      const bearer = Challenge.bearer(challenges)
+      if (Option.isSome(bearer)) {
+        const b = bearer.value
+        return { status: reply.status, scheme: "bearer", realm: b.realm, service: b.service ?? null, scope: b.scopes.length === 0 ? null : b.scopes.map(Scope.format).join(" ") }
+      }
+      const first = challenges[0]
+      return first === undefined ? none : { ...none, scheme: first.scheme, realm: first.params.realm ?? null }
+    }),
+    Effect.orElseSucceed(() => none)
+  )
+}
+
+/** The API origin for what the user typed: a URL as it is; a host through the built-in adapters (docker.io → registry-1.docker.io). */
+export const originOf = (registry: string, insecure: boolean): Either.Either<string, string> => {
+  try {
+    if (registry.includes("://")) return Either.right(new URL(registry).origin)
+    const host = new URL(`https://${registry}`).host
+    const origin = Registries.make(Builtins.adapters).resolve(host).origin(host)
+    return Either.right(insecure ? origin.replace(/^https:/, "http:") : origin)
+  } catch {
+    return Either.left(`"${registry}" is neither a host[:port] nor a URL`)
+  }
+}
+
+export const run = (options: Probe.Options): Effect.Effect<Probe.Result, ProbeError, HttpClient.HttpClient> =>
+  Effect.gen(function* () {
+    const client = yield* HttpClient.HttpClient
+    const origin = yield* Either.match(originOf(options.registry, options.insecure ?? false), {
+      onLeft: (reason) => Effect.fail(new ProbeError({ reason: "Usage", detail: reason })),
+      onRight: Effect.succeed
+    })
+    const host = new URL(origin).host
+    const exchanges: Array<Exchange> = []
+    const secrets: Array<string> = []
+    const credential = options.credential ?? Credential.anonymous
+    secrets.push(...Credential.secrets(credential))
+    if (credential._tag === "Basic") secrets.push(Encoding.encodeBase64(`${credential.username}:${Redacted.value(credential.password)}`))
+    const hasCredentials = credential._tag !== "Anonymous"
+    const step = options.onStep ?? (() => Effect.void)
+
+    const send = (title: string, method: HttpMethod, url: string, headers: Record<string, string> = {}, form?: string) =>
+      Effect.gen(function* () {
+        const base = HttpClientRequest.make(method)(url).pipe(HttpClientRequest.setHeaders(headers))
+        const request = form === undefined ? base : HttpClientRequest.bodyText(base, form, "application/x-www-form-urlencoded")
+        const answer = yield* client.execute(request).pipe(
+          Effect.flatMap((response) =>
+            Effect.map(method === "HEAD" ? Effect.succeed("") : response.text, (text) => ({
+              status: response.status as number | null,
+              headers: response.headers as Readonly<Record<string, string>>,
+              text: text.slice(0, MAX_BODY)
+            }))
+          ),
+          Effect.timeoutFail({ duration: Duration.seconds(30), onTimeout: () => "no answer within 30 seconds" }),
+          Effect.mapError((e) => (typeof e === "string" ? e : e._tag === "RequestError" ? `${e.reason}: ${String(e.cause ?? e.description ?? "")}`.slice(0, 200) : `${e._tag}`)),
+          Effect.either
+        )
+        const requestHeaders = { ...headers, ...(form === undefined ? {} : { "content-type": "application/x-www-form-urlencoded" }) }
+        const exchange: Exchange = Either.match(answer, {
+          onLeft: (error) => ({ title, method, url, requestHeaders, ...(form === undefined ? {} : { requestBody: form }), error }),
+          onRight: (reply) => ({
+            title,
+            method,
+            url,
+            requestHeaders,
+            ...(form === undefined ? {} : { requestBody: form }),
+            status: reply.status ?? 0,
+            responseHeaders: reply.headers,
+            responseBody: reply.text
+          })
+        })
+        exchanges.push(exchange)
+        return Either.getOrElse(answer, () => ({ status: null, headers: {}, text: "" }) as Reply)
+      })
+
+    const note = (text: string) =>
+      Effect.sync(() => {
+        const last = exchanges.pop()
+        if (last !== undefined) exchanges.push({ ...last, note: text })
+      })
+
+    // 1. the root, /v2/, /v2, _catalog: anonymously
+    yield* step("the registry root")
+    const root = yield* send("Get the registry root", "GET", `${origin}/`)
+    yield* step("/v2/")
+    const base = yield* send("Get the /v2/ endpoint", "GET", `${origin}/v2/`)
+    if (base.status === null) {
+      const failure = exchanges[exchanges.length - 1]?.error ?? "no answer"
+      return yield* new ProbeError({
+        reason: "Network",
+        detail: `${origin}/v2/ did not answer (${failure}). Is ${host} the registry's API host?${origin.startsWith("https:") ? " For a plain-HTTP registry add --insecure." : ""}`
+      })
+    }
+    const bare = yield* send("Get the /v2 endpoint (no trailing slash)", "GET", `${origin}/v2`)
+    yield* step("the catalog challenge")
+    const catalogAnonymous = yield* send("Get the /v2/_catalog endpoint", "GET", `${origin}/v2/_catalog`)
+    const baseChallenge = yield* seen(base)
+    const catalogChallenge = yield* seen(catalogAnonymous)
+
+    const realm = baseChallenge.realm ?? catalogChallenge.realm
+    const service = baseChallenge.service ?? catalogChallenge.service
+    const scheme: "bearer" | "basic" | "none" = baseChallenge.scheme === "bearer" || catalogChallenge.scheme === "bearer"
+      ? "bearer"
+      : baseChallenge.scheme === "basic" || catalogChallenge.scheme === "basic"
+        ? "basic"
+        : "none"
+    const basicHeader = credential._tag === "Basic"
+      ? `Basic ${Encoding.encodeBase64(`${credential.username}:${Redacted.value(credential.password)}`)}`
+      : undefined
+
+    // Token requests: GET (Basic for credentials) or the OAuth2 POST (password or refresh_token grant).
+    const token = (
+      title: string,
+      scopes: ReadonlyArray<string>,
+      identity: "anonymous" | "credentials",
+      method: "GET" | "POST" = identity === "credentials" && credential._tag === "IdentityToken" ? "POST" : "GET",
+      serviceName: string | null = service
+    ): Effect.Effect<Issued> =>
+      Effect.gen(function* () {
+        const nothing: Issued = {
+          attempt: { method, scopes, identity, status: null, error: "no realm", granted: null },
+          granted: Option.none(),
+          value: Option.none(),
+          response: Option.none(),
+          fields: []
+        }
+        if (realm === null || scheme !== "bearer") return nothing
+        let reply: Reply
+        if (method === "GET") {
+          const url = new URL(realm)
+          if (serviceName !== null) url.searchParams.set("service", serviceName)
+          for (const s of scopes) url.searchParams.append("scope", s)
+          reply = yield* send(title, "GET", url.toString(), identity === "credentials" && basicHeader !== undefined ? { authorization: basicHeader } : {})
+        } else {
+          const form = new URLSearchParams({ client_id: "ociauth" })
+          if (serviceName !== null) form.set("service", serviceName)
+          if (scopes.length > 0) form.set("scope", scopes.join(" "))
+          if (identity === "credentials" && credential._tag === "Basic") {
+            form.set("grant_type", "password")
+            form.set("username", credential.username)
+            form.set("password", Redacted.value(credential.password))
+          } else if (identity === "credentials" && credential._tag === "IdentityToken") {
+            form.set("grant_type", "refresh_token")
+            form.set("refresh_token", Redacted.value(credential.token))
+          } else {
+            form.set("grant_type", "password")
+          }
+          reply = yield* send(title, "POST", realm, {}, form.toString())
+        }
+        const decoded = reply.status === 200 ? Either.getRight(decodeToken(reply.text)) : Option.none()
+        const value = Option.map(decoded, (r) => Redacted.value((r.access_token ?? r.token)!))
+        for (const v of Option.toArray(value)) secrets.push(v)
+        for (const r of Option.toArray(decoded)) {
+          if (r.refresh_token !== undefined) secrets.push(Redacted.value(r.refresh_token))
+          if (r.token !== undefined) secrets.push(Redacted.value(r.token))
+        }
+        const grantedScopes = Option.flatMap(value, Token.grantedScopes)
+        const granted = Option.getOrNull(Option.map(grantedScopes, (g) => g.map(Scope.format)))
+        if (Option.isSome(value)) {
+          yield* note(granted === null ? "the token is opaque: what it grants cannot be read" : `the token is a JWT granting: ${granted.length === 0 ? "nothing" : granted.join(" ")}`)
+        }
+        let fields: ReadonlyArray<string> = []
+        try {
+          fields = reply.status === 200 ? Object.keys(JSON.parse(reply.text) as object).sort() : []
+        } catch {
+          fields = []
+        }
+        return {
+          attempt: { method, scopes, identity, status: reply.status, error: reply.status === 200 ? null : errorOf(reply.text), granted },
+          granted: grantedScopes,
+          value,
+          response: decoded,
+          fields
+        }
+      })
+
+    const bearer = (issued: Issued): Record<string, string> =>
+      Option.match(issued.value, { onNone: () => (basicHeader !== undefined && scheme === "basic" ? { authorization: basicHeader } : {}), onSome: (v) => ({ authorization: `Bearer ${v}` }) })
+    const primary: "anonymous" | "credentials" = hasCredentials ? "credentials" : "anonymous"
+
+    // 2. the repository: its challenge, library/, a token that works on it
+    let repositoryChallenge: Findings.ChallengeSeen | null = null
+    let library: Findings.Findings["library"] = null
+    let repository: string | null = null
+    let repositoryToken: Issued | null = null
+    let tag: string | null = null
+    if (options.repository !== undefined && options.repository !== "") {
+      const given = options.repository.replace(/^\/+|\/+$/g, "")
+      const parts = given.split("/")
+      const candidates = parts.length === 1 ? [given, `library/${given}`] : parts.length === 2 && parts[0] === "library" ? [parts[1]!, given] : [given]
+      yield* step(`the repository ${given}`)
+      const statuses: Array<number | null> = []
+      for (const [i, name] of candidates.entries()) {
+        const anonymous = yield* send(`Get the /v2/${name}/tags/list endpoint`, "GET", `${origin}/v2/${name}/tags/list`)
+        if (i === 0) repositoryChallenge = yield* seen(anonymous)
+        const issued = yield* token(`Authenticate for repository:${name}:pull`, [`repository:${name}:pull`], primary)
+        const tags = yield* send(`List the tags of ${name}`, "GET", `${origin}/v2/${name}/tags/list`, bearer(issued))
+        statuses.push(tags.status)
+        if (tags.status === 200 && repository === null) {
+          repository = name
+          repositoryToken = issued
+          try {
+            tag = ((JSON.parse(tags.text) as { tags?: Array<string> }).tags ?? [])[0] ?? null
+          } catch {
+            tag = null
+          }
+        }
+      }
+      if (candidates.length === 2) {
+        library = { bare: statuses[0] ?? null, prefixed: statuses[1] ?? null, required: statuses[0] !== 200 && statuses[1] === 200 }
+      }
+      if (repository === null) repository = candidates[candidates.length - 1]!
+    }
+
+    // 3. the token endpoint: no scope, the placeholder, GET vs POST, lifetime
+    yield* step("the token endpoint")
+    const noScope = yield* token("Authenticate without a scope", [], "anonymous")
+    const placeholderScope = [baseChallenge.scope, catalogChallenge.scope]
+      .flatMap((s) => (s === null ? [] : s.split(" ")))
+      .find((s) => s.startsWith("repository:"))
+    let placeholder: Findings.Findings["placeholder"] = null
+    if (placeholderScope !== undefined) {
+      const anonymous = yield* token(`Authenticate for the challenge's scope ${placeholderScope}`, [placeholderScope], "anonymous")
+      const withCredentials = hasCredentials ? yield* token(`Authenticate for ${placeholderScope} with credentials`, [placeholderScope], "credentials") : null
+      placeholder = { scope: placeholderScope, anonymous: anonymous.attempt, credentials: withCredentials?.attempt ?? null }
+    }
+    const sample = repositoryToken ?? noScope
+    const scopesForPost = repository === null ? [] : [`repository:${repository}:pull`]
+    const post = credential._tag === "Basic" || credential._tag === "IdentityToken"
+      ? (credential._tag === "IdentityToken" ? sample : yield* token("Authenticate with the OAuth2 POST", scopesForPost, "credentials", "POST")).attempt.status
+      : null
+    const now = yield* Clock.currentTimeMillis
+    const lifetime = Option.match(sample.response, {
+      onNone: () => ({ seconds: null, source: null }) as const,
+      onSome: (response) => {
+        if (response.expires_in !== undefined && response.expires_in > 0) return { seconds: response.expires_in, source: "expires_in" } as const
+        const parsed = Token.fromResponse(response, { now: DateTime.unsafeMake(now) })
+        const isJwt = Option.isSome(Option.flatMap(sample.value, (v) => (v.split(".").length === 3 ? Option.some(v) : Option.none())))
+        return isJwt
+          ? ({ seconds: Math.round(DateTime.distance(parsed.issuedAt, parsed.expiresAt) / 1000), source: "jwt" } as const)
+          : ({ seconds: null, source: null } as const)
+      }
+    })
+    const tokenEndpoint: Findings.Findings["tokenEndpoint"] = {
+      get: credential._tag === "IdentityToken" ? null : sample.attempt.status,
+      post,
+      fields: sample.fields,
+      expiresIn: Option.getOrNull(Option.flatMap(sample.response, (r) => Option.fromNullable(r.expires_in))),
+      issuedAt: Option.getOrNull(Option.flatMap(sample.response, (r) => Option.fromNullable(r.issued_at))),
+      format: Option.isNone(sample.value) ? null : sample.attempt.granted !== null || Option.getOrElse(sample.value, () => "").split(".").length === 3 ? "jwt" : "opaque",
+      lifetimeSeconds: lifetime.seconds,
+      lifetimeSource: lifetime.source
+    }
+
+    // 4. with a token: /v2/, /v2, a manifest HEAD (rate limits), the service, narrowing, DELETE
+    let baseWithToken: Findings.Findings["base"]["withToken"] = null
+    let bareWithToken: number | null = null
+    let rateLimit: Findings.Findings["rateLimit"] = null
+    let hostAsService: Findings.Findings["auth"]["hostAsService"] = null
+    let grants: Findings.Findings["grants"] = null
+    let deletion: Findings.Findings["delete"] = null
+    const authorized = repositoryToken !== null && (Option.isSome(repositoryToken.value) || scheme === "basic") ? repositoryToken : Option.isSome(noScope.value) ? noScope : null
+    if (authorized !== null) {
+      yield* step("/v2/ with a token")
+      const b = yield* send("Get the /v2/ endpoint with a token", "GET", `${origin}/v2/`, bearer(authorized))
+      baseWithToken = { status: b.status, body: bodyKind(b) }
+      bareWithToken = (yield* send("Get the /v2 endpoint (no trailing slash) with a token", "GET", `${origin}/v2`, bearer(authorized))).status
+    }
+    if (repository !== null && repositoryToken !== null) {
+      const name = repository
+      yield* step("a manifest and rate limits")
+      const head = yield* send(`HEAD the manifest ${name}:${tag ?? "latest"}`, "HEAD", `${origin}/v2/${name}/manifests/${tag ?? "latest"}`, {
+        ...bearer(repositoryToken),
+        accept: MANIFEST_ACCEPT
+      })
+      const limit = head.headers["ratelimit-limit"] ?? null
+      const remaining = head.headers["ratelimit-remaining"] ?? null
+      const source = head.headers["docker-ratelimit-source"] ?? null
+      if (limit !== null || remaining !== null || source !== null) rateLimit = { limit, remaining, source }
+
+      if (scheme === "bearer" && service !== null && service !== host) {
+        yield* step("the service the token server wants")
+        const other = yield* token(`Authenticate with service=${host} (the registry's host)`, [`repository:${name}:pull`], primary, undefined, host)
+        if (Option.isSome(other.value)) {
+          const used = yield* send(`List the tags of ${name} with the service=${host} token`, "GET", `${origin}/v2/${name}/tags/list`, bearer(other))
+          hostAsService = used.status === 200 ? "accepted" : "refused"
+        } else {
+          hostAsService = "refused"
+        }
+      }
+
+      if (scheme === "bearer") {
+        yield* step("asking for more than allowed")
+        const asked = [`repository:${name}:pull,push,delete`]
+        const wide = yield* token(`Authenticate anonymously for pull,push,delete on ${name}`, asked, "anonymous")
+        const outcome = wide.attempt.status !== null && wide.attempt.status >= 400
+          ? "denied"
+          : Option.match(wide.granted, {
+            onNone: () => "unknown" as const,
+            onSome: (granted) => (Scope.covers(granted, [Scope.repository(name, ["pull", "push", "delete"])]) ? "granted" as const : "narrowed" as const)
+          })
+        grants = { ...wide.attempt, outcome }
+      }
+
+      yield* step("DELETE (of a manifest that does not exist)")
+      const forDelete = scheme === "bearer" ? yield* token(`Authenticate for pull,delete on ${name}`, [`repository:${name}:pull,delete`], primary) : repositoryToken
+      const deleteToken = Option.isSome(forDelete.value) ? forDelete : repositoryToken
+      const del = yield* send(`DELETE a manifest that does not exist in ${name}`, "DELETE", `${origin}/v2/${name}/manifests/${ABSENT_DIGEST}`, bearer(deleteToken))
+      const code = errorOf(del.text)
+      deletion = {
+        digest: ABSENT_DIGEST,
+        status: del.status,
+        code,
+        supported: del.status === 405 || code === "UNSUPPORTED" ? "no" : del.status === 404 || del.status === 202 ? "yes" : "unknown"
+      }
+    }
+
+    // 5. the catalog, anonymously and with the credentials
+    yield* step("the catalog")
+    const catalogScope = catalogChallenge.scope !== null && !catalogChallenge.scope.startsWith("repository:")
+      ? catalogChallenge.scope.split(" ")
+      : repository !== null ? [`repository:${repository}:pull`] : placeholderScope !== undefined ? [placeholderScope] : [Scope.format(Scope.catalog)]
+    const tryCatalog = (identity: "anonymous" | "credentials") =>
+      Effect.gen(function* () {
+        const issued = yield* token(`Authenticate for the catalog (${identity})`, catalogScope, identity)
+        const listed = Option.isSome(issued.value) || (scheme === "basic" && identity === "credentials")
+          ? (yield* send(`Get the /v2/_catalog endpoint (${identity})`, "GET", `${origin}/v2/_catalog?n=5`, bearer(issued))).status
+          : scheme === "none"
+            ? catalogAnonymous.status
+            : null
+        return { ...issued.attempt, catalogStatus: listed }
+      })
+    const catalogAnon = yield* tryCatalog("anonymous")
+    const catalogCred = hasCredentials ? yield* tryCatalog("credentials") : null
+    const supported: Findings.Findings["catalog"]["supported"] = catalogAnon.catalogStatus === 200
+      ? "yes"
+      : catalogCred?.catalogStatus === 200
+        ? "credentials only"
+        : catalogCred !== null || catalogAnon.status === 400 || catalogAnon.status === 404
+          ? "no"
+          : "unknown"
+
+    const quirks: Array<Findings.Quirk> = []
+    if (library?.required === true) quirks.push("library-prefix")
+    if (placeholder !== null) quirks.push("placeholder-scope")
+    if (baseWithToken?.status === 200 && baseWithToken.body === "empty") quirks.push("empty-base-body")
+    if (base.status === 200 && bodyKind(base) === "empty" && !quirks.includes("empty-base-body")) quirks.push("empty-base-body")
+    if (bareWithToken === 404) quirks.push("bare-v2-not-found")
+    if (Option.isSome(sample.response) && tokenEndpoint.expiresIn === null) quirks.push("no-expires-in")
+    if (grants?.outcome === "denied") quirks.push("denied-not-narrowed")
+    if (supported === "no" && catalogChallenge.status === 401) quirks.push("catalog-unsupported")
+    if (deletion?.supported === "no") quirks.push("delete-unsupported")
+    if (post !== null && (post === 404 || post === 405)) quirks.push("token-get-only")
+
+    const findings: Findings.Findings = {
+      registry: options.registry,
+      origin,
+      repository,
+      identity: primary,
+      root: { status: root.status, contentType: root.headers["content-type"] ?? null, location: root.headers["location"] ?? null },
+      base: { status: base.status, apiVersion: base.headers["docker-distribution-api-version"] ?? null, body: bodyKind(base), withToken: baseWithToken },
+      bareV2: { status: bare.status, withToken: bareWithToken },
+      challenges: { base: baseChallenge, catalog: catalogChallenge, repository: repositoryChallenge },
+      auth: {
+        scheme,
+        realm,
+        realmElsewhere: realm !== null && URL.canParse(realm) && new URL(realm).origin !== origin,
+        service,
+        hostAsService
+      },
+      placeholder,
+      library,
+      tokenEndpoint,
+      grants,
+      catalog: { anonymous: catalogAnon, credentials: catalogCred, supported },
+      delete: deletion,
+      rateLimit,
+      quirks
+    }
+    return { findings, exchanges, secrets }
+  })

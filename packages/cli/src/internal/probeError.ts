@@ -1,0 +1,10 @@
+import { Schema } from "effect"
+
+export class ProbeError extends Schema.TaggedError<ProbeError>("@ociauth/cli/ProbeError")("ProbeError", {
+  reason: Schema.Literal("Network", "Usage"),
+  detail: Schema.String
+}) {
+  override get message(): string {
+    return this.detail
+  }
+}

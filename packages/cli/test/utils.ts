@@ -1,0 +1,38 @@
+import { spawn } from "node:child_process"
+import { join } from "node:path"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import { Effect, Layer } from "effect"
+import { Cli, Io } from "@ociauth/cli"
+
+export interface Outcome {
+  readonly code: number
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** Runs the program in process: the Effect with its layers, output captured. */
+export const runCli = (args: ReadonlyArray<string>, options: { readonly stdin?: string; readonly tty?: boolean } & Cli.Options = {}) =>
+  Effect.gen(function* () {
+    const { captured, layer } = Io.capture(options)
+    const code = yield* Cli.run(["node", "ociauth", ...args], options).pipe(Effect.provide(Layer.merge(NodeContext.layer, layer)))
+    return { code, stdout: captured.stdout(), stderr: captured.stderr() } satisfies Outcome
+  })
+
+const root = join(import.meta.dirname, "..", "..", "..")
+
+/** Runs `node scripts/tsx.mjs packages/cli/src/bin.ts …` as a child process. */
+export const runBin = (args: ReadonlyArray<string>, options: { readonly stdin?: string; readonly env?: Record<string, string> } = {}): Promise<Outcome> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(root, "scripts", "tsx.mjs"), join(root, "packages", "cli", "src", "bin.ts"), ...args], {
+      cwd: root,
+      env: { ...process.env, ...options.env },
+      stdio: ["pipe", "pipe", "pipe"]
+    })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")))
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")))
+    child.on("error", reject)
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }))
+    child.stdin.end(options.stdin ?? "")
+  })
