@@ -8,13 +8,13 @@ import { mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { DistributionRegistry } from "@ociauth/testing"
 import { bed } from "./harness.js"
-import { concurrency, expiry, roundTrips, streaming, warmOverhead } from "./workloads.js"
+import { coldProcess, concurrency, expiry, roundTrips, streaming, warmOverhead } from "./workloads.js"
 import type { Section } from "./workloads.js"
 
 const quick = process.argv.includes("--quick")
 const sizes = quick
-  ? { repositories: 3, concurrent: 200, heads: 1_000, streamMiB: 64, expiryMinutes: 5 }
-  : { repositories: 10, concurrent: 1_000, heads: 10_000, streamMiB: 1_024, expiryMinutes: 30 }
+  ? { repositories: 3, concurrent: 200, heads: 1_000, streamMiB: 64, expiryMinutes: 5, coldProcesses: 3 }
+  : { repositories: 10, concurrent: 1_000, heads: 10_000, streamMiB: 1_024, expiryMinutes: 30, coldProcesses: 5 }
 
 const render = (section: Section): string => {
   const [header, ...rows] = section.table
@@ -59,6 +59,8 @@ const main = async () => {
   sections.push(await streaming(sizes.streamMiB))
   log("5. expiry")
   sections.push(await expiry(sizes.expiryMinutes, 5))
+  log("6. cold process")
+  sections.push(await coldProcess(sizes.coldProcesses))
 
   const report = [
     "# ociauth benchmarks",

@@ -3,7 +3,7 @@
  * transport answers 200 at once. RegistryClient vs the bare transport.
  */
 import { HttpClient, HttpClientRequest, HttpClientResponse } from "@effect/platform"
-import { CredentialProvider, Registries, RegistryAdapter } from "@ociauth/core"
+import { Authenticator, CredentialProvider, Registries, RegistryAdapter } from "@ociauth/core"
 import { RegistryClient } from "@ociauth/fetch"
 import { Effect, Layer, ManagedRuntime } from "effect"
 
@@ -24,7 +24,7 @@ const adapter = RegistryAdapter.make({
 /** Median CPU µs per warm request: RegistryClient, the bare transport, and their difference. */
 export const middlewareCost = async (n = 20000) => {
 const sdk = ManagedRuntime.make(
-  RegistryClient.layer.pipe(Layer.provide(Layer.mergeAll(transportLayer, Registries.layer([adapter]), CredentialProvider.layerAnonymous)))
+  RegistryClient.layer.pipe(Layer.provide(Authenticator.layer()), Layer.provide(Layer.mergeAll(transportLayer, Registries.layer([adapter]), CredentialProvider.layerAnonymous)))
 )
 const bare = ManagedRuntime.make(transportLayer)
 const request = HttpClientRequest.head("https://registry.example/v2/team/app/manifests/latest")

@@ -3,14 +3,14 @@
  * only compared with numbers from the same run.
  */
 import { execFile } from "node:child_process"
-import { mkdtempSync } from "node:fs"
+import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { promisify } from "node:util"
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "@effect/platform"
-import { AuthEvent, CredentialProvider, Registries, RegistryAdapter } from "@ociauth/core"
+import { Authenticator, AuthEvent, CredentialProvider, Registries, RegistryAdapter } from "@ociauth/core"
 import { makeRegistryFetch, RegistryClient } from "@ociauth/fetch"
-import { RegistryEmulator } from "@ociauth/testing"
+import { RedisServer, RegistryEmulator } from "@ociauth/testing"
 import { Duration, Effect, Layer, ManagedRuntime, TestClock, TestContext } from "effect"
 import type { Bed } from "./harness.js"
 import { ensureSkopeo, measure, ms, OCI_MANIFEST, ratio } from "./harness.js"
@@ -289,7 +289,8 @@ export const expiry = async (minutes: number, everySeconds: number): Promise<Sec
     const events: Array<AuthEvent.AuthEvent> = []
 
     // ociauth
-    const sdkLayer = RegistryClient.layerClient({ authenticator: { requestTimeout: "1 hour" } }).pipe(
+    const sdkLayer = RegistryClient.layerClient().pipe(
+      Layer.provide(Authenticator.layer({ requestTimeout: "1 hour" })),
       Layer.provide(Layer.mergeAll(RegistryClient.layerFetchTransport, Registries.layer([adapter]), CredentialProvider.layerAnonymous)),
       Layer.provide(AuthEvent.layer((e) => Effect.sync(() => events.push(e))))
     )
@@ -340,5 +341,72 @@ export const expiry = async (minutes: number, everySeconds: number): Promise<Sec
       ["naive (reuse until 401)", String(naive.expiredHits), String(naive.tokens), "0"]
     ],
     notes: ["Target for ociauth: 0 requests meeting an expired token."]
+  }
+}
+
+// ---------------------------------------------------------------------------
+// 6. Cold process: time and requests to the first useful answer, per token store
+// ---------------------------------------------------------------------------
+
+export const coldProcess = async (processes: number): Promise<Section> => {
+  const emulator = await RegistryEmulator.start()
+  const redisAvailable = RedisServer.availability().available
+  const redis = redisAvailable ? await RedisServer.start() : undefined
+  const directory = mkdtempSync(join(tmpdir(), "ociauth-bench-cold-"))
+  try {
+    emulator.pushImage("bench/app", "latest")
+    const worker = join(import.meta.dirname, "cold-worker.ts")
+    const tsx = join(import.meta.dirname, "..", "..", "node_modules", "tsx", "dist", "cli.mjs")
+    type Run = { ms: number; spawnMs: number; discovery: number; token: number; registry: number; ok: boolean }
+    const once = async (store: "none" | "file" | "redis"): Promise<Run> => {
+      emulator.log.clear()
+      const argument = JSON.stringify({ store, origin: emulator.origin, repository: "bench/app", directory, redis: redis?.url ?? "", secret: "bench-secret-0123456789abcdef0123456789" })
+      const spawned = performance.now()
+      const { stdout } = await run(process.execPath, [tsx, worker, argument], { maxBuffer: 1 << 20 })
+      const spawnMs = performance.now() - spawned
+      const result = JSON.parse(stdout.trim().split("\n").pop()!) as { status: number; ms: number }
+      return {
+        ms: result.ms,
+        spawnMs,
+        discovery: emulator.log.count({ server: "registry", status: 401 }),
+        token: emulator.log.count({ server: "token" }),
+        registry: emulator.log.count({ server: "registry" }),
+        ok: result.status === 200
+      }
+    }
+    const stores = redisAvailable ? (["none", "file", "redis"] as const) : (["none", "file"] as const)
+    const runs: Record<string, Array<Run>> = {}
+    // Processes one after another; the stores interleaved so that no store always runs on a warmer machine.
+    for (let i = 0; i < processes; i++) for (const store of stores) (runs[store] ??= []).push(await once(store))
+    const median = (values: ReadonlyArray<number>) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
+    const row = (store: string, label: string, selected: ReadonlyArray<Run>) => [
+      store,
+      label,
+      ms(median(selected.map((r) => r.ms))),
+      ms(median(selected.map((r) => r.spawnMs))),
+      String(median(selected.map((r) => r.discovery))),
+      String(median(selected.map((r) => r.token))),
+      String(median(selected.map((r) => r.registry))),
+      String(selected.every((r) => r.ok))
+    ]
+    const table = [["store", "process", "to the first answer (in process)", "spawn to exit", "discovery", "token", "registry requests", "all 200"]]
+    for (const store of stores) {
+      const [first, ...rest] = runs[store]!
+      table.push(row(store, "first (empty store)", [first!]))
+      if (rest.length > 0) table.push(row(store, `next ${rest.length} (median)`, rest))
+    }
+    return {
+      title: "6. Cold process: the first useful answer, per token store",
+      description: `${processes} processes one after another per store (tsx, the emulator's distribution profile, realm unknown in advance), each sending one manifest GET. \"none\" is the default memory store: every process starts cold. The file store keeps tokens and challenges in a folder; the Redis stores keep tokens (encrypted) and challenges in a real redis-server.`,
+      table,
+      notes: [
+        "In-process time counts from the program's start (stores opened, layers built) to the answer; spawn to exit includes node and tsx start-up, the same for every store.",
+        ...(redisAvailable ? [] : ["redis-server is not installed: the Redis rows are skipped."])
+      ]
+    }
+  } finally {
+    rmSync(directory, { recursive: true, force: true })
+    await redis?.close()
+    await emulator.close()
   }
 }

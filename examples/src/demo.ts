@@ -3,14 +3,18 @@
  * distribution registry standing in for an in-house one), all on loopback,
  * and runs every example against it, printing the auth flow step by step —
  * challenges, scopes, token requests, grants, cache hits — and what each step
- * cost in round trips. Offline; nothing leaves the machine.
+ * cost in round trips. It ends with the `ociauth probe` command against the
+ * GHCR profile: the seed documents' investigation, automated. Offline; nothing
+ * leaves the machine.
  *
  *   pnpm demo
  */
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import { Cli, Io } from "@ociauth/cli"
 import { makeRegistryFetch } from "@ociauth/fetch"
 import type { RegistryFetch } from "@ociauth/fetch/RegistryFetch"
 import { RegistryEmulator } from "@ociauth/testing"
-import { Console, Effect, Exit } from "effect"
+import { Console, Effect, Exit, Layer } from "effect"
 import * as Catalog from "./catalog.js"
 import * as CheckLatest from "./check-latest.js"
 import * as CustomAdapter from "./custom-adapter.js"
@@ -39,7 +43,7 @@ const emulators = Effect.gen(function* () {
   }
   const ghcr = yield* RegistryEmulator.make({ profile: "ghcr", users: { demo: "ghp_demo_token" } })
   for (const tag of ["1.0", "1.1"]) ghcr.pushImage("demo/app", tag)
-  const corp = yield* RegistryEmulator.make({ users: { ci: "ci-secret" } })
+  const corp = yield* RegistryEmulator.make({ users: { ci: "ci-secret" }, service: "corp-registry" })
   for (const tag of ["v1", "v2"]) corp.pushImage("team/app", tag)
   return { hub, ghcr, corp }
 })
@@ -188,6 +192,19 @@ export const runDemo = Effect.gen(function* () {
     "check-latest alpine busybox nginx python redis ghcr.io/demo/app:1.1",
     "Many images concurrently, reading Docker Hub's rate-limit headers as data; tokens shared per repository.",
     CheckLatest.program(["alpine", "busybox", "nginx", "python", "redis", "ghcr.io/demo/app:1.1"]).pipe(Effect.provide(layer(base)))
+  )
+
+  yield* step(
+    `ociauth probe ${ghcr.host} demo/app --insecure --user demo --password-stdin`,
+    "The CLI investigates a registry as the seed documents did by hand, here the GHCR profile: every finding, and its quirks.",
+    Effect.gen(function* () {
+      const { captured, layer: io } = Io.capture({ stdin: "ghp_demo_token" })
+      const code = yield* Cli.run(["node", "ociauth", "probe", ghcr.host, "demo/app", "--insecure", "--user", "demo", "--password-stdin"]).pipe(
+        Effect.provide(Layer.merge(NodeContext.layer, io))
+      )
+      yield* Console.log(captured.stdout().trimEnd().split("\n").map((line) => `   ${line}`).join("\n"))
+      if (code !== 0) return yield* Effect.fail(`ociauth probe exited with ${code}: ${captured.stderr()}`)
+    })
   )
 
   const requests = count()

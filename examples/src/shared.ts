@@ -12,11 +12,11 @@
  * its credential helpers, podman's `auth.json`.
  */
 import type { HttpClient } from "@effect/platform"
-import { AuthEvent, CredentialProvider, Registries } from "@ociauth/core"
+import { Authenticator, AuthEvent, CredentialProvider, Registries } from "@ociauth/core"
 import type { Credential, RegistryAdapter } from "@ociauth/core"
 import { DockerHub } from "@ociauth/docker-hub"
 import { RegistryClient } from "@ociauth/fetch"
-import * as NodeCredentials from "@ociauth/fetch/NodeCredentials"
+import { NodeCredentials } from "ociauth"
 import { Ghcr } from "@ociauth/ghcr"
 import { Cause, Console, DateTime, Effect, Exit, Layer, Option } from "effect"
 
@@ -67,6 +67,8 @@ export const describe = (event: AuthEvent.AuthEvent): string => {
       return `refresh     renewing [${event.scopes.join(" ")}] ahead of expiry`
     case "TokenInvalidated":
       return `invalidated [${event.scopes.join(" ")}] refused by the registry`
+    case "RefreshFailed":
+      return `refresh !   renewing the ${event.what} for ${event.target} failed (${event.reason}); the current one is kept`
     case "Retrying":
       return `retry       ${event.target}: ${event.reason}`
     case "Redirected":
@@ -80,6 +82,7 @@ export const tracePrinter: Layer.Layer<AuthEvent.AuthEvents> = AuthEvent.layer((
 /** The runtime for the examples: an `HttpClient` that authenticates. */
 export const layer = (setup: Setup = {}): Layer.Layer<HttpClient.HttpClient> =>
   RegistryClient.layerWith({ insecure: setup.insecure ?? [] }).pipe(
+    Layer.provide(Authenticator.layer({ insecure: setup.insecure ?? [] })),
     Layer.provide(
       Layer.mergeAll(
         RegistryClient.layerFetchTransport,

@@ -1,0 +1,137 @@
+#!/usr/bin/env node
+// The consumer check (issue 13): what we publish works for a user outside this
+// workspace. Builds every package, lists and packs each with pnpm, installs the
+// tarballs with npm into a temporary project outside the workspace, then
+//   a. runs scripts/consumer/consumer.mjs with plain node (no tsx): every entry
+//      point imported, a digest through `ociauth`'s makeRegistryFetch with
+//      credentials against @ociauth/testing's emulator, the Effect API too;
+//   b. type-checks scripts/consumer/consumer.ts with tsc --strict, nodenext,
+//      noPropertyAccessFromIndexSignature, exactOptionalPropertyTypes and no
+//      skipLibCheck, once without and once with --erasableSyntaxOnly.
+// Any failure exits non-zero. Nothing is cached outside the temporary folder
+// (npm's cache included), which is removed at the end unless --keep is given.
+import { spawnSync } from "node:child_process"
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join, relative } from "node:path"
+
+const root = join(import.meta.dirname, "..")
+const keep = process.argv.includes("--keep")
+const skipBuild = process.argv.includes("--no-build")
+const started = Date.now()
+
+/** Every publishable package: a non-private package.json under packages/. */
+const packages = readdirSync(join(root, "packages"))
+  .map((dir) => ({ dir: join(root, "packages", dir), manifest: JSON.parse(readFileSync(join(root, "packages", dir, "package.json"), "utf8")) }))
+  .filter((p) => p.manifest.private !== true)
+const names = packages.map((p) => p.manifest.name)
+
+// The versions the workspace pins (STYLE.md), installed next to the tarballs.
+const rootManifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8"))
+const ociauthManifest = packages.find((p) => p.manifest.name === "ociauth").manifest
+const pinned = {
+  effect: ociauthManifest.peerDependencies.effect,
+  "@effect/platform": ociauthManifest.peerDependencies["@effect/platform"],
+  "@effect/platform-node": ociauthManifest.dependencies["@effect/platform-node"],
+  typescript: rootManifest.devDependencies.typescript,
+  "@types/node": rootManifest.devDependencies["@types/node"]
+}
+
+const step = (title) => console.log(`\nconsumer-check: ${title} (${((Date.now() - started) / 1000).toFixed(0)} s)`)
+const run = (command, args, options = {}) => {
+  const result = spawnSync(command, args, { stdio: options.capture ? ["ignore", "pipe", "inherit"] : "inherit", encoding: "utf8", ...options })
+  if (result.status !== 0) {
+    if (options.capture && result.stdout) process.stdout.write(result.stdout)
+    console.error(`\nconsumer-check: FAILED: ${command} ${args.join(" ")} (exit ${result.status ?? result.signal}) in ${options.cwd ?? process.cwd()}`)
+    process.exit(1)
+  }
+  return result.stdout
+}
+const pnpm = (args, options) => run("npx", ["-y", "pnpm@10.34.9", ...args], options)
+
+const temp = mkdtempSync(join(tmpdir(), "ociauth-consumer-"))
+const failures = []
+try {
+  if (!skipBuild) {
+    step("build")
+    pnpm(["build"], { cwd: root })
+  }
+
+  // What a package may ship: its manifest, README, LICENSE, and built JS and
+  // declarations with their maps. Anything else (tests, configs, sources) fails.
+  const allowed = /^(package\.json|README\.md|LICENSE(\.md)?|dist\/.+\.(js|js\.map|d\.ts|d\.ts\.map))$/
+  const required = ["package.json", "README.md", "dist/index.js", "dist/index.d.ts"]
+  const checkListing = (label, files) => {
+    const bad = files.filter((f) => !allowed.test(f) || /(^|\/)(test|tests|__tests__)\//.test(f) || /\.(test|spec)\./.test(f))
+    for (const f of bad) failures.push(`${label}: ships ${f}`)
+    for (const f of required) if (!files.includes(f)) failures.push(`${label}: does not ship ${f}`)
+    if (files.some((f) => f.endsWith(".map")) && !files.some((f) => f.endsWith(".d.ts.map"))) failures.push(`${label}: no declaration maps`)
+  }
+
+  step("npm pack --dry-run: the file lists")
+  for (const { dir, manifest } of packages) {
+    const [listing] = JSON.parse(run("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: dir, capture: true }))
+    checkListing(`npm pack --dry-run ${manifest.name}`, listing.files.map((f) => f.path))
+  }
+
+  step("pnpm pack")
+  const tarballs = join(temp, "tarballs")
+  mkdirSync(tarballs)
+  for (const { dir, manifest } of packages) {
+    pnpm(["pack", "--pack-destination", tarballs], { cwd: dir, capture: true })
+    const file = readdirSync(tarballs).find((f) => f.startsWith(manifest.name.replace("@", "").replace("/", "-") + "-" + manifest.version + ".tgz"))
+    if (file === undefined) failures.push(`${manifest.name}: no tarball`)
+  }
+  for (const file of readdirSync(tarballs)) {
+    const listing = run("tar", ["-tzf", join(tarballs, file)], { capture: true }).split("\n").filter(Boolean).map((f) => f.replace(/^package\//, ""))
+    checkListing(file, listing)
+    const manifest = JSON.parse(run("tar", ["-xzOf", join(tarballs, file), "package/package.json"], { capture: true }))
+    const text = JSON.stringify(manifest)
+    if (text.includes("workspace:")) failures.push(`${file}: a workspace: range in package.json`)
+    if (text.includes("@ociauth/source") || text.includes("./src/")) failures.push(`${file}: package.json points at sources`)
+    if (manifest.sideEffects !== false) failures.push(`${file}: sideEffects is not false`)
+    for (const [dep, range] of Object.entries({ ...manifest.dependencies, ...manifest.peerDependencies })) {
+      if (/^(\*|latest|>=?[^<]*)$/.test(range)) failures.push(`${file}: open range ${dep}@${range}`)
+    }
+  }
+  if (failures.length > 0) throw new Error("the tarballs")
+
+  step("npm install into a project outside the workspace")
+  const project = join(temp, "project")
+  mkdirSync(project)
+  writeFileSync(join(project, "package.json"), JSON.stringify({ name: "ociauth-consumer", private: true, type: "module" }, null, 2))
+  copyFileSync(join(root, "scripts", "consumer", "consumer.mjs"), join(project, "consumer.mjs"))
+  copyFileSync(join(root, "scripts", "consumer", "consumer.ts"), join(project, "consumer.ts"))
+  const specs = [...readdirSync(tarballs).map((f) => join(tarballs, f)), ...Object.entries(pinned).map(([name, range]) => `${name}@${range}`)]
+  run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", "--cache", join(temp, "npm-cache"), ...specs], { cwd: project })
+  // Every @ociauth package must come from our tarballs, never from the registry.
+  const lock = JSON.parse(readFileSync(join(project, "package-lock.json"), "utf8"))
+  for (const [path, entry] of Object.entries(lock.packages)) {
+    const name = path.replace(/^.*node_modules\//, "")
+    if (names.includes(name) && !(entry.resolved ?? "").startsWith("file:")) failures.push(`${path} was installed from ${entry.resolved}`)
+    if (name === "effect" && path !== "node_modules/effect") failures.push(`a second copy of effect at ${path}`)
+  }
+  if (failures.length > 0) throw new Error("the installation")
+
+  step("a. plain node runs consumer.mjs")
+  run(process.execPath, ["consumer.mjs", JSON.stringify(names)], { cwd: project, env: { ...process.env, NODE_OPTIONS: "" } })
+
+  const tsc = join(project, "node_modules", "typescript", "bin", "tsc")
+  const strict = [
+    "--strict", "--module", "nodenext", "--moduleResolution", "nodenext", "--noPropertyAccessFromIndexSignature",
+    "--exactOptionalPropertyTypes", "--noEmit", "--pretty", "false", "consumer.ts"
+  ]
+  step("b. tsc --strict (nodenext, noPropertyAccessFromIndexSignature, exactOptionalPropertyTypes, no skipLibCheck)")
+  run(process.execPath, [tsc, ...strict], { cwd: project })
+  step("b. the same with --erasableSyntaxOnly --verbatimModuleSyntax")
+  run(process.execPath, [tsc, ...strict, "--erasableSyntaxOnly", "--verbatimModuleSyntax"], { cwd: project })
+
+  console.log(`\nconsumer-check: passed in ${((Date.now() - started) / 1000).toFixed(0)} s (${names.length} packages: ${names.join(", ")})`)
+} catch (error) {
+  for (const failure of failures) console.error(`consumer-check: ${failure}`)
+  console.error(`consumer-check: FAILED: ${error instanceof Error ? error.message : String(error)}`)
+  process.exitCode = 1
+} finally {
+  if (keep) console.log(`consumer-check: kept ${relative(process.cwd(), temp) || temp}`)
+  else rmSync(temp, { recursive: true, force: true })
+}
