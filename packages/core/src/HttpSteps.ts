@@ -105,6 +105,15 @@ export interface RedirectOptions<E> {
 }
 
 /**
+ * Whether the redirect step follows this response: a 3xx other than 304, with a
+ * `Location`.
+ *
+ * @since 0.2.0
+ * @category predicates
+ */
+export const isRedirect: (response: HttpClientResponse.HttpClientResponse) => boolean = internal.isRedirect
+
+/**
  * The redirect step.
  *
  * @since 0.2.0

@@ -108,19 +108,25 @@ export const isTransient = (error: RegistryError.RegistryError): boolean =>
  * @category constructors
  */
 export const toHttpClient = (executor: Executor): HttpClient.HttpClient =>
-  HttpClient.make((request) =>
-    executor.execute(request).pipe(
-      Effect.catchIf(RegistryError.isRegistryError, (error) =>
-        Effect.fail(
-          new HttpClientError.RequestError({
-            request: HttpSteps.withoutCredentials(request),
-            reason: isTransient(error) ? "Transport" : "Encode",
-            cause: error,
-            description: error.message
-          })
+  // `makeWith`, not `make`: the transport underneath already gives every exchange on
+  // the wire its span and abort signal; a second set per logical request is waste.
+  HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
+    (request) =>
+      Effect.flatMap(request, (request) =>
+        executor.execute(request).pipe(
+          Effect.catchIf(RegistryError.isRegistryError, (error) =>
+            Effect.fail(
+              new HttpClientError.RequestError({
+                request: HttpSteps.withoutCredentials(request),
+                reason: isTransient(error) ? "Transport" : "Encode",
+                cause: error,
+                description: error.message
+              })
+            )
+          )
         )
-      )
-    )
+      ),
+    Effect.succeed
   )
 
 /**

@@ -11,6 +11,7 @@ import type { CredentialError, RegistryError } from "../RegistryError.js"
 import { InsufficientScope, RealmRejected, redactUrl, TokenRequestError } from "../RegistryError.js"
 import * as Retry from "../Retry.js"
 import type * as Token from "../Token.js"
+import type { Scope as ScopeValue } from "../Scope.js"
 import { TokenStore } from "../TokenStore.js"
 import * as TokenStoreModule from "../TokenStore.js"
 import { makeSender } from "./http.js"
@@ -295,12 +296,21 @@ export const make = Effect.fnUntraced(function* (options: Authenticator.Options 
   }
   const fast = new Map<string, FastEntry>()
   const fastCapacity = Math.min(options.maxCacheEntries ?? 1000, 1024)
+  /** The scopes part of a key, per scope list: callers (the runtime's plans) hand the same list in again and again. */
+  const scopeKeys = new WeakMap<ReadonlyArray<ScopeValue>, string>()
+  const scopeKey = (scopes: ReadonlyArray<ScopeValue>): string => {
+    let key = scopeKeys.get(scopes)
+    if (key === undefined) {
+      key = ""
+      for (const needed of scopes) key += `\u0000${scope.format(needed)}`
+      scopeKeys.set(scopes, key)
+    }
+    return key
+  }
   const fastKey = (request: Authenticator.AuthorizeRequest): string => {
     const challenge = request.challenge
     const realm = challenge.scheme === "bearer" ? `${challenge.realm}\u0000${challenge.service ?? ""}` : "basic"
-    let key = `${request.origin}\u0000${request.host ?? ""}\u0000${realm}`
-    for (const needed of request.scopes) key += `\u0000${scope.format(needed)}`
-    return key
+    return `${request.origin}\u0000${request.host ?? ""}\u0000${realm}${scopeKey(request.scopes)}`
   }
   const remember = (key: string, request: Authenticator.AuthorizeRequest, authorization: Authenticator.Authorization, credentialRenewAt: number) => {
     const token = Option.getOrUndefined(authorization.token)

@@ -175,6 +175,10 @@ export interface RedirectOptions<E> {
  * the same origin; 303 (and 301/302 after a POST) become a GET without body; the
  * body of each redirect is discarded within bounds.
  */
+/** A redirect the redirect step follows: a 3xx other than 304, with a `Location`. */
+export const isRedirect = (response: HttpClientResponse.HttpClientResponse): boolean =>
+  response.status >= 300 && response.status <= 399 && response.status !== 304 && response.headers["location"] !== undefined
+
 export const followRedirects = <E>(
   first: HttpClientResponse.HttpClientResponse,
   request: HttpClientRequest.HttpClientRequest,
@@ -185,8 +189,8 @@ export const followRedirects = <E>(
     let current = request
     let replayable = options.replayable
     for (let hops = 0; ; hops++) {
-      const location = response.headers["location"]
-      if (response.status < 300 || response.status > 399 || response.status === 304 || location === undefined) return response
+      if (!isRedirect(response)) return response
+      const location = response.headers["location"]!
       const from = Option.getOrUndefined(HttpClientRequest.toUrl(current))
       let to: URL | undefined
       try {

@@ -61,12 +61,20 @@ const urlOf = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<URL,
  * `filterStatusOk` say) must not hand it out. The platform's response stays the
  * prototype, so its body, headers and lifetime are the same.
  */
-const sanitizeResponse = (response: HttpClientResponse.HttpClientResponse): HttpClientResponse.HttpClientResponse => {
+const sanitizeResponse = (
+  response: HttpClientResponse.HttpClientResponse,
+  clean?: HttpClientRequest.HttpClientRequest
+): HttpClientResponse.HttpClientResponse => {
   if (response.request.headers["authorization"] === undefined && !hasCredentialHeader(response.request)) return response
-  let request: HttpClientRequest.HttpClientRequest | undefined
-  return Object.create(response, {
-    request: { get: () => (request ??= HttpSteps.withoutCredentials(response.request)), enumerable: true }
-  })
+  const view = Object.create(response) as HttpClientResponse.HttpClientResponse
+  if (clean !== undefined && !hasCredentialHeader(clean) && clean.headers["authorization"] === undefined) {
+    // The request as the caller gave it, before the runtime authorised it: nothing to strip.
+    Object.defineProperty(view, "request", { value: clean, enumerable: true })
+  } else {
+    let request: HttpClientRequest.HttpClientRequest | undefined
+    Object.defineProperty(view, "request", { get: () => (request ??= HttpSteps.withoutCredentials(response.request)), enumerable: true })
+  }
+  return view
 }
 
 const hasCredentialHeader = (request: HttpClientRequest.HttpClientRequest): boolean =>
@@ -230,9 +238,12 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
   const redirects = (
     first: HttpClientResponse.HttpClientResponse,
     request: HttpClientRequest.HttpClientRequest,
-    replayable: boolean
+    replayable: boolean,
+    clean?: HttpClientRequest.HttpClientRequest
   ): Effect.Effect<HttpClientResponse.HttpClientResponse, Failure> =>
-    HttpSteps.followRedirects<Failure>(first, request, {
+    !HttpSteps.isRedirect(first)
+      ? Effect.succeed(sanitizeResponse(first, clean))
+      : HttpSteps.followRedirects<Failure>(first, request, {
       maxRedirects,
       crossOrigin: "strip",
       replayable,
@@ -298,12 +309,21 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
     readonly apiRoute: Option.Option<Route.Route>
     readonly implied: ReadonlyArray<Scope.Scope>
     readonly unsupported: Option.Option<RegistryError.Unsupported>
+    /** The request's own URL is the one to send: no new request needs building. */
+    readonly unchanged: boolean
   }
   const plans = new Map<string, Plan>()
-  const plan = (method: string, requested: URL): Plan => {
-    const key = `${method} ${requested.href}`
-    const known = plans.get(key)
-    if (known !== undefined) return known
+  /** The key of a request whose URL is a plain string (no separate parameters or hash): no URL is parsed to find its plan. */
+  const quickKey = (request: HttpClientRequest.HttpClientRequest): string | undefined =>
+    request.urlParams.length === 0 && Option.isNone(request.hash) ? `${request.method} ${request.url}` : undefined
+  const planFor = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<Plan, HttpClientError.RequestError> => {
+    const quick = quickKey(request)
+    const known = quick === undefined ? undefined : plans.get(quick)
+    return known !== undefined ? Effect.succeed(known) : Effect.map(urlOf(request), (requested) => plan(request, requested, quick))
+  }
+  const plan = (request: HttpClientRequest.HttpClientRequest, requested: URL, quick: string | undefined): Plan => {
+    const method = request.method
+    const key = quick ?? `${method} ${requested.href}`
     const host = requested.host
     const adapter = registries.resolve(host)
     const { route: apiRoute, url } = rewrite(requested, adapter)
@@ -313,7 +333,8 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
       url,
       apiRoute,
       implied: Option.match(apiRoute, { onNone: () => [], onSome: (route) => RegistryAdapter.scopesFor(adapter, method, url, route) }),
-      unsupported: Option.flatMap(apiRoute, (route) => RegistryAdapter.unsupported(adapter, method, route))
+      unsupported: Option.flatMap(apiRoute, (route) => RegistryAdapter.unsupported(adapter, method, route)),
+      unchanged: quick !== undefined && url.href === request.url
     }
     if (plans.size >= 1024) plans.delete(plans.keys().next().value!)
     plans.set(key, made)
@@ -323,10 +344,9 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
   const execute = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<HttpClientResponse.HttpClientResponse, Failure> =>
     Effect.gen(function* () {
       // 1. resolve: the host's adapter; outside the registry API nothing is touched.
-      const requested = yield* urlOf(request)
+      const { adapter, apiRoute, host, implied, unchanged, unsupported, url } = yield* planFor(request)
       const replayable = isReplayable(request)
-      const { adapter, apiRoute, host, implied, unsupported, url } = plan(request.method, requested)
-      const base = HttpClientRequest.setUrl(request, url)
+      const base = unchanged ? request : HttpClientRequest.setUrl(request, url)
       if (Option.isNone(apiRoute)) return yield* redirects(yield* send(base, replayable), base, replayable)
       const route = apiRoute.value
 
@@ -364,9 +384,9 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
       for (let renewals = 0; replayable && renewals < 3; renewals++) {
         let renew = false
         let expiredInFlight = false
-        const receivedAt = yield* Clock.currentTimeMillis
-        const roundTrip = Math.max(1, receivedAt - sentAt)
         if (response.status === 401) {
+          const receivedAt = yield* Clock.currentTimeMillis
+          const roundTrip = Math.max(1, receivedAt - sentAt)
           const fresh = yield* challengeOf(response)
           if (Option.isSome(fresh)) {
             yield* learn(apiBase(url, route), fresh.value)
@@ -400,7 +420,7 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
       }
 
       // 7. redirects, through the one redirect step.
-      return yield* redirects(response, sent, replayable)
+      return yield* redirects(response, sent, replayable, base)
     }).pipe(Effect.catchIf(HttpClientError.isHttpClientError, (error) => Effect.fail(sanitizeError(error))))
 
   return { execute } satisfies RegistryClient.Executor
