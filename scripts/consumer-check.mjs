@@ -116,6 +116,19 @@ try {
   step("a. plain node runs consumer.mjs")
   run(process.execPath, ["consumer.mjs", JSON.stringify(names)], { cwd: project, env: { ...process.env, NODE_OPTIONS: "" } })
 
+  step("a. the ociauth command, as `npx ociauth` and through each package's bin")
+  const cliVersion = packages.find(({ manifest }) => manifest.name === "@ociauth/cli")?.manifest.version
+  const commands = [
+    ["npx ociauth", "npx", ["--no-install", "ociauth", "--version"]],
+    ["ociauth/dist/bin.js", process.execPath, [join("node_modules", "ociauth", "dist", "bin.js"), "--version"]],
+    ["@ociauth/cli/dist/bin.js", process.execPath, [join("node_modules", "@ociauth", "cli", "dist", "bin.js"), "--version"]]
+  ]
+  for (const [label, command, args] of commands) {
+    const printed = run(command, args, { cwd: project, capture: true, env: { ...process.env, NODE_OPTIONS: "" } }).trim()
+    if (printed !== cliVersion) failures.push(`${label} --version printed ${JSON.stringify(printed)}, not ${cliVersion}`)
+  }
+  if (failures.length > 0) throw new Error("the command")
+
   const tsc = join(project, "node_modules", "typescript", "bin", "tsc")
   const strict = [
     "--strict", "--module", "nodenext", "--moduleResolution", "nodenext", "--noPropertyAccessFromIndexSignature",
