@@ -72,6 +72,13 @@ export interface AuthorizeRequest {
   readonly challenge: AuthChallenge
   /** Exactly the scopes the request needs (see `RegistryAdapter.scopesFor` and `challengeScopes`). */
   readonly scopes: ReadonlyArray<Scope>
+  /**
+   * Scopes worth asking for in the same token, none of them required (an access
+   * plan: the repositories the program will touch next). Where the token server
+   * grants less than `scopes` of such a token, a token for `scopes` alone is asked
+   * for instead; on a refusal they are dropped.
+   */
+  readonly optional?: ReadonlyArray<Scope>
   /** The registry host credentials are looked up for; defaults to the origin's host. */
   readonly host?: string
   /** An authorization the registry just refused: it is dropped, and never handed out again. */

@@ -48,6 +48,23 @@ export interface Options {
    * stream untimed.
    */
   readonly responseTimeout?: import("effect").Duration.DurationInput
+  /** An access plan for the client's whole life (see `withAccess`). */
+  readonly access?: ReadonlyArray<Access>
+}
+
+/**
+ * A repository a program will touch: part of an access plan (`withAccess`).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Access {
+  /** The registry as requests name it (`docker.io`, `ghcr.io`, `localhost:5000`). */
+  readonly registry: string
+  /** The repository, as for any request (`alpine` on Docker Hub is `library/alpine`). */
+  readonly repository: string
+  /** Default `["pull"]`. */
+  readonly actions?: ReadonlyArray<string>
 }
 
 /**
@@ -255,6 +272,36 @@ export const withScopes =
     Effect.locallyWith(self, internal.currentScopeHints, (current) => [...current, ...scopes])
 
 /**
+ * Declares what `self` will touch, so that the runtime asks for **one** token
+ * covering every repository of the plan on a registry (the token spec allows
+ * several `scope` parameters) instead of one per repository. Nothing more is
+ * required than without the plan: where the token server grants less than a
+ * request needs (it caps or narrows multi-scope tokens, as the JWT's `access`
+ * claim shows), that request gets a token of its own before it is sent, and a
+ * refused token is renewed without the plan. Plans nest: the inner adds to the
+ * outer.
+ *
+ * @example
+ * ```ts
+ * import { HttpClient } from "@effect/platform"
+ * import { RegistryClient } from "@ociauth/fetch"
+ * import { Effect } from "effect"
+ *
+ * const repositories = ["team/api", "team/web", "team/worker"]
+ * const inspectAll = Effect.forEach(repositories, (repository) =>
+ *   Effect.flatMap(HttpClient.HttpClient, (client) => client.head(`https://registry.example/v2/${repository}/manifests/latest`))
+ * ).pipe(RegistryClient.withAccess(repositories.map((repository) => ({ registry: "registry.example", repository }))))
+ * ```
+ *
+ * @since 0.2.0
+ * @category combinators
+ */
+export const withAccess =
+  (plan: ReadonlyArray<Access>) =>
+  <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.locallyWith(self, internal.currentAccess, (current) => (current.length === 0 ? plan : [...current, ...plan]))
+
+/**
  * Passes 2xx responses through; turns any other status into a typed error:
  * `Unsupported` for `405 UNSUPPORTED`, else `RegistryResponseError` with the OCI
  * error codes of the body (read up to 64 KiB).
@@ -291,5 +338,12 @@ export {
    * @since 0.1.0
    * @category fiber refs
    */
-  currentScopeHints
+  currentScopeHints,
+  /**
+   * The access plan in effect (see `withAccess`), for advanced uses.
+   *
+   * @since 0.2.0
+   * @category fiber refs
+   */
+  currentAccess
 } from "./internal/registryClient.js"

@@ -78,6 +78,8 @@ export interface Options {
   readonly pullRateLimit?: number
   /** Largest upload kept in memory; default 256 MiB. */
   readonly maxUploadBytes?: number
+  /** Scopes granted per token at most (silently, the first ones); unlimited by default. */
+  readonly maxTokenScopes?: number
 }
 
 /**
@@ -440,6 +442,7 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
     rejectRegistryScopes: profile.rejectRegistryScopes,
     anonymousNeedsScope: profile.anonymousNeedsScope,
     oauth: profile.tokenPost,
+    ...(options.maxTokenScopes === undefined ? {} : { maxScopes: options.maxTokenScopes }),
     log
   }
   mounted = profile.realm.origin === "registry" ? TokenServer.endpoint(tokenOptions, now) : undefined

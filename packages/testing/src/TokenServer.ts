@@ -68,6 +68,8 @@ export interface Options {
    * requests, silent for accounts, as GitLab does.
    */
   readonly narrowing?: "silent" | "deny" | "denyAnonymous"
+  /** Grant at most this many scopes per token (the first ones asked for), silently, as registries that cap multi-scope tokens do. */
+  readonly maxScopes?: number
   /** Answer anonymous requests without any scope with 401, as Quay does. */
   readonly anonymousNeedsScope?: boolean
   /** `jwt` (default) or `opaque` tokens that only this server can read, as GHCR's. */
@@ -282,6 +284,7 @@ export const endpoint = (options: Options, now: () => number = () => Date.now())
       }
       granted.push({ ...scope, actions })
     }
+    if (options.maxScopes !== undefined) granted.splice(options.maxScopes)
     const token = issue(request.subject, granted, undefined, request.audience)
     const body: Record<string, unknown> = request.oauth ? { access_token: token } : { token, access_token: token }
     if (options.omitExpiresIn !== true) {

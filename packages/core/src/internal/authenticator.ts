@@ -177,7 +177,10 @@ export const make = Effect.fnUntraced(function* (options: Authenticator.Options 
     if (Either.isLeft(realm)) return Effect.fail(realm.left)
     const realmUrl = realm.right
     const label = redactUrl(realmUrl)
-    const scopes = scope.merge(request.scopes)
+    const needed = scope.merge(request.scopes)
+    // An access plan's scopes ride along, unless the registry just refused a token.
+    const optional = request.refused === undefined ? request.optional ?? [] : []
+    const scopes = optional.length === 0 ? needed : scope.merge([...needed, ...optional])
     const scopeStrings = scopes.map(scope.format)
     const refused = Option.getOrUndefined(Option.flatMap(Option.fromNullable(request.refused), (a) => a.token))
     const refuse = refused === undefined ? undefined : (token: Token.Token) => Redacted.value(token.value) === Redacted.value(refused.value)
@@ -259,9 +262,13 @@ export const make = Effect.fnUntraced(function* (options: Authenticator.Options 
         ? Effect.void
         : tokens.removeIf(request.refused.source.token, refuse)
       return Effect.zipRight(evict, found).pipe(
-        Effect.flatMap(({ key: tokenKey, token }): Effect.Effect<Authenticator.Authorization, InsufficientScope> => {
+        Effect.flatMap(({ key: tokenKey, token }): Effect.Effect<Authenticator.Authorization, RegistryError> => {
           if (Option.isSome(token.granted)) {
-            const missing = scope.missing(token.granted.value, scopes)
+            const missing = scope.missing(token.granted.value, needed)
+            // The plan's token was granted less than this request needs (capped or narrowed): its own token.
+            if (missing.length > 0 && scopes !== needed) {
+              return answerBearer(origin, adapter, challenge, { ...request, optional: [] }, credential, credentialKey)
+            }
             if (missing.length > 0) {
               return Effect.fail(
                 new InsufficientScope({
@@ -310,7 +317,8 @@ export const make = Effect.fnUntraced(function* (options: Authenticator.Options 
   const fastKey = (request: Authenticator.AuthorizeRequest): string => {
     const challenge = request.challenge
     const realm = challenge.scheme === "bearer" ? `${challenge.realm}\u0000${challenge.service ?? ""}` : "basic"
-    return `${request.origin}\u0000${request.host ?? ""}\u0000${realm}${scopeKey(request.scopes)}`
+    const optional = request.optional === undefined || request.optional.length === 0 ? "" : `\u0001${scopeKey(request.optional)}`
+    return `${request.origin}\u0000${request.host ?? ""}\u0000${realm}${scopeKey(request.scopes)}${optional}`
   }
   const remember = (key: string, request: Authenticator.AuthorizeRequest, authorization: Authenticator.Authorization, credentialRenewAt: number) => {
     const token = Option.getOrUndefined(authorization.token)

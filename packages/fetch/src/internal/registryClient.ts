@@ -25,6 +25,12 @@ export const currentScopeHints: FiberRef.FiberRef<ReadonlyArray<Scope.Scope>> = 
   () => FiberRef.unsafeMake<ReadonlyArray<Scope.Scope>>([])
 )
 
+/** The access plan in effect: repositories the program will touch (`RegistryClient.withAccess`). */
+export const currentAccess: FiberRef.FiberRef<ReadonlyArray<RegistryClient.Access>> = globalValue(
+  "@ociauth/fetch/currentAccess",
+  () => FiberRef.unsafeMake<ReadonlyArray<RegistryClient.Access>>([])
+)
+
 /** Responses that are the end of redirects the runtime followed (WHATWG's `redirected`). */
 export const redirectedResponses: WeakSet<object> = globalValue("@ociauth/fetch/redirectedResponses", () => new WeakSet<object>())
 
@@ -118,6 +124,34 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
     emit,
     timeout: options.responseTimeout === undefined ? undefined : Duration.decode(options.responseTimeout)
   })
+
+  /**
+   * An access plan's scopes per API host, computed once per plan (the same
+   * array every time, so the engine's keys for it are cached too).
+   */
+  const planScopes = new WeakMap<ReadonlyArray<RegistryClient.Access>, Map<string, ReadonlyArray<Scope.Scope>>>()
+  const accessScopes = (access: ReadonlyArray<RegistryClient.Access>, apiHost: string): ReadonlyArray<Scope.Scope> => {
+    if (access.length === 0) return []
+    let byHost = planScopes.get(access)
+    if (byHost === undefined) {
+      byHost = new Map()
+      for (const entry of access) {
+        const host = entry.registry.toLowerCase()
+        const adapter = registries.resolve(host)
+        let api: string
+        try {
+          api = new URL(adapter.origin(host)).host
+        } catch {
+          continue
+        }
+        const scope = Scope.repository(adapter.normalizeRepository(entry.repository), entry.actions ?? ["pull"])
+        byHost.set(api, Scope.merge([...(byHost.get(api) ?? []), scope]))
+      }
+      planScopes.set(access, byHost)
+    }
+    return byHost.get(apiHost) ?? []
+  }
+  const configuredAccess = options.access ?? []
 
   /** Discoveries under way, one per origin. */
   const discoveries = new Map<string, Deferred.Deferred<Option.Option<Challenge.AuthChallenge>>>()
@@ -218,10 +252,18 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
     host: string,
     challenge: Challenge.AuthChallenge,
     scopes: ReadonlyArray<Scope.Scope>,
+    optional: ReadonlyArray<Scope.Scope>,
     refused?: Authenticator.Authorization
   ): Effect.Effect<Authenticator.Authorization, RegistryError.RegistryError> =>
     mayUsePlainHttp(url)
-      ? authenticator.authorize({ origin: url.origin, host, challenge, scopes, ...(refused === undefined ? {} : { refused }) })
+      ? authenticator.authorize({
+        origin: url.origin,
+        host,
+        challenge,
+        scopes,
+        ...(optional.length === 0 ? {} : { optional }),
+        ...(refused === undefined ? {} : { refused })
+      })
       : Effect.fail(
           new RegistryError.RealmRejected({
             realm: RegistryError.redactUrl(url),
@@ -353,6 +395,12 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
       // 2. scopes: what the request needs, and the caller's hints.
       if (Option.isSome(unsupported)) return yield* Effect.fail(unsupported.value)
       const hints = yield* FiberRef.get(currentScopeHints)
+      const access = yield* FiberRef.get(currentAccess)
+      const optional = access.length === 0
+        ? accessScopes(configuredAccess, url.host)
+        : configuredAccess.length === 0
+          ? accessScopes(access, url.host)
+          : Scope.merge([...accessScopes(configuredAccess, url.host), ...accessScopes(access, url.host)])
       const needed = hints.length === 0 ? implied : Scope.merge([...implied, ...hints])
       const accept = (offered: ReadonlyArray<Scope.Scope>) =>
         offered.length === 0 ? needed : Scope.merge([...needed, ...RegistryAdapter.challengeScopes(adapter, needed, offered)])
@@ -372,7 +420,7 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
 
       // 4. authorise, 5. send through the retry step.
       let authorization = Option.isSome(challenge)
-        ? Option.some(yield* authorize(url, host, challenge.value, scopes))
+        ? Option.some(yield* authorize(url, host, challenge.value, scopes, optional))
         : Option.none<Authenticator.Authorization>()
       let sent = withAuthorization(base, authorization)
       let sentAt = yield* Clock.currentTimeMillis
@@ -413,7 +461,7 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
         const refused = Option.getOrUndefined(authorization)
         if (refused !== undefined) yield* authenticator.invalidate(refused)
         yield* HttpSteps.discard(response)
-        authorization = Option.some(yield* authorize(url, host, challenge.value, scopes, refused))
+        authorization = Option.some(yield* authorize(url, host, challenge.value, scopes, optional, refused))
         sent = withAuthorization(base, authorization)
         sentAt = yield* Clock.currentTimeMillis
         response = yield* send(sent, replayable)
