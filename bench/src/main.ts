@@ -8,7 +8,8 @@ import { mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { DistributionRegistry } from "@ociauth/testing"
 import { bed } from "./harness.js"
-import { coldProcess, concurrency, expiry, roundTrips, streaming, warmOverhead } from "./workloads.js"
+import { svg } from "./plot.js"
+import { coldProcess, concurrency, expiry, moduleLoad, roundTrips, streaming, warmOverhead } from "./workloads.js"
 import type { Section } from "./workloads.js"
 
 const quick = process.argv.includes("--quick")
@@ -61,6 +62,8 @@ const main = async () => {
   sections.push(await expiry(sizes.expiryMinutes, 5))
   log("6. cold process")
   sections.push(await coldProcess(sizes.coldProcesses))
+  log("7. module load")
+  sections.push(await moduleLoad(sizes.coldProcesses))
 
   const report = [
     "# ociauth benchmarks",
@@ -69,11 +72,15 @@ const main = async () => {
     "Read the ratios, not the absolute times: they come from one run on one machine, peers side by side.",
     ...(availability.available ? [] : ["", `**${availability.reason}** — sections 1–3 need it.`]),
     "",
+    "![requests per repository and warm CPU per request](latest.svg)",
+    "",
     ...sections.map(render)
   ].join("\n")
   const out = join(import.meta.dirname, "..", "results")
   mkdirSync(out, { recursive: true })
   writeFileSync(join(out, "latest.md"), report)
+  const plots = sections.flatMap((section) => (section.plot === undefined ? [] : [section.plot]))
+  if (plots.length > 0) writeFileSync(join(out, "latest.svg"), svg(plots))
   console.log(report)
 }
 

@@ -15,6 +15,7 @@ import { Duration, Effect, Layer, ManagedRuntime, TestClock, TestContext } from 
 import type { Bed } from "./harness.js"
 import { ensureSkopeo, measure, ms, OCI_MANIFEST, ratio } from "./harness.js"
 import { middlewareCost } from "./overhead-micro.js"
+import type { Plot } from "./plot.js"
 
 const run = promisify(execFile)
 
@@ -22,6 +23,8 @@ export interface Section {
   readonly title: string
   readonly description: string
   readonly table: ReadonlyArray<ReadonlyArray<string>>
+  /** What the report's SVG figure shows of this section, if anything. */
+  readonly plot?: Plot
   readonly notes?: ReadonlyArray<string>
 }
 
@@ -60,6 +63,14 @@ export const roundTrips = async (bed: Bed, repositories: ReadonlyArray<string>):
     })
   )
   rows.push(
+    await counted("ociauth with an access plan (one token for all R)", async () => {
+      const access = repositories.map((repository) => ({ registry: bed.proxy.host, repository }))
+      const registryFetch = makeRegistryFetch({ adapters: [bed.adapter], credentials: {}, access })
+      for (const repository of repositories) await inspectWithFetch(registryFetch, bed.proxy.origin, repository)
+      await registryFetch.close()
+    })
+  )
+  rows.push(
     await counted("ociauth (generic: realm discovered)", async () => {
       const registryFetch = makeRegistryFetch({ credentials: {} })
       for (const repository of repositories) await inspectWithFetch(registryFetch, bed.proxy.origin, repository)
@@ -89,7 +100,8 @@ export const roundTrips = async (bed: Bed, repositories: ReadonlyArray<string>):
       String(r.probes),
       ms(r.wallMs)
     ]),
-    ["physical limit (3 useful + 1 token each)", String(3 * R), String(R), String(4 * R), "4.0", "0", "—"]
+    ["physical limit (3 useful + 1 token each)", String(3 * R), String(R), String(4 * R), "4.0", "0", "—"],
+    ["physical limit with a plan (3 useful each + 1 token)", String(3 * R), "1", String(3 * R + 1), ((3 * R + 1) / R).toFixed(1), "0", "—"]
   ]
   const ociauth = rows[0]!
   const peer = rows.find((r) => r.name.startsWith("skopeo"))
@@ -97,10 +109,20 @@ export const roundTrips = async (bed: Bed, repositories: ReadonlyArray<string>):
     title: "1. Round trips: inspect R repositories (manifest, config blob, tags list)",
     description: `R = ${R} repositories on the real distribution registry (token auth, anonymous pull), counted by a proxy in front of the registry and by the token server's log.`,
     table,
+    plot: {
+      title: `Requests per repository (inspect ${R} repositories; lower is better)`,
+      unit: "",
+      bars: [
+        ...rows.map((r) => ({ label: r.name, value: (r.registry + r.tokens) / R, kind: r.name.startsWith("skopeo") ? "peer" as const : "ociauth" as const })),
+        { label: "limit: 3 useful + 1 token each", value: 4, kind: "limit" as const },
+        { label: "limit with a plan: 3 each + 1 token", value: (3 * R + 1) / R, kind: "limit" as const }
+      ]
+    },
     notes: [
       peer === undefined
         ? "skopeo is not installed and could not be (apt-get install -y skopeo): its row is skipped."
         : `Requests, skopeo ÷ ociauth: ${ratio(peer.registry + peer.tokens, ociauth.registry + ociauth.tokens)}; wall time, skopeo ÷ ociauth: ${ratio(peer.wallMs, ociauth.wallMs)} (skopeo's includes starting one process per repository).`,
+      "An access plan (`RegistryClient.withAccess`, or the `access` option) asks for one token with R `scope` parameters; a registry that grants less gets per-repository tokens for the rest, before any request fails.",
       "skopeo pings /v2/ and asks for a token once for the manifest and config and again for the tags, and tries https first (the failed TLS probes)."
     ]
   }
@@ -210,6 +232,17 @@ export const warmOverhead = async (bed: Bed, repository: string, n: number): Pro
   return {
     title: `3. Warm overhead: ${n.toLocaleString("en")} sequential HEADs`,
     description: "RegistryClient (token cached) against the same fetch transport carrying a fixed token, on the real registry; 4 rounds in ABBA order.",
+    plot: {
+      title: "CPU per warm request, µs (lower is better)",
+      unit: "µs",
+      bars: [
+        { label: "RegistryClient, real registry", value: (totals.sdk.cpu / n) * 1000 },
+        { label: "plain HttpClient + fixed token, real registry", value: (totals.plain.cpu / n) * 1000, kind: "peer" as const },
+        { label: "RegistryClient, in-memory transport", value: micro.sdk },
+        { label: "bare in-memory transport", value: micro.bare, kind: "peer" as const },
+        { label: "middleware alone (the difference)", value: micro.middleware }
+      ]
+    },
     table: [
       ["client", "wall time", "per request", "CPU time", "CPU per request"],
       ["RegistryClient", ms(totals.sdk.wall), per(totals.sdk.wall), ms(totals.sdk.cpu), per(totals.sdk.cpu)],
@@ -408,5 +441,54 @@ export const coldProcess = async (processes: number): Promise<Section> => {
     rmSync(directory, { recursive: true, force: true })
     await redis?.close()
     await emulator.close()
+  }
+}
+
+// ---------------------------------------------------------------------------
+// 7. Module load: what importing the SDK costs a cold process (built JS, plain node)
+// ---------------------------------------------------------------------------
+
+export const moduleLoad = async (processes: number): Promise<Section> => {
+  const packages = join(import.meta.dirname, "..", "..", "packages")
+  const targets = [
+    { label: "effect (the baseline every Effect program pays)", specifier: "effect", cwd: join(packages, "core") },
+    { label: "@effect/platform HttpClient + FetchHttpClient", specifier: "@effect/platform", cwd: join(packages, "core") },
+    { label: "@ociauth/core", specifier: join(packages, "core", "dist", "index.js"), cwd: packages },
+    { label: "@ociauth/fetch (the runtime and the façade)", specifier: join(packages, "fetch", "dist", "index.js"), cwd: packages },
+    { label: "ociauth (batteries: every built-in adapter)", specifier: join(packages, "ociauth", "dist", "index.js"), cwd: packages }
+  ]
+  const { existsSync } = await import("node:fs")
+  const missing = targets.filter((t) => t.specifier.endsWith(".js") && !existsSync(t.specifier))
+  if (missing.length > 0) {
+    return {
+      title: "7. Module load",
+      description: "Not measured: the packages are not built (run `pnpm build`; `pnpm bench` does).",
+      table: [["module", "import time"]]
+    }
+  }
+  const once = async (specifier: string, cwd: string) => {
+    const target = specifier.startsWith("/") ? `file://${specifier}` : specifier
+    const script = `const t = performance.now(); await import(${JSON.stringify(target)}); console.log(performance.now() - t)`
+    const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], { cwd, env: { ...process.env, NODE_OPTIONS: "" } })
+    return Number(stdout.trim())
+  }
+  const median = (values: ReadonlyArray<number>) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
+  const times = new Map<string, Array<number>>()
+  // Interleaved, so that no module always meets a warmer file cache.
+  for (let i = 0; i < processes; i++) for (const t of targets) (times.get(t.label) ?? times.set(t.label, []).get(t.label)!).push(await once(t.specifier, t.cwd))
+  const baseline = median(times.get(targets[0]!.label)!)
+  return {
+    title: "7. Module load: importing the SDK in a cold process",
+    description: `Median of ${processes} fresh node processes each, built JS (dist), no tsx; the time of the dynamic import alone.`,
+    table: [
+      ["module", "import time", "÷ effect"],
+      ...targets.map((t) => {
+        const value = median(times.get(t.label)!)
+        return [t.label, ms(value), ratio(value, baseline)]
+      })
+    ],
+    notes: [
+      "The Node credential edge (docker config, helpers) and the cloud SDKs are imported only when a request needs them, so they are not in these figures."
+    ]
   }
 }
