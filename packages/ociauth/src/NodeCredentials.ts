@@ -7,12 +7,9 @@
  *
  * @since 0.1.0
  */
-import * as NodeCommandExecutor from "@effect/platform-node/NodeCommandExecutor"
-import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
-import * as NodePath from "@effect/platform-node/NodePath"
 import type { CommandExecutor, FileSystem, Path } from "@effect/platform"
 import { CredentialProvider, CredentialStore } from "@ociauth/core"
-import { Layer } from "effect"
+import { Effect, Layer } from "effect"
 
 /**
  * Node's file system, path and process services.
@@ -20,11 +17,22 @@ import { Layer } from "effect"
  * @since 0.1.0
  * @category layers
  */
-export const layerPlatform: Layer.Layer<FileSystem.FileSystem | Path.Path | CommandExecutor.CommandExecutor> = Layer.mergeAll(
-  NodeFileSystem.layer,
-  NodePath.layer,
-  NodeCommandExecutor.layer.pipe(Layer.provide(NodeFileSystem.layer))
-)
+export const layerPlatform: Layer.Layer<FileSystem.FileSystem | Path.Path | CommandExecutor.CommandExecutor> =
+  // Loaded when the layer is built, not when `ociauth` is imported: a program that never reads
+  // the machine's credentials never loads Node's file system and process modules.
+  Layer.unwrapEffect(
+    Effect.promise(() =>
+      Promise.all([
+        import("@effect/platform-node/NodeFileSystem"),
+        import("@effect/platform-node/NodePath"),
+        import("@effect/platform-node/NodeCommandExecutor")
+      ])
+    ).pipe(
+      Effect.map(([NodeFileSystem, NodePath, NodeCommandExecutor]) =>
+        Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeCommandExecutor.layer.pipe(Layer.provide(NodeFileSystem.layer)))
+      )
+    )
+  )
 
 /**
  * Options of `layerWith`: credentials of your own tried first, and where the
