@@ -12,10 +12,11 @@ import {
   Route,
   Scope
 } from "@ociauth/core"
-import { Clock, DateTime, Deferred, Duration, Effect, FiberId, FiberRef, Option } from "effect"
-import type { Scope as EffectScope } from "effect"
+import { Clock, Context, DateTime, Deferred, Duration, Effect, FiberId, FiberRef, Option } from "effect"
+import type { Fiber, Scope as EffectScope } from "effect"
 import { globalValue } from "effect/GlobalValue"
 import type * as RegistryClient from "../RegistryClient.js"
+import { SanitizedResponse } from "./sanitizedResponse.js"
 
 type Failure = HttpClientError.HttpClientError | RegistryError.RegistryError
 
@@ -64,23 +65,17 @@ const urlOf = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<URL,
 /**
  * A response whose `request` carries no credential: the one the runtime sent
  * had `Authorization`, and a response (or an error built from it later, by
- * `filterStatusOk` say) must not hand it out. The platform's response stays the
- * prototype, so its body, headers and lifetime are the same.
+ * `filterStatusOk` say) must not hand it out. The transport's response
+ * underneath keeps its body, headers and lifetime.
  */
 const sanitizeResponse = (
   response: HttpClientResponse.HttpClientResponse,
   clean?: HttpClientRequest.HttpClientRequest
 ): HttpClientResponse.HttpClientResponse => {
   if (response.request.headers["authorization"] === undefined && !hasCredentialHeader(response.request)) return response
-  const view = Object.create(response) as HttpClientResponse.HttpClientResponse
-  if (clean !== undefined && !hasCredentialHeader(clean) && clean.headers["authorization"] === undefined) {
-    // The request as the caller gave it, before the runtime authorised it: nothing to strip.
-    Object.defineProperty(view, "request", { value: clean, enumerable: true })
-  } else {
-    let request: HttpClientRequest.HttpClientRequest | undefined
-    Object.defineProperty(view, "request", { get: () => (request ??= HttpSteps.withoutCredentials(response.request)), enumerable: true })
-  }
-  return view
+  // The request as the caller gave it, before the runtime authorised it, when it has nothing to strip.
+  const asGiven = clean !== undefined && clean.headers["authorization"] === undefined && !hasCredentialHeader(clean) ? clean : undefined
+  return new SanitizedResponse(response, asGiven, HttpSteps.withoutCredentials)
 }
 
 const hasCredentialHeader = (request: HttpClientRequest.HttpClientRequest): boolean =>
@@ -383,52 +378,54 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
     return made
   }
 
-  const execute = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<HttpClientResponse.HttpClientResponse, Failure> =>
+  /** The access plan's scopes for an API host: the client's own plan and the one in context. */
+  const optionalFor = (access: ReadonlyArray<RegistryClient.Access>, apiHost: string): ReadonlyArray<Scope.Scope> =>
+    access.length === 0
+      ? accessScopes(configuredAccess, apiHost)
+      : configuredAccess.length === 0
+        ? accessScopes(access, apiHost)
+        : Scope.merge([...accessScopes(configuredAccess, apiHost), ...accessScopes(access, apiHost)])
+
+  /** The scopes a request needs, and those a challenge offered that the adapter accepts. */
+  const withOffered = (
+    adapter: RegistryAdapter.RegistryAdapter,
+    needed: ReadonlyArray<Scope.Scope>,
+    offered: ReadonlyArray<Scope.Scope>
+  ): ReadonlyArray<Scope.Scope> =>
+    offered.length === 0 ? needed : Scope.merge([...needed, ...RegistryAdapter.challengeScopes(adapter, needed, offered)])
+
+  /** A request sent once, and what steps 6 and 7 need to finish it. */
+  interface Attempt {
+    readonly adapter: RegistryAdapter.RegistryAdapter
+    readonly url: URL
+    readonly host: string
+    readonly route: Route.Route
+    readonly base: HttpClientRequest.HttpClientRequest
+    readonly replayable: boolean
+    readonly needed: ReadonlyArray<Scope.Scope>
+    readonly optional: ReadonlyArray<Scope.Scope>
+    readonly challenge: Option.Option<Challenge.AuthChallenge>
+    readonly scopes: ReadonlyArray<Scope.Scope>
+    readonly authorization: Option.Option<Authenticator.Authorization>
+    readonly sent: HttpClientRequest.HttpClientRequest
+    readonly sentAt: number
+    readonly response: HttpClientResponse.HttpClientResponse
+  }
+
+  /** An answer steps 6 and 7 have nothing to do with: no refusal to renew, no redirect to follow. */
+  const isFinal = (adapter: RegistryAdapter.RegistryAdapter, response: HttpClientResponse.HttpClientResponse): boolean =>
+    response.status !== 401 && !HttpSteps.isRedirect(response) && !adapter.reauthOn.some((t) => t.status === response.status)
+
+  /**
+   * 6. Renew once, on a refusal a new token (or credential) can fix. A token that
+   *    merely expired while the request was in flight is no refusal: it is
+   *    replaced up to twice more. 7. Redirects, through the one redirect step.
+   */
+  const settle = (attempt: Attempt): Effect.Effect<HttpClientResponse.HttpClientResponse, Failure> =>
     Effect.gen(function* () {
-      // 1. resolve: the host's adapter; outside the registry API nothing is touched.
-      const { adapter, apiRoute, host, implied, unchanged, unsupported, url } = yield* planFor(request)
-      const replayable = isReplayable(request)
-      const base = unchanged ? request : HttpClientRequest.setUrl(request, url)
-      if (Option.isNone(apiRoute)) return yield* redirects(yield* send(base, replayable), base, replayable)
-      const route = apiRoute.value
-
-      // 2. scopes: what the request needs, and the caller's hints.
-      if (Option.isSome(unsupported)) return yield* Effect.fail(unsupported.value)
-      const hints = yield* FiberRef.get(currentScopeHints)
-      const access = yield* FiberRef.get(currentAccess)
-      const optional = access.length === 0
-        ? accessScopes(configuredAccess, url.host)
-        : configuredAccess.length === 0
-          ? accessScopes(access, url.host)
-          : Scope.merge([...accessScopes(configuredAccess, url.host), ...accessScopes(access, url.host)])
-      const needed = hints.length === 0 ? implied : Scope.merge([...implied, ...hints])
-      const accept = (offered: ReadonlyArray<Scope.Scope>) =>
-        offered.length === 0 ? needed : Scope.merge([...needed, ...RegistryAdapter.challengeScopes(adapter, needed, offered)])
-
-      // 3. challenge of the origin: from the store, the adapter, or one discovery.
-      let challenge: Option.Option<Challenge.AuthChallenge>
-      let scopes = needed
-      const remembered = yield* known(apiBase(url, route), adapter)
-      if (Option.isSome(remembered)) {
-        challenge = remembered.value
-      } else {
-        const found = yield* discover(url, route, base, replayable)
-        if (Option.isSome(found.response)) return yield* redirects(found.response.value, base, replayable)
-        challenge = found.challenge
-        scopes = accept(found.offered)
-      }
-
-      // 4. authorise, 5. send through the retry step.
-      let authorization = Option.isSome(challenge)
-        ? Option.some(yield* authorize(url, host, challenge.value, scopes, optional))
-        : Option.none<Authenticator.Authorization>()
-      let sent = withAuthorization(base, authorization)
-      let sentAt = yield* Clock.currentTimeMillis
-      let response = yield* send(sent, replayable)
-
-      // 6. renew once, on a refusal a new token (or credential) can fix. A token
-      //    that merely expired while the request was in flight is no refusal: it is
-      //    replaced up to twice more.
+      const { adapter, base, host, needed, optional, replayable, route, url } = attempt
+      let { authorization, challenge, response, scopes, sent, sentAt } = attempt
+      const accept = (offered: ReadonlyArray<Scope.Scope>) => withOffered(adapter, needed, offered)
       for (let renewals = 0; replayable && renewals < 3; renewals++) {
         let renew = false
         let expiredInFlight = false
@@ -466,10 +463,89 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
         sentAt = yield* Clock.currentTimeMillis
         response = yield* send(sent, replayable)
       }
-
-      // 7. redirects, through the one redirect step.
       return yield* redirects(response, sent, replayable, base)
-    }).pipe(Effect.catchIf(HttpClientError.isHttpClientError, (error) => Effect.fail(sanitizeError(error))))
+    })
+
+  /** Steps 1–5 in full: any request, whatever the runtime knows yet. */
+  const general = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<HttpClientResponse.HttpClientResponse, Failure> =>
+    Effect.gen(function* () {
+      // 1. resolve: the host's adapter; outside the registry API nothing is touched.
+      const { adapter, apiRoute, host, implied, unchanged, unsupported, url } = yield* planFor(request)
+      const replayable = isReplayable(request)
+      const base = unchanged ? request : HttpClientRequest.setUrl(request, url)
+      if (Option.isNone(apiRoute)) return yield* redirects(yield* send(base, replayable), base, replayable)
+      const route = apiRoute.value
+
+      // 2. scopes: what the request needs, the caller's hints, and the access plan's.
+      if (Option.isSome(unsupported)) return yield* Effect.fail(unsupported.value)
+      const hints = yield* FiberRef.get(currentScopeHints)
+      const optional = optionalFor(yield* FiberRef.get(currentAccess), url.host)
+      const needed = hints.length === 0 ? implied : Scope.merge([...implied, ...hints])
+
+      // 3. challenge of the origin: from the store, the adapter, or one discovery.
+      let challenge: Option.Option<Challenge.AuthChallenge>
+      let scopes = needed
+      const remembered = yield* known(apiBase(url, route), adapter)
+      if (Option.isSome(remembered)) {
+        challenge = remembered.value
+      } else {
+        const found = yield* discover(url, route, base, replayable)
+        if (Option.isSome(found.response)) return yield* redirects(found.response.value, base, replayable)
+        challenge = found.challenge
+        scopes = withOffered(adapter, needed, found.offered)
+      }
+
+      // 4. authorise, 5. send through the retry step.
+      const authorization = Option.isSome(challenge)
+        ? Option.some(yield* authorize(url, host, challenge.value, scopes, optional))
+        : Option.none<Authenticator.Authorization>()
+      const sent = withAuthorization(base, authorization)
+      const sentAt = yield* Clock.currentTimeMillis
+      const response = yield* send(sent, replayable)
+      return yield* settle({ adapter, url, host, route, base, replayable, needed, optional, challenge, scopes, authorization, sent, sentAt, response })
+    })
+
+  /**
+   * The warm path: a request whose plan and origin challenge are known, with no
+   * scope hints. The same steps as `general`, read synchronously from what the
+   * runtime already holds: no generator, and no effect but authorising and
+   * sending; anything unusual in the answer goes on through `settle`.
+   */
+  const warm = (
+    request: HttpClientRequest.HttpClientRequest,
+    fiber: Fiber.RuntimeFiber<unknown, unknown>
+  ): Effect.Effect<HttpClientResponse.HttpClientResponse, Failure> | undefined => {
+    const quick = quickKey(request)
+    const plan = quick === undefined ? undefined : plans.get(quick)
+    if (plan === undefined || Option.isNone(plan.apiRoute) || Option.isSome(plan.unsupported)) return undefined
+    if (fiber.getFiberRef(currentScopeHints).length > 0) return undefined
+    const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
+    const route = plan.apiRoute.value
+    const memo = knownMemo.get(apiBase(plan.url, route))
+    if (memo === undefined || clock.unsafeCurrentTimeMillis() >= memo.until || Option.isNone(memo.entry)) return undefined
+    const challenge = memo.entry.value
+    const { adapter, host, implied: needed, url } = plan
+    const replayable = isReplayable(request)
+    const base = plan.unchanged ? request : HttpClientRequest.setUrl(request, url)
+    const optional = optionalFor(fiber.getFiberRef(currentAccess), url.host)
+    const authorizing = Option.isSome(challenge)
+      ? Effect.map(authorize(url, host, challenge.value, needed, optional), Option.some)
+      : Effect.succeed(Option.none<Authenticator.Authorization>())
+    return Effect.flatMap(authorizing, (authorization) => {
+      const sent = withAuthorization(base, authorization)
+      const sentAt = clock.unsafeCurrentTimeMillis()
+      return Effect.flatMap(send(sent, replayable), (response) =>
+        isFinal(adapter, response)
+          ? Effect.succeed(sanitizeResponse(response, base))
+          : settle({ adapter, url, host, route, base, replayable, needed, optional, challenge, scopes: needed, authorization, sent, sentAt, response })
+      )
+    })
+  }
+
+  const execute = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<HttpClientResponse.HttpClientResponse, Failure> =>
+    Effect.withFiberRuntime<HttpClientResponse.HttpClientResponse, Failure>((fiber) => warm(request, fiber) ?? general(request)).pipe(
+      Effect.catchIf(HttpClientError.isHttpClientError, (error) => Effect.fail(sanitizeError(error)))
+    )
 
   return { execute } satisfies RegistryClient.Executor
 })
