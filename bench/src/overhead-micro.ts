@@ -56,6 +56,7 @@ return { sdk: best.sdk, bare: best.bare, middleware: best.sdk - best.bare }
 }
 
 if (process.argv[1]?.endsWith("overhead-micro.ts")) {
-  const cost = await middlewareCost(Number(process.argv[2] ?? 5000))
-  console.log(`per request: RegistryClient ${cost.sdk.toFixed(1)} µs, bare transport ${cost.bare.toFixed(1)} µs, middleware ${cost.middleware.toFixed(1)} µs`)
+  const cost = await middlewareCost(Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 5000))
+  if (process.argv.includes("--json")) console.log(JSON.stringify(cost))
+  else console.log(`per request: RegistryClient ${cost.sdk.toFixed(1)} µs, bare transport ${cost.bare.toFixed(1)} µs, middleware ${cost.middleware.toFixed(1)} µs`)
 }
