@@ -6,7 +6,7 @@
 import { HttpClientRequest } from "@effect/platform"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Authenticator, CredentialProvider, Registries, RegistryAdapter } from "@ociauth/core"
-import { RegistryClient } from "@ociauth/fetch"
+import { makeRegistryFetch, RegistryClient } from "@ociauth/fetch"
 import { RegistryEmulator } from "@ociauth/testing"
 import { Effect, Layer } from "effect"
 
@@ -76,6 +76,22 @@ describe("access plans", () => {
       )
       assert.deepStrictEqual([count("registry"), count("token")], [12, 1], emulator.log.format())
     }))
+
+  it("the fetch façade takes a plan as its access option", async () => {
+    emulator.log.clear()
+    const adapter = RegistryAdapter.make({ name: "emulator", hosts: [emulator.host], challenge: emulator.challenge })
+    const registryFetch = makeRegistryFetch({ adapters: [adapter], access: plan(emulator, repositories) })
+    try {
+      for (const repository of repositories) {
+        const response = await registryFetch(`${emulator.origin}/v2/${repository}/tags/list`)
+        assert.strictEqual(response.status, 200)
+        await response.arrayBuffer()
+      }
+    } finally {
+      await registryFetch.close()
+    }
+    assert.deepStrictEqual([count("registry"), count("token")], [10, 1], emulator.log.format())
+  })
 
   it.live("narrowed: the repositories the token server grants share the token; the one it refuses fails typed, unsent", () =>
     Effect.gen(function* () {
