@@ -8,7 +8,7 @@
  */
 import { ValidationError } from "@effect/cli"
 import { RegistryClient } from "@ociauth/fetch"
-import { HttpClientError } from "@effect/platform"
+import * as HttpClientError from "@effect/platform/HttpClientError"
 import { Data, Option } from "effect"
 import type { RegistryError } from "@ociauth/core"
 

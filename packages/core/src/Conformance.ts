@@ -14,7 +14,8 @@
  *
  * @since 0.1.0
  */
-import { HttpClient, HttpClientResponse } from "@effect/platform"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { Data, Duration, Effect, Either, Layer, Option } from "effect"
 import * as Authenticator from "./Authenticator.js"
 import * as CredentialProvider from "./CredentialProvider.js"

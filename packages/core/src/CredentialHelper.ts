@@ -9,7 +9,7 @@
  *
  * @since 0.1.0
  */
-import { Command } from "@effect/platform"
+import * as Command from "@effect/platform/Command"
 import type { CommandExecutor } from "@effect/platform"
 import { Chunk, Duration, Effect, Either, Option, Redacted, Schema, Stream } from "effect"
 import * as Credential from "./Credential.js"

@@ -5,7 +5,9 @@
  *
  * @since 0.1.0
  */
-import { CommandExecutor, FileSystem, Path } from "@effect/platform"
+import * as CommandExecutor from "@effect/platform/CommandExecutor"
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Path from "@effect/platform/Path"
 import { Config, Context, Effect, Either, Layer, Option } from "effect"
 import type { Duration } from "effect"
 import * as Credential from "./Credential.js"

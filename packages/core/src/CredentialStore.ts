@@ -9,7 +9,9 @@
  *
  * @since 0.2.0
  */
-import { CommandExecutor, FileSystem, Path } from "@effect/platform"
+import * as CommandExecutor from "@effect/platform/CommandExecutor"
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Path from "@effect/platform/Path"
 import { Context, Effect, Either, Layer, Option } from "effect"
 import * as CredentialHelper from "./CredentialHelper.js"
 import { dockerConfigPath } from "./CredentialProvider.js"

@@ -23,7 +23,10 @@
  *
  * @since 0.1.0
  */
-import { FetchHttpClient, HttpClient, HttpClientError, HttpClientRequest } from "@effect/platform"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type { HttpClientResponse } from "@effect/platform"
 import { Authenticator, HttpSteps, Registries, RegistryError } from "@ociauth/core"
 import type { CredentialProvider, Retry, Scope } from "@ociauth/core"

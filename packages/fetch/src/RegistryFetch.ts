@@ -20,7 +20,9 @@
  *
  * @since 0.1.0
  */
-import { FetchHttpClient, HttpBody, HttpClientRequest } from "@effect/platform"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as HttpBody from "@effect/platform/HttpBody"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type { HttpClientResponse } from "@effect/platform"
 import { AuthEvent, Authenticator, CredentialProvider, Registries, RegistryError } from "@ociauth/core"
 import type { Credential, RegistryAdapter } from "@ociauth/core"

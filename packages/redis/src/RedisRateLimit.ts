@@ -34,7 +34,7 @@
  *
  * @since 0.2.0
  */
-import { HttpClient } from "@effect/platform"
+import * as HttpClient from "@effect/platform/HttpClient"
 import type { HttpClientRequest } from "@effect/platform"
 import { Effect, Layer } from "effect"
 import type { Duration } from "effect"

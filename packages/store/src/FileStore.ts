@@ -7,7 +7,8 @@
  * @since 0.2.0
  */
 import type { FileSystem } from "@effect/platform"
-import { KeyValueStore, Path } from "@effect/platform"
+import * as KeyValueStore from "@effect/platform/KeyValueStore"
+import * as Path from "@effect/platform/Path"
 import type { PlatformError } from "@effect/platform/Error"
 import { Config, Effect, Layer, Option } from "effect"
 import type { ConfigError } from "effect"

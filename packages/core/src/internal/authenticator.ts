@@ -1,4 +1,4 @@
-import { HttpClient } from "@effect/platform"
+import * as HttpClient from "@effect/platform/HttpClient"
 import { Cause, Clock, DateTime, Duration, Effect, Either, Encoding, FiberSet, Option, Redacted } from "effect"
 import { AuthEvent, emitter } from "../AuthEvent.js"
 import type * as Authenticator from "../Authenticator.js"

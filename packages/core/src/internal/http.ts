@@ -1,4 +1,7 @@
-import { Headers, HttpBody, HttpClientError, HttpClientRequest } from "@effect/platform"
+import * as Headers from "@effect/platform/Headers"
+import * as HttpBody from "@effect/platform/HttpBody"
+import * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type { HttpClient, HttpClientResponse } from "@effect/platform"
 import { Clock, Duration, Effect, Option, Stream } from "effect"
 import { AuthEvent } from "../AuthEvent.js"

@@ -1,5 +1,6 @@
 import type { HttpClientResponse } from "@effect/platform"
-import { HttpClientRequest, UrlParams } from "@effect/platform"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as UrlParams from "@effect/platform/UrlParams"
 import { Clock, DateTime, Duration, Effect, Either, Option, Redacted, Schema } from "effect"
 import { AuthEvent } from "../AuthEvent.js"
 import type * as Credential from "../Credential.js"

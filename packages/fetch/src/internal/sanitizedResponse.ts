@@ -1,4 +1,5 @@
-import { HttpClientResponse, HttpIncomingMessage } from "@effect/platform"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import type { Cookies, Headers, HttpClientError, HttpClientRequest, UrlParams } from "@effect/platform"
 import type { Effect, Option, Stream } from "effect"
 import { NodeInspectSymbol } from "effect/Inspectable"

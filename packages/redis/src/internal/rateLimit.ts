@@ -1,4 +1,5 @@
-import { HttpClient, HttpClientResponse } from "@effect/platform"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import type { HttpClientError, HttpClientRequest } from "@effect/platform"
 import { Route } from "@ociauth/core"
 import { RateLimit } from "@ociauth/fetch"

@@ -1,4 +1,4 @@
-import { KeyValueStore } from "@effect/platform"
+import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import { Clock, Effect, Option, Schema } from "effect"
 import { digest } from "../StoreKey.js"
 

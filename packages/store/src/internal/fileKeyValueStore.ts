@@ -1,4 +1,6 @@
-import { FileSystem, KeyValueStore, Path } from "@effect/platform"
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as KeyValueStore from "@effect/platform/KeyValueStore"
+import * as Path from "@effect/platform/Path"
 import type { PlatformError } from "@effect/platform/Error"
 import { Effect, Option } from "effect"
 

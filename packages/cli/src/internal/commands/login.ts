@@ -1,5 +1,5 @@
 import { Args, Command, Options } from "@effect/cli"
-import { HttpClient } from "@effect/platform"
+import * as HttpClient from "@effect/platform/HttpClient"
 import { Credential, CredentialProvider, CredentialStore, Registries } from "@ociauth/core"
 import { NodeCredentials } from "ociauth"
 import { Effect, Layer, Option, Redacted } from "effect"

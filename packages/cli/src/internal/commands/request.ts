@@ -1,5 +1,6 @@
 import { Args, Command, Options } from "@effect/cli"
-import { HttpClient, HttpClientRequest } from "@effect/platform"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type { HttpMethod } from "@effect/platform/HttpMethod"
 import { AuthEvent, Reference, RegistryError } from "@ociauth/core"
 import { DateTime, Effect, Option, Stream } from "effect"

@@ -1,5 +1,5 @@
 import { Args, Command, Options } from "@effect/cli"
-import { HttpClient } from "@effect/platform"
+import * as HttpClient from "@effect/platform/HttpClient"
 import { Authenticator, Challenge, Reference, Registries, Scope } from "@ociauth/core"
 import type { CredentialProvider, TokenStore } from "@ociauth/core"
 import { RegistryClient } from "@ociauth/fetch"
