@@ -51,7 +51,10 @@ export interface Profile {
   readonly tokenPost: boolean
   /** `pullAll`: accounts pull every repository and list the catalog (distribution); `ownNamespace`: accounts pull only public repositories besides their own `<username>/*` and their grants. */
   readonly accounts: "pullAll" | "ownNamespace"
-  /** The challenge's wording: `Bearer` or `bearer`, a quoted or bare realm (Zot), with or without `service` (NGC). */
+  /**
+   * The challenge: with or without `service` (NGC); and the wording of the header an open `/v2/` answer
+   * carries, `Bearer` or `bearer`, a quoted or bare realm (Zot). Refusals (401) quote the realm, as Zot's do.
+   */
   readonly challenge: { readonly scheme: "Bearer" | "bearer"; readonly quoteRealm: boolean; readonly service: boolean }
   /** The `scope` of the `/v2/` and `_catalog` challenges instead of the needed one: GHCR's placeholder `repository:user/image:pull` (granted `pull` to accounts), NGC's empty `""`. */
   readonly baseScope: string | undefined

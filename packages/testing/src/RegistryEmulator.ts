@@ -181,12 +181,14 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
   let mounted: TokenServer.Endpoint | undefined
   let realm = ""
 
-  const challengeFor = (scope: string | undefined, error?: string): string => {
+  /** A challenge in the spec's wording; on an open `/v2/` (`asWritten`), in the profile's own (Zot's `bearer realm=<bare>`). */
+  const challengeFor = (scope: string | undefined, error?: string, asWritten = false): string => {
     const params: Record<string, string> = { realm }
     if (profile.challenge.service) params.service = tokens!.service
     if (scope !== undefined) params.scope = scope
     if (error !== undefined) params.error = error
     let header = Challenge.format({ scheme: "bearer", params })
+    if (!asWritten) return header
     if (!profile.challenge.quoteRealm) header = header.replace(`realm=${JSON.stringify(realm)}`, `realm=${realm}`)
     return profile.challenge.scheme === "bearer" ? header.replace(/^Bearer/, "bearer") : header
   }
@@ -386,7 +388,7 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
           : tokens!.verify(presented)
       if (Option.isNone(grantee)) {
         if (route.value._tag === "Base" && profile.base.open && presented === undefined) {
-          response.setHeader("www-authenticate", challengeFor(offered))
+          response.setHeader("www-authenticate", challengeFor(offered, undefined, true))
           return serve(exchange, route.value, "")
         }
         request.resume()
