@@ -83,6 +83,8 @@ export interface Profile {
   readonly expiredCredential: ExpiredAnswer | undefined
   /** Opaque scopes the token endpoint accepts (ECR Public's `aws`). */
   readonly opaqueScopes: ReadonlyArray<string>
+  /** Whether `Basic` challenges name the service too (ECR's `service="ecr.amazonaws.com"`). */
+  readonly basicChallengeService: boolean
 }
 
 /**
@@ -118,7 +120,8 @@ export const defaults: Profile = {
   apiPrefix: "",
   maxPageSize: undefined,
   expiredCredential: undefined,
-  opaqueScopes: []
+  opaqueScopes: [],
+  basicChallengeService: false
 }
 
 /**

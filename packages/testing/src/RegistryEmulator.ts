@@ -215,8 +215,7 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
 
   const unauthorizedBasic = (response: http.ServerResponse) => {
     const basicRealm = typeof profile.basicRealm === "function" ? profile.basicRealm(registry.origin) : profile.basicRealm ?? "registry"
-    // A Basic-only registry names its service in the Basic challenge too (ECR's `service="ecr.amazonaws.com"`).
-    const params: Record<string, string> = profile.basicOnly && profile.challenge.service
+    const params: Record<string, string> = profile.basicChallengeService
       ? { realm: basicRealm, service: tokens!.service }
       : { realm: basicRealm }
     sendJson(response, 401, ociError("UNAUTHORIZED", "authentication required"), {

@@ -18,6 +18,7 @@ export const ecr: Profile.Profile = Profile.make({
   service: "ecr.amazonaws.com",
   basicRealm: (origin) => `${origin}/`,
   basicOnly: true,
+  basicChallengeService: true,
   accounts: "pullAll",
   tokenLifetime: "12 hours",
   base: { body: "empty", open: false },
