@@ -156,6 +156,20 @@ describe("Ecr through the AWS SDK and the runtime (emulator ecr profile, AwsEcrA
       )
     }))
 
+  it.scoped("200 concurrent requests meeting the same expired password → still exactly 1 refresh", () =>
+    Effect.gen(function* () {
+      const api = yield* AwsEcrApi.make()
+      const emulator = yield* RegistryEmulator.make({ profile: "ecr", issuedPasswords: api.passwords })
+      emulator.pushImage("team/app", "1.0")
+      const statuses = yield* Effect.gen(function* () {
+        assert.strictEqual(yield* get("/v2/team/app/manifests/1.0"), 200)
+        api.expireAll()
+        return yield* Effect.all(Array.from({ length: 200 }, () => get("/v2/team/app/manifests/1.0")), { concurrency: "unbounded" })
+      }).pipe(Effect.provide(clientLayer(aimed(emulator, EcrClient.fromSdk(sdkClient(api))))))
+      assert.deepStrictEqual([...new Set(statuses)], [200])
+      assert.strictEqual(api.issued(), 2, "one refresh for every request that met the expired password")
+    }))
+
   it.scoped("a 403 that is not an expiry is the answer: no refresh", () =>
     Effect.gen(function* () {
       const api = yield* AwsEcrApi.make()
