@@ -8,11 +8,11 @@ import { inspect } from "node:util"
 import { ECRPUBLICClient } from "@aws-sdk/client-ecr-public"
 import { afterEach, assert, beforeEach, describe, it } from "@effect/vitest"
 import type { AuthEvent } from "@ociauth/core"
-import { Conformance, Credential, RegistryAdapter } from "@ociauth/core"
+import { Conformance, Credential, Registries, RegistryAdapter } from "@ociauth/core"
 import { EcrPublic, EcrPublicClient } from "@ociauth/ecr-public"
 import { makeRegistryFetch } from "@ociauth/fetch"
 import { AwsEcrApi, DockerConfigFile, RegistryEmulator } from "@ociauth/testing"
-import { Effect, Option, Redacted } from "effect"
+import { Effect, Layer, Option, Redacted } from "effect"
 
 describe("EcrPublic.adapter", () => {
   for (const check of Conformance.checks(EcrPublic.adapter, {
@@ -143,6 +143,18 @@ describe("EcrPublic through the runtime (emulator ecrPublic profile, AwsEcrApi)"
     } finally {
       await registryFetch.close()
     }
+  })
+
+  it("EcrPublic.layer takes the EcrPublicClient in context for logins; without one it is anonymous", async () => {
+    const client = new ECRPUBLICClient({ region: "us-east-1", endpoint: api.origin, credentials: api.credentials })
+    const adapterOf = (layer: Layer.Layer<Registries.Registries>) =>
+      Effect.runPromise(Effect.map(Registries.Registries, (r) => r.resolve("public.ecr.aws")).pipe(Effect.provide(layer)))
+    const withClient = await adapterOf(EcrPublic.layer.pipe(Layer.provide(EcrPublicClient.layer(client))))
+    assert.isTrue(Option.isSome(withClient.credentials))
+    const login = await Effect.runPromise(Option.getOrThrow(withClient.credentials)("public.ecr.aws"))
+    assert.strictEqual(Option.getOrThrow(login)._tag, "Basic")
+    assert.strictEqual(api.issued(AwsEcrApi.ecrPublicTarget), 1)
+    assert.isTrue(Option.isNone((await adapterOf(EcrPublic.layer)).credentials))
   })
 
   it("the AWS API failing is a CredentialError without any AWS secret", async () => {
