@@ -170,7 +170,14 @@ const verifySignature = (
   const expected = crypto.createHmac("sha256", key).update(stringToSign).digest("hex")
   if (!crypto.timingSafeEqual(Buffer.from(expected), Buffer.from(signature))) {
     return {
-      error: [403, "InvalidSignatureException", "The request signature we calculated does not match the signature you provided."]
+      // As AWS words it: the canonical request is quoted, signed headers (a session token among them) included.
+      error: [
+        403,
+        "InvalidSignatureException",
+        "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. " +
+          `Consult the service documentation for details.\n\nThe Canonical String for this request should have been\n'${canonicalRequest}'\n\n` +
+          `The String-to-Sign should have been\n'${stringToSign}'\n`
+      ]
     }
   }
   return { ok: { service, region } }
