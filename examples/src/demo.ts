@@ -9,11 +9,14 @@
  *
  *   pnpm demo
  */
+import { ECRClient } from "@aws-sdk/client-ecr"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Cli, Io } from "@ociauth/cli"
+import { RegistryAdapter } from "@ociauth/core"
+import { Ecr, EcrClient } from "@ociauth/ecr"
 import { makeRegistryFetch } from "@ociauth/fetch"
 import type { RegistryFetch } from "@ociauth/fetch/RegistryFetch"
-import { RegistryEmulator } from "@ociauth/testing"
+import { AwsEcrApi, RegistryEmulator } from "@ociauth/testing"
 import { Console, Effect, Exit, Layer } from "effect"
 import * as Catalog from "./catalog.js"
 import * as CheckLatest from "./check-latest.js"
@@ -45,12 +48,15 @@ const emulators = Effect.gen(function* () {
   for (const tag of ["1.0", "1.1"]) ghcr.pushImage("demo/app", tag)
   const corp = yield* RegistryEmulator.make({ users: { ci: "ci-secret" }, service: "corp-registry" })
   for (const tag of ["v1", "v2"]) corp.pushImage("team/app", tag)
-  return { hub, ghcr, corp }
+  const aws = yield* AwsEcrApi.make()
+  const ecr = yield* RegistryEmulator.make({ profile: "ecr", issuedPasswords: aws.passwords })
+  for (const tag of ["1.0", "1.1"]) ecr.pushImage("team/app", tag)
+  return { hub, ghcr, corp, aws, ecr }
 })
 
 export const runDemo = Effect.gen(function* () {
-  const { corp, ghcr, hub } = yield* emulators
-  const servers = [hub, ghcr, corp]
+  const { aws, corp, ecr, ghcr, hub } = yield* emulators
+  const servers = [hub, ghcr, corp, ecr]
   const count = () =>
     servers.reduce(
       (n, s) => ({
@@ -108,6 +114,7 @@ export const runDemo = Effect.gen(function* () {
       `  Docker Hub profile  ${hub.origin}  (token server ${hub.tokenServer.origin}, CDN ${hub.cdnOrigin})`,
       `  GHCR profile        ${ghcr.origin}  (token endpoint /token on the same origin)`,
       `  in-house registry   ${corp.origin}  (distribution profile)`,
+      `  Amazon ECR profile  ${ecr.origin}  (AWS ECR API stand-in ${aws.origin}, called by the real AWS SDK)`,
       "Lines marked · are the SDK's auth events."
     ].join("\n")
   )
@@ -192,6 +199,32 @@ export const runDemo = Effect.gen(function* () {
     "check-latest alpine busybox nginx python redis ghcr.io/demo/app:1.1",
     "Many images concurrently, reading Docker Hub's rate-limit headers as data; tokens shared per repository.",
     CheckLatest.program(["alpine", "busybox", "nginx", "python", "redis", "ghcr.io/demo/app:1.1"]).pipe(Effect.provide(layer(base)))
+  )
+
+  yield* step(
+    "ECR: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/app, passwords from ecr:GetAuthorizationToken",
+    "Basic AWS:<password> on every request, the password from the AWS SDK (SigV4 to the API stand-in): one API call for the registry, however many requests; n=5000 lowered to ECR's 1000.",
+    Effect.promise(async () => {
+      const client = EcrClient.fromSdk(new ECRClient({ region: "eu-west-1", endpoint: aws.origin, credentials: aws.credentials }))
+      const lines: Array<string> = []
+      const registryFetch = makeRegistryFetch({
+        adapters: [RegistryAdapter.retarget(Ecr.make({ client }), { origin: ecr.origin })],
+        credentials: {},
+        onEvent: (e) => lines.push(`    · ${describe(e)}`)
+      })
+      const registry = "https://123456789012.dkr.ecr.eu-west-1.amazonaws.com"
+      try {
+        const heads = await Promise.all(["1.0", "1.1", "1.0", "1.1"].map((tag) => registryFetch(`${registry}/v2/team/app/manifests/${tag}`, { method: "HEAD" })))
+        lines.push(`   HEAD ×4 concurrently: ${heads.map((r) => r.status).join(" ")}`)
+        const tags = await registryFetch(`${registry}/v2/team/app/tags/list?n=5000`)
+        lines.push(`   tags/list?n=5000 → ${tags.status} ${JSON.stringify(await tags.json())} (sent as ${ecr.log.entries.at(-1)?.query})`)
+      } finally {
+        await registryFetch.close()
+      }
+      lines.push(`   GetAuthorizationToken calls: ${aws.issued(AwsEcrApi.ecrTarget)}; requests with Basic: ${ecr.log.count({ server: "registry", authorization: "basic" })}`)
+      if (aws.issued(AwsEcrApi.ecrTarget) !== 1) throw new Error(`expected one GetAuthorizationToken call, saw ${aws.calls.length}`)
+      return lines
+    }).pipe(Effect.flatMap((lines) => Console.log(lines.join("\n"))))
   )
 
   yield* step(

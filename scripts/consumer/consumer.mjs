@@ -105,7 +105,32 @@ try {
   assert.equal(typeof RegistryAdapter.make, "function")
   console.log(`consumer: digests ${pushed.digest.slice(0, 19)}… and ${alpine.digest.slice(0, 19)}… through the packed packages`)
 
-  // e. the CLI's bin, as npm linked it, with plain node: --version, then a probe of the emulator
+  // e. ECR with its optional AWS SDK peer absent: a docker-config password needs no SDK; without
+  //    one, a CredentialError that names the package to install (the SDK is loaded lazily)
+  if (packages.includes("@ociauth/ecr")) {
+    const { Ecr } = await import("@ociauth/ecr")
+    const ecr = await RegistryEmulator.start({ profile: "ecr", users: { AWS: "pw-from-ecr-login" } })
+    try {
+      ecr.pushImage("team/app", "1.0")
+      const host = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
+      const adapter = RegistryAdapter.retarget(Ecr.adapter, { origin: ecr.origin })
+      const configured = makeRegistryFetch({ adapters: [adapter], credentials: { [host]: { username: "AWS", password: "pw-from-ecr-login" } } })
+      assert.equal((await configured(`https://${host}/v2/team/app/manifests/1.0`, { method: "HEAD", headers: { accept: ACCEPT } })).status, 200)
+      await configured.close()
+      const bare = makeRegistryFetch({ adapters: [adapter], credentials: {} })
+      await assert.rejects(bare(`https://${host}/v2/team/app/manifests/1.0`), (error) => {
+        assert.equal(error._tag, "CredentialError")
+        assert.match(error.message, /@aws-sdk\/client-ecr is not installed/)
+        return true
+      })
+      await bare.close()
+      console.log("consumer: ECR without @aws-sdk/client-ecr: the docker-config password works, otherwise a CredentialError names the package")
+    } finally {
+      await ecr.close()
+    }
+  }
+
+  // f. the CLI's bin, as npm linked it, with plain node: --version, then a probe of the emulator
   //    (run asynchronously: the emulator answers from this process)
   if (packages.includes("@ociauth/cli")) {
     const bin = join(process.cwd(), "node_modules", ".bin", "ociauth")

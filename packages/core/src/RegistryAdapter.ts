@@ -31,6 +31,14 @@ export interface TokenRequestPreferences {
   readonly clientId: string
   readonly offlineToken: boolean
   readonly postFallbackStatuses: ReadonlyArray<number>
+  /**
+   * Refusals of a configured credential after which the token is asked for
+   * anonymously instead (ECR Public: a stored login that has expired must not
+   * turn public pulls into failures). Default: none.
+   *
+   * @since 0.3.0
+   */
+  readonly anonymousFallback: ReadonlyArray<ReauthTrigger>
 }
 
 /**
@@ -65,6 +73,13 @@ export interface Capabilities {
 export interface ReauthTrigger {
   readonly status: number
   readonly code?: string
+  /**
+   * A text an error message of the body must contain (case-insensitive): ECR
+   * answers 403 `DENIED` both for an expired token and for a missing permission.
+   *
+   * @since 0.3.0
+   */
+  readonly message?: string
 }
 
 /**
@@ -110,6 +125,14 @@ export interface RegistryAdapter {
    * Anything else passes through the runtime untouched, without credentials.
    */
   readonly apiPrefix: (prefix: string) => boolean
+  /**
+   * The largest page (`n`) the registry serves for `tags/list` and `_catalog`:
+   * a larger `n` is lowered to it before the request is sent (ECR answers
+   * `n > 1000` with 405). `None`: no limit.
+   *
+   * @since 0.3.0
+   */
+  readonly maxPageSize: Option.Option<number>
 }
 
 /**
@@ -137,6 +160,8 @@ export interface Options {
   readonly credentials?: (host: string) => Effect.Effect<Option.Option<Credential>, CredentialError>
   /** The API's path prefix before `/v2/`: a fixed string, a pattern, or a predicate. Default: none. */
   readonly apiPrefix?: string | RegExp | ((prefix: string) => boolean)
+  /** The largest page size (`n`) the registry serves; see `RegistryAdapter.maxPageSize`. */
+  readonly maxPageSize?: number
 }
 
 /**
@@ -150,7 +175,8 @@ export const defaultTokenRequest: TokenRequestPreferences = {
   method: "auto",
   clientId: "ociauth",
   offlineToken: false,
-  postFallbackStatuses: [400, 401, 403, 404, 405]
+  postFallbackStatuses: [400, 401, 403, 404, 405],
+  anonymousFallback: []
 }
 
 const https = (host: string) => `https://${host.toLowerCase()}`
@@ -204,7 +230,8 @@ export const make = (options: Options): RegistryAdapter => {
     reauthOn: options.reauthOn ?? [],
     catalogScope: options.catalogScope === undefined ? Option.some(Scope.catalog) : Option.fromNullable(options.catalogScope),
     credentials: Option.fromNullable(options.credentials),
-    apiPrefix: prefixMatcher(options.apiPrefix)
+    apiPrefix: prefixMatcher(options.apiPrefix),
+    maxPageSize: Option.fromNullable(options.maxPageSize)
   }
 }
 
@@ -346,6 +373,25 @@ export const scopesFor = (
 }
 
 /**
+ * Whether an answer (its status, and the codes and messages of its OCI error
+ * body) is one of `triggers`.
+ *
+ * @since 0.3.0
+ * @category predicates
+ */
+export const matchesTrigger = (
+  triggers: ReadonlyArray<ReauthTrigger>,
+  status: number,
+  codes: ReadonlyArray<string>,
+  messages: ReadonlyArray<string> = []
+): boolean =>
+  triggers.some((trigger) =>
+    trigger.status === status &&
+    (trigger.code === undefined || codes.includes(trigger.code)) &&
+    (trigger.message === undefined || messages.some((m) => m.toLowerCase().includes(trigger.message!.toLowerCase())))
+  )
+
+/**
  * Whether a response means the token must be renewed, beyond 401 `invalid_token`.
  *
  * @since 0.1.0
@@ -354,9 +400,25 @@ export const scopesFor = (
 export const isReauthTrigger = (
   adapter: RegistryAdapter,
   status: number,
-  codes: ReadonlyArray<string>
-): boolean =>
-  adapter.reauthOn.some((trigger) => trigger.status === status && (trigger.code === undefined || codes.includes(trigger.code)))
+  codes: ReadonlyArray<string>,
+  messages: ReadonlyArray<string> = []
+): boolean => matchesTrigger(adapter.reauthOn, status, codes, messages)
+
+/**
+ * A request URL with its page size (`n`) lowered to the adapter's
+ * `maxPageSize`; the same URL when it needs no change.
+ *
+ * @since 0.3.0
+ * @category combinators
+ */
+export const clampPageSize = (adapter: RegistryAdapter, url: URL): URL => {
+  if (Option.isNone(adapter.maxPageSize) || !url.searchParams.has("n")) return url
+  const n = Number(url.searchParams.get("n"))
+  if (!Number.isFinite(n) || n <= adapter.maxPageSize.value) return url
+  const clamped = new URL(url)
+  clamped.searchParams.set("n", String(adapter.maxPageSize.value))
+  return clamped
+}
 
 /**
  * A new adapter from an existing one with some fields replaced, e.g. a registry

@@ -8,6 +8,8 @@
 import type { RegistryAdapter } from "@ociauth/core"
 import { Registries } from "@ociauth/core"
 import { DockerHub } from "@ociauth/docker-hub"
+import { Ecr } from "@ociauth/ecr"
+import { EcrPublic } from "@ociauth/ecr-public"
 import { Ghcr } from "@ociauth/ghcr"
 import { GitLab } from "@ociauth/gitlab"
 import { Nvcr } from "@ociauth/nvcr"
@@ -16,7 +18,9 @@ import type { Layer } from "effect"
 
 /**
  * Every built-in adapter for a public host, in order of precedence (user
- * adapters always come first). Self-hosted registries (Harbor, Artifactory,
+ * adapters always come first). ECR takes its passwords from the docker config,
+ * else from the default AWS credential chain (install `@aws-sdk/client-ecr`);
+ * ECR Public is anonymous unless the docker config has a login. Self-hosted registries (Harbor, Artifactory,
  * Zot, GitLab or Quay on your own hosts) need your hosts: add
  * `Harbor.make({ hosts: [...] })` and the like as `adapters`.
  *
@@ -28,7 +32,9 @@ export const adapters: ReadonlyArray<RegistryAdapter.RegistryAdapter> = [
   Ghcr.adapter,
   Quay.adapter,
   GitLab.adapter,
-  Nvcr.adapter
+  Nvcr.adapter,
+  Ecr.adapter,
+  EcrPublic.adapter
 ]
 
 /**

@@ -90,6 +90,22 @@ export {
   Zot
 } from "@ociauth/zot"
 
+export {
+  /** @since 0.3.0 */
+  Ecr,
+  /** @since 0.3.0 */
+  EcrClient,
+  /** @since 0.3.0 */
+  EcrHost
+} from "@ociauth/ecr"
+
+export {
+  /** @since 0.3.0 */
+  EcrPublic,
+  /** @since 0.3.0 */
+  EcrPublicClient
+} from "@ociauth/ecr-public"
+
 /**
  * The built-in adapters and their `Registries` layer.
  *

@@ -9,6 +9,7 @@
  * @since 0.2.0
  */
 import { Duration } from "effect"
+import type { ExpiredAnswer } from "./TokenServer.js"
 
 /**
  * How the catalog (`GET /v2/_catalog`) is served.
@@ -74,11 +75,19 @@ export interface Profile {
   /** Blob GETs redirected (307) to a storage origin that refuses `Authorization` (Docker Hub's CDN, GitLab's object storage). */
   readonly blobRedirect: boolean
   /** The registry also takes its accounts' `Basic` credentials itself, and names this realm in `Basic` challenges (Harbor). */
-  readonly basicRealm: string | undefined
+  readonly basicRealm: string | ((registryOrigin: string) => string) | undefined
   /** With `basicRealm`: Basic only, every challenge is `Basic` and no token is taken (ECR, htpasswd registries). */
   readonly basicOnly: boolean
   /** The path before `/v2/` the API is served under (Artifactory's `/artifactory/api/docker/<repo-key>`); `""` by default. */
   readonly apiPrefix: string
+  /** The largest `n` of `tags/list` and `_catalog`; a larger one is answered 405 (ECR: 1000). */
+  readonly maxPageSize: number | undefined
+  /** The answer to an expired password issued by a cloud API (`issuedPasswords`): ECR's 403 `DENIED`; 401 by default. */
+  readonly expiredCredential: ExpiredAnswer | undefined
+  /** Opaque scopes the token endpoint accepts (ECR Public's `aws`). */
+  readonly opaqueScopes: ReadonlyArray<string>
+  /** Whether `Basic` challenges name the service too (ECR's `service="ecr.amazonaws.com"`). */
+  readonly basicChallengeService: boolean
 }
 
 /**
@@ -111,7 +120,11 @@ export const defaults: Profile = {
   blobRedirect: false,
   basicRealm: undefined,
   basicOnly: false,
-  apiPrefix: ""
+  apiPrefix: "",
+  maxPageSize: undefined,
+  expiredCredential: undefined,
+  opaqueScopes: [],
+  basicChallengeService: false
 }
 
 /**

@@ -80,6 +80,11 @@ export interface Options {
   readonly maxUploadBytes?: number
   /** Scopes granted per token at most (silently, the first ones); unlimited by default. */
   readonly maxTokenScopes?: number
+  /**
+   * Passwords issued by a cloud API (ECR's, from `AwsEcrApi`): accepted as Basic
+   * credentials by a `basicOnly` registry (ECR) and by the token endpoint (ECR Public).
+   */
+  readonly issuedPasswords?: TokenServer.IssuedPasswords
 }
 
 /**
@@ -173,7 +178,13 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
 
   const basicAccount = (header: string | undefined): string | undefined => {
     const credentials = profile.basicRealm === undefined ? undefined : basicCredentials(header)
-    return credentials !== undefined && users[credentials.username] === credentials.password ? credentials.username : undefined
+    if (credentials === undefined) return undefined
+    if (users[credentials.username] === credentials.password) return credentials.username
+    return options.issuedPasswords?.check(credentials.username, credentials.password) === "valid" ? credentials.username : undefined
+  }
+  const expiredBasic = (header: string | undefined): boolean => {
+    const credentials = profile.basicRealm === undefined ? undefined : basicCredentials(header)
+    return credentials !== undefined && options.issuedPasswords?.check(credentials.username, credentials.password) === "expired"
   }
 
   // The registry listens first: a profile's service may name its host (Artifactory).
@@ -204,10 +215,15 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
     sendJson(response, 401, body, { "www-authenticate": challengeFor(wanted, error) })
   }
 
-  const unauthorizedBasic = (response: http.ServerResponse) =>
+  const unauthorizedBasic = (response: http.ServerResponse) => {
+    const basicRealm = typeof profile.basicRealm === "function" ? profile.basicRealm(registry.origin) : profile.basicRealm ?? "registry"
+    const params: Record<string, string> = profile.basicChallengeService
+      ? { realm: basicRealm, service: tokens!.service }
+      : { realm: basicRealm }
     sendJson(response, 401, ociError("UNAUTHORIZED", "authentication required"), {
-      "www-authenticate": Challenge.format({ scheme: "basic", params: { realm: profile.basicRealm ?? "registry" } })
+      "www-authenticate": Challenge.format({ scheme: "basic", params })
     })
+  }
 
   const cdnSignature = (digest: string, expires: number) =>
     createHmac("sha256", cdnSecret).update(`${digest}:${expires}`).digest("base64url")
@@ -259,12 +275,17 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
     const last = url.searchParams.get("last")
     const n = url.searchParams.has("n") ? Number(url.searchParams.get("n")) : undefined
     if (n !== undefined && (!Number.isInteger(n) || n < 0)) return { error: true as const }
+    if (n !== undefined && profile.maxPageSize !== undefined && n > profile.maxPageSize) return { error: "tooLarge" as const }
     const after = last === null ? items : items.filter((item) => item > last)
     const page = n === undefined ? after : after.slice(0, n)
     const more = n !== undefined && after.length > n && page.length > 0
     const link = more ? `<${path}?last=${encodeURIComponent(page[page.length - 1]!)}&n=${n}>; rel="next"` : undefined
     return { error: false as const, page, link }
   }
+
+  // ECR (registry reference §6): n above 1000 is a 405 with the API's validation message.
+  const pageTooLarge = (response: http.ServerResponse) =>
+    sendJson(response, 405, ociError("UNSUPPORTED", `Invalid parameter at 'maxResults' failed to satisfy constraint: 'Member must have value less than or equal to ${profile.maxPageSize}'`))
 
   const unsupported = (response: http.ServerResponse) =>
     sendJson(response, 405, profile.errorDetail ? ociError("UNSUPPORTED", "The operation is unsupported.") : { errors: [{ code: "UNSUPPORTED", message: "The operation is unsupported." }] })
@@ -284,6 +305,7 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
         if (method !== "GET" && method !== "HEAD") break
         const repositories = profile.catalog === "visible" ? content.catalog().filter((name) => maySee(subject, name)) : content.catalog()
         const result = paginate(repositories, url, `${prefix}/v2/_catalog`)
+        if (result.error === "tooLarge") return pageTooLarge(response)
         if (result.error) return sendJson(response, 400, ociError("PAGINATION_NUMBER_INVALID", "invalid number of results requested"))
         return sendJson(response, 200, { repositories: result.page }, result.link === undefined ? {} : { link: result.link })
       }
@@ -292,6 +314,7 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
         const tags = content.tags(route.name)
         if (tags === undefined) return sendJson(response, 404, ociError("NAME_UNKNOWN", "repository name not known to registry", { name: route.name }))
         const result = paginate(tags, url, `${prefix}/v2/${route.name}/tags/list`)
+        if (result.error === "tooLarge") return pageTooLarge(response)
         if (result.error) return sendJson(response, 400, ociError("PAGINATION_NUMBER_INVALID", "invalid number of results requested"))
         return sendJson(response, 200, { name: route.name, tags: result.page }, result.link === undefined ? {} : { link: result.link })
       }
@@ -373,6 +396,10 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
       }
       if (profile.basicOnly && basic === undefined) {
         request.resume()
+        if (profile.expiredCredential !== undefined && expiredBasic(request.headers.authorization)) {
+          const { code, message, status } = profile.expiredCredential
+          return sendJson(response, status, ociError(code, message))
+        }
         return unauthorizedBasic(response)
       }
       if (bare && profile.bareV2 === "spec" && method !== "GET" && method !== "HEAD") {
@@ -445,7 +472,10 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
     anonymousNeedsScope: profile.anonymousNeedsScope,
     oauth: profile.tokenPost,
     ...(options.maxTokenScopes === undefined ? {} : { maxScopes: options.maxTokenScopes }),
-    log
+    log,
+    ...(options.issuedPasswords === undefined ? {} : { issuedPasswords: options.issuedPasswords }),
+    ...(profile.expiredCredential === undefined ? {} : { expiredCredential: profile.expiredCredential }),
+    opaqueScopes: profile.opaqueScopes
   }
   mounted = profile.realm.origin === "registry" ? TokenServer.endpoint(tokenOptions, now) : undefined
   const separate = mounted === undefined ? await TokenServer.start(tokenOptions, now) : undefined

@@ -42,6 +42,31 @@ export interface Grant {
 }
 
 /**
+ * Short-lived passwords issued by another service (ECR's `GetAuthorizationToken`,
+ * see `AwsEcrApi`), accepted besides `users`. The verdict is taken at the
+ * server's clock.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface IssuedPasswords {
+  readonly check: (username: string, password: string) => "valid" | "expired" | "unknown"
+}
+
+/**
+ * How a server refuses an expired issued password: ECR's 403 `DENIED` "Your
+ * authorization token has expired. Reauthenticate and try again."
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface ExpiredAnswer {
+  readonly status: number
+  readonly code: string
+  readonly message: string
+}
+
+/**
  * @since 0.1.0
  * @category models
  */
@@ -87,6 +112,12 @@ export interface Options {
   readonly authorize?: (subject: string, type: string, name: string) => ReadonlyArray<string>
   /** Record requests in this log (e.g. one shared with a registry); a new one by default. */
   readonly log?: RequestLog
+  /** Passwords issued elsewhere (ECR Public's login), accepted besides `users`. @since 0.3.0 */
+  readonly issuedPasswords?: IssuedPasswords
+  /** The answer to an expired issued password; 401 `UNAUTHORIZED` by default. @since 0.3.0 */
+  readonly expiredCredential?: ExpiredAnswer
+  /** Opaque scopes (ECR Public's `aws`) accepted, granting nothing by themselves. @since 0.3.0 */
+  readonly opaqueScopes?: ReadonlyArray<string>
 }
 
 /**
@@ -248,6 +279,9 @@ export const endpoint = (options: Options, now: () => number = () => Date.now())
     }
   }
 
+  /** The subject of an expired issued password. */
+  const expired = "\u0000expired"
+
   type Request = {
     readonly subject: string | undefined
     /** The `service` asked for: the token's audience. */
@@ -261,6 +295,10 @@ export const endpoint = (options: Options, now: () => number = () => Date.now())
     const { response } = exchange
     const deny = (status: number, code: string, message: string) =>
       sendJson(response, status, { errors: [{ code, message }] })
+    if (request.subject === expired) {
+      const answer = options.expiredCredential ?? { status: 401, code: "UNAUTHORIZED", message: "authentication required" }
+      return deny(answer.status, answer.code, answer.message)
+    }
     if (request.subject === undefined) return deny(401, "UNAUTHORIZED", "authentication required")
     if (request.subject === "" && options.requireCredentials === true) return deny(401, "UNAUTHORIZED", "authentication required")
     if (request.subject === "" && request.scopes.length === 0 && options.anonymousNeedsScope === true) {
@@ -268,6 +306,7 @@ export const endpoint = (options: Options, now: () => number = () => Date.now())
     }
     const granted: Array<Scope.ResourceScope> = []
     for (const text of request.scopes) {
+      if (options.opaqueScopes?.includes(text) === true) continue
       const parsed = Effect.runSync(Effect.option(Scope.parse(text)))
       if (Option.isNone(parsed) || parsed.value._tag !== "Resource") {
         return sendJson(response, 400, { details: "invalid scope" })
@@ -304,9 +343,9 @@ export const endpoint = (options: Options, now: () => number = () => Date.now())
     if (header === undefined) return ""
     const credentials = basicCredentials(header)
     if (credentials === undefined) return undefined
-    return users[credentials.username] !== undefined && users[credentials.username] === credentials.password
-      ? credentials.username
-      : undefined
+    if (users[credentials.username] !== undefined && users[credentials.username] === credentials.password) return credentials.username
+    const issued = options.issuedPasswords?.check(credentials.username, credentials.password)
+    return issued === "valid" ? credentials.username : issued === "expired" ? expired : undefined
   }
 
   const handle = async (exchange: Exchange): Promise<void> => {
@@ -316,7 +355,7 @@ export const endpoint = (options: Options, now: () => number = () => Date.now())
         const subject = authenticate(request.headers.authorization)
         // As docker_auth does: `account`, when given, names the authenticated user.
         const account = url.searchParams.get("account")
-        if (account !== null && subject !== undefined && subject !== "" && account !== subject) {
+        if (account !== null && subject !== undefined && subject !== "" && subject !== expired && account !== subject) {
           return sendJson(response, 400, { details: "user and account are not the same" })
         }
         return answer(exchange, {

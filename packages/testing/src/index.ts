@@ -3,6 +3,14 @@
  */
 
 /**
+ * A stand-in for the Amazon ECR and ECR Public APIs (`GetAuthorizationToken`,
+ * AWS JSON 1.1, SigV4-checked) to point the real AWS SDK at.
+ *
+ * @since 0.3.0
+ */
+export * as AwsEcrApi from "./AwsEcrApi.js"
+
+/**
  * A real docker credential helper executable (get, store, erase) for tests.
  *
  * @since 0.2.0
@@ -52,7 +60,7 @@ export * as Profile from "./Profile.js"
 export * as Profiles from "./profiles/index.js"
 
 /**
- * An in-process registry with profiles: distribution, Docker Hub, GHCR, Quay, GitLab, Harbor, NGC, Artifactory, Zot.
+ * An in-process registry with profiles: distribution, Docker Hub, GHCR, Quay, GitLab, Harbor, NGC, Artifactory, Zot, ECR, ECR Public.
  *
  * @since 0.1.0
  */

@@ -31,6 +31,19 @@ interface CredentialLease {
 
 const millis = DateTime.toEpochMillis
 
+/** Whether `authorization` is what `credential` sends to a registry itself (Basic, or a registry token). */
+const sends = (credential: Credential.Credential, authorization: Authenticator.Authorization): boolean => {
+  const sent = Redacted.value(authorization.credentials)
+  switch (credential._tag) {
+    case "Basic":
+      return authorization.scheme === "Basic" && sent === Encoding.encodeBase64(`${credential.username}:${Redacted.value(credential.password)}`)
+    case "RegistryToken":
+      return authorization.scheme === "Bearer" && sent === Redacted.value(credential.token)
+    default:
+      return false
+  }
+}
+
 const causeText = (cause: Cause.Cause<unknown>): string =>
   Option.match(Cause.failureOption(cause), {
     onNone: () => "unexpected failure",
@@ -119,7 +132,7 @@ export const make = Effect.fnUntraced(function* (options: Authenticator.Options 
     for (const secret of Credential.secrets(credential)) secrets.remember(secret)
   }
 
-  const credentialFor = (adapter: RegistryAdapter, host: string) => {
+  const credentialFor = (adapter: RegistryAdapter, host: string, refused?: Authenticator.Authorization) => {
     const credentialHost = adapter.credentialHost(host)
     const key = `${adapter.name}\u0000${credentialHost}`
     const fetch = Effect.flatMap(provider.get(credentialHost), (credential) =>
@@ -137,7 +150,8 @@ export const make = Effect.fnUntraced(function* (options: Authenticator.Options 
         }))
       )
     )
-    return Effect.map(credentials.get(key, fetch), (lease) => {
+    const refuse = refused === undefined ? {} : { refuse: (lease: CredentialLease) => sends(lease.credential, refused) }
+    return Effect.map(credentials.get(key, fetch, refuse), (lease) => {
       rememberSecrets(lease.credential)
       return { key, credential: lease.credential, renewAt: refreshAt(lease, credentialPolicy) }
     })
@@ -332,10 +346,17 @@ export const make = Effect.fnUntraced(function* (options: Authenticator.Options 
     const label = authorization.source.token === undefined ? "" : labels.get(authorization.source.token) ?? ""
     fast.set(key, { authorization, until, label, scopes: scope.merge(request.scopes).map(scope.format) })
   }
-  const forgetCredential = (key: string) =>
+  /**
+   * Forgets a credential; with `refused`, only if it is still the one that sent
+   * it: a credential another fiber renewed meanwhile stays (many requests
+   * refused at once cost one renewal).
+   */
+  const forgetCredential = (key: string, refused?: Authenticator.Authorization) =>
     Effect.suspend(() => {
       fast.clear()
-      return credentials.remove(key)
+      return refused === undefined
+        ? credentials.remove(key)
+        : Effect.asVoid(credentials.removeIf(key, (lease) => sends(lease.credential, refused)))
     })
 
   const slow = (request: Authenticator.AuthorizeRequest, key: string): Effect.Effect<Authenticator.Authorization, RegistryError> =>
@@ -350,11 +371,11 @@ export const make = Effect.fnUntraced(function* (options: Authenticator.Options 
       const adapter = registries.resolve(host)
       const dropRefusedCredential =
         request.refused !== undefined && Option.isNone(request.refused.token)
-          ? forgetCredential(request.refused.source.credential)
+          ? forgetCredential(request.refused.source.credential, request.refused)
           : Effect.void
       return Effect.zipRight(
         dropRefusedCredential,
-        Effect.flatMap(credentialFor(adapter, host), ({ credential, key: credentialKey, renewAt }) =>
+        Effect.flatMap(credentialFor(adapter, host, request.refused !== undefined && Option.isNone(request.refused.token) ? request.refused : undefined), ({ credential, key: credentialKey, renewAt }) =>
           (request.challenge.scheme === "basic"
             ? answerBasic(origin, request.challenge, credential, credentialKey)
             : answerBearer(origin, adapter, request.challenge, request, credential, credentialKey)
@@ -386,7 +407,7 @@ export const make = Effect.fnUntraced(function* (options: Authenticator.Options 
   const invalidate = (authorization: Authenticator.Authorization): Effect.Effect<void> =>
     Option.match(authorization.token, {
       // A Basic answer or a static registry token was refused: the credential itself is stale.
-      onNone: () => forgetCredential(authorization.source.credential),
+      onNone: () => forgetCredential(authorization.source.credential, authorization),
       onSome: (token) => {
         const key = authorization.source.token
         if (key === undefined) return Effect.void

@@ -4,6 +4,8 @@ import * as UrlParams from "@effect/platform/UrlParams"
 import { Clock, DateTime, Duration, Effect, Either, Option, Redacted, Schema } from "effect"
 import { AuthEvent } from "../AuthEvent.js"
 import type * as Credential from "../Credential.js"
+import { anonymous } from "../Credential.js"
+import { matchesTrigger } from "../RegistryAdapter.js"
 import type { TokenRequestPreferences } from "../RegistryAdapter.js"
 import { readErrorBody, RealmRejected, redactUrl, TokenRequestError } from "../RegistryError.js"
 import type { ErrorEntry } from "../RegistryError.js"
@@ -30,6 +32,11 @@ export interface ExchangeOptions {
 
 const MAX_REDIRECTS = 3
 const MAX_ERROR_BODY = 16 * 1024
+
+/** A refusal of the credential after which the adapter asks for an anonymous token (ECR Public's expired login). */
+class UseAnonymous {
+  readonly _tag = "UseAnonymous"
+}
 
 /** A POST answer that calls for the GET flow instead. */
 class UseGet {
@@ -172,6 +179,12 @@ export const exchange = (send: Send, options: ExchangeOptions): Effect.Effect<To
       }
       if (response.status >= 200 && response.status < 300) return yield* readToken(response, method)
       const { errors } = yield* readErrorBody(response, MAX_ERROR_BODY, options.timeout)
+      if (
+        credential._tag !== "Anonymous" &&
+        matchesTrigger(preferences.anonymousFallback, response.status, errors.map((e) => e.code), errors.map((e) => e.message ?? ""))
+      ) {
+        return yield* Effect.fail(new UseAnonymous())
+      }
       const detail = describeErrors(errors)
       const fields = { status: response.status, ...(detail === undefined ? {} : { detail }) }
       if (response.status === 401) return yield* Effect.fail(failure("Unauthorized", fields))
@@ -210,5 +223,5 @@ export const exchange = (send: Send, options: ExchangeOptions): Effect.Effect<To
         token.fromResponse(response, { now, scopes: options.scopes, defaultLifetime: options.defaultLifetime })
       )
     )
-  )
+  ).pipe(Effect.catchTag("UseAnonymous", () => exchange(send, { ...options, credential: anonymous })))
 }

@@ -181,7 +181,8 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
     if (route._tag === "Upload" && target.searchParams.has("from")) {
       target.searchParams.set("from", adapter.normalizeRepository(target.searchParams.get("from")!))
     }
-    return { url: target, route: Option.some(route) }
+    const paged = route._tag === "Tags" || route._tag === "Catalog" ? RegistryAdapter.clampPageSize(adapter, target) : target
+    return { url: paged, route: Option.some(route) }
   }
 
   const challengeOf = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<Option.Option<Challenge.AuthChallenge>> => {
@@ -450,12 +451,14 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
           }
         } else if (Option.isSome(authorization) && adapter.reauthOn.some((t) => t.status === response.status)) {
           let codes: ReadonlyArray<string> = []
-          if (adapter.reauthOn.some((t) => t.status === response.status && t.code !== undefined)) {
+          let messages: ReadonlyArray<string> = []
+          if (adapter.reauthOn.some((t) => t.status === response.status && (t.code !== undefined || t.message !== undefined))) {
             const body = yield* RegistryError.readErrorBody(response)
             codes = body.errors.map((e) => e.code)
+            messages = body.errors.map((e) => e.message)
             response = HttpClientResponse.fromWeb(sent, new Response(body.text, { status: response.status, headers: response.headers }))
           }
-          renew = RegistryAdapter.isReauthTrigger(adapter, response.status, codes)
+          renew = RegistryAdapter.isReauthTrigger(adapter, response.status, codes, messages)
         }
         if (!renew || Option.isNone(challenge) || (renewals > 0 && !expiredInFlight)) break
         const refused = Option.getOrUndefined(authorization)

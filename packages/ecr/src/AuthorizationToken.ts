@@ -1,0 +1,122 @@
+/**
+ * What `GetAuthorizationToken` (ECR and ECR Public) answers, decoded with
+ * `Schema` straight into `Redacted`: `authorizationToken` is base64 of
+ * `AWS:<password>` and becomes a `Basic` credential that expires when the API
+ * says (12 hours). Also the one place AWS failures are described: by error name
+ * and HTTP status only, never by a message that could repeat a signature, a key
+ * or a token.
+ *
+ * @since 0.3.0
+ */
+import { Credential, RegistryError } from "@ociauth/core"
+import { DateTime, Effect, Encoding, Either, Redacted, Schema } from "effect"
+
+/**
+ * One `authorizationData` entry.
+ *
+ * @since 0.3.0
+ * @category schemas
+ */
+export const AuthorizationData = Schema.Struct({
+  authorizationToken: Schema.Redacted(Schema.String),
+  expiresAt: Schema.optional(Schema.DateFromSelf),
+  proxyEndpoint: Schema.optional(Schema.String)
+})
+
+/**
+ * @since 0.3.0
+ * @category models
+ */
+export type AuthorizationData = typeof AuthorizationData.Type
+
+/**
+ * ECR's output: a list (one entry per registry asked for).
+ *
+ * @since 0.3.0
+ * @category schemas
+ */
+export const EcrOutput = Schema.Struct({ authorizationData: Schema.optional(Schema.Array(AuthorizationData)) })
+
+/**
+ * ECR Public's output: one entry.
+ *
+ * @since 0.3.0
+ * @category schemas
+ */
+export const EcrPublicOutput = Schema.Struct({ authorizationData: Schema.optional(AuthorizationData) })
+
+/**
+ * The `Basic` credential of an entry: `AWS` and the password, expiring at `expiresAt`.
+ *
+ * @since 0.3.0
+ * @category constructors
+ */
+export const toCredential = (
+  data: AuthorizationData,
+  context: { readonly source: string; readonly registry: string }
+): Either.Either<Credential.Credential, RegistryError.CredentialError> => {
+  const fail = (reason: string) => Either.left(new RegistryError.CredentialError({ ...context, reason }))
+  const decoded = Encoding.decodeBase64String(Redacted.value(data.authorizationToken))
+  if (Either.isLeft(decoded)) return fail("the authorization token is not base64")
+  const colon = decoded.right.indexOf(":")
+  if (colon <= 0 || colon === decoded.right.length - 1) return fail("the authorization token is not user:password")
+  const username = decoded.right.slice(0, colon)
+  const password = Redacted.make(decoded.right.slice(colon + 1))
+  return Either.right(
+    data.expiresAt === undefined
+      ? Credential.Basic({ username, password })
+      : Credential.Basic({ username, password, expiresAt: DateTime.unsafeFromDate(data.expiresAt) })
+  )
+}
+
+/**
+ * A secret-free description of an AWS SDK failure: the error's name (the AWS
+ * error type: `AccessDeniedException`, `ServerException`, `CredentialsProviderError`, …)
+ * and the HTTP status, if any. Messages are left out: AWS's own may quote the
+ * canonical request, session token included.
+ *
+ * @since 0.3.0
+ * @category utils
+ */
+export const describeFailure = (error: unknown): string => {
+  if (typeof error !== "object" || error === null) return "the AWS call failed"
+  const name = "name" in error && typeof error.name === "string" && /^[A-Za-z0-9_.:-]{1,64}$/.test(error.name) ? error.name : "Error"
+  const metadata = "$metadata" in error ? (error.$metadata as { readonly httpStatusCode?: unknown } | undefined) : undefined
+  const status = typeof metadata?.httpStatusCode === "number" ? ` (HTTP ${metadata.httpStatusCode})` : ""
+  return `GetAuthorizationToken failed: ${name}${status}`
+}
+
+/**
+ * Decodes an SDK output with `schema`, failing with a `CredentialError`.
+ *
+ * @since 0.3.0
+ * @category utils
+ */
+export const decodeOutput = <A, I>(
+  schema: Schema.Schema<A, I>,
+  output: unknown,
+  context: { readonly source: string; readonly registry: string }
+): Effect.Effect<A, RegistryError.CredentialError> =>
+  Schema.decodeUnknown(schema)(output).pipe(
+    Effect.mapError(() => new RegistryError.CredentialError({ ...context, reason: "GetAuthorizationToken answered without authorization data" }))
+  )
+
+/**
+ * Loads an optional peer dependency (an AWS SDK client package) on first use.
+ *
+ * @since 0.3.0
+ * @category utils
+ */
+export const loadPeer = <M>(
+  load: () => Promise<M>,
+  packageName: string,
+  context: { readonly source: string; readonly registry: string }
+): Effect.Effect<M, RegistryError.CredentialError> =>
+  Effect.tryPromise({
+    try: load,
+    catch: () =>
+      new RegistryError.CredentialError({
+        ...context,
+        reason: `${packageName} is not installed: install it (npm i ${packageName}), or configure docker-credential-ecr-login for this registry in the docker config`
+      })
+  })
