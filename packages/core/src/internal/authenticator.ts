@@ -118,12 +118,12 @@ export const make = Effect.fnUntraced(function* (options: Authenticator.Options 
     for (const secret of Credential.secrets(credential)) secrets.remember(secret)
   }
 
-  const credentialFor = (adapter: RegistryAdapter, host: string) => {
+  const credentialFor = (adapter: RegistryAdapter, host: string, origin: string) => {
     const credentialHost = adapter.credentialHost(host)
     const key = `${adapter.name}\u0000${credentialHost}`
     const fetch = Effect.flatMap(provider.get(credentialHost), (credential) =>
       credential._tag === "Anonymous" && Option.isSome(adapter.credentials)
-        ? Effect.map(adapter.credentials.value(host), Option.getOrElse(() => credential))
+        ? Effect.map(adapter.credentials.value(host, { origin, send }), Option.getOrElse(() => credential))
         : Effect.succeed(credential)
     ).pipe(
       Effect.flatMap((credential) =>
@@ -336,7 +336,7 @@ export const make = Effect.fnUntraced(function* (options: Authenticator.Options 
           : Effect.void
       return Effect.zipRight(
         dropRefusedCredential,
-        Effect.flatMap(credentialFor(adapter, host), ({ credential, key: credentialKey, renewAt }) =>
+        Effect.flatMap(credentialFor(adapter, host, origin.origin), ({ credential, key: credentialKey, renewAt }) =>
           (request.challenge.scheme === "basic"
             ? answerBasic(origin, request.challenge, credential, credentialKey)
             : answerBearer(origin, adapter, request.challenge, request, credential, credentialKey)
