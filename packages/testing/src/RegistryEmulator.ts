@@ -37,7 +37,7 @@ import * as Digest from "./internal/digest.js"
 import * as Manifests from "./internal/manifests.js"
 import * as Referrers from "./internal/referrers.js"
 import { Uploads } from "./internal/uploads.js"
-import { basicCredentials, bearerToken, grantedActions, listen, matchesPattern, ociError, sendJson } from "./internal/server.js"
+import { basicCredentials, bearerToken, grantedActions, listen, matchesPattern, ociError, readBody, sendJson } from "./internal/server.js"
 import type { Exchange } from "./internal/server.js"
 import { RequestLog } from "./RequestLog.js"
 import * as TokenServer from "./TokenServer.js"
@@ -78,6 +78,19 @@ export interface Options {
   readonly pullRateLimit?: number
   /** Largest upload kept in memory; default 256 MiB. */
   readonly maxUploadBytes?: number
+  /**
+   * The cloud identity side, for profiles with an `exchange` (ACR): the account
+   * an identity token presented to the exchange stands for, or `undefined` when
+   * it is not valid (unknown, expired). `EntraStandIn.verify` fits.
+   */
+  readonly identity?: (token: string) => string | undefined
+  /**
+   * Basic credentials checked by a function, besides `users` (GAR's
+   * `oauth2accesstoken` with a live OAuth2 token: `GoogleOAuthServer.authenticate` fits).
+   */
+  readonly authenticate?: (username: string, password: string) => string | undefined
+  /** Lifetime of the exchange's refresh tokens; the profile's by default. */
+  readonly refreshTokenTtl?: Duration.DurationInput
 }
 
 /**
@@ -165,7 +178,8 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
     if (subject !== "" && name.startsWith(`${subject}/`)) return ["*"]
     if (subject !== "" && name === placeholder) return ["pull"]
     const pull = profile.accounts === "pullAll" ? subject !== "" || !isPrivate(name) : mayPull(subject, name)
-    return pull ? [...new Set(["pull", ...granted])] : granted
+    // Whoever may pull may list the tags, whatever action that takes (ACR's metadata_read).
+    return pull ? [...new Set(["pull", profile.tagsAction, ...granted])] : granted
   }
   const maySee = (subject: string, name: string) => policy(subject, "repository", name).some((a) => a === "pull" || a === "*")
 
@@ -262,6 +276,23 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
     return { error: false as const, page, link }
   }
 
+  // Google's tags/list: every manifest of the repository by digest, with its tags.
+  const googleManifests = (name: string) => {
+    const manifests: Record<string, unknown> = {}
+    for (const manifest of content.manifests(name)) {
+      const tags = (content.tags(name) ?? []).filter((tag) => content.manifest(name, tag)?.digest === manifest.digest)
+      manifests[manifest.digest] = {
+        imageSizeBytes: String(manifest.bytes.byteLength),
+        layerId: "",
+        mediaType: manifest.mediaType,
+        tag: tags,
+        timeCreatedMs: "0",
+        timeUploadedMs: String(now())
+      }
+    }
+    return manifests
+  }
+
   const unsupported = (response: http.ServerResponse) =>
     sendJson(response, 405, profile.errorDetail ? ociError("UNSUPPORTED", "The operation is unsupported.") : { errors: [{ code: "UNSUPPORTED", message: "The operation is unsupported." }] })
 
@@ -289,7 +320,10 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
         if (tags === undefined) return sendJson(response, 404, ociError("NAME_UNKNOWN", "repository name not known to registry", { name: route.name }))
         const result = paginate(tags, url, `${prefix}/v2/${route.name}/tags/list`)
         if (result.error) return sendJson(response, 400, ociError("PAGINATION_NUMBER_INVALID", "invalid number of results requested"))
-        return sendJson(response, 200, { name: route.name, tags: result.page }, result.link === undefined ? {} : { link: result.link })
+        const body = profile.googleTagsList
+          ? { child: [], manifests: googleManifests(route.name), name: route.name, tags: result.page }
+          : { name: route.name, tags: result.page }
+        return sendJson(response, 200, body, result.link === undefined ? {} : { link: result.link })
       }
       case "Manifest": {
         if (method === "GET" || method === "HEAD") {
@@ -344,7 +378,7 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
   }
 
   const registry = await listen({
-    name: (path) => (mounted !== undefined && path === mounted.path ? "token" : "registry"),
+    name: (path) => (mounted !== undefined && path === mounted.path ? "token" : path === profile.exchange ? "exchange" : "registry"),
     log,
     faults,
     handle: async (exchange) => {
@@ -352,11 +386,16 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
       response.setHeader("docker-distribution-api-version", "registry/2.0")
       const path = url.pathname
       if (mounted !== undefined && path === mounted.path) return mounted.handle(exchange)
+      if (profile.exchange !== undefined && path === profile.exchange) return exchangeIdentity(exchange)
       const bare = path === `${prefix}/v2`
       const parsed = bare ? Option.some(Route.Base({ prefix })) : Route.parse(path)
       const route = Option.filter(parsed, (r) => r.prefix === prefix)
       if (Option.isNone(route)) return notFound(exchange)
-      const needed = route.value._tag === "Catalog" ? [Scope.catalog] : Scope.fromRequest(method, url)
+      const needed = route.value._tag === "Catalog"
+        ? [Scope.catalog]
+        : route.value._tag === "Tags" && profile.tagsAction !== "pull"
+          ? [Scope.repository(route.value.name, [profile.tagsAction])]
+          : Scope.fromRequest(method, url)
       const atBase = route.value._tag === "Base" || route.value._tag === "Catalog"
       const offered = atBase ? profile.baseScope : undefined
 
@@ -440,6 +479,8 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
     rejectRegistryScopes: profile.rejectRegistryScopes,
     anonymousNeedsScope: profile.anonymousNeedsScope,
     oauth: profile.tokenPost,
+    postRefusal: profile.tokenPostRefusal,
+    ...(options.authenticate === undefined ? {} : { authenticate: options.authenticate }),
     log
   }
   mounted = profile.realm.origin === "registry" ? TokenServer.endpoint(tokenOptions, now) : undefined
@@ -456,9 +497,25 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
     faults,
     verify: mounted!.verify,
     issue: mounted!.issue,
+    issueRefreshToken: mounted!.issueRefreshToken,
     close: () => Promise.resolve()
   }
   realm = tokenServer.realm
+
+  // ACR's exchange: an identity token (Entra) for a refresh token of the registry's service.
+  const refreshSeconds = Math.round(Duration.toSeconds(Duration.decode(options.refreshTokenTtl ?? profile.refreshTokenLifetime)))
+  async function exchangeIdentity({ method, request, response }: Exchange): Promise<void> {
+    if (method !== "POST") {
+      request.resume()
+      return sendJson(response, 405, ociError("UNSUPPORTED", "method not allowed"))
+    }
+    const form = new URLSearchParams((await readBody(request, 64 * 1024)).toString("utf8"))
+    if (form.get("grant_type") !== "access_token") return sendJson(response, 400, ociError("UNSUPPORTED", "unsupported grant_type"))
+    if (form.get("service") !== tokenServer.service) return sendJson(response, 400, ociError("UNSUPPORTED", "unknown service"))
+    const subject = options.identity?.(form.get("access_token") ?? "")
+    if (subject === undefined) return sendJson(response, 401, ociError("UNAUTHORIZED", "the access token is not valid"))
+    sendJson(response, 200, { refresh_token: tokens!.issueRefreshToken(subject, refreshSeconds) })
+  }
 
   const pushImage = (repository: string, tag: string, layers?: ReadonlyArray<Uint8Array<ArrayBuffer>>): PushedImage => {
     const image = Image.make(layers)

@@ -24,6 +24,13 @@ export * as DistributionRegistry from "./DistributionRegistry.js"
 export * as DockerConfigFile from "./DockerConfigFile.js"
 
 /**
+ * Microsoft Entra ID played in-process: a counting `TokenCredential` and the verifier ACR's exchange takes.
+ *
+ * @since 0.2.0
+ */
+export * as EntraStandIn from "./EntraStandIn.js"
+
+/**
  * Fault injection for the test servers.
  *
  * @since 0.1.0
@@ -52,7 +59,7 @@ export * as Profile from "./Profile.js"
 export * as Profiles from "./profiles/index.js"
 
 /**
- * An in-process registry with profiles: distribution, Docker Hub, GHCR, Quay, GitLab, Harbor, NGC, Artifactory, Zot.
+ * An in-process registry with profiles: distribution, Docker Hub, GHCR, Quay, GitLab, Harbor, NGC, Artifactory, Zot, ACR, GAR.
  *
  * @since 0.1.0
  */

@@ -4,9 +4,11 @@
  *
  * @since 0.2.0
  */
+import { acr } from "./acr.js"
 import { artifactory } from "./artifactory.js"
 import { distribution } from "./distribution.js"
 import { dockerHub } from "./dockerHub.js"
+import { gar } from "./gar.js"
 import { ghcr } from "./ghcr.js"
 import { gitlab } from "./gitlab.js"
 import { harbor } from "./harbor.js"
@@ -18,7 +20,7 @@ import { zot } from "./zot.js"
  * @since 0.2.0
  * @category profiles
  */
-export const named = { distribution, dockerHub, ghcr, quay, gitlab, harbor, nvcr, artifactory, zot } as const
+export const named = { distribution, dockerHub, ghcr, quay, gitlab, harbor, nvcr, artifactory, zot, acr, gar } as const
 
 /**
  * @since 0.2.0
