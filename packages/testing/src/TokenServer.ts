@@ -337,7 +337,8 @@ export const endpoint = (options: Options, now: () => number = () => Date.now())
         const subject = authenticate(request.headers.authorization)
         // As docker_auth does: `account`, when given, names the authenticated user.
         const account = url.searchParams.get("account")
-        if (account !== null && subject !== undefined && subject !== "" && account !== subject) {
+        const username = basicCredentials(request.headers.authorization)?.username
+        if (account !== null && subject !== undefined && subject !== "" && account !== username) {
           return sendJson(response, 400, { details: "user and account are not the same" })
         }
         return answer(exchange, {

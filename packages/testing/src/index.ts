@@ -38,6 +38,13 @@ export * as EntraStandIn from "./EntraStandIn.js"
 export * as Faults from "./Faults.js"
 
 /**
+ * Google's OAuth2 token endpoint on loopback, for the real google-auth-library and test-built clients.
+ *
+ * @since 0.2.0
+ */
+export * as GoogleOAuthServer from "./GoogleOAuthServer.js"
+
+/**
  * Small OCI images (layers, config, manifest) with their digests.
  *
  * @since 0.1.0
