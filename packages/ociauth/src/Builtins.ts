@@ -5,9 +5,11 @@
  *
  * @since 0.1.0
  */
+import { Acr } from "@ociauth/acr"
 import type { RegistryAdapter } from "@ociauth/core"
 import { Registries } from "@ociauth/core"
 import { DockerHub } from "@ociauth/docker-hub"
+import { Gar } from "@ociauth/gar"
 import { Ghcr } from "@ociauth/ghcr"
 import { GitLab } from "@ociauth/gitlab"
 import { Nvcr } from "@ociauth/nvcr"
@@ -28,7 +30,9 @@ export const adapters: ReadonlyArray<RegistryAdapter.RegistryAdapter> = [
   Ghcr.adapter,
   Quay.adapter,
   GitLab.adapter,
-  Nvcr.adapter
+  Nvcr.adapter,
+  Acr.adapter,
+  Gar.adapter
 ]
 
 /**

@@ -90,6 +90,24 @@ export {
   Zot
 } from "@ociauth/zot"
 
+export {
+  /** @since 0.1.0 */
+  Acr,
+  /** @since 0.1.0 */
+  AcrHost,
+  /** @since 0.1.0 */
+  Entra
+} from "@ociauth/acr"
+
+export {
+  /** @since 0.1.0 */
+  Gar,
+  /** @since 0.1.0 */
+  GarHost,
+  /** @since 0.1.0 */
+  Google
+} from "@ociauth/gar"
+
 /**
  * The built-in adapters and their `Registries` layer.
  *
