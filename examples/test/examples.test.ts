@@ -124,7 +124,7 @@ describe("the demo", () => {
     Effect.gen(function* () {
       const { output, result } = yield* captured(runDemo)
       assert.deepStrictEqual(result.failed, [])
-      assert.strictEqual(result.steps, 11)
+      assert.strictEqual(result.steps, 13)
       for (const expected of [
         "token?      GET",
         "token!      granted repository:library/alpine:pull",
@@ -137,7 +137,9 @@ describe("the demo", () => {
         "6/6 images checked",
         "repository:user/image:pull is a placeholder",
         "Quirks (6)",
-        "11/11 steps succeeded"
+        "Entra tokens: 1, exchanges: 1, access tokens: 2",
+        "OAuth2 tokens: 1, registry tokens: 1",
+        "13/13 steps succeeded"
       ]) {
         assert.include(output, expected)
       }
