@@ -83,6 +83,8 @@ export const make = (options: Options = {}): Adapter.RegistryAdapter =>
     matches: AcrHost.isAcrHost,
     credentialHost: AcrHost.loginServer,
     defaultTokenLifetime: "4500 seconds",
+    // One `scope` parameter per scope on the OAuth2 POST, as ACR documents it.
+    tokenRequest: { postScopes: "repeated" },
     routeActions: tagsRead,
     ...(options.entra === false ? {} : { credentials: entra.makeSource(options.entra ?? {}) })
   })

@@ -33,6 +33,7 @@ describe("Acr.adapter", () => {
     assert.strictEqual(a.origin("contoso.westeurope.geo.azurecr.io"), "https://contoso.westeurope.geo.azurecr.io")
     assert.strictEqual(Duration.toSeconds(a.defaultTokenLifetime), 4500)
     assert.strictEqual(a.tokenRequest.method, "auto", "POST for refresh tokens, GET for Basic (POST password is 400)")
+    assert.strictEqual(a.tokenRequest.postScopes, "repeated")
     assert.isTrue(Option.isSome(a.credentials), "the Entra path")
     assert.isTrue(Option.isNone(Acr.make({ entra: false }).credentials))
     const scopes = (method: string, path: string) => RegistryAdapter.scopesFor(a, method, `https://${REGISTRY}${path}`).map(Scope.format)
@@ -116,6 +117,28 @@ describe("ACR through the SDK (emulator acr profile, Entra stand-in)", () => {
     }
   })
 
+  it("a cross-repository mount: the refresh token POSTed with one scope parameter per repository", async () => {
+    const bodies: Array<URLSearchParams> = []
+    const recording: typeof fetch = async (input, init) => {
+      const url = new URL(input instanceof Request ? input.url : String(input))
+      if (url.pathname === "/oauth2/token" && init?.body != null && !(init.body instanceof ReadableStream)) {
+        bodies.push(new URLSearchParams(await new Response(init.body).text()))
+      }
+      return fetch(input, init)
+    }
+    const registryFetch = makeRegistryFetch({ adapters: [entraAdapter(acr, entra)], fetch: recording })
+    try {
+      const layer = acr.pushImage("team/repo0", "mounted", [new TextEncoder().encode("mount me")]).layers[0]!
+      const mounted = await registryFetch(`https://${REGISTRY}/v2/team/app/blobs/uploads/?mount=${layer}&from=team/repo0`, { method: "POST" })
+      assert.strictEqual(mounted.status, 201)
+      assert.deepStrictEqual(bodies.map((b) => b.getAll("scope")), [["repository:team/app:pull,push", "repository:team/repo0:pull"]])
+      assert.strictEqual(bodies[0]!.get("grant_type"), "refresh_token")
+      assert.strictEqual(bodies[0]!.get("service"), REGISTRY)
+    } finally {
+      await registryFetch.close()
+    }
+  })
+
   it("a pull without metadata_read is no licence for tags/list (the registry's rule, enforced by the emulator)", async () => {
     const token = acr.tokenServer.issue(entra.subject, [Scope.repository("team/app", ["pull"])], 600)
     const response = await fetch(`${acr.origin}/v2/team/app/tags/list`, { headers: { authorization: `Bearer ${token}` } })
@@ -187,6 +210,23 @@ describe("ACR through the SDK (emulator acr profile, Entra stand-in)", () => {
       assert.strictEqual(server("exchange"), 0)
     } finally {
       await registryFetch.close()
+    }
+  })
+})
+
+describe("ACR: the default Entra credential", () => {
+  it("without @azure/identity installed, DefaultAzureCredential is no credential: an anonymous pull where the registry allows it", async () => {
+    const acr = await RegistryEmulator.start({ profile: "acr", service: REGISTRY })
+    acr.pushImage("public/app", "1.0")
+    const registryFetch = makeRegistryFetch({ adapters: [RegistryAdapter.retarget(Acr.adapter, { origin: acr.origin, realm: null })] })
+    try {
+      const response = await registryFetch(`https://${REGISTRY}/v2/public/app/manifests/1.0`, { method: "HEAD" })
+      assert.strictEqual(response.status, 200)
+      assert.strictEqual(acr.log.count({ server: "exchange" }), 0)
+      assert.deepStrictEqual(acr.log.filter({ server: "token" }).map((e) => `${e.method} ${e.authorization}`), ["GET none"])
+    } finally {
+      await registryFetch.close()
+      await acr.close()
     }
   })
 })

@@ -23,6 +23,8 @@ import * as Scope from "./Scope.js"
  *   `postFallbackStatuses`, or with a body that is not JSON, is retried as a GET.
  * - `clientId`: sent as `client_id`.
  * - `offlineToken`: ask for a refresh token (`offline_token=true` / `access_type=offline`).
+ * - `postScopes`: how an OAuth2 POST carries several scopes: one space-separated
+ *   `scope` (OAuth2, docker; the default) or one `scope` per scope (ACR).
  *
  * @since 0.1.0
  * @category models
@@ -32,6 +34,8 @@ export interface TokenRequestPreferences {
   readonly clientId: string
   readonly offlineToken: boolean
   readonly postFallbackStatuses: ReadonlyArray<number>
+  /** @since 0.2.0 */
+  readonly postScopes?: "joined" | "repeated" | undefined
 }
 
 /**

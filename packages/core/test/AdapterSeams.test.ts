@@ -71,3 +71,32 @@ describe("RegistryAdapter.credentials context", () => {
       assert.include(http.log[1]!.body, "refresh_token=exchanged-refresh-token")
     }))
 })
+
+describe("TokenRequestPreferences.postScopes", () => {
+  const post = (postScopes: "joined" | "repeated" | undefined) =>
+    Effect.gen(function* () {
+      const http = fakeHttp(() => json(200, { access_token: "t", expires_in: 300 }))
+      const adapter = RegistryAdapter.make({ name: "scoped", hosts: ["registry.example"], tokenRequest: postScopes === undefined ? {} : { postScopes } })
+      yield* Effect.flatMap(Authenticator.Authenticator, (auth) =>
+        auth.authorize({
+          origin: "https://registry.example",
+          challenge: { scheme: "bearer", realm: "https://registry.example/oauth2/token", service: "registry.example", scopes: [] },
+          scopes: [Scope.repository("a", ["pull"]), Scope.repository("b", ["pull", "push"])]
+        })
+      ).pipe(
+        Effect.provide(
+          Authenticator.layer().pipe(
+            Layer.provide(Layer.mergeAll(http.layer, Registries.layer([adapter]), CredentialProvider.layerStatic({ "registry.example": { identityToken: "rt" } })))
+          )
+        )
+      )
+      return new URLSearchParams(http.log[0]!.body).getAll("scope")
+    })
+
+  it.effect("one space-separated scope by default, one scope parameter per scope when repeated", () =>
+    Effect.gen(function* () {
+      assert.deepStrictEqual(yield* post(undefined), ["repository:a:pull repository:b:pull,push"])
+      assert.deepStrictEqual(yield* post("joined"), ["repository:a:pull repository:b:pull,push"])
+      assert.deepStrictEqual(yield* post("repeated"), ["repository:a:pull", "repository:b:pull,push"])
+    }))
+})
