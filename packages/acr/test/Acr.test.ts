@@ -3,12 +3,12 @@
  * reference (§8) through the SDK against the emulator's `acr` profile, with the
  * Entra side played by `EntraStandIn`.
  */
-import { HttpClientRequest } from "@effect/platform"
+import { HttpClientRequest, HttpClientResponse } from "@effect/platform"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { Acr } from "@ociauth/acr"
+import { Acr, Entra } from "@ociauth/acr"
 import { AuthEvent, Authenticator, Conformance, CredentialProvider, Registries, RegistryAdapter, Scope } from "@ociauth/core"
 import { makeRegistryFetch, RegistryClient } from "@ociauth/fetch"
-import { EntraStandIn, RegistryEmulator } from "@ociauth/testing"
+import { DockerConfigFile, EntraStandIn, RegistryEmulator } from "@ociauth/testing"
 import { inspect } from "node:util"
 import { Duration, Effect, Layer, Option, TestClock } from "effect"
 
@@ -166,6 +166,25 @@ describe("ACR through the SDK (emulator acr profile, Entra stand-in)", () => {
     }
   })
 
+  it("the same refresh token as `az acr login` writes it into a docker config (identitytoken, username 00000000-…)", async () => {
+    const refresh = acr.tokenServer.issueRefreshToken(entra.subject, 3 * 3600)
+    const config = await DockerConfigFile.write({
+      auths: { [REGISTRY]: { auth: DockerConfigFile.auth("00000000-0000-0000-0000-000000000000", ""), identitytoken: refresh } }
+    })
+    const calls = entra.calls.length
+    const registryFetch = makeRegistryFetch({ adapters: [entraAdapter(acr, entra)], credentialProvider: DockerConfigFile.credentialProvider(config.path) })
+    try {
+      acr.log.clear()
+      const response = await registryFetch(`https://${REGISTRY}/v2/team/app/tags/list`)
+      assert.strictEqual(response.status, 200)
+      assert.strictEqual(entra.calls.length, calls)
+      assert.deepStrictEqual(acr.log.filter({ server: "token" }).map((e) => `${e.method} ${e.status}`), ["POST 200"])
+    } finally {
+      await registryFetch.close()
+      await config.remove()
+    }
+  })
+
   it("Basic (admin user, repository-scoped tokens): GET /oauth2/token, no Entra call", async () => {
     const calls = entra.calls.length
     const registryFetch = makeRegistryFetch({
@@ -212,6 +231,32 @@ describe("ACR through the SDK (emulator acr profile, Entra stand-in)", () => {
       await registryFetch.close()
     }
   })
+})
+
+describe("Acr.layerAzureCredential", () => {
+  it.effect("the TokenCredential of the AzureCredential service is the Entra path of the adapter it registers", () =>
+    Effect.gen(function* () {
+      const entra = EntraStandIn.start()
+      const registries = yield* Registries.Registries.pipe(
+        Effect.provide(Acr.layerAzureCredential.pipe(Layer.provide(Layer.succeed(Entra.AzureCredential, entra.credential))))
+      )
+      const adapter = registries.resolve(REGISTRY)
+      assert.strictEqual(adapter.name, "acr")
+      const seen: Array<URLSearchParams> = []
+      const send: RegistryAdapter.CredentialContext["send"] = (request) =>
+        Effect.sync(() => {
+          const body = request.body._tag === "Uint8Array" ? new TextDecoder().decode(request.body.body) : ""
+          seen.push(new URLSearchParams(body))
+          return HttpClientResponse.fromWeb(request, Response.json({ refresh_token: "header.eyJleHAiOjQxMDI0NDQ4MDB9.sig" }))
+        })
+      const credential = yield* Option.getOrThrow(adapter.credentials)(REGISTRY, { origin: `https://${REGISTRY}`, send })
+      assert.strictEqual(entra.calls.length, 1)
+      assert.strictEqual(seen[0]!.get("access_token"), entra.issued[0]!.token)
+      assert.strictEqual(seen[0]!.get("tenant"), entra.tenantId)
+      const value = Option.getOrThrow(credential)
+      assert.strictEqual(value._tag, "IdentityToken")
+      assert.strictEqual(value._tag === "IdentityToken" ? value.expiresAt?.epochMillis : 0, 4102444800000, "the refresh token's JWT exp")
+    }))
 })
 
 describe("ACR: the default Entra credential", () => {

@@ -10,7 +10,7 @@ import { AuthEvent, Authenticator, Conformance, CredentialProvider, Registries, 
 import { makeRegistryFetch, RegistryClient } from "@ociauth/fetch"
 import { Gar, Google } from "@ociauth/gar"
 import { DockerConfigFile, GoogleOAuthServer, RegistryEmulator } from "@ociauth/testing"
-import { Duration, Effect, Layer, Option, Schema, TestClock } from "effect"
+import { Duration, Effect, Layer, Option, Redacted, Schema, TestClock } from "effect"
 import { GoogleAuth } from "google-auth-library"
 import { inspect } from "node:util"
 
@@ -139,6 +139,34 @@ describe("GAR through the SDK (emulator gar profile, real google-auth-library)",
       await registryFetch.close()
     }
   })
+})
+
+describe("Gar.layerAuthClient", () => {
+  it.effect("the AuthClient of the GoogleAuthClient service is the token source of the adapter it registers", () =>
+    Effect.gen(function* () {
+      let calls = 0
+      const client: Google.AuthClient = {
+        credentials: { expiry_date: 4102444800000 },
+        getAccessToken: async () => {
+          calls++
+          return { token: "ya29.from-the-service" }
+        }
+      }
+      const registries = yield* Registries.Registries.pipe(
+        Effect.provide(Gar.layerAuthClient.pipe(Layer.provide(Layer.succeed(Google.GoogleAuthClient, client))))
+      )
+      const adapter = registries.resolve("eu.gcr.io")
+      assert.strictEqual(adapter.name, "gar")
+      const send: RegistryAdapter.CredentialContext["send"] = () => Effect.die("no HTTP: the client is asked")
+      const credential = Option.getOrThrow(yield* Option.getOrThrow(adapter.credentials)("eu.gcr.io", { origin: "https://eu.gcr.io", send }))
+      assert.strictEqual(calls, 1)
+      assert.strictEqual(credential._tag, "Basic")
+      if (credential._tag === "Basic") {
+        assert.strictEqual(credential.username, "oauth2accesstoken")
+        assert.strictEqual(Redacted.value(credential.password), "ya29.from-the-service")
+        assert.strictEqual(credential.expiresAt?.epochMillis, 4102444800000)
+      }
+    }))
 })
 
 describe("GAR acceptance: counts", () => {
