@@ -260,7 +260,11 @@ describe("Acr.layerAzureCredential", () => {
 })
 
 describe("ACR: the default Entra credential", () => {
-  it("without @azure/identity installed, DefaultAzureCredential is no credential: an anonymous pull where the registry allows it", async () => {
+  it("DefaultAzureCredential (the real one) that cannot answer is no credential: an anonymous pull where the registry allows it", async () => {
+    // Only its EnvironmentCredential, with no AZURE_* variable: unavailable at once, no managed-identity probe on the network.
+    const saved = { ...process.env }
+    process.env.AZURE_TOKEN_CREDENTIALS = "EnvironmentCredential"
+    for (const name of Object.keys(process.env)) if (name.startsWith("AZURE_") && name !== "AZURE_TOKEN_CREDENTIALS") delete process.env[name]
     const acr = await RegistryEmulator.start({ profile: "acr", service: REGISTRY })
     acr.pushImage("public/app", "1.0")
     const registryFetch = makeRegistryFetch({ adapters: [RegistryAdapter.retarget(Acr.adapter, { origin: acr.origin, realm: null })] })
@@ -272,6 +276,8 @@ describe("ACR: the default Entra credential", () => {
     } finally {
       await registryFetch.close()
       await acr.close()
+      for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name]
+      Object.assign(process.env, saved)
     }
   })
 })
