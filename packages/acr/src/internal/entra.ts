@@ -32,6 +32,12 @@ export const claimsOf = (token: string): Option.Option<typeof Claims.Type> => {
 const ExchangeResponse = Schema.Struct({ refresh_token: Schema.Redacted(Schema.String.pipe(Schema.minLength(1))) })
 const decodeExchange = Schema.decodeUnknown(ExchangeResponse)
 
+/** OCI error codes only when they look like codes: nothing a server echoes (the Entra token) reaches a message. */
+const describeCodes = (codes: ReadonlyArray<string>): string => {
+  const shown = codes.filter((code) => /^[A-Z][A-Z_]{0,63}$/.test(code)).slice(0, 3)
+  return shown.length === 0 ? "" : ` (${shown.join(", ")})`
+}
+
 const failure = (registry: string, source: string, reason: string) => new RegistryError.CredentialError({ source, registry, reason })
 
 /** `@azure/identity`, loaded on first use; `undefined` when it is not installed. */
@@ -110,7 +116,7 @@ export const makeSource = (options: EntraOptions): RegistryAdapter.CredentialSou
             )
           : Effect.flatMap(RegistryError.readErrorBody(response), ({ errors }) =>
               Effect.fail(
-                failure(registry, source, `the exchange answered ${response.status}${errors.length === 0 ? "" : ` (${errors.map((e) => e.code).join(", ")})`}`)
+                failure(registry, source, `the exchange answered ${response.status}${describeCodes(errors.map((e) => e.code))}`)
               )
             )
       ),
