@@ -4,20 +4,24 @@
  * and runs every example against it, printing the auth flow step by step —
  * challenges, scopes, token requests, grants, cache hits — and what each step
  * cost in round trips. It ends with the `ociauth probe` command against the
- * GHCR profile: the seed documents' investigation, automated. Offline; nothing
- * leaves the machine.
+ * GHCR profile: the seed documents' investigation, automated. The cloud
+ * registries run against their profiles too, with their identity side played
+ * by stand-ins: ACR with Microsoft Entra ID (`EntraStandIn`), GAR with Google's
+ * OAuth2 endpoint (`GoogleOAuthServer`). Offline; nothing leaves the machine.
  *
  *   pnpm demo
  */
 import { ECRClient } from "@aws-sdk/client-ecr"
 import * as NodeContext from "@effect/platform-node/NodeContext"
+import { Acr } from "@ociauth/acr"
 import { Cli, Io } from "@ociauth/cli"
 import { RegistryAdapter } from "@ociauth/core"
 import { Ecr, EcrClient } from "@ociauth/ecr"
 import { makeRegistryFetch } from "@ociauth/fetch"
 import type { RegistryFetch } from "@ociauth/fetch/RegistryFetch"
-import { AwsEcrApi, RegistryEmulator } from "@ociauth/testing"
-import { Console, Effect, Exit, Layer } from "effect"
+import { Gar } from "@ociauth/gar"
+import { AwsEcrApi, EntraStandIn, GoogleOAuthServer, RegistryEmulator } from "@ociauth/testing"
+import { Console, Effect, Exit, Layer, Schema } from "effect"
 import * as Catalog from "./catalog.js"
 import * as CheckLatest from "./check-latest.js"
 import * as CustomAdapter from "./custom-adapter.js"
@@ -51,17 +55,34 @@ const emulators = Effect.gen(function* () {
   const aws = yield* AwsEcrApi.make()
   const ecr = yield* RegistryEmulator.make({ profile: "ecr", issuedPasswords: aws.passwords })
   for (const tag of ["1.0", "1.1"]) ecr.pushImage("team/app", tag)
-  return { hub, ghcr, corp, aws, ecr }
+  const entra = yield* EntraStandIn.make()
+  const acr = yield* RegistryEmulator.make({
+    profile: "acr",
+    service: "contoso.azurecr.io",
+    identity: entra.verify,
+    grants: [{ account: entra.subject, name: "team/*", actions: ["pull", "metadata_read"] }],
+    privateRepositories: ["*"]
+  })
+  for (const tag of ["1.0", "1.1"]) acr.pushImage("team/app", tag)
+  const google = yield* GoogleOAuthServer.make()
+  const gar = yield* RegistryEmulator.make({
+    profile: "gar",
+    authenticate: google.authenticate,
+    grants: [{ account: google.subject, name: "acme-prod/*", actions: ["pull"] }],
+    privateRepositories: ["*"]
+  })
+  for (const tag of ["1.0", "2.0"]) gar.pushImage("acme-prod/images/app", tag)
+  return { hub, ghcr, corp, aws, ecr, entra, acr, google, gar }
 })
 
 export const runDemo = Effect.gen(function* () {
-  const { aws, corp, ecr, ghcr, hub } = yield* emulators
-  const servers = [hub, ghcr, corp, ecr]
+  const { acr, aws, corp, ecr, entra, gar, ghcr, google, hub } = yield* emulators
+  const servers = [hub, ghcr, corp, ecr, acr, gar]
   const count = () =>
     servers.reduce(
       (n, s) => ({
         registry: n.registry + s.log.count({ server: "registry" }),
-        token: n.token + s.log.count({ server: "token" }),
+        token: n.token + s.log.count({ server: "token" }) + s.log.count({ server: "exchange" }),
         cdn: n.cdn + s.log.count({ server: "cdn" })
       }),
       { registry: 0, token: 0, cdn: 0 }
@@ -96,10 +117,13 @@ export const runDemo = Effect.gen(function* () {
     })
 
   /** A step through the fetch façade: its events and results are printed as lines. */
-  const throughFacade = (run: (registryFetch: RegistryFetch, lines: Array<string>) => Promise<void>) =>
+  const throughFacade = (
+    run: (registryFetch: RegistryFetch, lines: Array<string>) => Promise<void>,
+    using: ReadonlyArray<RegistryAdapter.RegistryAdapter> = adapters(targets)
+  ) =>
     Effect.promise(async () => {
       const lines: Array<string> = []
-      const registryFetch = makeRegistryFetch({ adapters: adapters(targets), credentials: {}, onEvent: (e) => lines.push(`    · ${describe(e)}`) })
+      const registryFetch = makeRegistryFetch({ adapters: using, credentials: {}, onEvent: (e) => lines.push(`    · ${describe(e)}`) })
       try {
         await run(registryFetch, lines)
       } finally {
@@ -115,6 +139,8 @@ export const runDemo = Effect.gen(function* () {
       `  GHCR profile        ${ghcr.origin}  (token endpoint /token on the same origin)`,
       `  in-house registry   ${corp.origin}  (distribution profile)`,
       `  Amazon ECR profile  ${ecr.origin}  (AWS ECR API stand-in ${aws.origin}, called by the real AWS SDK)`,
+      `  ACR profile         ${acr.origin}  (contoso.azurecr.io; Entra ID played in-process)`,
+      `  GAR profile         ${gar.origin}  (us-central1-docker.pkg.dev; Google's token endpoint at ${google.origin})`,
       "Lines marked · are the SDK's auth events."
     ].join("\n")
   )
@@ -225,6 +251,29 @@ export const runDemo = Effect.gen(function* () {
       if (aws.issued(AwsEcrApi.ecrTarget) !== 1) throw new Error(`expected one GetAuthorizationToken call, saw ${aws.calls.length}`)
       return lines
     }).pipe(Effect.flatMap((lines) => Console.log(lines.join("\n"))))
+  )
+
+  yield* step(
+    "ACR: tags of contoso.azurecr.io/team/app with Microsoft Entra ID",
+    "No credential configured: an Entra token, exchanged at /oauth2/exchange for a refresh token, POSTed for an access token that asks for metadata_read.",
+    throughFacade(async (registryFetch, lines) => {
+      const listed = await registryFetch("https://contoso.azurecr.io/v2/team/app/tags/list")
+      lines.push(`   ${listed.status} ${JSON.stringify(await listed.json())}`)
+      const pulled = await registryFetch("https://contoso.azurecr.io/v2/team/app/manifests/1.1", { method: "HEAD" })
+      lines.push(`   ${pulled.status} ${pulled.headers.get("docker-content-digest")}`)
+      lines.push(`   Entra tokens: ${entra.issued.length}, exchanges: ${acr.log.count({ server: "exchange" })}, access tokens: ${acr.log.count({ server: "token" })}`)
+    }, [RegistryAdapter.retarget(Acr.make({ entra: { credential: entra.credential } }), { origin: acr.origin, realm: null })])
+  )
+
+  yield* step(
+    "GAR: tags of us-central1-docker.pkg.dev/acme-prod/images/app with an OAuth2 access token",
+    "No credential configured: a Google access token sent as Basic oauth2accesstoken to GET /v2/token (no service); Google's tags/list fields decoded.",
+    throughFacade(async (registryFetch, lines) => {
+      const response = await registryFetch("https://us-central1-docker.pkg.dev/v2/acme-prod/images/app/tags/list")
+      const listed = Schema.decodeUnknownSync(Gar.TagList)(await response.json())
+      lines.push(`   ${response.status} tags ${JSON.stringify(listed.tags)}, ${Object.keys(listed.manifests ?? {}).length} manifests by digest`)
+      lines.push(`   OAuth2 tokens: ${google.issued.length}, registry tokens: ${gar.log.count({ server: "token" })}`)
+    }, [RegistryAdapter.retarget(Gar.make({ google: { client: google.client() } }), { origin: gar.origin, realm: null })])
   )
 
   yield* step(

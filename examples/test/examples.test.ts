@@ -124,7 +124,7 @@ describe("the demo", () => {
     Effect.gen(function* () {
       const { output, result } = yield* captured(runDemo)
       assert.deepStrictEqual(result.failed, [])
-      assert.strictEqual(result.steps, 12)
+      assert.strictEqual(result.steps, 14)
       for (const expected of [
         "token?      GET",
         "token!      granted repository:library/alpine:pull",
@@ -138,7 +138,9 @@ describe("the demo", () => {
         "repository:user/image:pull is a placeholder",
         "Quirks (6)",
         "GetAuthorizationToken calls: 1",
-        "12/12 steps succeeded"
+        "Entra tokens: 1, exchanges: 1, access tokens: 2",
+        "OAuth2 tokens: 1, registry tokens: 1",
+        "14/14 steps succeeded"
       ]) {
         assert.include(output, expected)
       }

@@ -10,6 +10,7 @@ import type { AuthChallenge } from "./Challenge.js"
 import type { Credential } from "./Credential.js"
 import { Unsupported } from "./RegistryError.js"
 import type { CredentialError } from "./RegistryError.js"
+import type { Send } from "./HttpSteps.js"
 import * as Route from "./Route.js"
 import * as Scope from "./Scope.js"
 
@@ -22,6 +23,8 @@ import * as Scope from "./Scope.js"
  *   `postFallbackStatuses`, or with a body that is not JSON, is retried as a GET.
  * - `clientId`: sent as `client_id`.
  * - `offlineToken`: ask for a refresh token (`offline_token=true` / `access_type=offline`).
+ * - `postScopes`: how an OAuth2 POST carries several scopes: one space-separated
+ *   `scope` (OAuth2, docker; the default) or one `scope` per scope (ACR).
  *
  * @since 0.1.0
  * @category models
@@ -39,6 +42,8 @@ export interface TokenRequestPreferences {
    * @since 0.3.0
    */
   readonly anonymousFallback: ReadonlyArray<ReauthTrigger>
+  /** @since 0.2.0 */
+  readonly postScopes?: "joined" | "repeated" | undefined
 }
 
 /**
@@ -83,6 +88,31 @@ export interface ReauthTrigger {
 }
 
 /**
+ * What the engine tells a registry-specific credential source besides the host:
+ * the API origin the request goes to (the adapter's, or where it was retargeted),
+ * and the engine's send step (its transport, retries and timeouts), for sources
+ * that exchange one credential for another over HTTP (ACR's `/oauth2/exchange`).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface CredentialContext {
+  readonly origin: string
+  readonly send: Send
+}
+
+/**
+ * A registry-specific credential source: `None` when it has nothing for the host.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type CredentialSource = (
+  host: string,
+  context: CredentialContext
+) => Effect.Effect<Option.Option<Credential>, CredentialError>
+
+/**
  * @since 0.1.0
  * @category models
  */
@@ -118,7 +148,7 @@ export interface RegistryAdapter {
    * lifetime), one call in flight per registry. A source that needs services (an
    * AWS client, say) is built in a layer that reads them and closes over them.
    */
-  readonly credentials: Option.Option<(host: string) => Effect.Effect<Option.Option<Credential>, CredentialError>>
+  readonly credentials: Option.Option<CredentialSource>
   /**
    * Whether a path prefix before `/v2/` is this registry's API (Artifactory's
    * `/artifactory/api/docker/<repo>`); by default only paths rooted at `/v2/` are.
@@ -133,6 +163,14 @@ export interface RegistryAdapter {
    * @since 0.3.0
    */
   readonly maxPageSize: Option.Option<number>
+  /**
+   * The actions a request on a repository route needs where the registry's
+   * rules differ from the spec's (`undefined`: the spec's). ACR lists tags for
+   * `metadata_read`, not `pull`.
+   *
+   * @since 0.2.0
+   */
+  readonly routeActions?: ((method: string, route: Route.Route) => ReadonlyArray<string> | undefined) | undefined
 }
 
 /**
@@ -157,7 +195,9 @@ export interface Options {
   readonly reauthOn?: ReadonlyArray<ReauthTrigger>
   /** `null`: the registry has no catalog scope (see `RegistryAdapter.catalogScope`). */
   readonly catalogScope?: Scope.Scope | null
-  readonly credentials?: (host: string) => Effect.Effect<Option.Option<Credential>, CredentialError>
+  readonly credentials?: CredentialSource
+  /** The actions a repository route needs where they differ from the spec's (see `RegistryAdapter.routeActions`). */
+  readonly routeActions?: (method: string, route: Route.Route) => ReadonlyArray<string> | undefined
   /** The API's path prefix before `/v2/`: a fixed string, a pattern, or a predicate. Default: none. */
   readonly apiPrefix?: string | RegExp | ((prefix: string) => boolean)
   /** The largest page size (`n`) the registry serves; see `RegistryAdapter.maxPageSize`. */
@@ -231,7 +271,8 @@ export const make = (options: Options): RegistryAdapter => {
     catalogScope: options.catalogScope === undefined ? Option.some(Scope.catalog) : Option.fromNullable(options.catalogScope),
     credentials: Option.fromNullable(options.credentials),
     apiPrefix: prefixMatcher(options.apiPrefix),
-    maxPageSize: Option.fromNullable(options.maxPageSize)
+    maxPageSize: Option.fromNullable(options.maxPageSize),
+    ...(options.routeActions === undefined ? {} : { routeActions: options.routeActions })
   }
 }
 
@@ -369,7 +410,13 @@ export const scopesFor = (
   if (Option.isNone(parsed)) return []
   if (parsed.value._tag === "Catalog") return Option.toArray(adapter.catalogScope)
   const searchParams = typeof url === "string" ? new URL(url, "http://localhost").searchParams : url.searchParams
-  return Scope.fromRoute(method, parsed.value, searchParams)
+  const scopes = Scope.fromRoute(method, parsed.value, searchParams)
+  const name = Route.repository(parsed.value)
+  const actions = name === undefined ? undefined : adapter.routeActions?.(method, parsed.value)
+  if (actions === undefined) return scopes
+  return Scope.merge(
+    scopes.map((s) => (s._tag === "Resource" && s.type === "repository" && s.name === name ? Scope.repository(name, actions) : s))
+  )
 }
 
 /**

@@ -151,7 +151,7 @@ describe("EcrPublic through the runtime (emulator ecrPublic profile, AwsEcrApi)"
       Effect.runPromise(Effect.map(Registries.Registries, (r) => r.resolve("public.ecr.aws")).pipe(Effect.provide(layer)))
     const withClient = await adapterOf(EcrPublic.layer.pipe(Layer.provide(EcrPublicClient.layer(client))))
     assert.isTrue(Option.isSome(withClient.credentials))
-    const login = await Effect.runPromise(Option.getOrThrow(withClient.credentials)("public.ecr.aws"))
+    const login = await Effect.runPromise(Option.getOrThrow(withClient.credentials)("public.ecr.aws", { origin: "https://public.ecr.aws", send: () => Effect.die("ECR Public logins do not use the engine's send step") }))
     assert.strictEqual(Option.getOrThrow(login)._tag, "Basic")
     assert.strictEqual(api.issued(AwsEcrApi.ecrPublicTarget), 1)
     assert.isTrue(Option.isNone((await adapterOf(EcrPublic.layer)).credentials))

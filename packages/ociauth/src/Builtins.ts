@@ -5,11 +5,13 @@
  *
  * @since 0.1.0
  */
+import { Acr } from "@ociauth/acr"
 import type { RegistryAdapter } from "@ociauth/core"
 import { Registries } from "@ociauth/core"
 import { DockerHub } from "@ociauth/docker-hub"
 import { Ecr } from "@ociauth/ecr"
 import { EcrPublic } from "@ociauth/ecr-public"
+import { Gar } from "@ociauth/gar"
 import { Ghcr } from "@ociauth/ghcr"
 import { GitLab } from "@ociauth/gitlab"
 import { Nvcr } from "@ociauth/nvcr"
@@ -34,7 +36,9 @@ export const adapters: ReadonlyArray<RegistryAdapter.RegistryAdapter> = [
   GitLab.adapter,
   Nvcr.adapter,
   Ecr.adapter,
-  EcrPublic.adapter
+  EcrPublic.adapter,
+  Acr.adapter,
+  Gar.adapter
 ]
 
 /**

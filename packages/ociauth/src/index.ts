@@ -106,6 +106,24 @@ export {
   EcrPublicClient
 } from "@ociauth/ecr-public"
 
+export {
+  /** @since 0.1.0 */
+  Acr,
+  /** @since 0.1.0 */
+  AcrHost,
+  /** @since 0.1.0 */
+  Entra
+} from "@ociauth/acr"
+
+export {
+  /** @since 0.1.0 */
+  Gar,
+  /** @since 0.1.0 */
+  GarHost,
+  /** @since 0.1.0 */
+  Google
+} from "@ociauth/gar"
+
 /**
  * The built-in adapters and their `Registries` layer.
  *

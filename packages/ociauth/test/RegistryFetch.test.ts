@@ -12,7 +12,7 @@ import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { afterAll, afterEach, assert, beforeAll, describe, it } from "@effect/vitest"
 import { RegistryEmulator } from "@ociauth/testing"
 import { Effect } from "effect"
-import { Builtins, CredentialProvider, DockerHub, Ecr, EcrPublic, Ghcr, GitLab, makeRegistryFetch, NodeRegistryClient, Nvcr, Quay, RegistryAdapter, Registries } from "ociauth"
+import { Acr, Builtins, CredentialProvider, DockerHub, Ecr, EcrPublic, Gar, Ghcr, GitLab, makeRegistryFetch, NodeRegistryClient, Nvcr, Quay, RegistryAdapter, Registries } from "ociauth"
 
 const ACCEPT = "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json"
 
@@ -43,9 +43,9 @@ describe("ociauth: makeRegistryFetch with the built-in adapters", () => {
   afterAll(() => hub.close())
 
   it("registers every built-in adapter for a public host", () => {
-    assert.deepStrictEqual(Builtins.adapters.map((a) => a.name), [DockerHub.adapter.name, Ghcr.adapter.name, Quay.adapter.name, GitLab.adapter.name, Nvcr.adapter.name, Ecr.adapter.name, EcrPublic.adapter.name])
+    assert.deepStrictEqual(Builtins.adapters.map((a) => a.name), [DockerHub.adapter.name, Ghcr.adapter.name, Quay.adapter.name, GitLab.adapter.name, Nvcr.adapter.name, Ecr.adapter.name, EcrPublic.adapter.name, Acr.adapter.name, Gar.adapter.name])
     const registries = Registries.make(Builtins.adapters)
-    for (const [host, name] of [["docker.io", DockerHub.adapter.name], ["quay.io", Quay.adapter.name], ["registry.gitlab.com", GitLab.adapter.name], ["nvcr.io", Nvcr.adapter.name], ["123456789012.dkr.ecr.eu-west-1.amazonaws.com", Ecr.adapter.name], ["public.ecr.aws", EcrPublic.adapter.name]] as const) {
+    for (const [host, name] of [["docker.io", DockerHub.adapter.name], ["quay.io", Quay.adapter.name], ["registry.gitlab.com", GitLab.adapter.name], ["nvcr.io", Nvcr.adapter.name], ["123456789012.dkr.ecr.eu-west-1.amazonaws.com", Ecr.adapter.name], ["public.ecr.aws", EcrPublic.adapter.name], ["contoso.azurecr.io", Acr.adapter.name], ["contoso.westeurope.geo.azurecr.cn", Acr.adapter.name], ["us-central1-docker.pkg.dev", Gar.adapter.name], ["gcr.io", Gar.adapter.name]] as const) {
       assert.strictEqual(registries.resolve(host).name, name)
     }
   })

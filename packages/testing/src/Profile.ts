@@ -88,6 +88,20 @@ export interface Profile {
   readonly opaqueScopes: ReadonlyArray<string>
   /** Whether `Basic` challenges name the service too (ECR's `service="ecr.amazonaws.com"`). */
   readonly basicChallengeService: boolean
+  /**
+   * A cloud identity exchange on the registry at this path (ACR's `/oauth2/exchange`:
+   * `grant_type=access_token` with an identity token the emulator's `identity`
+   * option accepts → a refresh token for the OAuth2 POST); none by default.
+   */
+  readonly exchange: string | undefined
+  /** How long the exchange's refresh tokens live (ACR: 3 h), unless the emulator's `refreshTokenTtl` says otherwise. */
+  readonly refreshTokenLifetime: Duration.Duration
+  /** The action `GET …/tags/list` needs: `pull` (the spec), ACR's `metadata_read`. */
+  readonly tagsAction: string
+  /** `tags/list` with Google's extra `manifests` (per digest) and `child` fields (GAR, gcr.io). */
+  readonly googleTagsList: boolean
+  /** With `tokenPost` false, the status a POST to the token endpoint gets: 405, or 404 (Google's `/v2/token`). */
+  readonly tokenPostRefusal: number
 }
 
 /**
@@ -124,7 +138,12 @@ export const defaults: Profile = {
   maxPageSize: undefined,
   expiredCredential: undefined,
   opaqueScopes: [],
-  basicChallengeService: false
+  basicChallengeService: false,
+  exchange: undefined,
+  refreshTokenLifetime: Duration.hours(3),
+  tagsAction: "pull",
+  googleTagsList: false,
+  tokenPostRefusal: 405
 }
 
 /**
@@ -141,9 +160,14 @@ export const defaults: Profile = {
  * @category constructors
  */
 export const make = (
-  fields: Partial<Omit<Profile, "name" | "tokenLifetime">> & { readonly name: string; readonly tokenLifetime?: Duration.DurationInput }
+  fields: Partial<Omit<Profile, "name" | "tokenLifetime" | "refreshTokenLifetime">> & {
+    readonly name: string
+    readonly tokenLifetime?: Duration.DurationInput
+    readonly refreshTokenLifetime?: Duration.DurationInput
+  }
 ): Profile => ({
   ...defaults,
   ...fields,
-  tokenLifetime: Duration.decode(fields.tokenLifetime ?? defaults.tokenLifetime)
+  tokenLifetime: Duration.decode(fields.tokenLifetime ?? defaults.tokenLifetime),
+  refreshTokenLifetime: Duration.decode(fields.refreshTokenLifetime ?? defaults.refreshTokenLifetime)
 })

@@ -37,7 +37,7 @@ import * as Digest from "./internal/digest.js"
 import * as Manifests from "./internal/manifests.js"
 import * as Referrers from "./internal/referrers.js"
 import { Uploads } from "./internal/uploads.js"
-import { basicCredentials, bearerToken, grantedActions, listen, matchesPattern, ociError, sendJson } from "./internal/server.js"
+import { basicCredentials, bearerToken, grantedActions, listen, matchesPattern, ociError, readBody, sendJson } from "./internal/server.js"
 import type { Exchange } from "./internal/server.js"
 import { RequestLog } from "./RequestLog.js"
 import * as TokenServer from "./TokenServer.js"
@@ -85,6 +85,19 @@ export interface Options {
    * credentials by a `basicOnly` registry (ECR) and by the token endpoint (ECR Public).
    */
   readonly issuedPasswords?: TokenServer.IssuedPasswords
+  /**
+   * The cloud identity side, for profiles with an `exchange` (ACR): the account
+   * an identity token presented to the exchange stands for, or `undefined` when
+   * it is not valid (unknown, expired). `EntraStandIn.verify` fits.
+   */
+  readonly identity?: (token: string) => string | undefined
+  /**
+   * Basic credentials checked by a function, besides `users` (GAR's
+   * `oauth2accesstoken` with a live OAuth2 token: `GoogleOAuthServer.authenticate` fits).
+   */
+  readonly authenticate?: (username: string, password: string) => string | undefined
+  /** Lifetime of the exchange's refresh tokens; the profile's by default. */
+  readonly refreshTokenTtl?: Duration.DurationInput
 }
 
 /**
@@ -172,7 +185,8 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
     if (subject !== "" && name.startsWith(`${subject}/`)) return ["*"]
     if (subject !== "" && name === placeholder) return ["pull"]
     const pull = profile.accounts === "pullAll" ? subject !== "" || !isPrivate(name) : mayPull(subject, name)
-    return pull ? [...new Set(["pull", ...granted])] : granted
+    // Whoever may pull may list the tags, whatever action that takes (ACR's metadata_read).
+    return pull ? [...new Set(["pull", profile.tagsAction, ...granted])] : granted
   }
   const maySee = (subject: string, name: string) => policy(subject, "repository", name).some((a) => a === "pull" || a === "*")
 
@@ -286,6 +300,22 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
   // ECR (registry reference §6): n above 1000 is a 405 with the API's validation message.
   const pageTooLarge = (response: http.ServerResponse) =>
     sendJson(response, 405, ociError("UNSUPPORTED", `Invalid parameter at 'maxResults' failed to satisfy constraint: 'Member must have value less than or equal to ${profile.maxPageSize}'`))
+  // Google's tags/list: every manifest of the repository by digest, with its tags.
+  const googleManifests = (name: string) => {
+    const manifests: Record<string, unknown> = {}
+    for (const manifest of content.manifests(name)) {
+      const tags = (content.tags(name) ?? []).filter((tag) => content.manifest(name, tag)?.digest === manifest.digest)
+      manifests[manifest.digest] = {
+        imageSizeBytes: String(manifest.bytes.byteLength),
+        layerId: "",
+        mediaType: manifest.mediaType,
+        tag: tags,
+        timeCreatedMs: "0",
+        timeUploadedMs: String(now())
+      }
+    }
+    return manifests
+  }
 
   const unsupported = (response: http.ServerResponse) =>
     sendJson(response, 405, profile.errorDetail ? ociError("UNSUPPORTED", "The operation is unsupported.") : { errors: [{ code: "UNSUPPORTED", message: "The operation is unsupported." }] })
@@ -316,7 +346,10 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
         const result = paginate(tags, url, `${prefix}/v2/${route.name}/tags/list`)
         if (result.error === "tooLarge") return pageTooLarge(response)
         if (result.error) return sendJson(response, 400, ociError("PAGINATION_NUMBER_INVALID", "invalid number of results requested"))
-        return sendJson(response, 200, { name: route.name, tags: result.page }, result.link === undefined ? {} : { link: result.link })
+        const body = profile.googleTagsList
+          ? { child: [], manifests: googleManifests(route.name), name: route.name, tags: result.page }
+          : { name: route.name, tags: result.page }
+        return sendJson(response, 200, body, result.link === undefined ? {} : { link: result.link })
       }
       case "Manifest": {
         if (method === "GET" || method === "HEAD") {
@@ -371,7 +404,7 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
   }
 
   const registry = await listen({
-    name: (path) => (mounted !== undefined && path === mounted.path ? "token" : "registry"),
+    name: (path) => (mounted !== undefined && path === mounted.path ? "token" : path === profile.exchange ? "exchange" : "registry"),
     log,
     faults,
     handle: async (exchange) => {
@@ -379,11 +412,16 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
       response.setHeader("docker-distribution-api-version", "registry/2.0")
       const path = url.pathname
       if (mounted !== undefined && path === mounted.path) return mounted.handle(exchange)
+      if (profile.exchange !== undefined && path === profile.exchange) return exchangeIdentity(exchange)
       const bare = path === `${prefix}/v2`
       const parsed = bare ? Option.some(Route.Base({ prefix })) : Route.parse(path)
       const route = Option.filter(parsed, (r) => r.prefix === prefix)
       if (Option.isNone(route)) return notFound(exchange)
-      const needed = route.value._tag === "Catalog" ? [Scope.catalog] : Scope.fromRequest(method, url)
+      const needed = route.value._tag === "Catalog"
+        ? [Scope.catalog]
+        : route.value._tag === "Tags" && profile.tagsAction !== "pull"
+          ? [Scope.repository(route.value.name, [profile.tagsAction])]
+          : Scope.fromRequest(method, url)
       const atBase = route.value._tag === "Base" || route.value._tag === "Catalog"
       const offered = atBase ? profile.baseScope : undefined
 
@@ -475,7 +513,9 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
     log,
     ...(options.issuedPasswords === undefined ? {} : { issuedPasswords: options.issuedPasswords }),
     ...(profile.expiredCredential === undefined ? {} : { expiredCredential: profile.expiredCredential }),
-    opaqueScopes: profile.opaqueScopes
+    opaqueScopes: profile.opaqueScopes,
+    postRefusal: profile.tokenPostRefusal,
+    ...(options.authenticate === undefined ? {} : { authenticate: options.authenticate })
   }
   mounted = profile.realm.origin === "registry" ? TokenServer.endpoint(tokenOptions, now) : undefined
   const separate = mounted === undefined ? await TokenServer.start(tokenOptions, now) : undefined
@@ -491,9 +531,25 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
     faults,
     verify: mounted!.verify,
     issue: mounted!.issue,
+    issueRefreshToken: mounted!.issueRefreshToken,
     close: () => Promise.resolve()
   }
   realm = tokenServer.realm
+
+  // ACR's exchange: an identity token (Entra) for a refresh token of the registry's service.
+  const refreshSeconds = Math.round(Duration.toSeconds(Duration.decode(options.refreshTokenTtl ?? profile.refreshTokenLifetime)))
+  async function exchangeIdentity({ method, request, response }: Exchange): Promise<void> {
+    if (method !== "POST") {
+      request.resume()
+      return sendJson(response, 405, ociError("UNSUPPORTED", "method not allowed"))
+    }
+    const form = new URLSearchParams((await readBody(request, 64 * 1024)).toString("utf8"))
+    if (form.get("grant_type") !== "access_token") return sendJson(response, 400, ociError("UNSUPPORTED", "unsupported grant_type"))
+    if (form.get("service") !== tokenServer.service) return sendJson(response, 400, ociError("UNSUPPORTED", "unknown service"))
+    const subject = options.identity?.(form.get("access_token") ?? "")
+    if (subject === undefined) return sendJson(response, 401, ociError("UNAUTHORIZED", "the access token is not valid"))
+    sendJson(response, 200, { refresh_token: tokens!.issueRefreshToken(subject, refreshSeconds) })
+  }
 
   const pushImage = (repository: string, tag: string, layers?: ReadonlyArray<Uint8Array<ArrayBuffer>>): PushedImage => {
     const image = Image.make(layers)

@@ -105,6 +105,14 @@ export interface Options {
   readonly requireCredentials?: boolean
   /** Serve OAuth2 POST; when false, POST answers 405 (to exercise the GET fallback). Default true. */
   readonly oauth?: boolean
+  /** The status POST answers when `oauth` is false: 405 by default, 404 as Google's `/v2/token`. */
+  readonly postRefusal?: number
+  /**
+   * Basic credentials checked by a function, besides `users`: the account
+   * (subject) they stand for, or `undefined`. A cloud's identity side: GAR's
+   * `oauth2accesstoken` with a live OAuth2 access token.
+   */
+  readonly authenticate?: (username: string, password: string) => string | undefined
   /**
    * A policy computed per request, in place of `grants`: the actions `subject`
    * (empty for anonymous) may have on the resource.
@@ -160,6 +168,12 @@ export interface TokenServer {
     lifetimeSeconds?: number,
     audience?: string
   ) => string
+  /**
+   * Issues a refresh token for `subject` that the OAuth2 POST
+   * (`grant_type=refresh_token`) takes until it expires: a JWT whose `exp` a
+   * client can read (ACR's exchange answers with one).
+   */
+  readonly issueRefreshToken: (subject: string, lifetimeSeconds: number) => string
   readonly close: () => Promise<void>
 }
 
@@ -196,6 +210,7 @@ export interface Endpoint {
   readonly handle: (exchange: Exchange) => Promise<void>
   readonly verify: TokenServer["verify"]
   readonly issue: TokenServer["issue"]
+  readonly issueRefreshToken: TokenServer["issueRefreshToken"]
 }
 
 /**
@@ -213,7 +228,7 @@ export const endpoint = (options: Options, now: () => number = () => Date.now())
   const chain = makeChain("ociauth test", now())
   const x5c = [Buffer.from(chain.leaf.der).toString("base64"), Buffer.from(chain.root.der).toString("base64")]
   const opaque = new Map<string, { readonly grantee: Grantee; readonly audience: string }>()
-  const refreshTokens = new Map<string, string>()
+  const refreshTokens = new Map<string, { readonly subject: string; readonly expiresAt: number }>()
   const log = options.log ?? new RequestLog()
 
   const allowed = (subject: string, type: string, name: string): ReadonlyArray<string> =>
@@ -333,19 +348,31 @@ export const endpoint = (options: Options, now: () => number = () => Date.now())
     if (request.oauth) body.scope = granted.map(Scope.format).join(" ")
     if (request.offline && request.subject !== "") {
       const refresh = crypto.randomBytes(24).toString("base64url")
-      refreshTokens.set(refresh, request.subject)
+      refreshTokens.set(refresh, { subject: request.subject, expiresAt: Infinity })
       body.refresh_token = refresh
     }
     sendJson(response, 200, body)
   }
 
+  const account = (username: string, password: string): string | undefined =>
+    users[username] !== undefined && users[username] === password ? username : options.authenticate?.(username, password)
+
   const authenticate = (header: string | undefined): string | undefined => {
     if (header === undefined) return ""
     const credentials = basicCredentials(header)
     if (credentials === undefined) return undefined
-    if (users[credentials.username] !== undefined && users[credentials.username] === credentials.password) return credentials.username
+    const known = account(credentials.username, credentials.password)
+    if (known !== undefined) return known
     const issued = options.issuedPasswords?.check(credentials.username, credentials.password)
     return issued === "valid" ? credentials.username : issued === "expired" ? expired : undefined
+  }
+
+  const issueRefreshToken = (subject: string, lifetimeSeconds: number): string => {
+    const iat = Math.floor(now() / 1000)
+    const claims = { iss: issuer, sub: subject, aud: options.service, iat, exp: iat + lifetimeSeconds, grant_type: "refresh_token", jti: crypto.randomBytes(12).toString("base64url") }
+    const token = `${b64url(JSON.stringify({ typ: "JWT", alg: "none" }))}.${b64url(JSON.stringify(claims))}.${crypto.randomBytes(16).toString("base64url")}`
+    refreshTokens.set(token, { subject, expiresAt: (iat + lifetimeSeconds) * 1000 })
+    return token
   }
 
   const handle = async (exchange: Exchange): Promise<void> => {
@@ -355,7 +382,8 @@ export const endpoint = (options: Options, now: () => number = () => Date.now())
         const subject = authenticate(request.headers.authorization)
         // As docker_auth does: `account`, when given, names the authenticated user.
         const account = url.searchParams.get("account")
-        if (account !== null && subject !== undefined && subject !== "" && subject !== expired && account !== subject) {
+        const username = basicCredentials(request.headers.authorization)?.username
+        if (account !== null && subject !== undefined && subject !== "" && subject !== expired && account !== username) {
           return sendJson(response, 400, { details: "user and account are not the same" })
         }
         return answer(exchange, {
@@ -369,24 +397,28 @@ export const endpoint = (options: Options, now: () => number = () => Date.now())
         })
       }
       if (method === "POST") {
-        if (options.oauth === false) return sendJson(response, 405, { details: "method not allowed" })
+        if (options.oauth === false) {
+          const status = options.postRefusal ?? 405
+          return sendJson(response, status, { details: status === 404 ? "not found" : "method not allowed" })
+        }
         const form = new URLSearchParams((await readBody(request, 64 * 1024)).toString("utf8"))
         if (form.get("service") !== options.service || !form.get("client_id")) {
           return sendJson(response, 400, { error: "invalid_request" })
         }
         let subject: string | undefined
         if (form.get("grant_type") === "password") {
-          const username = form.get("username") ?? ""
-          subject = users[username] !== undefined && users[username] === form.get("password") ? username : undefined
+          subject = account(form.get("username") ?? "", form.get("password") ?? "")
         } else if (form.get("grant_type") === "refresh_token") {
-          subject = refreshTokens.get(form.get("refresh_token") ?? "")
+          const refresh = refreshTokens.get(form.get("refresh_token") ?? "")
+          subject = refresh !== undefined && refresh.expiresAt > now() ? refresh.subject : undefined
         } else {
           return sendJson(response, 400, { error: "unsupported_grant_type" })
         }
         return answer(exchange, {
           subject,
           audience: options.service,
-          scopes: (form.get("scope") ?? "").split(" ").filter(Boolean),
+          // One space-separated `scope`, as OAuth2 has it, or several (ACR).
+          scopes: form.getAll("scope").flatMap((s) => s.split(" ")).filter(Boolean),
           offline: form.get("access_type") === "offline",
           oauth: true
         })
@@ -394,7 +426,7 @@ export const endpoint = (options: Options, now: () => number = () => Date.now())
       sendJson(response, 405, { details: "method not allowed" })
   }
 
-  return { path, issuer, service: options.service, rootCertificatePem: chain.root.pem, log, handle, verify, issue }
+  return { path, issuer, service: options.service, rootCertificatePem: chain.root.pem, log, handle, verify, issue, issueRefreshToken }
 }
 
 /**
@@ -418,6 +450,7 @@ export const start = async (options: Options, now: () => number = () => Date.now
     faults,
     verify: service.verify,
     issue: service.issue,
+    issueRefreshToken: service.issueRefreshToken,
     close: server.close
   }
 }

@@ -32,11 +32,25 @@ export * as DistributionRegistry from "./DistributionRegistry.js"
 export * as DockerConfigFile from "./DockerConfigFile.js"
 
 /**
+ * Microsoft Entra ID played in-process: a counting `TokenCredential` and the verifier ACR's exchange takes.
+ *
+ * @since 0.2.0
+ */
+export * as EntraStandIn from "./EntraStandIn.js"
+
+/**
  * Fault injection for the test servers.
  *
  * @since 0.1.0
  */
 export * as Faults from "./Faults.js"
+
+/**
+ * Google's OAuth2 token endpoint on loopback, for the real google-auth-library and test-built clients.
+ *
+ * @since 0.2.0
+ */
+export * as GoogleOAuthServer from "./GoogleOAuthServer.js"
 
 /**
  * Small OCI images (layers, config, manifest) with their digests.
@@ -60,7 +74,7 @@ export * as Profile from "./Profile.js"
 export * as Profiles from "./profiles/index.js"
 
 /**
- * An in-process registry with profiles: distribution, Docker Hub, GHCR, Quay, GitLab, Harbor, NGC, Artifactory, Zot, ECR, ECR Public.
+ * An in-process registry with profiles: distribution, Docker Hub, GHCR, Quay, GitLab, Harbor, NGC, Artifactory, Zot, ECR, ECR Public, ACR, GAR.
  *
  * @since 0.1.0
  */

@@ -141,3 +141,62 @@ describe.each(["distribution", "dockerHub", "ghcr"] as const)("the %s emulator a
     }
   })
 })
+
+describe("TokenServer: cloud registries' variations", () => {
+  const now = Date.now()
+  let server: TokenServer.TokenServer
+  beforeAll(async () => {
+    server = await TokenServer.start({
+      service: "svc",
+      users: { alice: "pw" },
+      grants: [{ account: "alice", name: "*", actions: ["pull"] }, { account: "oauth-subject", name: "*", actions: ["pull"] }],
+      authenticate: (_username, password) => (password === "live-token" ? "oauth-subject" : undefined),
+      oauth: false,
+      postRefusal: 404
+    }, () => now)
+  })
+  afterAll(() => server.close())
+
+  it("Basic checked by a function; account names the username, not the subject (oauth2accesstoken)", async () => {
+    const url = new URL(server.realm)
+    url.searchParams.set("service", "svc")
+    url.searchParams.set("scope", "repository:a/b:pull")
+    url.searchParams.set("account", "oauth2accesstoken")
+    const ok = await fetch(url, { headers: { authorization: basic("oauth2accesstoken", "live-token") } })
+    assert.strictEqual(ok.status, 200)
+    assert.deepStrictEqual(accessOf(((await ok.json()) as any).token), ["repository:a/b:pull"])
+    const refused = await fetch(url, { headers: { authorization: basic("oauth2accesstoken", "stale-token") } })
+    assert.strictEqual(refused.status, 401)
+  })
+
+  it("POST refused with the configured status", async () => {
+    const response = await fetch(server.realm, { method: "POST", body: new URLSearchParams({ grant_type: "password" }) })
+    assert.strictEqual(response.status, 404)
+  })
+})
+
+describe("TokenServer: refresh tokens with an expiry, repeated POST scopes", () => {
+  let now = Date.now()
+  let server: TokenServer.TokenServer
+  beforeAll(async () => {
+    server = await TokenServer.start({ service: "svc", users: { alice: "pw" } }, () => now)
+  })
+  afterAll(() => server.close())
+  const post = (form: Array<[string, string]>) =>
+    fetch(server.realm, { method: "POST", body: new URLSearchParams(form), headers: { "content-type": "application/x-www-form-urlencoded" } })
+
+  it("a refresh token is a JWT with exp, taken until it expires; several scope parameters are all granted", async () => {
+    const refresh = server.issueRefreshToken("alice", 3600)
+    const claims = JSON.parse(Buffer.from(refresh.split(".")[1]!, "base64url").toString("utf8"))
+    assert.strictEqual(claims.exp - claims.iat, 3600)
+    const form: Array<[string, string]> = [
+      ["grant_type", "refresh_token"], ["refresh_token", refresh], ["service", "svc"], ["client_id", "t"],
+      ["scope", "repository:a/b:pull"], ["scope", "repository:c/d:pull,push"]
+    ]
+    const ok = await post(form)
+    assert.strictEqual(ok.status, 200)
+    assert.deepStrictEqual(accessOf(((await ok.json()) as any).access_token), ["repository:a/b:pull", "repository:c/d:pull,push"])
+    now += 3601 * 1000
+    assert.strictEqual((await post(form)).status, 401)
+  })
+})

@@ -132,12 +132,12 @@ export const make = Effect.fnUntraced(function* (options: Authenticator.Options 
     for (const secret of Credential.secrets(credential)) secrets.remember(secret)
   }
 
-  const credentialFor = (adapter: RegistryAdapter, host: string, refused?: Authenticator.Authorization) => {
+  const credentialFor = (adapter: RegistryAdapter, host: string, origin: string, refused?: Authenticator.Authorization) => {
     const credentialHost = adapter.credentialHost(host)
     const key = `${adapter.name}\u0000${credentialHost}`
     const fetch = Effect.flatMap(provider.get(credentialHost), (credential) =>
       credential._tag === "Anonymous" && Option.isSome(adapter.credentials)
-        ? Effect.map(adapter.credentials.value(host), Option.getOrElse(() => credential))
+        ? Effect.map(adapter.credentials.value(host, { origin, send }), Option.getOrElse(() => credential))
         : Effect.succeed(credential)
     ).pipe(
       Effect.flatMap((credential) =>
@@ -375,7 +375,7 @@ export const make = Effect.fnUntraced(function* (options: Authenticator.Options 
           : Effect.void
       return Effect.zipRight(
         dropRefusedCredential,
-        Effect.flatMap(credentialFor(adapter, host, request.refused !== undefined && Option.isNone(request.refused.token) ? request.refused : undefined), ({ credential, key: credentialKey, renewAt }) =>
+        Effect.flatMap(credentialFor(adapter, host, origin.origin, request.refused !== undefined && Option.isNone(request.refused.token) ? request.refused : undefined), ({ credential, key: credentialKey, renewAt }) =>
           (request.challenge.scheme === "basic"
             ? answerBasic(origin, request.challenge, credential, credentialKey)
             : answerBearer(origin, adapter, request.challenge, request, credential, credentialKey)

@@ -111,7 +111,8 @@ export const exchange = (send: Send, options: ExchangeOptions): Effect.Effect<To
     }
     if (options.service !== undefined) form.push(["service", options.service])
     form.push(["client_id", preferences.clientId])
-    if (scopeStrings.length > 0) form.push(["scope", scopeStrings.join(" ")])
+    if (preferences.postScopes === "repeated") for (const s of scopeStrings) form.push(["scope", s])
+    else if (scopeStrings.length > 0) form.push(["scope", scopeStrings.join(" ")])
     if (preferences.offlineToken) form.push(["access_type", "offline"])
     return HttpClientRequest.post(options.realm).pipe(
       HttpClientRequest.acceptJson,

@@ -4,11 +4,13 @@
  *
  * @since 0.2.0
  */
+import { acr } from "./acr.js"
 import { artifactory } from "./artifactory.js"
 import { distribution } from "./distribution.js"
 import { dockerHub } from "./dockerHub.js"
 import { ecr } from "./ecr.js"
 import { ecrPublic } from "./ecrPublic.js"
+import { gar } from "./gar.js"
 import { ghcr } from "./ghcr.js"
 import { gitlab } from "./gitlab.js"
 import { harbor } from "./harbor.js"
@@ -20,7 +22,7 @@ import { zot } from "./zot.js"
  * @since 0.2.0
  * @category profiles
  */
-export const named = { distribution, dockerHub, ghcr, quay, gitlab, harbor, nvcr, artifactory, zot, ecr, ecrPublic } as const
+export const named = { distribution, dockerHub, ghcr, quay, gitlab, harbor, nvcr, artifactory, zot, ecr, ecrPublic, acr, gar } as const
 
 /**
  * @since 0.2.0
