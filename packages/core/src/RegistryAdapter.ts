@@ -39,7 +39,7 @@ export interface TokenRequestPreferences {
    * anonymously instead (ECR Public: a stored login that has expired must not
    * turn public pulls into failures). Default: none.
    *
-   * @since 0.3.0
+   * @since 0.2.0
    */
   readonly anonymousFallback: ReadonlyArray<ReauthTrigger>
   /** @since 0.2.0 */
@@ -82,7 +82,7 @@ export interface ReauthTrigger {
    * A text an error message of the body must contain (case-insensitive): ECR
    * answers 403 `DENIED` both for an expired token and for a missing permission.
    *
-   * @since 0.3.0
+   * @since 0.2.0
    */
   readonly message?: string
 }
@@ -160,7 +160,7 @@ export interface RegistryAdapter {
    * a larger `n` is lowered to it before the request is sent (ECR answers
    * `n > 1000` with 405). `None`: no limit.
    *
-   * @since 0.3.0
+   * @since 0.2.0
    */
   readonly maxPageSize: Option.Option<number>
   /**
@@ -423,7 +423,7 @@ export const scopesFor = (
  * Whether an answer (its status, and the codes and messages of its OCI error
  * body) is one of `triggers`.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category predicates
  */
 export const matchesTrigger = (
@@ -455,7 +455,7 @@ export const isReauthTrigger = (
  * A request URL with its page size (`n`) lowered to the adapter's
  * `maxPageSize`; the same URL when it needs no change.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category combinators
  */
 export const clampPageSize = (adapter: RegistryAdapter, url: URL): URL => {

@@ -13,26 +13,26 @@
  *   authorization token has expired"): the token is then asked for
  *   anonymously, so public pulls keep working instead of failing.
  *
- * @since 0.3.0
+ * @since 0.1.0
  */
 import { Registries, RegistryAdapter } from "@ociauth/core"
 import { Effect, Layer, Option } from "effect"
 import * as EcrPublicClient from "./EcrPublicClient.js"
 
 /**
- * @since 0.3.0
+ * @since 0.1.0
  * @category constants
  */
 export const hosts: ReadonlyArray<string> = ["public.ecr.aws", "ecr-public.aws.com"]
 
 /**
- * @since 0.3.0
+ * @since 0.1.0
  * @category constants
  */
 export const realm = "https://public.ecr.aws/token/"
 
 /**
- * @since 0.3.0
+ * @since 0.1.0
  * @category constants
  */
 export const service = "public.ecr.aws"
@@ -42,7 +42,7 @@ export const service = "public.ecr.aws"
  * asked for anonymously. The status is unconfirmed: 400, 401 and 403 are all
  * taken when the message says the token has expired.
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category constants
  */
 export const expiredLogin: ReadonlyArray<RegistryAdapter.ReauthTrigger> = [400, 401, 403].map((status) => ({
@@ -51,7 +51,7 @@ export const expiredLogin: ReadonlyArray<RegistryAdapter.ReauthTrigger> = [400, 
 }))
 
 /**
- * @since 0.3.0
+ * @since 0.1.0
  * @category models
  */
 export interface Options {
@@ -69,7 +69,7 @@ export interface Options {
  * const authenticated = EcrPublic.make({ client: EcrPublicClient.makeDefault() })
  * ```
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category constructors
  */
 export const make = (options: Options = {}): RegistryAdapter.RegistryAdapter => {
@@ -87,7 +87,7 @@ export const make = (options: Options = {}): RegistryAdapter.RegistryAdapter => 
 /**
  * The adapter: anonymous, or the login in the docker config.
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category adapters
  */
 export const adapter: RegistryAdapter.RegistryAdapter = make()
@@ -96,7 +96,7 @@ export const adapter: RegistryAdapter.RegistryAdapter = make()
  * Provides the ECR Public adapter to `Registries`, behind the user's own; with
  * an `EcrPublicClient` in context, logins from the AWS API.
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category layers
  */
 export const layer: Layer.Layer<Registries.Registries> = Layer.unwrapEffect(

@@ -4,7 +4,7 @@
  * optional peer dependency loaded on first use. The caller needs
  * `ecr-public:GetAuthorizationToken` and `sts:GetServiceBearerToken`.
  *
- * @since 0.3.0
+ * @since 0.1.0
  */
 import type { Credential } from "@ociauth/core"
 import { RegistryError } from "@ociauth/core"
@@ -12,7 +12,7 @@ import { AuthorizationToken } from "@ociauth/ecr"
 import { Context, Effect, Either, Layer } from "effect"
 
 /**
- * @since 0.3.0
+ * @since 0.1.0
  * @category models
  */
 export interface Service {
@@ -21,7 +21,7 @@ export interface Service {
 }
 
 /**
- * @since 0.3.0
+ * @since 0.1.0
  * @category tags
  */
 export class EcrPublicClient extends Context.Tag("@ociauth/ecr-public/EcrPublicClient")<EcrPublicClient, Service>() {}
@@ -30,7 +30,7 @@ export class EcrPublicClient extends Context.Tag("@ociauth/ecr-public/EcrPublicC
  * An `ECRPUBLICClient` of `@aws-sdk/client-ecr-public`, described by what is
  * used of it, so that these types never require the optional package.
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category models
  */
 export interface SdkClient {
@@ -41,7 +41,7 @@ export interface SdkClient {
  * Settings for the client `makeDefault` creates (`endpoint`, `credentials`,
  * `maxAttempts`, …); the region is always `us-east-1`.
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category models
  */
 export type ClientConfig = Readonly<Record<string, unknown>>
@@ -49,7 +49,7 @@ export type ClientConfig = Readonly<Record<string, unknown>>
 /**
  * The API's only region.
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category constants
  */
 export const region = "us-east-1"
@@ -82,7 +82,7 @@ const call = (sdk: Sdk, client: SdkClient): Effect.Effect<Credential.Credential,
 /**
  * A service over your own `ECRPUBLICClient` (in `us-east-1`).
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category constructors
  */
 export const fromSdk = (client: SdkClient): Service => ({
@@ -93,7 +93,7 @@ export const fromSdk = (client: SdkClient): Service => ({
  * A service that creates one `ECRPUBLICClient` in `us-east-1` with the default
  * AWS credential chain, on first use.
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category constructors
  */
 export const makeDefault = (config: ClientConfig = {}): Service => {
@@ -109,7 +109,7 @@ export const makeDefault = (config: ClientConfig = {}): Service => {
 /**
  * Your own client as the `EcrPublicClient` service.
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category layers
  */
 export const layer = (client: SdkClient): Layer.Layer<EcrPublicClient> => Layer.succeed(EcrPublicClient, fromSdk(client))
@@ -117,7 +117,7 @@ export const layer = (client: SdkClient): Layer.Layer<EcrPublicClient> => Layer.
 /**
  * The default chain as the `EcrPublicClient` service, with settings of your own.
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category layers
  */
 export const layerDefault = (config?: ClientConfig): Layer.Layer<EcrPublicClient> =>

@@ -6,7 +6,7 @@
  * and HTTP status only, never by a message that could repeat a signature, a key
  * or a token.
  *
- * @since 0.3.0
+ * @since 0.1.0
  */
 import { Credential, RegistryError } from "@ociauth/core"
 import { DateTime, Effect, Encoding, Either, Redacted, Schema } from "effect"
@@ -14,7 +14,7 @@ import { DateTime, Effect, Encoding, Either, Redacted, Schema } from "effect"
 /**
  * One `authorizationData` entry.
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category schemas
  */
 export const AuthorizationData = Schema.Struct({
@@ -24,7 +24,7 @@ export const AuthorizationData = Schema.Struct({
 })
 
 /**
- * @since 0.3.0
+ * @since 0.1.0
  * @category models
  */
 export type AuthorizationData = typeof AuthorizationData.Type
@@ -32,7 +32,7 @@ export type AuthorizationData = typeof AuthorizationData.Type
 /**
  * ECR's output: a list (one entry per registry asked for).
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category schemas
  */
 export const EcrOutput = Schema.Struct({ authorizationData: Schema.optional(Schema.Array(AuthorizationData)) })
@@ -40,7 +40,7 @@ export const EcrOutput = Schema.Struct({ authorizationData: Schema.optional(Sche
 /**
  * ECR Public's output: one entry.
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category schemas
  */
 export const EcrPublicOutput = Schema.Struct({ authorizationData: Schema.optional(AuthorizationData) })
@@ -48,7 +48,7 @@ export const EcrPublicOutput = Schema.Struct({ authorizationData: Schema.optiona
 /**
  * The `Basic` credential of an entry: `AWS` and the password, expiring at `expiresAt`.
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category constructors
  */
 export const toCredential = (
@@ -75,7 +75,7 @@ export const toCredential = (
  * and the HTTP status, if any. Messages are left out: AWS's own may quote the
  * canonical request, session token included.
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category utils
  */
 export const describeFailure = (error: unknown): string => {
@@ -89,7 +89,7 @@ export const describeFailure = (error: unknown): string => {
 /**
  * Decodes an SDK output with `schema`, failing with a `CredentialError`.
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category utils
  */
 export const decodeOutput = <A, I>(
@@ -104,7 +104,7 @@ export const decodeOutput = <A, I>(
 /**
  * Loads an optional peer dependency (an AWS SDK client package) on first use.
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category utils
  */
 export const loadPeer = <M>(

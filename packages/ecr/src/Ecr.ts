@@ -15,7 +15,7 @@
  * - `tags/list` and `_catalog` with `n` above 1000 are 405: `n` is lowered to 1000;
  * - `/v2/` answers 200 with an empty body.
  *
- * @since 0.3.0
+ * @since 0.1.0
  */
 import { Registries, RegistryAdapter } from "@ociauth/core"
 import { Effect, Either, Layer, Option } from "effect"
@@ -25,7 +25,7 @@ import * as EcrHost from "./EcrHost.js"
 /**
  * The `service` of ECR's Basic challenge.
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category constants
  */
 export const service = "ecr.amazonaws.com"
@@ -33,7 +33,7 @@ export const service = "ecr.amazonaws.com"
 /**
  * The largest page ECR serves.
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category constants
  */
 export const maxPageSize = 1000
@@ -41,13 +41,13 @@ export const maxPageSize = 1000
 /**
  * The answer that means the password has expired.
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category constants
  */
 export const expiredToken: RegistryAdapter.ReauthTrigger = { status: 403, code: "DENIED", message: "authorization token has expired" }
 
 /**
- * @since 0.3.0
+ * @since 0.1.0
  * @category models
  */
 export interface Options {
@@ -66,7 +66,7 @@ export interface Options {
  * const adapter = Ecr.make({ client: EcrClient.fromSdk(new ECRClient({ region: "eu-west-1" })) })
  * ```
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category constructors
  */
 export const make = (options: Options = {}): RegistryAdapter.RegistryAdapter => {
@@ -89,7 +89,7 @@ export const make = (options: Options = {}): RegistryAdapter.RegistryAdapter => 
 /**
  * The adapter with the default AWS credential chain.
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category adapters
  */
 export const adapter: RegistryAdapter.RegistryAdapter = make()
@@ -98,7 +98,7 @@ export const adapter: RegistryAdapter.RegistryAdapter = make()
  * Provides the ECR adapter to `Registries`, behind the user's own; passwords
  * from the `EcrClient` in context, or the default AWS credential chain.
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category layers
  */
 export const layer: Layer.Layer<Registries.Registries> = Layer.unwrapEffect(

@@ -10,7 +10,7 @@
  * shared config and SSO, web identity, ECS and EC2 metadata). With neither, the
  * `Ecr` adapter uses `makeDefault()`.
  *
- * @since 0.3.0
+ * @since 0.1.0
  */
 import type { Credential } from "@ociauth/core"
 import { RegistryError } from "@ociauth/core"
@@ -19,7 +19,7 @@ import * as AuthorizationToken from "./AuthorizationToken.js"
 import * as EcrHost from "./EcrHost.js"
 
 /**
- * @since 0.3.0
+ * @since 0.1.0
  * @category models
  */
 export interface Service {
@@ -28,7 +28,7 @@ export interface Service {
 }
 
 /**
- * @since 0.3.0
+ * @since 0.1.0
  * @category tags
  */
 export class EcrClient extends Context.Tag("@ociauth/ecr/EcrClient")<EcrClient, Service>() {}
@@ -37,7 +37,7 @@ export class EcrClient extends Context.Tag("@ociauth/ecr/EcrClient")<EcrClient, 
  * An `ECRClient` of `@aws-sdk/client-ecr`, described by what is used of it, so
  * that these types never require the optional package.
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category models
  */
 export interface SdkClient {
@@ -49,7 +49,7 @@ export interface SdkClient {
  * besides `region` and `useFipsEndpoint` (which come from the registry's host):
  * `endpoint`, `credentials`, `maxAttempts`, `requestHandler`, ….
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category models
  */
 export type ClientConfig = Readonly<Record<string, unknown>>
@@ -87,7 +87,7 @@ const call = (sdk: Sdk, client: SdkClient, registry: EcrHost.EcrHost): Effect.Ef
  * A service over your own `ECRClient` (or one per registry, for registries in
  * several regions: an ECR password is only valid in the region it was issued in).
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category constructors
  */
 export const fromSdk = (client: SdkClient | ((registry: EcrHost.EcrHost) => SdkClient)): Service => ({
@@ -99,7 +99,7 @@ export const fromSdk = (client: SdkClient | ((registry: EcrHost.EcrHost) => SdkC
  * A service that creates one `ECRClient` per region (FIPS endpoint for
  * `ecr-fips` hosts), with the default AWS credential chain, on first use.
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category constructors
  */
 export const makeDefault = (config: ClientConfig = {}): Service => {
@@ -131,7 +131,7 @@ export const makeDefault = (config: ClientConfig = {}): Service => {
  * const EcrLive = Ecr.layer.pipe(Layer.provide(EcrClient.layer(client)))
  * ```
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category layers
  */
 export const layer = (client: SdkClient | ((registry: EcrHost.EcrHost) => SdkClient)): Layer.Layer<EcrClient> =>
@@ -140,7 +140,7 @@ export const layer = (client: SdkClient | ((registry: EcrHost.EcrHost) => SdkCli
 /**
  * The default chain as the `EcrClient` service, with settings of your own.
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category layers
  */
 export const layerDefault = (config?: ClientConfig): Layer.Layer<EcrClient> => Layer.sync(EcrClient, () => makeDefault(config))

@@ -10,12 +10,12 @@
  * A pure parser: `parse` gives an `Either`, `parseEffect` an `Effect`, `matches`
  * a predicate.
  *
- * @since 0.3.0
+ * @since 0.1.0
  */
 import { Data, Effect, Either } from "effect"
 
 /**
- * @since 0.3.0
+ * @since 0.1.0
  * @category models
  */
 export interface EcrHost {
@@ -31,11 +31,11 @@ export interface EcrHost {
 }
 
 /**
- * @since 0.3.0
+ * @since 0.1.0
  * @category errors
  */
 export class EcrHostError extends Data.TaggedError("EcrHostError")<{ readonly host: string }> {
-  /** @since 0.3.0 */
+  /** @since 0.1.0 */
   override get message(): string {
     return `${JSON.stringify(this.host.slice(0, 256))} is not an Amazon ECR registry host (<account>.dkr.ecr.<region>.amazonaws.com)`
   }
@@ -75,7 +75,7 @@ const hostname = (input: string): string | undefined => {
  * // { account: "123456789012", region: "us-gov-west-1", fips: true, dualStack: false, domain: "amazonaws.com" }
  * ```
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category parsing
  */
 export const parse = (host: string): Either.Either<EcrHost, EcrHostError> => {
@@ -87,7 +87,7 @@ export const parse = (host: string): Either.Either<EcrHost, EcrHostError> => {
 }
 
 /**
- * @since 0.3.0
+ * @since 0.1.0
  * @category parsing
  */
 export const parseEffect = (host: string): Effect.Effect<EcrHost, EcrHostError> => Either.match(parse(host), { onLeft: Effect.fail, onRight: Effect.succeed })
@@ -95,7 +95,7 @@ export const parseEffect = (host: string): Effect.Effect<EcrHost, EcrHostError> 
 /**
  * Whether `host` is an ECR registry host.
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category predicates
  */
 export const matches = (host: string): boolean => Either.isRight(parse(host))
@@ -103,7 +103,7 @@ export const matches = (host: string): boolean => Either.isRight(parse(host))
 /**
  * The registry's canonical host, as `proxyEndpoint` and `docker login` name it.
  *
- * @since 0.3.0
+ * @since 0.1.0
  * @category getters
  */
 export const format = (host: EcrHost): string =>

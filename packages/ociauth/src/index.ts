@@ -91,18 +91,18 @@ export {
 } from "@ociauth/zot"
 
 export {
-  /** @since 0.3.0 */
+  /** @since 0.2.0 */
   Ecr,
-  /** @since 0.3.0 */
+  /** @since 0.2.0 */
   EcrClient,
-  /** @since 0.3.0 */
+  /** @since 0.2.0 */
   EcrHost
 } from "@ociauth/ecr"
 
 export {
-  /** @since 0.3.0 */
+  /** @since 0.2.0 */
   EcrPublic,
-  /** @since 0.3.0 */
+  /** @since 0.2.0 */
   EcrPublicClient
 } from "@ociauth/ecr-public"
 

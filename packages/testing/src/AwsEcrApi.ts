@@ -18,7 +18,7 @@
  *
  * Plain `node:http` and `node:crypto`: no AWS package is needed to run it.
  *
- * @since 0.3.0
+ * @since 0.2.0
  */
 import * as crypto from "node:crypto"
 import { Duration, Effect } from "effect"
@@ -29,13 +29,13 @@ import { RequestLog } from "./RequestLog.js"
 import type { IssuedPasswords } from "./TokenServer.js"
 
 /**
- * @since 0.3.0
+ * @since 0.2.0
  * @category constants
  */
 export const ecrTarget = "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken"
 
 /**
- * @since 0.3.0
+ * @since 0.2.0
  * @category constants
  */
 export const ecrPublicTarget = "SpencerFrontendService.GetAuthorizationToken"
@@ -43,7 +43,7 @@ export const ecrPublicTarget = "SpencerFrontendService.GetAuthorizationToken"
 /**
  * The fixed test credentials the stand-in accepts: give them to the SDK.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category models
  */
 export interface AwsCredentials {
@@ -53,7 +53,7 @@ export interface AwsCredentials {
 }
 
 /**
- * @since 0.3.0
+ * @since 0.2.0
  * @category constants
  */
 export const testCredentials: AwsCredentials = {
@@ -62,7 +62,7 @@ export const testCredentials: AwsCredentials = {
 }
 
 /**
- * @since 0.3.0
+ * @since 0.2.0
  * @category models
  */
 export interface Options {
@@ -77,7 +77,7 @@ export interface Options {
 /**
  * One call, as the stand-in saw it.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category models
  */
 export interface Call {
@@ -90,7 +90,7 @@ export interface Call {
 }
 
 /**
- * @since 0.3.0
+ * @since 0.2.0
  * @category models
  */
 export interface AwsEcrApi {
@@ -187,7 +187,7 @@ const verifySignature = (
  * Starts the stand-in on a free loopback port. `now` is the clock passwords are
  * issued and checked at, and failure windows measured with (pass the emulator's).
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category constructors
  */
 export const start = async (options: Options = {}, now: () => number = () => Date.now()): Promise<AwsEcrApi> => {
@@ -295,7 +295,7 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
  * The stand-in as a scoped resource; its clock is the Effect `Clock` (give the
  * emulator the same one: `RegistryEmulator.make`).
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category constructors
  */
 export const make = (options: Options = {}): Effect.Effect<AwsEcrApi, never, EffectScope.Scope> =>

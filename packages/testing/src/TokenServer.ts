@@ -46,7 +46,7 @@ export interface Grant {
  * see `AwsEcrApi`), accepted besides `users`. The verdict is taken at the
  * server's clock.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category models
  */
 export interface IssuedPasswords {
@@ -57,7 +57,7 @@ export interface IssuedPasswords {
  * How a server refuses an expired issued password: ECR's 403 `DENIED` "Your
  * authorization token has expired. Reauthenticate and try again."
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category models
  */
 export interface ExpiredAnswer {
@@ -120,11 +120,11 @@ export interface Options {
   readonly authorize?: (subject: string, type: string, name: string) => ReadonlyArray<string>
   /** Record requests in this log (e.g. one shared with a registry); a new one by default. */
   readonly log?: RequestLog
-  /** Passwords issued elsewhere (ECR Public's login), accepted besides `users`. @since 0.3.0 */
+  /** Passwords issued elsewhere (ECR Public's login), accepted besides `users`. @since 0.2.0 */
   readonly issuedPasswords?: IssuedPasswords
-  /** The answer to an expired issued password; 401 `UNAUTHORIZED` by default. @since 0.3.0 */
+  /** The answer to an expired issued password; 401 `UNAUTHORIZED` by default. @since 0.2.0 */
   readonly expiredCredential?: ExpiredAnswer
-  /** Opaque scopes (ECR Public's `aws`) accepted, granting nothing by themselves. @since 0.3.0 */
+  /** Opaque scopes (ECR Public's `aws`) accepted, granting nothing by themselves. @since 0.2.0 */
   readonly opaqueScopes?: ReadonlyArray<string>
 }
 

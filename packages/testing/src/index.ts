@@ -6,7 +6,7 @@
  * A stand-in for the Amazon ECR and ECR Public APIs (`GetAuthorizationToken`,
  * AWS JSON 1.1, SigV4-checked) to point the real AWS SDK at.
  *
- * @since 0.3.0
+ * @since 0.2.0
  */
 export * as AwsEcrApi from "./AwsEcrApi.js"
 

@@ -10,7 +10,7 @@ import * as Profile from "../Profile.js"
  * 1000 on `tags/list` and `_catalog` is 405; `/v2/` answers 200 with an empty
  * body; accounts (IAM decides) pull every repository and list the catalog.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category profiles
  */
 export const ecr: Profile.Profile = Profile.make({

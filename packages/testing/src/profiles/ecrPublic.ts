@@ -10,7 +10,7 @@ import * as Profile from "../Profile.js"
  * Token lifetime, POST support and the catalog are unconfirmed: GET only, no
  * catalog.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category profiles
  */
 export const ecrPublic: Profile.Profile = Profile.make({
