@@ -84,7 +84,8 @@ describe.skipIf(!availability.available)("against the real docker-registry", () 
       assert.include(transcript, `DELETE ${registry.origin}/v2/alice/app/manifests/sha256:0c1a`)
     }))
 
-  it("login → request → logout through docker-credential-test, as a child process", async () => {
+  // Seven child processes, each starting node and tsx: minutes on a loaded 2-core machine.
+  it("login → request → logout through docker-credential-test, as a child process", { timeout: 240_000 }, async () => {
     const env = { DOCKER_CONFIG: dockerConfig, PATH: helper.path, REGISTRY_AUTH_FILE: join(dockerConfig, "absent.json") }
     const target = `${registry.host}/alice/app:v1`
 

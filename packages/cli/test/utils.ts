@@ -1,4 +1,6 @@
 import { spawn } from "node:child_process"
+import { mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Effect, Layer } from "effect"
@@ -20,12 +22,15 @@ export const runCli = (args: ReadonlyArray<string>, options: { readonly stdin?: 
 
 const root = join(import.meta.dirname, "..", "..", "..")
 
+/** The children's cache folder (their file token store), never the developer's own. */
+const cache = mkdtempSync(join(tmpdir(), "ociauth-cli-test-cache-"))
+
 /** Runs `node scripts/tsx.mjs packages/cli/src/bin.ts …` as a child process. */
 export const runBin = (args: ReadonlyArray<string>, options: { readonly stdin?: string; readonly env?: Record<string, string> } = {}): Promise<Outcome> =>
   new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(root, "scripts", "tsx.mjs"), join(root, "packages", "cli", "src", "bin.ts"), ...args], {
       cwd: root,
-      env: { ...process.env, ...options.env },
+      env: { ...process.env, XDG_CACHE_HOME: cache, ...options.env },
       stdio: ["pipe", "pipe", "pipe"]
     })
     let stdout = ""
