@@ -68,7 +68,9 @@ const main = async () => {
   const report = [
     "# ociauth benchmarks",
     "",
-    `Run ${new Date().toISOString()} on Node ${process.version}, ${cpus().length} CPUs${quick ? " (quick mode: smaller sizes)" : ""}.`,
+    `Run ${new Date().toISOString()} on Node ${process.version}, ${cpus().length} CPUs${quick ? " (quick mode: smaller sizes)" : ""}; the SDK ${
+      import.meta.resolve("@ociauth/fetch").includes("/dist/") ? "as built JS (dist), what users run" : "from its TypeScript sources through tsx (not built)"
+    }.`,
     "Read the ratios, not the absolute times: they come from one run on one machine, peers side by side.",
     ...(availability.available ? [] : ["", `**${availability.reason}** — sections 1–3 need it.`]),
     "",

@@ -271,7 +271,7 @@ export const warmOverhead = async (bed: Bed, repository: string, n: number): Pro
     notes: [
       `The middleware's own cost, measured with an in-memory transport (no network), ${micro.built ? "built JS" : "sources through tsx (the packages are not built)"}, best of 15 rounds: ${micro.middleware.toFixed(1)} µs of CPU per warm request (${micro.sdk.toFixed(1)} µs through RegistryClient, ${micro.bare.toFixed(1)} µs bare). Target: ≤ 15 µs.`,
       "Both clients open a new TCP connection for every HEAD: Node's fetch (undici) does not reuse a connection after a HEAD answered by the distribution registry (raw fetch does the same); GETs reuse them.",
-      "To see where the middleware's time goes: node --cpu-prof --import tsx bench/src/profile-warm.ts 3000"
+      "To see where the middleware's time goes: node scripts/tsx.mjs --built --cpu-prof bench/src/profile-warm.ts 3000"
     ]
   }
 }

@@ -154,7 +154,18 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
   /** Discoveries under way, one per origin. */
   const discoveries = new Map<string, Deferred.Deferred<Option.Option<Challenge.AuthChallenge>>>()
 
-  const mayUsePlainHttp = (url: URL) => url.protocol === "https:" || HttpSteps.mayUsePlainHttp(url, insecure)
+  /** The plain-HTTP rule's answer per host (it depends on the host alone), so that the warm path of a plain-HTTP registry does not classify its address on every request. */
+  const plainHttpByHost = new Map<string, boolean>()
+  const mayUsePlainHttp = (url: URL) => {
+    if (url.protocol === "https:") return true
+    let allowed = plainHttpByHost.get(url.host)
+    if (allowed === undefined) {
+      allowed = HttpSteps.mayUsePlainHttp(url, insecure)
+      if (plainHttpByHost.size >= 256) plainHttpByHost.clear()
+      plainHttpByHost.set(url.host, allowed)
+    }
+    return allowed
+  }
 
   /**
    * Where a request really goes: the adapter's API origin; for a registry API
