@@ -449,10 +449,10 @@ export const coldProcess = async (processes: number): Promise<Section> => {
     }
     return {
       title: "6. Cold process: the first useful answer, per token store",
-      description: `${processes} processes one after another per store (tsx, the emulator's distribution profile, realm unknown in advance), each sending one manifest GET. \"none\" is the default memory store: every process starts cold. The file store keeps tokens and challenges in a folder; the Redis stores keep tokens (encrypted) and challenges in a real redis-server.`,
+      description: `${processes} processes one after another per store (the emulator's distribution profile, realm unknown in advance), each sending one manifest GET. \"none\" is the default memory store: every process starts cold. The file store keeps tokens and challenges in a folder; the Redis stores keep tokens (encrypted) and challenges in a real redis-server.`,
       table,
       notes: [
-        "In-process time counts from the program's start (stores opened, layers built) to the answer; spawn to exit includes node and tsx start-up, the same for every store.",
+        "In-process time counts from the program's start (stores opened, layers built) to the answer; spawn to exit includes the start-up of node and tsx (which loads the bench script), the same for every store.",
         ...(redisAvailable ? [] : ["redis-server is not installed: the Redis rows are skipped."])
       ]
     }
