@@ -241,10 +241,16 @@ export const endpoint = (options: Options, now: () => number = () => Date.now())
     audience: string = options.service
   ): string => {
     const seconds = lifetimeSeconds ?? ttlSeconds
-    const iat = Math.floor(now() / 1000)
+    const issuedAt = now()
+    // JWT times are whole seconds. Both are rounded up, so that a token lives at least the
+    // `expires_in` it is issued with and `exp - iat` still says exactly that (flooring them made a
+    // "1 second" token issued at x.999 s live 1 ms; distribution hides that with a 60 s leeway,
+    // which the emulator does not have).
+    const iat = Math.ceil(issuedAt / 1000)
+    const exp = iat + seconds
     if (options.tokenFormat === "opaque") {
       const token = `djE6${crypto.randomBytes(24).toString("base64url")}`
-      opaque.set(token, { grantee: { subject, access, expiresAt: (iat + seconds) * 1000 }, audience })
+      opaque.set(token, { grantee: { subject, access, expiresAt: issuedAt + seconds * 1000 }, audience })
       return token
     }
     const header = { typ: "JWT", alg: "ES256", x5c }
@@ -252,8 +258,8 @@ export const endpoint = (options: Options, now: () => number = () => Date.now())
       iss: issuer,
       sub: subject,
       aud: audience,
-      exp: iat + seconds,
-      nbf: Math.min(iat, iat + seconds) - 1,
+      exp,
+      nbf: Math.min(iat, exp) - 1,
       iat,
       jti: crypto.randomBytes(12).toString("base64url"),
       access: access.map((s) => ({ type: s.type, name: s.name, actions: [...s.actions] }))
