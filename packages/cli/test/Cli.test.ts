@@ -9,8 +9,9 @@ import { join } from "node:path"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Cli, ExitCode } from "@ociauth/cli"
 import { RegistryEmulator } from "@ociauth/testing"
+import { TokenStore } from "@ociauth/core"
 import { NodeCredentials } from "ociauth"
-import { Effect } from "effect"
+import { Effect, Layer } from "effect"
 import { runCli } from "./utils.js"
 
 const CANARY = "CANARY-cli-51aa"
@@ -139,4 +140,66 @@ describe("the program", () => {
       assert.notInclude(outcome.stderr, "not-it")
       assert.throws(() => readFileSync(file))
     }))
+})
+
+describe("request: identity tokens, methods, and what -v explains", () => {
+  it.live("probe --identity-token-stdin: the refresh-token grant works where the password does; the token never printed", () =>
+    Effect.gen(function* () {
+      const form = new URLSearchParams({
+        grant_type: "password", username: "me", password: CANARY, service: emulator.tokenServer.service,
+        client_id: "test", scope: "repository:me/app:pull", access_type: "offline"
+      })
+      const issued = yield* Effect.promise(() =>
+        fetch(emulator.tokenServer.realm, { method: "POST", body: form }).then((r) => r.json() as Promise<{ refresh_token: string }>)
+      )
+      const outcome = yield* runCli(
+        ["probe", emulator.host, "me/app", "--insecure", "--identity-token-stdin", "--json"],
+        { ...machine(join(dir, "none.json")), stdin: `${issued.refresh_token}\n` }
+      )
+      assert.strictEqual(outcome.code, 0, outcome.stderr)
+      const { findings } = JSON.parse(outcome.stdout) as {
+        findings: { identity: string; catalog: { credentials: { method: string; identity: string; status: number } | null } }
+      }
+      assert.strictEqual(findings.identity, "credentials")
+      assert.strictEqual(findings.catalog.credentials?.identity, "credentials")
+      assert.strictEqual(findings.catalog.credentials?.method, "POST", "an identity token is only good for the OAuth2 POST")
+      assert.strictEqual(findings.catalog.credentials?.status, 200)
+      assert.notInclude(outcome.stdout + outcome.stderr, issued.refresh_token)
+
+      const wrong = yield* runCli(
+        ["probe", emulator.host, "me/app", "--insecure", "--identity-token-stdin", "--json"],
+        { ...machine(join(dir, "none.json")), stdin: "not-a-refresh-token\n" }
+      )
+      // A refused credential is a finding, not a failure of the probe.
+      const refused = (JSON.parse(wrong.stdout) as { findings: { catalog: { credentials: { status: number } | null } } }).findings
+      assert.strictEqual(refused.catalog.credentials?.status, 401)
+      assert.notInclude(wrong.stdout + wrong.stderr, "not-a-refresh-token")
+      const both = yield* runCli(["probe", emulator.host, "--user", "me", "--password-stdin", "--identity-token-stdin"], { stdin: "x\n" })
+      assert.strictEqual(both.code, ExitCode.ExitCode.usage)
+      assert.include(both.stderr, "exclude each other")
+    }))
+
+  it.live("an explicit method; -v says when the token came from the cache and when a redirect dropped credentials", () =>
+    Effect.gen(function* () {
+      const hub = yield* Effect.promise(() => RegistryEmulator.start({ profile: "dockerHub" }))
+      yield* Effect.addFinalizer(() => Effect.promise(() => hub.close()))
+      const image = hub.pushImage("library/alpine", "latest")
+      const tokens = yield* TokenStore.makeMemory()
+      const seams = { ...machine(join(dir, "none.json")), tokenStore: Layer.succeed(TokenStore.TokenStore, tokens) }
+      const manifest = `http://${hub.host}/v2/library/alpine/manifests/latest`
+
+      const first = yield* runCli(["request", "GET", manifest, "-v", "-H", "accept: application/vnd.oci.image.manifest.v1+json"], seams)
+      assert.strictEqual(first.code, 0, first.stderr)
+      assert.include(first.stderr, "token issued for repository:library/alpine:pull")
+      const second = yield* runCli(["request", "HEAD", manifest, "-v"], seams)
+      assert.strictEqual(second.code, 0, second.stderr)
+      assert.include(second.stderr, "token from the cache for repository:library/alpine:pull")
+      assert.notInclude(second.stderr, "token request:")
+
+      const blob = yield* runCli(["request", `http://${hub.host}/v2/library/alpine/blobs/${image.config}`, "-v"], seams)
+      assert.strictEqual(blob.code, 0, blob.stderr)
+      assert.match(blob.stderr, /redirected .* → .* \(credentials dropped\)/)
+      const wrongMethod = yield* runCli(["request", "FETCH", manifest], seams)
+      assert.strictEqual(wrongMethod.code, ExitCode.ExitCode.usage, wrongMethod.stderr)
+    }).pipe(Effect.scoped))
 })

@@ -74,7 +74,10 @@ export const make = (seams: Seams = {}) =>
         const response = yield* client.execute(HttpClientRequest.make(method)(url).pipe(HttpClientRequest.setHeaders(headers)))
         yield* note(`< ${response.status}`)
         if (explain) for (const [name, value] of Object.entries(response.headers)) yield* note(`< ${name}: ${value}`)
-        yield* response.stream.pipe(Stream.runForEach((chunk) => io.stdout(chunk)))
+        // A HEAD (and a 204 or 304) has no body: platform's stream would fail with EmptyBody.
+        if (method !== "HEAD" && response.status !== 204 && response.status !== 304) {
+          yield* response.stream.pipe(Stream.runForEach((chunk) => io.stdout(chunk)))
+        }
         if (response.status >= 400) {
           return yield* new CommandFailed({
             code: response.status === 401 || response.status === 403 ? ExitCode.auth : ExitCode.failure,
