@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto"
-import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { afterAll, assert, beforeAll, describe, it, vi } from "@effect/vitest"
 import { RegistryAdapter, Retry } from "@ociauth/core"
 import type { AuthEvent } from "@ociauth/core"
 import { makeRegistryFetch } from "@ociauth/fetch"
@@ -168,5 +168,41 @@ describe("streaming", () => {
       await registryFetch.close()
       await emulator.close()
     }
+  })
+})
+
+describe("HEADs that are retried or refused", () => {
+  it("log nothing (no EmptyBody defect on the console), and end as fetch would", async () => {
+    const adapter = RegistryAdapter.make({
+      name: "flaky",
+      hosts: ["flaky.example"],
+      challenge: { scheme: "bearer", realm: "https://flaky.example/token", service: "flaky", scopes: [] }
+    })
+    let registry = 0
+    const fake: typeof fetch = async (input, init) => {
+      const request = new Request(input, init)
+      if (request.url.includes("/token")) return Response.json({ token: "t", expires_in: 300 })
+      registry++
+      if (request.url.includes("/refused/")) {
+        return new Response(null, { status: 401, headers: { "www-authenticate": 'Bearer realm="https://flaky.example/token",service="flaky",error="invalid_token"' } })
+      }
+      return new Response(null, { status: registry % 3 === 0 ? 200 : 503 })
+    }
+    const printed: Array<string> = []
+    const spies = (["log", "info", "warn", "error", "debug", "trace"] as const).map((level) =>
+      vi.spyOn(console, level).mockImplementation((...args: Array<unknown>) => void printed.push(args.map(String).join(" ")))
+    )
+    const registryFetch = makeRegistryFetch({ adapters: [adapter], credentials: {}, fetch: fake, retry: Retry.defaultPolicy })
+    try {
+      const retried = await registryFetch("https://flaky.example/v2/team/app/manifests/latest", { method: "HEAD" })
+      assert.strictEqual(retried.status, 200)
+      const refused = await registryFetch("https://flaky.example/v2/refused/app/manifests/latest", { method: "HEAD" })
+      assert.strictEqual(refused.status, 401)
+      await new Promise((resolve) => setTimeout(resolve, 50)) // a forked fiber's defect would be logged by now
+    } finally {
+      await registryFetch.close()
+      for (const spy of spies) spy.mockRestore()
+    }
+    assert.deepStrictEqual(printed, [])
   })
 })

@@ -1,0 +1,117 @@
+/**
+ * The shared HTTP steps: bodies the SDK discards are bounded in bytes and time,
+ * a body-less answer is never read, and a retry is announced only when one follows.
+ */
+import { HttpClient, HttpClientRequest, HttpClientResponse } from "@effect/platform"
+import { assert, describe, it } from "@effect/vitest"
+import { HttpSteps, Retry } from "@ociauth/core"
+import type { AuthEvent } from "@ociauth/core"
+import { Duration, Effect, Logger, Schedule } from "effect"
+
+const request = HttpClientRequest.get("https://registry.example/v2/team/app/blobs/sha256:0")
+const limits = { maxBytes: 64 * 1024, timeout: Duration.millis(300) }
+
+/** A body that never ends, counting what was pulled from it. */
+const endless = () => {
+  const pulled = { bytes: 0, cancelled: false }
+  const chunk = new Uint8Array(16 * 1024)
+  const body = new ReadableStream<Uint8Array>({
+    pull: (controller) => {
+      pulled.bytes += chunk.length
+      controller.enqueue(chunk)
+    },
+    cancel: () => {
+      pulled.cancelled = true
+    }
+  })
+  return { pulled, body }
+}
+
+/** Every log line of `self`, at every level. */
+const logged = <A, E>(self: Effect.Effect<A, E>) =>
+  Effect.gen(function* () {
+    const lines: Array<string> = []
+    const logger = Logger.make(({ cause, message }) => lines.push(`${String(message)} ${String(cause)}`))
+    const result = yield* self.pipe(Effect.provide(Logger.replace(Logger.defaultLogger, logger)), Logger.withMinimumLogLevel("All" as never))
+    return { result, lines }
+  })
+
+describe("HttpSteps.discard", () => {
+  it.live("an endless body: reads at most maxBytes (and one chunk), then cancels the stream", () =>
+    Effect.gen(function* () {
+      const { pulled, body } = endless()
+      yield* HttpSteps.discard(HttpClientResponse.fromWeb(request, new Response(body, { status: 500 })), limits)
+      assert.isAtMost(pulled.bytes, limits.maxBytes + 2 * 16 * 1024)
+      assert.isTrue(pulled.cancelled)
+    }))
+
+  it.live("a body that never sends a byte: done after the timeout, not later", () =>
+    Effect.gen(function* () {
+      const silent = new ReadableStream<Uint8Array>({ pull: () => new Promise<void>(() => {}) })
+      const started = Date.now()
+      yield* HttpSteps.discard(HttpClientResponse.fromWeb(request, new Response(silent, { status: 302 })), limits)
+      const elapsed = Date.now() - started
+      assert.isAtLeast(elapsed, 250)
+      assert.isBelow(elapsed, 5_000)
+    }))
+
+  it.effect("a HEAD, a 204 and a 304 are not read at all: their stream (EmptyBody) is never touched, nothing logged", () =>
+    Effect.gen(function* () {
+      let touched = 0
+      /** The response with a `stream` that counts who reads it. */
+      const watched = (response: HttpClientResponse.HttpClientResponse): HttpClientResponse.HttpClientResponse =>
+        Object.create(response, { stream: { get: () => (touched++, response.stream) } })
+      const head = watched(HttpClientResponse.fromWeb(HttpClientRequest.head(request.url), new Response(null, { status: 401 })))
+      const noContent = watched(HttpClientResponse.fromWeb(request, new Response(null, { status: 204 })))
+      const notModified = watched(HttpClientResponse.fromWeb(request, new Response(null, { status: 304 })))
+      const { lines } = yield* logged(Effect.all([HttpSteps.discard(head), HttpSteps.discard(noContent), HttpSteps.discard(notModified)]))
+      assert.strictEqual(touched, 0)
+      assert.deepStrictEqual(lines, [])
+    }))
+})
+
+describe("HttpSteps.makeSender", () => {
+  const policy: Retry.Policy = { ...Retry.defaultPolicy, schedule: Schedule.recurs(2) }
+
+  /** A transport answering the statuses in turn (the last one from then on). */
+  const answering = (...statuses: ReadonlyArray<number>) => {
+    let sent = 0
+    const client = HttpClient.make((req) =>
+      Effect.sync(() => HttpClientResponse.fromWeb(req, new Response(null, { status: statuses[Math.min(sent++, statuses.length - 1)]! })))
+    )
+    return { client, sent: () => sent }
+  }
+
+  it.live("a HEAD retried after 503 and 429: answered, no EmptyBody logged, Retrying once per retry", () =>
+    Effect.gen(function* () {
+      const events: Array<AuthEvent> = []
+      const transport = answering(503, 429, 200)
+      const send = HttpSteps.makeSender(transport.client, { policy, emit: (e) => Effect.sync(() => events.push(e)) })
+      const { result, lines } = yield* logged(send(HttpClientRequest.head(request.url), true))
+      assert.strictEqual(result.status, 200)
+      assert.strictEqual(transport.sent(), 3)
+      assert.deepStrictEqual(events.map((e) => e._tag), ["Retrying", "Retrying"])
+      assert.isFalse(lines.some((line) => line.includes("EmptyBody")), lines.join("\n"))
+    }))
+
+  it.live("the last transient answer is handed out as it is, with no Retrying for a retry that does not follow", () =>
+    Effect.gen(function* () {
+      const events: Array<AuthEvent> = []
+      const transport = answering(503)
+      const send = HttpSteps.makeSender(transport.client, { policy, emit: (e) => Effect.sync(() => events.push(e)) })
+      const { result, lines } = yield* logged(send(HttpClientRequest.head(request.url), true))
+      assert.strictEqual(result.status, 503)
+      assert.strictEqual(transport.sent(), 3)
+      assert.strictEqual(events.length, 2, "three attempts, two retries")
+      assert.isFalse(lines.some((line) => line.includes("EmptyBody")), lines.join("\n"))
+    }))
+
+  it.live("a request whose body cannot be sent again is not retried", () =>
+    Effect.gen(function* () {
+      const transport = answering(503, 200)
+      const send = HttpSteps.makeSender(transport.client, { policy, emit: () => Effect.void })
+      const response = yield* send(request, false)
+      assert.strictEqual(response.status, 503)
+      assert.strictEqual(transport.sent(), 1)
+    }))
+})
