@@ -134,10 +134,23 @@ try {
     "--strict", "--module", "nodenext", "--moduleResolution", "nodenext", "--noPropertyAccessFromIndexSignature",
     "--exactOptionalPropertyTypes", "--noEmit", "--pretty", "false", "consumer.ts"
   ]
-  step("b. tsc --strict (nodenext, noPropertyAccessFromIndexSignature, exactOptionalPropertyTypes, no skipLibCheck)")
-  run(process.execPath, [tsc, ...strict], { cwd: project })
+  // The README's code as a user pastes it after `npm i ociauth effect @effect/platform`: it may
+  // import nothing else (an @ociauth/* import works only through npm's hoisting).
+  const readme = [...readFileSync(join(root, "README.md"), "utf8").matchAll(/^```ts[^\n]*\n([\s\S]*?)^```$/gm)].map((m) => m[1])
+  readme.forEach((code, i) => {
+    for (const [, specifier] of code.matchAll(/from "([^"]+)"/g)) {
+      if (!["ociauth", "effect", "@effect/platform"].includes(specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/"))) {
+        failures.push(`README.md block ${i + 1} imports ${specifier}, which \`npm i ociauth effect @effect/platform\` does not install directly`)
+      }
+    }
+    writeFileSync(join(project, `readme-${i + 1}.ts`), code)
+  })
+  if (failures.length > 0) throw new Error("the README's imports")
+  const typed = [...strict, ...readme.map((_, i) => `readme-${i + 1}.ts`)]
+  step(`b. tsc --strict (nodenext, noPropertyAccessFromIndexSignature, exactOptionalPropertyTypes, no skipLibCheck): consumer.ts and the README's ${readme.length} blocks`)
+  run(process.execPath, [tsc, ...typed], { cwd: project })
   step("b. the same with --erasableSyntaxOnly --verbatimModuleSyntax")
-  run(process.execPath, [tsc, ...strict, "--erasableSyntaxOnly", "--verbatimModuleSyntax"], { cwd: project })
+  run(process.execPath, [tsc, ...typed, "--erasableSyntaxOnly", "--verbatimModuleSyntax"], { cwd: project })
 
   console.log(`\nconsumer-check: passed in ${((Date.now() - started) / 1000).toFixed(0)} s (${names.length} packages: ${names.join(", ")})`)
 } catch (error) {
