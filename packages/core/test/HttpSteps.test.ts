@@ -84,7 +84,7 @@ describe("HttpSteps.makeSender", () => {
 
   it.live("a HEAD retried after 503 and 429: answered, no EmptyBody logged, Retrying once per retry", () =>
     Effect.gen(function* () {
-      const events: Array<AuthEvent> = []
+      const events: Array<AuthEvent.AuthEvent> = []
       const transport = answering(503, 429, 200)
       const send = HttpSteps.makeSender(transport.client, { policy, emit: (e) => Effect.sync(() => events.push(e)) })
       const { result, lines } = yield* logged(send(HttpClientRequest.head(request.url), true))
@@ -96,7 +96,7 @@ describe("HttpSteps.makeSender", () => {
 
   it.live("the last transient answer is handed out as it is, with no Retrying for a retry that does not follow", () =>
     Effect.gen(function* () {
-      const events: Array<AuthEvent> = []
+      const events: Array<AuthEvent.AuthEvent> = []
       const transport = answering(503)
       const send = HttpSteps.makeSender(transport.client, { policy, emit: (e) => Effect.sync(() => events.push(e)) })
       const { result, lines } = yield* logged(send(HttpClientRequest.head(request.url), true))
