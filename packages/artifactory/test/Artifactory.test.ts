@@ -9,7 +9,7 @@ import { Conformance, RegistryAdapter } from "@ociauth/core"
 import { Artifactory } from "@ociauth/artifactory"
 import { makeRegistryFetch } from "@ociauth/fetch"
 import type { RegistryFetch } from "@ociauth/fetch/RegistryFetch"
-import { DockerConfigFile, RegistryEmulator } from "@ociauth/testing"
+import { DockerConfigFile, Profile, Profiles, RegistryEmulator } from "@ociauth/testing"
 import { Duration, Option } from "effect"
 
 const HOST = "art.corp.example"
@@ -139,5 +139,39 @@ describe("Artifactory through the SDK (emulator artifactory profile)", () => {
     }
     const error = await anonymous(`${API}/team/app/blobs/uploads/`, { method: "POST" }).catch((e: unknown) => e)
     assert.strictEqual((error as { _tag: string })._tag, "InsufficientScope")
+  })
+})
+
+describe("Artifactory's subdomain method through the SDK", () => {
+  // `<repository>.<host>`: the same Docker API at the root, its realm at /v2/token (GET only).
+  const subdomain = Profile.make({ ...Profiles.artifactory, name: "artifactory-subdomain", realm: { origin: "registry", path: "/v2/token" }, apiPrefix: "" })
+  const REPOSITORY_HOST = `docker-local.${HOST}`
+
+  it("pulls anonymously and with an API key at the root of docker-local.<host>, GET only, the same adapter as the path method", async () => {
+    const art = await RegistryEmulator.start({
+      profile: subdomain,
+      users: { deployer: "AKCp-api-key" },
+      privateRepositories: ["private/*"],
+      grants: [{ account: "deployer", name: "*", actions: ["pull", "push"] }]
+    })
+    const image = art.pushImage("team/app", "1.0")
+    const secret = art.pushImage("private/app", "1.0")
+    const adapter = RegistryAdapter.retarget(Artifactory.make({ hosts: [HOST, REPOSITORY_HOST] }), { origin: art.origin })
+    const deployer = makeRegistryFetch({ adapters: [adapter], credentials: { [REPOSITORY_HOST]: { username: "deployer", password: "AKCp-api-key" } } })
+    const anonymous = makeRegistryFetch({ adapters: [adapter], credentials: {} })
+    try {
+      const open = await anonymous(`https://${REPOSITORY_HOST}/v2/team/app/manifests/1.0`, { method: "HEAD" })
+      assert.strictEqual(open.headers.get("docker-content-digest"), image.digest)
+      const closed = await anonymous(`https://${REPOSITORY_HOST}/v2/private/app/manifests/1.0`, { method: "HEAD" }).catch((e: unknown) => e)
+      assert.notStrictEqual((closed as Response).status, 200)
+      art.log.clear()
+      const granted = await deployer(`https://${REPOSITORY_HOST}/v2/private/app/manifests/1.0`, { method: "HEAD" })
+      assert.strictEqual(granted.headers.get("docker-content-digest"), secret.digest)
+      assert.deepStrictEqual(art.log.filter({ server: "token" }).map((e) => `${e.method} ${e.path} ${e.authorization}`), ["GET /v2/token basic"])
+    } finally {
+      await deployer.close()
+      await anonymous.close()
+      await art.close()
+    }
   })
 })
