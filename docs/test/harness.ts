@@ -130,6 +130,8 @@ export interface Harness {
   readonly emulators: { readonly [K in Name]: RegistryEmulator.RegistryEmulator }
   readonly hub: RegistryEmulator.RegistryEmulator
   readonly ghcr: RegistryEmulator.RegistryEmulator
+  /** The images pushed to each registry (`images`), with their digests. */
+  readonly pushed: { readonly [K in Name]: ReadonlyArray<RegistryEmulator.PushedImage> }
   /** Every URL the blocks asked for, as they asked for it. */
   readonly requested: ReadonlyArray<string>
   readonly close: () => Promise<void>
@@ -144,10 +146,13 @@ export const start = async (): Promise<Harness> => {
 
   // Public host → emulator origin: the registry's hosts, and its realm's host where the token endpoint has an origin of its own.
   const routes: Record<string, string> = {}
+  const pushed = Object.fromEntries(names.map((name) => [name, [] as Array<RegistryEmulator.PushedImage>])) as {
+    [K in Name]: Array<RegistryEmulator.PushedImage>
+  }
   for (const name of names) {
     const registry: Registry = registries[name]
     const emulator = emulators[name]
-    for (const [repository, tag] of registry.images) emulator.pushImage(repository, tag)
+    for (const [repository, tag] of registry.images) pushed[name].push(emulator.pushImage(repository, tag))
     for (const host of registry.hosts) routes[host] = emulator.origin
     const realmOrigin = new URL(emulator.challenge.realm).origin
     if (realmOrigin !== emulator.origin) {
@@ -204,6 +209,7 @@ export const start = async (): Promise<Harness> => {
     emulators,
     hub: emulators.hub,
     ghcr: emulators.ghcr,
+    pushed,
     requested,
     close: async () => {
       globalThis.fetch = realFetch
