@@ -109,6 +109,12 @@ export const registries = {
     images: [["team/app", "1.0"]],
     env: { ARTIFACTORY_API_KEY }
   },
+  // packages/ecr-public/README.md: an anonymous pull of a public image, ECR Public's default (no AWS call).
+  ecrPublic: {
+    emulator: { profile: "ecrPublic" },
+    hosts: ["public.ecr.aws"],
+    images: [["docker/library/alpine", "latest"]]
+  },
   // packages/zot/README.md: an API key of alice; tokens from the issuer Zot is configured with.
   zot: {
     emulator: {

@@ -33,6 +33,8 @@ interface Routed {
   readonly printed: (pushed: ReadonlyArray<RegistryEmulator.PushedImage>) => ReadonlyArray<unknown>
   /** The repository is private: an anonymous client is refused. */
   readonly private: boolean
+  /** How the block asks for its token: with its Basic credentials, or anonymously (ECR Public's default). */
+  readonly credentials?: "basic" | "none"
 }
 const tagsOf = (repository: string) => (pushed: ReadonlyArray<RegistryEmulator.PushedImage>) => [
   { name: repository, tags: pushed.filter((image) => image.repository === repository).map((image) => image.tag).sort() }
@@ -75,6 +77,14 @@ const routed: Readonly<Record<string, Routed>> = {
     repository: "team/app",
     printed: tagsOf("team/app"),
     private: true
+  },
+  "ecr-public-README-01.ts": {
+    registry: "ecrPublic",
+    asked: "https://public.ecr.aws/v2/docker/library/alpine/manifests/latest",
+    repository: "docker/library/alpine",
+    printed: digestOf("docker/library/alpine", "latest"),
+    private: false,
+    credentials: "none"
   },
   "zot-README-01.ts": {
     registry: "zot",
@@ -141,7 +151,9 @@ describe("docs: every runnable code block runs against the emulator", () => {
       const trace = `\n${emulator.log.format()}`
       assert.include(harness.requested.slice(askedFrom), expected.asked, "asked for the registry's public URL")
       const entries = emulator.log.entries.slice(logFrom)
-      assert.isTrue(entries.some((e) => e.server === "token" && e.authorization === "basic" && e.status === 200), `a token for its credentials${trace}`)
+      const credentials = expected.credentials ?? "basic"
+      assert.isTrue(entries.some((e) => e.server === "token" && e.authorization === credentials && e.status === 200), `a token (${credentials})${trace}`)
+      if (credentials === "none") assert.isFalse(entries.some((e) => e.authorization === "basic"), `no credentials sent${trace}`)
       const path = new URL(expected.asked).pathname
       assert.isTrue(entries.some((e) => e.server === "registry" && e.path === path && e.authorization === "bearer" && e.status === 200), `served with the token${trace}`)
       assert.deepStrictEqual(printed, [expected.printed(harness.pushed[expected.registry])], "printed what the registry holds")
