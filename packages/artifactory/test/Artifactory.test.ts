@@ -144,7 +144,7 @@ describe("Artifactory through the SDK (emulator artifactory profile)", () => {
 
 describe("Artifactory's subdomain method through the SDK", () => {
   // `<repository>.<host>`: the same Docker API at the root, its realm at /v2/token (GET only).
-  const subdomain = Profile.make({ ...Profiles.artifactory, name: "artifactory-subdomain", realm: { origin: "registry", path: "/v2/token" }, apiPrefix: "" })
+  const subdomain = Profile.make({ ...Profiles.named.artifactory, name: "artifactory-subdomain", realm: { origin: "registry", path: "/v2/token" }, apiPrefix: "" })
   const REPOSITORY_HOST = `docker-local.${HOST}`
 
   it("pulls anonymously and with an API key at the root of docker-local.<host>, GET only, the same adapter as the path method", async () => {
