@@ -86,8 +86,14 @@ export interface Findings {
     readonly body: "json" | "empty" | "other"
     readonly withToken: { readonly status: number | null; readonly body: "json" | "empty" | "other" } | null
   }
-  /** `GET /v2` without the slash, anonymously and with a token. */
-  readonly bareV2: { readonly status: number | null; readonly withToken: number | null }
+  /** `GET /v2` without the slash, anonymously (status, body, API version header, a redirect's `Location`) and with a token. */
+  readonly bareV2: {
+    readonly status: number | null
+    readonly apiVersion: string | null
+    readonly body: "json" | "empty" | "other"
+    readonly location: string | null
+    readonly withToken: number | null
+  }
   /** The challenges of `/v2/`, `/v2/_catalog` and the repository. */
   readonly challenges: { readonly base: ChallengeSeen; readonly catalog: ChallengeSeen; readonly repository: ChallengeSeen | null }
   /** Realm and service: where the token server is, and which service it really wants. */

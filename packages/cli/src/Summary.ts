@@ -30,7 +30,13 @@ export const rows = (f: Findings): ReadonlyArray<readonly [string, string, boole
     `${status(f.base.status)} body ${f.base.body}, API version ${f.base.apiVersion ?? "not sent"}${f.base.withToken === null ? "" : `; with a token ${status(f.base.withToken.status)} body ${f.base.withToken.body}`}`,
     q("empty-base-body")
   ])
-  out.push(["/v2 (no slash)", `${status(f.bareV2.status)}${f.bareV2.withToken === null ? "" : `; with a token ${status(f.bareV2.withToken)}`}`, q("bare-v2-not-found")])
+  out.push([
+    "/v2 (no slash)",
+    `${status(f.bareV2.status)}${f.bareV2.location === null ? ` body ${f.bareV2.body}, API version ${f.bareV2.apiVersion ?? "not sent"}` : ` → ${f.bareV2.location}`}${
+      f.bareV2.withToken === null ? "" : `; with a token ${status(f.bareV2.withToken)}`
+    }`,
+    q("bare-v2-not-found")
+  ])
   out.push(["challenge /v2/", challenge(f.challenges.base), false])
   out.push(["challenge _catalog", challenge(f.challenges.catalog), false])
   if (f.challenges.repository !== null) out.push(["challenge repository", challenge(f.challenges.repository), false])

@@ -96,7 +96,7 @@ describe("probe: GHCR (seeds 000, 001)", () => {
       assert.isFalse(f.auth.realmElsewhere)
       assert.strictEqual(f.auth.service, "ghcr.io")
       assert.deepStrictEqual(f.base.withToken, { status: 200, body: "empty" })
-      assert.deepStrictEqual(f.bareV2, { status: 401, withToken: 404 })
+      assert.deepStrictEqual(f.bareV2, { status: 401, apiVersion: "registry/2.0", body: "json", location: null, withToken: 404 })
       assert.strictEqual(f.tokenEndpoint.expiresIn, null)
       assert.strictEqual(f.tokenEndpoint.lifetimeSeconds, null)
       assert.strictEqual(f.tokenEndpoint.format, "opaque")

@@ -420,7 +420,13 @@ export const run = (options: Probe.Options): Effect.Effect<Probe.Result, ProbeEr
       identity: primary,
       root: { status: root.status, contentType: root.headers["content-type"] ?? null, location: root.headers["location"] ?? null },
       base: { status: base.status, apiVersion: base.headers["docker-distribution-api-version"] ?? null, body: bodyKind(base), withToken: baseWithToken },
-      bareV2: { status: bare.status, withToken: bareWithToken },
+      bareV2: {
+        status: bare.status,
+        apiVersion: bare.headers["docker-distribution-api-version"] ?? null,
+        body: bodyKind(bare),
+        location: bare.headers["location"] ?? null,
+        withToken: bareWithToken
+      },
       challenges: { base: baseChallenge, catalog: catalogChallenge, repository: repositoryChallenge },
       auth: {
         scheme,
