@@ -262,7 +262,7 @@ const transport = (flow: Flow, run: string): typeof fetch => async (input, init)
   headers.set("x-sweep-proto", url.protocol)
   headers.set("x-sweep-flow", encodeURIComponent(flow.name))
   headers.set("x-sweep-run", run)
-  const body = request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer()
+  const body = request.method === "GET" || request.method === "HEAD" ? null : await request.arrayBuffer()
   return fetch(`${server.origin}${url.pathname}${url.search}`, { method: request.method, headers, body, redirect: "manual", signal: request.signal })
 }
 
@@ -285,7 +285,8 @@ const expectEcho = (flow: Flow, kind: Kind): boolean =>
   flow.echoes !== false && (flow.echoFor ?? (flow.at === "token" ? ["basic", "identity"] : ["basic", "identity", "registryToken"])).includes(kind)
 
 let runs = 0
-const tally = { flows: new Set<string>(), kinds: new Set<Kind>(), apis: new Set<string>(), runs: 0 }
+/** Runs that got to their last check. */
+const tally = { runs: 0 }
 
 describe.each(Object.keys(KINDS) as Array<Kind>)("%s credentials", (kind) => {
   describe.each(FLOWS.map((flow) => [flow.name, flow] as const))("%s", (_, flow) => {
@@ -317,7 +318,7 @@ describe.each(Object.keys(KINDS) as Array<Kind>)("%s credentials", (kind) => {
       }
       assertClean([...texts, ...eventTexts(events)])
       if (expectEcho(flow, kind)) assert.isTrue(echoed.has(run), "the server echoed a secret")
-      tally.flows.add(flow.name), tally.kinds.add(kind), tally.apis.add("façade"), tally.runs++
+      tally.runs++
     })
 
     it.live("the Effect API: Exit, Cause.pretty, the error's fields, every request handed out, body errors, filterStatusOk, events", () => {
@@ -353,7 +354,7 @@ describe.each(Object.keys(KINDS) as Array<Kind>)("%s credentials", (kind) => {
         }
         assertClean([...texts, ...eventTexts(events)])
         if (expectEcho(flow, kind)) assert.isTrue(echoed.has(run), "the server echoed a secret")
-        tally.flows.add(flow.name), tally.kinds.add(kind), tally.apis.add("Effect"), tally.runs++
+        tally.runs++
       }).pipe(Effect.provide(live))
     })
   })
