@@ -103,7 +103,9 @@ export const identity = (credential: Credential): Effect.Effect<string> => {
 
 /**
  * The secret strings a credential sends (password, token, and the Basic
- * `user:password` pair), for scrubbing server text that might echo them.
+ * `user:password` pair — for an identity token, the pair it is sent as when
+ * the token endpoint is asked by GET), for scrubbing server text that might
+ * echo them.
  *
  * @since 0.2.0
  * @category getters
@@ -111,8 +113,16 @@ export const identity = (credential: Credential): Effect.Effect<string> => {
 export const secrets = (credential: Credential): ReadonlyArray<string> => {
   const secret = secretOf(credential)
   if (secret === undefined) return []
-  const username = credential._tag === "Basic" ? credential.username : credential._tag === "IdentityToken" ? credential.username : undefined
-  return username === undefined ? [secret] : [secret, `${username}:${secret}`]
+  switch (credential._tag) {
+    case "Basic":
+      return [secret, `${credential.username}:${secret}`]
+    case "IdentityToken":
+      // A token endpoint that refuses the refresh-token POST is asked by GET, with the token as Basic
+      // credentials under the username `<token>` when there is none.
+      return [secret, `${credential.username ?? "<token>"}:${secret}`]
+    default:
+      return [secret]
+  }
 }
 
 /**

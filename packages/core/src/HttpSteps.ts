@@ -13,6 +13,7 @@ import type { Duration, Effect } from "effect"
 import type { AuthEvent } from "./AuthEvent.js"
 import * as internal from "./internal/http.js"
 import * as realm from "./internal/realm.js"
+import * as secrets from "./internal/secrets.js"
 import type * as Retry from "./Retry.js"
 
 /**
@@ -135,3 +136,14 @@ export const followRedirects: <E>(
  */
 export const mayUsePlainHttp: (url: URL | string, insecure?: ReadonlySet<string> | ReadonlyArray<string>) => boolean =
   realm.mayUsePlainHttp
+
+/**
+ * Server text fit to repeat in an error or an event: every secret the SDK has
+ * sent (passwords, tokens, `user:password`, and their base64, base64url and
+ * URL-encoded forms) replaced by `<redacted>`, control characters dropped,
+ * length bounded.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const scrub: (text: string, maxLength?: number) => string = secrets.scrub

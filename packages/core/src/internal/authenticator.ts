@@ -44,6 +44,10 @@ const sends = (credential: Credential.Credential, authorization: Authenticator.A
   }
 }
 
+/** Scopes a server granted (a JWT's `access` claim), fit to repeat: server text, scrubbed of the secrets the SDK sent. */
+const grantedText = (granted: ReadonlyArray<ScopeValue>): ReadonlyArray<string> =>
+  granted.map((s) => secrets.scrub(scope.format(s), 256))
+
 const causeText = (cause: Cause.Cause<unknown>): string =>
   Option.match(Cause.failureOption(cause), {
     onNone: () => "unexpected failure",
@@ -222,7 +226,7 @@ export const make = Effect.fnUntraced(function* (options: Authenticator.Options 
             AuthEvent.TokenIssued({
               realm: label,
               scopes: scopeStrings,
-              granted: Option.map(token.granted, (granted) => granted.map(scope.format)),
+              granted: Option.map(token.granted, grantedText),
               expiresAt: token.expiresAt
             })
           )
@@ -287,7 +291,7 @@ export const make = Effect.fnUntraced(function* (options: Authenticator.Options 
               return Effect.fail(
                 new InsufficientScope({
                   requested: scopeStrings,
-                  granted: token.granted.value.map(scope.format),
+                  granted: grantedText(token.granted.value),
                   missing: missing.map(scope.format)
                 })
               )

@@ -8,6 +8,7 @@ import { AuthEvent } from "../AuthEvent.js"
 import { redactUrl } from "../RegistryError.js"
 import * as Retry from "../Retry.js"
 import { BodyTooLarge, readTextCapped } from "./body.js"
+import * as secrets from "./secrets.js"
 
 /** Headers that carry a credential: none of them follows a redirect to another origin. */
 export const CREDENTIAL_HEADERS: ReadonlyArray<string> = ["authorization", "proxy-authorization", "cookie", "x-registry-auth"]
@@ -174,7 +175,8 @@ export interface RedirectOptions<E> {
 
 /**
  * The one redirect step: follows 3xx answers with a `Location` itself, never
- * https → http, only http(s), at most `maxRedirects`; credential headers only to
+ * https → http, only http(s), never to a URL with userinfo or holding a secret
+ * the SDK sent, at most `maxRedirects`; credential headers only to
  * the same origin; 303 (and 301/302 after a POST) become a GET without body; the
  * body of each redirect is discarded within bounds.
  */
@@ -210,6 +212,9 @@ export const followRedirects = <E>(
       const reject = (reason: string) => Effect.zipRight(discard(response), Effect.fail(options.reject(fromText, toText, reason)))
       if (to.protocol !== "https:" && to.protocol !== "http:") return yield* reject(`scheme ${to.protocol}`)
       if (from.protocol === "https:" && to.protocol !== "https:") return yield* reject("https → http downgrade")
+      // A server that echoes the credential into a Location would have it sent on, in the clear of a URL.
+      if (to.username !== "" || to.password !== "") return yield* reject("the Location carries userinfo")
+      if (secrets.carries(location) || secrets.carries(to.href)) return yield* reject("the Location carries a credential the SDK sent")
       if (hops >= options.maxRedirects) return yield* reject(`more than ${options.maxRedirects} redirects`)
       const sameOrigin = to.origin === from.origin
       if (!sameOrigin && options.crossOrigin === "reject") return yield* reject("a redirect to another origin")

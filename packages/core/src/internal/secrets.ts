@@ -30,6 +30,12 @@ export const remember = (secret: string): void => {
   while (known.size > MAX_SECRETS) known.delete(known.values().next().value!)
 }
 
+/** Whether a text holds a secret the SDK sent, in any of its remembered forms. */
+export const carries = (text: string): boolean => {
+  for (const secret of known) if (text.includes(secret)) return true
+  return false
+}
+
 /** Server text fit to repeat: every known secret replaced, control characters dropped, length bounded. */
 export const scrub = (text: string, maxLength: number = MAX_TEXT): string => {
   let out = text.length > maxLength * 4 ? text.slice(0, maxLength * 4) : text

@@ -70,6 +70,8 @@ const describeErrors = (errors: ReadonlyArray<ErrorEntry>): string | undefined =
 
 export const exchange = (send: Send, options: ExchangeOptions): Effect.Effect<Token.Token, TokenRequestError | RealmRejected> => {
   const realmText = redactUrl(options.realm)
+  // The service comes from the registry's challenge: server text, which may echo a secret.
+  const serviceText = options.service === undefined ? undefined : secrets.scrub(options.service, 256)
   const scopeStrings = options.scopes.map(scope.format)
   const { credential, preferences } = options
 
@@ -198,7 +200,7 @@ export const exchange = (send: Send, options: ExchangeOptions): Effect.Effect<To
 
   const attempt = (method: "GET" | "POST") =>
     options
-      .emit(AuthEvent.TokenRequested({ realm: realmText, service: options.service, scopes: scopeStrings, method, credential: credentialKind(credential) }))
+      .emit(AuthEvent.TokenRequested({ realm: realmText, service: serviceText, scopes: scopeStrings, method, credential: credentialKind(credential) }))
       .pipe(
         Effect.zipRight(sendRequest(method === "GET" ? getRequest() : postRequest())),
         Effect.flatMap((response) => classify(response, method))

@@ -229,10 +229,13 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
    */
   const apiBase = (url: URL, route: Route.Route): string => (route.prefix === "" ? url.origin : `${url.origin}${route.prefix}`)
 
+  /** The challenge as an event shows it: server text, so scrubbed of the secrets the SDK sent (a service or description may echo them). */
   const describe = (challenge: Challenge.AuthChallenge): string =>
-    challenge.scheme === "bearer"
-      ? Challenge.formatBearer({ ...challenge, realm: RegistryError.redactUrl(challenge.realm) })
-      : `Basic realm="${RegistryError.redactUrl(challenge.realm ?? "")}"`
+    HttpSteps.scrub(
+      challenge.scheme === "bearer"
+        ? Challenge.formatBearer({ ...challenge, realm: RegistryError.redactUrl(challenge.realm) })
+        : `Basic realm="${RegistryError.redactUrl(challenge.realm ?? "")}"`
+    )
 
   const sameChallenge = (a: Challenge.AuthChallenge, b: Challenge.AuthChallenge): boolean =>
     a.scheme === b.scheme &&

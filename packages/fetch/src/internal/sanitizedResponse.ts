@@ -1,13 +1,17 @@
+import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
-import type { Cookies, Headers, HttpClientError, HttpClientRequest, UrlParams } from "@effect/platform"
-import type { Effect, Option, Stream } from "effect"
+import type { Cookies, Headers, HttpClientRequest, UrlParams } from "@effect/platform"
+import { Effect, Stream } from "effect"
+import type { Option } from "effect"
 import { NodeInspectSymbol } from "effect/Inspectable"
 
 /**
  * A response that answers `request` with a request carrying no credential (the
  * one the runtime sent had `Authorization`) and delegates everything else to the
- * transport's response: body, headers and lifetime are the same. A class, so
+ * transport's response: body, headers and lifetime are the same. A failure to
+ * read the body names this response and its clean request, never the
+ * transport's (which carries the credential). A class, so
  * that every response of the warm path has one shape (an `Object.create` view
  * per response made each response a prototype).
  */
@@ -39,22 +43,32 @@ export class SanitizedResponse implements HttpClientResponse.HttpClientResponse 
     return this.original.remoteAddress
   }
   get formData(): Effect.Effect<FormData, HttpClientError.ResponseError> {
-    return this.original.formData
+    return Effect.mapError(this.original.formData, (error) => this.#clean(error))
   }
   get json(): Effect.Effect<unknown, HttpClientError.ResponseError> {
-    return this.original.json
+    return Effect.mapError(this.original.json, (error) => this.#clean(error))
   }
   get text(): Effect.Effect<string, HttpClientError.ResponseError> {
-    return this.original.text
+    return Effect.mapError(this.original.text, (error) => this.#clean(error))
   }
   get urlParamsBody(): Effect.Effect<UrlParams.UrlParams, HttpClientError.ResponseError> {
-    return this.original.urlParamsBody
+    return Effect.mapError(this.original.urlParamsBody, (error) => this.#clean(error))
   }
   get arrayBuffer(): Effect.Effect<ArrayBuffer, HttpClientError.ResponseError> {
-    return this.original.arrayBuffer
+    return Effect.mapError(this.original.arrayBuffer, (error) => this.#clean(error))
   }
   get stream(): Stream.Stream<Uint8Array, HttpClientError.ResponseError> {
-    return this.original.stream
+    return Stream.mapError(this.original.stream, (error) => this.#clean(error))
+  }
+  /** The same failure, about this response: its request carries no credential. */
+  #clean(error: HttpClientError.ResponseError): HttpClientError.ResponseError {
+    return new HttpClientError.ResponseError({
+      request: this.request,
+      response: this,
+      reason: error.reason,
+      ...(error.cause === undefined ? {} : { cause: error.cause }),
+      ...(error.description === undefined ? {} : { description: error.description })
+    })
   }
   toJSON(): unknown {
     return { _id: "@effect/platform/HttpClientResponse", request: this.request.toJSON(), status: this.status }

@@ -2,37 +2,18 @@
  * Attacks on the runtime: secrets must not surface through any error or event,
  * hostile endpoints must end in typed errors within the configured bounds.
  */
-import { createServer } from "node:http"
-import type { AddressInfo } from "node:net"
 import { inspect } from "node:util"
 import { FetchHttpClient, HttpClient, HttpClientRequest, HttpClientResponse } from "@effect/platform"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Authenticator, CredentialProvider, Registries, RegistryAdapter, Retry } from "@ociauth/core"
 import type { AuthEvent } from "@ociauth/core"
 import { makeRegistryFetch, RegistryClient } from "@ociauth/fetch"
-import { Cause, Effect, Encoding, Exit, Layer } from "effect"
+import { Cause, Effect, Exit, Layer } from "effect"
+import { assertClean, CANARY, drip, listen, surfaces } from "./attack.js"
+import type { HostileServer } from "./attack.js"
 
-const PASSWORD = "pw-CANARY-5e3f9a"
-const TOKEN = "tok-CANARY-77b1c2"
-const BASIC = Encoding.encodeBase64(`alice:${PASSWORD}`)
-const SECRETS = [PASSWORD, TOKEN, BASIC]
-
-/** Every way a user could print an error. */
-const surfaces = (error: unknown): ReadonlyArray<string> => {
-  const e = error as { readonly cause?: unknown; readonly message?: unknown }
-  return [
-    String(error),
-    String(e.message),
-    JSON.stringify(error) ?? "",
-    inspect(error, { depth: Infinity }),
-    inspect(e.cause, { depth: Infinity }),
-    JSON.stringify(e.cause) ?? ""
-  ]
-}
-
-const assertClean = (texts: ReadonlyArray<string>) => {
-  for (const text of texts) for (const secret of SECRETS) assert.notInclude(text, secret)
-}
+const PASSWORD = CANARY.password
+const TOKEN = CANARY.issuedToken
 
 const challenge = { scheme: "bearer", realm: "https://registry.example/token", service: "registry.example", scopes: [] } as const
 const adapter = RegistryAdapter.make({ name: "hostile", hosts: ["registry.example"], challenge })
@@ -88,36 +69,31 @@ describe("transport failures after an authorised request", () => {
 
 describe("hostile servers", () => {
   let origin = ""
-  const server = createServer((request, response) => {
-    const url = new URL(request.url ?? "/", "http://x")
-    if (url.pathname === "/drip-token") {
-      // Status and headers at once, then a byte every 200 ms, forever.
-      response.writeHead(200, { "content-type": "application/json" })
-      response.write("{")
-      const timer = setInterval(() => response.write(" "), 200)
-      request.on("close", () => clearInterval(timer))
-      return
-    }
-    if (url.pathname === "/echo-token") {
-      // Echoes the credential it received in its error message.
-      const received = request.headers.authorization ?? ""
-      response.writeHead(401, { "content-type": "application/json" })
-      response.end(JSON.stringify({ errors: [{ code: "UNAUTHORIZED", message: `bad credentials: ${received}`, detail: { got: received } }] }))
-      return
-    }
-    if (url.pathname.startsWith("/v2/")) {
-      const realm = url.pathname.includes("echo") ? "echo-token" : "drip-token"
-      response.writeHead(401, { "www-authenticate": `Bearer realm="${origin}/${realm}",service="hostile"` })
-      response.end()
-      return
-    }
-    response.writeHead(404).end()
-  })
+  let server: HostileServer
   beforeAll(async () => {
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    server = await listen((request, response) => {
+      const url = new URL(request.url, "http://x")
+      if (url.pathname === "/drip-token") {
+        // Status and headers at once, then a byte every 200 ms, forever.
+        response.writeHead(200, { "content-type": "application/json" })
+        response.write("{")
+        return drip(response, " ", 200)
+      }
+      if (url.pathname === "/echo-token") {
+        // Echoes the credential it received in its error message.
+        const received = request.headers.authorization ?? ""
+        response.writeHead(401, { "content-type": "application/json" })
+        return void response.end(JSON.stringify({ errors: [{ code: "UNAUTHORIZED", message: `bad credentials: ${received}`, detail: { got: received } }] }))
+      }
+      if (url.pathname.startsWith("/v2/")) {
+        const realm = url.pathname.includes("echo") ? "echo-token" : "drip-token"
+        return void response.writeHead(401, { "www-authenticate": `Bearer realm="${origin}/${realm}",service="hostile"` }).end()
+      }
+      response.writeHead(404).end()
+    })
+    origin = server.origin
   })
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
+  afterAll(() => server.close())
 
   it("a dripping token body ends in a typed error within the timeout, and does not wedge later requests", async () => {
     const registryFetch = makeRegistryFetch({
