@@ -14,12 +14,28 @@ const REDACTED = "<redacted>"
 
 const known: Set<string> = globalValue("@ociauth/core/internal/secrets", () => new Set<string>())
 
+/**
+ * A secret as a server may echo it: raw; base64 with and without padding;
+ * base64url; percent-encoded with upper- or lower-case hex; form-encoded
+ * (`+` for a space, as in a token request's body).
+ */
 const forms = (secret: string): ReadonlyArray<string> => {
   const base64 = Encoding.encodeBase64(secret)
-  return [secret, base64, base64.replace(/=+$/, ""), Encoding.encodeBase64Url(secret), encodeURIComponent(secret)]
+  const percent = encodeURIComponent(secret)
+  const form = new URLSearchParams([["", secret]]).toString().slice(1)
+  return [...new Set([
+    secret,
+    base64,
+    base64.replace(/=+$/, ""),
+    Encoding.encodeBase64Url(secret),
+    percent,
+    percent.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase()),
+    form,
+    form.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase())
+  ])]
 }
 
-/** Remembers a secret the SDK sends (and its base64, base64url and URL-encoded forms). */
+/** Remembers a secret the SDK sends, in every form of `forms`. */
 export const remember = (secret: string): void => {
   if (secret.length < MIN_LENGTH) return
   for (const form of forms(secret)) {
