@@ -189,6 +189,17 @@ export const isInternalAddress = (hostname: string): boolean => {
   }
 }
 
+/**
+ * Names reserved for private networks, which public DNS never answers:
+ * `*.internal` (ICANN's private-use TLD; cloud metadata such as
+ * `metadata.google.internal`, `*.ec2.internal`), `*.local` (mDNS, RFC 6762)
+ * and `*.home.arpa` (RFC 8375).
+ */
+export const isPrivateUseName = (hostname: string): boolean => {
+  const host = classify(hostname)
+  return host._tag === "Name" && /(^|\.)(internal|local|home\.arpa)$/.test(host.name)
+}
+
 /** `host[:port]` as an http URL serialises it, without a trailing dot on the name. */
 const hostKey = (host: string): string | undefined => {
   let url: URL
@@ -247,7 +258,9 @@ const classifiedEqual = (a: Host, b: Host): boolean =>
  *   on a host that `mayUsePlainHttp` allows (or the registry's own origin);
  * - carries no userinfo;
  * - points at an internal address or a loopback name (`isInternalAddress`)
- *   only when that is the registry's own host.
+ *   only when that is the registry's own host;
+ * - points at a private-use name (`isPrivateUseName`) only for a registry on a
+ *   private network itself (such a name or an internal address).
  */
 export const validateRealm = (
   realm: string,
@@ -274,6 +287,10 @@ export const validateRealm = (
   }
   if (isInternalAddress(url.hostname) && !sameHost(url, origin)) {
     return reject("the realm points at an internal address that is not the registry's own")
+  }
+  // A registry on a private network may send its clients to a token server there; a public one may not.
+  if (isPrivateUseName(url.hostname) && !isPrivateUseName(origin.hostname) && !isInternalAddress(origin.hostname)) {
+    return reject("the realm points at a private-network name (*.internal, *.local, *.home.arpa) for a registry that is not on one")
   }
   return Either.right(url)
 }

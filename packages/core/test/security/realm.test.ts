@@ -134,6 +134,11 @@ describe("security: validateRealm", () => {
     ["http://registry.lan:5001/token", "http://registry.lan:5000", "plain-HTTP"],
     ["https://169.254.169.254/", "http://127.0.0.1:5000", "internal address"],
     ["https://10.0.0.1/token", "https://10.0.0.2", "internal address"],
+    ["https://metadata.google.internal/computeMetadata/v1/token", https, "private-network name"],
+    ["https://metadata.google.internal./computeMetadata/v1/token", https, "private-network name"],
+    ["https://ip-10-0-0-1.ec2.internal/token", https, "private-network name"],
+    ["https://printer.local/token", https, "private-network name"],
+    ["https://router.home.arpa/token", https, "private-network name"],
     ["https://user:pw@auth.example/token", https, "userinfo"],
     ["file:///etc/passwd", https, "scheme"],
     ["javascript:alert(1)", https, "scheme"],
@@ -163,6 +168,11 @@ describe("security: validateRealm", () => {
     // internal registries may use their own host
     ["https://10.0.0.2:5001/token", "https://10.0.0.2"],
     ["https://auth.localhost/token", "https://auth.localhost:5000"],
+    // registries on a private network may use token servers there
+    ["https://auth.corp.internal/token", "https://registry.corp.internal"],
+    ["https://auth.corp.internal/token", "https://10.0.0.2"],
+    ["https://nas.local/token", "https://registry.home.arpa"],
+    ["https://internal.example/token", https],
     // the plain-HTTP registry's own origin, and hosts declared insecure
     ["http://registry.lan:5000/token", "http://registry.lan:5000"],
     ["http://registry.lan:5001/token", "http://registry.lan:5000", ["registry.lan:5001"]],

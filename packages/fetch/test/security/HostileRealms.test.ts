@@ -2,8 +2,9 @@
  * Hostile realms × credential kinds, end to end through the façade: a fake
  * `fetch` records every request; a realm the rules refuse (docs/security.md,
  * "Where credentials may go") gets no request at all, and the caller a typed
- * `RealmRejected`. Host names are not resolved: `metadata.google.internal` is a
- * public name to the rules, as any other.
+ * `RealmRejected`. Host names are not resolved; private-use names
+ * (`metadata.google.internal`, `*.local`, `*.home.arpa`) are refused for a
+ * registry that is not on a private network itself.
  */
 import { assert, describe, it } from "@effect/vitest"
 import type { Credential } from "@ociauth/core"
@@ -50,6 +51,11 @@ const REALMS: ReadonlyArray<readonly [registry: string, realm: string]> = [
     "https://0.0.0.0/t",
     "https://198.18.0.1/t",
     "https://224.0.0.1/t",
+    // Private-use names, for a public registry.
+    "https://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token",
+    "https://ip-10-0-0-1.ec2.internal/t",
+    "https://printer.local/t",
+    "https://router.home.arpa/t",
     // Not https, or with userinfo.
     "http://evil.example/t",
     "ftp://evil.example/t",
