@@ -11,10 +11,11 @@ import { FetchHttpClient, HttpClient, HttpClientRequest } from "@effect/platform
 import { Authenticator, AuthEvent, CredentialProvider, Registries, RegistryAdapter } from "@ociauth/core"
 import { makeRegistryFetch, RegistryClient } from "@ociauth/fetch"
 import { RedisServer, RegistryEmulator } from "@ociauth/testing"
-import { Duration, Effect, Layer, ManagedRuntime, TestClock, TestContext } from "effect"
+import { Duration, Effect, Layer, TestClock, TestContext } from "effect"
 import type { Bed } from "./harness.js"
 import { ensureSkopeo, measure, ms, OCI_MANIFEST, ratio } from "./harness.js"
 import { middlewareCost } from "./overhead-micro.js"
+import type { Outcome as WarmOutcome } from "./warm-worker.js"
 import type { Plot } from "./plot.js"
 
 const run = promisify(execFile)
@@ -201,64 +202,28 @@ const builtMiddlewareCost = async (): Promise<{ sdk: number; bare: number; middl
 // ---------------------------------------------------------------------------
 
 export const warmOverhead = async (bed: Bed, repository: string, n: number): Promise<Section> => {
-  const direct = RegistryAdapter.make({
-    name: "bench-direct",
-    hosts: [bed.registry.host],
-    challenge: { scheme: "bearer", realm: bed.tokens.realm, service: bed.tokens.service, scopes: [] }
-  })
-  const url = `${bed.registry.origin}/v2/${repository}/manifests/latest`
   const tokenUrl = new URL(bed.tokens.realm)
   tokenUrl.searchParams.set("service", bed.tokens.service)
   tokenUrl.searchParams.set("scope", `repository:${repository}:pull`)
   const { token } = (await (await fetch(tokenUrl)).json()) as { token: string }
-
-  const sdk = ManagedRuntime.make(
-    RegistryClient.layerFetch.pipe(Layer.provide(Layer.mergeAll(Registries.layer([direct]), CredentialProvider.layerAnonymous)))
-  )
-  // The same transport the runtime uses, carrying a fixed token.
-  const plain = ManagedRuntime.make(RegistryClient.layerFetchTransport)
-  const heads = (runtime: typeof sdk | typeof plain, count: number, withToken: boolean) =>
-    runtime.runPromise(
-      Effect.gen(function* () {
-        const client = yield* HttpClient.HttpClient
-        let request = HttpClientRequest.head(url).pipe(HttpClientRequest.setHeader("accept", OCI_MANIFEST))
-        if (withToken) request = HttpClientRequest.bearerToken(request, token)
-        for (let i = 0; i < count; i++) {
-          const response = yield* client.execute(request)
-          if (response.status !== 200) return yield* Effect.die(new Error(`HEAD answered ${response.status}`))
-        }
-      }) as Effect.Effect<void, unknown, never>
-    )
-  await heads(sdk, 50, false) // warm: token cached, connections open
-  await heads(plain, 50, true)
-  const totals = { sdk: { wall: 0, cpu: 0 }, plain: { wall: 0, cpu: 0 } }
-  const pairs = { wall: [] as Array<number>, cpu: [] as Array<number> }
   const rounds = 10
-  for (let round = 0; round < rounds; round++) {
-    // ABBA: neither client always runs first (the garbage of one is collected during the other).
-    const sdkFirst = round % 2 === 0
-    const first = await measure(() => (sdkFirst ? heads(sdk, n / rounds, false) : heads(plain, n / rounds, true)))
-    const second = await measure(() => (sdkFirst ? heads(plain, n / rounds, true) : heads(sdk, n / rounds, false)))
-    const [a, b] = sdkFirst ? [first, second] : [second, first]
-    totals.sdk.wall += a.wallMs
-    totals.sdk.cpu += a.cpuMs
-    totals.plain.wall += b.wallMs
-    totals.plain.cpu += b.cpuMs
-    pairs.wall.push(a.wallMs / b.wallMs)
-    pairs.cpu.push(a.cpuMs / b.cpuMs)
-  }
+  const worker = join(import.meta.dirname, "warm-worker.ts")
+  const tsx = join(import.meta.dirname, "..", "..", "node_modules", "tsx", "dist", "cli.mjs")
+  const args = { origin: bed.registry.origin, host: bed.registry.host, realm: bed.tokens.realm, service: bed.tokens.service, token, repository, n, rounds }
+  const { stdout } = await run(process.execPath, [tsx, worker, JSON.stringify(args)], { maxBuffer: 1 << 20 })
+  const outcome = JSON.parse(stdout.trim().split("\n").pop()!) as WarmOutcome
+  const totals = { sdk: { wall: outcome.sdk.wallMs, cpu: outcome.sdk.cpuMs }, plain: { wall: outcome.plain.wallMs, cpu: outcome.plain.cpuMs } }
+  const pairs = { wall: [...outcome.pairs.wall], cpu: [...outcome.pairs.cpu] }
   const median = (values: Array<number>) => {
     const sorted = [...values].sort((x, y) => x - y)
     const middle = sorted.length >> 1
     return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
   }
-  await sdk.dispose()
-  await plain.dispose()
   const micro = await builtMiddlewareCost()
   const per = (total: number) => `${((total / n) * 1000).toFixed(0)} µs`
   return {
     title: `3. Warm overhead: ${n.toLocaleString("en")} sequential HEADs`,
-    description: `RegistryClient (token cached) against the same fetch transport carrying a fixed token, on the real registry; 10 rounds of ${(n / 10).toLocaleString("en")} in ABBA order. The median of the rounds' ratios is the figure to read: one disturbed round moves the totals, not the median.`,
+    description: `RegistryClient (token cached) against the same fetch transport carrying a fixed token, on the real registry; both clients in a process of their own (as a user's program, never beside the registry's proxy and token server), ${rounds} rounds of ${(n / rounds).toLocaleString("en")} in ABBA order. The median of the rounds' ratios is the figure to read: one disturbed round moves the totals, not the median.`,
     plot: {
       title: "CPU per warm request, µs (lower is better)",
       unit: "µs",
@@ -275,7 +240,7 @@ export const warmOverhead = async (bed: Bed, repository: string, n: number): Pro
       ["RegistryClient", ms(totals.sdk.wall), per(totals.sdk.wall), ms(totals.sdk.cpu), per(totals.sdk.cpu)],
       ["plain HttpClient + fixed token", ms(totals.plain.wall), per(totals.plain.wall), ms(totals.plain.cpu), per(totals.plain.cpu)],
       ["ratio of the totals (RegistryClient ÷ plain)", ratio(totals.sdk.wall, totals.plain.wall), "", ratio(totals.sdk.cpu, totals.plain.cpu), ""],
-      ["median of the 10 rounds' ratios", `${median(pairs.wall).toFixed(2)}×`, "", `${median(pairs.cpu).toFixed(2)}×`, ""]
+      [`median of the ${rounds} rounds' ratios`, `${median(pairs.wall).toFixed(2)}×`, "", `${median(pairs.cpu).toFixed(2)}×`, ""]
     ],
     notes: [
       `The middleware's own cost, measured with an in-memory transport (no network), ${micro.built ? "built JS" : "sources through tsx (the packages are not built)"}, best of 15 rounds: ${micro.middleware.toFixed(1)} µs of CPU per warm request (${micro.sdk.toFixed(1)} µs through RegistryClient, ${micro.bare.toFixed(1)} µs bare). Target: ≤ 15 µs.`,
