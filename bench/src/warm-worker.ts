@@ -1,14 +1,15 @@
 /**
  * The warm overhead's clients in a process of their own, as a user's program
  * runs (never beside the registry, its proxy and its token server, whose CPU
- * and garbage the bench process also carries): sequential HEADs through
- * RegistryClient (token cached) and through the same fetch transport carrying
- * a fixed token, in paired rounds in ABBA order.
+ * and garbage the bench process also carries): sequential manifest HEADs (or
+ * GETs, their bodies read) through RegistryClient (token cached) and through
+ * the same fetch transport carrying a fixed token, in paired rounds in ABBA
+ * order.
  *
  * Prints {sdk, plain, pairs} as JSON: totals {wallMs, cpuMs} per client and the
  * ratios (RegistryClient ÷ plain) of each round.
  *
- *   warm-worker '<json: origin, host, realm, service, token, repository, n, rounds>'
+ *   warm-worker '<json: origin, host, realm, service, token, repository, method, n, rounds>'
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -24,6 +25,7 @@ export interface Arguments {
   readonly service: string
   readonly token: string
   readonly repository: string
+  readonly method: "HEAD" | "GET"
   readonly n: number
   readonly rounds: number
 }
@@ -50,11 +52,12 @@ export const warmRounds = async (a: Arguments): Promise<Outcome> => {
     runtime.runPromise(
       Effect.gen(function* () {
         const client = yield* HttpClient.HttpClient
-        let request = HttpClientRequest.head(url).pipe(HttpClientRequest.setHeader("accept", OCI_MANIFEST))
+        let request = HttpClientRequest.make(a.method)(url).pipe(HttpClientRequest.setHeader("accept", OCI_MANIFEST))
         if (withToken) request = HttpClientRequest.bearerToken(request, a.token)
         for (let i = 0; i < count; i++) {
           const response = yield* client.execute(request)
-          if (response.status !== 200) return yield* Effect.die(new Error(`HEAD answered ${response.status}`))
+          if (response.status !== 200) return yield* Effect.die(new Error(`${a.method} answered ${response.status}`))
+          if (a.method === "GET") yield* response.arrayBuffer
         }
       }) as Effect.Effect<void, unknown, never>
     )
