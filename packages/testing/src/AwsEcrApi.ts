@@ -24,7 +24,7 @@ import * as crypto from "node:crypto"
 import { Duration, Effect } from "effect"
 import type { Scope as EffectScope } from "effect"
 import { Faults } from "./Faults.js"
-import { listen, readBody, sendJson } from "./internal/server.js"
+import { listen, readBody, scopedOnClock, sendJson } from "./internal/server.js"
 import { RequestLog } from "./RequestLog.js"
 import type { IssuedPasswords } from "./TokenServer.js"
 
@@ -299,9 +299,4 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
  * @category constructors
  */
 export const make = (options: Options = {}): Effect.Effect<AwsEcrApi, never, EffectScope.Scope> =>
-  Effect.flatMap(Effect.clock, (clock) =>
-    Effect.acquireRelease(
-      Effect.promise(() => start(options, () => clock.unsafeCurrentTimeMillis())),
-      (api) => Effect.promise(() => api.close())
-    )
-  )
+  scopedOnClock(start, options)

@@ -13,7 +13,7 @@ import { randomBytes, randomUUID } from "node:crypto"
 import { Duration, Effect } from "effect"
 import type { Scope as EffectScope } from "effect"
 import { Faults } from "./Faults.js"
-import { listen, readBody, sendJson } from "./internal/server.js"
+import { listen, readBody, scopedOnClock, sendJson } from "./internal/server.js"
 import { RequestLog } from "./RequestLog.js"
 
 /**
@@ -256,9 +256,4 @@ export const serve = async (options: Omit<Options, "fail"> = {}, now: () => numb
  * @category constructors
  */
 export const makeEndpoint = (options: Omit<Options, "fail"> = {}): Effect.Effect<EntraEndpoint, never, EffectScope.Scope> =>
-  Effect.flatMap(Effect.clock, (clock) =>
-    Effect.acquireRelease(
-      Effect.promise(() => serve(options, () => clock.unsafeCurrentTimeMillis())),
-      (endpoint) => Effect.promise(() => endpoint.close())
-    )
-  )
+  scopedOnClock(serve, options)

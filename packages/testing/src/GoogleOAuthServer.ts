@@ -15,7 +15,7 @@ import * as crypto from "node:crypto"
 import { Duration, Effect } from "effect"
 import type { Scope as EffectScope } from "effect"
 import { Faults } from "./Faults.js"
-import { listen, readBody, sendJson } from "./internal/server.js"
+import { listen, readBody, scopedOnClock, sendJson } from "./internal/server.js"
 import { RequestLog } from "./RequestLog.js"
 
 /**
@@ -239,9 +239,4 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
  * @category constructors
  */
 export const make = (options: Options = {}): Effect.Effect<GoogleOAuthServer, never, EffectScope.Scope> =>
-  Effect.flatMap(Effect.clock, (clock) =>
-    Effect.acquireRelease(
-      Effect.promise(() => start(options, () => clock.unsafeCurrentTimeMillis())),
-      (server) => Effect.promise(() => server.close())
-    )
-  )
+  scopedOnClock(start, options)

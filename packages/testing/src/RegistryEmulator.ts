@@ -37,7 +37,7 @@ import * as Digest from "./internal/digest.js"
 import * as Manifests from "./internal/manifests.js"
 import * as Referrers from "./internal/referrers.js"
 import { Uploads } from "./internal/uploads.js"
-import { basicCredentials, bearerToken, grantedActions, listen, matchesPattern, ociError, readBody, sendJson } from "./internal/server.js"
+import { basicCredentials, bearerToken, grantedActions, listen, matchesPattern, ociError, readBody, scopedOnClock, sendJson } from "./internal/server.js"
 import type { Exchange } from "./internal/server.js"
 import { RequestLog } from "./RequestLog.js"
 import * as TokenServer from "./TokenServer.js"
@@ -596,12 +596,7 @@ const resolveProfile = (profile: Profile | undefined): ProfileModule.Profile =>
  * @category constructors
  */
 export const make = (options: Options = {}): Effect.Effect<RegistryEmulator, never, EffectScope.Scope> =>
-  Effect.flatMap(Effect.clock, (clock) =>
-    Effect.acquireRelease(
-      Effect.promise(() => start(options, () => clock.unsafeCurrentTimeMillis())),
-      (emulator) => Effect.promise(() => emulator.close())
-    )
-  )
+  scopedOnClock(start, options)
 
 /**
  * @since 0.1.0

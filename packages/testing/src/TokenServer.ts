@@ -21,7 +21,7 @@ import type { Scope as EffectScope } from "effect"
 import { Scope } from "@ociauth/core"
 import { Faults } from "./Faults.js"
 import { makeChain } from "./internal/x509.js"
-import { basicCredentials, grantedActions, listen, readBody, sendJson } from "./internal/server.js"
+import { basicCredentials, grantedActions, listen, readBody, scopedOnClock, sendJson } from "./internal/server.js"
 import type { Exchange } from "./internal/server.js"
 import { RequestLog } from "./RequestLog.js"
 
@@ -468,12 +468,7 @@ export const start = async (options: Options, now: () => number = () => Date.now
  * @category constructors
  */
 export const make = (options: Options): Effect.Effect<TokenServer, never, EffectScope.Scope> =>
-  Effect.flatMap(Effect.clock, (clock) =>
-    Effect.acquireRelease(
-      Effect.promise(() => start(options, () => clock.unsafeCurrentTimeMillis())),
-      (server) => Effect.promise(() => server.close())
-    )
-  )
+  scopedOnClock(start, options)
 
 /**
  * @since 0.1.0

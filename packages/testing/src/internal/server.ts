@@ -1,5 +1,7 @@
 import * as http from "node:http"
 import type { AddressInfo, Socket } from "node:net"
+import { Effect } from "effect"
+import type { Scope } from "effect"
 import type { Fault, Faults } from "../Faults.js"
 import type { RequestLog } from "../RequestLog.js"
 import type { Grant } from "../TokenServer.js"
@@ -154,3 +156,18 @@ export const grantedActions = (grants: ReadonlyArray<Grant>, subject: string, ty
   }
   return [...actions]
 }
+
+/**
+ * A loopback server as a scoped resource whose clock is the Effect `Clock`
+ * (a `TestClock` in tests): started with `start(options, now)`, closed with the scope.
+ */
+export const scopedOnClock = <O, A extends { readonly close: () => Promise<void> }>(
+  start: (options: O, now: () => number) => Promise<A>,
+  options: O
+): Effect.Effect<A, never, Scope.Scope> =>
+  Effect.flatMap(Effect.clock, (clock) =>
+    Effect.acquireRelease(
+      Effect.promise(() => start(options, () => clock.unsafeCurrentTimeMillis())),
+      (server) => Effect.promise(() => server.close())
+    )
+  )
