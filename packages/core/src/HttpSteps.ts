@@ -53,6 +53,15 @@ export interface BodyLimits {
 }
 
 /**
+ * Whether an answer has no body to read: the answer to a HEAD, a 204 or a 304
+ * (platform's `stream` fails with `EmptyBody` on them).
+ *
+ * @since 0.2.0
+ * @category predicates
+ */
+export const hasNoBody: (response: HttpClientResponse.HttpClientResponse) => boolean = internal.hasNoBody
+
+/**
  * Discards a body the SDK will not hand out, reading at most `maxBytes` (default
  * 64 KiB) within `timeout` (default 2 s). Never fails, never hangs.
  *

@@ -24,7 +24,7 @@ import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type { HttpClientResponse } from "@effect/platform"
-import { AuthEvent, Authenticator, CredentialProvider, Registries, RegistryError } from "@ociauth/core"
+import { AuthEvent, Authenticator, CredentialProvider, HttpSteps, Registries, RegistryError } from "@ociauth/core"
 import type { Credential, RegistryAdapter } from "@ociauth/core"
 import { Cause, Data, Effect, Exit, Layer, ManagedRuntime, Option, Stream } from "effect"
 import { redirectedResponses } from "./internal/registryClient.js"
@@ -131,9 +131,7 @@ const toWebResponse = (response: HttpClientResponse.HttpClientResponse): Respons
     if (source.body !== null) Object.defineProperty(source.body, keepAlive, { value: response, enumerable: false })
     return source
   }
-  const body = response.request.method === "HEAD" || response.status === 204 || response.status === 304
-    ? null
-    : Stream.toReadableStream(response.stream)
+  const body = HttpSteps.hasNoBody(response) ? null : Stream.toReadableStream(response.stream)
   return new Response(body, { status: response.status, headers: response.headers as Record<string, string> })
 }
 

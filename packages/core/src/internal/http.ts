@@ -34,7 +34,7 @@ export interface BodyLimits {
 
 export const discardLimits: BodyLimits = { maxBytes: 64 * 1024, timeout: Duration.seconds(2) }
 
-const hasNoBody = (response: HttpClientResponse.HttpClientResponse): boolean =>
+export const hasNoBody = (response: HttpClientResponse.HttpClientResponse): boolean =>
   response.request.method === "HEAD" || response.status === 204 || response.status === 304
 
 /**

@@ -2,7 +2,7 @@ import { Args, Command, Options } from "@effect/cli"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type { HttpMethod } from "@effect/platform/HttpMethod"
-import { AuthEvent, Reference, RegistryError } from "@ociauth/core"
+import { AuthEvent, HttpSteps, Reference, RegistryError } from "@ociauth/core"
 import { DateTime, Effect, Option, Stream } from "effect"
 import { CommandFailed, ExitCode, UsageError } from "../../ExitCode.js"
 import { Io } from "../../Io.js"
@@ -74,10 +74,7 @@ export const make = (seams: Seams = {}) =>
         const response = yield* client.execute(HttpClientRequest.make(method)(url).pipe(HttpClientRequest.setHeaders(headers)))
         yield* note(`< ${response.status}`)
         if (explain) for (const [name, value] of Object.entries(response.headers)) yield* note(`< ${name}: ${value}`)
-        // A HEAD (and a 204 or 304) has no body: platform's stream would fail with EmptyBody.
-        if (method !== "HEAD" && response.status !== 204 && response.status !== 304) {
-          yield* response.stream.pipe(Stream.runForEach((chunk) => io.stdout(chunk)))
-        }
+        if (!HttpSteps.hasNoBody(response)) yield* response.stream.pipe(Stream.runForEach((chunk) => io.stdout(chunk)))
         if (response.status >= 400) {
           return yield* new CommandFailed({
             code: response.status === 401 || response.status === 403 ? ExitCode.auth : ExitCode.failure,
