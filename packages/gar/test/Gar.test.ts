@@ -25,6 +25,14 @@ const adcClient = (google: GoogleOAuthServer.GoogleOAuthServer): Promise<Google.
     clientOptions: { endpoints: { oauth2TokenUrl: google.tokenUrl } }
   }).getClient() as Promise<Google.AuthClient>
 
+/** The emulator's gar profile, trusting `google`'s tokens, its service account granted `actions` on acme-prod/*, every repository private. */
+const garOptions = (google: GoogleOAuthServer.GoogleOAuthServer, actions: ReadonlyArray<string> = ["pull"]): RegistryEmulator.Options => ({
+  profile: "gar",
+  authenticate: google.authenticate,
+  grants: [{ account: google.subject, name: "acme-prod/*", actions: [...actions] }],
+  privateRepositories: ["*"]
+})
+
 const retargeted = (emulator: RegistryEmulator.RegistryEmulator, client?: Google.AuthClient) =>
   RegistryAdapter.retarget(Gar.make(client === undefined ? { google: false } : { google: { client } }), { origin: emulator.origin, realm: null })
 
@@ -50,12 +58,7 @@ describe("GAR through the SDK (emulator gar profile, real google-auth-library)",
   let google: GoogleOAuthServer.GoogleOAuthServer
   beforeAll(async () => {
     google = await GoogleOAuthServer.start()
-    gar = await RegistryEmulator.start({
-      profile: "gar",
-      authenticate: google.authenticate,
-      grants: [{ account: google.subject, name: "acme-prod/*", actions: ["pull", "push"] }],
-      privateRepositories: ["*"]
-    })
+    gar = await RegistryEmulator.start(garOptions(google, ["pull", "push"]))
     gar.pushImage(REPO, "1.0")
     gar.pushImage(REPO, "1.1")
   })
@@ -172,12 +175,7 @@ describe("Gar.layerAuthClient", () => {
 describe("GAR acceptance: counts", () => {
   it("1,000 concurrent cold requests → 1 ADC token fetch, 1 registry token request", async () => {
     const google = await GoogleOAuthServer.start()
-    const gar = await RegistryEmulator.start({
-      profile: "gar",
-      authenticate: google.authenticate,
-      grants: [{ account: google.subject, name: "acme-prod/*", actions: ["pull"] }],
-      privateRepositories: ["*"]
-    })
+    const gar = await RegistryEmulator.start(garOptions(google))
     gar.pushImage(REPO, "1.0")
     const registryFetch = makeRegistryFetch({ adapters: [retargeted(gar, await adcClient(google))] })
     try {
@@ -199,12 +197,7 @@ describe("GAR acceptance: counts", () => {
     Effect.scoped(
       Effect.gen(function* () {
         const google = yield* GoogleOAuthServer.make()
-        const gar = yield* RegistryEmulator.make({
-          profile: "gar",
-          authenticate: google.authenticate,
-          grants: [{ account: google.subject, name: "acme-prod/*", actions: ["pull"] }],
-          privateRepositories: ["*"]
-        })
+        const gar = yield* RegistryEmulator.make(garOptions(google))
         gar.pushImage(REPO, "1.0")
         const layer = RegistryClient.layerClient().pipe(
           Layer.provide(Authenticator.layer({ requestTimeout: "1 hour" })),
@@ -238,12 +231,7 @@ describe("GAR acceptance: counts", () => {
 describe("GAR: no Google secret in any error, event or log", () => {
   it("a failing client, a refused key, a successful flow: refresh token, client secret, private key and access tokens appear nowhere", async () => {
     const google = await GoogleOAuthServer.start()
-    const gar = await RegistryEmulator.start({
-      profile: "gar",
-      authenticate: google.authenticate,
-      grants: [{ account: google.subject, name: "acme-prod/*", actions: ["pull"] }],
-      privateRepositories: ["*"]
-    })
+    const gar = await RegistryEmulator.start(garOptions(google))
     gar.pushImage(REPO, "1.0")
     const texts = (value: unknown) => [String(value), JSON.stringify(value) ?? "", inspect(value, { depth: 8, showHidden: true })]
     const seen: Array<string> = []
