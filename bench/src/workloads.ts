@@ -19,6 +19,8 @@ import type { Outcome as WarmOutcome } from "./warm-worker.js"
 import type { Plot } from "./plot.js"
 
 const run = promisify(execFile)
+/** tsx's command line, for the workers that run in a process of their own (they inherit `--built`). */
+const tsx = join(import.meta.dirname, "..", "..", "node_modules", "tsx", "dist", "cli.mjs")
 
 export interface Section {
   readonly title: string
@@ -208,7 +210,6 @@ export const warmOverhead = async (bed: Bed, repository: string, n: number): Pro
   const { token } = (await (await fetch(tokenUrl)).json()) as { token: string }
   const rounds = 10
   const worker = join(import.meta.dirname, "warm-worker.ts")
-  const tsx = join(import.meta.dirname, "..", "..", "node_modules", "tsx", "dist", "cli.mjs")
   const measureRounds = async (method: "HEAD" | "GET") => {
     const args = { origin: bed.registry.origin, host: bed.registry.host, realm: bed.tokens.realm, service: bed.tokens.service, token, repository, method, n, rounds }
     const { stdout } = await run(process.execPath, [tsx, worker, JSON.stringify(args)], { maxBuffer: 1 << 20 })
@@ -216,7 +217,6 @@ export const warmOverhead = async (bed: Bed, repository: string, n: number): Pro
   }
   const head = await measureRounds("HEAD")
   const get = await measureRounds("GET")
-  const totals = { sdk: { wall: head.sdk.wallMs, cpu: head.sdk.cpuMs }, plain: { wall: head.plain.wallMs, cpu: head.plain.cpuMs } }
   const median = (values: ReadonlyArray<number>) => {
     const sorted = [...values].sort((x, y) => x - y)
     const middle = sorted.length >> 1
@@ -231,8 +231,8 @@ export const warmOverhead = async (bed: Bed, repository: string, n: number): Pro
       title: "CPU per warm request, µs (lower is better)",
       unit: "µs",
       bars: [
-        { label: "RegistryClient, real registry", value: (totals.sdk.cpu / n) * 1000 },
-        { label: "plain HttpClient + fixed token, real registry", value: (totals.plain.cpu / n) * 1000, kind: "peer" as const },
+        { label: "RegistryClient, real registry", value: (head.sdk.cpuMs / n) * 1000 },
+        { label: "plain HttpClient + fixed token, real registry", value: (head.plain.cpuMs / n) * 1000, kind: "peer" as const },
         { label: "RegistryClient, in-memory transport", value: micro.sdk },
         { label: "bare in-memory transport", value: micro.bare, kind: "peer" as const },
         { label: "middleware alone (the difference)", value: micro.middleware }
@@ -268,7 +268,6 @@ export const streaming = async (sizeMiB: number): Promise<Section> => {
     const size = sizeMiB * 1024 * 1024
     const digest = emulator.generateBlob("bench/big", size, 7)
     const worker = join(import.meta.dirname, "stream-worker.ts")
-    const tsx = join(import.meta.dirname, "..", "..", "node_modules", "tsx", "dist", "cli.mjs")
     const once = async (mode: "ociauth" | "fetch") => {
       const { stdout } = await run(process.execPath, [tsx, worker, mode, emulator.origin, "bench/big", digest], { maxBuffer: 1 << 20 })
       return JSON.parse(stdout.trim().split("\n").pop()!) as Run
@@ -390,7 +389,6 @@ export const coldProcess = async (processes: number): Promise<Section> => {
   try {
     emulator.pushImage("bench/app", "latest")
     const worker = join(import.meta.dirname, "cold-worker.ts")
-    const tsx = join(import.meta.dirname, "..", "..", "node_modules", "tsx", "dist", "cli.mjs")
     type Run = { ms: number; spawnMs: number; discovery: number; token: number; registry: number; ok: boolean }
     const once = async (store: "none" | "file" | "redis"): Promise<Run> => {
       emulator.log.clear()
