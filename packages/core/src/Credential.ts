@@ -37,6 +37,16 @@ const { Anonymous: makeAnonymous, Basic, IdentityToken, RegistryToken, $is, $mat
  */
 export const anonymous: Credential = makeAnonymous()
 
+/**
+ * The username docker's convention puts beside an identity token: in credential
+ * helpers' answers (`Username: "<token>"`) and as the Basic username when a token
+ * endpoint is asked for one by GET.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const identityTokenUsername = "<token>"
+
 export {
   /**
    * @since 0.1.0
@@ -118,8 +128,8 @@ export const secrets = (credential: Credential): ReadonlyArray<string> => {
       return [secret, `${credential.username}:${secret}`]
     case "IdentityToken":
       // A token endpoint that refuses the refresh-token POST is asked by GET, with the token as Basic
-      // credentials under the username `<token>` when there is none.
-      return [secret, `${credential.username ?? "<token>"}:${secret}`]
+      // credentials under `identityTokenUsername` when there is no username.
+      return [secret, `${credential.username ?? identityTokenUsername}:${secret}`]
     default:
       return [secret]
   }

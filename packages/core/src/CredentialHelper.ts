@@ -128,7 +128,7 @@ export const get = (
         onRight: (answer) =>
           Effect.succeed(
             Option.some(
-              answer.Username === "<token>"
+              answer.Username === Credential.identityTokenUsername
                 ? Credential.IdentityToken({ token: answer.Secret })
                 : Credential.Basic({ username: answer.Username, password: answer.Secret })
             )
@@ -161,7 +161,7 @@ export const store = (
 ): Effect.Effect<void, CredentialError, CommandExecutor.CommandExecutor> => {
   const [username, secret] = credential._tag === "Basic"
     ? [credential.username, credential.password]
-    : ["<token>", credential.token]
+    : [Credential.identityTokenUsername, credential.token]
   const input = JSON.stringify({ ServerURL: serverUrl, Username: username, Secret: Redacted.value(secret) })
   return run(helper, "store", serverUrl, input, options).pipe(
     Effect.flatMap((outcome) =>

@@ -4,7 +4,7 @@ import * as UrlParams from "@effect/platform/UrlParams"
 import { Clock, DateTime, Duration, Effect, Either, Option, Redacted, Schema } from "effect"
 import { AuthEvent } from "../AuthEvent.js"
 import type * as Credential from "../Credential.js"
-import { anonymous } from "../Credential.js"
+import { anonymous, identityTokenUsername } from "../Credential.js"
 import { matchesTrigger } from "../RegistryAdapter.js"
 import type { TokenRequestPreferences } from "../RegistryAdapter.js"
 import { readErrorBody, RealmRejected, redactUrl, TokenRequestError } from "../RegistryError.js"
@@ -85,7 +85,7 @@ export const exchange = (send: Send, options: ExchangeOptions): Effect.Effect<To
       case "Basic":
         return HttpClientRequest.basicAuth(request, credential.username, credential.password)
       case "IdentityToken":
-        return HttpClientRequest.basicAuth(request, credential.username ?? "<token>", credential.token)
+        return HttpClientRequest.basicAuth(request, credential.username ?? identityTokenUsername, credential.token)
       default:
         return request
     }
