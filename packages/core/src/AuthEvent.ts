@@ -88,13 +88,29 @@ export const layer = (handler: (event: AuthEvent) => Effect.Effect<void>): Layer
   Layer.succeed(AuthEvents, { emit: handler })
 
 /**
+ * An emit function (see `emitter`).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Emitter {
+  (event: AuthEvent): Effect.Effect<void>
+  /**
+   * Whether an event emitted from a fiber whose context is `context` reaches a
+   * handler: a hot path builds no event that nobody reads.
+   */
+  readonly observedIn: (context: Context.Context<never>) => boolean
+}
+
+/**
  * An emit function bound to the handler in context now (when a service is
  * built), falling back to the handler in context at each emission.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const emitter: Effect.Effect<(event: AuthEvent) => Effect.Effect<void>> = Effect.map(
-  Effect.serviceOption(AuthEvents),
-  (captured) => (event) => (Option.isSome(captured) ? captured.value.emit(event) : emit(event))
+export const emitter: Effect.Effect<Emitter> = Effect.map(Effect.serviceOption(AuthEvents), (captured) =>
+  Object.assign((event: AuthEvent) => (Option.isSome(captured) ? captured.value.emit(event) : emit(event)), {
+    observedIn: (context: Context.Context<never>) => Option.isSome(captured) || Option.isSome(Context.getOption(context, AuthEvents))
+  })
 )

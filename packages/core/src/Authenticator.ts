@@ -96,6 +96,17 @@ export interface Service {
    * answer the credential itself, so that the next `authorize` asks its source again.
    */
   readonly invalidate: (authorization: Authorization) => Effect.Effect<void>
+  /**
+   * The answer `authorize` gives at `now` (epoch milliseconds) when it has
+   * nothing to do but hand out what it holds, read synchronously for a
+   * runtime's warm path: `undefined` when it would renew, drop a refused
+   * authorization, or report a `TokenCacheHit` to a handler it captured. A
+   * caller whose own fiber has an `AuthEvents` handler calls `authorize`, which
+   * reports the hit there. Optional: a runtime falls back to `authorize`.
+   *
+   * @since 0.2.0
+   */
+  readonly cached?: (request: AuthorizeRequest, now: number) => Authorization | undefined
 }
 
 /**

@@ -1,5 +1,5 @@
 import * as HttpClient from "@effect/platform/HttpClient"
-import { Cause, Clock, DateTime, Duration, Effect, Either, Encoding, FiberSet, Option, Redacted } from "effect"
+import { Cause, Clock, Context, DateTime, Duration, Effect, Either, Encoding, FiberSet, Option, Redacted } from "effect"
 import { AuthEvent, emitter } from "../AuthEvent.js"
 import type * as Authenticator from "../Authenticator.js"
 import type { BasicChallenge, BearerChallenge } from "../Challenge.js"
@@ -332,11 +332,18 @@ export const make = Effect.fnUntraced(function* (options: Authenticator.Options 
     }
     return key
   }
+  /** The key per request object too: a runtime hands the same request in for every warm request of a plan. */
+  const requestKeys = new WeakMap<Authenticator.AuthorizeRequest, string>()
   const fastKey = (request: Authenticator.AuthorizeRequest): string => {
-    const challenge = request.challenge
-    const realm = challenge.scheme === "bearer" ? `${challenge.realm}\u0000${challenge.service ?? ""}` : "basic"
-    const optional = request.optional === undefined || request.optional.length === 0 ? "" : `\u0001${scopeKey(request.optional)}`
-    return `${request.origin}\u0000${request.host ?? ""}\u0000${realm}${scopeKey(request.scopes)}${optional}`
+    let key = requestKeys.get(request)
+    if (key === undefined) {
+      const challenge = request.challenge
+      const realm = challenge.scheme === "bearer" ? `${challenge.realm}\u0000${challenge.service ?? ""}` : "basic"
+      const optional = request.optional === undefined || request.optional.length === 0 ? "" : `\u0001${scopeKey(request.optional)}`
+      key = `${request.origin}\u0000${request.host ?? ""}\u0000${realm}${scopeKey(request.scopes)}${optional}`
+      requestKeys.set(request, key)
+    }
+    return key
   }
   const remember = (key: string, request: Authenticator.AuthorizeRequest, authorization: Authenticator.Authorization, credentialRenewAt: number) => {
     const token = Option.getOrUndefined(authorization.token)
@@ -395,18 +402,31 @@ export const make = Effect.fnUntraced(function* (options: Authenticator.Options 
         fast.delete(key)
         return slow(request, key)
       }
-      const entry = fast.get(key)
-      if (entry === undefined) return slow(request, key)
+      if (!fast.has(key)) return slow(request, key)
       return Effect.flatMap(Clock.currentTimeMillis, (now) => {
-        if (now >= entry.until) {
-          fast.delete(key)
-          return slow(request, key)
-        }
+        const entry = live(key, now)
+        if (entry === undefined) return slow(request, key)
         return Option.isSome(entry.authorization.token)
           ? Effect.as(emit(AuthEvent.TokenCacheHit({ realm: entry.label, scopes: entry.scopes })), entry.authorization)
           : Effect.succeed(entry.authorization)
       })
     })
+
+  /** The warm answer for `key` at `now`, if it is still due to be served (an expired one is dropped). */
+  const live = (key: string, now: number): FastEntry | undefined => {
+    const entry = fast.get(key)
+    if (entry === undefined || now < entry.until) return entry
+    fast.delete(key)
+    return undefined
+  }
+
+  /** Whether a token hit must be reported to a handler captured when the engine was built. */
+  const reportsHits = emit.observedIn(Context.empty())
+  const cached = (request: Authenticator.AuthorizeRequest, now: number): Authenticator.Authorization | undefined => {
+    if (request.refused !== undefined) return undefined
+    const entry = live(fastKey(request), now)
+    return entry === undefined || (reportsHits && Option.isSome(entry.authorization.token)) ? undefined : entry.authorization
+  }
 
   const invalidate = (authorization: Authenticator.Authorization): Effect.Effect<void> =>
     Option.match(authorization.token, {
@@ -426,5 +446,5 @@ export const make = Effect.fnUntraced(function* (options: Authenticator.Options 
       }
     })
 
-  return { authorize, invalidate } satisfies Authenticator.Service
+  return { authorize, invalidate, cached } satisfies Authenticator.Service
 })
