@@ -72,6 +72,22 @@ describe("RegistryClient against the emulator (distribution)", () => {
       assert.strictEqual(emulator.log.entries.length, 1)
     }).pipe(Effect.provide(clientLayer({ adapters: [knowing(emulator)] }))))
 
+  it.live("warm requests read the engine's cache synchronously, yet a handler in the caller's context hears every TokenCacheHit", () =>
+    Effect.gen(function* () {
+      const url = `${emulator.origin}/v2/team/app/manifests/v1`
+      yield* run(HttpClientRequest.head(url))
+      emulator.log.clear()
+      const heard: Array<AuthEvent.AuthEvent> = []
+      const listening = AuthEvent.layer((e) => Effect.sync(() => heard.push(e)))
+      for (let i = 0; i < 3; i++) {
+        const response = yield* run(HttpClientRequest.head(url)).pipe(Effect.provide(listening))
+        assert.strictEqual(response.status, 200)
+      }
+      assert.strictEqual((yield* run(HttpClientRequest.head(url))).status, 200)
+      assert.deepStrictEqual(heard.map((e) => e._tag), ["TokenCacheHit", "TokenCacheHit", "TokenCacheHit"])
+      assert.deepStrictEqual(emulator.log.entries.map((e) => `${e.server} ${e.status}`), Array(4).fill("registry 200"))
+    }).pipe(Effect.provide(clientLayer({ adapters: [knowing(emulator)] }))))
+
   it.live("1,000 concurrent cold requests: one discovery, one token request", () =>
     Effect.gen(function* () {
       emulator.log.clear()

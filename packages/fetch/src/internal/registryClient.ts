@@ -23,6 +23,8 @@ import { SanitizedResponse } from "./sanitizedResponse.js"
 
 type Failure = HttpClientError.HttpClientError | RegistryError.RegistryError
 
+const noScopes: ReadonlyArray<Scope.Scope> = []
+
 /** Scopes a caller adds to what the request itself implies. */
 export const currentScopeHints: FiberRef.FiberRef<ReadonlyArray<Scope.Scope>> = globalValue(
   "@ociauth/fetch/currentScopeHints",
@@ -129,7 +131,7 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
    */
   const planScopes = new WeakMap<ReadonlyArray<RegistryClient.Access>, Map<string, ReadonlyArray<Scope.Scope>>>()
   const accessScopes = (access: ReadonlyArray<RegistryClient.Access>, apiHost: string): ReadonlyArray<Scope.Scope> => {
-    if (access.length === 0) return []
+    if (access.length === 0) return noScopes
     let byHost = planScopes.get(access)
     if (byHost === undefined) {
       byHost = new Map()
@@ -147,25 +149,15 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
       }
       planScopes.set(access, byHost)
     }
-    return byHost.get(apiHost) ?? []
+    return byHost.get(apiHost) ?? noScopes
   }
   const configuredAccess = options.access ?? []
 
   /** Discoveries under way, one per origin. */
   const discoveries = new Map<string, Deferred.Deferred<Option.Option<Challenge.AuthChallenge>>>()
 
-  /** The plain-HTTP rule's answer per host (it depends on the host alone), so that the warm path of a plain-HTTP registry does not classify its address on every request. */
-  const plainHttpByHost = new Map<string, boolean>()
-  const mayUsePlainHttp = (url: URL) => {
-    if (url.protocol === "https:") return true
-    let allowed = plainHttpByHost.get(url.host)
-    if (allowed === undefined) {
-      allowed = HttpSteps.mayUsePlainHttp(url, insecure)
-      if (plainHttpByHost.size >= 256) plainHttpByHost.clear()
-      plainHttpByHost.set(url.host, allowed)
-    }
-    return allowed
-  }
+  /** The plain-HTTP rule (the warm path reads its answer from the request's plan). */
+  const mayUsePlainHttp = (url: URL) => url.protocol === "https:" || HttpSteps.mayUsePlainHttp(url, insecure)
 
   /**
    * Where a request really goes: the adapter's API origin; for a registry API
@@ -268,26 +260,47 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
     optional: ReadonlyArray<Scope.Scope>,
     refused?: Authenticator.Authorization
   ): Effect.Effect<Authenticator.Authorization, RegistryError.RegistryError> =>
-    mayUsePlainHttp(url)
-      ? authenticator.authorize({
-        origin: url.origin,
-        host,
-        challenge,
-        scopes,
-        ...(optional.length === 0 ? {} : { optional }),
-        ...(refused === undefined ? {} : { refused })
+    mayUsePlainHttp(url) ? authenticator.authorize(authorizeRequest(url, host, challenge, scopes, optional, refused)) : plainHttpRefused(url)
+
+  const authorizeRequest = (
+    url: URL,
+    host: string,
+    challenge: Challenge.AuthChallenge,
+    scopes: ReadonlyArray<Scope.Scope>,
+    optional: ReadonlyArray<Scope.Scope>,
+    refused?: Authenticator.Authorization
+  ): Authenticator.AuthorizeRequest => ({
+    origin: url.origin,
+    host,
+    challenge,
+    scopes,
+    ...(optional.length === 0 ? {} : { optional }),
+    ...(refused === undefined ? {} : { refused })
+  })
+
+  const plainHttpRefused = (url: URL) =>
+    Effect.fail(
+      new RegistryError.RealmRejected({
+        realm: RegistryError.redactUrl(url),
+        reason: `credentials are never sent over plain HTTP to ${url.host}: declare it insecure to allow it`
       })
-      : Effect.fail(
-          new RegistryError.RealmRejected({
-            realm: RegistryError.redactUrl(url),
-            reason: `credentials are never sent over plain HTTP to ${url.host}: declare it insecure to allow it`
-          })
-        )
+    )
+
+  /** The `Authorization` header per answer of the engine, which hands the same answer out until it renews it. */
+  const headerValues = new WeakMap<Authenticator.Authorization, string>()
+  const headerValue = (authorization: Authenticator.Authorization): string => {
+    let value = headerValues.get(authorization)
+    if (value === undefined) {
+      value = Authenticator.headerValue(authorization)
+      headerValues.set(authorization, value)
+    }
+    return value
+  }
 
   const withAuthorization = (request: HttpClientRequest.HttpClientRequest, authorization: Option.Option<Authenticator.Authorization>) =>
     Option.match(authorization, {
       onNone: () => HttpSteps.withoutAuthorization(request),
-      onSome: (a) => HttpClientRequest.setHeader(request, "authorization", Authenticator.headerValue(a))
+      onSome: (a) => HttpClientRequest.setHeader(request, "authorization", headerValue(a))
     })
 
   const redirects = (
@@ -366,19 +379,31 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
     readonly unsupported: Option.Option<RegistryError.Unsupported>
     /** The request's own URL is the one to send: no new request needs building. */
     readonly unchanged: boolean
+    /** The key of what the runtime learns about the API (see `apiBase`), for an API route. */
+    readonly base: string | undefined
+    /** The API's `host[:port]`. */
+    readonly apiHost: string
+    /** Credentials may go to `url` (https, loopback, or declared insecure). */
+    readonly credentialsAllowed: boolean
+    /** The warm path's last request to the engine, reused while its challenge and access plan are the same. */
+    authorizing: { readonly challenge: Challenge.AuthChallenge; readonly optional: ReadonlyArray<Scope.Scope>; readonly request: Authenticator.AuthorizeRequest } | undefined
   }
-  const plans = new Map<string, Plan>()
-  /** The key of a request whose URL is a plain string (no separate parameters or hash): no URL is parsed to find its plan. */
-  const quickKey = (request: HttpClientRequest.HttpClientRequest): string | undefined =>
-    request.urlParams.length === 0 && Option.isNone(request.hash) ? `${request.method} ${request.url}` : undefined
+  /**
+   * Plans of requests whose URL is a plain string (no separate parameters or
+   * hash), by URL then method: found without parsing the URL or building a key.
+   */
+  const plans = new Map<string, Map<string, Plan>>()
+  const isPlainUrl = (request: HttpClientRequest.HttpClientRequest): boolean =>
+    request.urlParams.length === 0 && Option.isNone(request.hash)
+  const knownPlan = (request: HttpClientRequest.HttpClientRequest): Plan | undefined =>
+    isPlainUrl(request) ? plans.get(request.url)?.get(request.method) : undefined
   const planFor = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<Plan, HttpClientError.RequestError> => {
-    const quick = quickKey(request)
-    const known = quick === undefined ? undefined : plans.get(quick)
-    return known !== undefined ? Effect.succeed(known) : Effect.map(urlOf(request), (requested) => plan(request, requested, quick))
+    const known = knownPlan(request)
+    return known !== undefined ? Effect.succeed(known) : Effect.map(urlOf(request), (requested) => plan(request, requested))
   }
-  const plan = (request: HttpClientRequest.HttpClientRequest, requested: URL, quick: string | undefined): Plan => {
+  const plan = (request: HttpClientRequest.HttpClientRequest, requested: URL): Plan => {
     const method = request.method
-    const key = quick ?? `${method} ${requested.href}`
+    const plain = isPlainUrl(request)
     const host = requested.host
     const adapter = registries.resolve(host)
     const { route: apiRoute, url } = rewrite(requested, adapter)
@@ -389,10 +414,21 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
       apiRoute,
       implied: Option.match(apiRoute, { onNone: () => [], onSome: (route) => RegistryAdapter.scopesFor(adapter, method, url, route) }),
       unsupported: Option.flatMap(apiRoute, (route) => RegistryAdapter.unsupported(adapter, method, route)),
-      unchanged: quick !== undefined && url.href === request.url
+      unchanged: plain && url.href === request.url,
+      base: Option.match(apiRoute, { onNone: () => undefined, onSome: (route) => apiBase(url, route) }),
+      apiHost: url.host,
+      credentialsAllowed: mayUsePlainHttp(url),
+      authorizing: undefined
     }
-    if (plans.size >= 1024) plans.delete(plans.keys().next().value!)
-    plans.set(key, made)
+    if (plain) {
+      let byMethod = plans.get(request.url)
+      if (byMethod === undefined) {
+        if (plans.size >= 1024) plans.delete(plans.keys().next().value!)
+        byMethod = new Map()
+        plans.set(request.url, byMethod)
+      }
+      byMethod.set(method, made)
+    }
     return made
   }
 
@@ -535,23 +571,20 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
     request: HttpClientRequest.HttpClientRequest,
     fiber: Fiber.RuntimeFiber<unknown, unknown>
   ): Effect.Effect<HttpClientResponse.HttpClientResponse, Failure> | undefined => {
-    const quick = quickKey(request)
-    const plan = quick === undefined ? undefined : plans.get(quick)
-    if (plan === undefined || Option.isNone(plan.apiRoute) || Option.isSome(plan.unsupported)) return undefined
+    const plan = knownPlan(request)
+    if (plan === undefined || plan.base === undefined || Option.isNone(plan.apiRoute) || Option.isSome(plan.unsupported)) return undefined
     if (fiber.getFiberRef(currentScopeHints).length > 0) return undefined
     const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
-    const route = plan.apiRoute.value
-    const memo = knownMemo.get(apiBase(plan.url, route))
-    if (memo === undefined || clock.unsafeCurrentTimeMillis() >= memo.until || Option.isNone(memo.entry)) return undefined
+    const now = clock.unsafeCurrentTimeMillis()
+    const memo = knownMemo.get(plan.base)
+    if (memo === undefined || now >= memo.until || Option.isNone(memo.entry)) return undefined
     const challenge = memo.entry.value
     const { adapter, host, implied: needed, url } = plan
+    const route = plan.apiRoute.value
     const replayable = isReplayable(request)
     const base = plan.unchanged ? request : HttpClientRequest.setUrl(request, url)
-    const optional = optionalFor(fiber.getFiberRef(currentAccess), url.host)
-    const authorizing = Option.isSome(challenge)
-      ? Effect.map(authorize(url, host, challenge.value, needed, optional), Option.some)
-      : Effect.succeed(Option.none<Authenticator.Authorization>())
-    return Effect.flatMap(authorizing, (authorization) => {
+    const optional = optionalFor(fiber.getFiberRef(currentAccess), plan.apiHost)
+    const sendAuthorized = (authorization: Option.Option<Authenticator.Authorization>) => {
       const sent = withAuthorization(base, authorization)
       const sentAt = clock.unsafeCurrentTimeMillis()
       return Effect.flatMap(send(sent, replayable), (response) =>
@@ -559,8 +592,26 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
           ? Effect.succeed(sanitizeResponse(response, base))
           : settle({ adapter, url, host, route, base, replayable, needed, optional, challenge, scopes: needed, authorization, sent, sentAt, response })
       )
-    })
+    }
+    if (Option.isNone(challenge)) return sendAuthorized(Option.none())
+    if (!plan.credentialsAllowed) return plainHttpRefused(url)
+    const engineRequest = warmRequest(plan, challenge.value, optional)
+    // What the engine holds, read synchronously: no effect runs before the request is sent.
+    const held = authenticator.cached === undefined || emit.observedIn(fiber.currentContext) ? undefined : authenticator.cached(engineRequest, now)
+    return held !== undefined
+      ? sendAuthorized(Option.some(held))
+      : Effect.flatMap(authenticator.authorize(engineRequest), (authorization) => sendAuthorized(Option.some(authorization)))
   }
+
+  /** The plan's request to the engine for this challenge and access plan: the same object while they are the same. */
+  const warmRequest = (plan: Plan, challenge: Challenge.AuthChallenge, optional: ReadonlyArray<Scope.Scope>): Authenticator.AuthorizeRequest => {
+    const last = plan.authorizing
+    if (last !== undefined && last.challenge === challenge && last.optional === optional) return last.request
+    const request = authorizeRequest(plan.url, plan.host, challenge, plan.implied, optional)
+    plan.authorizing = { challenge, optional, request }
+    return request
+  }
+
 
   const execute = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<HttpClientResponse.HttpClientResponse, Failure> =>
     Effect.withFiberRuntime<HttpClientResponse.HttpClientResponse, Failure>((fiber) => warm(request, fiber) ?? general(request)).pipe(
