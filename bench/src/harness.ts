@@ -146,6 +146,13 @@ export const measure = async <A>(run: () => Promise<A>) => {
   return { result, wallMs, cpuMs: (used.user + used.system) / 1000 }
 }
 
+/** The median (of an even count, the mean of the two middle values). */
+export const median = (values: ReadonlyArray<number>): number => {
+  const sorted = [...values].sort((x, y) => x - y)
+  const middle = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
+}
+
 export const ratio = (a: number, b: number) => (b === 0 ? "n/a" : `${(a / b).toFixed(2)}×`)
 export const ms = (n: number) => `${n.toFixed(0)} ms`
 

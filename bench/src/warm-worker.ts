@@ -3,13 +3,19 @@
  * runs (never beside the registry, its proxy and its token server, whose CPU
  * and garbage the bench process also carries): sequential manifest HEADs (or
  * GETs, their bodies read) through RegistryClient (token cached) and through
- * the same fetch transport carrying a fixed token, in paired rounds in ABBA
- * order.
+ * the same fetch transport carrying a fixed token, in many short paired rounds
+ * in ABBA order.
+ *
+ * `first` says which client is built and warmed first: the bench runs one
+ * worker each way, because the client built first came out a few per cent
+ * slower even against an identical client. With `control`, the "sdk" slot is a
+ * second plain client: the ratio a run reports for two identical clients, the
+ * noise floor to read the real ratio against.
  *
  * Prints {sdk, plain, pairs} as JSON: totals {wallMs, cpuMs} per client and the
- * ratios (RegistryClient ÷ plain) of each round.
+ * ratios ("sdk" ÷ plain) of each round.
  *
- *   warm-worker '<json: origin, host, realm, service, token, repository, method, n, rounds>'
+ *   warm-worker '<json: origin, host, realm, service, token, repository, method, n, rounds, first, control>'
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -26,53 +32,84 @@ export interface Arguments {
   readonly token: string
   readonly repository: string
   readonly method: "HEAD" | "GET"
+  /** Requests per client. */
   readonly n: number
   readonly rounds: number
+  /** The client built and warmed first. */
+  readonly first: "sdk" | "plain"
+  /** Two plain clients: the noise floor. */
+  readonly control: boolean
+}
+
+export interface Totals {
+  readonly wallMs: number
+  readonly cpuMs: number
 }
 
 export interface Outcome {
-  readonly sdk: { readonly wallMs: number; readonly cpuMs: number }
-  readonly plain: { readonly wallMs: number; readonly cpuMs: number }
+  readonly sdk: Totals
+  readonly plain: Totals
   readonly pairs: { readonly wall: ReadonlyArray<number>; readonly cpu: ReadonlyArray<number> }
 }
 
+type Client = (count: number) => Promise<void>
+
 export const warmRounds = async (a: Arguments): Promise<Outcome> => {
+  const url = `${a.origin}/v2/${a.repository}/manifests/latest`
+  const runtimes: Array<{ readonly dispose: () => Promise<void> }> = []
+  const client = <E>(layer: Layer.Layer<HttpClient.HttpClient, E>, token: string | undefined): Client => {
+    const runtime = ManagedRuntime.make(layer)
+    runtimes.push(runtime)
+    return (count) =>
+      runtime.runPromise(
+        Effect.gen(function* () {
+          const http = yield* HttpClient.HttpClient
+          let request = HttpClientRequest.make(a.method)(url).pipe(HttpClientRequest.setHeader("accept", OCI_MANIFEST))
+          if (token !== undefined) request = HttpClientRequest.bearerToken(request, token)
+          for (let i = 0; i < count; i++) {
+            const response = yield* http.execute(request)
+            if (response.status !== 200) return yield* Effect.die(new Error(`${a.method} answered ${response.status}`))
+            if (a.method === "GET") yield* response.arrayBuffer
+          }
+        }) as Effect.Effect<void, unknown, never>
+      )
+  }
   const direct = RegistryAdapter.make({
     name: "bench-direct",
     hosts: [a.host],
     challenge: { scheme: "bearer", realm: a.realm, service: a.service, scopes: [] }
   })
-  const sdk = ManagedRuntime.make(
-    RegistryClient.layerFetch.pipe(Layer.provide(Layer.mergeAll(Registries.layer([direct]), CredentialProvider.layerAnonymous)))
-  )
+  const makeSdk = () =>
+    a.control
+      ? client(RegistryClient.layerFetchTransport, a.token)
+      : client(
+          RegistryClient.layerFetch.pipe(Layer.provide(Layer.mergeAll(Registries.layer([direct]), CredentialProvider.layerAnonymous))),
+          undefined
+        )
   // The same transport the runtime uses, carrying a fixed token.
-  const plain = ManagedRuntime.make(RegistryClient.layerFetchTransport)
-  const url = `${a.origin}/v2/${a.repository}/manifests/latest`
-  const heads = (runtime: typeof sdk | typeof plain, count: number, withToken: boolean) =>
-    runtime.runPromise(
-      Effect.gen(function* () {
-        const client = yield* HttpClient.HttpClient
-        let request = HttpClientRequest.make(a.method)(url).pipe(HttpClientRequest.setHeader("accept", OCI_MANIFEST))
-        if (withToken) request = HttpClientRequest.bearerToken(request, a.token)
-        for (let i = 0; i < count; i++) {
-          const response = yield* client.execute(request)
-          if (response.status !== 200) return yield* Effect.die(new Error(`${a.method} answered ${response.status}`))
-          if (a.method === "GET") yield* response.arrayBuffer
-        }
-      }) as Effect.Effect<void, unknown, never>
-    )
-  await heads(sdk, 50, false) // warm: token cached, connections open, code compiled
-  await heads(plain, 50, true)
+  const makePlain = () => client(RegistryClient.layerFetchTransport, a.token)
+  let sdk: Client
+  let plain: Client
+  if (a.first === "sdk") {
+    sdk = makeSdk()
+    plain = makePlain()
+  } else {
+    plain = makePlain()
+    sdk = makeSdk()
+  }
+  // Warm: token cached, connections open, code compiled; in the order the clients were built.
+  for (const warm of a.first === "sdk" ? [sdk, plain] : [plain, sdk]) await warm(200)
+
   const sdkTotal = { wallMs: 0, cpuMs: 0 }
   const plainTotal = { wallMs: 0, cpuMs: 0 }
   const pairs = { wall: [] as Array<number>, cpu: [] as Array<number> }
-  const each = Math.round(a.n / a.rounds)
+  const each = Math.max(1, Math.round(a.n / a.rounds))
   for (let round = 0; round < a.rounds; round++) {
     // ABBA: neither client always runs first (the garbage of one is collected during the other).
     const sdkFirst = round % 2 === 0
-    const first = await measure(() => (sdkFirst ? heads(sdk, each, false) : heads(plain, each, true)))
-    const second = await measure(() => (sdkFirst ? heads(plain, each, true) : heads(sdk, each, false)))
-    const [s, p] = sdkFirst ? [first, second] : [second, first]
+    const one = await measure(() => (sdkFirst ? sdk : plain)(each))
+    const other = await measure(() => (sdkFirst ? plain : sdk)(each))
+    const [s, p] = sdkFirst ? [one, other] : [other, one]
     sdkTotal.wallMs += s.wallMs
     sdkTotal.cpuMs += s.cpuMs
     plainTotal.wallMs += p.wallMs
@@ -80,8 +117,7 @@ export const warmRounds = async (a: Arguments): Promise<Outcome> => {
     pairs.wall.push(s.wallMs / p.wallMs)
     pairs.cpu.push(s.cpuMs / p.cpuMs)
   }
-  await sdk.dispose()
-  await plain.dispose()
+  for (const runtime of runtimes) await runtime.dispose()
   return { sdk: sdkTotal, plain: plainTotal, pairs }
 }
 
