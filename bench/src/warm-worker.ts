@@ -6,9 +6,9 @@
  * the same fetch transport carrying a fixed token, in many short paired rounds
  * in ABBA order.
  *
- * `first` says which client is built and warmed first: the bench runs one
- * worker each way, because the client built first came out a few per cent
- * slower even against an identical client. With `control`, the "sdk" slot is a
+ * `first` says which client is built, warmed and measured first: the bench
+ * runs one worker each way, because of two identical clients the first came
+ * out a few per cent slower. With `control`, the "sdk" slot is a
  * second plain client: the ratio a run reports for two identical clients, the
  * noise floor to read the real ratio against.
  *
@@ -105,8 +105,9 @@ export const warmRounds = async (a: Arguments): Promise<Outcome> => {
   const pairs = { wall: [] as Array<number>, cpu: [] as Array<number> }
   const each = Math.max(1, Math.round(a.n / a.rounds))
   for (let round = 0; round < a.rounds; round++) {
-    // ABBA: neither client always runs first (the garbage of one is collected during the other).
-    const sdkFirst = round % 2 === 0
+    // ABBA: neither client always runs first (the garbage of one is collected during the other);
+    // the client built first opens, so that the two workers swap the positions too.
+    const sdkFirst = (round % 2 === 0) === (a.first === "sdk")
     const one = await measure(() => (sdkFirst ? sdk : plain)(each))
     const other = await measure(() => (sdkFirst ? plain : sdk)(each))
     const [s, p] = sdkFirst ? [one, other] : [other, one]

@@ -250,7 +250,7 @@ export const warmOverhead = async (bed: Bed, repository: string, n: number): Pro
   const per = (total: number) => `${((total / n) * 1000).toFixed(0)} µs`
   return {
     title: `3. Warm overhead: ${n.toLocaleString("en")} sequential HEADs, then GETs`,
-    description: `RegistryClient (token cached) against the same fetch transport carrying a fixed token, on the real registry; both clients in a process of their own (as a user's program, never beside the registry's proxy and token server), ${rounds} rounds of ${perRound} requests each in ABBA order, split over two processes: one builds and warms RegistryClient first, the other the plain client (the client built first comes out a few per cent slower even against an identical one). The median of the rounds' ratios is the figure to read: one disturbed round moves the totals, not the median. Two plain clients measured the same way give the noise floor of this run.`,
+    description: `RegistryClient (token cached) against the same fetch transport carrying a fixed token, on the real registry; both clients in a process of their own (as a user's program, never beside the registry's proxy and token server), ${rounds} rounds of ${perRound} requests each in ABBA order, split over two processes: in one RegistryClient is built, warmed and measured first, in the other the plain client (of two identical clients the first comes out a few per cent slower). The median of the rounds' ratios is the figure to read: one disturbed round moves the totals, not the median. Two plain clients measured the same way give the noise floor of this run.`,
     plot: {
       title: "CPU per warm request, µs (lower is better)",
       unit: "µs",
