@@ -252,15 +252,9 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
       })
     })
 
-  const authorize = (
-    url: URL,
-    host: string,
-    challenge: Challenge.AuthChallenge,
-    scopes: ReadonlyArray<Scope.Scope>,
-    optional: ReadonlyArray<Scope.Scope>,
-    refused?: Authenticator.Authorization
-  ): Effect.Effect<Authenticator.Authorization, RegistryError.RegistryError> =>
-    mayUsePlainHttp(url) ? authenticator.authorize(authorizeRequest(url, host, challenge, scopes, optional, refused)) : plainHttpRefused(url)
+  /** 4. authorise: `request` goes to the engine if credentials may go to `url`. */
+  const authorize = (url: URL, request: Authenticator.AuthorizeRequest): Effect.Effect<Authenticator.Authorization, RegistryError.RegistryError> =>
+    mayUsePlainHttp(url) ? authenticator.authorize(request) : plainHttpRefused(url)
 
   const authorizeRequest = (
     url: URL,
@@ -514,7 +508,7 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
         const refused = Option.getOrUndefined(authorization)
         if (refused !== undefined) yield* authenticator.invalidate(refused)
         yield* HttpSteps.discard(response)
-        authorization = Option.some(yield* authorize(url, host, challenge.value, scopes, optional, refused))
+        authorization = Option.some(yield* authorize(url, authorizeRequest(url, host, challenge.value, scopes, optional, refused)))
         sent = withAuthorization(base, authorization)
         sentAt = yield* Clock.currentTimeMillis
         response = yield* send(sent, replayable)
@@ -553,7 +547,7 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
 
       // 4. authorise, 5. send through the retry step.
       const authorization = Option.isSome(challenge)
-        ? Option.some(yield* authorize(url, host, challenge.value, scopes, optional))
+        ? Option.some(yield* authorize(url, authorizeRequest(url, host, challenge.value, scopes, optional)))
         : Option.none<Authenticator.Authorization>()
       const sent = withAuthorization(base, authorization)
       const sentAt = yield* Clock.currentTimeMillis
