@@ -6,16 +6,12 @@
  *
  * @since 0.1.0
  */
-import { spawn } from "node:child_process"
-import type { ChildProcess } from "node:child_process"
-import { existsSync } from "node:fs"
 import { mkdtemp, rm, writeFile } from "node:fs/promises"
-import { createServer } from "node:net"
-import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
-import { delimiter, join } from "node:path"
+import { join } from "node:path"
 import { Context, Data, Effect, Layer } from "effect"
 import type { Scope } from "effect"
+import { findBinary as findBinaryIn, freePort, spawnServer, stop } from "./internal/process.js"
 import type { TokenServer } from "./TokenServer.js"
 
 /**
@@ -80,25 +76,8 @@ export interface DistributionRegistry {
  * @since 0.1.0
  * @category utils
  */
-export const findBinary = (explicit?: string): string | undefined => {
-  const candidates = [explicit, process.env.OCIAUTH_DOCKER_REGISTRY].filter((c): c is string => c !== undefined && c !== "")
-  for (const candidate of candidates) if (existsSync(candidate)) return candidate
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    const path = join(dir, "docker-registry")
-    if (dir !== "" && existsSync(path)) return path
-  }
-  return existsSync("/usr/bin/docker-registry") ? "/usr/bin/docker-registry" : undefined
-}
+export const findBinary = (explicit?: string): string | undefined => findBinaryIn("docker-registry", "OCIAUTH_DOCKER_REGISTRY", explicit)
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
 
 const config = (o: { port: number; data: string; bundle: string; deleteEnabled: boolean; token: Options["tokenServer"] }) =>
   [
@@ -127,16 +106,6 @@ const config = (o: { port: number; data: string; bundle: string; deleteEnabled: 
     ""
   ].join("\n")
 
-const stop = (child: ChildProcess): Promise<void> =>
-  new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve()
-    const timer = setTimeout(() => child.kill("SIGKILL"), 5_000)
-    child.once("exit", () => {
-      clearTimeout(timer)
-      resolve()
-    })
-    child.kill("SIGTERM")
-  })
 
 /**
  * Starts the registry; rejects with `RegistryBinaryMissing` or `RegistryStartError`.
@@ -161,7 +130,7 @@ export const start = async (options: Options): Promise<DistributionRegistry> => 
       config({ port, data: join(directory, "data"), bundle, deleteEnabled: options.deleteEnabled ?? true, token: options.tokenServer })
     )
     const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("REGISTRY_")))
-    const child = spawn(binary, ["serve", configPath], { env, stdio: ["ignore", "ignore", "pipe"] })
+    const child = spawnServer(binary, ["serve", configPath], { env, stdio: ["ignore", "ignore", "pipe"] })
     let output = ""
     child.stderr!.on("data", (chunk: Buffer) => {
       output = (output + chunk.toString("utf8")).slice(-64 * 1024)

@@ -5,16 +5,13 @@
  *
  * @since 0.2.0
  */
-import { spawn } from "node:child_process"
-import type { ChildProcess } from "node:child_process"
-import { existsSync } from "node:fs"
 import { mkdtemp, rm } from "node:fs/promises"
-import { connect, createServer } from "node:net"
-import type { AddressInfo } from "node:net"
+import { connect } from "node:net"
 import { tmpdir } from "node:os"
-import { delimiter, join } from "node:path"
+import { join } from "node:path"
 import { Context, Data, Effect, Layer } from "effect"
 import type { Scope } from "effect"
+import { findBinary as findBinaryIn, freePort, spawnServer, stop } from "./internal/process.js"
 
 /**
  * The `redis-server` binary is not installed.
@@ -73,25 +70,8 @@ export interface RedisServer {
  * @since 0.2.0
  * @category utils
  */
-export const findBinary = (explicit?: string): string | undefined => {
-  const candidates = [explicit, process.env.OCIAUTH_REDIS_SERVER].filter((c): c is string => c !== undefined && c !== "")
-  for (const candidate of candidates) if (existsSync(candidate)) return candidate
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    const path = join(dir, "redis-server")
-    if (dir !== "" && existsSync(path)) return path
-  }
-  return existsSync("/usr/bin/redis-server") ? "/usr/bin/redis-server" : undefined
-}
+export const findBinary = (explicit?: string): string | undefined => findBinaryIn("redis-server", "OCIAUTH_REDIS_SERVER", explicit)
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
 
 /** One `PING` over RESP; resolves true on `+PONG`. */
 const ping = (port: number): Promise<boolean> =>
@@ -111,16 +91,6 @@ const ping = (port: number): Promise<boolean> =>
     })
   })
 
-const stop = (child: ChildProcess): Promise<void> =>
-  new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve()
-    const timer = setTimeout(() => child.kill("SIGKILL"), 5_000)
-    child.once("exit", () => {
-      clearTimeout(timer)
-      resolve()
-    })
-    child.kill("SIGTERM")
-  })
 
 /**
  * Starts the server; rejects with `RedisBinaryMissing` or `RedisStartError`.
@@ -147,7 +117,7 @@ export const start = async (options: Options = {}): Promise<RedisServer> => {
       "--protected-mode", "yes",
       "--loglevel", "warning"
     ]
-    const child = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] })
+    const child = spawnServer(binary, args, { stdio: ["ignore", "pipe", "pipe"] })
     let output = ""
     const collect = (chunk: Buffer) => {
       output = (output + chunk.toString("utf8")).slice(-64 * 1024)

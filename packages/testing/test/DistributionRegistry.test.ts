@@ -151,6 +151,34 @@ describe.skipIf(!availability.available)("DistributionRegistry as a scoped Effec
     }))
 })
 
+describe.skipIf(!availability.available)("DistributionRegistry when its process dies", () => {
+  it("a harness that never reaches close leaves no registry running", { timeout: 60_000 }, async () => {
+    const { execFile } = await import("node:child_process")
+    const { join } = await import("node:path")
+    const tsx = join(import.meta.dirname, "..", "..", "..", "node_modules", "tsx", "dist", "cli.mjs")
+    const stdout = await new Promise<string>((resolve) =>
+      execFile(process.execPath, [tsx, join(import.meta.dirname, "fixtures", "abandon-registry.ts")], {
+        env: { ...process.env, NODE_OPTIONS: "--conditions=@ociauth/source" }
+      }, (_error, out) => resolve(String(out)))
+    )
+    const directory = stdout.trim().split("\n").pop()!
+    assert.include(directory, "ociauth-registry-")
+    // Found by its command line, never by a request: a request makes it log, and logging to the dead
+    // parent's pipe would kill it whether or not the harness did.
+    const { readdirSync, readFileSync } = await import("node:fs")
+    const serving = () =>
+      readdirSync("/proc").filter((pid) => /^\d+$/.test(pid)).some((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(directory)
+        } catch {
+          return false
+        }
+      })
+    for (let i = 0; i < 50 && serving(); i++) await new Promise((resolve) => setTimeout(resolve, 100))
+    assert.isFalse(serving())
+  })
+})
+
 describe("DistributionRegistry without the binary", () => {
   it("fails with RegistryBinaryMissing naming the package", async () => {
     const error = await DistributionRegistry.start({
