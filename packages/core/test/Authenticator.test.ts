@@ -398,48 +398,61 @@ describe("Authenticator: lifetime and cache", () => {
     }).pipe(Effect.provide(t.layer))
   })
 
-  it.effect("cached: what authorize hands out, read synchronously; nothing refused, invalidated or due for renewal", () => {
+  it.effect("cachedReader: what authorize hands out, read synchronously; nothing refused, invalidated or due for renewal", () => {
     const t = setup(grantAll, { events: false })
     return Effect.gen(function* () {
       const service = yield* Authenticator.Authenticator
+      const read = Authenticator.cachedReader(service)!
       const request: Authenticator.AuthorizeRequest = { origin: ORIGIN, challenge, scopes: [pull()] }
-      assert.isUndefined(service.cached!(request, 0))
+      assert.isUndefined(read(request, 0))
       const first = yield* service.authorize(request)
-      assert.strictEqual(service.cached!(request, 100_000), first)
-      assert.strictEqual(service.cached!({ ...request, scopes: [pull()] }, 100_000), first, "an equal request finds it too")
-      assert.isUndefined(service.cached!({ ...request, scopes: [pull("team/other")] }, 100_000))
-      assert.isUndefined(service.cached!({ ...request, refused: first }, 100_000))
+      assert.strictEqual(read(request, 100_000), first)
+      assert.strictEqual(read({ ...request, scopes: [pull()] }, 100_000), first, "an equal request finds it too")
+      assert.isUndefined(read({ ...request, scopes: [pull("team/other")] }, 100_000))
+      assert.isUndefined(read({ ...request, refused: first }, 100_000))
       // The first renewal due is the credential's, 60 s before its 5 minutes are up (the token's is at
       // 270 s): from then on authorize has work to do.
-      assert.strictEqual(service.cached!(request, 239_999), first)
-      assert.isUndefined(service.cached!(request, 240_000))
+      assert.strictEqual(read(request, 239_999), first)
+      assert.isUndefined(read(request, 240_000))
       const second = yield* service.authorize(request)
       yield* service.invalidate(second)
-      assert.isUndefined(service.cached!(request, 100_000))
+      assert.isUndefined(read(request, 100_000))
       assert.strictEqual(t.tokenRequests().length, 1)
     }).pipe(Effect.provide(t.layer))
   })
 
-  it.effect("cached leaves a token hit to authorize when the engine reports events, so no TokenCacheHit is lost", () => {
+  it.effect("the cached reader leaves a token hit to authorize when the engine reports events, so no TokenCacheHit is lost", () => {
     const t = setup(grantAll)
     return Effect.gen(function* () {
       const service = yield* Authenticator.Authenticator
+      const read = Authenticator.cachedReader(service)!
       const request: Authenticator.AuthorizeRequest = { origin: ORIGIN, challenge, scopes: [pull()] }
       yield* service.authorize(request)
-      assert.isUndefined(service.cached!(request, 100_000))
+      assert.isUndefined(read(request, 100_000))
       yield* service.authorize(request)
       assert.strictEqual(t.events.filter((e) => e._tag === "TokenCacheHit").length, 1)
     }).pipe(Effect.provide(t.layer))
   })
 
-  it.effect("cached serves a Basic answer even when events are reported (a Basic hit reports nothing)", () => {
+  it.effect("the cached reader serves a Basic answer even when events are reported (a Basic hit reports nothing)", () => {
     const t = setup(grantAll, { credentials: { "registry.example": { username: "u", password: CANARY } } })
     return Effect.gen(function* () {
       const service = yield* Authenticator.Authenticator
       const request: Authenticator.AuthorizeRequest = { origin: ORIGIN, challenge: { scheme: "basic", realm: "registry" }, scopes: [pull()] }
       const basic = yield* service.authorize(request)
       assert.strictEqual(basic.scheme, "Basic")
-      assert.strictEqual(service.cached!(request, 1_000), basic)
+      assert.strictEqual(Authenticator.cachedReader(service)!(request, 1_000), basic)
+    }).pipe(Effect.provide(t.layer))
+  })
+
+  it.effect("a service that replaces authorize has no cached reader: a decorator is asked for every request", () => {
+    const t = setup(grantAll, { events: false })
+    return Effect.gen(function* () {
+      const engine = yield* Authenticator.Authenticator
+      assert.isFunction(Authenticator.cachedReader(engine))
+      assert.isFunction(Authenticator.cachedReader({ ...engine }), "a copy of the engine is the engine")
+      const decorated: Authenticator.Service = { ...engine, authorize: (request) => engine.authorize(request) }
+      assert.isUndefined(Authenticator.cachedReader(decorated))
     }).pipe(Effect.provide(t.layer))
   })
 

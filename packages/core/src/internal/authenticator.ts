@@ -1,5 +1,6 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import { Cause, Clock, Context, DateTime, Duration, Effect, Either, Encoding, FiberSet, Option, Redacted } from "effect"
+import { globalValue } from "effect/GlobalValue"
 import { AuthEvent, emitter } from "../AuthEvent.js"
 import type * as Authenticator from "../Authenticator.js"
 import type { BasicChallenge, BearerChallenge } from "../Challenge.js"
@@ -53,6 +54,11 @@ const causeText = (cause: Cause.Cause<unknown>): string =>
     onNone: () => "unexpected failure",
     onSome: (error) => (typeof error === "object" && error !== null && "message" in error ? secrets.scrub(String(error.message)) : "failure")
   })
+
+/** Each engine's synchronous reader, by its own `authorize`: a service that replaces `authorize` has none. */
+const readers = globalValue("@ociauth/core/Authenticator/readers", () => new WeakMap<Authenticator.Service["authorize"], Authenticator.CachedReader>())
+
+export const cachedReader = (service: Authenticator.Service): Authenticator.CachedReader | undefined => readers.get(service.authorize)
 
 export const make = Effect.fnUntraced(function* (options: Authenticator.Options = {}) {
   const client = yield* HttpClient.HttpClient
@@ -446,5 +452,6 @@ export const make = Effect.fnUntraced(function* (options: Authenticator.Options 
       }
     })
 
-  return { authorize, invalidate, cached } satisfies Authenticator.Service
+  readers.set(authorize, cached)
+  return { authorize, invalidate } satisfies Authenticator.Service
 })

@@ -113,6 +113,7 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
   const transport = yield* HttpClient.HttpClient
   const registries = yield* Registries.Registries
   const authenticator = yield* Authenticator.Authenticator
+  const cached = Authenticator.cachedReader(authenticator)
   const challenges = Option.getOrUndefined(yield* Effect.serviceOption(ChallengeStore.ChallengeStore)) ??
     (yield* ChallengeStore.makeMemory())
   const emit = yield* AuthEvent.emitter
@@ -427,12 +428,23 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
   }
 
   /** The access plan's scopes for an API host: the client's own plan and the one in context. */
-  const optionalFor = (access: ReadonlyArray<RegistryClient.Access>, apiHost: string): ReadonlyArray<Scope.Scope> =>
-    access.length === 0
-      ? accessScopes(configuredAccess, apiHost)
-      : configuredAccess.length === 0
-        ? accessScopes(access, apiHost)
-        : Scope.merge([...accessScopes(configuredAccess, apiHost), ...accessScopes(access, apiHost)])
+  const optionalFor = (access: ReadonlyArray<RegistryClient.Access>, apiHost: string): ReadonlyArray<Scope.Scope> => {
+    if (access.length === 0) return accessScopes(configuredAccess, apiHost)
+    if (configuredAccess.length === 0) return accessScopes(access, apiHost)
+    // Both: merged once per plan in context and host, so that a plan's engine request is reused.
+    let byHost = mergedPlans.get(access)
+    if (byHost === undefined) {
+      byHost = new Map()
+      mergedPlans.set(access, byHost)
+    }
+    let merged = byHost.get(apiHost)
+    if (merged === undefined) {
+      merged = Scope.merge([...accessScopes(configuredAccess, apiHost), ...accessScopes(access, apiHost)])
+      byHost.set(apiHost, merged)
+    }
+    return merged
+  }
+  const mergedPlans = new WeakMap<ReadonlyArray<RegistryClient.Access>, Map<string, ReadonlyArray<Scope.Scope>>>()
 
   /** The scopes a request needs, and those a challenge offered that the adapter accepts. */
   const withOffered = (
@@ -591,7 +603,7 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
     if (!plan.credentialsAllowed) return plainHttpRefused(url)
     const engineRequest = warmRequest(plan, challenge.value, optional)
     // What the engine holds, read synchronously: no effect runs before the request is sent.
-    const held = authenticator.cached === undefined || emit.observedIn(fiber.currentContext) ? undefined : authenticator.cached(engineRequest, now)
+    const held = cached === undefined || emit.observedIn(fiber.currentContext) ? undefined : cached(engineRequest, now)
     return held !== undefined
       ? sendAuthorized(Option.some(held))
       : Effect.flatMap(authenticator.authorize(engineRequest), (authorization) => sendAuthorized(Option.some(authorization)))
