@@ -157,9 +157,6 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
   /** Discoveries under way, one per origin. */
   const discoveries = new Map<string, Deferred.Deferred<Option.Option<Challenge.AuthChallenge>>>()
 
-  /** The plain-HTTP rule (the warm path reads its answer from the request's plan). */
-  const mayUsePlainHttp = (url: URL) => url.protocol === "https:" || HttpSteps.mayUsePlainHttp(url, insecure)
-
   /**
    * Where a request really goes: the adapter's API origin; for a registry API
    * route (`None` otherwise), the registry's repository name too.
@@ -253,9 +250,9 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
       })
     })
 
-  /** 4. authorise: `request` goes to the engine if credentials may go to `url`. */
-  const authorize = (url: URL, request: Authenticator.AuthorizeRequest): Effect.Effect<Authenticator.Authorization, RegistryError.RegistryError> =>
-    mayUsePlainHttp(url) ? authenticator.authorize(request) : plainHttpRefused(url)
+  /** 4. authorise: `request` goes to the engine if credentials may go where the plan sends it. */
+  const authorize = (plan: Plan, request: Authenticator.AuthorizeRequest): Effect.Effect<Authenticator.Authorization, RegistryError.RegistryError> =>
+    plan.credentialsAllowed ? authenticator.authorize(request) : plainHttpRefused(plan.url)
 
   const authorizeRequest = (
     url: URL,
@@ -412,7 +409,7 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
       unchanged: plain && url.href === request.url,
       base: Option.match(apiRoute, { onNone: () => undefined, onSome: (route) => apiBase(url, route) }),
       apiHost: url.host,
-      credentialsAllowed: mayUsePlainHttp(url),
+      credentialsAllowed: url.protocol === "https:" || HttpSteps.mayUsePlainHttp(url, insecure),
       authorizing: undefined
     }
     if (plain) {
@@ -456,9 +453,7 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
 
   /** A request sent once, and what steps 6 and 7 need to finish it. */
   interface Attempt {
-    readonly adapter: RegistryAdapter.RegistryAdapter
-    readonly url: URL
-    readonly host: string
+    readonly plan: Plan
     readonly route: Route.Route
     readonly base: HttpClientRequest.HttpClientRequest
     readonly replayable: boolean
@@ -483,7 +478,8 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
    */
   const settle = (attempt: Attempt): Effect.Effect<HttpClientResponse.HttpClientResponse, Failure> =>
     Effect.gen(function* () {
-      const { adapter, base, host, needed, optional, replayable, route, url } = attempt
+      const { base, needed, optional, plan, replayable, route } = attempt
+      const { adapter, host, url } = plan
       let { authorization, challenge, response, scopes, sent, sentAt } = attempt
       const accept = (offered: ReadonlyArray<Scope.Scope>) => withOffered(adapter, needed, offered)
       for (let renewals = 0; replayable && renewals < 3; renewals++) {
@@ -520,7 +516,7 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
         const refused = Option.getOrUndefined(authorization)
         if (refused !== undefined) yield* authenticator.invalidate(refused)
         yield* HttpSteps.discard(response)
-        authorization = Option.some(yield* authorize(url, authorizeRequest(url, host, challenge.value, scopes, optional, refused)))
+        authorization = Option.some(yield* authorize(plan, authorizeRequest(url, host, challenge.value, scopes, optional, refused)))
         sent = withAuthorization(base, authorization)
         sentAt = yield* Clock.currentTimeMillis
         response = yield* send(sent, replayable)
@@ -532,7 +528,8 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
   const general = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<HttpClientResponse.HttpClientResponse, Failure> =>
     Effect.gen(function* () {
       // 1. resolve: the host's adapter; outside the registry API nothing is touched.
-      const { adapter, apiRoute, host, implied, unchanged, unsupported, url } = yield* planFor(request)
+      const plan = yield* planFor(request)
+      const { adapter, apiRoute, host, implied, unchanged, unsupported, url } = plan
       const replayable = isReplayable(request)
       const base = unchanged ? request : HttpClientRequest.setUrl(request, url)
       if (Option.isNone(apiRoute)) return yield* redirects(yield* send(base, replayable), base, replayable)
@@ -559,12 +556,12 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
 
       // 4. authorise, 5. send through the retry step.
       const authorization = Option.isSome(challenge)
-        ? Option.some(yield* authorize(url, authorizeRequest(url, host, challenge.value, scopes, optional)))
+        ? Option.some(yield* authorize(plan, authorizeRequest(url, host, challenge.value, scopes, optional)))
         : Option.none<Authenticator.Authorization>()
       const sent = withAuthorization(base, authorization)
       const sentAt = yield* Clock.currentTimeMillis
       const response = yield* send(sent, replayable)
-      return yield* settle({ adapter, url, host, route, base, replayable, needed, optional, challenge, scopes, authorization, sent, sentAt, response })
+      return yield* settle({ plan, route, base, replayable, needed, optional, challenge, scopes, authorization, sent, sentAt, response })
     })
 
   /**
@@ -585,7 +582,7 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
     const memo = knownMemo.get(plan.base)
     if (memo === undefined || now >= memo.until || Option.isNone(memo.entry)) return undefined
     const challenge = memo.entry.value
-    const { adapter, host, implied: needed, url } = plan
+    const { adapter, implied: needed, url } = plan
     const route = plan.apiRoute.value
     const replayable = isReplayable(request)
     const base = plan.unchanged ? request : HttpClientRequest.setUrl(request, url)
@@ -596,17 +593,16 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
       return Effect.flatMap(send(sent, replayable), (response) =>
         isFinal(adapter, response)
           ? Effect.succeed(sanitizeResponse(response, base))
-          : settle({ adapter, url, host, route, base, replayable, needed, optional, challenge, scopes: needed, authorization, sent, sentAt, response })
+          : settle({ plan, route, base, replayable, needed, optional, challenge, scopes: needed, authorization, sent, sentAt, response })
       )
     }
     if (Option.isNone(challenge)) return sendAuthorized(Option.none())
-    if (!plan.credentialsAllowed) return plainHttpRefused(url)
     const engineRequest = warmRequest(plan, challenge.value, optional)
     // What the engine holds, read synchronously: no effect runs before the request is sent.
-    const held = cached === undefined || emit.observedIn(fiber.currentContext) ? undefined : cached(engineRequest, now)
+    const held = !plan.credentialsAllowed || cached === undefined || emit.observedIn(fiber.currentContext) ? undefined : cached(engineRequest, now)
     return held !== undefined
       ? sendAuthorized(Option.some(held))
-      : Effect.flatMap(authenticator.authorize(engineRequest), (authorization) => sendAuthorized(Option.some(authorization)))
+      : Effect.flatMap(authorize(plan, engineRequest), (authorization) => sendAuthorized(Option.some(authorization)))
   }
 
   /** The plan's request to the engine for this challenge and access plan: the same object while they are the same. */
@@ -617,7 +613,6 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
     plan.authorizing = { challenge, optional, request }
     return request
   }
-
 
   const execute = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<HttpClientResponse.HttpClientResponse, Failure> =>
     Effect.withFiberRuntime<HttpClientResponse.HttpClientResponse, Failure>((fiber) => warm(request, fiber) ?? general(request)).pipe(
