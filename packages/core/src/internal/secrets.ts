@@ -23,17 +23,11 @@ const forms = (secret: string): ReadonlyArray<string> => {
   const base64 = Encoding.encodeBase64(secret)
   const percent = encodeURIComponent(secret)
   const form = new URLSearchParams([["", secret]]).toString().slice(1)
-  return [...new Set([
-    secret,
-    base64,
-    base64.replace(/=+$/, ""),
-    Encoding.encodeBase64Url(secret),
-    percent,
-    percent.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase()),
-    form,
-    form.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase())
-  ])]
+  return [...new Set([secret, base64, base64.replace(/=+$/, ""), Encoding.encodeBase64Url(secret), percent, lowerHex(percent), form, lowerHex(form)])]
 }
+
+/** A percent-encoded text with its escapes in lower-case hex (`%2f` for `%2F`), as some servers echo it. */
+const lowerHex = (encoded: string): string => encoded.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase())
 
 /** Remembers a secret the SDK sends, in every form of `forms`. */
 export const remember = (secret: string): void => {
