@@ -213,8 +213,8 @@ export const warmOverhead = async (bed: Bed, repository: string, n: number): Pro
   /** n requests per client, in two workers: one builds RegistryClient first, the other the plain client. */
   const measureRounds = async (method: "HEAD" | "GET", control: boolean): Promise<WarmOutcome> => {
     const outcomes: Array<WarmOutcome> = []
+    const half = Math.round(n / 2)
     for (const first of ["sdk", "plain"] as const) {
-      const half = Math.round(n / 2)
       const args: WarmArguments = {
         origin: bed.registry.origin,
         host: bed.registry.host,
