@@ -99,29 +99,6 @@ export interface Service {
 }
 
 /**
- * The answer `authorize` gives at `now` (epoch milliseconds) when it has
- * nothing to do but hand out what it holds; `undefined` when it would renew,
- * drop a refused authorization, or report a `TokenCacheHit` to a handler it
- * captured. Synchronous, for a runtime's warm path.
- *
- * @since 0.2.0
- * @category models
- */
-export type CachedReader = (request: AuthorizeRequest, now: number) => Authorization | undefined
-
-/**
- * The engine's `CachedReader`, for a service whose `authorize` is the engine's
- * own (built by `make` or `layer`); `undefined` for any other, a decorator that
- * overrides `authorize` included, so that every request goes through it. A
- * caller whose fiber has an `AuthEvents` handler calls `authorize` instead,
- * which reports the hit there.
- *
- * @since 0.2.0
- * @category getters
- */
-export const cachedReader: (service: Service) => CachedReader | undefined = internal.cachedReader
-
-/**
  * @since 0.1.0
  * @category tags
  */

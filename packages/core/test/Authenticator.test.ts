@@ -398,61 +398,53 @@ describe("Authenticator: lifetime and cache", () => {
     }).pipe(Effect.provide(t.layer))
   })
 
-  it.effect("cachedReader: what authorize hands out, read synchronously; nothing refused, invalidated or due for renewal", () => {
-    const t = setup(grantAll, { events: false })
+  it.effect("every authorize reads the TokenStore: a token another process removed from it is not sent again", () =>
+    Effect.gen(function* () {
+      let n = 0
+      const t = setup(() => json(200, { token: `token-${++n}`, expires_in: 300 }), { events: false })
+      const memory = yield* TokenStore.makeMemory()
+      let reads = 0
+      const store: TokenStore.Service = { ...memory, get: (key) => Effect.zipRight(Effect.sync(() => reads++), memory.get(key)) }
+      yield* Effect.gen(function* () {
+        const first = yield* authorize()
+        const readsBefore = reads
+        assert.strictEqual(bearerValue(yield* authorize()), bearerValue(first))
+        assert.isAbove(reads, readsBefore, "a warm authorize reads the store")
+        // Another process drops the token from the shared store.
+        yield* memory.remove(first.source.token!)
+        const after = yield* authorize()
+        assert.strictEqual(bearerValue(after), "token-2")
+        assert.strictEqual(t.tokenRequests().length, 2)
+      }).pipe(Effect.provide(t.layer.pipe(Layer.provide(Layer.succeed(TokenStore.TokenStore, store)))))
+    }))
+
+  it.effect("a refused token drops only its own key: other services' and scopes' tokens stay warm", () => {
+    let n = 0
+    const t = setup(() => json(200, { token: `token-${++n}`, expires_in: 300 }))
     return Effect.gen(function* () {
       const service = yield* Authenticator.Authenticator
-      const read = Authenticator.cachedReader(service)!
-      const request: Authenticator.AuthorizeRequest = { origin: ORIGIN, challenge, scopes: [pull()] }
-      assert.isUndefined(read(request, 0))
-      const first = yield* service.authorize(request)
-      assert.strictEqual(read(request, 100_000), first)
-      assert.strictEqual(read({ ...request, scopes: [pull()] }, 100_000), first, "an equal request finds it too")
-      assert.isUndefined(read({ ...request, scopes: [pull("team/other")] }, 100_000))
-      assert.isUndefined(read({ ...request, refused: first }, 100_000))
-      // The first renewal due is the credential's, 60 s before its 5 minutes are up (the token's is at
-      // 270 s): from then on authorize has work to do.
-      assert.strictEqual(read(request, 239_999), first)
-      assert.isUndefined(read(request, 240_000))
-      const second = yield* service.authorize(request)
-      yield* service.invalidate(second)
-      assert.isUndefined(read(request, 100_000))
-      assert.strictEqual(t.tokenRequests().length, 1)
+      const a = yield* authorize([pull("a")])
+      const b = yield* authorize([pull("b")])
+      const other = yield* authorize([pull("a")], { challenge: { ...challenge, service: "other.example" } })
+      assert.strictEqual(t.tokenRequests().length, 3)
+      yield* service.invalidate(a)
+      assert.strictEqual(bearerValue(yield* authorize([pull("b")])), bearerValue(b))
+      assert.strictEqual(bearerValue(yield* authorize([pull("a")], { challenge: { ...challenge, service: "other.example" } })), bearerValue(other))
+      assert.strictEqual(t.tokenRequests().length, 3, "no other token was dropped")
+      assert.notStrictEqual(bearerValue(yield* authorize([pull("a")])), bearerValue(a))
+      assert.strictEqual(t.tokenRequests().length, 4)
     }).pipe(Effect.provide(t.layer))
   })
 
-  it.effect("the cached reader leaves a token hit to authorize when the engine reports events, so no TokenCacheHit is lost", () => {
-    const t = setup(grantAll)
-    return Effect.gen(function* () {
-      const service = yield* Authenticator.Authenticator
-      const read = Authenticator.cachedReader(service)!
-      const request: Authenticator.AuthorizeRequest = { origin: ORIGIN, challenge, scopes: [pull()] }
-      yield* service.authorize(request)
-      assert.isUndefined(read(request, 100_000))
-      yield* service.authorize(request)
-      assert.strictEqual(t.events.filter((e) => e._tag === "TokenCacheHit").length, 1)
-    }).pipe(Effect.provide(t.layer))
-  })
-
-  it.effect("the cached reader serves a Basic answer even when events are reported (a Basic hit reports nothing)", () => {
-    const t = setup(grantAll, { credentials: { "registry.example": { username: "u", password: CANARY } } })
-    return Effect.gen(function* () {
-      const service = yield* Authenticator.Authenticator
-      const request: Authenticator.AuthorizeRequest = { origin: ORIGIN, challenge: { scheme: "basic", realm: "registry" }, scopes: [pull()] }
-      const basic = yield* service.authorize(request)
-      assert.strictEqual(basic.scheme, "Basic")
-      assert.strictEqual(Authenticator.cachedReader(service)!(request, 1_000), basic)
-    }).pipe(Effect.provide(t.layer))
-  })
-
-  it.effect("a service that replaces authorize has no cached reader: a decorator is asked for every request", () => {
+  it.effect("a decorator that replaces authorize is asked for every request (no path around it)", () => {
     const t = setup(grantAll, { events: false })
     return Effect.gen(function* () {
       const engine = yield* Authenticator.Authenticator
-      assert.isFunction(Authenticator.cachedReader(engine))
-      assert.isFunction(Authenticator.cachedReader({ ...engine }), "a copy of the engine is the engine")
-      const decorated: Authenticator.Service = { ...engine, authorize: (request) => engine.authorize(request) }
-      assert.isUndefined(Authenticator.cachedReader(decorated))
+      let asked = 0
+      const decorated: Authenticator.Service = { ...engine, authorize: (request) => Effect.zipRight(Effect.sync(() => asked++), engine.authorize(request)) }
+      for (let i = 0; i < 3; i++) yield* decorated.authorize({ origin: ORIGIN, challenge, scopes: [pull()] })
+      assert.strictEqual(asked, 3)
+      assert.strictEqual(t.tokenRequests().length, 1)
     }).pipe(Effect.provide(t.layer))
   })
 

@@ -39,6 +39,12 @@ export interface GetOptions<V> {
   /** A value that must not be handed out (the one a server just refused). */
   readonly refuse?: (value: V) => boolean
   readonly onLookup?: (lookup: Lookup) => Effect.Effect<void>
+  /**
+   * Asked when nothing usable is stored under the key and no fetch is under
+   * way, before one is started: a value found elsewhere (a token that covers
+   * the request) is handed out as a hit instead.
+   */
+  readonly otherwise?: Effect.Effect<Option.Option<V>>
 }
 
 interface Flight<V, E> {
@@ -107,11 +113,6 @@ export class Leases<V, E> {
   get(key: string, fetch: Effect.Effect<V, E>, options: GetOptions<V> = {}): Effect.Effect<V, E> {
     const onLookup = options.onLookup ?? (() => Effect.void)
     const refuse = options.refuse
-    const fresh = (): Effect.Effect<V, E> =>
-      this.start(key, fetch, false).pipe(
-        Effect.tap(() => onLookup("fetch")),
-        Effect.flatMap(Deferred.await)
-      )
     return Effect.flatMap(Effect.zip(this.storage.get(key), Clock.currentTimeMillis), ([stored, now]) => {
       if (Option.isSome(stored) && (refuse === undefined || !refuse(stored.value))) {
         const state = this.state(stored.value, now)
@@ -123,14 +124,33 @@ export class Leases<V, E> {
         }
       }
       const flight = this.flights.get(key)
-      if (flight !== undefined) {
-        const joined = Effect.zipRight(onLookup("joined"), Deferred.await(flight.deferred))
-        return refuse === undefined
-          ? joined
-          : Effect.flatMap(joined, (value) => (refuse(value) ? Effect.suspend(fresh) : Effect.succeed(value)))
+      if (flight === undefined && options.otherwise !== undefined) {
+        return Effect.flatMap(options.otherwise, (found) =>
+          Option.isSome(found) ? Effect.as(onLookup("hit"), found.value) : this.join(key, fetch, options)
+        )
       }
-      return fresh()
+      return this.join(key, fetch, options)
     })
+  }
+
+  /** The result of the fetch under way for `key`, or of a new one. */
+  private join(key: string, fetch: Effect.Effect<V, E>, options: GetOptions<V>): Effect.Effect<V, E> {
+    const onLookup = options.onLookup ?? (() => Effect.void)
+    const refuse = options.refuse
+    const fresh = (): Effect.Effect<V, E> =>
+      this.start(key, fetch, false).pipe(
+        Effect.tap(() => onLookup("fetch")),
+        Effect.flatMap(Deferred.await)
+      )
+    // Called synchronously from a check of `get`'s: claiming the flight is atomic with it.
+    const flight = this.flights.get(key)
+    if (flight !== undefined) {
+      const joined = Effect.zipRight(onLookup("joined"), Deferred.await(flight.deferred))
+      return refuse === undefined
+        ? joined
+        : Effect.flatMap(joined, (value) => (refuse(value) ? Effect.suspend(fresh) : Effect.succeed(value)))
+    }
+    return fresh()
   }
 
   /** Forgets the value under `key` (a fetch under way still completes and is stored). */

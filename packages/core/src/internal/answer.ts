@@ -1,0 +1,176 @@
+import { Effect, Either, Encoding, Option, Redacted } from "effect"
+import { AuthEvent } from "../AuthEvent.js"
+import type { Emitter } from "../AuthEvent.js"
+import type * as Authenticator from "../Authenticator.js"
+import type { BearerChallenge } from "../Challenge.js"
+import * as Credential from "../Credential.js"
+import type { RegistryAdapter } from "../RegistryAdapter.js"
+import type { RegistryError } from "../RegistryError.js"
+import { InsufficientScope, RealmRejected, redactUrl, TokenRequestError } from "../RegistryError.js"
+import type { Scope } from "../Scope.js"
+import type * as Token from "../Token.js"
+import type { Send } from "./http.js"
+import type { Lookup } from "./lease.js"
+import { Lru } from "./lru.js"
+import { validateRealm } from "./realm.js"
+import * as scope from "./scope.js"
+import * as secrets from "./secrets.js"
+import type { TokenCache } from "./tokenCache.js"
+import { exchange } from "./tokenExchange.js"
+
+/** What answering a challenge needs besides the request: the engine's parts and settings. */
+export interface Answering {
+  readonly tokens: TokenCache
+  readonly send: Send
+  readonly emit: Emitter
+  readonly insecure: ReadonlyArray<string>
+  readonly timeout: import("effect").Duration.Duration
+  readonly maxBodyBytes: number
+  /** Forgets a credential its token server refused. */
+  readonly forgetCredential: (key: string) => Effect.Effect<void>
+}
+
+/** Scopes a server granted (a JWT's `access` claim), fit to repeat: server text, scrubbed of the secrets the SDK sent. */
+export const grantedText = (granted: ReadonlyArray<Scope>): ReadonlyArray<string> =>
+  granted.map((s) => secrets.scrub(scope.format(s), 256))
+
+/** A Basic challenge (ECR, htpasswd) answered with the Basic credential. */
+export const answerBasic = (
+  origin: URL,
+  credential: Credential.Credential,
+  credentialKey: string
+): Effect.Effect<Authenticator.Authorization, RegistryError> => {
+  if (credential._tag === "Basic") {
+    const encoded = Encoding.encodeBase64(`${credential.username}:${Redacted.value(credential.password)}`)
+    return Effect.succeed({ scheme: "Basic", credentials: Redacted.make(encoded), token: Option.none(), source: { credential: credentialKey } })
+  }
+  return Effect.fail(
+    new TokenRequestError({
+      reason: "Unauthorized",
+      realm: redactUrl(origin),
+      detail: "the registry asks for Basic credentials (username and password) and none are configured"
+    })
+  )
+}
+
+/** Realm validation is pure: its verdict per (realm, origin, insecure hosts). */
+const verdicts = new Lru<string, ReturnType<typeof validateRealm>>(1024)
+const validated = (realm: string, origin: string, insecure: ReadonlyArray<string>) =>
+  verdicts.getOrSet(`${realm}\u0000${origin}\u0000${insecure.join(" ")}`, () => validateRealm(realm, origin, { insecure }))
+
+/** Scope lists as text, per list: the runtime hands the same list in for every request of a plan. */
+const formatted = new WeakMap<ReadonlyArray<Scope>, ReadonlyArray<string>>()
+const formatAll = (scopes: ReadonlyArray<Scope>): ReadonlyArray<string> => {
+  let text = formatted.get(scopes)
+  if (text === undefined) {
+    text = scopes.map(scope.format)
+    formatted.set(scopes, text)
+  }
+  return text
+}
+
+/** The scopes to ask a token for: the request's, and an access plan's unless the registry just refused a token. */
+const scopesOf = (request: Authenticator.AuthorizeRequest): { readonly needed: ReadonlyArray<Scope>; readonly asked: ReadonlyArray<Scope> } => {
+  const needed = scope.merge(request.scopes)
+  const optional = request.refused === undefined ? request.optional ?? [] : []
+  return { needed, asked: optional.length === 0 ? needed : scope.merge([...needed, ...optional]) }
+}
+
+/**
+ * A Bearer challenge answered: a registry token as it is; otherwise a token
+ * from the (validated) realm for the request's scopes, through the token cache.
+ */
+export const answerBearer = (
+  engine: Answering,
+  origin: URL,
+  adapter: RegistryAdapter,
+  challenge: BearerChallenge,
+  request: Authenticator.AuthorizeRequest,
+  credential: Credential.Credential,
+  credentialKey: string
+): Effect.Effect<Authenticator.Authorization, RegistryError> => {
+  if (credential._tag === "RegistryToken") {
+    return Effect.succeed({ scheme: "Bearer", credentials: credential.token, token: Option.none(), source: { credential: credentialKey } })
+  }
+  const realm = validated(challenge.realm, origin.href, engine.insecure)
+  if (Either.isLeft(realm)) return Effect.fail(realm.left)
+  const realmUrl = realm.right
+  const label = redactUrl(realmUrl)
+  const { asked, needed } = scopesOf(request)
+  const scopeStrings = formatAll(asked)
+  const refused = Option.getOrUndefined(Option.flatMap(Option.fromNullable(request.refused), (a) => a.token))
+
+  return Effect.flatMap(Credential.identity(credential), (identity) => {
+    const group = `${realmUrl.href}\u0000${challenge.service ?? ""}\u0000${identity}`
+    const fetch = Effect.suspend(() =>
+      exchange(engine.send, {
+        realm: realmUrl,
+        service: challenge.service,
+        scopes: asked,
+        credential,
+        preferences: adapter.tokenRequest,
+        defaultLifetime: adapter.defaultTokenLifetime,
+        maxBodyBytes: engine.maxBodyBytes,
+        timeout: engine.timeout,
+        emit: engine.emit
+      })
+    ).pipe(
+      Effect.tap((token) => {
+        secrets.remember(Redacted.value(token.value))
+        return engine.emit(
+          AuthEvent.TokenIssued({ realm: label, scopes: scopeStrings, granted: Option.map(token.granted, grantedText), expiresAt: token.expiresAt })
+        )
+      }),
+      Effect.tapError((error) =>
+        // The token server refused the credential: ask its source again next time.
+        error._tag === "TokenRequestError" && error.reason === "Unauthorized" && credential._tag !== "Anonymous"
+          ? engine.forgetCredential(credentialKey)
+          : Effect.void
+      )
+    )
+    const onLookup = (lookup: Lookup) =>
+      lookup === "hit"
+        ? engine.emit(AuthEvent.TokenCacheHit({ realm: label, scopes: scopeStrings }))
+        : lookup === "refresh-ahead"
+          ? engine.emit(AuthEvent.TokenRefreshAhead({ realm: label, scopes: scopeStrings }))
+          : Effect.void
+    const lookup = { group, key: `${group}\u0000${scopeStrings.join(" ")}`, scopes: asked, label, fetch, onLookup, ...(refused === undefined ? {} : { refused }) }
+    return engine.tokens.get(lookup, request.refused?.source.token).pipe(
+      Effect.flatMap(({ key, token }): Effect.Effect<Authenticator.Authorization, RegistryError> => {
+        rememberToken(token)
+        if (Option.isSome(token.granted)) {
+          const missing = scope.missing(token.granted.value, needed)
+          // The plan's token was granted less than this request needs (capped or narrowed): its own token.
+          if (missing.length > 0 && asked !== needed) {
+            return answerBearer(engine, origin, adapter, challenge, { ...request, optional: [] }, credential, credentialKey)
+          }
+          if (missing.length > 0) {
+            return Effect.fail(
+              new InsufficientScope({ requested: scopeStrings, granted: grantedText(token.granted.value), missing: missing.map(scope.format) })
+            )
+          }
+        }
+        return Effect.succeed({ scheme: "Bearer", credentials: token.value, token: Option.some(token), source: { credential: credentialKey, token: key } })
+      })
+    )
+  })
+}
+
+/** Tokens whose secret is known to the scrubber: one read from a shared store, or fetched by another process, is sent by this one too. */
+const rememberedTokens = new WeakSet<Token.Token>()
+const rememberToken = (token: Token.Token): void => {
+  if (rememberedTokens.has(token)) return
+  rememberedTokens.add(token)
+  secrets.remember(Redacted.value(token.value))
+}
+
+/** The origin of a request as a URL, or the typed refusal of one that is not a URL (parsed once per origin). */
+export const originOf = (origin: string): Either.Either<URL, RealmRejected> =>
+  origins.getOrSet(origin, () => {
+    try {
+      return Either.right(new URL(origin))
+    } catch {
+      return Either.left(new RealmRejected({ realm: redactUrl(origin), reason: "the registry origin is not a URL" }))
+    }
+  })
+const origins = new Lru<string, Either.Either<URL, RealmRejected>>(256)
