@@ -127,6 +127,14 @@ export interface Options {
   readonly credentialLifetime?: Duration.DurationInput
   /** Hosts (`host[:port]`) that may receive credentials over plain HTTP, realms included. Loopback always may. */
   readonly insecure?: ReadonlyArray<string>
+  /**
+   * Token requests carry the tracer's propagation headers (`traceparent`, `b3`)
+   * only to these realm hosts (`host[:port]`), or to all with `true`; default
+   * none: a realm is a third party. Spans are recorded either way.
+   *
+   * @since 0.3.0
+   */
+  readonly tracePropagation?: boolean | ReadonlyArray<string>
 }
 
 /**

@@ -79,6 +79,11 @@ export interface SenderOptions {
   readonly emit: (event: AuthEvent) => Effect.Effect<void>
   /** Time allowed for the response headers of one attempt; none when left out (the transport's own). */
   readonly timeout?: Duration.Duration | undefined
+  /**
+   * Which requests carry the tracer's propagation headers (`traceparent`, `b3`):
+   * none by default, all with `true`, or those to the hosts (`host[:port]`) listed.
+   */
+  readonly tracePropagation?: boolean | ReadonlyArray<string> | undefined
 }
 
 /**

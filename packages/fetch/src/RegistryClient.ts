@@ -53,6 +53,17 @@ export interface Options {
   readonly responseTimeout?: import("effect").Duration.DurationInput
   /** An access plan for the client's whole life (see `withAccess`). */
   readonly access?: ReadonlyArray<Access>
+  /**
+   * Registry requests carry the tracer's propagation headers (`traceparent`,
+   * `b3`) only to these hosts (`host[:port]`, as requests are sent: Docker Hub's
+   * is `registry-1.docker.io`), or to all with `true`; default none — a registry
+   * is a third party, and the headers break a browser's CORS. Spans are recorded
+   * either way. The engine's token requests have the same option
+   * (`Authenticator.Options.tracePropagation`).
+   *
+   * @since 0.3.0
+   */
+  readonly tracePropagation?: boolean | ReadonlyArray<string>
 }
 
 /**

@@ -152,7 +152,8 @@ export const makeRegistryFetch = (options: RegistryFetchOptions = {}): RegistryF
     ? Layer.empty
     : AuthEvent.layer((event) => Effect.sync(() => options.onEvent!(event)))
   const insecure = options.insecure === undefined ? {} : { insecure: options.insecure }
-  const engine = Authenticator.layer({ ...options.authenticator, ...insecure })
+  const tracing = options.tracePropagation === undefined ? {} : { tracePropagation: options.tracePropagation }
+  const engine = Authenticator.layer({ ...options.authenticator, ...insecure, ...tracing })
   const live = RegistryClient.layerClient(options).pipe(
     Layer.provide(engine),
     Layer.provide(Layer.mergeAll(transport, Registries.layer(options.adapters ?? []), credentials)),

@@ -36,7 +36,7 @@ export const make = Effect.fnUntraced(function* (options: Authenticator.Options 
   const store = Option.getOrUndefined(yield* Effect.serviceOption(TokenStore)) ??
     (yield* TokenStoreModule.makeMemory({ capacity: options.maxCacheEntries ?? 1000 }))
   const timeout = Duration.decode(options.requestTimeout ?? Duration.seconds(30))
-  const send = makeSender(client, { policy: options.retry ?? Retry.defaultPolicy, emit, timeout })
+  const send = makeSender(client, { policy: options.retry ?? Retry.defaultPolicy, emit, timeout, tracePropagation: options.tracePropagation })
 
   const credentials = yield* makeCredentialCache({
     provider,

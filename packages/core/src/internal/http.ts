@@ -2,7 +2,8 @@ import * as Headers from "@effect/platform/Headers"
 import * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import type { HttpClient, HttpClientResponse } from "@effect/platform"
+import * as HttpClient from "@effect/platform/HttpClient"
+import type { HttpClientResponse } from "@effect/platform"
 import { Clock, Duration, Effect, Option, Stream } from "effect"
 import { AuthEvent } from "../AuthEvent.js"
 import { redactUrl } from "../RegistryError.js"
@@ -86,6 +87,25 @@ export interface SenderOptions {
   readonly emit: (event: AuthEvent) => Effect.Effect<void>
   /** Time allowed for the response headers of one attempt; none when left out (the transport's own). */
   readonly timeout?: Duration.Duration | undefined
+  /**
+   * Which requests carry the tracer's propagation headers (`traceparent`, `b3`):
+   * none by default (a registry or realm is a third party), all with `true`, or
+   * those to the hosts (`host[:port]`) listed.
+   */
+  readonly tracePropagation?: boolean | ReadonlyArray<string> | undefined
+}
+
+/** The client's `execute`, with trace propagation headers only where they are allowed. */
+const propagating = (client: HttpClient.HttpClient, allowed: SenderOptions["tracePropagation"]) => {
+  if (allowed === true) return client.execute
+  const quiet = (request: HttpClientRequest.HttpClientRequest) =>
+    Effect.locally(client.execute(request), HttpClient.currentTracerPropagation, false)
+  if (allowed === undefined || allowed === false || allowed.length === 0) return quiet
+  const hosts = new Set(allowed.map((host) => host.toLowerCase()))
+  return (request: HttpClientRequest.HttpClientRequest) => {
+    const url = HttpClientRequest.toUrl(request)
+    return Option.isSome(url) && hosts.has(url.value.host) ? client.execute(request) : quiet(request)
+  }
 }
 
 export type Send = (
@@ -106,10 +126,11 @@ const isTransport = (error: HttpClientError.HttpClientError): error is HttpClien
  */
 export const makeSender = (client: HttpClient.HttpClient, options: SenderOptions): Send => {
   const timeout = options.timeout
+  const execute = propagating(client, options.tracePropagation)
   const timed = (request: HttpClientRequest.HttpClientRequest) =>
     timeout === undefined
-      ? client.execute(request)
-      : client.execute(request).pipe(
+      ? execute(request)
+      : execute(request).pipe(
           Effect.timeoutFail({
             duration: timeout,
             onTimeout: () =>

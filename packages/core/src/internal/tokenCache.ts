@@ -5,7 +5,7 @@ import type { Scope } from "../Scope.js"
 import type * as Token from "../Token.js"
 import type * as TokenStore from "../TokenStore.js"
 import { type LeasePolicy, Leases, type Lookup } from "./lease.js"
-import { Lru } from "./lru.js"
+import { Lru } from "../Lru.js"
 import * as scope from "./scope.js"
 
 type FetchError = TokenRequestError | RealmRejected

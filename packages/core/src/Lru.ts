@@ -1,7 +1,15 @@
 /**
- * The one bounded map of the SDK's in-process memos (plans, realm verdicts,
- * token indexes): least recently used first out, synchronous. Values that
- * expire, or that other processes share, live in a `Cache`-backed store instead.
+ * The one bounded map of the SDK's in-process memos (the runtime's plans, realm
+ * verdicts, token indexes): least recently used first out, synchronous. Values
+ * that expire, or that other processes share, live in a `Cache`-backed store
+ * instead. For runtimes built on the engine; not re-exported from the index.
+ *
+ * @since 0.3.0
+ */
+
+/**
+ * @since 0.3.0
+ * @category models
  */
 export class Lru<K, V> {
   private readonly entries = new Map<K, V>()

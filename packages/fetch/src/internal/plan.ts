@@ -1,0 +1,106 @@
+import * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import { HttpSteps, RegistryAdapter } from "@ociauth/core"
+import type { Registries, RegistryError } from "@ociauth/core"
+import { Route, Scope } from "@ociauth/core"
+import { Effect, Option } from "effect"
+import { Lru } from "@ociauth/core/Lru"
+
+/**
+ * What a request means, computed once per method and URL: where it really goes,
+ * which registry route it is, the scopes it implies. Immutable, and pure: the
+ * same request always gets the same plan.
+ */
+export interface Plan {
+  readonly adapter: RegistryAdapter.RegistryAdapter
+  /** The host the request named (credentials are looked up for it). */
+  readonly host: string
+  /** Where it is sent: the adapter's API origin, the repository normalised, pages clamped. */
+  readonly url: URL
+  /** The registry API route, if it is one (otherwise the request passes through untouched). */
+  readonly route: Route.Route | undefined
+  readonly implied: ReadonlyArray<Scope.Scope>
+  readonly unsupported: RegistryError.Unsupported | undefined
+  /** The request's own URL is the one to send: no new request needs building. */
+  readonly unchanged: boolean
+  /** The key of what the runtime learns about the API: its origin, and the adapter's path prefix if any. */
+  readonly base: string
+  /** Credentials may go to `url` (https, loopback, or declared insecure). */
+  readonly credentialsAllowed: boolean
+}
+
+/** The request's URL, query included; a URL that does not parse is a typed `InvalidUrl` failure. */
+const urlOf = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<URL, HttpClientError.RequestError> =>
+  Option.match(HttpClientRequest.toUrl(request), {
+    onNone: () => Effect.fail(new HttpClientError.RequestError({ request, reason: "InvalidUrl", description: "the URL does not parse" })),
+    onSome: Effect.succeed
+  })
+
+/** Where a request really goes: the adapter's API origin; for a registry API route, the registry's repository name too. */
+const rewrite = (url: URL, adapter: RegistryAdapter.RegistryAdapter, insecure: ReadonlySet<string>): { readonly url: URL; readonly route: Route.Route | undefined } => {
+  const target = new URL(url)
+  const apiOrigin = new URL(adapter.origin(url.host))
+  if (apiOrigin.host !== url.host) {
+    target.protocol = insecure.has(apiOrigin.host) ? "http:" : apiOrigin.protocol
+    target.host = apiOrigin.host
+  }
+  const parsed = RegistryAdapter.apiRoute(adapter, target.pathname)
+  if (Option.isNone(parsed)) return { url: target, route: undefined }
+  let route = parsed.value
+  const name = Route.repository(route)
+  if (name !== undefined) {
+    const normalized = adapter.normalizeRepository(name)
+    if (normalized !== name) {
+      route = Route.withRepository(route, normalized)
+      target.pathname = Route.format(route)
+    }
+  }
+  if (route._tag === "Upload" && target.searchParams.has("from")) {
+    target.searchParams.set("from", adapter.normalizeRepository(target.searchParams.get("from")!))
+  }
+  const paged = route._tag === "Tags" || route._tag === "Catalog" ? RegistryAdapter.clampPageSize(adapter, target) : target
+  return { url: paged, route }
+}
+
+const make = (
+  registries: Registries.Registries["Type"],
+  insecure: ReadonlySet<string>,
+  request: HttpClientRequest.HttpClientRequest,
+  requested: URL,
+  plain: boolean
+): Plan => {
+  const method = request.method
+  const adapter = registries.resolve(requested.host)
+  const { route, url } = rewrite(requested, adapter, insecure)
+  return {
+    adapter,
+    host: requested.host,
+    url,
+    route,
+    implied: route === undefined ? [] : RegistryAdapter.scopesFor(adapter, method, url, route),
+    unsupported: route === undefined ? undefined : Option.getOrUndefined(RegistryAdapter.unsupported(adapter, method, route)),
+    unchanged: plain && url.href === request.url,
+    base: route === undefined || route.prefix === "" ? url.origin : `${url.origin}${route.prefix}`,
+    credentialsAllowed: url.protocol === "https:" || HttpSteps.mayUsePlainHttp(url, insecure)
+  }
+}
+
+/**
+ * Plans, memoised for requests whose URL is a plain string (no separate
+ * parameters or hash) by URL and method; others are planned each time.
+ */
+export const makePlanner = (registries: Registries.Registries["Type"], insecure: ReadonlySet<string>) => {
+  const plans = new Lru<string, Plan>(1024)
+  return (request: HttpClientRequest.HttpClientRequest): Effect.Effect<Plan, HttpClientError.RequestError> => {
+    const plain = request.urlParams.length === 0 && Option.isNone(request.hash)
+    if (!plain) return Effect.map(urlOf(request), (url) => make(registries, insecure, request, url, false))
+    const key = `${request.method} ${request.url}`
+    const known = plans.get(key)
+    if (known !== undefined) return Effect.succeed(known)
+    return Effect.map(urlOf(request), (url) => {
+      const plan = make(registries, insecure, request, url, true)
+      plans.set(key, plan)
+      return plan
+    })
+  }
+}
