@@ -72,7 +72,7 @@ describe("RegistryClient against the emulator (distribution)", () => {
       assert.strictEqual(emulator.log.entries.length, 1)
     }).pipe(Effect.provide(clientLayer({ adapters: [knowing(emulator)] }))))
 
-  it.live("warm requests read the engine's cache synchronously, yet a handler in the caller's context hears every TokenCacheHit", () =>
+  it.live("warm requests go through the engine, so a handler in the caller's context hears every TokenCacheHit", () =>
     Effect.gen(function* () {
       const url = `${emulator.origin}/v2/team/app/manifests/v1`
       yield* run(HttpClientRequest.head(url))

@@ -1,7 +1,9 @@
 /**
- * The warm path (a request whose plan and challenge are known) read from the
- * engine's cache without running an effect: what it must still do, probed from
- * outside with the public API.
+ * Warm requests (a request whose plan and challenge are known, its token held):
+ * what they must still do — refused tokens never sent again, renewal ahead of
+ * expiry, events, access plans, scope hints, moving realms — probed from
+ * outside with the public API. There is one pipeline: these are behaviours, not
+ * a check that two paths agree.
  */
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
@@ -82,7 +84,7 @@ const tokenScopes = (emulator: RegistryEmulator.RegistryEmulator) =>
 
 const toRegistry = (sent: ReadonlyArray<Sent>, origin: string) => sent.filter((s) => s.url.startsWith(`${origin}/v2/`))
 
-describe("warm path against the emulator", () => {
+describe("warm requests against the emulator", () => {
   let emulator: RegistryEmulator.RegistryEmulator
   beforeAll(async () => {
     emulator = await RegistryEmulator.start({ users: { alice: "pw" } })
@@ -274,7 +276,7 @@ describe("warm path against the emulator", () => {
     }).pipe(Effect.provide(clientLayer({ sent, adapters: [knowing(emulator)], client: { access: [{ registry: emulator.host, repository: "team/r1" }] } })))
   })
 
-  it.live("scope hints bypass the warm path: a delete hint on a warm HEAD gets a token with delete", () => {
+  it.live("scope hints on a warm request: a delete hint on a warm HEAD gets a token with delete", () => {
     const sent: Array<Sent> = []
     return Effect.gen(function* () {
       for (let i = 0; i < 3; i++) yield* run(HttpClientRequest.head(manifest("alice/app")))
@@ -332,7 +334,7 @@ describe("warm path against the emulator", () => {
 /** A JWT's `exp`, in epoch milliseconds. */
 const expiresAt = (jwt: string): number => JSON.parse(Buffer.from(jwt.split(".")[1]!, "base64url").toString()).exp * 1000
 
-describe("warm path refresh-ahead (TestClock, nobody listening)", () => {
+describe("warm requests and refresh-ahead (TestClock, nobody listening)", () => {
   it.effect("60 s tokens, a request every 3 s for 10 min: renewed ahead, never sent in its last seconds", () =>
     Effect.scoped(
       Effect.gen(function* () {
