@@ -153,11 +153,28 @@ export const mayUsePlainHttp: (url: URL | string, insecure?: ReadonlySet<string>
 
 /**
  * Server text fit to repeat in an error or an event: every secret the SDK has
- * sent (passwords, tokens, `user:password`, and their base64, base64url and
- * URL-encoded forms) replaced by `<redacted>`, control characters dropped,
- * length bounded.
+ * sent (passwords, tokens, `user:password`) in every form `redact` knows
+ * replaced by `<redacted>`, C0 and C1 control characters (U+0000–U+001F,
+ * U+007F–U+009F) dropped, length bounded.
  *
  * @since 0.2.0
  * @category utils
  */
 export const scrub: (text: string, maxLength?: number) => string = secrets.scrub
+
+/**
+ * Every form of every secret the SDK has sent, and of `secrets`, replaced by
+ * `<redacted>`; nothing else changed (no bound, line breaks kept): for text
+ * printed whole, such as a transcript. The forms: raw; JSON-escaped; base64
+ * (padded or not, base64url, and the base64 runs of the secret inside a longer
+ * encoded text, as in `Basic base64(user:password)`); percent-encoded (upper- or
+ * lower-case hex, JavaScript's or strict RFC 3986); form-encoded. Give the
+ * `user:password` pair of a Basic credential too (`Credential.secrets` does).
+ *
+ * Apply it to server text before encoding it (JSON, a transcript), and to the
+ * result as well.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const redact: (text: string, secrets?: Iterable<string>) => string = secrets.redact

@@ -122,6 +122,13 @@ export * as RegistryError from "./RegistryError.js"
 export * as Retry from "./Retry.js"
 
 /**
+ * Where credentials may go: the realm rule.
+ *
+ * @since 0.2.0
+ */
+export * as Realm from "./Realm.js"
+
+/**
  * Registry API paths as values.
  *
  * @since 0.1.0

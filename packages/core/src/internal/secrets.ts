@@ -7,52 +7,127 @@ import { globalValue } from "effect/GlobalValue"
  * server that echoes the credential it received must not make the SDK print it.
  * Bounded: the oldest are forgotten first.
  */
-const MAX_SECRETS = 512
+const MAX_FORMS = 4096
 const MIN_LENGTH = 4
+/** A base64 run cut out of a longer encoding is only looked for when it is this long (fewer would match by chance). */
+const MIN_CORE = 8
 const MAX_TEXT = 512
 const REDACTED = "<redacted>"
 
-const known: Set<string> = globalValue("@ociauth/core/internal/secrets", () => new Set<string>())
-
-/**
- * A secret as a server may echo it: raw; base64 with and without padding;
- * base64url; percent-encoded with upper- or lower-case hex; form-encoded
- * (`+` for a space, as in a token request's body).
- */
-const forms = (secret: string): ReadonlyArray<string> => {
-  const base64 = Encoding.encodeBase64(secret)
-  const percent = encodeURIComponent(secret)
-  const form = new URLSearchParams([["", secret]]).toString().slice(1)
-  return [...new Set([secret, base64, base64.replace(/=+$/, ""), Encoding.encodeBase64Url(secret), percent, lowerHex(percent), form, lowerHex(form)])]
+interface Known {
+  readonly forms: Set<string>
+  /** `forms`, longest first (so a longer form is replaced before a shorter one inside it); rebuilt after a change. */
+  sorted: ReadonlyArray<string> | undefined
 }
 
+const known: Known = globalValue("@ociauth/core/internal/secrets", () => ({ forms: new Set<string>(), sorted: undefined }))
+
+const utf8 = new TextEncoder()
+
 /** A percent-encoded text with its escapes in lower-case hex (`%2f` for `%2F`), as some servers echo it. */
-const lowerHex = (encoded: string): string => encoded.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase())
+export const lowerHex = (encoded: string): string => encoded.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase())
+
+/** Percent-encoding of every byte but RFC 3986's unreserved characters (Go's `url.PathEscape`, Java, PHP's `rawurlencode`). */
+const strictPercent = (secret: string): string =>
+  encodeURIComponent(secret).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+
+/**
+ * The runs of base64 that encode `secret` wherever it starts in a longer text
+ * (three alignments, standard and URL alphabets): a server that echoes
+ * `Basic base64(something + secret)` still carries one of them.
+ */
+const base64Cores = (secret: string): ReadonlyArray<string> => {
+  const bytes = utf8.encode(secret)
+  const out: Array<string> = []
+  for (let k = 0; k < 3; k++) {
+    const shifted = new Uint8Array(k + bytes.length)
+    shifted.set(bytes, k)
+    const encoded = Encoding.encodeBase64(shifted)
+    const core = encoded.slice(Math.ceil((8 * k) / 6), Math.floor((8 * (k + bytes.length)) / 6))
+    if (core.length >= MIN_CORE) out.push(core, core.replace(/\+/g, "-").replace(/\//g, "_"))
+  }
+  return out
+}
+
+/**
+ * A secret as a server may echo it: raw; JSON-escaped (with and without `\/`);
+ * base64 with and without padding, base64url, and the base64 runs of the secret
+ * inside a longer encoded text; percent-encoded (JavaScript's or strict RFC 3986,
+ * upper- or lower-case hex); form-encoded (`+` for a space, as in a token
+ * request's body, JavaScript's or strict).
+ */
+export const forms = (secret: string): ReadonlyArray<string> => {
+  const base64 = Encoding.encodeBase64(secret)
+  const json = JSON.stringify(secret).slice(1, -1)
+  const percent = encodeURIComponent(secret)
+  const strict = strictPercent(secret)
+  const form = new URLSearchParams([["", secret]]).toString().slice(1)
+  const strictForm = strict.replace(/%20/g, "+")
+  return [
+    ...new Set([
+      secret,
+      json,
+      json.replace(/\//g, "\\/"),
+      base64,
+      base64.replace(/=+$/, ""),
+      Encoding.encodeBase64Url(secret),
+      percent,
+      lowerHex(percent),
+      strict,
+      lowerHex(strict),
+      form,
+      lowerHex(form),
+      strictForm,
+      lowerHex(strictForm),
+      ...base64Cores(secret)
+    ])
+  ].filter((f) => f.length >= MIN_LENGTH)
+}
 
 /** Remembers a secret the SDK sends, in every form of `forms`. */
 export const remember = (secret: string): void => {
   if (secret.length < MIN_LENGTH) return
   for (const form of forms(secret)) {
-    if (form.length < MIN_LENGTH) continue
-    known.delete(form)
-    known.add(form)
+    known.forms.delete(form)
+    known.forms.add(form)
   }
-  while (known.size > MAX_SECRETS) known.delete(known.values().next().value!)
+  while (known.forms.size > MAX_FORMS) known.forms.delete(known.forms.values().next().value!)
+  known.sorted = undefined
 }
+
+const longestFirst = (all: Iterable<string>): ReadonlyArray<string> => [...all].sort((a, b) => b.length - a.length)
+
+const rememberedForms = (): ReadonlyArray<string> => (known.sorted ??= longestFirst(known.forms))
 
 /** Whether a text holds a secret the SDK sent, in any of its remembered forms. */
 export const carries = (text: string): boolean => {
-  for (const secret of known) if (text.includes(secret)) return true
+  for (const secret of known.forms) if (text.includes(secret)) return true
   return false
 }
 
-/** Server text fit to repeat: every known secret replaced, control characters dropped, length bounded. */
-export const scrub = (text: string, maxLength: number = MAX_TEXT): string => {
-  let out = text.length > maxLength * 4 ? text.slice(0, maxLength * 4) : text
-  for (const secret of known) {
+/**
+ * Every form (see `forms`) of every secret the SDK sent and of `extra`
+ * replaced by `<redacted>`; nothing else changed (no bound, line breaks and
+ * controls kept). For text that is printed whole, as a transcript is.
+ */
+export const redact = (text: string, extra: Iterable<string> = []): string => {
+  const given = [...new Set(extra)].filter((s) => s.length >= MIN_LENGTH)
+  const all = given.length === 0 ? rememberedForms() : longestFirst(new Set([...known.forms, ...given.flatMap(forms)]))
+  let out = text
+  for (const secret of all) {
     if (out.includes(secret)) out = out.split(secret).join(REDACTED)
   }
-  // eslint-disable-next-line no-control-regex
-  out = out.replace(/[\u0000-\u001f\u007f]/g, " ")
+  return out
+}
+
+/** C0 controls, DEL and the C1 controls (U+0080–U+009F, which many terminals honour as 8-bit escapes). */
+// eslint-disable-next-line no-control-regex
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g
+
+/** Server text fit to repeat: every known secret replaced, C0 and C1 control characters dropped, length bounded. */
+export const scrub = (text: string, maxLength: number = MAX_TEXT): string => {
+  // Cut well past the bound before redacting, so that a secret is never halved by the cut and then missed.
+  const bounded = text.length > maxLength * 8 ? text.slice(0, maxLength * 8) : text
+  const out = redact(bounded).replace(CONTROLS, " ")
   return out.length > maxLength ? `${out.slice(0, maxLength)}…` : out
 }
