@@ -2,13 +2,15 @@
  * Values encrypted at rest with a key the user provides: AES-256-GCM through
  * WebCrypto, a random 96-bit IV per value, and the entry's name as additional
  * data (a value copied under another name does not decrypt). The AES key is
- * derived from the secret with HKDF-SHA-256, so any high-entropy secret works:
- * give at least 32 random bytes (e.g. `openssl rand -base64 32`); a password is
- * not stretched.
+ * derived from the secret with HKDF-SHA-256, so any high-entropy secret works,
+ * and a password is not stretched: the secret must hold at least 32 bytes
+ * (`MIN_KEY_BYTES`), or `make` fails with a `KeyError`. Make one with
+ * `openssl rand -base64 32` or
+ * `node -e "console.log(require('node:crypto').randomBytes(32).toString('base64'))"`.
  *
  * @since 0.2.0
  */
-import { Effect, Either, Encoding, Option, Redacted } from "effect"
+import { Effect, Either, Encoding, Option, Redacted, Schema } from "effect"
 
 /**
  * @since 0.2.0
@@ -22,18 +24,95 @@ export interface Cipher {
 }
 
 const VERSION = "v1."
+
+/**
+ * The fewest bytes a secret may hold (after decoding, for an encoded one).
+ *
+ * @since 0.3.0
+ * @category constants
+ */
+export const MIN_KEY_BYTES = 32
+
+/**
+ * How a text secret is read: its UTF-8 bytes (`text`, the default), or the bytes
+ * it encodes (`base64`, standard or URL-safe, as `openssl rand -base64 32` prints;
+ * `hex`, as `openssl rand -hex 32` prints).
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export type KeyEncoding = "text" | "base64" | "hex"
+
+/**
+ * A secret that cannot protect the store: shorter than `MIN_KEY_BYTES`
+ * (`TooShort`; an empty one included), or not in the encoding it was declared
+ * in (`Encoding`). Holds lengths only, never the secret.
+ *
+ * @since 0.3.0
+ * @category errors
+ */
+export class KeyError extends Schema.TaggedError<KeyError>("@ociauth/redis/KeyError")("KeyError", {
+  reason: Schema.Literal("TooShort", "Encoding"),
+  encoding: Schema.Literal("text", "base64", "hex", "bytes"),
+  bytes: Schema.Number
+}) {
+  /** @since 0.3.0 */
+  override get message(): string {
+    const how = "make one with `openssl rand -base64 32`"
+    return this.reason === "Encoding"
+      ? `The store's encryption key is not valid ${this.encoding}: ${how}`
+      : `The store's encryption key holds ${this.bytes} bytes (${this.encoding}); at least ${MIN_KEY_BYTES} random bytes are needed: ${how}`
+  }
+}
+
+/**
+ * The bytes of a secret, checked: at least `MIN_KEY_BYTES`, and a text secret
+ * declared `base64` or `hex` must be exactly that.
+ *
+ * @since 0.3.0
+ * @category constructors
+ */
+export const keyBytes = (
+  secret: Redacted.Redacted<string | Uint8Array>,
+  encoding: KeyEncoding = "text"
+): Either.Either<Uint8Array, KeyError> => {
+  const raw = Redacted.value(secret)
+  const decoded: Either.Either<Uint8Array, KeyError> = typeof raw !== "string"
+    ? raw instanceof Uint8Array
+      ? Either.right(new Uint8Array(raw))
+      : Either.left(new KeyError({ reason: "Encoding", encoding: "bytes", bytes: 0 }))
+    : encoding === "text"
+    ? Either.right(new TextEncoder().encode(raw))
+    : decodeText(raw.trim(), encoding)
+  return Either.flatMap(decoded, (bytes) =>
+    bytes.length >= MIN_KEY_BYTES
+      ? Either.right(bytes)
+      : Either.left(new KeyError({ reason: "TooShort", encoding: typeof raw === "string" ? encoding : "bytes", bytes: bytes.length }))
+  )
+}
+
+const decodeText = (text: string, encoding: "base64" | "hex"): Either.Either<Uint8Array, KeyError> => {
+  const invalid = () => new KeyError({ reason: "Encoding", encoding, bytes: 0 })
+  if (encoding === "hex") return /^(?:[0-9a-fA-F]{2})+$/.test(text) ? Either.mapLeft(Encoding.decodeHex(text), invalid) : Either.left(invalid())
+  // Strict: one alphabet (standard or URL-safe) and its padding; the decoder alone would skip what it does not know.
+  if (!/^(?:[A-Za-z0-9+/]+|[A-Za-z0-9_-]+)={0,2}$/.test(text)) return Either.left(invalid())
+  const standard = text.replace(/-/g, "+").replace(/_/g, "/").replace(/=+$/, "")
+  if (standard.length % 4 === 1) return Either.left(invalid())
+  return Either.mapLeft(Encoding.decodeBase64(standard.padEnd(Math.ceil(standard.length / 4) * 4, "=")), invalid)
+}
+
 const INFO = new TextEncoder().encode("ociauth token store v1")
 
 /**
- * A cipher for a secret (text, or raw bytes).
+ * A cipher for a secret (text, or raw bytes) of at least `MIN_KEY_BYTES`;
+ * `encoding` says how a text secret is read (default: its UTF-8 bytes).
  *
  * @since 0.2.0
  * @category constructors
  */
-export const make = (secret: Redacted.Redacted<string | Uint8Array>): Effect.Effect<Cipher> =>
+export const make = (secret: Redacted.Redacted<string | Uint8Array>, encoding?: KeyEncoding): Effect.Effect<Cipher, KeyError> =>
   Effect.gen(function* () {
-    const raw = Redacted.value(secret)
-    const material = typeof raw === "string" ? new TextEncoder().encode(raw) : new Uint8Array(raw)
+    const material = new Uint8Array(yield* keyBytes(secret, encoding))
     const base = yield* Effect.promise(() => crypto.subtle.importKey("raw", material, "HKDF", false, ["deriveKey"]))
     const key = yield* Effect.promise(() =>
       crypto.subtle.deriveKey(
@@ -58,7 +137,8 @@ export const make = (secret: Redacted.Redacted<string | Uint8Array>): Effect.Eff
           return VERSION + Encoding.encodeBase64Url(out)
         }),
       decrypt: (sealed, name) => {
-        if (!sealed.startsWith(VERSION)) return Effect.succeedNone
+        // Whatever a store read back: anything but a sealed string is a miss.
+        if (typeof sealed !== "string" || !sealed.startsWith(VERSION)) return Effect.succeedNone
         const bytes = Encoding.decodeBase64Url(sealed.slice(VERSION.length))
         if (Either.isLeft(bytes) || bytes.right.length < 12 + 16) return Effect.succeedNone
         const iv = bytes.right.slice(0, 12)

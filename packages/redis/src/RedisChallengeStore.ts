@@ -11,7 +11,7 @@
 import { ChallengeStore } from "@ociauth/core"
 import { ChallengeEntry, StoreKey } from "@ociauth/store"
 import { Duration, Effect, Layer, Option, Schema } from "effect"
-import { command, millis } from "./internal/commands.js"
+import { bulkString, command, millis } from "./internal/commands.js"
 import { RedisConnection } from "./RedisConnection.js"
 
 /**
@@ -46,7 +46,10 @@ export const make = (options: Options = {}): Effect.Effect<ChallengeStore.Servic
       get: (origin) =>
         quietly(
           Effect.flatMap(name(origin), (key) =>
-            Effect.map(command(timeout, () => redis.get(key)), (raw) => (raw === null ? Option.none() : decode(raw)))
+            Effect.map(command(timeout, () => redis.get(key)), (reply) => {
+              const raw = bulkString(reply)
+              return raw === null ? Option.none() : decode(raw)
+            })
           ),
           Option.none()
         ),

@@ -17,10 +17,11 @@
  * ```ts
  * import { Authenticator } from "@ociauth/core"
  * import { RedisConnection, RedisTokenStore } from "@ociauth/redis"
- * import { Layer, Redacted } from "effect"
+ * import { Config, Layer } from "effect"
  *
+ * // OCIAUTH_STORE_KEY=$(openssl rand -base64 32); building the layer fails when it is missing or short
  * const AuthenticatorLive = Authenticator.layer().pipe(
- *   Layer.provide(RedisTokenStore.layer({ key: Redacted.make(process.env.OCIAUTH_STORE_KEY!) })),
+ *   Layer.provide(RedisTokenStore.layerConfig({ key: Config.redacted("OCIAUTH_STORE_KEY") })),
  *   Layer.provide(RedisConnection.layer("redis://127.0.0.1:6379"))
  * )
  * ```
@@ -33,8 +34,8 @@
  * @since 0.2.0
  */
 import { TokenStore } from "@ociauth/core"
-import { Effect, Layer } from "effect"
-import type { Duration, Redacted } from "effect"
+import { Config, Effect, Layer } from "effect"
+import type { ConfigError, Duration, Redacted } from "effect"
 import * as Encryption from "./Encryption.js"
 import * as internal from "./internal/tokenStore.js"
 import { RedisConnection } from "./RedisConnection.js"
@@ -44,15 +45,25 @@ import { RedisConnection } from "./RedisConnection.js"
  * @category models
  */
 export interface Options {
-  /** The secret tokens are encrypted with (at least 32 random bytes; text or bytes). */
+  /**
+   * The secret tokens are encrypted with: at least 32 random bytes (text or
+   * bytes; `openssl rand -base64 32` makes one). A shorter one fails the layer
+   * with `Encryption.KeyError`.
+   */
   readonly key: Redacted.Redacted<string | Uint8Array>
+  /** How a text `key` is read: its UTF-8 bytes (default), or the bytes it encodes in `base64` or `hex`. */
+  readonly keyEncoding?: Encryption.KeyEncoding
   /** Prefix of every Redis key; default `ociauth:`. */
   readonly prefix?: string
   /** How long a fetch's lock lasts without renewal (how long others wait for a dead holder); default 10 s. */
   readonly lockTimeout?: Duration.DurationInput
   /** How often a waiting process looks for the token; default 25 ms. */
   readonly pollInterval?: Duration.DurationInput
-  /** How long one Redis command may take before the store is treated as unavailable; default 2 s. */
+  /**
+   * How long one Redis command may take before the store is treated as
+   * unavailable (a read is a miss, a write is dropped); default 2 s. A Redis that
+   * went silent delays a request by at most this.
+   */
   readonly commandTimeout?: Duration.DurationInput
 }
 
@@ -60,10 +71,10 @@ export interface Options {
  * @since 0.2.0
  * @category constructors
  */
-export const make = (options: Options): Effect.Effect<TokenStore.Service, never, RedisConnection> =>
+export const make = (options: Options): Effect.Effect<TokenStore.Service, Encryption.KeyError, RedisConnection> =>
   Effect.gen(function* () {
+    const cipher = yield* Encryption.make(options.key, options.keyEncoding)
     const redis = yield* RedisConnection
-    const cipher = yield* Encryption.make(options.key)
     return internal.make(redis, cipher, options)
   })
 
@@ -71,5 +82,26 @@ export const make = (options: Options): Effect.Effect<TokenStore.Service, never,
  * @since 0.2.0
  * @category layers
  */
-export const layer = (options: Options): Layer.Layer<TokenStore.TokenStore, never, RedisConnection> =>
+export const layer = (options: Options): Layer.Layer<TokenStore.TokenStore, Encryption.KeyError, RedisConnection> =>
   Layer.effect(TokenStore.TokenStore, make(options))
+
+/**
+ * The store with its options read from `Config`: a missing key is a
+ * `ConfigError`, a weak one an `Encryption.KeyError`, both when the layer is built.
+ *
+ * @example
+ * ```ts
+ * import { RedisTokenStore } from "@ociauth/redis"
+ * import { Config } from "effect"
+ *
+ * // OCIAUTH_STORE_KEY=$(openssl rand -base64 32)
+ * const Store = RedisTokenStore.layerConfig({ key: Config.redacted("OCIAUTH_STORE_KEY") })
+ * ```
+ *
+ * @since 0.3.0
+ * @category layers
+ */
+export const layerConfig = (
+  config: Config.Config.Wrap<Options>
+): Layer.Layer<TokenStore.TokenStore, Encryption.KeyError | ConfigError.ConfigError, RedisConnection> =>
+  Layer.effect(TokenStore.TokenStore, Effect.flatMap(Config.unwrap(config), make))

@@ -73,7 +73,7 @@ describe.skipIf(!availability.available)("RedisTokenStore (real redis-server)", 
   const store = (options: Partial<RedisTokenStore.Options> = {}) =>
     RedisTokenStore.layer({ key: Redacted.make(SECRET), ...options }).pipe(Layer.provide(RedisConnection.layer(server.url)))
   /** A store whose connection lives as long as the enclosing scope. */
-  const built = (layer: Layer.Layer<TokenStore.TokenStore>) =>
+  const built = <E>(layer: Layer.Layer<TokenStore.TokenStore, E>) =>
     Effect.map(Layer.build(layer), (context) => Context.get(context, TokenStore.TokenStore))
   const withStore = <A, E>(self: Effect.Effect<A, E, TokenStore.TokenStore>, options?: Partial<RedisTokenStore.Options>) =>
     Effect.scoped(Effect.flatMap(built(store(options)), (s) => Effect.provideService(self, TokenStore.TokenStore, s)))

@@ -13,6 +13,13 @@ export const command = <A>(timeout: Duration.DurationInput, run: () => Promise<A
     Effect.timeoutFail({ duration: timeout, onTimeout: () => new RedisUnavailable("timeout") })
   )
 
+/** A bulk-string reply (`GET`): anything else (an integer, an array, a status) is no value. */
+export const bulkString = (reply: unknown): string | null => (typeof reply === "string" ? reply : null)
+
+/** An integer reply (`PTTL`, a script's count): `fallback` for anything else. */
+export const integer = (reply: unknown, fallback: number): number =>
+  typeof reply === "number" && Number.isSafeInteger(reply) ? reply : fallback
+
 /** Deletes the key only while it holds `owner`. */
 export const RELEASE = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) else return 0 end`
 

@@ -6,7 +6,7 @@ import { RateLimit } from "@ociauth/fetch"
 import { Clock, Duration, Effect, Option } from "effect"
 import type { Redis } from "ioredis"
 import type { Options } from "../RedisRateLimit.js"
-import { command, millis } from "./commands.js"
+import { command, integer, millis } from "./commands.js"
 
 /**
  * KEYS: budget, pause, in flight. ARGV: now, lease (ms), reserve, permit id.
@@ -99,7 +99,11 @@ export const make = (redis: Redis, options: Options) => {
           pull
             ? (redis.eval(ACQUIRE, 3, ...keys(host), now, lease, reserve, id) as Promise<number>)
             : redis.pttl(keys(host)[1])
-        ).pipe(Effect.orElseSucceed(() => 0)) // Redis unavailable: the limiter steps aside
+        ).pipe(
+          // Redis unavailable, or a reply that is not an integer: the limiter steps aside
+          Effect.map((reply) => integer(reply, 0)),
+          Effect.orElseSucceed(() => 0)
+        )
         if (answer === 0 || (!pull && answer < 0)) return Option.some({ id, waitMs: 0 })
         const wait = answer > 0 ? answer : poll
         if (now + wait > deadline) return Option.none()
@@ -145,7 +149,7 @@ export const make = (redis: Redis, options: Options) => {
         if (Option.isNone(permit)) {
           const [budget, pause] = keys(host)
           const waitMs = yield* command(timeout, () => Promise.all([redis.pttl(pause), redis.pttl(budget)])).pipe(
-            Effect.map(([p, b]) => Math.max(p, b, 1000)),
+            Effect.map(([p, b]) => Math.max(integer(p, 0), integer(b, 0), 1000)),
             Effect.orElseSucceed(() => maxWait)
           )
           return refusal(request, waitMs)

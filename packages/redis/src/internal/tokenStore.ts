@@ -6,8 +6,7 @@ import { hostname } from "node:os"
 import type { Redis } from "ioredis"
 import type { Cipher } from "../Encryption.js"
 import type { Options } from "../RedisTokenStore.js"
-import { command, evalScript, EXTEND, millis, RELEASE } from "./commands.js"
-import type { RedisUnavailable } from "./commands.js"
+import { bulkString, command, evalScript, EXTEND, millis, RedisUnavailable, RELEASE } from "./commands.js"
 
 const TokenJson = Schema.parseJson(Token.TokenSchema)
 const decodeToken = Schema.decodeUnknownOption(TokenJson)
@@ -28,7 +27,7 @@ export const make = (redis: Redis, cipher: Cipher, options: Options): TokenStore
     Effect.map(StoreKey.digest(key), (id) => ({ token: `${prefix}token:${id}`, lock: `${prefix}lock:${id}` }))
 
   const read = (name: string): Effect.Effect<Option.Option<{ readonly raw: string; readonly token: Token.Token }>, RedisUnavailable> =>
-    Effect.flatMap(command(timeout, () => redis.get(name)), (raw) =>
+    Effect.flatMap(Effect.map(command(timeout, () => redis.get(name)), bulkString), (raw) =>
       raw === null
         ? Effect.succeedNone
         : Effect.map(cipher.decrypt(raw, name), (plain) =>
@@ -71,7 +70,9 @@ export const make = (redis: Redis, cipher: Cipher, options: Options): TokenStore
       const decide = (before: string | undefined): Effect.Effect<Turn, RedisUnavailable> =>
         Effect.gen(function* () {
           while (true) {
-            const acquired = yield* command(timeout, () => redis.set(lock, owner, "PX", lockTtl, "NX"))
+            const acquired: unknown = yield* command(timeout, () => redis.set(lock, owner, "PX", lockTtl, "NX"))
+            // `SET … NX` answers OK or nil: any other reply is not a Redis this store can lock on.
+            if (acquired !== "OK" && acquired !== null) return yield* Effect.fail(new RedisUnavailable("unexpected reply"))
             const found = yield* stored(before)
             if (Option.isSome(found)) {
               if (acquired === "OK") yield* evalScript(redis, timeout, RELEASE, lock, owner)
