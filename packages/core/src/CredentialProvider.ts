@@ -9,10 +9,11 @@ import * as CommandExecutor from "@effect/platform/CommandExecutor"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import { Config, Context, Effect, Either, Layer, Option } from "effect"
-import type { Duration } from "effect"
+import type { ConfigError, Duration } from "effect"
 import * as Credential from "./Credential.js"
 import * as CredentialHelper from "./CredentialHelper.js"
 import * as DockerConfig from "./DockerConfig.js"
+import * as environmentName from "./internal/environmentName.js"
 import { CredentialError } from "./RegistryError.js"
 
 /**
@@ -111,24 +112,57 @@ export const layerChain = <E, R>(sources: ReadonlyArray<Effect.Effect<Service, E
 // ---------------------------------------------------------------------------
 
 /**
- * The variable prefix for a host: `ghcr.io` → `OCIAUTH_GHCR_IO_`, `localhost:5000` → `OCIAUTH_LOCALHOST_5000_`.
+ * The variable prefix for a host, one host per prefix: letters upper-cased,
+ * digits kept, `.` → `_`, `-` → `__`, `:` → `___`, so `ghcr.io` →
+ * `OCIAUTH_GHCR_IO_`, `my-registry.com` → `OCIAUTH_MY__REGISTRY_COM_`,
+ * `localhost:5000` → `OCIAUTH_LOCALHOST___5000_`. Between two letters or digits
+ * one underscore is a dot, two a hyphen, three a colon, so no two hosts share a
+ * prefix. A host that is not a host name with an optional port (an IPv6
+ * literal, a Unicode name — requests use its `xn--` form —, a name with `_`) is
+ * five underscores and the hex of its UTF-8 bytes: `[::1]:5000` →
+ * `OCIAUTH______5B3A3A315D3A35303030_`.
  *
  * @since 0.1.0
  * @category utils
  */
-export const environmentPrefix = (host: string): string =>
-  `OCIAUTH_${Credential.normalizeHost(host).toUpperCase().replace(/[^A-Z0-9]/g, "_")}_`
+export const environmentPrefix = (host: string): string => `OCIAUTH_${environmentName.encode(Credential.normalizeHost(host))}_`
+
+const FIELDS = ["USERNAME", "PASSWORD", "IDENTITY_TOKEN", "REGISTRY_TOKEN"] as const
 
 const optionalRedacted = (name: string) => Config.option(Config.redacted(name))
 const optionalString = (name: string) => Config.option(Config.string(name))
+const anySet = (prefix: string) => Effect.map(Effect.forEach(FIELDS, (field) => optionalString(`${prefix}${field}`)), (values) => values.some(Option.isSome))
+
+/**
+ * Variables under the name earlier versions folded a host to (every
+ * character but a letter or digit as `_`) are not this host's when that name
+ * differs from its own: `OCIAUTH_MY_REGISTRY_COM_*` is `my.registry.com`'s, and
+ * was also `my-registry.com`'s and `my_registry.com`'s. Refused, naming both.
+ */
+const refuseFolded = (host: string, own: string) =>
+  Effect.gen(function* () {
+    const legacy = `OCIAUTH_${environmentName.folded(host)}_`
+    if (legacy === own || !(yield* anySet(legacy))) return
+    const other = Option.getOrElse(environmentName.decode(environmentName.folded(host)), () => "another host")
+    return yield* new CredentialError({
+      source: "environment",
+      registry: host,
+      reason: `${legacy}* names ${other}, not ${host} (older versions folded both to it): not sent to ${host}; set ${own}* for ${host}`
+    })
+  })
 
 /**
  * Credentials from the environment (through Effect's `Config`, so any
  * `ConfigProvider` works): per registry `OCIAUTH_<HOST>_USERNAME` and
  * `OCIAUTH_<HOST>_PASSWORD`, or `OCIAUTH_<HOST>_IDENTITY_TOKEN`, or
- * `OCIAUTH_<HOST>_REGISTRY_TOKEN` (see `environmentPrefix`); and for one
- * registry, `OCIAUTH_REGISTRY` with `OCIAUTH_USERNAME` / `OCIAUTH_PASSWORD`.
- * A bare `OCIAUTH_USERNAME` without `OCIAUTH_REGISTRY` applies to no registry.
+ * `OCIAUTH_<HOST>_REGISTRY_TOKEN` (see `environmentPrefix`: one host per name);
+ * and for one registry, `OCIAUTH_REGISTRY` with `OCIAUTH_USERNAME` /
+ * `OCIAUTH_PASSWORD`. A bare `OCIAUTH_USERNAME` without `OCIAUTH_REGISTRY`
+ * applies to no registry. When none of the host's own variables is set and
+ * variables are set under the name older versions folded it to (`-`, `:` and
+ * `_` as `_`), that name belongs to another host (`my-registry.com` →
+ * `OCIAUTH_MY_REGISTRY_COM_`, which is `my.registry.com`'s): the lookup fails
+ * with a `CredentialError` naming both hosts, and nothing is sent.
  *
  * @since 0.1.0
  * @category constructors
@@ -136,17 +170,19 @@ const optionalString = (name: string) => Config.option(Config.string(name))
 export const environment: Service = {
   get: (host) =>
     Effect.gen(function* () {
-      const prefix = environmentPrefix(host)
+      const normalized = Credential.normalizeHost(host)
+      const own = environmentPrefix(normalized)
       const registry = yield* optionalString("OCIAUTH_REGISTRY")
-      const scoped = Option.isSome(registry) && Credential.normalizeHost(registry.value) === Credential.normalizeHost(host)
-      const username = yield* optionalString(`${prefix}USERNAME`).pipe(
+      const scoped = Option.isSome(registry) && Credential.normalizeHost(registry.value) === normalized
+      if (!scoped && !(yield* anySet(own))) yield* refuseFolded(normalized, own)
+      const username = yield* optionalString(`${own}USERNAME`).pipe(
         Effect.flatMap((u) => (Option.isNone(u) && scoped ? optionalString("OCIAUTH_USERNAME") : Effect.succeed(u)))
       )
-      const password = yield* optionalRedacted(`${prefix}PASSWORD`).pipe(
+      const password = yield* optionalRedacted(`${own}PASSWORD`).pipe(
         Effect.flatMap((p) => (Option.isNone(p) && scoped ? optionalRedacted("OCIAUTH_PASSWORD") : Effect.succeed(p)))
       )
-      const identity = yield* optionalRedacted(`${prefix}IDENTITY_TOKEN`)
-      const token = yield* optionalRedacted(`${prefix}REGISTRY_TOKEN`)
+      const identity = yield* optionalRedacted(`${own}IDENTITY_TOKEN`)
+      const token = yield* optionalRedacted(`${own}REGISTRY_TOKEN`)
       if (Option.isSome(token)) return Credential.RegistryToken({ token: token.value })
       if (Option.isSome(identity)) {
         return Credential.IdentityToken({ token: identity.value, ...(Option.isSome(username) ? { username: username.value } : {}) })
@@ -154,8 +190,9 @@ export const environment: Service = {
       if (Option.isSome(username) && Option.isSome(password)) return Credential.Basic({ username: username.value, password: password.value })
       return Credential.anonymous
     }).pipe(
-      Effect.catchAll((error) =>
-        Effect.fail(new CredentialError({ source: "environment", registry: host, reason: `unreadable configuration: ${error._op}` }))
+      Effect.catchIf(
+        (error): error is ConfigError.ConfigError => !(error instanceof CredentialError),
+        (error) => Effect.fail(new CredentialError({ source: "environment", registry: host, reason: `unreadable configuration: ${error._op}` }))
       )
     )
 }

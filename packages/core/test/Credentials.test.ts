@@ -280,7 +280,7 @@ describe("CredentialProvider.environment", () => {
 
   it.effect("per registry variables, and one registry named by OCIAUTH_REGISTRY", () =>
     Effect.gen(function* () {
-      assert.strictEqual(CredentialProvider.environmentPrefix("localhost:5000"), "OCIAUTH_LOCALHOST_5000_")
+      assert.strictEqual(CredentialProvider.environmentPrefix("localhost:5000"), "OCIAUTH_LOCALHOST___5000_")
       assert.strictEqual(CredentialProvider.environmentPrefix("registry-1.docker.io"), "OCIAUTH_DOCKER_IO_")
       const results = yield* run(
         {
