@@ -10,8 +10,9 @@
  * @since 0.2.0
  */
 import { Context, DateTime, Duration, Effect, Layer } from "effect"
-import type { Option } from "effect"
+import type { Option, Scope } from "effect"
 import { makeMemoryStore } from "./internal/memoryStore.js"
+import * as tieredStore from "./internal/tieredStore.js"
 import type { Token } from "./Token.js"
 
 /**
@@ -33,6 +34,16 @@ export interface Service {
    * @since 0.2.0
    */
   readonly singleFlight?: <E>(key: string, fetch: Effect.Effect<Token, E>) => Effect.Effect<Token, E>
+  /**
+   * Optional: the invalidation channel of a shared store. Calls `onRemoved`
+   * with the key of every token removed from the store — by any process, this
+   * one included — for as long as the scope lasts; succeeds once listening.
+   * Best effort: a message may be lost (a store that cannot listen simply never
+   * calls), so a memory tier still re-checks its entries (see `tiered`).
+   *
+   * @since 0.3.0
+   */
+  readonly subscribe?: (onRemoved: (key: string) => Effect.Effect<void>) => Effect.Effect<void, never, Scope.Scope>
 }
 
 /**
@@ -68,3 +79,63 @@ export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<Service> 
  * @category layers
  */
 export const layerMemory = (options?: MemoryOptions): Layer.Layer<TokenStore> => Layer.effect(TokenStore, makeMemory(options))
+
+/**
+ * @since 0.3.0
+ * @category models
+ */
+export interface TieredOptions {
+  /** Most tokens the memory tier keeps (least recently used go first); default 1,000. */
+  readonly capacity?: number
+  /**
+   * How long a token read from (or written to) the shared tier is served from
+   * memory without asking the shared tier again; default 5 s. A token another
+   * process removed from the shared tier stops being served within this, even
+   * when no invalidation arrives.
+   */
+  readonly recheckInterval?: Duration.DurationInput
+  /** Whether to listen to the shared store's invalidation channel (`subscribe`) when it has one; default true. */
+  readonly invalidations?: boolean
+}
+
+/**
+ * A memory tier in front of a shared store (files, Redis), with these coherence rules:
+ *
+ * - a warm read — a token in memory, checked against the shared tier less than
+ *   `recheckInterval` ago — does no shared-store I/O at all;
+ * - `remove` (a token refused anywhere in this process) removes the key from
+ *   memory, then from the shared tier (which tells its other readers): no read of
+ *   this process serves it afterwards, not even one already reading the shared
+ *   tier when it was removed;
+ * - a token removed from the shared tier by another process stops being served
+ *   within the shared store's invalidation latency when it offers `subscribe`
+ *   (Redis: pub/sub), and at the latest within `recheckInterval` (a memory entry
+ *   older than that is read again from the shared tier; a miss there drops it);
+ * - `singleFlight` is the shared store's, and fills memory with the token it returns;
+ * - memory is bounded by `capacity` (Effect's `Cache`) and each token by its life.
+ *
+ * The store needs a scope when it listens to invalidations (it stops with the scope).
+ *
+ * @since 0.3.0
+ * @category constructors
+ */
+export const tiered: (shared: Service, options?: TieredOptions) => Effect.Effect<Service, never, Scope.Scope> = tieredStore.make
+
+/**
+ * The `TokenStore` in context (a shared one) behind a memory tier (see `tiered`).
+ *
+ * @example
+ * ```ts
+ * import { TokenStore } from "@ociauth/core"
+ * import { FileTokenStore } from "@ociauth/store"
+ * import { Layer } from "effect"
+ *
+ * // the bare file store, with a memory tier that re-checks every second
+ * const Tokens = TokenStore.layerTiered({ recheckInterval: "1 second" }).pipe(Layer.provide(FileTokenStore.layerWithoutMemory()))
+ * ```
+ *
+ * @since 0.3.0
+ * @category layers
+ */
+export const layerTiered = (options?: TieredOptions): Layer.Layer<TokenStore, never, TokenStore> =>
+  Layer.scoped(TokenStore, Effect.flatMap(TokenStore, (shared) => tiered(shared, options)))

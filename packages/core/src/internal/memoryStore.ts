@@ -1,7 +1,7 @@
-import { Cache, Clock, Duration, Effect, Exit, Option } from "effect"
-import { NoSuchElementException } from "effect/Cause"
+import { Clock, Duration, Effect, Option } from "effect"
+import { Lru } from "../Lru.js"
 
-/** A key-value store in memory, bounded by Effect's `Cache`: capacity, and a time to live per value. */
+/** A key-value store in memory: bounded (least recently used first out), each value served until it expires. */
 export interface MemoryStore<V> {
   readonly get: (key: string) => Effect.Effect<Option.Option<V>>
   readonly set: (key: string, value: V) => Effect.Effect<void>
@@ -16,24 +16,29 @@ export interface MemoryStoreOptions<V> {
   readonly expiresAt: (value: V) => number
 }
 
+/**
+ * The store on the one `Lru`, with time read from Effect's `Clock` (so
+ * `TestClock` drives expiry): a read is a clock read and a map lookup. A value
+ * is served until its `expiresAt` or its time to live from when it was set,
+ * whichever comes first, and dropped at the first read after.
+ */
 export const makeMemoryStore = <V>(options: MemoryStoreOptions<V>): Effect.Effect<MemoryStore<V>> =>
-  Effect.map(
-    Cache.makeWith({
-      capacity: options.capacity,
-      // Values only enter through `set`: a lookup means "absent".
-      lookup: (_key: string) => Effect.fail(new NoSuchElementException()) as Effect.Effect<V, NoSuchElementException>,
-      timeToLive: (exit) => (Exit.isSuccess(exit) ? options.timeToLive(exit.value) : Duration.zero)
-    }),
-    (cache): MemoryStore<V> => ({
+  Effect.sync(() => {
+    const entries = new Lru<string, { readonly value: V; readonly until: number }>(Math.max(1, options.capacity))
+    return {
       get: (key) =>
-        cache.getOptionComplete(key).pipe(
-          Effect.flatMap((found) =>
-            Option.isNone(found)
-              ? Effect.succeedNone
-              : Effect.map(Clock.currentTimeMillis, (now) => (now < options.expiresAt(found.value) ? found : Option.none()))
-          )
-        ),
-      set: (key, value) => cache.set(key, value),
-      remove: (key) => cache.invalidate(key)
-    })
-  )
+        Effect.map(Clock.currentTimeMillis, (now) => {
+          const entry = entries.get(key)
+          if (entry === undefined) return Option.none()
+          if (now < entry.until) return Option.some(entry.value)
+          entries.delete(key)
+          return Option.none()
+        }),
+      set: (key, value) =>
+        Effect.map(Clock.currentTimeMillis, (now) => {
+          const until = Math.min(options.expiresAt(value), now + Duration.toMillis(options.timeToLive(value)))
+          entries.set(key, { value, until })
+        }),
+      remove: (key) => Effect.sync(() => void entries.delete(key))
+    }
+  })
