@@ -69,11 +69,46 @@ const formatAll = (scopes: ReadonlyArray<Scope>): ReadonlyArray<string> => {
   return text
 }
 
+/** Merged scope lists, per list and per (list, optional list): the runtime hands the same lists in for every request of a plan. */
+const merged = new WeakMap<ReadonlyArray<Scope>, ReadonlyArray<Scope>>()
+const mergedWith = new WeakMap<ReadonlyArray<Scope>, WeakMap<ReadonlyArray<Scope>, ReadonlyArray<Scope>>>()
+const mergeOnce = (scopes: ReadonlyArray<Scope>): ReadonlyArray<Scope> => {
+  let result = merged.get(scopes)
+  if (result === undefined) {
+    result = scope.merge(scopes)
+    merged.set(scopes, result)
+  }
+  return result
+}
+const mergeWithOnce = (needed: ReadonlyArray<Scope>, optional: ReadonlyArray<Scope>): ReadonlyArray<Scope> => {
+  let byOptional = mergedWith.get(needed)
+  if (byOptional === undefined) {
+    byOptional = new WeakMap()
+    mergedWith.set(needed, byOptional)
+  }
+  let result = byOptional.get(optional)
+  if (result === undefined) {
+    result = scope.merge([...needed, ...optional])
+    byOptional.set(optional, result)
+  }
+  return result
+}
+
 /** The scopes to ask a token for: the request's, and an access plan's unless the registry just refused a token. */
 const scopesOf = (request: Authenticator.AuthorizeRequest): { readonly needed: ReadonlyArray<Scope>; readonly asked: ReadonlyArray<Scope> } => {
-  const needed = scope.merge(request.scopes)
+  const needed = mergeOnce(request.scopes)
   const optional = request.refused === undefined ? request.optional ?? [] : []
-  return { needed, asked: optional.length === 0 ? needed : scope.merge([...needed, ...optional]) }
+  return { needed, asked: optional.length === 0 ? needed : mergeWithOnce(needed, optional) }
+}
+
+/** The answer per token, for as long as the same token is handed out under the same keys. */
+const answers = new WeakMap<Token.Token, Authenticator.Authorization>()
+const answerOf = (token: Token.Token, credentialKey: string, tokenKey: string): Authenticator.Authorization => {
+  const known = answers.get(token)
+  if (known !== undefined && known.source.credential === credentialKey && known.source.token === tokenKey) return known
+  const answer: Authenticator.Authorization = { scheme: "Bearer", credentials: token.value, token: Option.some(token), source: { credential: credentialKey, token: tokenKey } }
+  answers.set(token, answer)
+  return answer
 }
 
 /**
@@ -102,8 +137,7 @@ export const answerBearer = (
 
   return Effect.flatMap(Credential.identity(credential), (identity) => {
     const group = `${realmUrl.href}\u0000${challenge.service ?? ""}\u0000${identity}`
-    const fetch = Effect.suspend(() =>
-      exchange(engine.send, {
+    const fetch = () => exchange(engine.send, {
         realm: realmUrl,
         service: challenge.service,
         scopes: asked,
@@ -113,8 +147,7 @@ export const answerBearer = (
         maxBodyBytes: engine.maxBodyBytes,
         timeout: engine.timeout,
         emit: engine.emit
-      })
-    ).pipe(
+      }).pipe(
       Effect.tap((token) => {
         secrets.remember(Redacted.value(token.value))
         return engine.emit(
@@ -150,7 +183,7 @@ export const answerBearer = (
             )
           }
         }
-        return Effect.succeed({ scheme: "Bearer", credentials: token.value, token: Option.some(token), source: { credential: credentialKey, token: key } })
+        return Effect.succeed(answerOf(token, credentialKey, key))
       })
     )
   })

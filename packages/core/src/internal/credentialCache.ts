@@ -92,7 +92,7 @@ export const makeCredentialCache = Effect.fnUntraced(function* (options: Credent
     refused?: Authenticator.Authorization
   ): Effect.Effect<HeldCredential, CredentialError> => {
     const key = `${adapter.name}\u0000${adapter.credentialHost(host)}`
-    const fetch = obtain(adapter, host, adapter.credentialHost(host), origin)
+    const fetch = () => obtain(adapter, host, adapter.credentialHost(host), origin)
     const refuse = refused === undefined ? {} : { refuse: (lease: CredentialLease) => sends(lease.credential, refused) }
     return Effect.map(leases.get(key, fetch, refuse), (lease) => {
       if (!remembered.has(lease.credential)) {

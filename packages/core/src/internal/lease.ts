@@ -44,8 +44,11 @@ export interface GetOptions<V> {
    * way, before one is started: a value found elsewhere (a token that covers
    * the request) is handed out as a hit instead.
    */
-  readonly otherwise?: Effect.Effect<Option.Option<V>>
+  readonly otherwise?: () => Effect.Effect<Option.Option<V>>
 }
+
+/** How to obtain a value: built only when a fetch starts, so a hit builds nothing. */
+export type Fetch<V, E> = () => Effect.Effect<V, E>
 
 interface Flight<V, E> {
   readonly deferred: Deferred.Deferred<V, E>
@@ -82,7 +85,7 @@ export class Leases<V, E> {
   }
 
   /** Starts `fetch` for `key` in the background; every waiter gets its result. */
-  private start(key: string, fetch: Effect.Effect<V, E>, background: boolean): Effect.Effect<Deferred.Deferred<V, E>> {
+  private start(key: string, fetch: Fetch<V, E>, background: boolean): Effect.Effect<Deferred.Deferred<V, E>> {
     const deferred = Deferred.unsafeMake<V, E>(FiberId.none)
     const flight: Flight<V, E> = { deferred }
     this.flights.set(key, flight)
@@ -96,7 +99,7 @@ export class Leases<V, E> {
           : Effect.void
         return Effect.zipRight(Effect.zipRight(store, report), Deferred.done(deferred, exit))
       })
-    const run = (this.storage.singleFlight === undefined ? fetch : this.storage.singleFlight(key, fetch)).pipe(
+    const run = (this.storage.singleFlight === undefined ? fetch() : this.storage.singleFlight(key, fetch())).pipe(
       Effect.exit,
       Effect.flatMap(settle),
       Effect.onInterrupt(() => settle(Exit.interrupt(FiberId.none)))
@@ -110,7 +113,7 @@ export class Leases<V, E> {
    * handed out: a fetch joined before the refusal that yields it is not trusted,
    * and a new one is started.
    */
-  get(key: string, fetch: Effect.Effect<V, E>, options: GetOptions<V> = {}): Effect.Effect<V, E> {
+  get(key: string, fetch: Fetch<V, E>, options: GetOptions<V> = {}): Effect.Effect<V, E> {
     const onLookup = options.onLookup ?? (() => Effect.void)
     const refuse = options.refuse
     return Effect.flatMap(Effect.zip(this.storage.get(key), Clock.currentTimeMillis), ([stored, now]) => {
@@ -125,7 +128,7 @@ export class Leases<V, E> {
       }
       const flight = this.flights.get(key)
       if (flight === undefined && options.otherwise !== undefined) {
-        return Effect.flatMap(options.otherwise, (found) =>
+        return Effect.flatMap(options.otherwise(), (found) =>
           Option.isSome(found) ? Effect.as(onLookup("hit"), found.value) : this.join(key, fetch, options)
         )
       }
@@ -134,7 +137,7 @@ export class Leases<V, E> {
   }
 
   /** The result of the fetch under way for `key`, or of a new one. */
-  private join(key: string, fetch: Effect.Effect<V, E>, options: GetOptions<V>): Effect.Effect<V, E> {
+  private join(key: string, fetch: Fetch<V, E>, options: GetOptions<V>): Effect.Effect<V, E> {
     const onLookup = options.onLookup ?? (() => Effect.void)
     const refuse = options.refuse
     const fresh = (): Effect.Effect<V, E> =>

@@ -25,7 +25,7 @@ export interface TokenLookup {
   readonly scopes: ReadonlyArray<Scope>
   /** The realm as events show it. */
   readonly label: string
-  readonly fetch: Effect.Effect<Token.Token, FetchError>
+  readonly fetch: () => Effect.Effect<Token.Token, FetchError>
   /** The token the registry just refused: never handed out again. */
   readonly refused?: Token.Token
   readonly onLookup: (lookup: Lookup) => Effect.Effect<void>
@@ -94,7 +94,7 @@ export const makeTokenCache = (options: TokenCacheOptions) => {
    * dropped from the store (only its own key) and never handed out.
    */
   const get = (lookup: TokenLookup, refusedKey?: string): Effect.Effect<Held, FetchError> => {
-    const fetch = Effect.tap(lookup.fetch, () => Effect.sync(() => index(lookup)))
+    const fetch = () => Effect.tap(lookup.fetch(), () => Effect.sync(() => index(lookup)))
     const refused = lookup.refused
     let served = lookup.key
     const held = leases.get(
@@ -103,7 +103,7 @@ export const makeTokenCache = (options: TokenCacheOptions) => {
       refused === undefined
         ? {
             onLookup: lookup.onLookup,
-            otherwise: Effect.map(covering(lookup), (found) =>
+            otherwise: () => Effect.map(covering(lookup), (found) =>
               Option.map(found, (hit) => {
                 served = hit.key
                 return hit.token
