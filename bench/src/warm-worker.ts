@@ -12,10 +12,17 @@
  * second plain client: the ratio a run reports for two identical clients, the
  * noise floor to read the real ratio against.
  *
- * Prints {sdk, plain, pairs} as JSON: totals {wallMs, cpuMs} per client and the
- * ratios ("sdk" ÷ plain) of each round.
+ * The plain clients' fixed token is minted here, before the clients are built,
+ * and minted again at 80 % of its lifetime (`token.ts`; the new one is picked
+ * up at the next round), so that a run slowed down by a busy machine never
+ * sends an expired token (a 300 s token passed in by the bench once did, and
+ * the whole bench died).
  *
- *   warm-worker '<json: origin, host, realm, service, token, repository, method, n, rounds, first, control>'
+ * Prints {sdk, plain, pairs} as JSON: totals {wallMs, cpuMs} per client and the
+ * ratios ("sdk" ÷ plain) of each round. A failed request exits 1 with the
+ * failing client's name and the reason on stderr.
+ *
+ *   warm-worker '<json: origin, host, realm, service, repository, method, n, rounds, first, control>'
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -23,13 +30,13 @@ import { CredentialProvider, Registries, RegistryAdapter } from "@ociauth/core"
 import { RegistryClient } from "@ociauth/fetch"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { measure, OCI_MANIFEST } from "./harness.js"
+import { renewingToken } from "./token.js"
 
 export interface Arguments {
   readonly origin: string
   readonly host: string
   readonly realm: string
   readonly service: string
-  readonly token: string
   readonly repository: string
   readonly method: "HEAD" | "GET"
   /** Requests per client. */
@@ -57,18 +64,23 @@ type Client = (count: number) => Promise<void>
 export const warmRounds = async (a: Arguments): Promise<Outcome> => {
   const url = `${a.origin}/v2/${a.repository}/manifests/latest`
   const runtimes: Array<{ readonly dispose: () => Promise<void> }> = []
-  const client = <E>(layer: Layer.Layer<HttpClient.HttpClient, E>, token: string | undefined): Client => {
+  const base = HttpClientRequest.make(a.method)(url).pipe(HttpClientRequest.setHeader("accept", OCI_MANIFEST))
+  // The plain clients' request, with the current fixed token (renewed in the background).
+  const fixed = { request: base }
+  await renewingToken(a.realm, a.service, `repository:${a.repository}:pull`, (token) => {
+    fixed.request = HttpClientRequest.bearerToken(base, token)
+  })
+  const client = <E>(name: string, layer: Layer.Layer<HttpClient.HttpClient, E>, withToken: boolean): Client => {
     const runtime = ManagedRuntime.make(layer)
     runtimes.push(runtime)
     return (count) =>
       runtime.runPromise(
         Effect.gen(function* () {
           const http = yield* HttpClient.HttpClient
-          let request = HttpClientRequest.make(a.method)(url).pipe(HttpClientRequest.setHeader("accept", OCI_MANIFEST))
-          if (token !== undefined) request = HttpClientRequest.bearerToken(request, token)
+          const request = withToken ? fixed.request : base
           for (let i = 0; i < count; i++) {
             const response = yield* http.execute(request)
-            if (response.status !== 200) return yield* Effect.die(new Error(`${a.method} answered ${response.status}`))
+            if (response.status !== 200) return yield* Effect.die(new Error(`${name}: ${a.method} answered ${response.status}`))
             if (a.method === "GET") yield* response.arrayBuffer
           }
         }) as Effect.Effect<void, unknown, never>
@@ -81,13 +93,14 @@ export const warmRounds = async (a: Arguments): Promise<Outcome> => {
   })
   const makeSdk = () =>
     a.control
-      ? client(RegistryClient.layerFetchTransport, a.token)
+      ? client("plain client (control)", RegistryClient.layerFetchTransport, true)
       : client(
+          "RegistryClient",
           RegistryClient.layerFetch.pipe(Layer.provide(Layer.mergeAll(Registries.layer([direct]), CredentialProvider.layerAnonymous))),
-          undefined
+          false
         )
   // The same transport the runtime uses, carrying a fixed token.
-  const makePlain = () => client(RegistryClient.layerFetchTransport, a.token)
+  const makePlain = () => client("plain client", RegistryClient.layerFetchTransport, true)
   let sdk: Client
   let plain: Client
   if (a.first === "sdk") {
@@ -123,5 +136,10 @@ export const warmRounds = async (a: Arguments): Promise<Outcome> => {
 }
 
 if (process.argv[1]?.endsWith("warm-worker.ts")) {
-  console.log(JSON.stringify(await warmRounds(JSON.parse(process.argv[2]!) as Arguments)))
+  try {
+    console.log(JSON.stringify(await warmRounds(JSON.parse(process.argv[2]!) as Arguments)))
+  } catch (error) {
+    console.error(String(error instanceof Error ? error.message : error))
+    process.exit(1)
+  }
 }

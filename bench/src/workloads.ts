@@ -204,14 +204,13 @@ const builtMiddlewareCost = async (): Promise<{ sdk: number; bare: number; middl
 // ---------------------------------------------------------------------------
 
 export const warmOverhead = async (bed: Bed, repository: string, n: number): Promise<Section> => {
-  const tokenUrl = new URL(bed.tokens.realm)
-  tokenUrl.searchParams.set("service", bed.tokens.service)
-  tokenUrl.searchParams.set("scope", `repository:${repository}:pull`)
-  const { token } = (await (await fetch(tokenUrl)).json()) as { token: string }
   const perRound = 25
   const worker = join(import.meta.dirname, "warm-worker.ts")
-  /** n requests per client, in two workers: one builds RegistryClient first, the other the plain client. */
-  const measureRounds = async (method: "HEAD" | "GET", control: boolean): Promise<WarmOutcome> => {
+  /**
+   * n requests per client, in two workers: one builds RegistryClient first, the other the plain client.
+   * A worker whose client failed makes this measurement a reported failure (the worker's reason), not the section's.
+   */
+  const measureRounds = async (method: "HEAD" | "GET", control: boolean): Promise<WarmOutcome | { readonly failed: string }> => {
     const outcomes: Array<WarmOutcome> = []
     const half = Math.round(n / 2)
     for (const first of ["sdk", "plain"] as const) {
@@ -220,7 +219,6 @@ export const warmOverhead = async (bed: Bed, repository: string, n: number): Pro
         host: bed.registry.host,
         realm: bed.tokens.realm,
         service: bed.tokens.service,
-        token,
         repository,
         method,
         n: half,
@@ -228,8 +226,15 @@ export const warmOverhead = async (bed: Bed, repository: string, n: number): Pro
         first,
         control
       }
-      const { stdout } = await run(process.execPath, [tsx, worker, JSON.stringify(args)], { maxBuffer: 1 << 20 })
-      outcomes.push(JSON.parse(stdout.trim().split("\n").pop()!) as WarmOutcome)
+      try {
+        const { stdout } = await run(process.execPath, [tsx, worker, JSON.stringify(args)], { maxBuffer: 1 << 20 })
+        outcomes.push(JSON.parse(stdout.trim().split("\n").pop()!) as WarmOutcome)
+      } catch (error) {
+        const stderr = String((error as { stderr?: string }).stderr ?? "").trim()
+        const failed = (stderr.split("\n").at(-1) || String(error).split("\n")[0] || "unknown").slice(0, 200)
+        process.stderr.write(`bench: warm ${method}${control ? " (control)" : ""}, ${first} first: failed: ${failed}\n`)
+        return { failed }
+      }
     }
     const sum = (pick: (o: WarmOutcome) => { wallMs: number; cpuMs: number }) => ({
       wallMs: outcomes.reduce((t, o) => t + pick(o).wallMs, 0),
@@ -245,7 +250,8 @@ export const warmOverhead = async (bed: Bed, repository: string, n: number): Pro
   const headControl = await measureRounds("HEAD", true)
   const get = await measureRounds("GET", false)
   const getControl = await measureRounds("GET", true)
-  const rounds = head.pairs.cpu.length
+  const measured = [head, headControl, get, getControl].flatMap((m) => ("failed" in m ? [] : [m]))
+  const rounds = measured[0]?.pairs.cpu.length ?? 0
   const micro = await builtMiddlewareCost()
   const per = (total: number) => `${((total / n) * 1000).toFixed(0)} µs`
   return {
@@ -255,8 +261,12 @@ export const warmOverhead = async (bed: Bed, repository: string, n: number): Pro
       title: "CPU per warm request, µs (lower is better)",
       unit: "µs",
       bars: [
-        { label: "RegistryClient, real registry", value: (head.sdk.cpuMs / n) * 1000 },
-        { label: "plain HttpClient + fixed token, real registry", value: (head.plain.cpuMs / n) * 1000, kind: "peer" as const },
+        ...("failed" in head
+          ? []
+          : [
+              { label: "RegistryClient, real registry", value: (head.sdk.cpuMs / n) * 1000 },
+              { label: "plain HttpClient + fixed token, real registry", value: (head.plain.cpuMs / n) * 1000, kind: "peer" as const }
+            ]),
         { label: "RegistryClient, in-memory transport", value: micro.sdk },
         { label: "bare in-memory transport", value: micro.bare, kind: "peer" as const },
         { label: "middleware alone (the difference)", value: micro.middleware }
@@ -264,12 +274,18 @@ export const warmOverhead = async (bed: Bed, repository: string, n: number): Pro
     },
     table: [
       ["client", "wall time", "per request", "CPU time", "CPU per request"],
-      ...([["HEAD", head, headControl], ["GET (body read)", get, getControl]] as const).flatMap(([label, { sdk, plain, pairs }, control]) => [
-        [`RegistryClient, ${label}`, ms(sdk.wallMs), per(sdk.wallMs), ms(sdk.cpuMs), per(sdk.cpuMs)],
-        [`plain HttpClient + fixed token, ${label}`, ms(plain.wallMs), per(plain.wallMs), ms(plain.cpuMs), per(plain.cpuMs)],
-        [`ratio of the totals, ${label}`, ratio(sdk.wallMs, plain.wallMs), "", ratio(sdk.cpuMs, plain.cpuMs), ""],
-        [`**median of the ${rounds} rounds' ratios, ${label}**`, `**${median(pairs.wall).toFixed(2)}×**`, "", `**${median(pairs.cpu).toFixed(2)}×**`, ""],
-        [`two plain clients (noise floor): median of the rounds' ratios, ${label}`, `${median(control.pairs.wall).toFixed(2)}×`, "", `${median(control.pairs.cpu).toFixed(2)}×`, ""]
+      ...([["HEAD", head, headControl], ["GET (body read)", get, getControl]] as const).flatMap(([label, outcome, control]) => [
+        ...("failed" in outcome
+          ? [[`RegistryClient and plain HttpClient + fixed token, ${label}`, `failed: ${outcome.failed}`, "", "", ""]]
+          : [
+              [`RegistryClient, ${label}`, ms(outcome.sdk.wallMs), per(outcome.sdk.wallMs), ms(outcome.sdk.cpuMs), per(outcome.sdk.cpuMs)],
+              [`plain HttpClient + fixed token, ${label}`, ms(outcome.plain.wallMs), per(outcome.plain.wallMs), ms(outcome.plain.cpuMs), per(outcome.plain.cpuMs)],
+              [`ratio of the totals, ${label}`, ratio(outcome.sdk.wallMs, outcome.plain.wallMs), "", ratio(outcome.sdk.cpuMs, outcome.plain.cpuMs), ""],
+              [`**median of the ${outcome.pairs.cpu.length} rounds' ratios, ${label}**`, `**${median(outcome.pairs.wall).toFixed(2)}×**`, "", `**${median(outcome.pairs.cpu).toFixed(2)}×**`, ""]
+            ]),
+        "failed" in control
+          ? [`two plain clients (noise floor), ${label}`, `failed: ${control.failed}`, "", "", ""]
+          : [`two plain clients (noise floor): median of the rounds' ratios, ${label}`, `${median(control.pairs.wall).toFixed(2)}×`, "", `${median(control.pairs.cpu).toFixed(2)}×`, ""]
       ])
     ],
     notes: [
