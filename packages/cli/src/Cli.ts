@@ -39,7 +39,9 @@ export const version = "0.2.0"
 export interface Options {
   /**
    * Where `token` and `request` keep tokens between invocations. In memory (one
-   * invocation) by default: the file token store of issue 17 plugs in here.
+   * invocation) by default: the file token store of issue 17 plugs in here. When
+   * it also provides `FileTokenStore.FileTokenStore`, `logout` forgets the
+   * registry's tokens in it.
    */
   readonly tokenStore?: Layer.Layer<TokenStore.TokenStore>
   /** Where `token` and `request` read credentials; the machine's (`NodeCredentials.layer`) by default. */
@@ -69,7 +71,7 @@ export const command = (options: Options = {}) => {
       TokenCommand.make(seams),
       RequestCommand.make(seams),
       LoginCommands.login({ ...seams, ...store }),
-      LoginCommands.logout(store)
+      LoginCommands.logout({ ...store, ...(options.tokenStore === undefined ? {} : { tokenStore: options.tokenStore }) })
     ])
   )
 }

@@ -5,14 +5,18 @@
  * docker would use for the host (`credHelpers[host]`, else `credsStore`, with
  * an empty `auths` entry left as docker leaves it), or into `auths` (base64
  * `auth`). The rest of the file is kept as it is, and so are its permissions
- * (a new file is `0600`); the file is replaced atomically.
+ * (a new file is `0600`); the file is replaced atomically: written to a new
+ * file of a random name beside it (created exclusively, `0600`), then renamed
+ * over it, and nothing is left behind, also on failure. A symlinked file is
+ * written through to its target, as docker does.
  *
  * @since 0.2.0
  */
 import * as CommandExecutor from "@effect/platform/CommandExecutor"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
-import { Context, Effect, Either, Layer, Option } from "effect"
+import type { PlatformError } from "@effect/platform/Error"
+import { Cause, Context, Effect, Either, Layer, Option } from "effect"
 import * as CredentialHelper from "./CredentialHelper.js"
 import { dockerConfigPath } from "./CredentialProvider.js"
 import type { FileOptions } from "./CredentialProvider.js"
@@ -84,17 +88,49 @@ export const makeDockerConfig = (
         })
       )
 
-    // Written beside the file, then renamed over it: a reader never sees half a file.
+    // A symlinked config.json is written through to its target, as docker does (dotfile managers link it):
+    // links are followed one by one, a relative target from the link's folder.
+    const resolveLinks = (file: string): Effect.Effect<string, CredentialError> =>
+      Effect.gen(function* () {
+        let current = file
+        for (let hops = 0; hops < 32; hops++) {
+          const link = yield* Effect.option(fs.readLink(current))
+          if (Option.isNone(link)) return current
+          current = path.resolve(path.dirname(current), link.value)
+        }
+        return yield* failure(file, "*", "too many levels of symbolic links")
+      })
+
+    // A new file of our own beside the target: a random name created exclusively (`wx`: an existing file,
+    // folder or symlink there is never followed nor replaced), 0600 from the start. Removed on any failure.
+    const createTemp = (target: string, data: string): Effect.Effect<string, PlatformError> =>
+      Effect.gen(function* () {
+        for (let attempt = 0; ; attempt++) {
+          const temp = path.join(path.dirname(target), `${path.basename(target)}.${crypto.randomUUID()}.tmp`)
+          const created = yield* fs.writeFile(temp, new TextEncoder().encode(data), { flag: "wx", mode: 0o600 }).pipe(
+            Effect.as(true),
+            Effect.catchIf(
+              (e) => e._tag === "SystemError" && e.reason === "AlreadyExists" && attempt < 8,
+              () => Effect.succeed(false)
+            ),
+            Effect.onError((cause) =>
+              Cause.failureOption(cause).pipe(Option.exists((e) => e._tag === "SystemError" && e.reason === "AlreadyExists"))
+                ? Effect.void
+                : Effect.ignore(fs.remove(temp))
+            )
+          )
+          if (created) return temp
+        }
+      })
+
+    // Written beside the file (its target, for a link), then renamed over it: a reader never sees half a
+    // file, and nothing is left behind, also when something fails.
     const write = (file: string, json: Json, mode: number): Effect.Effect<void, CredentialError> =>
       Effect.gen(function* () {
-        const dir = path.dirname(file)
-        yield* fs.makeDirectory(dir, { recursive: true, mode: 0o700 })
-        const temp = yield* fs.makeTempFile({ directory: dir, prefix: `${path.basename(file)}.` })
-        yield* Effect.gen(function* () {
-          yield* fs.writeFileString(temp, `${JSON.stringify(json, null, "\t")}\n`)
-          yield* fs.chmod(temp, mode)
-          yield* fs.rename(temp, file)
-        }).pipe(Effect.onError(() => Effect.ignore(fs.remove(temp))))
+        const target = yield* resolveLinks(file)
+        yield* fs.makeDirectory(path.dirname(target), { recursive: true, mode: 0o700 })
+        const temp = yield* createTemp(target, `${JSON.stringify(json, null, "\t")}\n`)
+        yield* Effect.zipRight(fs.chmod(temp, mode), fs.rename(temp, target)).pipe(Effect.onError(() => Effect.ignore(fs.remove(temp))))
       }).pipe(
         Effect.catchTags({
           SystemError: (e) => Effect.fail(failure(file, "*", `cannot write the file (${e.reason})`)),

@@ -4,7 +4,10 @@
  * token and its expiry (`Token.TokenSchema`), under the SHA-256 of the engine's
  * key; an entry that cannot be read, or was tampered with, is a miss, and an
  * expired one is removed when it is next read. The token is in clear in a `0600`
- * file of a `0700` folder: the same protection as docker's own config.
+ * file of a `0700` folder: the same protection as docker's own config. An entry
+ * written under `withRegistry(host)` names that registry (a host, in clear), so
+ * that `FileTokenStore.forget(host)` — the CLI's `logout` — removes that
+ * registry's tokens and no other's.
  *
  * @example
  * ```ts
@@ -22,12 +25,14 @@
  *
  * @since 0.2.0
  */
-import type { FileSystem, Path } from "@effect/platform"
-import type { KeyValueStore } from "@effect/platform"
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as KeyValueStore from "@effect/platform/KeyValueStore"
+import type { Path } from "@effect/platform"
 import type { PlatformError } from "@effect/platform/Error"
-import { Token, TokenStore } from "@ociauth/core"
-import { DateTime, Effect, Layer } from "effect"
-import type { ConfigError } from "effect"
+import { Credential, Token, TokenStore } from "@ociauth/core"
+import { Context, DateTime, Effect, Layer, Option } from "effect"
+import type { ConfigError, FiberRef } from "effect"
+import { dual } from "effect/Function"
 import * as FileStore from "./FileStore.js"
 import * as entries from "./internal/entries.js"
 
@@ -58,12 +63,84 @@ export const layerKeyValueStore: Layer.Layer<TokenStore.TokenStore, never, KeyVa
 )
 
 /**
- * The token store in the user's cache folder (or `options.directory`).
+ * The registry host the tokens written in this fiber (and the fibers it starts)
+ * are for; see `withRegistry`.
+ *
+ * @since 0.2.0
+ * @category fiber refs
+ */
+export const currentRegistry: FiberRef.FiberRef<Option.Option<string>> = entries.currentRegistry
+
+/**
+ * Runs `self` with the tokens it stores filed under the registry `host`
+ * (normalised: `index.docker.io` is `docker.io`), so that `forget(host)` finds
+ * them. Lookups are unchanged: a token is found by its key alone.
+ *
+ * @since 0.2.0
+ * @category combinators
+ */
+export const withRegistry: {
+  (host: string): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  <A, E, R>(self: Effect.Effect<A, E, R>, host: string): Effect.Effect<A, E, R>
+} = dual(2, <A, E, R>(self: Effect.Effect<A, E, R>, host: string) =>
+  Effect.locally(self, entries.currentRegistry, Option.some(Credential.normalizeHost(host))))
+
+/**
+ * What the file token store offers besides `TokenStore`: forgetting a registry.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Service {
+  /** Removes every token written for the registry `host` (under `withRegistry`), expired or not; how many. */
+  readonly forget: (host: string) => Effect.Effect<number>
+}
+
+/**
+ * @since 0.2.0
+ * @category tags
+ */
+export class FileTokenStore extends Context.Tag("@ociauth/store/FileTokenStore")<FileTokenStore, Service>() {}
+
+const TEMP = /^\..*\.tmp$/
+
+/**
+ * The token store in a folder, and its `forget`.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const makeFile = (
+  directory: string
+): Effect.Effect<{ readonly tokenStore: TokenStore.Service; readonly file: Service }, PlatformError, FileSystem.FileSystem | Path.Path> =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const store = yield* FileStore.makeKeyValueStore(directory)
+    const tokenStore = yield* Effect.provideService(make, KeyValueStore.KeyValueStore, store)
+    const names = fs.readDirectory(directory).pipe(
+      Effect.map((all) => all.filter((name) => name.startsWith("token-") && !TEMP.test(name))),
+      Effect.catchAllCause((cause) => Effect.as(Effect.logDebug("ociauth store: cannot list the folder", cause), []))
+    )
+    const file: Service = {
+      forget: (host) => Effect.flatMap(names, (found) => entries.forget(store, found, Credential.normalizeHost(host)))
+    }
+    return { tokenStore, file }
+  })
+
+/**
+ * The token store in the user's cache folder (or `options.directory`); it also
+ * provides `FileTokenStore` (`forget`).
  *
  * @since 0.2.0
  * @category layers
  */
 export const layer = (
-  options?: FileStore.Options
-): Layer.Layer<TokenStore.TokenStore, PlatformError | ConfigError.ConfigError, FileSystem.FileSystem | Path.Path> =>
-  layerKeyValueStore.pipe(Layer.provide(FileStore.layerKeyValueStore(options)))
+  options: FileStore.Options = {}
+): Layer.Layer<TokenStore.TokenStore | FileTokenStore, PlatformError | ConfigError.ConfigError, FileSystem.FileSystem | Path.Path> =>
+  Layer.effectContext(
+    Effect.gen(function* () {
+      const directory = options.directory ?? (yield* FileStore.directory)
+      const { file, tokenStore } = yield* makeFile(directory)
+      return Context.make(TokenStore.TokenStore, tokenStore).pipe(Context.add(FileTokenStore, file))
+    })
+  )

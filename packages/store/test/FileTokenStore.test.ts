@@ -95,6 +95,33 @@ describe("FileTokenStore", () => {
       }).pipe(Effect.provide(stores(directory)))
     }))
 
+  it.scoped("forget(host) removes the tokens written under withRegistry(host), expired or not, and no other's", () =>
+    Effect.gen(function* () {
+      const directory = yield* tempDirectory
+      const removed = yield* Effect.gen(function* () {
+        const store = yield* TokenStore.TokenStore
+        const file = yield* FileTokenStore.FileTokenStore
+        yield* FileTokenStore.withRegistry(store.set(KEY, tokenAt(0)), "Registry.Example:5000")
+        yield* FileTokenStore.withRegistry(store.set(`${KEY} short`, tokenAt(0, 1)), "registry.example:5000")
+        yield* FileTokenStore.withRegistry(store.set(`${KEY} other`, tokenAt(0)), "registry-example:5000")
+        yield* FileTokenStore.withRegistry(store.set(`${KEY} hub`, tokenAt(0)), "index.docker.io")
+        yield* store.set(`${KEY} unnamed`, tokenAt(0))
+        yield* TestClock.adjust(Duration.seconds(2))
+        const first = yield* file.forget("registry.example:5000")
+        assert.isTrue(Option.isNone(yield* store.get(KEY)))
+        assert.isTrue(Option.isSome(yield* store.get(`${KEY} other`)))
+        assert.isTrue(Option.isSome(yield* store.get(`${KEY} unnamed`)))
+        const hub = yield* file.forget("docker.io")
+        assert.isTrue(Option.isNone(yield* store.get(`${KEY} hub`)))
+        return [first, hub, yield* file.forget("nowhere.example")]
+      }).pipe(Effect.provide(stores(directory)))
+      assert.deepStrictEqual(removed, [2, 1, 0])
+      const names = yield* Effect.promise(() => entryFiles(directory))
+      assert.strictEqual(names.length, 2)
+      const registries = yield* Effect.promise(() => Promise.all(names.map((n) => readFile(join(directory, n), "utf8").then((t) => JSON.parse(t).registry))))
+      assert.sameMembers(registries, ["registry-example:5000", undefined])
+    }))
+
   it.effect("the folder: $XDG_CACHE_HOME/ociauth, else $HOME/.cache/ociauth", () =>
     Effect.gen(function* () {
       const at = (env: Record<string, string>) =>

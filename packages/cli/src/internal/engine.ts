@@ -2,6 +2,7 @@ import type { HttpClient } from "@effect/platform"
 import { AuthEvent, Authenticator, Registries, TokenStore } from "@ociauth/core"
 import type { CredentialProvider } from "@ociauth/core"
 import { RegistryClient } from "@ociauth/fetch"
+import { FileTokenStore } from "@ociauth/store"
 import { Builtins, NodeCredentials } from "ociauth"
 import { Effect, Layer } from "effect"
 
@@ -18,12 +19,26 @@ export interface EngineOptions {
   readonly transport?: Layer.Layer<HttpClient.HttpClient>
 }
 
+/**
+ * Every token the engine stores while it authorises a request is filed under
+ * that request's registry (`FileTokenStore.withRegistry`), so that `logout`
+ * forgets the registry's tokens (`FileTokenStore.forget`). One place: every
+ * command's requests pass here.
+ */
+const filedByRegistry = Layer.effect(
+  Authenticator.Authenticator,
+  Effect.map(Authenticator.Authenticator, (inner): Authenticator.Service => ({
+    ...inner,
+    authorize: (request) => FileTokenStore.withRegistry(inner.authorize(request), request.host ?? new URL(request.origin).host)
+  }))
+)
+
 /** The runtime the commands share: one engine, the built-in adapters, the authenticated client. */
 export const engine = (
   options: EngineOptions
 ): Layer.Layer<HttpClient.HttpClient | Authenticator.Authenticator | Registries.Registries> => {
   const base = Layer.mergeAll(options.transport ?? RegistryClient.layerFetchTransport, Builtins.layer, options.credentials ?? NodeCredentials.layer)
-  const authenticator = Authenticator.layer({ insecure: options.insecure }).pipe(Layer.provide(base))
+  const authenticator = filedByRegistry.pipe(Layer.provide(Authenticator.layer({ insecure: options.insecure })), Layer.provide(base))
   const client = RegistryClient.layerWith({ insecure: options.insecure }).pipe(Layer.provide(authenticator), Layer.provide(base))
   return Layer.mergeAll(client, authenticator, Builtins.layer).pipe(
     Layer.provide(options.tokenStore ?? TokenStore.layerMemory()),

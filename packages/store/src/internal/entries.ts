@@ -1,10 +1,48 @@
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
-import { Clock, Effect, Option, Schema } from "effect"
+import { Clock, Effect, FiberRef, Option, Schema } from "effect"
+import { globalValue } from "effect/GlobalValue"
 import { digest } from "../StoreKey.js"
 
-/** What a file holds: the digest it was written for (a file copied under another name is refused), the expiry and the value. */
+/**
+ * The registry host the entries written in this fiber are for (`None`: not
+ * said). Kept in the entry, in clear (a host, no secret), so that the entries of
+ * one registry can be found and removed (`logout`).
+ */
+export const currentRegistry: FiberRef.FiberRef<Option.Option<string>> = globalValue(
+  Symbol.for("@ociauth/store/currentRegistry"),
+  () => FiberRef.unsafeMake(Option.none<string>())
+)
+
+/**
+ * What a file holds: the digest it was written for (a file copied under another
+ * name is refused), the expiry, the registry it was written for (if said) and the value.
+ */
 const Envelope = <A, I>(value: Schema.Schema<A, I>) =>
-  Schema.parseJson(Schema.Struct({ v: Schema.Literal(1), key: Schema.String, expiresAt: Schema.Number, value }))
+  Schema.parseJson(
+    Schema.Struct({ v: Schema.Literal(1), key: Schema.String, expiresAt: Schema.Number, registry: Schema.optional(Schema.String), value })
+  )
+
+/** Only what `forget` reads of an envelope: never the value. */
+const decodeRegistry = Schema.decodeUnknownOption(Schema.parseJson(Schema.Struct({ registry: Schema.optional(Schema.String) })))
+
+/**
+ * Removes, of the entries named `names` (those of one prefix), the ones written
+ * for `registry`; how many. Failures of the store are logged: what cannot be
+ * read is left.
+ */
+export const forget = (store: KeyValueStore.KeyValueStore, names: ReadonlyArray<string>, registry: string): Effect.Effect<number> =>
+  Effect.map(
+    Effect.forEach(names, (name) =>
+      store.get(name).pipe(
+        Effect.flatMap((text) => {
+          const entry = Option.flatMap(text, decodeRegistry)
+          return Option.isSome(entry) && entry.value.registry === registry ? Effect.as(store.remove(name), 1) : Effect.succeed(0)
+        }),
+        Effect.catchAllCause((cause) => Effect.as(Effect.logDebug("ociauth store: forget failed", cause), 0))
+      )
+    ),
+    (removed) => removed.reduce((a, b) => a + b, 0)
+  )
 
 export interface Entries<A> {
   readonly get: (key: string) => Effect.Effect<Option.Option<A>>
@@ -45,9 +83,12 @@ export const make = <A, I>(prefix: string, schema: Schema.Schema<A, I>): Effect.
         ),
       set: (key, value, expiresAt) =>
         quietly("write")(
-          Effect.flatMap(name(key), (id) =>
-            Effect.flatMap(encode({ v: 1, key: id, expiresAt, value }), (text) => store.set(id, text))
-          ),
+          Effect.gen(function* () {
+            const id = yield* name(key)
+            const registry = yield* FiberRef.get(currentRegistry)
+            const text = yield* encode({ v: 1, key: id, expiresAt, ...(Option.isSome(registry) ? { registry: registry.value } : {}), value })
+            yield* store.set(id, text)
+          }),
           undefined
         ),
       remove: (key) => quietly("remove")(Effect.flatMap(name(key), store.remove), undefined)

@@ -1,6 +1,7 @@
 import { Args, Command, Options } from "@effect/cli"
 import * as HttpClient from "@effect/platform/HttpClient"
 import { Credential, CredentialProvider, CredentialStore, Registries } from "@ociauth/core"
+import { FileTokenStore } from "@ociauth/store"
 import { NodeCredentials } from "ociauth"
 import { Effect, Layer, Option, Redacted } from "effect"
 import { CommandFailed, ExitCode, UsageError } from "../../ExitCode.js"
@@ -64,7 +65,17 @@ export const login = (seams: Seams & StoreSeam = {}) =>
       }).pipe(Effect.provide(seams.store ?? NodeCredentials.layerStore()))
   ).pipe(Command.withDescription("Store credentials for a registry exactly as docker login does: through the configured credential helper, or in auths."))
 
-export const logout = (seams: StoreSeam = {}) =>
+/** Removes the registry's tokens from the token store, when it is the file store (memory dies with the process); how many. */
+const forgetTokens = (host: string, tokenStore: Seams["tokenStore"]) =>
+  tokenStore === undefined
+    ? Effect.succeed(0)
+    : Effect.flatMap(Effect.serviceOption(FileTokenStore.FileTokenStore), (file) => Option.isSome(file) ? file.value.forget(host) : Effect.succeed(0)).pipe(
+      Effect.provide(tokenStore),
+      // a token store that cannot be opened has nothing to forget
+      Effect.catchAllCause(() => Effect.succeed(0))
+    )
+
+export const logout = (seams: StoreSeam & Pick<Seams, "tokenStore"> = {}) =>
   Command.make(
     "logout",
     { registry: Args.text({ name: "registry" }) },
@@ -74,6 +85,8 @@ export const logout = (seams: StoreSeam = {}) =>
         const host = yield* hostOf(args.registry)
         const store = yield* CredentialStore.CredentialStore
         const erased = yield* store.erase(host)
+        const tokens = yield* forgetTokens(host, seams.tokenStore)
         yield* io.stdout(erased.found ? `Removed the credentials for ${host} ${where(erased)}\n` : `Not logged in to ${host}\n`)
+        if (tokens > 0) yield* io.stdout(`Removed ${tokens} cached token${tokens === 1 ? "" : "s"} of ${host}\n`)
       }).pipe(Effect.provide(seams.store ?? NodeCredentials.layerStore()))
-  ).pipe(Command.withDescription("Forget a registry's credentials exactly as docker logout does."))
+  ).pipe(Command.withDescription("Forget a registry's credentials exactly as docker logout does, and the tokens cached for it."))
