@@ -11,6 +11,7 @@
 import { Command } from "@effect/cli"
 import type { CliApp } from "@effect/cli"
 import type { CommandExecutor, HttpClient } from "@effect/platform"
+import { HttpSteps } from "@ociauth/core"
 import type { CredentialProvider, CredentialStore, TokenStore } from "@ociauth/core"
 import { Cause, Effect, Option } from "effect"
 import type { Layer } from "effect"
@@ -21,6 +22,7 @@ import * as ProbeCommand from "./internal/commands/probe.js"
 import * as RequestCommand from "./internal/commands/request.js"
 import * as TokenCommand from "./internal/commands/token.js"
 import { fromIo } from "./internal/console.js"
+import * as Sanitize from "./internal/sanitize.js"
 
 /**
  * The version `--version` prints.
@@ -50,6 +52,8 @@ export interface Options {
   readonly store?: Layer.Layer<CredentialStore.CredentialStore>
   /** The raw transport of `probe`; fetch without following redirects by default. */
   readonly probeTransport?: Layer.Layer<HttpClient.HttpClient>
+  /** The transport under `token` and `request` (the engine adds auth, retries and redirects); fetch without following redirects by default. */
+  readonly transport?: Layer.Layer<HttpClient.HttpClient>
 }
 
 /**
@@ -61,7 +65,8 @@ export interface Options {
 export const command = (options: Options = {}) => {
   const seams = {
     ...(options.tokenStore === undefined ? {} : { tokenStore: options.tokenStore }),
-    ...(options.credentials === undefined ? {} : { credentials: options.credentials })
+    ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+    ...(options.transport === undefined ? {} : { transport: options.transport })
   }
   const store = options.store === undefined ? {} : { store: options.store }
   return Command.make("ociauth").pipe(
@@ -71,7 +76,7 @@ export const command = (options: Options = {}) => {
       TokenCommand.make(seams),
       RequestCommand.make(seams),
       LoginCommands.login({ ...seams, ...store }),
-      LoginCommands.logout({ ...store, ...(options.tokenStore === undefined ? {} : { tokenStore: options.tokenStore }) })
+      LoginCommands.logout(store)
     ])
   )
 }
@@ -87,23 +92,26 @@ export type Environment = Io | CliApp.CliApp.Environment | CommandExecutor.Comma
 
 /**
  * Runs the program on `argv` (as `process.argv`: the runtime and the script
- * first) and returns the exit code.
+ * first) and returns the exit code. Every line it prints goes through one
+ * sanitiser: control characters and escape sequences a server chose are shown
+ * escaped (`\x1b`, `\u009b`), never interpreted by the terminal.
  *
  * @since 0.2.0
  * @category running
  */
 export const run = (argv: ReadonlyArray<string>, options: Options = {}): Effect.Effect<ExitCode, never, Environment> =>
   Effect.gen(function* () {
-    const io = yield* Io
+    const io = Sanitize.io(yield* Io)
     const cli = Command.run(command(options), { name: "ociauth", version, executable: "ociauth" })
     return yield* cli(argv).pipe(
+      Effect.provideService(Io, io),
       Effect.as(ExitCode.ok as ExitCode),
       Effect.catchAllCause((cause) => {
         const { code, message } = Option.match(Cause.failureOption(cause), {
           onNone: () => ({ code: ExitCode.failure, message: Cause.pretty(cause) }),
           onSome: classify
         })
-        return Effect.as(message === "" ? Effect.void : io.stderr(`ociauth: ${message}\n`), code)
+        return Effect.as(message === "" ? Effect.void : io.stderr(`ociauth: ${HttpSteps.redact(message)}\n`), code)
       }),
       Effect.withConsole(fromIo(io))
     )

@@ -102,6 +102,11 @@ export interface Findings {
     readonly realm: string | null
     /** The realm is on another origin than the registry's (Docker Hub's auth.docker.io). */
     readonly realmElsewhere: boolean
+    /**
+     * Why the realm may not receive a credential under the engine's realm rule (`Realm.validate`: an internal
+     * address, plain HTTP, a private-use name…), or `null`. A refused realm is never asked, with credentials or without.
+     */
+    readonly realmRefused: string | null
     readonly service: string | null
     /** A token asked for with the registry's own host as `service`, used on the repository: `accepted`, `refused`, or `null` (not tried: the service is the host, or no repository). */
     readonly hostAsService: "accepted" | "refused" | null

@@ -7,6 +7,7 @@
  */
 import type { ChallengeSeen, Findings, TokenAttempt } from "./Findings.js"
 import { quirks } from "./Findings.js"
+import * as Sanitize from "./internal/sanitize.js"
 
 const status = (s: number | null): string => (s === null ? "no answer" : String(s))
 const challenge = (c: ChallengeSeen): string =>
@@ -41,6 +42,7 @@ export const rows = (f: Findings): ReadonlyArray<readonly [string, string, boole
   out.push(["challenge _catalog", challenge(f.challenges.catalog), false])
   if (f.challenges.repository !== null) out.push(["challenge repository", challenge(f.challenges.repository), false])
   out.push(["scheme, realm", `${f.auth.scheme}${f.auth.realm === null ? "" : ` ${f.auth.realm}`}${f.auth.realmElsewhere ? " (on another host)" : ""}`, false])
+  if (f.auth.realmRefused !== null) out.push(["realm refused", `${f.auth.realmRefused}; no token request was sent to it`, true])
   out.push([
     "service",
     `${f.auth.service ?? "none named"}${f.auth.hostAsService === null ? "" : `; a token for service=<registry host> is ${f.auth.hostAsService}`}`,
@@ -81,14 +83,16 @@ export const rows = (f: Findings): ReadonlyArray<readonly [string, string, boole
 }
 
 /**
- * The table, then a closing line: the quirks, or "follows the specs".
+ * The table, then a closing line: the quirks, or "follows the specs". Every
+ * value a server chose is shown with its control characters escaped (`\x1b`,
+ * `\u009b`): nothing in it is interpreted by a terminal, nor starts a line.
  *
  * @since 0.2.0
  * @category formatting
  */
 export const format = (findings: Findings, options: { readonly color?: boolean } = {}): string => {
   const paint = (code: string, text: string) => (options.color === true ? `\u001b[${code}m${text}\u001b[0m` : text)
-  const table = rows(findings)
+  const table = rows(Sanitize.deep(findings, Sanitize.field))
   const width = Math.max(...table.map(([name]) => name.length))
   const lines = table.map(([name, value, quirk]) => `${quirk ? paint("33", "!") : " "} ${paint("1", name.padEnd(width))}  ${value}`)
   const closing = findings.quirks.length === 0

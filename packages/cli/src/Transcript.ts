@@ -18,11 +18,17 @@
  * tokens in form bodies, `token` / `access_token` / `refresh_token` in JSON
  * bodies are replaced by `<redacted>`, and every secret the probe knows of
  * (passwords, issued tokens, `user:password` in base64) is scrubbed from the
- * whole text as well.
+ * whole text as well, in every form a server could echo them in (raw,
+ * JSON-escaped, percent- and form-encoded, base64: `HttpSteps.redact`), before
+ * the text is laid out and again after. Control characters and escape
+ * sequences a server sent are shown escaped (`\x1b`, `\u009b`), never
+ * interpreted by a terminal.
  *
  * @since 0.2.0
  */
 import { STATUS_CODES } from "node:http"
+import { HttpSteps } from "@ociauth/core"
+import * as Sanitize from "./internal/sanitize.js"
 
 /**
  * One request and its response (or its transport failure).
@@ -84,17 +90,14 @@ const formatBody = (body: string): string => {
 }
 
 /**
- * Replaces every occurrence of each secret (at least 4 characters) by `<redacted>`.
+ * Replaces every form (raw, JSON-escaped, percent- and form-encoded, base64) of
+ * each secret (at least 4 characters), and of every secret the SDK has sent, by
+ * `<redacted>`: `HttpSteps.redact`.
  *
  * @since 0.2.0
  * @category utils
  */
-export const scrub = (text: string, secrets: Iterable<string>): string => {
-  let result = text
-  const sorted = [...new Set(secrets)].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length)
-  for (const secret of sorted) result = result.replaceAll(secret, "<redacted>")
-  return result
-}
+export const scrub = (text: string, secrets: Iterable<string>): string => HttpSteps.redact(text, secrets)
 
 /**
  * One exchange in the seeds' format.
@@ -116,7 +119,7 @@ export const formatExchange = (exchange: Exchange): string => {
     if (body !== "") lines.push("", body)
   }
   if (exchange.note !== undefined) lines.push("", `# ${exchange.note}`)
-  return lines.join("\n")
+  return Sanitize.text(lines.join("\n"))
 }
 
 /**
@@ -125,5 +128,9 @@ export const formatExchange = (exchange: Exchange): string => {
  * @since 0.2.0
  * @category formatting
  */
-export const format = (exchanges: ReadonlyArray<Exchange>, secrets: Iterable<string> = []): string =>
-  scrub(exchanges.map(formatExchange).join("\n\n"), secrets) + "\n"
+export const format = (exchanges: ReadonlyArray<Exchange>, secrets: Iterable<string> = []): string => {
+  const known = [...secrets]
+  const redact = (text: string) => scrub(text, known)
+  // Server text is redacted before it is laid out (a JSON body re-indented, a header joined to its name), and after.
+  return Sanitize.text(redact(exchanges.map((exchange) => formatExchange(Sanitize.deep(exchange, redact))).join("\n\n"))) + "\n"
+}

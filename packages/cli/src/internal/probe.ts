@@ -1,12 +1,13 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type { HttpMethod } from "@effect/platform/HttpMethod"
-import { Challenge, Credential, Registries, Scope, Token } from "@ociauth/core"
+import { Challenge, Credential, HttpSteps, Realm, Registries, Scope, Token } from "@ociauth/core"
 import { Builtins } from "ociauth"
 import { Clock, DateTime, Duration, Effect, Either, Encoding, Option, Redacted, Schema } from "effect"
 import type * as Findings from "../Findings.js"
 import type * as Probe from "../Probe.js"
 import { ProbeError } from "./probeError.js"
+import * as Sanitize from "./sanitize.js"
 import type { Exchange } from "../Transcript.js"
 
 /** A digest no registry holds: DELETE is probed with it, so nothing is ever deleted. */
@@ -18,6 +19,8 @@ const MANIFEST_ACCEPT = [
   "application/vnd.docker.distribution.manifest.v2+json"
 ].join(", ")
 const MAX_BODY = 64 * 1024
+/** A tag as the distribution spec writes it: a tag list's first entry is used in a URL only when it is one. */
+const TAG = /^[\w][\w.-]{0,127}$/
 
 interface Reply {
   readonly status: number | null
@@ -98,6 +101,15 @@ export const run = (options: Probe.Options): Effect.Effect<Probe.Result, ProbeEr
     secrets.push(...Credential.secrets(credential))
     if (credential._tag === "Basic") secrets.push(Encoding.encodeBase64(`${credential.username}:${Redacted.value(credential.password)}`))
     const hasCredentials = credential._tag !== "Anonymous"
+    // The engine's rules, not a copy: credentials over plain HTTP only to loopback or a host declared --insecure;
+    // a realm only where Realm.validate lets credentials go.
+    const insecureHosts = options.insecure === true ? [host] : []
+    if (hasCredentials && new URL(origin).protocol === "http:" && !HttpSteps.mayUsePlainHttp(origin, insecureHosts)) {
+      return yield* new ProbeError({
+        reason: "Usage",
+        detail: `${origin} is plain HTTP: credentials go over plain HTTP only to loopback or to a host declared with --insecure`
+      })
+    }
     const step = options.onStep ?? (() => Effect.void)
 
     const send = (title: string, method: HttpMethod, url: string, headers: Record<string, string> = {}, form?: string) =>
@@ -165,6 +177,10 @@ export const run = (options: Probe.Options): Effect.Effect<Probe.Result, ProbeEr
       : baseChallenge.scheme === "basic" || catalogChallenge.scheme === "basic"
         ? "basic"
         : "none"
+    // A hostile realm (an internal address, a plain-HTTP host, a private-use name…) is reported, never asked: no
+    // token request goes there, with credentials or without.
+    const realmUrl = realm === null ? Either.left(null) : Realm.validate(realm, origin, { insecure: insecureHosts })
+    const realmRefused = Either.match(realmUrl, { onLeft: (rejected) => (rejected === null ? null : rejected.message), onRight: () => null })
     const basicHeader = credential._tag === "Basic"
       ? `Basic ${Encoding.encodeBase64(`${credential.username}:${Redacted.value(credential.password)}`)}`
       : undefined
@@ -185,10 +201,12 @@ export const run = (options: Probe.Options): Effect.Effect<Probe.Result, ProbeEr
           response: Option.none(),
           fields: []
         }
-        if (realm === null || scheme !== "bearer") return nothing
+        if (scheme !== "bearer" || Either.isLeft(realmUrl)) {
+          return realmRefused === null ? nothing : { ...nothing, attempt: { ...nothing.attempt, error: "realm refused: nothing sent" } }
+        }
         let reply: Reply
         if (method === "GET") {
-          const url = new URL(realm)
+          const url = new URL(realmUrl.right)
           if (serviceName !== null) url.searchParams.set("service", serviceName)
           for (const s of scopes) url.searchParams.append("scope", s)
           reply = yield* send(title, "GET", url.toString(), identity === "credentials" && basicHeader !== undefined ? { authorization: basicHeader } : {})
@@ -206,7 +224,7 @@ export const run = (options: Probe.Options): Effect.Effect<Probe.Result, ProbeEr
           } else {
             form.set("grant_type", "password")
           }
-          reply = yield* send(title, "POST", realm, {}, form.toString())
+          reply = yield* send(title, "POST", realmUrl.right.href, {}, form.toString())
         }
         const decoded = reply.status === 200 ? Either.getRight(decodeToken(reply.text)) : Option.none()
         const value = Option.map(decoded, (r) => Redacted.value((r.access_token ?? r.token)!))
@@ -261,7 +279,8 @@ export const run = (options: Probe.Options): Effect.Effect<Probe.Result, ProbeEr
           repository = name
           repositoryToken = issued
           try {
-            tag = ((JSON.parse(tags.text) as { tags?: Array<string> }).tags ?? [])[0] ?? null
+            const first: unknown = ((JSON.parse(tags.text) as { tags?: Array<unknown> }).tags ?? [])[0]
+            tag = typeof first === "string" && TAG.test(first) ? first : null
           } catch {
             tag = null
           }
@@ -431,7 +450,8 @@ export const run = (options: Probe.Options): Effect.Effect<Probe.Result, ProbeEr
       auth: {
         scheme,
         realm,
-        realmElsewhere: realm !== null && URL.canParse(realm) && new URL(realm).origin !== origin,
+        realmElsewhere: realm !== null && URL.canParse(realm, origin) && new URL(realm, origin).origin !== origin,
+        realmRefused,
         service,
         hostAsService
       },
@@ -444,5 +464,6 @@ export const run = (options: Probe.Options): Effect.Effect<Probe.Result, ProbeEr
       rateLimit,
       quirks
     }
-    return { findings, exchanges, secrets }
+    // Findings hold server text (challenge parameters, error codes, headers, token fields): no secret in any form.
+    return { findings: Sanitize.deep(findings, (text) => HttpSteps.redact(text, secrets)), exchanges, secrets }
   })

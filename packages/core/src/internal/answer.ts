@@ -159,14 +159,19 @@ export const answerBearer = (
         error._tag === "TokenRequestError" && error.reason === "Unauthorized" && credential._tag !== "Anonymous"
           ? engine.forgetCredential(credentialKey)
           : Effect.void
-      )
+      ),
+      Effect.withSpan("ociauth.token_request", { kind: "client", attributes: { "ociauth.realm": label, "ociauth.scopes": scopeStrings.join(" ") } })
     )
+    // The cache outcome, on the span of the request being authorised.
     const onLookup = (lookup: Lookup) =>
-      lookup === "hit"
-        ? engine.emit(AuthEvent.TokenCacheHit({ realm: label, scopes: scopeStrings }))
-        : lookup === "refresh-ahead"
-          ? engine.emit(AuthEvent.TokenRefreshAhead({ realm: label, scopes: scopeStrings }))
-          : Effect.void
+      Effect.zipRight(
+        Effect.annotateCurrentSpan("ociauth.token_cache", lookup),
+        lookup === "hit"
+          ? engine.emit(AuthEvent.TokenCacheHit({ realm: label, scopes: scopeStrings }))
+          : lookup === "refresh-ahead"
+            ? engine.emit(AuthEvent.TokenRefreshAhead({ realm: label, scopes: scopeStrings }))
+            : Effect.void
+      )
     const lookup = { group, key: `${group}\u0000${scopeStrings.join(" ")}`, scopes: asked, label, fetch, onLookup, ...(refused === undefined ? {} : { refused }) }
     return engine.tokens.get(lookup, request.refused?.source.token).pipe(
       Effect.flatMap(({ key, token }): Effect.Effect<Authenticator.Authorization, RegistryError> => {

@@ -33,8 +33,10 @@ export const make = Effect.fnUntraced(function* (options: Authenticator.Options 
   const provider = yield* CredentialProvider
   const emit = yield* emitter
   const fibers = yield* FiberSet.make()
-  const store = Option.getOrUndefined(yield* Effect.serviceOption(TokenStore)) ??
-    (yield* TokenStoreModule.makeMemory({ capacity: options.maxCacheEntries ?? 1000 }))
+  const provided = yield* Effect.serviceOption(TokenStore)
+  const store = Option.isSome(provided)
+    ? withSpans(provided.value)
+    : yield* TokenStoreModule.makeMemory({ capacity: options.maxCacheEntries ?? 1000 })
   const timeout = Duration.decode(options.requestTimeout ?? Duration.seconds(30))
   const send = makeSender(client, { policy: options.retry ?? Retry.defaultPolicy, emit, timeout, tracePropagation: options.tracePropagation })
 
@@ -65,6 +67,14 @@ export const make = Effect.fnUntraced(function* (options: Authenticator.Options 
     forgetCredential: (key) => credentials.forget(key)
   }
   return { authorize: authorize(answering, registries, credentials), invalidate: invalidate(answering, credentials) } satisfies Authenticator.Service
+})
+
+/** A store of the user's (a file, Redis: I/O worth seeing in a trace) with a span per read and write; keys name no secret. */
+const withSpans = (store: TokenStore["Type"]): TokenStore["Type"] => ({
+  ...store,
+  get: (key) => Effect.tap(store.get(key), (found) => Effect.annotateCurrentSpan("ociauth.hit", Option.isSome(found))).pipe(Effect.withSpan("ociauth.token_store.get")),
+  set: (key, token) => Effect.withSpan(store.set(key, token), "ociauth.token_store.set"),
+  remove: (key) => Effect.withSpan(store.remove(key), "ociauth.token_store.remove")
 })
 
 type Credentials = Effect.Effect.Success<ReturnType<typeof makeCredentialCache>>

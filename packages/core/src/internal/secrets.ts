@@ -50,7 +50,8 @@ const base64Cores = (secret: string): ReadonlyArray<string> => {
 }
 
 /**
- * A secret as a server may echo it: raw; JSON-escaped (with and without `\/`);
+ * A secret as a server may echo it: raw; JSON-escaped (with and without `\/`,
+ * and twice, as JSON inside a JSON string);
  * base64 with and without padding, base64url, and the base64 runs of the secret
  * inside a longer encoded text; percent-encoded (JavaScript's or strict RFC 3986,
  * upper- or lower-case hex); form-encoded (`+` for a space, as in a token
@@ -68,6 +69,7 @@ export const forms = (secret: string): ReadonlyArray<string> => {
       secret,
       json,
       json.replace(/\//g, "\\/"),
+      JSON.stringify(json).slice(1, -1), // JSON inside a JSON string
       base64,
       base64.replace(/=+$/, ""),
       Encoding.encodeBase64Url(secret),

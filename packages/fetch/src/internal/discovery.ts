@@ -111,7 +111,8 @@ export const makeDiscovery = (options: DiscoveryOptions) => {
             pending.delete(base)
             return Deferred.succeed(deferred, Option.none())
           })
-        )
+        ),
+        Effect.withSpan("ociauth.discover", { attributes: { "ociauth.api": RegistryError.redactUrl(base) } })
       )
     })
 

@@ -128,6 +128,11 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
       if (plan.unsupported !== undefined) return Effect.fail(plan.unsupported)
       return Effect.flatMap(FiberRef.get(currentScopeHints), (hints) =>
         Effect.flatMap(FiberRef.get(currentAccess), (access) => authenticated(plan, base, replayable, hints, access))
+      ).pipe(
+        Effect.withSpan("ociauth.request", {
+          kind: "client",
+          attributes: { "http.request.method": request.method, "ociauth.registry": plan.url.host, "ociauth.route": plan.route._tag }
+        })
       )
     }).pipe(Effect.catchIf(HttpClientError.isHttpClientError, (error) => Effect.fail(sanitizeError(error))))
 

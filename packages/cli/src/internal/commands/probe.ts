@@ -1,5 +1,6 @@
 import { Args, Command, Options } from "@effect/cli"
 import type { HttpClient } from "@effect/platform"
+import { HttpSteps } from "@ociauth/core"
 import { RegistryClient } from "@ociauth/fetch"
 import { Effect, Layer, Option } from "effect"
 import { Io } from "../../Io.js"
@@ -7,6 +8,7 @@ import * as Probe from "../../Probe.js"
 import * as SuggestAdapter from "../../SuggestAdapter.js"
 import * as Summary from "../../Summary.js"
 import * as Transcript from "../../Transcript.js"
+import * as Sanitize from "../sanitize.js"
 import { insecure, stdinCredential } from "./shared.js"
 
 const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
@@ -42,14 +44,18 @@ export const make = (transport: Layer.Layer<HttpClient.HttpClient> = RegistryCli
           Effect.provide(transport),
           Effect.ensuring(progress ? io.stderr("\r\u001b[2K") : Effect.void)
         )
+        // Every secret redacted, in every form, from the server's text before it is encoded (JSON, transcript,
+        // summary), and from what is printed after; controls shown escaped.
+        const redact = (text: string) => HttpSteps.redact(text, result.secrets)
+        const findings = Sanitize.deep(result.findings, redact)
         const transcript = args.transcript ? Transcript.format(result.exchanges, result.secrets) : undefined
-        const adapter = args.suggestAdapter ? SuggestAdapter.fromFindings(result.findings) : undefined
+        const adapter = args.suggestAdapter ? redact(SuggestAdapter.fromFindings(findings)) : undefined
         if (args.json) {
-          const document = { findings: result.findings, ...(transcript === undefined ? {} : { transcript }), ...(adapter === undefined ? {} : { adapter }) }
-          return yield* io.stdout(`${Transcript.scrub(JSON.stringify(document, null, 2), result.secrets)}\n`)
+          const document = { findings, ...(transcript === undefined ? {} : { transcript }), ...(adapter === undefined ? {} : { adapter }) }
+          return yield* io.stdout(`${redact(Sanitize.json(Sanitize.deep(document, Sanitize.text)))}\n`)
         }
         if (transcript !== undefined) yield* io.stdout(`${transcript}\n`)
-        yield* io.stdout(Summary.format(result.findings, { color: io.color }))
+        yield* io.stdout(redact(Summary.format(findings, { color: io.color })))
         if (adapter !== undefined) yield* io.stdout(`\n${adapter}`)
       })
   ).pipe(Command.withDescription("Find out how a registry authenticates: the seed documents' investigation, automated. Never writes or deletes anything."))

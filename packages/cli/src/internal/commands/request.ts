@@ -3,12 +3,18 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type { HttpMethod } from "@effect/platform/HttpMethod"
 import { AuthEvent, HttpSteps, Reference, RegistryError } from "@ociauth/core"
-import { DateTime, Effect, Option, Stream } from "effect"
+import type { HttpClientResponse } from "@effect/platform/HttpClientResponse"
+import { Chunk, DateTime, Effect, Option, Stream } from "effect"
 import { CommandFailed, ExitCode, UsageError } from "../../ExitCode.js"
 import { Io } from "../../Io.js"
 import { engine } from "../engine.js"
+import * as Sanitize from "../sanitize.js"
 import { insecure, verbose } from "./shared.js"
 import type { Seams } from "./token.js"
+
+/** A textual body is printed as text (secrets redacted, controls escaped) and read whole: up to this many bytes. */
+const MAX_TEXT_BODY = 16 * 1024 * 1024
+const TEXTUAL = /^(text\/|application\/([\w.+-]*\+)?(json|xml)\b|application\/(x-www-form-urlencoded|problem\+json)\b)/i
 
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
 const MANIFEST_ACCEPT = [
@@ -34,6 +40,53 @@ export const describe = (event: AuthEvent.AuthEvent): string =>
     Redirected: (e) => `redirected ${e.from} → ${e.to} (${e.authorization ? "credentials kept: same origin" : "credentials dropped"})`
   })
 
+/** Server text in a `-v` line: every secret the engine sent redacted, controls shown escaped. */
+const shown = (text: string): string => Sanitize.field(HttpSteps.redact(text))
+
+/**
+ * A textual body with every form of every secret the engine sent redacted. A JSON body is also read: a secret
+ * hidden by its escapes (`\u0070\u0077…`, JSON inside a string) is found in the decoded strings, and the body is
+ * then printed re-encoded from the redacted values; otherwise it is printed as the server wrote it.
+ */
+const redactBody = (text: string): string => {
+  const redacted = HttpSteps.redact(text)
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(redacted)
+  } catch {
+    return redacted
+  }
+  let changed = false
+  const clean = Sanitize.deep(parsed, (value) => {
+    const out = HttpSteps.redact(value)
+    if (out !== value) changed = true
+    return out
+  })
+  return changed ? `${JSON.stringify(clean, null, 2)}\n` : redacted
+}
+
+/** A body read whole as UTF-8, up to `MAX_TEXT_BODY` bytes. */
+const readText = (response: HttpClientResponse, what: string) =>
+  response.stream.pipe(
+    Stream.runFoldWhileEffect(
+      { size: 0, chunks: Chunk.empty<Uint8Array>() },
+      () => true,
+      (acc, chunk) =>
+        acc.size + chunk.length > MAX_TEXT_BODY
+          ? Effect.fail(new CommandFailed({ code: ExitCode.failure, reason: `${what}: the textual body is larger than ${MAX_TEXT_BODY} bytes` }))
+          : Effect.succeed({ size: acc.size + chunk.length, chunks: Chunk.append(acc.chunks, chunk) })
+    ),
+    Effect.map(({ chunks, size }) => {
+      const all = new Uint8Array(size)
+      let offset = 0
+      for (const chunk of chunks) {
+        all.set(chunk, offset)
+        offset += chunk.length
+      }
+      return new TextDecoder().decode(all)
+    })
+  )
+
 export const make = (seams: Seams = {}) =>
   Command.make(
     "request",
@@ -47,7 +100,13 @@ export const make = (seams: Seams = {}) =>
       verbose
     },
     ({ args, header, insecure: plain, verbose: explain }) =>
-      Effect.flatMap(Io, (io) => Effect.gen(function* () {
+      Effect.flatMap(Io, (io) => {
+        // The -v lines wait for the response's headers: by then the engine knows every secret it sent, so a server
+        // that echoed one early (in the very first challenge) is redacted too. A failure prints what was kept.
+        const pending: Array<string> = []
+        const explainLine = (text: string) => Effect.sync(() => void (explain && pending.push(text)))
+        const flush = Effect.suspend(() => (pending.length === 0 ? Effect.void : io.stderr(pending.splice(0).map((line) => `${shown(line)}\n`).join(""))))
+        return Effect.gen(function* () {
         const [first, second] = args
         const method = (second === undefined ? "GET" : first!.toUpperCase()) as HttpMethod
         const target = second ?? first!
@@ -68,13 +127,25 @@ export const make = (seams: Seams = {}) =>
           if (colon <= 0) return yield* new UsageError({ reason: `"${line}" is not a header`, hint: "-H 'Name: value'" })
           headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim()
         }
-        const note = (text: string) => (explain ? io.stderr(`${text}\n`) : Effect.void)
-        yield* note(`> ${method} ${RegistryError.redactUrl(url)}`)
+        yield* explainLine(`> ${method} ${RegistryError.redactUrl(url)}`)
         const client = yield* HttpClient.HttpClient
         const response = yield* client.execute(HttpClientRequest.make(method)(url).pipe(HttpClientRequest.setHeaders(headers)))
-        yield* note(`< ${response.status}`)
-        if (explain) for (const [name, value] of Object.entries(response.headers)) yield* note(`< ${name}: ${value}`)
-        if (!HttpSteps.hasNoBody(response)) yield* response.stream.pipe(Stream.runForEach((chunk) => io.stdout(chunk)))
+        yield* explainLine(`< ${response.status}`)
+        for (const [name, value] of Object.entries(response.headers)) yield* explainLine(`< ${name}: ${value}`)
+        yield* flush
+        if (!HttpSteps.hasNoBody(response)) {
+          // A textual body, and any error body, is text: secrets redacted, controls shown escaped. Other bodies are
+          // data: as they are to a file or a pipe, never onto a terminal.
+          const type = response.headers["content-type"] ?? ""
+          if (response.status >= 400 || type === "" || TEXTUAL.test(type)) {
+            yield* io.stdout(Sanitize.text(redactBody(yield* readText(response, `${method} ${RegistryError.redactUrl(url)}`))))
+          } else if (io.stdoutIsTTY) {
+            yield* HttpSteps.discard(response)
+            yield* io.stderr(`(a ${shown(type)} body is not printed on a terminal: redirect standard output to a file)\n`)
+          } else {
+            yield* response.stream.pipe(Stream.runForEach((chunk) => io.stdout(chunk)))
+          }
+        }
         if (response.status >= 400) {
           return yield* new CommandFailed({
             code: response.status === 401 || response.status === 403 ? ExitCode.auth : ExitCode.failure,
@@ -82,12 +153,14 @@ export const make = (seams: Seams = {}) =>
           })
         }
       }).pipe(
+        Effect.ensuring(flush),
         Effect.provide(
           engine({
             insecure: plain ? [new URL(/^https?:\/\//i.test(args[args.length - 1]!) ? args[args.length - 1]! : `http://${args[args.length - 1]!.split("/")[0]}`).host] : [],
             ...seams,
-            onEvent: (event) => (explain ? io.stderr(`· ${describe(event)}\n`) : Effect.void)
+            onEvent: (event) => explainLine(`· ${describe(event)}`)
           })
         )
-      ))
+      )
+      })
   ).pipe(Command.withDescription("An authenticated curl: any registry URL or image reference; -v explains the auth flow; the body goes to standard output."))

@@ -1,12 +1,14 @@
 import { Args, Command, Options } from "@effect/cli"
 import * as HttpClient from "@effect/platform/HttpClient"
-import { Authenticator, Challenge, Reference, Registries, Scope } from "@ociauth/core"
+import { Authenticator, Challenge, HttpSteps, Reference, Registries, Scope } from "@ociauth/core"
 import type { CredentialProvider, TokenStore } from "@ociauth/core"
+import type { HttpClient as PlatformHttpClient } from "@effect/platform"
 import { RegistryClient } from "@ociauth/fetch"
 import { DateTime, Effect, Layer, Option, Redacted } from "effect"
 import { CommandFailed, ExitCode, UsageError } from "../../ExitCode.js"
 import { Io } from "../../Io.js"
 import { engine } from "../engine.js"
+import * as Sanitize from "../sanitize.js"
 import { insecure, verbose } from "./shared.js"
 
 export interface Seams {
@@ -14,23 +16,25 @@ export interface Seams {
   readonly tokenStore?: Layer.Layer<TokenStore.TokenStore>
   /** Where credentials come from; the machine's by default. */
   readonly credentials?: Layer.Layer<CredentialProvider.CredentialProvider>
+  /** The transport under the engine (and discovery's anonymous `/v2/`); fetch without following redirects by default. */
+  readonly transport?: Layer.Layer<PlatformHttpClient.HttpClient>
 }
 
 /** The challenge of an origin: the adapter's, else the one `/v2/` answers with. */
-const discover = (origin: string) =>
+const discover = (origin: string, transport: Layer.Layer<PlatformHttpClient.HttpClient>) =>
   Effect.gen(function* () {
-    const transport = yield* HttpClient.HttpClient
-    const response = yield* transport.get(`${origin}/v2/`)
+    const client = yield* HttpClient.HttpClient
+    const response = yield* client.get(`${origin}/v2/`)
     const header = response.headers["www-authenticate"]
     if (header === undefined) {
       return yield* new CommandFailed({ code: ExitCode.failure, reason: `${origin}/v2/ answered ${response.status} without a challenge: this registry needs no token` })
     }
     const challenges = yield* Challenge.parse(header, { lenient: true })
     return yield* Option.match(Challenge.preferred(challenges), {
-      onNone: () => Effect.fail(new CommandFailed({ code: ExitCode.failure, reason: `${origin}/v2/ challenges with neither Bearer nor Basic: ${header}` })),
+      onNone: () => Effect.fail(new CommandFailed({ code: ExitCode.failure, reason: `${origin}/v2/ challenges with neither Bearer nor Basic: ${Sanitize.field(HttpSteps.scrub(header))}` })),
       onSome: Effect.succeed
     })
-  }).pipe(Effect.provide(RegistryClient.layerFetchTransport))
+  }).pipe(Effect.provide(transport))
 
 export const make = (seams: Seams = {}) =>
   Command.make(
@@ -60,7 +64,7 @@ export const make = (seams: Seams = {}) =>
             ? Scope.parse(text).pipe(Effect.mapError((e) => new UsageError({ reason: e.message })))
             : Effect.succeed(Scope.repository(repository, text.split(",")))
         )
-        const challenge = yield* Option.match(adapter.challenge, { onNone: () => discover(origin), onSome: Effect.succeed })
+        const challenge = yield* Option.match(adapter.challenge, { onNone: () => discover(origin, seams.transport ?? RegistryClient.layerFetchTransport), onSome: Effect.succeed })
         if (challenge.scheme !== "bearer") {
           return yield* new CommandFailed({ code: ExitCode.failure, reason: `${host} takes Basic credentials itself: it issues no tokens` })
         }
@@ -69,11 +73,13 @@ export const make = (seams: Seams = {}) =>
         yield* io.stdout(`${Redacted.value(authorization.credentials)}\n`)
         if (io.stderrIsTTY || args.verbose) {
           const token = Option.getOrUndefined(authorization.token)
+          // Server text (the challenge's realm and service, a JWT's grant): secrets redacted, controls shown escaped.
+          const shown = (value: string) => Sanitize.field(HttpSteps.redact(value))
           const lines = [
-            `realm    ${challenge.realm}`,
-            `service  ${challenge.service ?? "(none)"}`,
-            `scopes   ${Scope.merge(scopes).map(Scope.format).join(" ")}`,
-            `granted  ${token === undefined ? "?" : Option.match(token.granted, { onNone: () => "not readable (opaque token)", onSome: (g) => g.map(Scope.format).join(" ") || "nothing" })}`,
+            `realm    ${shown(challenge.realm)}`,
+            `service  ${shown(challenge.service ?? "(none)")}`,
+            `scopes   ${shown(Scope.merge(scopes).map(Scope.format).join(" "))}`,
+            `granted  ${token === undefined ? "?" : Option.match(token.granted, { onNone: () => "not readable (opaque token)", onSome: (g) => shown(g.map(Scope.format).join(" ") || "nothing") })}`,
             `expires  ${token === undefined ? "?" : `${DateTime.formatIso(token.expiresAt)} (${Math.round(DateTime.distance(yield* DateTime.now, token.expiresAt) / 1000)} s)`}`
           ]
           yield* io.stderr(`${lines.join("\n")}\n`)

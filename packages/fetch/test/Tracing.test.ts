@@ -2,7 +2,7 @@ import { HttpClientRequest } from "@effect/platform"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Authenticator, CredentialProvider, Registries } from "@ociauth/core"
 import { makeRegistryFetch, RegistryClient } from "@ociauth/fetch"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Option, Tracer } from "effect"
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 
@@ -78,4 +78,89 @@ describe("trace propagation headers go to no registry or realm unless named", ()
       await registryFetch.close()
     }
   })
+})
+
+/** A tracer that keeps every span it starts. */
+const recording = () => {
+  const spans: Array<Tracer.Span> = []
+  const native = Tracer.make({
+    span: (name, parent, context, links, startTime, kind) => {
+      const span = new NativeSpanLike(name, parent, context, links, startTime, kind)
+      spans.push(span)
+      return span
+    },
+    context: (f) => f()
+  })
+  return { spans, tracer: native }
+}
+
+class NativeSpanLike implements Tracer.Span {
+  readonly _tag = "Span"
+  readonly spanId = Math.random().toString(16).slice(2)
+  readonly traceId = "trace"
+  readonly sampled = true
+  readonly attributes = new Map<string, unknown>()
+  status: Tracer.SpanStatus
+  readonly events: Array<unknown> = []
+  constructor(
+    readonly name: string,
+    readonly parent: Option.Option<Tracer.AnySpan>,
+    readonly context: import("effect").Context.Context<never>,
+    readonly links: ReadonlyArray<Tracer.SpanLink>,
+    startTime: bigint,
+    readonly kind: Tracer.SpanKind
+  ) {
+    this.status = { _tag: "Started", startTime }
+  }
+  end(endTime: bigint, exit: import("effect").Exit.Exit<unknown, unknown>) {
+    this.status = { _tag: "Ended", endTime, exit, startTime: (this.status as { startTime: bigint }).startTime }
+  }
+  attribute(key: string, value: unknown) {
+    this.attributes.set(key, value)
+  }
+  event(name: string) {
+    this.events.push(name)
+  }
+  addLinks() {}
+}
+
+describe("spans: where the time goes, with no secret", () => {
+  it.live("a cold and a warm request: ociauth.request (with the token cache outcome), ociauth.discover and ociauth.token_request", () =>
+    Effect.gen(function* () {
+      const { spans, tracer } = recording()
+      const password = "s3cret-canary-pw"
+      yield* Effect.gen(function* () {
+        const client = yield* RegistryClient.RegistryClient
+        for (let i = 0; i < 2; i++) {
+          const response = yield* client.execute(HttpClientRequest.get(`${origin}/v2/app/tags/list`))
+          assert.strictEqual(response.status, 200)
+        }
+      }).pipe(
+        Effect.provide(
+          RegistryClient.layerClient({}).pipe(
+            Layer.provide(Authenticator.layer()),
+            Layer.provide(
+              Layer.mergeAll(
+                RegistryClient.layerFetchTransport,
+                Registries.layer([]),
+                CredentialProvider.layerStatic({ [new URL(origin).host]: { username: "alice", password } })
+              )
+            )
+          )
+        ),
+        Effect.withTracer(tracer)
+      )
+      const named = (name: string) => spans.filter((s) => s.name === name)
+      assert.strictEqual(named("ociauth.request").length, 2)
+      assert.strictEqual(named("ociauth.discover").length, 1)
+      assert.strictEqual(named("ociauth.token_request").length, 1)
+      const [cold, warm] = named("ociauth.request") as Array<NativeSpanLike>
+      assert.strictEqual(cold!.attributes.get("ociauth.registry"), new URL(origin).host)
+      assert.strictEqual(cold!.attributes.get("ociauth.route"), "Tags")
+      assert.strictEqual(cold!.attributes.get("ociauth.token_cache"), "fetch")
+      assert.strictEqual(warm!.attributes.get("ociauth.token_cache"), "hit")
+      assert.strictEqual((named("ociauth.token_request")[0] as NativeSpanLike).attributes.get("ociauth.scopes"), "repository:app:pull")
+      const text = JSON.stringify(spans.map((s) => ({ name: s.name, attributes: [...(s as NativeSpanLike).attributes] })), (_, v) => (typeof v === "bigint" ? String(v) : v))
+      for (const secret of [password, "t0ken-value", Buffer.from(`alice:${password}`).toString("base64")]) assert.notInclude(text, secret)
+    }))
 })
