@@ -13,6 +13,16 @@
  * `lockTimeout`). If Redis fails or does not answer, a process fetches on its own:
  * the store degrades to a per-process cache, never to a failure.
  *
+ * `layer` puts a memory tier in front (`TokenStore.tiered`): a warm read does no
+ * Redis I/O; an entry is read again from Redis once it is older than
+ * `memory.recheckInterval` (default 5 s); `remove` — a token refused by a
+ * registry — deletes the key and announces it on the pub/sub channel
+ * `<prefix>invalidate` (the key sealed with the store's key), which every
+ * process's tier listens to on a second connection, so a token one process
+ * refused stops being served by the others within the pub/sub latency, and at
+ * the latest within `recheckInterval` if a message is lost.
+ * `layerWithoutMemory` is the store alone (every read a Redis `GET`).
+ *
  * @example
  * ```ts
  * import { Authenticator } from "@ociauth/core"
@@ -35,7 +45,7 @@
  */
 import { TokenStore } from "@ociauth/core"
 import { Config, Effect, Layer } from "effect"
-import type { ConfigError, Duration, Redacted } from "effect"
+import type { ConfigError, Duration, Redacted, Scope } from "effect"
 import * as Encryption from "./Encryption.js"
 import * as internal from "./internal/tokenStore.js"
 import { RedisConnection } from "./RedisConnection.js"
@@ -65,6 +75,8 @@ export interface Options {
    * went silent delays a request by at most this.
    */
   readonly commandTimeout?: Duration.DurationInput
+  /** The memory tier `layer` and `layerConfig` put in front (see `TokenStore.tiered`). */
+  readonly memory?: TokenStore.TieredOptions
 }
 
 /**
@@ -79,14 +91,36 @@ export const make = (options: Options): Effect.Effect<TokenStore.Service, Encryp
   })
 
 /**
+ * The store behind a memory tier (`TokenStore.tiered`, listening to the store's
+ * invalidations): the tier and its subscription last as long as the layer.
+ *
+ * @since 0.3.0
+ * @category constructors
+ */
+export const makeTiered = (options: Options): Effect.Effect<TokenStore.Service, Encryption.KeyError, RedisConnection | Scope.Scope> =>
+  Effect.flatMap(make(options), (shared) => TokenStore.tiered(shared, options.memory))
+
+/**
+ * The store behind a memory tier (see the module's documentation).
+ *
  * @since 0.2.0
  * @category layers
  */
 export const layer = (options: Options): Layer.Layer<TokenStore.TokenStore, Encryption.KeyError, RedisConnection> =>
+  Layer.scoped(TokenStore.TokenStore, makeTiered(options))
+
+/**
+ * The store alone, without a memory tier: every read is a Redis `GET` (what
+ * `TokenStore.layerTiered` can wrap with tiers of your own).
+ *
+ * @since 0.3.0
+ * @category layers
+ */
+export const layerWithoutMemory = (options: Options): Layer.Layer<TokenStore.TokenStore, Encryption.KeyError, RedisConnection> =>
   Layer.effect(TokenStore.TokenStore, make(options))
 
 /**
- * The store with its options read from `Config`: a missing key is a
+ * `layer` with its options read from `Config`: a missing key is a
  * `ConfigError`, a weak one an `Encryption.KeyError`, both when the layer is built.
  *
  * @example
@@ -104,4 +138,4 @@ export const layer = (options: Options): Layer.Layer<TokenStore.TokenStore, Encr
 export const layerConfig = (
   config: Config.Config.Wrap<Options>
 ): Layer.Layer<TokenStore.TokenStore, Encryption.KeyError | ConfigError.ConfigError, RedisConnection> =>
-  Layer.effect(TokenStore.TokenStore, Effect.flatMap(Config.unwrap(config), make))
+  Layer.scoped(TokenStore.TokenStore, Effect.flatMap(Config.unwrap(config), makeTiered))

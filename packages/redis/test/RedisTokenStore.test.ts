@@ -71,7 +71,7 @@ describe.skipIf(!availability.available)("RedisTokenStore (real redis-server)", 
   })
 
   const store = (options: Partial<RedisTokenStore.Options> = {}) =>
-    RedisTokenStore.layer({ key: Redacted.make(SECRET), ...options }).pipe(Layer.provide(RedisConnection.layer(server.url)))
+    RedisTokenStore.layerWithoutMemory({ key: Redacted.make(SECRET), ...options }).pipe(Layer.provide(RedisConnection.layer(server.url)))
   /** A store whose connection lives as long as the enclosing scope. */
   const built = <E>(layer: Layer.Layer<TokenStore.TokenStore, E>) =>
     Effect.map(Layer.build(layer), (context) => Context.get(context, TokenStore.TokenStore))
@@ -140,7 +140,7 @@ describe.skipIf(!availability.available)("RedisTokenStore (real redis-server)", 
   it.live("Redis unavailable: reads miss, writes are dropped, singleFlight fetches on its own", () =>
     Effect.gen(function* () {
       const s = yield* built(
-        RedisTokenStore.layer({ key: Redacted.make(SECRET), commandTimeout: "200 millis" }).pipe(
+        RedisTokenStore.layerWithoutMemory({ key: Redacted.make(SECRET), commandTimeout: "200 millis" }).pipe(
           Layer.provide(RedisConnection.layer({ host: "127.0.0.1", port: 1, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null }))
         )
       )

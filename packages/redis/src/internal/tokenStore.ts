@@ -1,10 +1,12 @@
 import type { TokenStore } from "@ociauth/core"
 import { Token } from "@ociauth/core"
 import { StoreKey } from "@ociauth/store"
-import { Clock, DateTime, Effect, Option, Schedule, Schema } from "effect"
+import { Clock, DateTime, Effect, Option, Runtime, Schedule, Schema } from "effect"
+import type { Duration, Scope } from "effect"
 import { hostname } from "node:os"
 import type { Redis } from "ioredis"
 import type { Cipher } from "../Encryption.js"
+import { close } from "../RedisConnection.js"
 import type { Options } from "../RedisTokenStore.js"
 import { bulkString, command, evalScript, EXTEND, millis, RedisUnavailable, RELEASE } from "./commands.js"
 
@@ -23,6 +25,8 @@ export const make = (redis: Redis, cipher: Cipher, options: Options): TokenStore
   const timeout = options.commandTimeout ?? "2 seconds"
   const lockTtl = millis(options.lockTimeout ?? "10 seconds")
   const poll = options.pollInterval ?? "25 millis"
+  // Removals are announced here, sealed like the tokens (a subscriber without the key learns nothing, and cannot forge one).
+  const channel = `${prefix}invalidate`
   const names = (key: string) =>
     Effect.map(StoreKey.digest(key), (id) => ({ token: `${prefix}token:${id}`, lock: `${prefix}lock:${id}` }))
 
@@ -117,7 +121,47 @@ export const make = (redis: Redis, cipher: Cipher, options: Options): TokenStore
         "read"
       ),
     set: (key, token) => quietly(Effect.flatMap(names(key), (n) => write(n.token, token)), undefined, "write"),
-    remove: (key) => quietly(Effect.flatMap(names(key), (n) => Effect.asVoid(command(timeout, () => redis.del(n.token)))), undefined, "remove"),
-    singleFlight
+    remove: (key) =>
+      Effect.zipRight(
+        quietly(Effect.flatMap(names(key), (n) => Effect.asVoid(command(timeout, () => redis.del(n.token)))), undefined, "remove"),
+        quietly(
+          Effect.flatMap(cipher.encrypt(key, channel), (message) => Effect.asVoid(command(timeout, () => redis.publish(channel, message)))),
+          undefined,
+          "publish"
+        )
+      ),
+    singleFlight,
+    subscribe: (onRemoved) => subscribe(redis, cipher, channel, timeout, onRemoved)
   }
 }
+
+/**
+ * Listens to `channel` on a connection of its own (a subscribed connection runs no
+ * other command), closed with the scope. ioredis subscribes again after a
+ * reconnection; a message that does not decrypt is ignored.
+ */
+const subscribe = (
+  redis: Redis,
+  cipher: Cipher,
+  channel: string,
+  timeout: Duration.DurationInput,
+  onRemoved: (key: string) => Effect.Effect<void>
+): Effect.Effect<void, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const runFork = Runtime.runFork(yield* Effect.runtime<never>())
+    const subscriber = yield* Effect.acquireRelease(
+      Effect.sync(() => {
+        const duplicate = redis.duplicate()
+        duplicate.on("error", () => {})
+        return duplicate
+      }),
+      (duplicate) => close(duplicate, { closeTimeout: timeout })
+    )
+    subscriber.on("message", (from: unknown, message: unknown) => {
+      if (from !== channel || typeof message !== "string") return
+      runFork(Effect.flatMap(cipher.decrypt(message, channel), Option.match({ onNone: () => Effect.void, onSome: onRemoved })))
+    })
+    yield* command(timeout, () => subscriber.subscribe(channel)).pipe(
+      Effect.catchAll((error) => Effect.logDebug("ociauth redis store: subscribe failed (memory tiers fall back to re-checking)", error.cause))
+    )
+  })

@@ -62,7 +62,7 @@ export const start = (mode: Mode): Promise<HostileResp> =>
       sockets.add(socket)
       socket.on("error", () => {})
       socket.on("close", () => sockets.delete(socket))
-      let pending = Buffer.alloc(0)
+      let pending: Buffer = Buffer.alloc(0)
       let dripping = false
       socket.on("data", (chunk) => {
         const parsed = parseCommands(Buffer.concat([pending, chunk]))

@@ -1,0 +1,111 @@
+/**
+ * The memory tier's coherence across processes, with a real redis-server: two
+ * tsx processes, A and B, each with its own `RedisTokenStore.layer` (the store
+ * behind its memory tier) over the same Redis. Both hold a token; A removes it,
+ * as the engine does when a registry answers `invalid_token`; B must stop
+ * serving it within the documented bound — the pub/sub latency with the
+ * invalidation channel, `recheckInterval` without it. Deadlines are generous and
+ * the bounds asserted loosely: the machine may be busy.
+ */
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { RedisServer } from "@ociauth/testing"
+import { Redis } from "ioredis"
+import { startInteractive } from "./utils/interactive.js"
+import type { Interactive } from "./utils/interactive.js"
+
+const availability = RedisServer.availability()
+if (!availability.available) console.warn(`\n*** ${availability.reason} ***\n`)
+
+const SECRET = "k3y-for-tests-0123456789abcdef0123456789abcdef"
+const KEY = "https://auth.example/token\u0000svc\u0000identity\u0000repository:team/app:pull"
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** The GETs Redis has answered since the last CONFIG RESETSTAT. */
+const getCalls = async (admin: Redis): Promise<number> => {
+  const stats = await admin.info("commandstats")
+  const match = /cmdstat_get:calls=(\d+)/.exec(stats)
+  return match === null ? 0 : Number(match[1])
+}
+
+describe.skipIf(!availability.available)("tiered token stores in two processes over one redis-server", () => {
+  let server: RedisServer.RedisServer
+  let admin: Redis
+  beforeAll(async () => {
+    server = await RedisServer.start()
+    admin = new Redis(server.url)
+  })
+  afterAll(async () => {
+    await admin?.quit()
+    await server?.close()
+  })
+
+  const pair = async (recheckMs: number, invalidations: boolean): Promise<readonly [Interactive, Interactive]> => {
+    const args = { redis: server.url, secret: SECRET, recheckMs, invalidations }
+    const a = startInteractive("tiered.ts", args)
+    const b = startInteractive("tiered.ts", args)
+    await Promise.all([a.ready, b.ready])
+    return [a, b]
+  }
+
+  /** Asks B until it no longer serves the token: how long that took after A's removal. */
+  const untilGone = async (b: Interactive, deadlineMs: number): Promise<number> => {
+    const removedAt = performance.now()
+    while (performance.now() - removedAt < deadlineMs) {
+      const { values } = await b.send({ op: "get", key: KEY })
+      if ((values as Array<string | null>)[0] === null) return performance.now() - removedAt
+      await sleep(20)
+    }
+    return Number.POSITIVE_INFINITY
+  }
+
+  /** A stores the token, B reads it once (from Redis); then B's warm reads do no Redis I/O at all. */
+  const bothHold = async (a: Interactive, b: Interactive) => {
+    await admin.flushall()
+    await a.send({ op: "set", key: KEY, value: "T1" })
+    assert.deepStrictEqual((await b.send({ op: "get", key: KEY })).values, ["T1"])
+    assert.deepStrictEqual((await a.send({ op: "get", key: KEY })).values, ["T1"])
+    await admin.config("RESETSTAT")
+    const warm = (await b.send({ op: "getMany", key: KEY, n: 200 })).values as Array<string | null>
+    assert.deepStrictEqual(new Set(warm), new Set(["T1"]))
+    assert.strictEqual(await getCalls(admin), 0, "200 warm reads in B did no Redis GET")
+  }
+
+  it("with the invalidation channel (pub/sub): B stops serving the token about as soon as A removes it", async () => {
+    // A re-check interval far beyond the assertion: only the channel can explain B's prompt stop.
+    const RECHECK = 120_000
+    const [a, b] = await pair(RECHECK, true)
+    try {
+      await bothHold(a, b)
+      await a.send({ op: "remove", key: KEY })
+      assert.deepStrictEqual((await a.send({ op: "get", key: KEY })).values, [null], "gone from A's tiers at once")
+      const took = await untilGone(b, 30_000)
+      assert.isBelow(took, 10_000, `B served the removed token for ${Math.round(took)} ms`)
+      assert.isBelow(took, RECHECK)
+    } finally {
+      await Promise.all([a.stop(), b.stop()])
+    }
+  })
+
+  it("without the channel: B stops serving the token within the re-check interval", async () => {
+    const RECHECK = 1_000
+    const [a, b] = await pair(RECHECK, false)
+    try {
+      await bothHold(a, b)
+      await a.send({ op: "remove", key: KEY })
+      const took = await untilGone(b, 30_000)
+      assert.isBelow(took, RECHECK + 10_000, `B served the removed token for ${Math.round(took)} ms`)
+      // and B's token came back from Redis, not from memory, once A stored a new one
+      await a.send({ op: "set", key: KEY, value: "T2" })
+      const deadline = performance.now() + 30_000
+      let seen: string | null = null
+      while (seen !== "T2" && performance.now() < deadline) {
+        seen = ((await b.send({ op: "get", key: KEY })).values as Array<string | null>)[0] ?? null
+        if (seen !== "T2") await sleep(20)
+      }
+      assert.strictEqual(seen, "T2")
+    } finally {
+      await Promise.all([a.stop(), b.stop()])
+    }
+  })
+})
