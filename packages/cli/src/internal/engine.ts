@@ -29,9 +29,18 @@ const filedByRegistry = Layer.effect(
   Authenticator.Authenticator,
   Effect.map(Authenticator.Authenticator, (inner): Authenticator.Service => ({
     ...inner,
-    authorize: (request) => FileTokenStore.withRegistry(inner.authorize(request), request.host ?? new URL(request.origin).host)
+    authorize: (request) => FileTokenStore.withRegistry(inner.authorize(request), registryOf(request))
   }))
 )
+
+const registryOf = (request: Authenticator.AuthorizeRequest): string => {
+  if (request.host !== undefined) return request.host
+  try {
+    return new URL(request.origin).host
+  } catch {
+    return request.origin
+  }
+}
 
 /** The runtime the commands share: one engine, the built-in adapters, the authenticated client. */
 export const engine = (
