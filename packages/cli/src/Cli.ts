@@ -76,7 +76,7 @@ export const command = (options: Options = {}) => {
       TokenCommand.make(seams),
       RequestCommand.make(seams),
       LoginCommands.login({ ...seams, ...store }),
-      LoginCommands.logout(store)
+      LoginCommands.logout({ ...store, ...(options.tokenStore === undefined ? {} : { tokenStore: options.tokenStore }) })
     ])
   )
 }
