@@ -2,7 +2,6 @@ import { Args, Command, Options } from "@effect/cli"
 import * as HttpClient from "@effect/platform/HttpClient"
 import { Authenticator, Challenge, HttpSteps, Reference, Registries, Scope } from "@ociauth/core"
 import type { CredentialProvider, TokenStore } from "@ociauth/core"
-import type { HttpClient as PlatformHttpClient } from "@effect/platform"
 import { RegistryClient } from "@ociauth/fetch"
 import { DateTime, Effect, Layer, Option, Redacted } from "effect"
 import { CommandFailed, ExitCode, UsageError } from "../../ExitCode.js"
@@ -17,11 +16,11 @@ export interface Seams {
   /** Where credentials come from; the machine's by default. */
   readonly credentials?: Layer.Layer<CredentialProvider.CredentialProvider>
   /** The transport under the engine (and discovery's anonymous `/v2/`); fetch without following redirects by default. */
-  readonly transport?: Layer.Layer<PlatformHttpClient.HttpClient>
+  readonly transport?: Layer.Layer<HttpClient.HttpClient>
 }
 
 /** The challenge of an origin: the adapter's, else the one `/v2/` answers with. */
-const discover = (origin: string, transport: Layer.Layer<PlatformHttpClient.HttpClient>) =>
+const discover = (origin: string, transport: Layer.Layer<HttpClient.HttpClient>) =>
   Effect.gen(function* () {
     const client = yield* HttpClient.HttpClient
     const response = yield* client.get(`${origin}/v2/`)
