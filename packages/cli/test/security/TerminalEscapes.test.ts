@@ -10,9 +10,11 @@
  * Header values can carry only C1 (bytes 0x80–0x9F, as HTTP's obs-text): C0 in
  * a header is refused by the HTTP stack on both ends. Bodies carry everything.
  */
+import * as NodeContext from "@effect/platform-node/NodeContext"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { Cli, Io } from "@ociauth/cli"
 import { CredentialProvider } from "@ociauth/core"
-import { Effect } from "effect"
+import { Effect, Layer } from "effect"
 import { runCli } from "../utils.js"
 import type { Server } from "./attack.js"
 import { assertNoControl, basic, CANARY, listen } from "./attack.js"
@@ -120,6 +122,30 @@ describe("escapes in every server-supplied field × every output mode", () => {
       assert.isAbove(outcome.stdout.split("\n").length, 10)
       // A server's value never starts a line of its own.
       for (const line of outcome.stdout.split("\n")) assert.notMatch(line, /^(over|written|click)/)
+    }))
+})
+
+describe("on a colour terminal", () => {
+  it.live("only the CLI's own colours and progress erase pass; every escape a server sent is shown escaped", () =>
+    Effect.gen(function* () {
+      let stdout = ""
+      let stderr = ""
+      const terminal = Layer.succeed(Io.Io, {
+        stdout: (chunk) => Effect.sync(() => void (stdout += typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk))),
+        stderr: (text) => Effect.sync(() => void (stderr += text)),
+        stdin: Effect.succeed(""),
+        stdoutIsTTY: true,
+        stderrIsTTY: true,
+        stdinIsTTY: true,
+        color: true
+      })
+      const code = yield* Cli.run(["node", "ociauth", "probe", registry.host, "team/app", "--insecure"]).pipe(Effect.provide(Layer.merge(NodeContext.layer, terminal)))
+      assert.strictEqual(code, 0, stderr)
+      assert.include(stdout, "\u001b[1m", "the summary's own colours are kept")
+      assert.include(stderr, "\r\u001b[2K", "the progress line's own erase is kept")
+      // With the CLI's own sequences taken out, nothing a terminal acts on is left.
+      assertNoControl([stdout.replace(/\u001b\[[0-9;]*m/g, ""), stderr.replace(/\r\u001b\[2K/g, "")], "colour terminal")
+      assert.include(stdout, "\\u009b")
     }))
 })
 
