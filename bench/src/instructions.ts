@@ -242,6 +242,7 @@ export const instructions = async (bed: Bed, repository: string, sizes: Sizes, l
         ...(valgrind.available ? [] : [`**${valgrind.reason}.** The RSS and cold-CPU rows are still measured.`]),
         "Floors: raw `fetch` (undici) carrying a token minted once (and renewed at 80 % of its lifetime, outside the measured requests); for `RegistryClient`, the same Effect transport it runs on (`RegistryClient.layerFetchTransport`, i.e. `FetchHttpClient`) carrying that token. The cold floors discover the realm with one unauthenticated HEAD, ask for one token, then send the same useful requests with it: the physical limit of requests.",
         `The façade is the batteries package (\`ociauth\`: every built-in adapter), \`credentials: {}\` (anonymous pull; the machine's docker config is not read), realm discovered from the registry's challenge. Importing it cost ${importCpu.ok ? ms(importCpu.value) : "n/a"} of CPU in the cold-pull processes (not in the cold figures).`,
+        `Instruction counts vary a little with garbage-collection and JIT timing: two identical runs have differed by up to ± ${sizes.n >= 200 ? 3 : 6} % per request at this N; a ratio within a few per cent of its target is at the target (re-run to tell).`,
         "Today's figures are the ones issue 25 was filed with (another machine and run): compare the ratios, not the absolute values.",
         "Re-measure this section alone: `npx -y pnpm@10.34.9 bench --only instructions` (builds, then runs only this section)."
       ]
