@@ -52,6 +52,9 @@ const get = (path: string) =>
     Effect.map((response) => response.status)
   )
 
+/** Wall-clock budget of a test that simulates hours with TestClock over real loopback requests. */
+const LONG_SIMULATION = 180_000
+
 /** Lets background work (a renewal the clock started) run, in real time. */
 const settle = (millis = 2) => Effect.promise(() => new Promise((resolve) => setTimeout(resolve, millis)))
 
@@ -113,7 +116,9 @@ describe("Ecr through the AWS SDK and the runtime (emulator ecr profile, AwsEcrA
       assert.strictEqual(emulator.log.count({ server: "registry", status: 401 }), 0)
       assert.isAtMost(api.calls.length, 3, "12 h passwords renewed ahead of expiry: one call per registry per expiry")
       assert.isAtLeast(api.issued(), 3, "30 h need three 12 h passwords")
-    }))
+    }),
+    // 1,800 real loopback requests: the simulated time is TestClock's, the budget is for a busy machine.
+    LONG_SIMULATION)
 
   it.scoped("the API failing for 10 minutes while the old password is valid loses nothing", () =>
     Effect.gen(function* () {
@@ -137,7 +142,9 @@ describe("Ecr through the AWS SDK and the runtime (emulator ecr profile, AwsEcrA
       assert.strictEqual(emulator.log.count({ server: "registry", status: 403 }), 0, "no request met an expired password")
       assert.strictEqual(emulator.log.count({ server: "registry", status: 200 }), 30 * 60, "every request succeeded")
       assert.isAtMost(api.issued(), 3)
-    }))
+    }),
+    // 1,800 real loopback requests: the simulated time is TestClock's, the budget is for a busy machine.
+    LONG_SIMULATION)
 
   it.scoped("403 \"Your authorization token has expired\" → 1 refresh, the request succeeds", () =>
     Effect.gen(function* () {
