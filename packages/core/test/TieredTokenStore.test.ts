@@ -26,13 +26,15 @@ const makeShared = (options: { readonly singleFlight?: boolean; readonly channel
     const store = yield* TokenStore.makeMemory()
     const io = { get: 0, set: 0, remove: 0, singleFlight: 0 }
     const listeners: Array<(key: string) => Effect.Effect<void>> = []
-    let gate: Deferred.Deferred<void> | undefined
+    let gate: { readonly entered: Deferred.Deferred<void>; readonly open: Deferred.Deferred<void> } | undefined
     const broadcast = (key: string) => Effect.forEach(listeners, (listener) => listener(key), { discard: true })
     const shared: TokenStore.Service = {
       get: (key) =>
         Effect.suspend(() => {
           io.get++
-          return gate === undefined ? store.get(key) : Effect.zipRight(Deferred.await(gate), store.get(key))
+          // held: the shared tier has answered (with what it held then), the answer not yet arrived
+          const held = gate
+          return held === undefined ? store.get(key) : Effect.zipLeft(store.get(key), Effect.zipRight(Deferred.succeed(held.entered, undefined), Deferred.await(held.open)))
         }),
       set: (key, t) => Effect.suspend(() => (io.set++, store.set(key, t))),
       remove: (key) => Effect.suspend(() => (io.remove++, Effect.zipRight(store.remove(key), options.channel ? broadcast(key) : Effect.void))),
@@ -47,8 +49,10 @@ const makeShared = (options: { readonly singleFlight?: boolean; readonly channel
       remove: (key: string) => Effect.zipRight(store.remove(key), options.channel ? broadcast(key) : Effect.void),
       removeSilently: (key: string) => store.remove(key)
     }
-    const hold = Effect.flatMap(Deferred.make<void>(), (d) => Effect.sync(() => (gate = d)).pipe(Effect.as(d)))
-    const release = (d: Deferred.Deferred<void>) => Effect.zipRight(Effect.sync(() => (gate = undefined)), Deferred.succeed(d, undefined))
+    const hold = Effect.flatMap(Effect.zip(Deferred.make<void>(), Deferred.make<void>()), ([entered, open]) =>
+      Effect.sync(() => (gate = { entered, open }))
+    )
+    const release = (held: { readonly open: Deferred.Deferred<void> }) => Effect.zipRight(Effect.sync(() => (gate = undefined)), Deferred.succeed(held.open, undefined))
     return { shared, io, elsewhere, hold, release, listeners }
   })
 
@@ -100,11 +104,11 @@ describe("TokenStore.tiered", () => {
     Effect.gen(function* () {
       const { shared, hold, release } = yield* makeShared()
       const store = yield* TokenStore.tiered(shared, { recheckInterval: "1 hour" })
-      yield* store.set(KEY, yield* token("old"))
-      yield* TestClock.adjust("2 hours") // memory is due for a re-check
+      yield* store.set(KEY, yield* token("old", 36_000)) // a token of 10 hours
+      yield* TestClock.adjust("2 hours") // memory is due for a re-check; the token is still good
       const gate = yield* hold
       const reading = yield* Effect.fork(store.get(KEY))
-      yield* Effect.yieldNow()
+      yield* Deferred.await(gate.entered) // the shared tier answered "old"; the answer is on its way
       yield* store.remove(KEY) // the engine saw invalid_token meanwhile
       yield* release(gate)
       assert.isTrue(Option.isNone(yield* Fiber.join(reading)), "the read that raced the removal serves nothing")

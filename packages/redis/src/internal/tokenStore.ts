@@ -161,7 +161,13 @@ const subscribe = (
       if (from !== channel || typeof message !== "string") return
       runFork(Effect.flatMap(cipher.decrypt(message, channel), Option.match({ onNone: () => Effect.void, onSome: onRemoved })))
     })
-    yield* command(timeout, () => subscriber.subscribe(channel)).pipe(
+    // ioredis throws an uncaught exception when SUBSCRIBE is answered with anything but an array: subscribe
+    // only on a connection that answers PING as Redis does (a hostile server still gets the re-check).
+    yield* Effect.gen(function* () {
+      const pong: unknown = yield* command(timeout, () => subscriber.ping())
+      if (pong !== "PONG") return yield* Effect.fail(new RedisUnavailable("PING was not answered PONG"))
+      yield* command(timeout, () => subscriber.subscribe(channel))
+    }).pipe(
       Effect.catchAll((error) => Effect.logDebug("ociauth redis store: subscribe failed (memory tiers fall back to re-checking)", error.cause))
     )
   })
