@@ -128,13 +128,35 @@ export const makeFile = (
   })
 
 /**
- * The token store in the user's cache folder (or `options.directory`); it also
- * provides `FileTokenStore` (`forget`).
+ * Tokens in files of the user's cache folder (or `options.directory`), shared
+ * by the processes of the machine, behind a memory tier (`TokenStore.tiered`):
+ * a warm request reads no file, and a token another process removed stops being
+ * served within `memory.recheckInterval` (default 5 s). Also provides
+ * `FileTokenStore` (`forget`).
  *
  * @since 0.2.0
  * @category layers
  */
 export const layer = (
+  options: FileStore.Options & { readonly memory?: TokenStore.TieredOptions } = {}
+): Layer.Layer<TokenStore.TokenStore | FileTokenStore, PlatformError | ConfigError.ConfigError, FileSystem.FileSystem | Path.Path> =>
+  Layer.scopedContext(
+    Effect.gen(function* () {
+      const directory = options.directory ?? (yield* FileStore.directory)
+      const { file, tokenStore } = yield* makeFile(directory)
+      const tiered = yield* TokenStore.tiered(tokenStore, options.memory)
+      return Context.make(TokenStore.TokenStore, tiered).pipe(Context.add(FileTokenStore, file))
+    })
+  )
+
+/**
+ * The file store alone, every read a file read (a memory tier of your own goes
+ * in front: `TokenStore.layerTiered`). Also provides `FileTokenStore`.
+ *
+ * @since 0.3.0
+ * @category layers
+ */
+export const layerWithoutMemory = (
   options: FileStore.Options = {}
 ): Layer.Layer<TokenStore.TokenStore | FileTokenStore, PlatformError | ConfigError.ConfigError, FileSystem.FileSystem | Path.Path> =>
   Layer.effectContext(

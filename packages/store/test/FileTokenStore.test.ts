@@ -27,12 +27,32 @@ const tempDirectory = Effect.acquireRelease(
   (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true }))
 )
 
+/** The file stores alone (`layerWithoutMemory`): these tests read and tamper with the files themselves. */
 const stores = (directory: string) =>
-  Layer.mergeAll(FileTokenStore.layer({ directory }), FileChallengeStore.layer({ directory })).pipe(Layer.provide(Layer.merge(NodeFileSystem.layer, NodePath.layer)))
+  Layer.mergeAll(FileTokenStore.layerWithoutMemory({ directory }), FileChallengeStore.layer({ directory })).pipe(Layer.provide(Layer.merge(NodeFileSystem.layer, NodePath.layer)))
 
 const entryFiles = (directory: string) => readdir(directory).then((names) => names.filter((n) => !n.startsWith(".")))
 
 describe("FileTokenStore", () => {
+  it.scoped("layer has a memory tier: a warm read reads no file, and a token removed on disk stops being served within the re-check", () =>
+    Effect.gen(function* () {
+      const directory = yield* tempDirectory
+      const layer = FileTokenStore.layer({ directory, memory: { recheckInterval: "5 seconds" } }).pipe(
+        Layer.provide(Layer.merge(NodeFileSystem.layer, NodePath.layer))
+      )
+      yield* Effect.gen(function* () {
+        const store = yield* TokenStore.TokenStore
+        yield* store.set(KEY, tokenAt(0))
+        const names = yield* Effect.promise(() => entryFiles(directory))
+        assert.strictEqual(names.length, 1, "written through to the file")
+        // Another process removes it.
+        yield* Effect.promise(() => rm(join(directory, names[0]!)))
+        assert.isTrue(Option.isSome(yield* store.get(KEY)), "served from memory: no file read")
+        yield* TestClock.adjust("6 seconds")
+        assert.isTrue(Option.isNone(yield* store.get(KEY)), "re-read from the file after the interval: gone")
+      }).pipe(Effect.provide(layer))
+    }))
+
   it.scoped("keeps the token and its expiry in a 0600 file of a 0700 folder, named by a digest that reveals nothing", () =>
     Effect.gen(function* () {
       const directory = join(yield* tempDirectory, "nested", "ociauth")
