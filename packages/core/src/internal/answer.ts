@@ -1,4 +1,4 @@
-import { Effect, Either, Encoding, Option, Redacted } from "effect"
+import { Effect, Either, Encoding, Option, Redacted, Tracer } from "effect"
 import { AuthEvent } from "../AuthEvent.js"
 import type { Emitter } from "../AuthEvent.js"
 import type * as Authenticator from "../Authenticator.js"
@@ -29,6 +29,12 @@ export interface Answering {
   /** Forgets a credential its token server refused. */
   readonly forgetCredential: (key: string) => Effect.Effect<void>
 }
+
+/** Sets an attribute on the current span, if there is one (`annotateCurrentSpan` builds an exception when there is none). */
+export const annotate = (key: string, value: unknown): Effect.Effect<void> =>
+  Effect.map(Effect.serviceOption(Tracer.ParentSpan), (span) => {
+    if (Option.isSome(span) && span.value._tag === "Span") span.value.attribute(key, value)
+  })
 
 /** Scopes a server granted (a JWT's `access` claim), fit to repeat: server text, scrubbed of the secrets the SDK sent. */
 export const grantedText = (granted: ReadonlyArray<Scope>): ReadonlyArray<string> =>
@@ -160,12 +166,12 @@ export const answerBearer = (
           ? engine.forgetCredential(credentialKey)
           : Effect.void
       ),
-      Effect.withSpan("ociauth.token_request", { kind: "client", attributes: { "ociauth.realm": label, "ociauth.scopes": scopeStrings.join(" ") } })
+      Effect.withSpan("ociauth.token_request", { kind: "client", captureStackTrace: false, attributes: { "ociauth.realm": label, "ociauth.scopes": scopeStrings.join(" ") } })
     )
     // The cache outcome, on the span of the request being authorised.
     const onLookup = (lookup: Lookup) =>
       Effect.zipRight(
-        Effect.annotateCurrentSpan("ociauth.token_cache", lookup),
+        annotate("ociauth.token_cache", lookup),
         lookup === "hit"
           ? engine.emit(AuthEvent.TokenCacheHit({ realm: label, scopes: scopeStrings }))
           : lookup === "refresh-ahead"

@@ -8,7 +8,7 @@ import type { RegistryError } from "../RegistryError.js"
 import * as Retry from "../Retry.js"
 import { TokenStore } from "../TokenStore.js"
 import * as TokenStoreModule from "../TokenStore.js"
-import { answerBasic, answerBearer, type Answering, originOf } from "./answer.js"
+import { annotate, answerBasic, answerBearer, type Answering, originOf } from "./answer.js"
 import { makeCredentialCache } from "./credentialCache.js"
 import { makeSender } from "./http.js"
 import * as scope from "./scope.js"
@@ -70,11 +70,14 @@ export const make = Effect.fnUntraced(function* (options: Authenticator.Options 
 })
 
 /** A store of the user's (a file, Redis: I/O worth seeing in a trace) with a span per read and write; keys name no secret. */
+/** Spans on hot paths skip the stack trace Effect would capture for each. */
+const noStack = { captureStackTrace: false } as const
+
 const withSpans = (store: TokenStore["Type"]): TokenStore["Type"] => ({
   ...store,
-  get: (key) => Effect.tap(store.get(key), (found) => Effect.annotateCurrentSpan("ociauth.hit", Option.isSome(found))).pipe(Effect.withSpan("ociauth.token_store.get")),
-  set: (key, token) => Effect.withSpan(store.set(key, token), "ociauth.token_store.set"),
-  remove: (key) => Effect.withSpan(store.remove(key), "ociauth.token_store.remove")
+  get: (key) => Effect.tap(store.get(key), (found) => annotate("ociauth.hit", Option.isSome(found))).pipe(Effect.withSpan("ociauth.token_store.get", noStack)),
+  set: (key, token) => Effect.withSpan(store.set(key, token), "ociauth.token_store.set", noStack),
+  remove: (key) => Effect.withSpan(store.remove(key), "ociauth.token_store.remove", noStack)
 })
 
 type Credentials = Effect.Effect.Success<ReturnType<typeof makeCredentialCache>>

@@ -112,7 +112,7 @@ export const makeDiscovery = (options: DiscoveryOptions) => {
             return Deferred.succeed(deferred, Option.none())
           })
         ),
-        Effect.withSpan("ociauth.discover", { attributes: { "ociauth.api": RegistryError.redactUrl(base) } })
+        Effect.withSpan("ociauth.discover", { captureStackTrace: false, attributes: { "ociauth.api": RegistryError.redactUrl(base) } })
       )
     })
 

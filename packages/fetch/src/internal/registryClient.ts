@@ -131,6 +131,7 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
       ).pipe(
         Effect.withSpan("ociauth.request", {
           kind: "client",
+          captureStackTrace: false,
           attributes: { "http.request.method": request.method, "ociauth.registry": plan.url.host, "ociauth.route": plan.route._tag }
         })
       )
