@@ -37,6 +37,12 @@ class Watch extends RegExp {
   }
 }
 
+/**
+ * Wall-clock budget of a fleet test: it starts tsx child processes (seconds each on a busy 2-core
+ * machine) and waits on their exits, not on a deadline of its own.
+ */
+const FLEET_BUDGET = 240_000
+
 describe("Encryption", () => {
   it.effect("AES-GCM with a random IV per value, bound to the entry's name and the key", () =>
     Effect.gen(function* () {
@@ -203,7 +209,7 @@ describe.skipIf(!availability.available)("RedisTokenStore (real redis-server)", 
       }
       assert.strictEqual(emulator.log.count({ server: "token" }), 1, emulator.log.format())
       assert.strictEqual(emulator.log.count({ server: "registry", status: 200 }), 1600)
-    })
+    }, FLEET_BUDGET)
 
     it("the process holding the lock is killed mid-fetch: the others succeed within the lock timeout", async () => {
       await admin.flushall()
@@ -241,6 +247,6 @@ describe.skipIf(!availability.available)("RedisTokenStore (real redis-server)", 
       assert.strictEqual((await holder!.done).signal, "SIGKILL")
       assert.isBelow(elapsed, lockTimeoutMs + 3_000, `the others took ${Math.round(elapsed)} ms after the kill`)
       assert.strictEqual(emulator.log.count({ server: "token", status: 200 }), 1, emulator.log.format())
-    })
+    }, FLEET_BUDGET)
   })
 })
