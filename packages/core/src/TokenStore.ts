@@ -9,9 +9,9 @@
  *
  * @since 0.2.0
  */
-import { Context, DateTime, Duration, Effect, Layer } from "effect"
+import { Context, Duration, Effect, Layer } from "effect"
 import type { Option, Scope } from "effect"
-import { makeMemoryStore } from "./internal/memoryStore.js"
+import { makeTokenMemory } from "./internal/memoryStore.js"
 import * as tieredStore from "./internal/tieredStore.js"
 import type { Token } from "./Token.js"
 
@@ -68,11 +68,7 @@ export interface MemoryOptions {
  * @category constructors
  */
 export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<Service> =>
-  makeMemoryStore<Token>({
-    capacity: options.capacity ?? 1000,
-    timeToLive: (token) => Duration.millis(DateTime.toEpochMillis(token.expiresAt) - DateTime.toEpochMillis(token.issuedAt)),
-    expiresAt: (token) => DateTime.toEpochMillis(token.expiresAt)
-  })
+  Effect.map(makeTokenMemory(options.capacity ?? 1000), ({ get, remove, set }): Service => ({ get, set, remove }))
 
 /**
  * @since 0.2.0

@@ -1,4 +1,4 @@
-import { Effect, Either, Encoding, Option, Redacted, Tracer } from "effect"
+import { Context, Effect, Either, Encoding, Option, Redacted, Tracer } from "effect"
 import { AuthEvent } from "../AuthEvent.js"
 import type { Emitter } from "../AuthEvent.js"
 import type * as Authenticator from "../Authenticator.js"
@@ -23,7 +23,8 @@ export interface Answering {
   readonly tokens: TokenCache
   readonly send: Send
   readonly emit: Emitter
-  readonly insecure: ReadonlyArray<string>
+  /** The realm policy's verdict on a realm for a registry origin (see `realmPolicy`). */
+  readonly validate: (realm: string, origin: string) => Either.Either<URL, RealmRejected>
   readonly timeout: import("effect").Duration.Duration
   readonly maxBodyBytes: number
   /** Forgets a credential its token server refused. */
@@ -59,10 +60,23 @@ export const answerBasic = (
   )
 }
 
-/** Realm validation is pure: its verdict per (realm, origin, insecure hosts). */
-const verdicts = new Lru<string, ReturnType<typeof validateRealm>>(1024)
-const validated = (realm: string, origin: string, insecure: ReadonlyArray<string>) =>
-  verdicts.getOrSet(`${realm}\u0000${origin}\u0000${insecure.join(" ")}`, () => validateRealm(realm, origin, { insecure }))
+/** The realm policy for an engine's insecure hosts; validation is pure, so its verdict is kept per (realm, origin). */
+export const realmPolicy = (insecure: ReadonlyArray<string>) => {
+  const verdicts = new Lru<string, Either.Either<URL, RealmRejected>>(1024)
+  return (realm: string, origin: string): Either.Either<URL, RealmRejected> =>
+    verdicts.getOrSet(`${realm}\u0000${origin}`, () => validateRealm(realm, origin, { insecure }))
+}
+
+/** A realm as events show it (redacted), per validated realm URL (the same object while its verdict is kept). */
+const labels = new WeakMap<URL, string>()
+const labelOf = (realm: URL): string => {
+  let label = labels.get(realm)
+  if (label === undefined) {
+    label = redactUrl(realm)
+    labels.set(realm, label)
+  }
+  return label
+}
 
 /** Scope lists as text, per list: the runtime hands the same list in for every request of a plan. */
 const formatted = new WeakMap<ReadonlyArray<Scope>, ReadonlyArray<string>>()
@@ -133,10 +147,10 @@ export const answerBearer = (
   if (credential._tag === "RegistryToken") {
     return Effect.succeed({ scheme: "Bearer", credentials: credential.token, token: Option.none(), source: { credential: credentialKey } })
   }
-  const realm = validated(challenge.realm, origin.href, engine.insecure)
+  const realm = engine.validate(challenge.realm, origin.href)
   if (Either.isLeft(realm)) return Effect.fail(realm.left)
   const realmUrl = realm.right
-  const label = redactUrl(realmUrl)
+  const label = labelOf(realmUrl)
   const { asked, needed } = scopesOf(request)
   const scopeStrings = formatAll(asked)
   const refused = Option.getOrUndefined(Option.flatMap(Option.fromNullable(request.refused), (a) => a.token))
@@ -168,16 +182,18 @@ export const answerBearer = (
       ),
       Effect.withSpan("ociauth.token_request", { kind: "client", captureStackTrace: false, attributes: { "ociauth.realm": label, "ociauth.scopes": scopeStrings.join(" ") } })
     )
-    // The cache outcome, on the span of the request being authorised.
+    // The cache outcome on the span of the request being authorised, and the event if anyone listens.
     const onLookup = (lookup: Lookup) =>
-      Effect.zipRight(
-        annotate("ociauth.token_cache", lookup),
-        lookup === "hit"
-          ? engine.emit(AuthEvent.TokenCacheHit({ realm: label, scopes: scopeStrings }))
-          : lookup === "refresh-ahead"
-            ? engine.emit(AuthEvent.TokenRefreshAhead({ realm: label, scopes: scopeStrings }))
-            : Effect.void
-      )
+      Effect.contextWithEffect((context: Context.Context<never>) => {
+        const span = Context.getOption(context, Tracer.ParentSpan)
+        if (Option.isSome(span) && span.value._tag === "Span") span.value.attribute("ociauth.token_cache", lookup)
+        if ((lookup !== "hit" && lookup !== "refresh-ahead") || !engine.emit.observedIn(context)) return Effect.void
+        return engine.emit(
+          lookup === "hit"
+            ? AuthEvent.TokenCacheHit({ realm: label, scopes: scopeStrings })
+            : AuthEvent.TokenRefreshAhead({ realm: label, scopes: scopeStrings })
+        )
+      })
     const lookup = { group, key: `${group}\u0000${scopeStrings.join(" ")}`, scopes: asked, label, fetch, onLookup, ...(refused === undefined ? {} : { refused }) }
     return engine.tokens.get(lookup, request.refused?.source.token).pipe(
       Effect.flatMap(({ key, token }): Effect.Effect<Authenticator.Authorization, RegistryError> => {

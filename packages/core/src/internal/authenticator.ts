@@ -7,9 +7,9 @@ import { Registries } from "../Registries.js"
 import type { RegistryError } from "../RegistryError.js"
 import * as Retry from "../Retry.js"
 import { TokenStore } from "../TokenStore.js"
-import * as TokenStoreModule from "../TokenStore.js"
-import { annotate, answerBasic, answerBearer, type Answering, originOf } from "./answer.js"
+import { annotate, answerBasic, answerBearer, type Answering, originOf, realmPolicy } from "./answer.js"
 import { makeCredentialCache } from "./credentialCache.js"
+import { makeTokenMemory } from "./memoryStore.js"
 import { makeSender } from "./http.js"
 import * as scope from "./scope.js"
 import * as secrets from "./secrets.js"
@@ -33,10 +33,11 @@ export const make = Effect.fnUntraced(function* (options: Authenticator.Options 
   const provider = yield* CredentialProvider
   const emit = yield* emitter
   const fibers = yield* FiberSet.make()
+  // The user's store through its effects only (a decorator of it is never bypassed); the engine's own memory read in place.
   const provided = yield* Effect.serviceOption(TokenStore)
   const store = Option.isSome(provided)
     ? withSpans(provided.value)
-    : yield* TokenStoreModule.makeMemory({ capacity: options.maxCacheEntries ?? 1000 })
+    : yield* makeTokenMemory(options.maxCacheEntries ?? 1000)
   const timeout = Duration.decode(options.requestTimeout ?? Duration.seconds(30))
   const send = makeSender(client, { policy: options.retry ?? Retry.defaultPolicy, emit, timeout, tracePropagation: options.tracePropagation })
 
@@ -61,7 +62,7 @@ export const make = Effect.fnUntraced(function* (options: Authenticator.Options 
     tokens,
     send,
     emit,
-    insecure: options.insecure ?? [],
+    validate: realmPolicy(options.insecure ?? []),
     timeout,
     maxBodyBytes: options.maxResponseBytes ?? 256 * 1024,
     forgetCredential: (key) => credentials.forget(key)
@@ -74,7 +75,7 @@ export const make = Effect.fnUntraced(function* (options: Authenticator.Options 
 const noStack = { captureStackTrace: false } as const
 
 const withSpans = (store: TokenStore["Type"]): TokenStore["Type"] => ({
-  ...store,
+  ...(store.singleFlight === undefined ? {} : { singleFlight: store.singleFlight }),
   get: (key) => Effect.tap(store.get(key), (found) => annotate("ociauth.hit", Option.isSome(found))).pipe(Effect.withSpan("ociauth.token_store.get", noStack)),
   set: (key, token) => Effect.withSpan(store.set(key, token), "ociauth.token_store.set", noStack),
   remove: (key) => Effect.withSpan(store.remove(key), "ociauth.token_store.remove", noStack)

@@ -29,6 +29,8 @@ export interface Storage<V> {
   readonly get: (key: string) => Effect.Effect<Option.Option<V>>
   readonly set: (key: string, value: V) => Effect.Effect<void>
   readonly remove: (key: string) => Effect.Effect<void>
+  /** For a storage in memory: the value under `key` at `now`, read in place (what `get` would answer). */
+  readonly peek?: (key: string, now: number) => Option.Option<V>
   /** Single-flight across processes: runs `fetch` (or waits for another process's) and stores the result itself. */
   readonly singleFlight?: <E>(key: string, fetch: Effect.Effect<V, E>) => Effect.Effect<V, E>
 }
@@ -114,26 +116,36 @@ export class Leases<V, E> {
    * and a new one is started.
    */
   get(key: string, fetch: Fetch<V, E>, options: GetOptions<V> = {}): Effect.Effect<V, E> {
+    const peek = this.storage.peek
+    // A storage in memory is read in place; any other through its effect. Either way `decide` decides.
+    return peek !== undefined
+      ? Effect.clockWith((clock) => {
+          const now = clock.unsafeCurrentTimeMillis()
+          return this.decide(key, peek(key, now), now, fetch, options)
+        })
+      : Effect.flatMap(Effect.zip(this.storage.get(key), Clock.currentTimeMillis), ([stored, now]) => this.decide(key, stored, now, fetch, options))
+  }
+
+  /** What `get` does with what is stored under `key` at `now`. */
+  private decide(key: string, stored: Option.Option<V>, now: number, fetch: Fetch<V, E>, options: GetOptions<V>): Effect.Effect<V, E> {
     const onLookup = options.onLookup ?? (() => Effect.void)
     const refuse = options.refuse
-    return Effect.flatMap(Effect.zip(this.storage.get(key), Clock.currentTimeMillis), ([stored, now]) => {
-      if (Option.isSome(stored) && (refuse === undefined || !refuse(stored.value))) {
-        const state = this.state(stored.value, now)
-        if (state !== "expired") {
-          if (state === "renew" && !this.flights.has(key)) {
-            return this.start(key, fetch, true).pipe(Effect.zipRight(onLookup("refresh-ahead")), Effect.as(stored.value))
-          }
-          return Effect.as(onLookup("hit"), stored.value)
+    if (Option.isSome(stored) && (refuse === undefined || !refuse(stored.value))) {
+      const state = this.state(stored.value, now)
+      if (state !== "expired") {
+        if (state === "renew" && !this.flights.has(key)) {
+          return this.start(key, fetch, true).pipe(Effect.zipRight(onLookup("refresh-ahead")), Effect.as(stored.value))
         }
+        return Effect.as(onLookup("hit"), stored.value)
       }
-      const flight = this.flights.get(key)
-      if (flight === undefined && options.otherwise !== undefined) {
-        return Effect.flatMap(options.otherwise(), (found) =>
-          Option.isSome(found) ? Effect.as(onLookup("hit"), found.value) : this.join(key, fetch, options)
-        )
-      }
-      return this.join(key, fetch, options)
-    })
+    }
+    const flight = this.flights.get(key)
+    if (flight === undefined && options.otherwise !== undefined) {
+      return Effect.flatMap(options.otherwise(), (found) =>
+        Option.isSome(found) ? Effect.as(onLookup("hit"), found.value) : this.join(key, fetch, options)
+      )
+    }
+    return this.join(key, fetch, options)
   }
 
   /** The result of the fetch under way for `key`, or of a new one. */

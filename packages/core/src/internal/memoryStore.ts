@@ -1,11 +1,15 @@
 import { Clock, Duration, Effect, Option } from "effect"
 import { Lru } from "../Lru.js"
+import type { Token } from "../Token.js"
+import { DateTime } from "effect"
 
 /** A key-value store in memory: bounded (least recently used first out), each value served until it expires. */
 export interface MemoryStore<V> {
   readonly get: (key: string) => Effect.Effect<Option.Option<V>>
   readonly set: (key: string, value: V) => Effect.Effect<void>
   readonly remove: (key: string) => Effect.Effect<void>
+  /** The value under `key` at `now`, read in place: what `get` answers then. */
+  readonly peek: (key: string, now: number) => Option.Option<V>
 }
 
 export interface MemoryStoreOptions<V> {
@@ -25,15 +29,16 @@ export interface MemoryStoreOptions<V> {
 export const makeMemoryStore = <V>(options: MemoryStoreOptions<V>): Effect.Effect<MemoryStore<V>> =>
   Effect.sync(() => {
     const entries = new Lru<string, { readonly value: V; readonly until: number }>(Math.max(1, options.capacity))
+    const peek = (key: string, now: number): Option.Option<V> => {
+      const entry = entries.get(key)
+      if (entry === undefined) return Option.none()
+      if (now < entry.until) return Option.some(entry.value)
+      entries.delete(key)
+      return Option.none()
+    }
     return {
-      get: (key) =>
-        Effect.map(Clock.currentTimeMillis, (now) => {
-          const entry = entries.get(key)
-          if (entry === undefined) return Option.none()
-          if (now < entry.until) return Option.some(entry.value)
-          entries.delete(key)
-          return Option.none()
-        }),
+      get: (key) => Effect.map(Clock.currentTimeMillis, (now) => peek(key, now)),
+      peek,
       set: (key, value) =>
         Effect.map(Clock.currentTimeMillis, (now) => {
           const until = Math.min(options.expiresAt(value), now + Duration.toMillis(options.timeToLive(value)))
@@ -41,4 +46,12 @@ export const makeMemoryStore = <V>(options: MemoryStoreOptions<V>): Effect.Effec
         }),
       remove: (key) => Effect.sync(() => void entries.delete(key))
     }
+  })
+
+/** Tokens in memory, each for its lifetime. */
+export const makeTokenMemory = (capacity: number): Effect.Effect<MemoryStore<Token>> =>
+  makeMemoryStore<Token>({
+    capacity,
+    timeToLive: (token) => Duration.millis(DateTime.toEpochMillis(token.expiresAt) - DateTime.toEpochMillis(token.issuedAt)),
+    expiresAt: (token) => DateTime.toEpochMillis(token.expiresAt)
   })

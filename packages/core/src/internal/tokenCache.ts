@@ -3,8 +3,7 @@ import type { Cause, FiberSet } from "effect"
 import type { RealmRejected, TokenRequestError } from "../RegistryError.js"
 import type { Scope } from "../Scope.js"
 import type * as Token from "../Token.js"
-import type * as TokenStore from "../TokenStore.js"
-import { type LeasePolicy, Leases, type Lookup } from "./lease.js"
+import { type LeasePolicy, Leases, type Lookup, type Storage } from "./lease.js"
 import { Lru } from "../Lru.js"
 import * as scope from "./scope.js"
 
@@ -32,7 +31,8 @@ export interface TokenLookup {
 }
 
 export interface TokenCacheOptions {
-  readonly store: TokenStore.Service
+  /** The `TokenStore`, or the engine's own memory (read in place: `peek`). */
+  readonly store: Storage<Token.Token>
   readonly policy: LeasePolicy
   readonly fibers: FiberSet.FiberSet<unknown, unknown>
   readonly onRenewalFailure: (label: string, cause: Cause.Cause<FetchError>) => Effect.Effect<void>

@@ -4,7 +4,7 @@ import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { AuthEvent, Challenge, ChallengeStore, HttpSteps, RegistryError, Retry, Route } from "@ociauth/core"
 import type { RegistryAdapter, Scope } from "@ociauth/core"
 import { Lru } from "@ociauth/core/Lru"
-import { Clock, Deferred, Effect, FiberId, Option } from "effect"
+import { Deferred, Effect, FiberId, Option } from "effect"
 
 /** What the first request to an API found out. */
 export interface Discovery {
@@ -58,7 +58,8 @@ export const makeDiscovery = (options: DiscoveryOptions) => {
 
   /** What the store (or else the adapter) says of an API; whatever the runtime learns itself is written through. */
   const known = (base: string, adapter: RegistryAdapter.RegistryAdapter): Effect.Effect<Option.Option<ChallengeStore.Entry>> =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    Effect.clockWith((clock) => {
+      const now = clock.unsafeCurrentTimeMillis()
       const memoised = memo.get(base)
       if (memoised !== undefined && now < memoised.until) return Effect.succeed(memoised.entry)
       return Effect.map(challenges.get(base), (stored) => {
