@@ -78,6 +78,28 @@ const labelOf = (realm: URL): string => {
   return label
 }
 
+/**
+ * The token cache's group (realm, service, credential identity) and key (the
+ * group and the scopes), built once per realm URL, service, identity and scope
+ * list: the same strings every request, so no long key is built and hashed anew.
+ */
+const keys = new WeakMap<URL, Map<string, Map<string, WeakMap<ReadonlyArray<Scope>, { readonly group: string; readonly key: string }>>>>()
+const tokenKeys = (realm: URL, service: string, identity: string, scopes: ReadonlyArray<Scope>, text: ReadonlyArray<string>) => {
+  let byService = keys.get(realm)
+  if (byService === undefined) keys.set(realm, (byService = new Map()))
+  let byIdentity = byService.get(service)
+  if (byIdentity === undefined) byService.set(service, (byIdentity = new Map()))
+  let byScopes = byIdentity.get(identity)
+  if (byScopes === undefined) byIdentity.set(identity, (byScopes = new WeakMap()))
+  let found = byScopes.get(scopes)
+  if (found === undefined) {
+    const group = `${realm.href}\u0000${service}\u0000${identity}`
+    found = { group, key: `${group}\u0000${text.join(" ")}` }
+    byScopes.set(scopes, found)
+  }
+  return found
+}
+
 /** Scope lists as text, per list: the runtime hands the same list in for every request of a plan. */
 const formatted = new WeakMap<ReadonlyArray<Scope>, ReadonlyArray<string>>()
 const formatAll = (scopes: ReadonlyArray<Scope>): ReadonlyArray<string> => {
@@ -156,7 +178,7 @@ export const answerBearer = (
   const refused = Option.getOrUndefined(Option.flatMap(Option.fromNullable(request.refused), (a) => a.token))
 
   return Effect.flatMap(Credential.identity(credential), (identity) => {
-    const group = `${realmUrl.href}\u0000${challenge.service ?? ""}\u0000${identity}`
+    const { group, key } = tokenKeys(realmUrl, challenge.service ?? "", identity, asked, scopeStrings)
     const fetch = () => exchange(engine.send, {
         realm: realmUrl,
         service: challenge.service,
@@ -194,7 +216,7 @@ export const answerBearer = (
             : AuthEvent.TokenRefreshAhead({ realm: label, scopes: scopeStrings })
         )
       })
-    const lookup = { group, key: `${group}\u0000${scopeStrings.join(" ")}`, scopes: asked, label, fetch, onLookup, ...(refused === undefined ? {} : { refused }) }
+    const lookup = { group, key, scopes: asked, label, fetch, onLookup, ...(refused === undefined ? {} : { refused }) }
     return engine.tokens.get(lookup, request.refused?.source.token).pipe(
       Effect.flatMap(({ key, token }): Effect.Effect<Authenticator.Authorization, RegistryError> => {
         rememberToken(token)

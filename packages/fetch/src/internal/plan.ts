@@ -90,16 +90,16 @@ const make = (
  * parameters or hash) by URL and method; others are planned each time.
  */
 export const makePlanner = (registries: Registries.Registries["Type"], insecure: ReadonlySet<string>) => {
-  const plans = new Lru<string, Plan>(1024)
+  // By URL, then method: the caller's own URL string is the key (no key is built per request).
+  const plans = new Lru<string, Map<string, Plan>>(1024)
   return (request: HttpClientRequest.HttpClientRequest): Effect.Effect<Plan, HttpClientError.RequestError> => {
     const plain = request.urlParams.length === 0 && Option.isNone(request.hash)
     if (!plain) return Effect.map(urlOf(request), (url) => make(registries, insecure, request, url, false))
-    const key = `${request.method} ${request.url}`
-    const known = plans.get(key)
+    const known = plans.get(request.url)?.get(request.method)
     if (known !== undefined) return Effect.succeed(known)
     return Effect.map(urlOf(request), (url) => {
       const plan = make(registries, insecure, request, url, true)
-      plans.set(key, plan)
+      plans.getOrSet(request.url, () => new Map()).set(request.method, plan)
       return plan
     })
   }
