@@ -120,6 +120,24 @@ export interface RedirectOptions<E> {
 }
 
 /**
+ * A body read whole as UTF-8 text: at most `limits.maxBytes` bytes, and within
+ * `limits.timeout`; a longer or slower body fails (`BodyTooLarge`,
+ * `BodyTimeout`) without being read further.
+ *
+ * @since 0.3.0
+ * @category utils
+ */
+export const readText: (
+  response: HttpClientResponse.HttpClientResponse,
+  limits: BodyLimits
+) => Effect.Effect<
+  string,
+  | { readonly _tag: "BodyTooLarge"; readonly limit: number }
+  | { readonly _tag: "BodyTimeout"; readonly timeout: Duration.Duration }
+  | HttpClientError.ResponseError
+> = internal.readText
+
+/**
  * Whether the redirect step follows this response: a 3xx other than 304, with a
  * `Location`.
  *

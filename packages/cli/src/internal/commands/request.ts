@@ -4,7 +4,7 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type { HttpMethod } from "@effect/platform/HttpMethod"
 import { AuthEvent, HttpSteps, Reference, RegistryError } from "@ociauth/core"
 import type { HttpClientResponse } from "@effect/platform/HttpClientResponse"
-import { Chunk, DateTime, Effect, Option, Stream } from "effect"
+import { DateTime, Duration, Effect, Option, Stream } from "effect"
 import { CommandFailed, ExitCode, UsageError } from "../../ExitCode.js"
 import { Io } from "../../Io.js"
 import { engine } from "../engine.js"
@@ -14,6 +14,7 @@ import type { Seams } from "./token.js"
 
 /** A textual body is printed as text (secrets redacted, controls escaped) and read whole: up to this many bytes. */
 const MAX_TEXT_BODY = 16 * 1024 * 1024
+const TEXT_BODY_TIME = Duration.minutes(2)
 const TEXTUAL = /^(text\/|application\/([\w.+-]*\+)?(json|xml)\b|application\/(x-www-form-urlencoded|problem\+json)\b)/i
 
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
@@ -65,26 +66,21 @@ const redactBody = (text: string): string => {
   return changed ? `${JSON.stringify(clean, null, 2)}\n` : redacted
 }
 
-/** A body read whole as UTF-8, up to `MAX_TEXT_BODY` bytes. */
+/** A body read whole as UTF-8: up to `MAX_TEXT_BODY` bytes, within `TEXT_BODY_TIME`. */
 const readText = (response: HttpClientResponse, what: string) =>
-  response.stream.pipe(
-    Stream.runFoldWhileEffect(
-      { size: 0, chunks: Chunk.empty<Uint8Array>() },
-      () => true,
-      (acc, chunk) =>
-        acc.size + chunk.length > MAX_TEXT_BODY
-          ? Effect.fail(new CommandFailed({ code: ExitCode.failure, reason: `${what}: the textual body is larger than ${MAX_TEXT_BODY} bytes` }))
-          : Effect.succeed({ size: acc.size + chunk.length, chunks: Chunk.append(acc.chunks, chunk) })
-    ),
-    Effect.map(({ chunks, size }) => {
-      const all = new Uint8Array(size)
-      let offset = 0
-      for (const chunk of chunks) {
-        all.set(chunk, offset)
-        offset += chunk.length
-      }
-      return new TextDecoder().decode(all)
-    })
+  HttpSteps.readText(response, { maxBytes: MAX_TEXT_BODY, timeout: TEXT_BODY_TIME }).pipe(
+    Effect.mapError(
+      (error) =>
+        new CommandFailed({
+          code: ExitCode.failure,
+          reason:
+            error._tag === "BodyTooLarge"
+              ? `${what}: the textual body is larger than ${MAX_TEXT_BODY} bytes`
+              : error._tag === "BodyTimeout"
+                ? `${what}: the body did not arrive within ${Duration.format(TEXT_BODY_TIME)}`
+                : `${what}: the body could not be read`
+        })
+    )
   )
 
 export const make = (seams: Seams = {}) =>
