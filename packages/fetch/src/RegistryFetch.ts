@@ -27,6 +27,7 @@ import type { HttpClientResponse } from "@effect/platform"
 import { AuthEvent, Authenticator, CredentialProvider, HttpSteps, Registries, RegistryError } from "@ociauth/core"
 import type { Credential, RegistryAdapter } from "@ociauth/core"
 import { Cause, Data, Effect, Exit, Layer, ManagedRuntime, Option, Stream } from "effect"
+import { nativeResponse } from "./internal/platform.js"
 import { redirectedResponses } from "./internal/registryClient.js"
 import * as RegistryClient from "./RegistryClient.js"
 
@@ -94,17 +95,6 @@ const toRequest = (input: string | URL | Request, init: RequestInit | undefined)
 }
 
 const keepAlive = Symbol.for("@ociauth/fetch/keepAlive")
-
-/** The web `Response` underneath the platform's response wrappers, if any. */
-const nativeResponse = (response: HttpClientResponse.HttpClientResponse): Response | undefined => {
-  let current: unknown = response
-  for (let depth = 0; depth < 4 && typeof current === "object" && current !== null; depth++) {
-    const { original, source } = current as { readonly original?: unknown; readonly source?: unknown }
-    if (source instanceof Response) return source
-    current = original
-  }
-  return undefined
-}
 
 /** The error underneath a transport failure: the platform's `cause` (undici's `TypeError`) has the system error as its own. */
 const nativeCause = (error: { readonly cause?: unknown; readonly description?: string | undefined }): unknown => {
