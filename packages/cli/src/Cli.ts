@@ -8,9 +8,10 @@
  *
  * @since 0.2.0
  */
+import * as HttpClient from "@effect/platform/HttpClient"
 import { Command } from "@effect/cli"
 import type { CliApp } from "@effect/cli"
-import type { CommandExecutor, HttpClient } from "@effect/platform"
+import type { CommandExecutor } from "@effect/platform"
 import { HttpSteps } from "@ociauth/core"
 import type { CredentialProvider, CredentialStore, TokenStore } from "@ociauth/core"
 import { Cause, Effect, Option } from "effect"
@@ -113,6 +114,8 @@ export const run = (argv: ReadonlyArray<string>, options: Options = {}): Effect.
         })
         return Effect.as(message === "" ? Effect.void : io.stderr(`ociauth: ${HttpSteps.redact(message)}\n`), code)
       }),
-      Effect.withConsole(fromIo(io))
+      Effect.withConsole(fromIo(io)),
+      // No request of the CLI's carries trace propagation headers: probe's own, discoveries, token requests.
+      Effect.locally(HttpClient.currentTracerPropagation, false)
     )
   })

@@ -10,8 +10,12 @@
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Cli, ExitCode } from "@ociauth/cli"
 import type { Findings } from "@ociauth/cli"
-import { CredentialProvider, Realm } from "@ociauth/core"
-import { Effect, Either } from "effect"
+import { CredentialProvider, CredentialStore, Realm } from "@ociauth/core"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import { mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Effect, Either, Layer } from "effect"
 import { runCli } from "../utils.js"
 import type { Sent, Server } from "./attack.js"
 import { basic, CANARY, carriesCredential, listen, recording } from "./attack.js"
@@ -117,7 +121,15 @@ describe("hostile realms of a plain-HTTP loopback registry (--insecure)", () => 
     "http://[fd00::1]/token",
     "http://[::ffff:10.0.0.1]/token",
     "http://auth.example/token",
-    "//auth.example/token"
+    "//auth.example/token",
+    // names that resolve to a metadata service, a cluster API or a private host: never for a loopback registry
+    "https://metadata/computeMetadata/v1/token",
+    "https://instance-data/latest/meta-data/",
+    "https://kubernetes.default.svc/api",
+    "https://metadata.google.internal/computeMetadata/v1/token",
+    "https://host.docker.internal/token",
+    "https://printer.local./token",
+    "https://a.home.arpa./token"
   ]
   for (const hostile of HOSTILE_FOR_LOOPBACK) {
     it.live(hostile, () =>
@@ -134,9 +146,19 @@ describe("hostile realms of a plain-HTTP loopback registry (--insecure)", () => 
         assert.isNotNull((JSON.parse(outcome.stdout) as { findings: Findings.Findings }).findings.auth.realmRefused)
 
         const credentials = CredentialProvider.layerStatic({ [registry.host]: basic })
-        for (const args of [["token", `${registry.host}/team/app`, "--insecure"], ["request", `${registry.origin}/v2/team/app/tags/list`, "--insecure"]]) {
+        for (const args of [
+          ["token", `${registry.host}/team/app`, "--insecure"],
+          ["request", `${registry.origin}/v2/team/app/tags/list`, "--insecure"],
+          ["login", registry.host, "-u", CANARY.username, "--password-stdin", "--insecure"]
+        ]) {
           const transport = recording()
-          const result = yield* runCli(args, { credentials, transport: transport.layer } satisfies Cli.Options)
+          const store = CredentialStore.layerDockerConfig({ path: join(mkdtempSync(join(tmpdir(), "ociauth-realms-")), "config.json") })
+          const result = yield* runCli(args, {
+            credentials,
+            transport: transport.layer,
+            stdin: `${CANARY.password}\n`,
+            store: store.pipe(Layer.provide(NodeContext.layer))
+          } satisfies Cli.Options & { stdin: string })
           assert.strictEqual(result.code, ExitCode.ExitCode.auth, result.stderr)
           assertUntouched(transport.log, registry.host, args[0]!)
         }

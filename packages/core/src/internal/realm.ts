@@ -190,14 +190,43 @@ export const isInternalAddress = (hostname: string): boolean => {
 }
 
 /**
- * Names reserved for private networks, which public DNS never answers:
- * `*.internal` (ICANN's private-use TLD; cloud metadata such as
- * `metadata.google.internal`, `*.ec2.internal`), `*.local` (mDNS, RFC 6762)
- * and `*.home.arpa` (RFC 8375).
+ * Names that only a private network answers: single-label names (resolved
+ * through the machine's search domains: `metadata` on GCE, a compose service,
+ * `kubernetes`), `*.internal` (ICANN's private-use TLD; cloud metadata such as
+ * `metadata.google.internal`, `*.ec2.internal`), `*.local` (mDNS, RFC 6762) and
+ * the other names RFC 6762 (appendix G) lists as used privately (`*.localdomain`,
+ * `*.lan`, `*.home`, `*.corp`, `*.intranet`, `*.private`), `*.home.arpa`
+ * (RFC 8375) and Kubernetes' `*.svc`. `localhost` is loopback, not here.
  */
 export const isPrivateUseName = (hostname: string): boolean => {
   const host = classify(hostname)
-  return host._tag === "Name" && /(^|\.)(internal|local|home\.arpa)$/.test(host.name)
+  if (host._tag !== "Name" || host.name === "localhost") return false
+  return !host.name.includes(".") || /\.(internal|local|localdomain|lan|home|corp|intranet|private|home\.arpa|svc)$/.test(host.name)
+}
+
+/**
+ * Names of a cloud's instance metadata service, a cluster's API server or a
+ * container host's gateway, wherever they resolve: never a realm, unless they
+ * are the registry's own host.
+ */
+const SENSITIVE_NAMES: ReadonlySet<string> = new Set([
+  "metadata",
+  "metadata.google.internal",
+  "metadata.goog",
+  "instance-data",
+  "instance-data.ec2.internal",
+  "kubernetes",
+  "kubernetes.default",
+  "kubernetes.default.svc",
+  "kubernetes.default.svc.cluster.local",
+  "host.docker.internal",
+  "gateway.docker.internal",
+  "host.containers.internal"
+])
+
+const isSensitiveName = (hostname: string): boolean => {
+  const host = classify(hostname)
+  return host._tag === "Name" && SENSITIVE_NAMES.has(host.name)
 }
 
 /** `host[:port]` as an http URL serialises it, without a trailing dot on the name. */
@@ -259,8 +288,12 @@ const classifiedEqual = (a: Host, b: Host): boolean =>
  * - carries no userinfo;
  * - points at an internal address or a loopback name (`isInternalAddress`)
  *   only when that is the registry's own host;
+ * - names no cloud metadata service, cluster API server or container gateway
+ *   (`metadata`, `instance-data`, `kubernetes.default.svc`, …) unless it is the
+ *   registry's own host;
  * - points at a private-use name (`isPrivateUseName`) only for a registry on a
- *   private network itself (such a name or an internal address).
+ *   private network itself (such a name, or an internal address that is not
+ *   loopback).
  */
 export const validateRealm = (
   realm: string,
@@ -288,9 +321,14 @@ export const validateRealm = (
   if (isInternalAddress(url.hostname) && !sameHost(url, origin)) {
     return reject("the realm points at an internal address that is not the registry's own")
   }
-  // A registry on a private network may send its clients to a token server there; a public one may not.
-  if (isPrivateUseName(url.hostname) && !isPrivateUseName(origin.hostname) && !isInternalAddress(origin.hostname)) {
-    return reject("the realm points at a private-network name (*.internal, *.local, *.home.arpa) for a registry that is not on one")
+  // A registry on a private network may send its clients to a token server there; a public one may not,
+  // nor one on loopback (a local registry's token server is on loopback too).
+  const onPrivateNetwork = isPrivateUseName(origin.hostname) || (isInternalAddress(origin.hostname) && !isLoopback(origin.hostname))
+  if (isPrivateUseName(url.hostname) && !onPrivateNetwork) {
+    return reject("the realm points at a private-network name (single-label, *.internal, *.local, *.lan, *.svc, *.home.arpa, …) for a registry that is not on one")
+  }
+  if (isSensitiveName(url.hostname) && !sameHost(url, origin)) {
+    return reject("the realm is a cloud metadata, cluster API or container gateway name that is not the registry's own")
   }
   return Either.right(url)
 }

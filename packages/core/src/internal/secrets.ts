@@ -55,7 +55,9 @@ const base64Cores = (secret: string): ReadonlyArray<string> => {
  * base64 with and without padding, base64url, and the base64 runs of the secret
  * inside a longer encoded text; percent-encoded (JavaScript's or strict RFC 3986,
  * upper- or lower-case hex); form-encoded (`+` for a space, as in a token
- * request's body, JavaScript's or strict).
+ * request's body, JavaScript's or strict); the hex of its UTF-8 bytes (either
+ * case). HTML character references are decoded where they are found instead
+ * (see `redact`): a server may escape any subset of the characters.
  */
 export const forms = (secret: string): ReadonlyArray<string> => {
   const base64 = Encoding.encodeBase64(secret)
@@ -64,6 +66,7 @@ export const forms = (secret: string): ReadonlyArray<string> => {
   const strict = strictPercent(secret)
   const form = new URLSearchParams([["", secret]]).toString().slice(1)
   const strictForm = strict.replace(/%20/g, "+")
+  const hex = Array.from(utf8.encode(secret), (byte) => byte.toString(16).padStart(2, "0")).join("")
   return [
     ...new Set([
       secret,
@@ -81,7 +84,9 @@ export const forms = (secret: string): ReadonlyArray<string> => {
       lowerHex(form),
       strictForm,
       lowerHex(strictForm),
-      ...base64Cores(secret)
+      ...base64Cores(secret),
+      hex,
+      hex.toUpperCase()
     ])
   ].filter((f) => f.length >= MIN_LENGTH)
 }
@@ -104,7 +109,7 @@ const rememberedForms = (): ReadonlyArray<string> => (known.sorted ??= longestFi
 /** Whether a text holds a secret the SDK sent, in any of its remembered forms. */
 export const carries = (text: string): boolean => {
   for (const secret of known.forms) if (text.includes(secret)) return true
-  return false
+  return text.includes("&") && redactEntities(text, rememberedForms()) !== text
 }
 
 /**
@@ -119,7 +124,62 @@ export const redact = (text: string, extra: Iterable<string> = []): string => {
   for (const secret of all) {
     if (out.includes(secret)) out = out.split(secret).join(REDACTED)
   }
-  return out
+  return out.includes("&") ? redactEntities(out, all) : out
+}
+
+const NAMED: Readonly<Record<string, string>> = { amp: "&", lt: "<", gt: ">", quot: "\"", apos: "'", sol: "/", bsol: "\\", plus: "+", num: "#", nbsp: "\u00a0" }
+const ENTITY = /&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});/g
+
+/**
+ * The secrets that only HTML character references hide (`pw&quot;x&#92;y` for
+ * `pw"x\y`, whichever characters a server chose to escape): the text is read
+ * with its references decoded, and each match is replaced where it stands in
+ * the original text.
+ */
+const redactEntities = (text: string, secrets: ReadonlyArray<string>): string => {
+  // The decoded text, and for each of its characters where it starts and ends in `text`.
+  let decoded = ""
+  const starts: Array<number> = []
+  const ends: Array<number> = []
+  let last = 0
+  const copy = (until: number) => {
+    for (let k = last; k < until; k++) {
+      decoded += text[k]
+      starts.push(k)
+      ends.push(k + 1)
+    }
+  }
+  for (const match of text.matchAll(ENTITY)) {
+    const body = match[1]!
+    const code = body[0] === "#" ? (body[1] === "x" || body[1] === "X" ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10)) : undefined
+    const char = code !== undefined ? (code <= 0x10ffff ? String.fromCodePoint(code) : undefined) : NAMED[body.toLowerCase()]
+    if (char === undefined) continue
+    copy(match.index)
+    for (const unit of char) {
+      decoded += unit
+      starts.push(match.index)
+      ends.push(match.index + match[0].length)
+    }
+    last = match.index + match[0].length
+  }
+  if (last === 0) return text
+  copy(text.length)
+  const spans: Array<readonly [number, number]> = []
+  for (const secret of secrets) {
+    for (let at = decoded.indexOf(secret); at !== -1; at = decoded.indexOf(secret, at + 1)) {
+      spans.push([starts[at]!, ends[at + secret.length - 1]!])
+    }
+  }
+  if (spans.length === 0) return text
+  spans.sort((a, b) => a[0] - b[0])
+  let out = ""
+  let from = 0
+  for (const [start, end] of spans) {
+    if (end <= from) continue
+    out += text.slice(from, Math.max(from, start)) + REDACTED
+    from = end
+  }
+  return out + text.slice(from)
 }
 
 /** C0 controls, DEL and the C1 controls (U+0080–U+009F, which many terminals honour as 8-bit escapes). */

@@ -139,6 +139,25 @@ describe("security: validateRealm", () => {
     ["https://ip-10-0-0-1.ec2.internal/token", https, "private-network name"],
     ["https://printer.local/token", https, "private-network name"],
     ["https://router.home.arpa/token", https, "private-network name"],
+    // single-label names resolve through search domains (GCE's `metadata`, a cluster's `kubernetes`)
+    ["https://auth/token", https, "private-network name"],
+    ["https://router.lan/", https, "private-network name"],
+    ["https://registry.ns.svc/token", https, "private-network name"],
+    // a loopback registry is on no private network: its token server is on loopback too
+    ["https://printer.local./token", "http://127.0.0.1:5000", "private-network name"],
+    ["https://a.home.arpa./token", "http://localhost:5000", "private-network name"],
+    ["https://auth.corp.internal/token", "http://127.0.0.1:5000", "private-network name"],
+    // metadata services, cluster API servers and container gateways: never, wherever the registry is
+    ["https://metadata/computeMetadata/v1/token", https, "private-network name"],
+    ["https://metadata/computeMetadata/v1/token", "http://127.0.0.1:5000", "private-network name"],
+    ["https://metadata.google.internal/computeMetadata/v1/token", "http://127.0.0.1:5000", "private-network name"],
+    ["https://metadata.google.internal/computeMetadata/v1/token", "https://registry.corp.internal", "cloud metadata"],
+    ["https://instance-data/latest/meta-data/", "https://10.0.0.2", "cloud metadata"],
+    ["https://INSTANCE-DATA./latest/meta-data/", "https://registry.lan", "cloud metadata"],
+    ["https://kubernetes.default.svc/api", "https://registry.ns.svc", "cloud metadata"],
+    ["https://kubernetes/api", "https://registry", "cloud metadata"],
+    ["https://host.docker.internal/token", "http://localhost:5000", "private-network name"],
+    ["https://host.docker.internal/token", "https://registry.corp.internal", "cloud metadata"],
     ["https://user:pw@auth.example/token", https, "userinfo"],
     ["file:///etc/passwd", https, "scheme"],
     ["javascript:alert(1)", https, "scheme"],
@@ -172,6 +191,10 @@ describe("security: validateRealm", () => {
     ["https://auth.corp.internal/token", "https://registry.corp.internal"],
     ["https://auth.corp.internal/token", "https://10.0.0.2"],
     ["https://nas.local/token", "https://registry.home.arpa"],
+    // a compose network or a cluster namespace: single-label and *.svc names beside the registry
+    ["https://auth/token", "https://registry:5000"],
+    ["https://auth.ns.svc/token", "https://registry.ns.svc"],
+    ["https://auth.lan/token", "https://10.0.0.2"],
     ["https://internal.example/token", https],
     // the plain-HTTP registry's own origin, and hosts declared insecure
     ["http://registry.lan:5000/token", "http://registry.lan:5000"],

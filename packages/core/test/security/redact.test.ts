@@ -15,6 +15,7 @@ const strict = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `
 const lower = (s: string) => s.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase())
 const b64 = (s: string) => Encoding.encodeBase64(s)
 const b64ytes = (bytes: Uint8Array) => Encoding.encodeBase64(bytes)
+const hex = (s: string) => Array.from(new TextEncoder().encode(s), (b) => b.toString(16).padStart(2, "0")).join("")
 
 /** A secret as a hostile server could echo it back. */
 const echoes = (secret: string): ReadonlyArray<readonly [string, string]> => [
@@ -32,7 +33,13 @@ const echoes = (secret: string): ReadonlyArray<readonly [string, string]> => [
   ["inside Basic base64(user:secret)", b64(`alice:${secret}`)],
   ["inside base64 at offset 1", b64(`x${secret}y`)],
   ["inside base64 at offset 2", b64(`xy${secret}z`)],
-  ["inside base64url at offset 1", Encoding.encodeBase64Url(`x${secret}`)]
+  ["inside base64url at offset 1", Encoding.encodeBase64Url(`x${secret}`)],
+  ["hex of its UTF-8 bytes", hex(secret)],
+  ["hex of its UTF-8 bytes, upper-case", hex(secret).toUpperCase()],
+  ["HTML-escaped (named)", secret.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;")],
+  ["HTML-escaped, some characters as decimal references", secret.replace(/"/g, "&quot;").replace(/\\/g, "&#92;")],
+  ["HTML-escaped, every character as a hex reference", [...secret].map((c) => `&#x${c.codePointAt(0)!.toString(16)};`).join("")],
+  ["HTML-escaped, punctuation as decimal references", secret.replace(/[^A-Za-z0-9]/g, (c) => `&#${c.codePointAt(0)};`)]
 ]
 
 /** What the echo would still give away: the raw secret, or a base64 run of 8+ characters of it at any alignment. */

@@ -54,6 +54,7 @@ export const login = (seams: Seams & StoreSeam = {}) =>
               engine({
                 insecure: args.insecure ? [host] : [],
                 ...(seams.tokenStore ? { tokenStore: seams.tokenStore } : {}),
+                ...(seams.transport ? { transport: seams.transport } : {}),
                 credentials: CredentialProvider.layerStatic({ [host]: credential })
               })
             )
