@@ -147,7 +147,10 @@ export const makeRegistryFetch = (options: RegistryFetchOptions = {}): RegistryF
   const live = RegistryClient.layerClient(options).pipe(
     Layer.provide(engine),
     Layer.provide(Layer.mergeAll(transport, Registries.layer(options.adapters ?? []), credentials)),
-    Layer.provideMerge(events)
+    Layer.provideMerge(events),
+    // No Effect program around the façade can read its spans: it records none (the transport's per-request
+    // span, with every header as an attribute, was most of its cost), unless trace headers were asked for.
+    Layer.provideMerge(options.tracePropagation === undefined || options.tracePropagation === false ? Layer.setTracerEnabled(false) : Layer.empty)
   )
   const runtime = ManagedRuntime.make(live)
   let closed = false
