@@ -1,4 +1,4 @@
-import { Context, Effect, Either, Encoding, Option, Redacted, Tracer } from "effect"
+import { Context, Effect, Either, Option, Redacted, Tracer } from "effect"
 import { AuthEvent } from "../AuthEvent.js"
 import type { Emitter } from "../AuthEvent.js"
 import type * as Authenticator from "../Authenticator.js"
@@ -11,7 +11,7 @@ import type { Scope } from "../Scope.js"
 import type { Send } from "./http.js"
 import type { Lookup } from "./lease.js"
 import { Lru } from "../Lru.js"
-import { answerOf, formatAll, labelOf, rememberToken, scopesOf, tokenKeys } from "./answerMemo.js"
+import { answerOf, basicAnswerOf, formatAll, labelOf, rememberToken, scopesOf, tokenKeys } from "./answerMemo.js"
 import { validateRealm } from "./realm.js"
 import * as scope from "./scope.js"
 import * as secrets from "./secrets.js"
@@ -47,10 +47,7 @@ export const answerBasic = (
   credential: Credential.Credential,
   credentialKey: string
 ): Effect.Effect<Authenticator.Authorization, RegistryError> => {
-  if (credential._tag === "Basic") {
-    const encoded = Encoding.encodeBase64(`${credential.username}:${Redacted.value(credential.password)}`)
-    return Effect.succeed({ scheme: "Basic", credentials: Redacted.make(encoded), token: Option.none(), source: { credential: credentialKey } })
-  }
+  if (credential._tag === "Basic") return Effect.succeed(basicAnswerOf(credential, credentialKey))
   return Effect.fail(
     new TokenRequestError({
       reason: "Unauthorized",

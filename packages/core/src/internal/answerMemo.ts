@@ -1,5 +1,6 @@
-import { Either, Option, Redacted } from "effect"
+import { Either, Encoding, Option, Redacted } from "effect"
 import type * as Authenticator from "../Authenticator.js"
+import type * as Credential from "../Credential.js"
 import { Lru } from "../Lru.js"
 import { RealmRejected, redactUrl } from "../RegistryError.js"
 import type { Scope } from "../Scope.js"
@@ -118,3 +119,26 @@ export const originOf = (origin: string): Either.Either<URL, RealmRejected> =>
     }
   })
 const origins = new Lru<string, Either.Either<URL, RealmRejected>>(256)
+
+type Basic = Extract<Credential.Credential, { readonly _tag: "Basic" }>
+
+/** `base64(username:password)` per Basic credential, encoded once: what is sent, and what a refusal is compared with. */
+const basicValues = new WeakMap<Basic, Redacted.Redacted<string>>()
+export const basicValue = (credential: Basic): Redacted.Redacted<string> => {
+  let value = basicValues.get(credential)
+  if (value === undefined) {
+    value = Redacted.make(Encoding.encodeBase64(`${credential.username}:${Redacted.value(credential.password)}`))
+    basicValues.set(credential, value)
+  }
+  return value
+}
+
+/** The Basic answer per credential, for as long as it is handed out under the same key. */
+const basicAnswers = new WeakMap<Basic, Authenticator.Authorization>()
+export const basicAnswerOf = (credential: Basic, credentialKey: string): Authenticator.Authorization => {
+  const known = basicAnswers.get(credential)
+  if (known !== undefined && known.source.credential === credentialKey) return known
+  const answer: Authenticator.Authorization = { scheme: "Basic", credentials: basicValue(credential), token: Option.none(), source: { credential: credentialKey } }
+  basicAnswers.set(credential, answer)
+  return answer
+}

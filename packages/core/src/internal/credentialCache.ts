@@ -1,4 +1,4 @@
-import { Clock, DateTime, Duration, Effect, Encoding, Option, Redacted } from "effect"
+import { Clock, DateTime, Duration, Effect, Option, Redacted } from "effect"
 import type { FiberSet } from "effect"
 import type * as Authenticator from "../Authenticator.js"
 import * as Credential from "../Credential.js"
@@ -8,6 +8,7 @@ import type { CredentialError } from "../RegistryError.js"
 import type { Send } from "./http.js"
 import { type LeasePolicy, Leases } from "./lease.js"
 import { makeMemoryStore } from "./memoryStore.js"
+import { basicValue } from "./answerMemo.js"
 import * as secrets from "./secrets.js"
 
 /** A credential as obtained from its source, with when it was obtained. */
@@ -30,7 +31,7 @@ export const sends = (credential: Credential.Credential, authorization: Authenti
   const sent = Redacted.value(authorization.credentials)
   switch (credential._tag) {
     case "Basic":
-      return authorization.scheme === "Basic" && sent === Encoding.encodeBase64(`${credential.username}:${Redacted.value(credential.password)}`)
+      return authorization.scheme === "Basic" && sent === Redacted.value(basicValue(credential))
     case "RegistryToken":
       return authorization.scheme === "Bearer" && sent === Redacted.value(credential.token)
     default:

@@ -48,10 +48,16 @@ export const makeMemoryStore = <V>(options: MemoryStoreOptions<V>): Effect.Effec
     }
   })
 
-/** Tokens in memory, each for its lifetime. */
-export const makeTokenMemory = (capacity: number): Effect.Effect<MemoryStore<Token>> =>
-  makeMemoryStore<Token>({
+/** Tokens in memory (or values that hold one: `tokenOf`), each for its token's lifetime. */
+export const makeTokenMemory: {
+  (capacity: number): Effect.Effect<MemoryStore<Token>>
+  <V>(capacity: number, tokenOf: (value: V) => Token): Effect.Effect<MemoryStore<V>>
+} = <V>(capacity: number, tokenOf: (value: V) => Token = (value) => value as unknown as Token) =>
+  makeMemoryStore<V>({
     capacity,
-    timeToLive: (token) => Duration.millis(DateTime.toEpochMillis(token.expiresAt) - DateTime.toEpochMillis(token.issuedAt)),
-    expiresAt: (token) => DateTime.toEpochMillis(token.expiresAt)
+    timeToLive: (value) => {
+      const token = tokenOf(value)
+      return Duration.millis(Math.max(0, DateTime.toEpochMillis(token.expiresAt) - DateTime.toEpochMillis(token.issuedAt)))
+    },
+    expiresAt: (value) => DateTime.toEpochMillis(tokenOf(value).expiresAt)
   })

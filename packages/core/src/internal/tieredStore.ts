@@ -9,11 +9,11 @@
  *   it ran, so a token removed meanwhile is not put back;
  * - `singleFlight` is the shared store's, filling memory with its token.
  */
-import { Clock, DateTime, Duration, Effect, Option } from "effect"
+import { Clock, Duration, Effect, Option } from "effect"
 import type { Scope } from "effect"
 import type { Token } from "../Token.js"
 import type { Service, TieredOptions } from "../TokenStore.js"
-import { makeMemoryStore } from "./memoryStore.js"
+import { makeTokenMemory } from "./memoryStore.js"
 import type { MemoryStore } from "./memoryStore.js"
 
 /** A token in memory, and when the shared tier last agreed it was there. */
@@ -30,15 +30,9 @@ interface Tiers {
   generation: number
 }
 
-const lifetime = (token: Token): number => DateTime.toEpochMillis(token.expiresAt) - DateTime.toEpochMillis(token.issuedAt)
-
 export const make = (shared: Service, options: TieredOptions = {}): Effect.Effect<Service, never, Scope.Scope> =>
   Effect.gen(function* () {
-    const memory = yield* makeMemoryStore<Entry>({
-      capacity: options.capacity ?? 1000,
-      timeToLive: (entry) => Duration.millis(Math.max(0, lifetime(entry.token))),
-      expiresAt: (entry) => DateTime.toEpochMillis(entry.token.expiresAt)
-    })
+    const memory = yield* makeTokenMemory(options.capacity ?? 1000, (entry: Entry) => entry.token)
     const tiers: Tiers = {
       memory,
       shared,
