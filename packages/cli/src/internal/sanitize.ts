@@ -57,17 +57,22 @@ const SGR = /\u001b\[[0-9;]*m/g
 // eslint-disable-next-line no-control-regex
 const ERASE = /\r\u001b\[2K/g
 
-/** `text`, except the sequences `own` matches, which pass as they are. */
-const keeping = (value: string, own: ReadonlyArray<RegExp>): string => {
-  if (own.length === 0) return text(value)
-  const pattern = new RegExp(own.map((r) => r.source).join("|"), "g")
+/** `text`, except the sequences `own` matches (one pattern, or none), which pass as they are. */
+const keeping = (value: string, own: RegExp | undefined): string => {
+  if (own === undefined) return text(value)
   let out = ""
   let last = 0
-  for (const match of value.matchAll(pattern)) {
+  for (const match of value.matchAll(own)) {
     out += text(value.slice(last, match.index)) + match[0]
     last = match.index + match[0].length
   }
   return out + text(value.slice(last))
+}
+
+/** The CLI's own sequences that a stream keeps: colours when `color`, the progress line's erase on a terminal. */
+const ownSequences = (color: boolean, tty: boolean): RegExp | undefined => {
+  const own = [...(color ? [SGR] : []), ...(tty ? [ERASE] : [])]
+  return own.length === 0 ? undefined : new RegExp(own.map((r) => r.source).join("|"), "g")
 }
 
 /**
@@ -76,10 +81,11 @@ const keeping = (value: string, own: ReadonlyArray<RegExp>): string => {
  * pass as they are: they are data a user sends to a file or a pipe.
  */
 export const io = (inner: Io["Type"]): Io["Type"] => {
-  const own = (tty: boolean) => [...(inner.color ? [SGR] : []), ...(tty ? [ERASE] : [])]
+  const stdout = ownSequences(inner.color, inner.stdoutIsTTY)
+  const stderr = ownSequences(inner.color, inner.stderrIsTTY)
   return {
     ...inner,
-    stdout: (chunk) => inner.stdout(typeof chunk === "string" ? keeping(chunk, own(inner.stdoutIsTTY)) : chunk),
-    stderr: (value) => inner.stderr(keeping(value, own(inner.stderrIsTTY)))
+    stdout: (chunk) => inner.stdout(typeof chunk === "string" ? keeping(chunk, stdout) : chunk),
+    stderr: (value) => inner.stderr(keeping(value, stderr))
   }
 }
