@@ -69,7 +69,7 @@ export interface Options {
   /** The credentials calls must be signed with; `testCredentials` by default. */
   readonly credentials?: AwsCredentials
   /** How long issued passwords live; 12 hours by default, as ECR's. */
-  readonly tokenLifetime?: Duration.DurationInput
+  readonly tokenLifetime?: Duration.Input
   /** The registry (account) of `proxyEndpoint` when a call names none; `123456789012` by default. */
   readonly defaultAccount?: string
 }
@@ -106,7 +106,7 @@ export interface AwsEcrApi {
   /** Answer every call with 500 `ServerException` until this time (epoch ms, the stand-in's clock). */
   readonly failUntil: (epochMillis: number) => void
   /** The lifetime of the passwords issued from now on. */
-  readonly setTokenLifetime: (lifetime: Duration.DurationInput) => void
+  readonly setTokenLifetime: (lifetime: Duration.Input) => void
   /** Makes every password issued so far expired, as if its 12 hours had passed. */
   readonly expireAll: () => void
   /** The passwords issued, for the emulator to accept (`RegistryEmulator.start({ issuedPasswords })`). */
@@ -193,7 +193,7 @@ const verifySignature = (
 export const start = async (options: Options = {}, now: () => number = () => Date.now()): Promise<AwsEcrApi> => {
   const credentials = options.credentials ?? testCredentials
   const defaultAccount = options.defaultAccount ?? "123456789012"
-  let lifetime = Duration.toMillis(Duration.decode(options.tokenLifetime ?? Duration.hours(12)))
+  let lifetime = Duration.toMillis(options.tokenLifetime ?? Duration.hours(12))
   let failingUntil = -Infinity
   const calls: Array<Call> = []
   const log = new RequestLog()
@@ -266,7 +266,7 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
       failingUntil = epochMillis
     },
     setTokenLifetime: (input) => {
-      lifetime = Duration.toMillis(Duration.decode(input))
+      lifetime = Duration.toMillis(input)
     },
     expireAll: () => {
       const at = now()

@@ -206,7 +206,7 @@ export const availability = (): { readonly available: boolean; readonly reason: 
  * @since 0.1.0
  * @category tags
  */
-export class Registry extends Context.Tag("@ociauth/testing/Registry")<Registry, DistributionRegistry>() {}
+export class Registry extends Context.Service<Registry, DistributionRegistry>()("@ociauth/testing/Registry") {}
 
 /**
  * The resource as a layer, for Effect programs and test suites.
@@ -214,4 +214,4 @@ export class Registry extends Context.Tag("@ociauth/testing/Registry")<Registry,
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: Options): Layer.Layer<Registry, RegistryBinaryMissing | RegistryStartError> => Layer.scoped(Registry, make(options))
+export const layer = (options: Options): Layer.Layer<Registry, RegistryBinaryMissing | RegistryStartError> => Layer.effect(Registry, make(options))

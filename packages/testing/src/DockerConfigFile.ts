@@ -8,9 +8,9 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import * as NodeCommandExecutor from "@effect/platform-node/NodeCommandExecutor"
-import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
-import * as NodePath from "@effect/platform-node/NodePath"
+import * as NodeChildProcessSpawner from "@effect/platform-node-shared/NodeChildProcessSpawner"
+import * as NodeFileSystem from "@effect/platform-node-shared/NodeFileSystem"
+import * as NodePath from "@effect/platform-node-shared/NodePath"
 import { CredentialProvider } from "@ociauth/core"
 import { Layer } from "effect"
 
@@ -55,6 +55,7 @@ export const write = async (content: object | string): Promise<DockerConfigFile>
 export const credentialProvider = (file: DockerConfigFile | string): Layer.Layer<CredentialProvider.CredentialProvider> => {
   const path = typeof file === "string" ? file : file.path
   return CredentialProvider.layerDefault({ dockerConfig: { path }, podman: { path: `${path}.absent` } }).pipe(
-    Layer.provide([NodeFileSystem.layer, NodePath.layer, NodeCommandExecutor.layer.pipe(Layer.provide(NodeFileSystem.layer))])
+    Layer.provide(NodeChildProcessSpawner.layer),
+    Layer.provide([NodeFileSystem.layer, NodePath.layer])
   )
 }

@@ -45,7 +45,7 @@ export interface TokenCredential {
  */
 export interface Options {
   /** Lifetime of each access token; 1 hour by default (Entra issues 60–90 min). */
-  readonly lifetime?: Duration.DurationInput
+  readonly lifetime?: Duration.Input
   /** Whether tokens carry `refreshAfterTimestamp` (half their lifetime, as MSAL sets for long-lived tokens); default false. */
   readonly refreshAfter?: boolean
   /** The tenant (`tid`); a random UUID by default. */
@@ -79,7 +79,7 @@ const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("
 
 /** Entra's side shared by the in-process credential and the loopback endpoint: minting and checking tokens. */
 const makeIssuer = (options: Options, now: () => number) => {
-  const lifetime = Duration.toMillis(Duration.decode(options.lifetime ?? Duration.hours(1)))
+  const lifetime = Duration.toMillis(options.lifetime ?? Duration.hours(1))
   const tenantId = options.tenantId ?? randomUUID()
   const objectId = options.objectId ?? randomUUID()
   const issued: Array<AccessToken> = []
@@ -159,7 +159,7 @@ export const start = (options: Options = {}, now: () => number = () => Date.now(
  * @category constructors
  */
 export const make = (options: Options = {}): Effect.Effect<EntraStandIn> =>
-  Effect.map(Effect.clock, (clock) => start(options, () => clock.unsafeCurrentTimeMillis()))
+  Effect.clockWith((clock) => Effect.sync(() => start(options, () => clock.currentTimeMillisUnsafe())))
 
 /**
  * @since 0.2.0

@@ -64,7 +64,7 @@ export interface AuthClient {
  */
 export interface Options {
   /** Access token lifetime; 1 hour (3599 s, as Google answers) by default. */
-  readonly lifetime?: Duration.DurationInput
+  readonly lifetime?: Duration.Input
 }
 
 /**
@@ -107,7 +107,7 @@ const JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
  * @category constructors
  */
 export const start = async (options: Options = {}, now: () => number = () => Date.now()): Promise<GoogleOAuthServer> => {
-  const lifetime = Duration.toMillis(Duration.decode(options.lifetime ?? Duration.seconds(3599)))
+  const lifetime = Duration.toMillis(options.lifetime ?? Duration.seconds(3599))
   const { privateKey, publicKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 })
   const subject = "ci-puller@ociauth-test.iam.gserviceaccount.com"
   const live = new Map<string, number>()

@@ -162,12 +162,12 @@ export const defaults: Profile = {
 export const make = (
   fields: Partial<Omit<Profile, "name" | "tokenLifetime" | "refreshTokenLifetime">> & {
     readonly name: string
-    readonly tokenLifetime?: Duration.DurationInput
-    readonly refreshTokenLifetime?: Duration.DurationInput
+    readonly tokenLifetime?: Duration.Input
+    readonly refreshTokenLifetime?: Duration.Input
   }
 ): Profile => ({
   ...defaults,
   ...fields,
-  tokenLifetime: Duration.decode(fields.tokenLifetime ?? defaults.tokenLifetime),
-  refreshTokenLifetime: Duration.decode(fields.refreshTokenLifetime ?? defaults.refreshTokenLifetime)
+  tokenLifetime: Duration.fromInputUnsafe(fields.tokenLifetime ?? defaults.tokenLifetime),
+  refreshTokenLifetime: Duration.fromInputUnsafe(fields.refreshTokenLifetime ?? defaults.refreshTokenLifetime)
 })

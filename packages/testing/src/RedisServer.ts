@@ -183,7 +183,7 @@ export const availability = (): { readonly available: boolean; readonly reason: 
  * @since 0.2.0
  * @category tags
  */
-export class Redis extends Context.Tag("@ociauth/testing/RedisServer")<Redis, RedisServer>() {}
+export class Redis extends Context.Service<Redis, RedisServer>()("@ociauth/testing/RedisServer") {}
 
 /**
  * The resource as a layer, for Effect programs and test suites.
@@ -192,4 +192,4 @@ export class Redis extends Context.Tag("@ociauth/testing/RedisServer")<Redis, Re
  * @category layers
  */
 export const layer = (options: Options = {}): Layer.Layer<Redis, RedisBinaryMissing | RedisStartError> =>
-  Layer.scoped(Redis, make(options))
+  Layer.effect(Redis, make(options))

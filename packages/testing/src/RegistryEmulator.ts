@@ -73,7 +73,7 @@ export interface Options {
   /** The token service (JWT audience) the registry challenges with and accepts; the profile's by default. */
   readonly service?: string
   /** Token lifetime (also when it is not announced, as on GHCR); the profile's by default. */
-  readonly tokenTtl?: Duration.DurationInput
+  readonly tokenTtl?: Duration.Input
   /** Docker Hub profile: pulls (manifest GETs) allowed per window. Default 100. */
   readonly pullRateLimit?: number
   /** Largest upload kept in memory; default 256 MiB. */
@@ -97,7 +97,7 @@ export interface Options {
    */
   readonly authenticate?: (username: string, password: string) => string | undefined
   /** Lifetime of the exchange's refresh tokens; the profile's by default. */
-  readonly refreshTokenTtl?: Duration.DurationInput
+  readonly refreshTokenTtl?: Duration.Input
 }
 
 /**
@@ -537,7 +537,7 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
   realm = tokenServer.realm
 
   // ACR's exchange: an identity token (Entra) for a refresh token of the registry's service.
-  const refreshSeconds = Math.round(Duration.toSeconds(Duration.decode(options.refreshTokenTtl ?? profile.refreshTokenLifetime)))
+  const refreshSeconds = Math.round(Duration.toSeconds(options.refreshTokenTtl ?? profile.refreshTokenLifetime))
   async function exchangeIdentity({ method, request, response }: Exchange): Promise<void> {
     if (method !== "POST") {
       request.resume()
@@ -602,7 +602,7 @@ export const make = (options: Options = {}): Effect.Effect<RegistryEmulator, nev
  * @since 0.1.0
  * @category tags
  */
-export class Emulator extends Context.Tag("@ociauth/testing/Emulator")<Emulator, RegistryEmulator>() {}
+export class Emulator extends Context.Service<Emulator, RegistryEmulator>()("@ociauth/testing/Emulator") {}
 
 /**
  * The resource as a layer, for Effect programs and test suites.
@@ -610,4 +610,4 @@ export class Emulator extends Context.Tag("@ociauth/testing/Emulator")<Emulator,
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: Options = {}): Layer.Layer<Emulator> => Layer.scoped(Emulator, make(options))
+export const layer = (options: Options = {}): Layer.Layer<Emulator> => Layer.effect(Emulator, make(options))

@@ -84,7 +84,7 @@ export interface Options {
    */
   readonly grants?: ReadonlyArray<Grant>
   /** Token lifetime; 300 s by default. */
-  readonly ttl?: Duration.DurationInput
+  readonly ttl?: Duration.Input
   /** Leave `expires_in` out of responses, as GHCR does. */
   readonly omitExpiresIn?: boolean
   /**
@@ -224,7 +224,7 @@ export const endpoint = (options: Options, now: () => number = () => Date.now())
   const issuer = options.issuer ?? "ociauth-test-issuer"
   const users = options.users ?? {}
   const grants = options.grants ?? defaultGrants(users)
-  const ttlSeconds = Math.max(1, Math.round(Duration.toSeconds(Duration.decode(options.ttl ?? Duration.seconds(300)))))
+  const ttlSeconds = Math.max(1, Math.round(Duration.toSeconds(options.ttl ?? Duration.seconds(300))))
   const chain = makeChain("ociauth test", now())
   const x5c = [Buffer.from(chain.leaf.der).toString("base64"), Buffer.from(chain.root.der).toString("base64")]
   const opaque = new Map<string, { readonly grantee: Grantee; readonly audience: string }>()
@@ -474,7 +474,7 @@ export const make = (options: Options): Effect.Effect<TokenServer, never, Effect
  * @since 0.1.0
  * @category tags
  */
-export class Server extends Context.Tag("@ociauth/testing/Server")<Server, TokenServer>() {}
+export class Server extends Context.Service<Server, TokenServer>()("@ociauth/testing/Server") {}
 
 /**
  * The resource as a layer, for Effect programs and test suites.
@@ -482,4 +482,4 @@ export class Server extends Context.Tag("@ociauth/testing/Server")<Server, Token
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: Options): Layer.Layer<Server> => Layer.scoped(Server, make(options))
+export const layer = (options: Options): Layer.Layer<Server> => Layer.effect(Server, make(options))

@@ -27,7 +27,7 @@ const send = (port: number, text: string, until: RegExp): Promise<string> =>
   })
 
 describe.skipIf(!availability.available)("RedisServer (real redis-server)", () => {
-  it.scoped("starts on loopback without persistence, answers commands, and stops when released", () =>
+  it.effect("starts on loopback without persistence, answers commands, and stops when released", () =>
     Effect.gen(function* () {
       const server = yield* RedisServer.make()
       assert.match(server.url, /^redis:\/\/127\.0\.0\.1:\d+$/)

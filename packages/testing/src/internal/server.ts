@@ -165,9 +165,9 @@ export const scopedOnClock = <O, A extends { readonly close: () => Promise<void>
   start: (options: O, now: () => number) => Promise<A>,
   options: O
 ): Effect.Effect<A, never, Scope.Scope> =>
-  Effect.flatMap(Effect.clock, (clock) =>
+  Effect.clockWith((clock) =>
     Effect.acquireRelease(
-      Effect.promise(() => start(options, () => clock.unsafeCurrentTimeMillis())),
+      Effect.promise(() => start(options, () => clock.currentTimeMillisUnsafe())),
       (server) => Effect.promise(() => server.close())
     )
   )
