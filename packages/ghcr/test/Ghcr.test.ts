@@ -75,7 +75,7 @@ describe("GHCR seeds through the SDK (emulator ghcr profile)", () => {
   it("missing expires_in: the token is held for 60 s (the response has none)", async () => {
     ghcr.log.clear()
     const events: Array<string> = []
-    const watched = makeRegistryFetch({ adapters: [adapter], credentials: {}, onEvent: (e) => events.push(e._tag === "TokenIssued" ? `issued:${e.expiresAt.epochMillis}` : e._tag) })
+    const watched = makeRegistryFetch({ adapters: [adapter], credentials: {}, onEvent: (e) => events.push(e._tag === "TokenIssued" ? `issued:${e.expiresAt.epochMilliseconds}` : e._tag) })
     try {
       const before = Date.now()
       await (await watched("https://ghcr.io/v2/toddysm/python/tags/list")).arrayBuffer()
@@ -128,7 +128,7 @@ describe("GHCR seeds through the SDK (emulator ghcr profile)", () => {
   it("scope hints reach the token request (the seed's repository-scoped catalog token)", async () => {
     const { Effect, Layer } = await import("effect")
     const { CredentialProvider, Registries } = await import("@ociauth/core")
-    const { HttpClient } = await import("@effect/platform")
+    const { HttpClient } = await import("effect/http")
     ghcr.log.clear()
     const status = await Effect.runPromise(
       Effect.gen(function* () {

@@ -48,8 +48,8 @@ export const service = "container_registry"
  */
 export const jobTokenUsername = "gitlab-ci-token"
 
-const env = (name: string) => Config.option(Config.string(name)).pipe(Effect.orElseSucceed(() => Option.none<string>()))
-const secret = (name: string) => Config.option(Config.redacted(name)).pipe(Effect.orElseSucceed(() => Option.none<Redacted.Redacted>()))
+const env = (name: string) => Config.option(Config.String(name)).pipe(Effect.orElseSucceed(() => Option.none<string>()))
+const secret = (name: string) => Config.option(Config.Redacted(name)).pipe(Effect.orElseSucceed(() => Option.none<Redacted.Redacted>()))
 
 /**
  * The credential of a GitLab CI job for `host`, from its environment: for the
@@ -80,7 +80,7 @@ export interface Options {
   /** The GitLab instance (`gitlab.corp.example`) whose `/jwt/auth` issues tokens; left out, the realm is discovered. */
   readonly instance?: string
   /** `container_registry_token_expire_delay`; 5 min by default on self-managed instances. */
-  readonly tokenLifetime?: Duration.DurationInput
+  readonly tokenLifetime?: Duration.Input
 }
 
 /**

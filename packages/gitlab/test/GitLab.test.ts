@@ -37,21 +37,21 @@ describe("GitLab.adapter", () => {
 
   it.effect("CI: CI_JOB_TOKEN for $CI_REGISTRY only, as gitlab-ci-token; CI_REGISTRY_USER/PASSWORD first", () =>
     Effect.gen(function* () {
-      const env = (entries: Record<string, string>) => ConfigProvider.fromMap(new Map(Object.entries(entries)))
+      const env = (entries: Record<string, string>) => ConfigProvider.fromEnvRecord(entries)
       const job = yield* GitLab.ciCredentials("registry.gitlab.com").pipe(
-        Effect.withConfigProvider(env({ CI_REGISTRY: "registry.gitlab.com", CI_JOB_TOKEN: "job-token" }))
+        Effect.provideService(ConfigProvider.ConfigProvider, env({ CI_REGISTRY: "registry.gitlab.com", CI_JOB_TOKEN: "job-token" }))
       )
       const credential = Option.getOrThrow(job)
       assert.isTrue(credential._tag === "Basic" && credential.username === "gitlab-ci-token" && Redacted.value(credential.password) === "job-token")
       const user = yield* GitLab.ciCredentials("registry.gitlab.com").pipe(
-        Effect.withConfigProvider(env({ CI_REGISTRY: "registry.gitlab.com", CI_JOB_TOKEN: "t", CI_REGISTRY_USER: "gitlab-ci-token", CI_REGISTRY_PASSWORD: "rw" }))
+        Effect.provideService(ConfigProvider.ConfigProvider, env({ CI_REGISTRY: "registry.gitlab.com", CI_JOB_TOKEN: "t", CI_REGISTRY_USER: "gitlab-ci-token", CI_REGISTRY_PASSWORD: "rw" }))
       )
       assert.isTrue(Option.exists(user, (c) => c._tag === "Basic" && Redacted.value(c.password) === "rw"))
       const other = yield* GitLab.ciCredentials("registry.corp.example").pipe(
-        Effect.withConfigProvider(env({ CI_REGISTRY: "registry.gitlab.com", CI_JOB_TOKEN: "job-token" }))
+        Effect.provideService(ConfigProvider.ConfigProvider, env({ CI_REGISTRY: "registry.gitlab.com", CI_JOB_TOKEN: "job-token" }))
       )
       assert.isTrue(Option.isNone(other))
-      assert.isTrue(Option.isNone(yield* GitLab.ciCredentials("registry.gitlab.com").pipe(Effect.withConfigProvider(env({})))))
+      assert.isTrue(Option.isNone(yield* GitLab.ciCredentials("registry.gitlab.com").pipe(Effect.provideService(ConfigProvider.ConfigProvider, env({})))))
     }))
 })
 

@@ -30,7 +30,7 @@ export interface Options {
   /** The registry's host names; the first serves the token endpoint. */
   readonly hosts: ReadonlyArray<string>
   /** Token lifetime when a response has no `expires_in`; Harbor's default `token_expiration` is 30 min. */
-  readonly tokenLifetime?: Duration.DurationInput
+  readonly tokenLifetime?: Duration.Input
 }
 
 /**

@@ -92,7 +92,7 @@ describe("Quay through the SDK (emulator quay profile)", () => {
     const watched = makeRegistryFetch({
       adapters: [adapter],
       credentials: {},
-      onEvent: (e) => e._tag === "TokenIssued" && issued.push(e.expiresAt.epochMillis)
+      onEvent: (e) => e._tag === "TokenIssued" && issued.push(e.expiresAt.epochMilliseconds)
     })
     try {
       const before = Date.now()
