@@ -354,7 +354,7 @@ describe("Authenticator: lifetime and cache", () => {
       const gate = yield* Deferred.make<void>()
       const t = setup(() => Effect.as(Deferred.await(gate), grantAll({ method: "GET", url: new URL(`${REALM}?scope=repository:team/app:pull`), headers: {}, body: "" }) as Response))
       yield* Effect.gen(function* () {
-        const fiber = yield* Effect.fork(Effect.all(Array.from({ length: 1000 }, () => authorize()), { concurrency: "unbounded" }))
+        const fiber = yield* Effect.forkChild(Effect.all(Array.from({ length: 1000 }, () => authorize()), { concurrency: "unbounded" }))
         yield* Effect.yieldNow()
         yield* Deferred.succeed(gate, undefined)
         const results = yield* Fiber.join(fiber)
@@ -404,7 +404,7 @@ describe("Authenticator: lifetime and cache", () => {
       const t = setup(() => json(200, { token: `token-${++n}`, expires_in: 300 }), { events: false })
       const memory = yield* TokenStore.makeMemory()
       let reads = 0
-      const store: TokenStore.Service = { ...memory, get: (key) => Effect.zipRight(Effect.sync(() => reads++), memory.get(key)) }
+      const store: TokenStore.Service = { ...memory, get: (key) => Effect.andThen(Effect.sync(() => reads++), memory.get(key)) }
       yield* Effect.gen(function* () {
         const first = yield* authorize()
         const readsBefore = reads
@@ -441,7 +441,7 @@ describe("Authenticator: lifetime and cache", () => {
     return Effect.gen(function* () {
       const engine = yield* Authenticator.Authenticator
       let asked = 0
-      const decorated: Authenticator.Service = { ...engine, authorize: (request) => Effect.zipRight(Effect.sync(() => asked++), engine.authorize(request)) }
+      const decorated: Authenticator.Service = { ...engine, authorize: (request) => Effect.andThen(Effect.sync(() => asked++), engine.authorize(request)) }
       for (let i = 0; i < 3; i++) yield* decorated.authorize({ origin: ORIGIN, challenge, scopes: [pull()] })
       assert.strictEqual(asked, 3)
       assert.strictEqual(t.tokenRequests().length, 1)
@@ -515,7 +515,7 @@ describe("Authenticator: failures and retries", () => {
     let n = 0
     const t = setup((r) => (++n === 1 ? json(429, {}, { "retry-after": "10" }) : grantAll(r)), { options: { retry: noJitter } })
     return Effect.gen(function* () {
-      const fiber = yield* Effect.fork(authorize())
+      const fiber = yield* Effect.forkChild(authorize())
       yield* TestClock.adjust("9 seconds")
       assert.strictEqual(t.tokenRequests().length, 1, "not before Retry-After")
       yield* TestClock.adjust("1 second")
@@ -530,7 +530,7 @@ describe("Authenticator: failures and retries", () => {
       options: { retry: noJitter }
     })
     return Effect.gen(function* () {
-      const fiber = yield* Effect.fork(authorize())
+      const fiber = yield* Effect.forkChild(authorize())
       yield* TestClock.adjust("19 seconds")
       assert.strictEqual(t.tokenRequests().length, 1)
       yield* TestClock.adjust("1 second")
@@ -552,7 +552,7 @@ describe("Authenticator: failures and retries", () => {
   it.effect("5xx and transport failures are retried on the schedule, boundedly", () => {
     const t = setup((r) => (r.url.searchParams.has("scope") ? json(502, {}) : "transport-error"), { options: { retry: noJitter } })
     return Effect.gen(function* () {
-      const fiber = yield* Effect.fork(Effect.flip(authorize()))
+      const fiber = yield* Effect.forkChild(Effect.flip(authorize()))
       yield* TestClock.adjust("1 second")
       assert.strictEqual(t.tokenRequests().length, 2)
       yield* TestClock.adjust("2 seconds")
@@ -578,7 +578,7 @@ describe("Authenticator: failures and retries", () => {
   it.effect("a token endpoint that never answers times out", () => {
     const t = setup(() => Effect.never, { options: { retry: Retry.never, requestTimeout: "5 seconds" } })
     return Effect.gen(function* () {
-      const fiber = yield* Effect.fork(Effect.flip(authorize()))
+      const fiber = yield* Effect.forkChild(Effect.flip(authorize()))
       yield* TestClock.adjust("5 seconds")
       const error = yield* Fiber.join(fiber)
       assert.strictEqual(error._tag === "TokenRequestError" && error.reason, "Transport")
@@ -664,7 +664,7 @@ describe("Authenticator: secrets", () => {
   it.effect("no secret appears in any log line, event or error of any flow", () => {
     const lines: Array<string> = []
     const logger = Logger.make(({ message, annotations }) => {
-      lines.push(Inspectable.format(message), Inspectable.format(annotations))
+      lines.push(Formatter.format(message), Formatter.format(annotations))
     })
     const failures: Array<string> = []
     const flows: ReadonlyArray<readonly [Handler, Record<string, Credential.Input>]> = [
@@ -683,7 +683,7 @@ describe("Authenticator: secrets", () => {
         const exit = yield* Effect.exit(
           Effect.gen(function* () {
             const auth = yield* authorize()
-            failures.push(Inspectable.format(auth), JSON.stringify(auth), String(auth.token))
+            failures.push(Formatter.format(auth), JSON.stringify(auth), String(auth.token))
             yield* Effect.logInfo("authorized", auth)
           }).pipe(Effect.provide(t.layer))
         )
@@ -691,7 +691,7 @@ describe("Authenticator: secrets", () => {
           failures.push(Cause.pretty(exit.cause))
           yield* Effect.logError("failed", exit.cause)
         }
-        failures.push(...t.events.map((e) => Inspectable.format(e)))
+        failures.push(...t.events.map((e) => Formatter.format(e)))
       }
       for (const text of [...lines, ...failures]) assert.notInclude(text, CANARY)
       assert.isAbove(lines.length, 0)
@@ -791,11 +791,11 @@ describe("Authenticator: a store's singleFlight (one fetch per key across proces
       let sets = 0
       const store: TokenStore.Service = {
         get: memory.get,
-        set: (key, token) => Effect.zipRight(Effect.sync(() => sets++), memory.set(key, token)),
+        set: (key, token) => Effect.andThen(Effect.sync(() => sets++), memory.set(key, token)),
         remove: memory.remove,
         singleFlight: (key, fetch) =>
           Effect.sync(() => calls.push(key)).pipe(
-            Effect.zipRight(fetch),
+            Effect.andThen(fetch),
             Effect.tap((token) => memory.set(key, token))
           )
       }

@@ -1,7 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Either, FastCheck as fc, Option } from "effect"
+import { Arbitrary, Effect, Option, Result } from "effect"
 import { Challenge, Scope } from "@ociauth/core"
 import * as internal from "../src/internal/challenge.js"
+import * as fc from "./utils/arbitrary.js"
 
 const parseOk = (header: string | ReadonlyArray<string>) => Effect.runSync(Challenge.parse(header))
 const parseErr = (header: string | ReadonlyArray<string>) =>
@@ -192,10 +193,10 @@ describe("Challenge.parse", () => {
       it(`${JSON.stringify(header)}`, () => {
         const result = internal.parse(header)
         if (position === -1) {
-          assert.isTrue(Either.isRight(result))
+          assert.isTrue(Result.isSuccess(result))
           return
         }
-        const error = Either.getLeft(result).pipe(Option.getOrThrow)
+        const error = Result.getFailure(result).pipe(Option.getOrThrow)
         assert.strictEqual(error._tag, "ChallengeParseError")
         assert.strictEqual(error.position, position)
         assert.include(error.reason, reason)
@@ -226,25 +227,25 @@ describe("Challenge.parse", () => {
       fc.string({ maxLength: 200 }),
       fc.string({ unit: headerChars, maxLength: 300 }),
       fc.array(fc.constantFrom('Bearer ', 'realm=', '"', ",", "\\", "=", " ", "a", '\\"', "x=\"y\""), { maxLength: 100 })
-        .map((parts) => parts.join(""))
+        .pipe(Arbitrary.map((parts) => parts.join("")))
     )
 
     it.prop("never throws, in strict and lenient mode", [adversarial], ([header]) => {
       const strict = internal.parse(header)
       const lenient = internal.parse(header, { lenient: true })
-      assert.isTrue(Either.isRight(lenient))
-      if (Either.isRight(strict)) assert.deepStrictEqual(strict.right, (lenient as Either.Right<never, any>).right)
-      else assert.isTrue(strict.left.position >= 0 && strict.left.position <= header.length)
+      assert.isTrue(Result.isSuccess(lenient))
+      if (Result.isSuccess(strict)) assert.deepStrictEqual(strict.success, Result.getOrThrow(lenient))
+      else assert.isTrue(strict.failure.position >= 0 && strict.failure.position <= header.length)
     })
 
     const token = fc.stringMatching(/^[a-zA-Z][a-zA-Z0-9!#$%&'*+.^_`|~-]{0,8}$/)
-    const value = fc.string({ maxLength: 20 }).map((s) => s.replace(/[\u0000-\u0008\u000a-\u001f\u007f]/g, ""))
+    const value = fc.string({ maxLength: 20 }).pipe(Arbitrary.map((s) => s.replace(/[\u0000-\u0008\u000a-\u001f\u007f]/g, "")))
     const challenge = fc
       .tuple(token, fc.uniqueArray(fc.tuple(token, value), { selector: ([k]) => k.toLowerCase(), maxLength: 5 }))
-      .map(([scheme, params]) => ({
+      .pipe(Arbitrary.map(([scheme, params]) => ({
         scheme: scheme.toLowerCase(),
         params: Object.fromEntries(params.map(([k, v]) => [k.toLowerCase(), v]))
-      }))
+      })))
 
     it.prop("format then parse is the identity", [fc.array(challenge, { maxLength: 4 })], ([challenges]) => {
       const header = challenges.map(Challenge.format).join(", ")

@@ -10,7 +10,7 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Credential, CredentialHelper, CredentialProvider, DockerConfig } from "@ociauth/core"
-import { ConfigProvider, Effect, Either, Inspectable, Layer, Option, Redacted } from "effect"
+import { ConfigProvider, Effect, Formatter, Layer, Option, Redacted, Result } from "effect"
 import type { Duration } from "effect"
 import type { CommandExecutor, FileSystem, Path } from "@effect/platform"
 
@@ -91,9 +91,9 @@ const lookupWith = (
 describe("DockerConfig", () => {
   const file = "/home/u/.docker/config.json"
   const config = (auths: Record<string, unknown>, extra: object = {}) =>
-    Either.getOrThrow(DockerConfig.parse(JSON.stringify({ auths, ...extra }), file))
+    Result.getOrThrow(DockerConfig.parse(JSON.stringify({ auths, ...extra }), file))
   const found = (cfg: DockerConfig.File, host: string) => {
-    const source = Either.getOrThrow(DockerConfig.lookup(cfg, host, file))
+    const source = Result.getOrThrow(DockerConfig.lookup(cfg, host, file))
     return source._tag === "Entry" ? describeCredential(source.credential) : source._tag
   }
 
@@ -131,34 +131,34 @@ describe("DockerConfig", () => {
       credHelpers: { "ghcr.io": "gh" },
       credsStore: "desktop"
     })
-    assert.deepStrictEqual(Either.getOrThrow(DockerConfig.lookup(cfg, "ghcr.io", file)), {
+    assert.deepStrictEqual(Result.getOrThrow(DockerConfig.lookup(cfg, "ghcr.io", file)), {
       _tag: "Helper",
       helper: "gh",
       serverUrl: "ghcr.io",
       fallback: Option.some(Credential.Basic({ username: "file", password: Redacted.make("pw") }))
     } as any)
-    const other = Either.getOrThrow(DockerConfig.lookup(cfg, "other.example", file))
+    const other = Result.getOrThrow(DockerConfig.lookup(cfg, "other.example", file))
     assert.strictEqual(other._tag === "Helper" && other.helper, "desktop")
   })
 
   it("malformed files and entries are typed errors naming the file, without the secret", () => {
     for (const text of ["{not json", `{"auths": {"x": {"auth": 12}}}`, "[]"]) {
-      const error = Either.getLeft(DockerConfig.parse(text, file)).pipe(Option.getOrThrow)
+      const error = Result.getFailure(DockerConfig.parse(text, file)).pipe(Option.getOrThrow)
       assert.strictEqual(error._tag, "CredentialError")
       assert.include(error.message, file)
     }
     for (const auth of [b64(`:${CANARY}`), b64(`nocolon${CANARY}`), "%%%not-base64%%%"]) {
       const cfg = config({ "x.example": { auth } })
-      const error = Either.getLeft(DockerConfig.lookup(cfg, "x.example", file)).pipe(Option.getOrThrow)
+      const error = Result.getFailure(DockerConfig.lookup(cfg, "x.example", file)).pipe(Option.getOrThrow)
       assert.include(error.message, file)
       assert.notInclude(error.message, CANARY)
-      assert.notInclude(Inspectable.format(error), CANARY)
+      assert.notInclude(Formatter.format(error), CANARY)
     }
   })
 })
 
 describe("CredentialHelper protocol (a real helper executable)", () => {
-  const get = (server: string, timeout?: Duration.DurationInput) =>
+  const get = (server: string, timeout?: Duration.Input) =>
     CredentialHelper.get("fake", server, timeout === undefined ? {} : { timeout }).pipe(
       Effect.map(Option.map(describeCredential)),
       Effect.provide(platform)

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Inspectable, Redacted } from "effect"
+import { Cause, Effect, Exit, Formatter, Redacted } from "effect"
 import { Credential, RegistryError } from "@ociauth/core"
 
 const canary = "CANARY-s3cr3t-7f1d"
@@ -26,7 +26,7 @@ describe("RegistryError", () => {
     it(`${error._tag}: tagged, recognised, message without secrets`, () => {
       assert.isTrue(RegistryError.isRegistryError(error))
       assert.isTrue(error.message.length > 0)
-      for (const text of [error.message, String(error), Inspectable.format(error), JSON.stringify(error)]) {
+      for (const text of [error.message, String(error), Formatter.format(error), JSON.stringify(error)]) {
         assert.notInclude(text, canary)
       }
       const exit = Effect.runSyncExit(Effect.fail(error))
@@ -63,7 +63,7 @@ describe("Credential", () => {
     ]
     for (const credential of credentials) {
       assert.notInclude(String(credential), canary)
-      assert.notInclude(Inspectable.format(credential), canary)
+      assert.notInclude(Formatter.format(credential), canary)
       assert.notInclude(JSON.stringify(credential), canary)
     }
   })

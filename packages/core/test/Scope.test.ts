@@ -1,7 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Either, FastCheck as fc } from "effect"
+import { Arbitrary, Effect, Result } from "effect"
 import { Scope } from "@ociauth/core"
 import * as internal from "../src/internal/scope.js"
+import * as fc from "./utils/arbitrary.js"
 
 const parse = (text: string) => Effect.runSync(Scope.parse(text))
 const fmt = (scopes: ReadonlyArray<Scope.Scope>) => scopes.map(Scope.format)
@@ -67,16 +68,16 @@ describe("Scope.parse", () => {
 
   it.prop("format ∘ parse is stable", [fc.string({ maxLength: 60 })], ([text]) => {
     const parsed = internal.parseEither(text)
-    if (Either.isLeft(parsed)) return
-    const again = internal.parseEither(Scope.format(parsed.right))
-    assert.deepStrictEqual(again, Either.right(parsed.right))
+    if (Result.isFailure(parsed)) return
+    const again = internal.parseEither(Scope.format(parsed.success))
+    assert.deepStrictEqual(again, Result.succeed(parsed.success))
   })
 })
 
 describe("Scope.makeRepository / repository", () => {
   it("valid names give the scope", () => {
     for (const name of ["alpine", "library/alpine", "a__b/c-d.e", "localhost:5000/team/app", "[::1]:5000/x"]) {
-      assert.deepStrictEqual(Scope.makeRepository(name, ["pull"]), Either.right(Scope.repository(name, ["pull"])), name)
+      assert.deepStrictEqual(Scope.makeRepository(name, ["pull"]), Result.succeed(Scope.repository(name, ["pull"])), name)
       assert.deepStrictEqual(Scope.repository(name, ["pull"]).actions, ["pull"])
     }
   })
@@ -91,7 +92,7 @@ describe("Scope.makeRepository / repository", () => {
     ["a".repeat(256), "longer than 255"]
   ] as const) {
     it(`an invalid name is a ScopeParseError, never a scope on the wire: ${JSON.stringify(name.slice(0, 20))}`, () => {
-      const error = Effect.runSync(Effect.flip(Scope.makeRepository(name, ["pull"])))
+      const error = Result.getOrThrow(Result.flip(Scope.makeRepository(name, ["pull"])))
       assert.strictEqual(error._tag, "ScopeParseError")
       assert.include(error.reason, reason)
       const total = Scope.repository(name, ["pull"])
@@ -134,8 +135,8 @@ describe("Scope.merge", () => {
 
   const scopeArb = fc.oneof(
     fc.tuple(fc.constantFrom("a", "b", "c/d", "h:5000/x"), fc.subarray(["pull", "push", "delete", "*", ""]))
-      .map(([name, actions]) => Scope.repository(name, actions)),
-    fc.constantFrom(Scope.opaque("aws"), Scope.catalog)
+      .pipe(Arbitrary.map(([name, actions]): Scope.Scope => Scope.repository(name, actions))),
+    fc.constantFrom<ReadonlyArray<Scope.Scope>>(Scope.opaque("aws"), Scope.catalog)
   )
 
   it.prop("is idempotent and order-insensitive", [fc.array(scopeArb, { maxLength: 12 })], ([scopes]) => {

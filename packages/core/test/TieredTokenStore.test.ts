@@ -11,8 +11,8 @@ const OTHER = "https://auth.example/token\u0000svc\u0000identity\u0000repository
 
 const tokenAt = (now: number, value = "tok", seconds = 300): Token.Token => ({
   value: Redacted.make(value),
-  issuedAt: DateTime.unsafeMake(now),
-  expiresAt: DateTime.unsafeMake(now + seconds * 1000),
+  issuedAt: DateTime.makeUnsafe(now),
+  expiresAt: DateTime.makeUnsafe(now + seconds * 1000),
   granted: Option.none(),
   refreshToken: Option.none(),
   scopes: [Scope.repository("team/app", ["pull"])]
@@ -34,10 +34,10 @@ const makeShared = (options: { readonly singleFlight?: boolean; readonly channel
           io.get++
           // held: the shared tier has answered (with what it held then), the answer not yet arrived
           const held = gate
-          return held === undefined ? store.get(key) : Effect.zipLeft(store.get(key), Effect.zipRight(Deferred.succeed(held.entered, undefined), Deferred.await(held.open)))
+          return held === undefined ? store.get(key) : Effect.zipLeft(store.get(key), Effect.andThen(Deferred.succeed(held.entered, undefined), Deferred.await(held.open)))
         }),
       set: (key, t) => Effect.suspend(() => (io.set++, store.set(key, t))),
-      remove: (key) => Effect.suspend(() => (io.remove++, Effect.zipRight(store.remove(key), options.channel ? broadcast(key) : Effect.void))),
+      remove: (key) => Effect.suspend(() => (io.remove++, Effect.andThen(store.remove(key), options.channel ? broadcast(key) : Effect.void))),
       ...(options.singleFlight
         ? { singleFlight: <E>(key: string, fetch: Effect.Effect<Token.Token, E>) => Effect.suspend(() => (io.singleFlight++, Effect.tap(fetch, (t) => store.set(key, t)))) }
         : {}),
@@ -46,18 +46,18 @@ const makeShared = (options: { readonly singleFlight?: boolean; readonly channel
     /** What another process does to the shared tier: behind this process's back (with a message when there is a channel). */
     const elsewhere = {
       set: (key: string, t: Token.Token) => store.set(key, t),
-      remove: (key: string) => Effect.zipRight(store.remove(key), options.channel ? broadcast(key) : Effect.void),
+      remove: (key: string) => Effect.andThen(store.remove(key), options.channel ? broadcast(key) : Effect.void),
       removeSilently: (key: string) => store.remove(key)
     }
     const hold = Effect.flatMap(Effect.zip(Deferred.make<void>(), Deferred.make<void>()), ([entered, open]) =>
       Effect.sync(() => (gate = { entered, open }))
     )
-    const release = (held: { readonly open: Deferred.Deferred<void> }) => Effect.zipRight(Effect.sync(() => (gate = undefined)), Deferred.succeed(held.open, undefined))
+    const release = (held: { readonly open: Deferred.Deferred<void> }) => Effect.andThen(Effect.sync(() => (gate = undefined)), Deferred.succeed(held.open, undefined))
     return { shared, io, elsewhere, hold, release, listeners }
   })
 
 describe("TokenStore.tiered", () => {
-  it.scoped("a warm read does no shared-store I/O", () =>
+  it.effect("a warm read does no shared-store I/O", () =>
     Effect.gen(function* () {
       const { shared, io } = yield* makeShared()
       const store = yield* TokenStore.tiered(shared)
@@ -69,7 +69,7 @@ describe("TokenStore.tiered", () => {
       assert.strictEqual(io.get, 0)
     }))
 
-  it.scoped("a cold read fills memory from the shared tier; the next reads are warm", () =>
+  it.effect("a cold read fills memory from the shared tier; the next reads are warm", () =>
     Effect.gen(function* () {
       const { shared, io, elsewhere } = yield* makeShared()
       const store = yield* TokenStore.tiered(shared)
@@ -82,7 +82,7 @@ describe("TokenStore.tiered", () => {
       assert.strictEqual(io.get, 3, "a miss is not remembered")
     }))
 
-  it.scoped("remove drops the key from every tier at once, and only that key", () =>
+  it.effect("remove drops the key from every tier at once, and only that key", () =>
     Effect.gen(function* () {
       const { shared, io, elsewhere } = yield* makeShared()
       const store = yield* TokenStore.tiered(shared)
@@ -100,14 +100,14 @@ describe("TokenStore.tiered", () => {
       assert.strictEqual(valueOf(yield* store.get(KEY)), "c", "a removal is not remembered as a miss")
     }))
 
-  it.scoped("a token removed while a read of the shared tier runs is not put back in memory", () =>
+  it.effect("a token removed while a read of the shared tier runs is not put back in memory", () =>
     Effect.gen(function* () {
       const { shared, hold, release } = yield* makeShared()
       const store = yield* TokenStore.tiered(shared, { recheckInterval: "1 hour" })
       yield* store.set(KEY, yield* token("old", 36_000)) // a token of 10 hours
       yield* TestClock.adjust("2 hours") // memory is due for a re-check; the token is still good
       const gate = yield* hold
-      const reading = yield* Effect.fork(store.get(KEY))
+      const reading = yield* Effect.forkChild(store.get(KEY))
       yield* Deferred.await(gate.entered) // the shared tier answered "old"; the answer is on its way
       yield* store.remove(KEY) // the engine saw invalid_token meanwhile
       yield* release(gate)
@@ -115,7 +115,7 @@ describe("TokenStore.tiered", () => {
       assert.isTrue(Option.isNone(yield* store.get(KEY)))
     }))
 
-  it.scoped("without a channel: a token another process removed is served at most recheckInterval longer", () =>
+  it.effect("without a channel: a token another process removed is served at most recheckInterval longer", () =>
     Effect.gen(function* () {
       const { shared, io, elsewhere } = yield* makeShared()
       const store = yield* TokenStore.tiered(shared, { recheckInterval: "5 seconds" })
@@ -128,7 +128,7 @@ describe("TokenStore.tiered", () => {
       assert.isTrue(Option.isNone(yield* store.get(KEY)))
     }))
 
-  it.scoped("the re-check also picks up the shared tier's newer token", () =>
+  it.effect("the re-check also picks up the shared tier's newer token", () =>
     Effect.gen(function* () {
       const { shared, elsewhere } = yield* makeShared()
       const store = yield* TokenStore.tiered(shared)
@@ -139,7 +139,7 @@ describe("TokenStore.tiered", () => {
       assert.strictEqual(valueOf(yield* store.get(KEY)), "second")
     }))
 
-  it.scoped("with a channel: a removal elsewhere stops the token at once, the clock standing still", () =>
+  it.effect("with a channel: a removal elsewhere stops the token at once, the clock standing still", () =>
     Effect.gen(function* () {
       const { shared, io, elsewhere, listeners } = yield* makeShared({ channel: true })
       const store = yield* TokenStore.tiered(shared, { recheckInterval: "1 hour" })
@@ -153,7 +153,7 @@ describe("TokenStore.tiered", () => {
       assert.strictEqual(io.get, reads, "other keys stay warm")
     }))
 
-  it.scoped("invalidations: false ignores the channel (the re-check still bounds)", () =>
+  it.effect("invalidations: false ignores the channel (the re-check still bounds)", () =>
     Effect.gen(function* () {
       const { shared, elsewhere, listeners } = yield* makeShared({ channel: true })
       const store = yield* TokenStore.tiered(shared, { invalidations: false })
@@ -165,7 +165,7 @@ describe("TokenStore.tiered", () => {
       assert.isTrue(Option.isNone(yield* store.get(KEY)))
     }))
 
-  it.scoped("singleFlight is the shared store's, and its token fills memory", () =>
+  it.effect("singleFlight is the shared store's, and its token fills memory", () =>
     Effect.gen(function* () {
       const { shared, io } = yield* makeShared({ singleFlight: true })
       const store = yield* TokenStore.tiered(shared)
@@ -179,7 +179,7 @@ describe("TokenStore.tiered", () => {
       assert.isUndefined(plain.singleFlight, "no single flight is invented for a store without one")
     }))
 
-  it.scoped("an expired token is never served from memory", () =>
+  it.effect("an expired token is never served from memory", () =>
     Effect.gen(function* () {
       const { shared } = yield* makeShared()
       const store = yield* TokenStore.tiered(shared, { recheckInterval: "1 hour" })
@@ -188,7 +188,7 @@ describe("TokenStore.tiered", () => {
       assert.isTrue(Option.isNone(yield* store.get(KEY)))
     }))
 
-  it.scoped("memory is bounded by capacity (least recently used first)", () =>
+  it.effect("memory is bounded by capacity (least recently used first)", () =>
     Effect.gen(function* () {
       const { shared, io } = yield* makeShared()
       const store = yield* TokenStore.tiered(shared, { capacity: 2 })
@@ -202,7 +202,7 @@ describe("TokenStore.tiered", () => {
       assert.strictEqual(io.get, 1)
     }))
 
-  it.scoped("layerTiered wraps the TokenStore in context", () =>
+  it.effect("layerTiered wraps the TokenStore in context", () =>
     Effect.gen(function* () {
       const { shared, io } = yield* makeShared()
       const context = yield* Layer.build(TokenStore.layerTiered().pipe(Layer.provide(Layer.succeed(TokenStore.TokenStore, shared))))

@@ -1,11 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
-import { DateTime, Duration, Effect, Either, Option, Redacted, Schema } from "effect"
+import { DateTime, Duration, Effect, Option, Redacted, Result, Schema } from "effect"
 import { Scope, Token } from "@ociauth/core"
 import { seed002Token } from "./fixtures/seed-002-token.js"
 
-const decode = Schema.decodeUnknownEither(Token.Response)
-const decodeOk = (u: unknown) => Either.getOrThrow(decode(u))
-const now = DateTime.unsafeMake("2026-01-01T00:00:00Z")
+const decode = Schema.decodeUnknownResult(Token.Response)
+const decodeOk = (u: unknown) => Result.getOrThrow(decode(u))
+const now = DateTime.makeUnsafe("2026-01-01T00:00:00Z")
 const seconds = (token: Token.Token) => (DateTime.toEpochMillis(token.expiresAt) - DateTime.toEpochMillis(token.issuedAt)) / 1000
 
 const jwt = (claims: object) =>
@@ -28,7 +28,7 @@ describe("Token.Response", () => {
 
   for (const garbage of [{}, { token: "" }, { token: 1 }, { access_token: null }, [], "token", null, { expires_in: 60 }]) {
     it(`rejects ${JSON.stringify(garbage)}`, () => {
-      assert.isTrue(Either.isLeft(decode(garbage)))
+      assert.isTrue(Result.isFailure(decode(garbage)))
     })
   }
 })

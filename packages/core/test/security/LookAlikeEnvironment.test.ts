@@ -9,7 +9,7 @@
  * refused with a `CredentialError` naming both hosts.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Either, Layer, Redacted } from "effect"
+import { ConfigProvider, Effect, Layer, Redacted, Result } from "effect"
 import { Authenticator, Credential, CredentialProvider, Registries, Scope } from "@ociauth/core"
 import type { Authorization } from "@ociauth/core/Authenticator"
 import { fakeHttp, json } from "../utils/fakeHttp.js"
@@ -53,7 +53,7 @@ const leaked = (log: ReadonlyArray<Recorded>): ReadonlyArray<string> =>
     return forms.some((form) => text.includes(form)) ? [`${r.method} ${r.url.href}`] : []
   })
 
-const get = (host: string, env: Record<string, string>) => Effect.either(CredentialProvider.environment.get(host)).pipe(withEnv(env))
+const get = (host: string, env: Record<string, string>) => Effect.result(CredentialProvider.environment.get(host)).pipe(withEnv(env))
 
 const same = (a: string, b: string) => Credential.normalizeHost(a) === Credential.normalizeHost(b)
 const pairs = groups.flatMap((group) => group.flatMap((a) => group.filter((b) => !same(a, b)).map((b) => [a, b] as const)))
@@ -73,7 +73,7 @@ const throughEngine = (host: string, env: Record<string, string>, scheme: "beare
   const layer = Authenticator.layer().pipe(Layer.provide(Layer.mergeAll(http.layer, Registries.layer([]), CredentialProvider.layerEnvironment)))
   return Effect.gen(function* () {
     const auth = yield* Authenticator.Authenticator
-    const answer = yield* Effect.either(
+    const answer = yield* Effect.result(
       auth.authorize({
         origin,
         host,
@@ -92,8 +92,8 @@ const safeAtob = (text: string) => {
     return ""
   }
 }
-const authorizationCarries = (answer: Either.Either<Authorization, unknown>) =>
-  Either.isRight(answer) && [Redacted.value(answer.right.credentials), safeAtob(Redacted.value(answer.right.credentials))].some((v) => v.includes(CANARY))
+const authorizationCarries = (answer: Result.Result<Authorization, unknown>) =>
+  Result.isSuccess(answer) && [Redacted.value(answer.success.credentials), safeAtob(Redacted.value(answer.success.credentials))].some((v) => v.includes(CANARY))
 
 describe("look-alike hosts in the environment (OCIAUTH_<HOST>_*)", () => {
   it("every host has its own prefix: no two hosts of any group share one, dotted names kept", () => {
@@ -121,17 +121,17 @@ describe("look-alike hosts in the environment (OCIAUTH_<HOST>_*)", () => {
           for (const a of group) {
             const env = variables(CredentialProvider.environmentPrefix(a), kind)
             const own = yield* get(a, env)
-            assert.isTrue(Either.isRight(own) && carries(own.right), `${kind} for ${a}`)
+            assert.isTrue(Result.isSuccess(own) && carries(own.success), `${kind} for ${a}`)
             if (same(a.toUpperCase(), a)) {
               const upper = yield* get(a.toUpperCase(), env)
-              assert.isTrue(Either.isRight(upper) && carries(upper.right), `${kind} for ${a.toUpperCase()}`)
+              assert.isTrue(Result.isSuccess(upper) && carries(upper.success), `${kind} for ${a.toUpperCase()}`)
             }
             for (const b of group) {
               if (same(a, b)) continue
               const other = yield* get(b, env)
               // b has no variables of its own: anonymous, or refused when a's name is b's old folded one
-              if (Either.isRight(other)) assert.strictEqual(other.right._tag, "Anonymous", `${kind} set for ${a} asked for ${b}`)
-              else assert.strictEqual(other.left._tag, "CredentialError")
+              if (Result.isSuccess(other)) assert.strictEqual(other.success._tag, "Anonymous", `${kind} set for ${a} asked for ${b}`)
+              else assert.strictEqual(other.failure._tag, "CredentialError")
             }
           }
         }
@@ -149,15 +149,15 @@ describe("look-alike hosts in the environment (OCIAUTH_<HOST>_*)", () => {
               const answer = yield* get(b, env)
               if (CredentialProvider.environmentPrefix(b) === folded) {
                 // the name is b's own (every dotted host's name is what it was)
-                assert.isTrue(Either.isRight(answer) && carries(answer.right), `${folded} for ${b}`)
+                assert.isTrue(Result.isSuccess(answer) && carries(answer.success), `${folded} for ${b}`)
                 continue
               }
-              if (Either.isRight(answer)) {
-                assert.strictEqual(answer.right._tag, "Anonymous", `${folded} asked for ${b}`)
+              if (Result.isSuccess(answer)) {
+                assert.strictEqual(answer.success._tag, "Anonymous", `${folded} asked for ${b}`)
                 assert.notStrictEqual(`OCIAUTH_${Credential.normalizeHost(b).toUpperCase().replace(/[^A-Z0-9]/g, "_")}_`, folded, `${b} folds to ${folded}: refused`)
                 continue
               }
-              const error = answer.left
+              const error = answer.failure
               assert.strictEqual(error._tag, "CredentialError")
               assert.include(error.message, Credential.normalizeHost(b))
               assert.include(error.message, folded)
@@ -180,19 +180,19 @@ describe("look-alike hosts in the environment (OCIAUTH_<HOST>_*)", () => {
       }
       for (const host of ["my-registry.com", "harbor-corp.example"]) {
         const answer = yield* get(host, env)
-        assert.isTrue(Either.isLeft(answer), host)
-        if (Either.isLeft(answer)) {
-          assert.strictEqual(answer.left._tag, "CredentialError")
-          assert.include(answer.left.message, host)
-          assert.include(answer.left.message, host.replace("-", "."))
+        assert.isTrue(Result.isFailure(answer), host)
+        if (Result.isFailure(answer)) {
+          assert.strictEqual(answer.failure._tag, "CredentialError")
+          assert.include(answer.failure.message, host)
+          assert.include(answer.failure.message, host.replace("-", "."))
         }
       }
       const mine = yield* get("my.registry.com", env)
-      assert.isTrue(Either.isRight(mine) && carries(mine.right))
+      assert.isTrue(Result.isSuccess(mine) && carries(mine.success))
       // The look-alike's own name wins over the folded one: each host gets its own.
       const both = { ...env, OCIAUTH_MY__REGISTRY_COM_USERNAME: "other", OCIAUTH_MY__REGISTRY_COM_PASSWORD: "other-secret" }
       const other = yield* get("my-registry.com", both)
-      assert.isTrue(Either.isRight(other) && other.right._tag === "Basic" && Redacted.value(other.right.password) === "other-secret")
+      assert.isTrue(Result.isSuccess(other) && other.success._tag === "Basic" && Redacted.value(other.success.password) === "other-secret")
     }))
 
   it.effect("through the engine: no request to a look-alike carries the canary, Bearer or Basic, new or folded names", () =>
@@ -208,9 +208,9 @@ describe("look-alike hosts in the environment (OCIAUTH_<HOST>_*)", () => {
               assert.deepStrictEqual(leaked(log), [], `${kind} set as ${prefix}* (for ${a}), ${scheme} challenge of ${b}`)
               assert.isFalse(authorizationCarries(answer), `${kind} set as ${prefix}* (for ${a}) handed out for ${b}`)
               // refused (a folded name), or anonymous (a Basic registry then says none is configured)
-              if (Either.isLeft(answer)) {
-                assert.oneOf((answer.left as { _tag: string })._tag, ["CredentialError", "TokenRequestError"], `${b}: ${String(answer.left)}`)
-                assert.notInclude(String(answer.left), CANARY)
+              if (Result.isFailure(answer)) {
+                assert.oneOf((answer.failure as { _tag: string })._tag, ["CredentialError", "TokenRequestError"], `${b}: ${String(answer.failure)}`)
+                assert.notInclude(String(answer.failure), CANARY)
               }
             }
           }
@@ -219,7 +219,7 @@ describe("look-alike hosts in the environment (OCIAUTH_<HOST>_*)", () => {
       // The control: the host the canary is set for gets it, so the checks above can fail.
       for (const host of ["my.registry.com", "my-registry.com", "localhost:5000", "harbor.corp.example"]) {
         const { answer, log } = yield* throughEngine(host, variables(CredentialProvider.environmentPrefix(host), "basic"), "bearer")
-        assert.isTrue(Either.isRight(answer), host)
+        assert.isTrue(Result.isSuccess(answer), host)
         assert.isAbove(leaked(log).length, 0, `the token request for ${host} carries its own credential`)
         const basic = yield* throughEngine(host, variables(CredentialProvider.environmentPrefix(host), "basic"), "basic")
         assert.isTrue(authorizationCarries(basic.answer), host)

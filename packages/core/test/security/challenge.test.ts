@@ -3,14 +3,14 @@
  * parameter as data.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Either, Option } from "effect"
+import { Effect, Option, Result } from "effect"
 import { Challenge } from "@ociauth/core"
 import * as internal from "../../src/internal/challenge.js"
 
 const strict = (header: string | ReadonlyArray<string>) => internal.parse(header)
 const lenient = (header: string | ReadonlyArray<string>) =>
-  Either.getOrThrow(internal.parse(header, { lenient: true }))
-const failure = (header: string | ReadonlyArray<string>) => Option.getOrThrow(Either.getLeft(strict(header)))
+  Result.getOrThrow(internal.parse(header, { lenient: true }))
+const failure = (header: string | ReadonlyArray<string>) => Option.getOrThrow(Result.getFailure(strict(header)))
 
 describe("security: Challenge.parse never throws", () => {
   it("130,000 challenges on one line (the stack overflow of the report) is a typed error", () => {
@@ -32,7 +32,7 @@ describe("security: Challenge.parse never throws", () => {
 
   it("the 65th challenge is refused where it starts; the 64th is kept", () => {
     const sixtyFour = Array.from({ length: 64 }, (_, k) => `S${k}`).join(", ")
-    assert.strictEqual(Either.getOrThrow(strict(sixtyFour)).length, 64)
+    assert.strictEqual(Result.getOrThrow(strict(sixtyFour)).length, 64)
     const error = failure(`${sixtyFour}, Extra realm="x"`)
     assert.strictEqual(error.position, sixtyFour.length + 2)
     assert.strictEqual(lenient(`${sixtyFour}, Extra realm="x"`).length, 64)
@@ -46,7 +46,7 @@ describe("security: Challenge.parse never throws", () => {
 
   it("65 parameters in one challenge are a typed error; lenient keeps the challenges before it", () => {
     const params = (count: number) => Array.from({ length: count }, (_, k) => `p${k}=v`).join(",")
-    assert.strictEqual(Object.keys(Either.getOrThrow(strict(`Bearer ${params(64)}`))[0]!.params).length, 64)
+    assert.strictEqual(Object.keys(Result.getOrThrow(strict(`Bearer ${params(64)}`))[0]!.params).length, 64)
     const header = `Basic realm="ok", Bearer ${params(65)}`
     assert.include(failure(header).reason, "more than 64 parameters")
     assert.deepStrictEqual(lenient(header).map((c) => c.scheme), ["basic"])

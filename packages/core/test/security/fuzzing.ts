@@ -9,7 +9,7 @@
  * crash of the API under test. `fuzz.test.ts` runs them seeded and bounded in
  * CI; `pnpm fuzz` (scripts/fuzz.ts) runs ≥ 1,000,000 inputs and times each.
  */
-import { DateTime, Effect, Either, FastCheck as fc, Option, Redacted, Schema } from "effect"
+import { DateTime, Effect, Option, Redacted, Result, Schema } from "effect"
 import { Challenge, Reference, Scope, Token } from "@ociauth/core"
 
 export interface Target<A = unknown> {
@@ -130,8 +130,8 @@ const checkChallenges = (challenges: ReadonlyArray<Challenge.Challenge>): string
     if (c.scheme === "" || c.scheme !== c.scheme.toLowerCase()) return `scheme ${JSON.stringify(c.scheme)}`
     if (Object.getPrototypeOf(c.params) !== null) return "params has a prototype"
     if (Object.keys(c.params).length > 64) return "more than 64 params"
-    const again = Challenge.parse(Challenge.format(c)).pipe(Effect.either, Effect.runSync)
-    if (Either.isLeft(again) || !sameJson(again.right, [c])) return `format/parse round trip broke for ${Challenge.format(c)}`
+    const again = Challenge.parse(Challenge.format(c)).pipe(Effect.result, Effect.runSync)
+    if (Result.isFailure(again) || !sameJson(again.success, [c])) return `format/parse round trip broke for ${Challenge.format(c)}`
   }
   Challenge.preferred(challenges)
   Option.map(Challenge.bearer(challenges), (bearer) => Challenge.formatBearer(bearer))
@@ -142,13 +142,13 @@ export const challengeTarget: Target<Header> = {
   name: "Challenge.parse",
   arbitrary: header,
   run: (input) => {
-    const strict = Effect.runSync(Effect.either(Challenge.parse(input)))
-    const lenient = Effect.runSync(Effect.either(Challenge.parse(input, { lenient: true })))
-    if (Either.isLeft(lenient)) return "lenient mode failed"
-    if (Either.isRight(strict)) {
-      if (!sameJson(strict.right, lenient.right)) return "strict and lenient disagree on a valid header"
+    const strict = Effect.runSync(Effect.result(Challenge.parse(input)))
+    const lenient = Effect.runSync(Effect.result(Challenge.parse(input, { lenient: true })))
+    if (Result.isFailure(lenient)) return "lenient mode failed"
+    if (Result.isSuccess(strict)) {
+      if (!sameJson(strict.success, lenient.success)) return "strict and lenient disagree on a valid header"
     } else {
-      const error = strict.left
+      const error = strict.failure
       const line = lineOf(input, error.line)
       if (error._tag !== "ChallengeParseError") return `error ${error._tag}`
       if (line === undefined) return `error on line ${error.line}, which does not exist`
@@ -156,7 +156,7 @@ export const challengeTarget: Target<Header> = {
         return `error position ${error.position} outside the line (${line.length})`
       }
     }
-    return checkChallenges(lenient.right)
+    return checkChallenges(lenient.success)
   }
 }
 
@@ -196,19 +196,19 @@ export const scopeTarget: Target<string> = {
   name: "Scope.parse",
   arbitrary: scopeText,
   run: (input) => {
-    const parsed = Effect.runSync(Effect.either(Scope.parse(input)))
-    if (Either.isRight(parsed)) {
-      const again = Effect.runSync(Effect.either(Scope.parse(Scope.format(parsed.right))))
-      if (Either.isLeft(again) || !sameJson(again.right, parsed.right)) return "format/parse round trip broke"
-      Scope.covers(Scope.merge([parsed.right, parsed.right]), [parsed.right])
-    } else if (parsed.left._tag !== "ScopeParseError") {
-      return `error ${parsed.left._tag}`
+    const parsed = Effect.runSync(Effect.result(Scope.parse(input)))
+    if (Result.isSuccess(parsed)) {
+      const again = Effect.runSync(Effect.result(Scope.parse(Scope.format(parsed.success))))
+      if (Result.isFailure(again) || !sameJson(again.success, parsed.success)) return "format/parse round trip broke"
+      Scope.covers(Scope.merge([parsed.success, parsed.success]), [parsed.success])
+    } else if (parsed.failure._tag !== "ScopeParseError") {
+      return `error ${parsed.failure._tag}`
     }
     // The same text as a repository name: valid names give a scope that parses back.
     const made = Scope.makeRepository(input, ["pull"])
-    if (Either.isRight(made)) {
-      const back = Effect.runSync(Effect.either(Scope.parse(Scope.format(made.right))))
-      if (Either.isLeft(back) || !sameJson(back.right, made.right)) return "makeRepository gave a scope that does not parse back"
+    if (Result.isSuccess(made)) {
+      const back = Effect.runSync(Effect.result(Scope.parse(Scope.format(made.success))))
+      if (Result.isFailure(back) || !sameJson(back.success, made.success)) return "makeRepository gave a scope that does not parse back"
     } else if (Scope.repository(input, ["pull"]).actions.length !== 0) {
       return "repository() of an invalid name asks for actions"
     }
@@ -242,12 +242,12 @@ export const referenceTarget: Target<string> = {
   name: "Reference.parse",
   arbitrary: referenceText,
   run: (input) => {
-    const parsed = Effect.runSync(Effect.either(Reference.parse(input)))
-    if (Either.isLeft(parsed)) return parsed.left._tag === "ReferenceParseError" ? undefined : `error ${parsed.left._tag}`
-    const ref = parsed.right
+    const parsed = Effect.runSync(Effect.result(Reference.parse(input)))
+    if (Result.isFailure(parsed)) return parsed.failure._tag === "ReferenceParseError" ? undefined : `error ${parsed.failure._tag}`
+    const ref = parsed.success
     for (const form of [Reference.format(ref), Reference.familiar(ref)]) {
-      const again = Effect.runSync(Effect.either(Reference.parse(form)))
-      if (Either.isLeft(again) || !sameJson(again.right, ref)) return `${form} does not parse back to the same reference`
+      const again = Effect.runSync(Effect.result(Reference.parse(form)))
+      if (Result.isFailure(again) || !sameJson(again.success, ref)) return `${form} does not parse back to the same reference`
     }
     Reference.identifier(ref)
     return undefined
@@ -319,8 +319,8 @@ const tokenJson = fc.oneof(
   }
 )
 
-const decodeResponse = Schema.decodeUnknownEither(Token.Response)
-const now = DateTime.unsafeMake("2026-01-01T00:00:00Z")
+const decodeResponse = Schema.decodeUnknownResult(Token.Response)
+const now = DateTime.makeUnsafe("2026-01-01T00:00:00Z")
 const DAY_MILLIS = 86_400_000
 
 export const tokenTarget: Target<unknown> = {
@@ -334,8 +334,8 @@ export const tokenTarget: Target<unknown> = {
       }
     }
     const decoded = decodeResponse(input)
-    if (Either.isLeft(decoded)) return undefined
-    const token = Token.fromResponse(decoded.right, { now, scopes: [Scope.repository("team/app", ["pull"])] })
+    if (Result.isFailure(decoded)) return undefined
+    const token = Token.fromResponse(decoded.success, { now, scopes: [Scope.repository("team/app", ["pull"])] })
     const issued = DateTime.toEpochMillis(token.issuedAt)
     const expires = DateTime.toEpochMillis(token.expiresAt)
     if (!Number.isFinite(issued) || !Number.isFinite(expires)) return "expiresAt or issuedAt is not a valid date"

@@ -3,7 +3,7 @@
  * typed error with a helpful message, never a crash nor a malformed scope.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Either } from "effect"
+import { Effect, Result } from "effect"
 import { Reference, Scope } from "@ociauth/core"
 
 const referenceError = (input: string) => Effect.runSync(Effect.flip(Reference.parse(input)))
@@ -26,13 +26,13 @@ describe("security: inputs that are not references", () => {
 describe("security: scopes from names", () => {
   it("an empty name is a ScopeParseError, never repository::pull", () => {
     const result = Scope.makeRepository("", ["pull"])
-    assert.isTrue(Either.isLeft(result))
+    assert.isTrue(Result.isFailure(result))
     assert.deepStrictEqual(Scope.merge([Scope.repository("", ["pull"])]), [])
   })
 
   it("a name that would break the wire form (space, quote, comma, colon) is refused", () => {
     for (const name of ["a b", 'a"b', "a,b", "a:b", "team/app:push", "a\nb"]) {
-      assert.isTrue(Either.isLeft(Scope.makeRepository(name, ["pull"])), JSON.stringify(name))
+      assert.isTrue(Result.isFailure(Scope.makeRepository(name, ["pull"])), JSON.stringify(name))
     }
   })
 })

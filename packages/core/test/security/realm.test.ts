@@ -4,7 +4,7 @@
  * goes only to loopback or to hosts the user declared insecure.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Either, Layer, Option } from "effect"
+import { Effect, Layer, Option, Result } from "effect"
 import { Authenticator, CredentialProvider, Registries, Scope } from "@ociauth/core"
 import { isInternalAddress, isLoopback, mayUsePlainHttp, validateRealm } from "../../src/internal/realm.js"
 import { fakeHttp, json } from "../utils/fakeHttp.js"
@@ -166,8 +166,8 @@ describe("security: validateRealm", () => {
   for (const [realm, origin, reason] of rejected) {
     it(`rejects ${realm} for ${origin}`, () => {
       const result = validateRealm(realm, origin)
-      assert.isTrue(Either.isLeft(result), "rejected")
-      const error = Option.getOrThrow(Either.getLeft(result))
+      assert.isTrue(Result.isFailure(result), "rejected")
+      const error = Option.getOrThrow(Result.getFailure(result))
       assert.strictEqual(error._tag, "RealmRejected")
       assert.include(error.reason, reason)
       assert.notInclude(error.message, "pw")
@@ -205,15 +205,15 @@ describe("security: validateRealm", () => {
   for (const [realm, origin, insecure] of accepted) {
     it(`accepts ${realm} for ${origin}${insecure ? ` with insecure ${insecure.join(",")}` : ""}`, () => {
       const result = insecure === undefined ? validateRealm(realm, origin) : validateRealm(realm, origin, { insecure })
-      assert.isTrue(Either.isRight(result), Either.isLeft(result) ? result.left.reason : "")
+      assert.isTrue(Result.isSuccess(result), Result.isFailure(result) ? result.failure.reason : "")
     })
   }
 
   it("insecure hosts may be a Set, and never let an https registry use a plain-HTTP realm", () => {
     const insecure = new Set(["auth.lan"])
-    assert.isTrue(Either.isRight(validateRealm("http://auth.lan/t", "http://registry.lan", { insecure })))
-    assert.isTrue(Either.isLeft(validateRealm("http://auth.lan/t", "https://registry.lan", { insecure })))
-    assert.isTrue(Either.isLeft(validateRealm("http://auth.lan:8080/t", "http://registry.lan", { insecure })))
+    assert.isTrue(Result.isSuccess(validateRealm("http://auth.lan/t", "http://registry.lan", { insecure })))
+    assert.isTrue(Result.isFailure(validateRealm("http://auth.lan/t", "https://registry.lan", { insecure })))
+    assert.isTrue(Result.isFailure(validateRealm("http://auth.lan:8080/t", "http://registry.lan", { insecure })))
   })
 })
 

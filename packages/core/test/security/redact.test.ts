@@ -3,7 +3,7 @@
  * character — C0 or C1 — in server text the SDK repeats.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Encoding } from "effect"
+import { Base64, Base64Url } from "effect/encoding"
 import { HttpSteps } from "@ociauth/core"
 import * as secrets from "../../src/internal/secrets.js"
 
@@ -13,8 +13,8 @@ const GIVEN = `given"CANARY\\7a/1 b+*~!ü`
 
 const strict = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
 const lower = (s: string) => s.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase())
-const b64 = (s: string) => Encoding.encodeBase64(s)
-const b64ytes = (bytes: Uint8Array) => Encoding.encodeBase64(bytes)
+const b64 = (s: string) => Base64.encode(s)
+const b64ytes = (bytes: Uint8Array) => Base64.encode(bytes)
 const hex = (s: string) => Array.from(new TextEncoder().encode(s), (b) => b.toString(16).padStart(2, "0")).join("")
 
 /** A secret as a hostile server could echo it back. */
@@ -29,11 +29,11 @@ const echoes = (secret: string): ReadonlyArray<readonly [string, string]> => [
   ["form-encoded", new URLSearchParams({ p: secret }).toString().slice(2)],
   ["strictly form-encoded", strict(secret).replace(/%20/g, "+")],
   ["base64", b64(secret)],
-  ["base64url", Encoding.encodeBase64Url(secret)],
+  ["base64url", Base64Url.encode(secret)],
   ["inside Basic base64(user:secret)", b64(`alice:${secret}`)],
   ["inside base64 at offset 1", b64(`x${secret}y`)],
   ["inside base64 at offset 2", b64(`xy${secret}z`)],
-  ["inside base64url at offset 1", Encoding.encodeBase64Url(`x${secret}`)],
+  ["inside base64url at offset 1", Base64Url.encode(`x${secret}`)],
   ["hex of its UTF-8 bytes", hex(secret)],
   ["hex of its UTF-8 bytes, upper-case", hex(secret).toUpperCase()],
   ["HTML-escaped (named)", secret.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;")],

@@ -3,7 +3,7 @@
  * form a server could echo it in.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Encoding } from "effect"
+import { Base64, Base64Url } from "effect/encoding"
 import * as secrets from "../../src/internal/secrets.js"
 
 describe("secrets.scrub", () => {
@@ -11,9 +11,9 @@ describe("secrets.scrub", () => {
   secrets.remember(secret)
   const echoes: ReadonlyArray<readonly [string, string]> = [
     ["raw", secret],
-    ["base64", Encoding.encodeBase64(secret)],
-    ["base64 without padding", Encoding.encodeBase64(secret).replace(/=+$/, "")],
-    ["base64url", Encoding.encodeBase64Url(secret)],
+    ["base64", Base64.encode(secret)],
+    ["base64 without padding", Base64.encode(secret).replace(/=+$/, "")],
+    ["base64url", Base64Url.encode(secret)],
     ["percent-encoded", encodeURIComponent(secret)],
     ["percent-encoded, lower-case hex", encodeURIComponent(secret).replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase())],
     ["form-encoded", new URLSearchParams({ p: secret }).toString().slice(2)],

@@ -3,14 +3,14 @@
  * absurd, so `expiresAt` (and `TokenIssued.expiresAt`) is always a valid date.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { DateTime, Duration, Effect, Either, Layer, Schema } from "effect"
+import { DateTime, Duration, Effect, Layer, Result, Schema } from "effect"
 import { AuthEvent, Authenticator, CredentialProvider, Registries, Scope, Token } from "@ociauth/core"
 import { fakeHttp, json, jwt } from "../utils/fakeHttp.js"
 
-const now = DateTime.unsafeMake("2026-01-01T00:00:00Z")
-const decode = Schema.decodeUnknownEither(Token.Response)
-const lifetimeOf = (body: unknown, defaultLifetime?: Duration.DurationInput) => {
-  const token = Token.fromResponse(Either.getOrThrow(decode(body)), defaultLifetime === undefined ? { now } : { now, defaultLifetime })
+const now = DateTime.makeUnsafe("2026-01-01T00:00:00Z")
+const decode = Schema.decodeUnknownResult(Token.Response)
+const lifetimeOf = (body: unknown, defaultLifetime?: Duration.Input) => {
+  const token = Token.fromResponse(Result.getOrThrow(decode(body)), defaultLifetime === undefined ? { now } : { now, defaultLifetime })
   return (DateTime.toEpochMillis(token.expiresAt) - DateTime.toEpochMillis(token.issuedAt)) / 1000
 }
 const DAY = 86_400
@@ -35,7 +35,7 @@ describe("security: token lifetimes", () => {
 
   it("issued_at at the edges of time never makes an invalid date", () => {
     for (const issued_at of ["+275760-09-13T00:00:00Z", "-271821-04-20T00:00:00Z", "0000-01-01T00:00:00Z", "9".repeat(40)]) {
-      const token = Token.fromResponse(Either.getOrThrow(decode({ token: "t", expires_in: 9e15, issued_at })), { now })
+      const token = Token.fromResponse(Result.getOrThrow(decode({ token: "t", expires_in: 9e15, issued_at })), { now })
       assert.isTrue(Number.isFinite(DateTime.toEpochMillis(token.expiresAt)), issued_at)
       assert.isTrue(Number.isFinite(DateTime.toEpochMillis(token.issuedAt)), issued_at)
     }

@@ -2,9 +2,9 @@
  * A scripted HTTP peer at the `HttpClient` level: every request is recorded and
  * answered by a handler, in the fiber of the caller, so `TestClock` drives it.
  */
-import { HttpClient, HttpClientError, HttpClientResponse } from "@effect/platform"
-import type { HttpClientRequest } from "@effect/platform"
 import { Effect, Layer } from "effect"
+import { HttpClient, HttpClientError, HttpClientResponse } from "effect/http"
+import type { HttpClientRequest } from "effect/http"
 
 export interface Recorded {
   readonly method: string
@@ -36,7 +36,11 @@ export const fakeHttp = (handler: Handler) => {
       const answer = handler(recorded)
       return Effect.flatMap(Effect.isEffect(answer) ? answer : Effect.succeed(answer), (response) =>
         response === "transport-error"
-          ? Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", description: "connection reset" }))
+          ? Effect.fail(
+            new HttpClientError.HttpClientError({
+              reason: new HttpClientError.TransportError({ request, description: "connection reset" })
+            })
+          )
           : Effect.succeed(HttpClientResponse.fromWeb(request, response))
       )
     })
