@@ -99,7 +99,7 @@ export const adapter: RegistryAdapter.RegistryAdapter = make()
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<Registries.Registries> = Layer.unwrapEffect(
+export const layer: Layer.Layer<Registries.Registries> = Layer.unwrap(
   Effect.map(Effect.serviceOption(EcrPublicClient.EcrPublicClient), (client) =>
     Registries.layer([Option.match(client, { onNone: () => adapter, onSome: (c) => make({ client: c }) })], { priority: -1 })
   )

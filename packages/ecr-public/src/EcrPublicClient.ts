@@ -9,7 +9,7 @@
 import type { Credential } from "@ociauth/core"
 import { RegistryError } from "@ociauth/core"
 import { AuthorizationToken } from "@ociauth/ecr"
-import { Context, Effect, Either, Layer } from "effect"
+import { Context, Effect, Layer } from "effect"
 
 /**
  * @since 0.1.0
@@ -22,9 +22,9 @@ export interface Service {
 
 /**
  * @since 0.1.0
- * @category tags
+ * @category services
  */
-export class EcrPublicClient extends Context.Tag("@ociauth/ecr-public/EcrPublicClient")<EcrPublicClient, Service>() {}
+export class EcrPublicClient extends Context.Service<EcrPublicClient, Service>()("@ociauth/ecr-public/EcrPublicClient") {}
 
 /**
  * An `ECRPUBLICClient` of `@aws-sdk/client-ecr-public`, described by what is
@@ -74,7 +74,7 @@ const call = (sdk: Sdk, client: SdkClient): Effect.Effect<Credential.Credential,
     Effect.flatMap(({ authorizationData }) =>
       authorizationData === undefined
         ? Effect.fail(new RegistryError.CredentialError({ ...context, reason: "GetAuthorizationToken answered without authorization data" }))
-        : Either.match(AuthorizationToken.toCredential(authorizationData, context), { onLeft: Effect.fail, onRight: Effect.succeed })
+        : Effect.fromResult(AuthorizationToken.toCredential(authorizationData, context))
     )
   )
 }

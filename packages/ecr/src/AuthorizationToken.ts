@@ -9,7 +9,8 @@
  * @since 0.1.0
  */
 import { Credential, RegistryError } from "@ociauth/core"
-import { DateTime, Effect, Encoding, Either, Redacted, Schema } from "effect"
+import { DateTime, Effect, Redacted, Result, Schema } from "effect"
+import { Base64 } from "effect/encoding"
 
 /**
  * One `authorizationData` entry.
@@ -18,8 +19,8 @@ import { DateTime, Effect, Encoding, Either, Redacted, Schema } from "effect"
  * @category schemas
  */
 export const AuthorizationData = Schema.Struct({
-  authorizationToken: Schema.Redacted(Schema.String),
-  expiresAt: Schema.optional(Schema.DateFromSelf),
+  authorizationToken: Schema.RedactedFromValue(Schema.String),
+  expiresAt: Schema.optional(Schema.Date),
   proxyEndpoint: Schema.optional(Schema.String)
 })
 
@@ -54,18 +55,19 @@ export const EcrPublicOutput = Schema.Struct({ authorizationData: Schema.optiona
 export const toCredential = (
   data: AuthorizationData,
   context: { readonly source: string; readonly registry: string }
-): Either.Either<Credential.Credential, RegistryError.CredentialError> => {
-  const fail = (reason: string) => Either.left(new RegistryError.CredentialError({ ...context, reason }))
-  const decoded = Encoding.decodeBase64String(Redacted.value(data.authorizationToken))
-  if (Either.isLeft(decoded)) return fail("the authorization token is not base64")
-  const colon = decoded.right.indexOf(":")
-  if (colon <= 0 || colon === decoded.right.length - 1) return fail("the authorization token is not user:password")
-  const username = decoded.right.slice(0, colon)
-  const password = Redacted.make(decoded.right.slice(colon + 1))
-  return Either.right(
+): Result.Result<Credential.Credential, RegistryError.CredentialError> => {
+  const fail = (reason: string) => Result.fail(new RegistryError.CredentialError({ ...context, reason }))
+  const decoded = Base64.decodeString(Redacted.value(data.authorizationToken))
+  if (Result.isFailure(decoded)) return fail("the authorization token is not base64")
+  const text = decoded.success
+  const colon = text.indexOf(":")
+  if (colon <= 0 || colon === text.length - 1) return fail("the authorization token is not user:password")
+  const username = text.slice(0, colon)
+  const password = Redacted.make(text.slice(colon + 1))
+  return Result.succeed(
     data.expiresAt === undefined
       ? Credential.Basic({ username, password })
-      : Credential.Basic({ username, password, expiresAt: DateTime.unsafeFromDate(data.expiresAt) })
+      : Credential.Basic({ username, password, expiresAt: DateTime.fromDateUnsafe(data.expiresAt) })
   )
 }
 
@@ -93,11 +95,11 @@ export const describeFailure = (error: unknown): string => {
  * @category utils
  */
 export const decodeOutput = <A, I>(
-  schema: Schema.Schema<A, I>,
+  schema: Schema.Codec<A, I>,
   output: unknown,
   context: { readonly source: string; readonly registry: string }
 ): Effect.Effect<A, RegistryError.CredentialError> =>
-  Schema.decodeUnknown(schema)(output).pipe(
+  Schema.decodeUnknownEffect(schema)(output).pipe(
     Effect.mapError(() => new RegistryError.CredentialError({ ...context, reason: "GetAuthorizationToken answered without authorization data" }))
   )
 

@@ -18,7 +18,7 @@
  * @since 0.1.0
  */
 import { Registries, RegistryAdapter } from "@ociauth/core"
-import { Effect, Either, Layer, Option } from "effect"
+import { Effect, Layer, Option, Result } from "effect"
 import * as EcrClient from "./EcrClient.js"
 import * as EcrHost from "./EcrHost.js"
 
@@ -79,9 +79,9 @@ export const make = (options: Options = {}): RegistryAdapter.RegistryAdapter => 
     reauthOn: [expiredToken],
     maxPageSize,
     credentials: (host) =>
-      Either.match(EcrHost.parse(host), {
-        onLeft: () => Effect.succeedNone,
-        onRight: (registry) => Effect.asSome((client ??= EcrClient.makeDefault()).getCredential(registry))
+      Result.match(EcrHost.parse(host), {
+        onFailure: () => Effect.succeedNone,
+        onSuccess: (registry) => Effect.asSome((client ??= EcrClient.makeDefault()).getCredential(registry))
       })
   })
 }
@@ -101,7 +101,7 @@ export const adapter: RegistryAdapter.RegistryAdapter = make()
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<Registries.Registries> = Layer.unwrapEffect(
+export const layer: Layer.Layer<Registries.Registries> = Layer.unwrap(
   Effect.map(Effect.serviceOption(EcrClient.EcrClient), (client) =>
     Registries.layer([Option.match(client, { onNone: () => adapter, onSome: (c) => make({ client: c }) })], { priority: -1 })
   )

@@ -14,7 +14,7 @@
  */
 import type { Credential } from "@ociauth/core"
 import { RegistryError } from "@ociauth/core"
-import { Context, Effect, Either, Layer } from "effect"
+import { Context, Effect, Layer, Result } from "effect"
 import * as AuthorizationToken from "./AuthorizationToken.js"
 import * as EcrHost from "./EcrHost.js"
 
@@ -29,9 +29,9 @@ export interface Service {
 
 /**
  * @since 0.1.0
- * @category tags
+ * @category services
  */
-export class EcrClient extends Context.Tag("@ociauth/ecr/EcrClient")<EcrClient, Service>() {}
+export class EcrClient extends Context.Service<EcrClient, Service>()("@ociauth/ecr/EcrClient") {}
 
 /**
  * An `ECRClient` of `@aws-sdk/client-ecr`, described by what is used of it, so
@@ -73,12 +73,12 @@ const call = (sdk: Sdk, client: SdkClient, registry: EcrHost.EcrHost): Effect.Ef
     Effect.flatMap(({ authorizationData = [] }) => {
       // The entry of this registry; ECR answers one per registry asked for.
       const entry = authorizationData.find((d) =>
-        d.proxyEndpoint !== undefined && Either.getOrUndefined(EcrHost.parse(d.proxyEndpoint))?.account === registry.account
+        d.proxyEndpoint !== undefined && Result.getOrUndefined(EcrHost.parse(d.proxyEndpoint))?.account === registry.account
       ) ?? authorizationData[0]
       if (entry === undefined) {
         return Effect.fail(new RegistryError.CredentialError({ ...context, reason: "GetAuthorizationToken answered without authorization data" }))
       }
-      return Either.match(AuthorizationToken.toCredential(entry, context), { onLeft: Effect.fail, onRight: Effect.succeed })
+      return Effect.fromResult(AuthorizationToken.toCredential(entry, context))
     })
   )
 }

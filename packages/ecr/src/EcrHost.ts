@@ -7,12 +7,12 @@
  * (`c2s.ic.gov`, `sc2s.sgov.gov`, `cloud.adc-e.uk`, `csp.hci.ic.gov`). The
  * account and region are read from the host; a port is allowed and ignored.
  *
- * A pure parser: `parse` gives an `Either`, `parseEffect` an `Effect`, `matches`
+ * A pure parser: `parse` gives a `Result`, `parseEffect` an `Effect`, `matches`
  * a predicate.
  *
  * @since 0.1.0
  */
-import { Data, Effect, Either } from "effect"
+import { Data, Effect, Result } from "effect"
 
 /**
  * @since 0.1.0
@@ -69,28 +69,28 @@ const hostname = (input: string): string | undefined => {
  * @example
  * ```ts
  * import { EcrHost } from "@ociauth/ecr"
- * import { Either } from "effect"
+ * import { Result } from "effect"
  *
- * const host = Either.getOrThrow(EcrHost.parse("123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com"))
+ * const host = Result.getOrThrow(EcrHost.parse("123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com"))
  * // { account: "123456789012", region: "us-gov-west-1", fips: true, dualStack: false, domain: "amazonaws.com" }
  * ```
  *
  * @since 0.1.0
  * @category parsing
  */
-export const parse = (host: string): Either.Either<EcrHost, EcrHostError> => {
+export const parse = (host: string): Result.Result<EcrHost, EcrHostError> => {
   const name = host.length > 512 ? undefined : hostname(host)
   const match = name === undefined ? null : PATTERN.exec(name)
-  if (match === null) return Either.left(new EcrHostError({ host }))
+  if (match === null) return Result.fail(new EcrHostError({ host }))
   const [, account, separator, fips, region, domain] = match as unknown as [string, string, string, string | undefined, string, string]
-  return Either.right({ account, region, fips: fips !== undefined, dualStack: separator === "-", domain })
+  return Result.succeed({ account, region, fips: fips !== undefined, dualStack: separator === "-", domain })
 }
 
 /**
  * @since 0.1.0
  * @category parsing
  */
-export const parseEffect = (host: string): Effect.Effect<EcrHost, EcrHostError> => Either.match(parse(host), { onLeft: Effect.fail, onRight: Effect.succeed })
+export const parseEffect = (host: string): Effect.Effect<EcrHost, EcrHostError> => Effect.fromResult(parse(host))
 
 /**
  * Whether `host` is an ECR registry host.
@@ -98,7 +98,7 @@ export const parseEffect = (host: string): Effect.Effect<EcrHost, EcrHostError> 
  * @since 0.1.0
  * @category predicates
  */
-export const matches = (host: string): boolean => Either.isRight(parse(host))
+export const matches = (host: string): boolean => Result.isSuccess(parse(host))
 
 /**
  * The registry's canonical host, as `proxyEndpoint` and `docker login` name it.

@@ -7,13 +7,14 @@
 import { inspect } from "node:util"
 import { writeFile } from "node:fs/promises"
 import { ECRClient } from "@aws-sdk/client-ecr"
-import { HttpClientRequest } from "@effect/platform"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { AuthEvent, Authenticator, Conformance, CredentialProvider, Registries, RegistryAdapter } from "@ociauth/core"
 import { Ecr, EcrClient } from "@ociauth/ecr"
 import { makeRegistryFetch, RegistryClient } from "@ociauth/fetch"
 import { AwsEcrApi, CredentialHelperScript, DockerConfigFile, RegistryEmulator } from "@ociauth/testing"
-import { Effect, Layer, Logger, Option, TestClock } from "effect"
+import { Clock, Effect, Layer, Logger, Option } from "effect"
+import { HttpClientRequest } from "effect/http"
+import { TestClock } from "effect/testing"
 
 const HOST = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
 const MINUTE = 60_000
@@ -41,7 +42,7 @@ const clientLayer = (adapter: RegistryAdapter.RegistryAdapter, setup: Setup = {}
         setup.events === undefined ? Layer.empty : AuthEvent.layer((e) => Effect.sync(() => setup.events!.push(e))),
         setup.logs === undefined
           ? Layer.empty
-          : Logger.replace(Logger.defaultLogger, Logger.make(({ message }) => setup.logs!.push(inspect(message, { depth: 10 }))))
+          : Logger.layer([Logger.make(({ message }) => setup.logs!.push(inspect(message, { depth: 10 })))])
       )
     )
   )
@@ -76,7 +77,7 @@ describe("Ecr.adapter", () => {
 })
 
 describe("Ecr through the AWS SDK and the runtime (emulator ecr profile, AwsEcrApi)", () => {
-  it.scoped("1,000 concurrent requests to a cold registry → exactly 1 GetAuthorizationToken", () =>
+  it.effect("1,000 concurrent requests to a cold registry → exactly 1 GetAuthorizationToken", () =>
     Effect.gen(function* () {
       const api = yield* AwsEcrApi.make()
       const emulator = yield* RegistryEmulator.make({ profile: "ecr", issuedPasswords: api.passwords })
@@ -99,7 +100,7 @@ describe("Ecr through the AWS SDK and the runtime (emulator ecr profile, AwsEcrA
       assert.strictEqual(emulator.log.count({ server: "registry", authorization: "basic" }), 1000)
     }))
 
-  it.scoped("30 simulated hours, a request every minute: 0 expired-token requests, ≤ 3 API calls", () =>
+  it.effect("30 simulated hours, a request every minute: 0 expired-token requests, ≤ 3 API calls", () =>
     Effect.gen(function* () {
       const api = yield* AwsEcrApi.make()
       const emulator = yield* RegistryEmulator.make({ profile: "ecr", issuedPasswords: api.passwords })
@@ -120,7 +121,7 @@ describe("Ecr through the AWS SDK and the runtime (emulator ecr profile, AwsEcrA
     // 1,800 real loopback requests: the simulated time is TestClock's, the budget is for a busy machine.
     LONG_SIMULATION)
 
-  it.scoped("the API failing for 10 minutes while the old password is valid loses nothing", () =>
+  it.effect("the API failing for 10 minutes while the old password is valid loses nothing", () =>
     Effect.gen(function* () {
       const api = yield* AwsEcrApi.make()
       const emulator = yield* RegistryEmulator.make({ profile: "ecr", issuedPasswords: api.passwords })
@@ -129,7 +130,7 @@ describe("Ecr through the AWS SDK and the runtime (emulator ecr profile, AwsEcrA
       yield* Effect.gen(function* () {
         for (let minute = 0; minute < 30 * 60; minute++) {
           // The renewal is due at 10.8 h: the API fails from 10 h 45 min for 10 minutes.
-          if (minute === 10 * 60 + 45) api.failUntil((yield* TestClock.currentTimeMillis) + 10 * MINUTE)
+          if (minute === 10 * 60 + 45) api.failUntil((yield* Clock.currentTimeMillis) + 10 * MINUTE)
           assert.strictEqual(yield* get("/v2/team/app/manifests/1.0"), 200, `minute ${minute}`)
           yield* TestClock.adjust("1 minute")
           // Slow the clock down while the API fails, so that the SDK's own retries meet the failures too.
@@ -146,7 +147,7 @@ describe("Ecr through the AWS SDK and the runtime (emulator ecr profile, AwsEcrA
     // 1,800 real loopback requests: the simulated time is TestClock's, the budget is for a busy machine.
     LONG_SIMULATION)
 
-  it.scoped("403 \"Your authorization token has expired\" → 1 refresh, the request succeeds", () =>
+  it.effect("403 \"Your authorization token has expired\" → 1 refresh, the request succeeds", () =>
     Effect.gen(function* () {
       const api = yield* AwsEcrApi.make()
       const emulator = yield* RegistryEmulator.make({ profile: "ecr", issuedPasswords: api.passwords })
@@ -163,7 +164,7 @@ describe("Ecr through the AWS SDK and the runtime (emulator ecr profile, AwsEcrA
       )
     }))
 
-  it.scoped("200 concurrent requests meeting the same expired password → still exactly 1 refresh", () =>
+  it.effect("200 concurrent requests meeting the same expired password → still exactly 1 refresh", () =>
     Effect.gen(function* () {
       const api = yield* AwsEcrApi.make()
       const emulator = yield* RegistryEmulator.make({ profile: "ecr", issuedPasswords: api.passwords })
@@ -177,7 +178,7 @@ describe("Ecr through the AWS SDK and the runtime (emulator ecr profile, AwsEcrA
       assert.strictEqual(api.issued(), 2, "one refresh for every request that met the expired password")
     }))
 
-  it.scoped("a 403 that is not an expiry is the answer: no refresh", () =>
+  it.effect("a 403 that is not an expiry is the answer: no refresh", () =>
     Effect.gen(function* () {
       const api = yield* AwsEcrApi.make()
       const emulator = yield* RegistryEmulator.make({ profile: "ecr", issuedPasswords: api.passwords })
@@ -189,7 +190,7 @@ describe("Ecr through the AWS SDK and the runtime (emulator ecr profile, AwsEcrA
       assert.strictEqual(api.issued(), 1)
     }))
 
-  it.scoped("tags/list with n > 1000 is lowered to 1000 (ECR answers 405 otherwise); /v2/ 200 with an empty body is fine", () =>
+  it.effect("tags/list with n > 1000 is lowered to 1000 (ECR answers 405 otherwise); /v2/ 200 with an empty body is fine", () =>
     Effect.gen(function* () {
       const api = yield* AwsEcrApi.make()
       const emulator = yield* RegistryEmulator.make({ profile: "ecr", issuedPasswords: api.passwords })
@@ -216,7 +217,7 @@ describe("Ecr through the AWS SDK and the runtime (emulator ecr profile, AwsEcrA
       assert.include(direct.body, "Member must have value less than or equal to 1000")
     }))
 
-  it.scoped("no AWS secret (access key, secret key, session token, ECR password) in any error, event or log", () =>
+  it.effect("no AWS secret (access key, secret key, session token, ECR password) in any error, event or log", () =>
     Effect.gen(function* () {
       const canary = {
         accessKeyId: "AKIACANARY0000000001",
@@ -234,7 +235,7 @@ describe("Ecr through the AWS SDK and the runtime (emulator ecr profile, AwsEcrA
         assert.strictEqual(yield* get("/v2/team/app/manifests/1.0"), 200)
         api.expireAll()
         assert.strictEqual(yield* get("/v2/team/app/manifests/1.0"), 200)
-        api.failUntil((yield* TestClock.currentTimeMillis) + 24 * HOUR)
+        api.failUntil((yield* Clock.currentTimeMillis) + 24 * HOUR)
         yield* TestClock.adjust("11 hours")
         assert.strictEqual(yield* get("/v2/team/app/manifests/1.0"), 200, "the old password is still valid")
         yield* settle(1500)
@@ -303,7 +304,7 @@ describe("Ecr with docker-credential-ecr-login in the docker config: no SDK call
 })
 
 describe("EcrClient.layerDefault: the SDK's default chain, endpoint from AWS_ENDPOINT_URL_ECR", () => {
-  it.scoped("credentials and endpoint from the environment; the SDK package loaded on first use", () =>
+  it.effect("credentials and endpoint from the environment; the SDK package loaded on first use", () =>
     Effect.gen(function* () {
       const api = yield* AwsEcrApi.make()
       const emulator = yield* RegistryEmulator.make({ profile: "ecr", issuedPasswords: api.passwords })

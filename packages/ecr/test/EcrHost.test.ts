@@ -4,9 +4,9 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { EcrHost } from "@ociauth/ecr"
-import { Effect, Either } from "effect"
+import { Effect, Result } from "effect"
 
-const parsed = (host: string) => Either.getOrThrow(EcrHost.parse(host))
+const parsed = (host: string) => Result.getOrThrow(EcrHost.parse(host))
 
 describe("EcrHost.parse", () => {
   const cases: ReadonlyArray<readonly [string, EcrHost.EcrHost]> = [
@@ -58,7 +58,7 @@ describe("EcrHost.parse", () => {
   for (const host of refused) {
     it(`refuses ${JSON.stringify(host.slice(0, 60))}`, () => {
       const result = EcrHost.parse(host)
-      assert.isTrue(Either.isLeft(result))
+      assert.isTrue(Result.isFailure(result))
       assert.isFalse(EcrHost.matches(host))
     })
   }
