@@ -83,7 +83,7 @@ export const layer: Layer.Layer<Registries.Registries> = Registries.layer([adapt
  * @since 0.1.0
  * @category layers
  */
-export const layerAuthClient: Layer.Layer<Registries.Registries, never, GoogleAuthClient> = Layer.unwrapEffect(
+export const layerAuthClient: Layer.Layer<Registries.Registries, never, GoogleAuthClient> = Layer.unwrap(
   Effect.map(GoogleAuthClient, (client) => Registries.layer([make({ google: { client } })], { priority: -1 }))
 )
 
@@ -111,6 +111,6 @@ export const ManifestEntry = Schema.Struct({
 export const TagList = Schema.Struct({
   name: Schema.String,
   tags: Schema.NullishOr(Schema.Array(Schema.String)),
-  manifests: Schema.optional(Schema.Record({ key: Schema.String, value: ManifestEntry })),
+  manifests: Schema.optional(Schema.Record(Schema.String, ManifestEntry)),
   child: Schema.optional(Schema.Array(Schema.String))
 })

@@ -25,9 +25,9 @@ export interface AuthClient {
  * An `AuthClient` as a service, for `Gar.layerAuthClient`.
  *
  * @since 0.1.0
- * @category tags
+ * @category services
  */
-export class GoogleAuthClient extends Context.Tag("@ociauth/gar/GoogleAuthClient")<GoogleAuthClient, AuthClient>() {}
+export class GoogleAuthClient extends Context.Service<GoogleAuthClient, AuthClient>()("@ociauth/gar/GoogleAuthClient") {}
 
 /**
  * The scope Application Default Credentials are asked for.

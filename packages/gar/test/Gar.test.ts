@@ -4,13 +4,14 @@
  * profile, with Google's OAuth2 endpoint played on loopback (`GoogleOAuthServer`)
  * and the real `google-auth-library` pointed at it.
  */
-import { HttpClientRequest } from "@effect/platform"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { AuthEvent, Authenticator, Conformance, CredentialProvider, Registries, RegistryAdapter } from "@ociauth/core"
 import { makeRegistryFetch, RegistryClient } from "@ociauth/fetch"
 import { Gar, Google } from "@ociauth/gar"
 import { DockerConfigFile, GoogleOAuthServer, RegistryEmulator } from "@ociauth/testing"
-import { Duration, Effect, Layer, Option, Redacted, Schema, TestClock } from "effect"
+import { Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { HttpClientRequest } from "effect/http"
+import { TestClock } from "effect/testing"
 import { GoogleAuth } from "google-auth-library"
 import { inspect } from "node:util"
 
@@ -167,7 +168,7 @@ describe("Gar.layerAuthClient", () => {
       if (credential._tag === "Basic") {
         assert.strictEqual(credential.username, "oauth2accesstoken")
         assert.strictEqual(Redacted.value(credential.password), "ya29.from-the-service")
-        assert.strictEqual(credential.expiresAt?.epochMillis, 4102444800000)
+        assert.strictEqual(credential.expiresAt?.epochMilliseconds, 4102444800000)
       }
     }))
 })

@@ -38,9 +38,9 @@ export const makeSource = (client: AuthClient | undefined): RegistryAdapter.Cred
                   reason: `getAccessToken failed (${error instanceof Error ? error.name : "error"})`
                 })
             }).pipe(
-              Effect.timeoutFail({
+              Effect.timeoutOrElse({
                 duration: TIMEOUT,
-                onTimeout: () => new RegistryError.CredentialError({ source: "Google OAuth2", registry: host, reason: "getAccessToken timed out" })
+                orElse: () => Effect.fail(new RegistryError.CredentialError({ source: "Google OAuth2", registry: host, reason: "getAccessToken timed out" }))
               }),
               Effect.map(({ token }) => {
                 if (token == null || token === "") return Option.none()
@@ -49,7 +49,7 @@ export const makeSource = (client: AuthClient | undefined): RegistryAdapter.Cred
                   Credential.Basic({
                     username: accessTokenUsername,
                     password: Redacted.make(token),
-                    ...(typeof expiry === "number" && Number.isFinite(expiry) ? { expiresAt: DateTime.unsafeMake(expiry) } : {})
+                    ...(typeof expiry === "number" && Number.isFinite(expiry) ? { expiresAt: DateTime.makeUnsafe(expiry) } : {})
                   })
                 )
               })
