@@ -26,13 +26,11 @@ const packages = readdirSync(join(root, "packages"))
   .filter((p) => p.manifest.private !== true)
 const names = packages.map((p) => p.manifest.name)
 
-// The versions the workspace pins (STYLE.md), installed next to the tarballs.
+// What a user types: `npm i ociauth effect`, so effect is npm's `latest`, not our pin; the
+// compiler and Node's types are the workspace's (STYLE.md).
 const rootManifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8"))
-const ociauthManifest = packages.find((p) => p.manifest.name === "ociauth").manifest
 const pinned = {
-  effect: ociauthManifest.peerDependencies.effect,
-  "@effect/platform": ociauthManifest.peerDependencies["@effect/platform"],
-  "@effect/platform-node": ociauthManifest.dependencies["@effect/platform-node"],
+  effect: "latest",
   typescript: rootManifest.devDependencies.typescript,
   "@types/node": rootManifest.devDependencies["@types/node"]
 }
@@ -103,7 +101,15 @@ try {
   copyFileSync(join(root, "scripts", "consumer", "consumer.mjs"), join(project, "consumer.mjs"))
   copyFileSync(join(root, "scripts", "consumer", "consumer.ts"), join(project, "consumer.ts"))
   const specs = [...readdirSync(tarballs).map((f) => join(tarballs, f)), ...Object.entries(pinned).map(([name, range]) => `${name}@${range}`)]
-  run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", "--cache", join(temp, "npm-cache"), ...specs], { cwd: project })
+  // npm prints every peer conflict it overrides as a warning: a user must see none.
+  const installed = spawnSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=warn", "--cache", join(temp, "npm-cache"), ...specs], { cwd: project, encoding: "utf8" })
+  process.stdout.write(installed.stdout ?? "")
+  process.stderr.write(installed.stderr ?? "")
+  if (installed.status !== 0) throw new Error(`npm install exited with ${installed.status ?? installed.signal}`)
+  const warnings = `${installed.stdout}\n${installed.stderr}`.split("\n").filter((line) => /\bwarn\b/i.test(line) && /peer|ERESOLVE|EBADENGINE|deprecated/i.test(line))
+  for (const line of warnings) failures.push(`npm install warned: ${line.trim()}`)
+  const effectVersion = JSON.parse(readFileSync(join(project, "node_modules", "effect", "package.json"), "utf8")).version
+  console.log(`consumer-check: npm installed effect ${effectVersion} (npm's latest) with ${warnings.length} peer warnings`)
   // Every @ociauth package must come from our tarballs, never from the registry.
   const lock = JSON.parse(readFileSync(join(project, "package-lock.json"), "utf8"))
   for (const [path, entry] of Object.entries(lock.packages)) {
@@ -134,13 +140,13 @@ try {
     "--strict", "--module", "nodenext", "--moduleResolution", "nodenext", "--noPropertyAccessFromIndexSignature",
     "--exactOptionalPropertyTypes", "--noEmit", "--pretty", "false", "consumer.ts"
   ]
-  // The README's code as a user pastes it after `npm i ociauth effect @effect/platform`: it may
+  // The README's code as a user pastes it after `npm i ociauth effect`: it may
   // import nothing else (an @ociauth/* import works only through npm's hoisting).
   const readme = [...readFileSync(join(root, "README.md"), "utf8").matchAll(/^```ts[^\n]*\n([\s\S]*?)^```$/gm)].map((m) => m[1])
   readme.forEach((code, i) => {
     for (const [, specifier] of code.matchAll(/from "([^"]+)"/g)) {
-      if (!["ociauth", "effect", "@effect/platform"].includes(specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/"))) {
-        failures.push(`README.md block ${i + 1} imports ${specifier}, which \`npm i ociauth effect @effect/platform\` does not install directly`)
+      if (!["ociauth", "effect"].includes(specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/"))) {
+        failures.push(`README.md block ${i + 1} imports ${specifier}, which \`npm i ociauth effect\` does not install directly`)
       }
     }
     writeFileSync(join(project, `readme-${i + 1}.ts`), code)

@@ -6,9 +6,9 @@
  *
  *   cold-worker '{"store":"none"|"file"|"redis","origin":…,"directory":…,"redis":…,"secret":…}'
  */
-import { HttpClientRequest } from "@effect/platform"
-import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
-import * as NodePath from "@effect/platform-node/NodePath"
+import { HttpClientRequest } from "effect/http"
+import * as NodeFileSystem from "@effect/platform-node-shared/NodeFileSystem"
+import * as NodePath from "@effect/platform-node-shared/NodePath"
 import { Authenticator, CredentialProvider, Registries } from "@ociauth/core"
 import { RegistryClient } from "@ociauth/fetch"
 import { RedisChallengeStore, RedisConnection, RedisTokenStore } from "@ociauth/redis"

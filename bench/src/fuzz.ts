@@ -13,7 +13,7 @@
  * is not the input's cost. "raw" is the slowest first run, pauses included.
  */
 import { performance } from "node:perf_hooks"
-import { FastCheck as fc } from "effect"
+import { FastCheck as fc } from "effect/testing"
 import { describeValue, pollution, targets } from "../../packages/core/test/security/fuzzing.js"
 import type { Target } from "../../packages/core/test/security/fuzzing.js"
 

@@ -25,6 +25,8 @@
  * renewed at 80 % of its lifetime (`token.ts`), so that a run slowed down 50×
  * by callgrind, or by a busy machine, never sends an expired one.
  *
+ * `import-<module>` imports one of `modules` into the fresh process and reports its CPU.
+ *
  * Prints one JSON line (`Outcome`); exits 1 with the reason on stderr when a
  * request fails.
  *
@@ -33,7 +35,16 @@
 import { readFileSync } from "node:fs"
 import { renewingToken } from "./token.js"
 
-export type Mode = "facade" | "fetch" | "client" | "transport" | "facade-pull" | "fetch-pull" | "facade-heads" | "fetch-heads"
+export type Mode =
+  | "facade"
+  | "fetch"
+  | "client"
+  | "transport"
+  | "facade-pull"
+  | "fetch-pull"
+  | "facade-heads"
+  | "fetch-heads"
+  | `import-${keyof Arguments["modules"]}`
 
 export interface Arguments {
   readonly mode: Mode
@@ -52,7 +63,7 @@ export interface Arguments {
     readonly fetch: string
     readonly core: string
     readonly effect: string
-    readonly platform: string
+    readonly http: string
   }
 }
 
@@ -143,12 +154,12 @@ const warmClient = async (a: Arguments): Promise<{ readonly get: Get; readonly c
     case "client":
     case "transport": {
       const { Effect, Layer, ManagedRuntime } = (await import(a.modules.effect)) as typeof import("effect")
-      const { HttpClient, HttpClientRequest } = (await import(a.modules.platform)) as typeof import("@effect/platform")
+      const { HttpClient, HttpClientRequest } = (await import(a.modules.http)) as typeof import("effect/http")
       const { RegistryClient } = (await import(a.modules.fetch)) as typeof import("@ociauth/fetch")
       const { CredentialProvider, Registries, RegistryAdapter } = (await import(a.modules.core)) as typeof import("@ociauth/core")
       const base = HttpClientRequest.get(url).pipe(HttpClientRequest.setHeader("accept", OCI_MANIFEST))
       const state = { request: base }
-      let runtime: { readonly runPromise: (effect: import("effect").Effect.Effect<void, unknown, import("@effect/platform").HttpClient.HttpClient>) => Promise<void>; readonly dispose: () => Promise<void> }
+      let runtime: { readonly runPromise: (effect: import("effect").Effect.Effect<void, unknown, import("effect/http").HttpClient.HttpClient>) => Promise<void>; readonly dispose: () => Promise<void> }
       if (a.mode === "transport") {
         await renewingToken(a.realm, a.service, scope, (token) => {
           state.request = HttpClientRequest.bearerToken(base, token)
@@ -171,7 +182,7 @@ const warmClient = async (a: Arguments): Promise<{ readonly get: Get; readonly c
                 if (response.status !== 200) return yield* Effect.die(new Error(`GET answered ${response.status}`))
                 yield* response.arrayBuffer
               }
-            }) as import("effect").Effect.Effect<void, unknown, import("@effect/platform").HttpClient.HttpClient>
+            }) as import("effect").Effect.Effect<void, unknown, import("effect/http").HttpClient.HttpClient>
           ),
         close: () => runtime.dispose()
       }
@@ -244,9 +255,22 @@ const coldRun = async (a: Arguments): Promise<Outcome> => {
   return outcome
 }
 
+/** `import-<module>`: the CPU of importing one module into a fresh process, nothing else. */
+const importRun = async (a: Arguments, module: keyof Arguments["modules"]): Promise<Outcome> => {
+  const start = performance.now()
+  const imported = process.cpuUsage()
+  await import(a.modules[module])
+  const importCpuMs = cpuMs(imported)
+  return { mode: a.mode, n: 0, cpuMs: importCpuMs, importCpuMs, wallMs: performance.now() - start, peakRssKiB: status("VmHWM"), warmRssKiB: status("VmRSS") }
+}
+
 const main = async () => {
   const a = JSON.parse(process.argv[2]!) as Arguments
-  const outcome = a.mode.includes("-") ? await coldRun(a) : await warmRun(a)
+  const outcome = a.mode.startsWith("import-")
+    ? await importRun(a, a.mode.slice("import-".length) as keyof Arguments["modules"])
+    : a.mode.includes("-")
+      ? await coldRun(a)
+      : await warmRun(a)
   process.stdout.write(`${JSON.stringify(outcome)}\n`)
 }
 

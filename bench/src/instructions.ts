@@ -8,7 +8,7 @@
 import { execFile } from "node:child_process"
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { dirname, join } from "node:path"
 import { pathToFileURL } from "node:url"
 import { promisify } from "node:util"
 import type { Bed } from "./harness.js"
@@ -50,8 +50,8 @@ export const valgrindAvailability = async (): Promise<{ readonly available: true
     () => ({ available: false as const, reason: "valgrind is not installed (apt-get install -y valgrind): the instruction counts are skipped" })
   )
 
-/** The worker (and the one module it imports) as JavaScript in a temporary folder, and the URLs of the built modules it loads. */
-const prepare = async (directory: string): Promise<{ readonly script: string; readonly modules: Arguments["modules"] }> => {
+/** The worker (and the one module it imports) as JavaScript in a temporary folder. */
+export const prepareWorker = async (directory: string): Promise<string> => {
   const ts = (await import("typescript")).default
   for (const name of ["instructions-worker", "token"]) {
     const source = readFileSync(join(import.meta.dirname, `${name}.ts`), "utf8")
@@ -62,6 +62,11 @@ const prepare = async (directory: string): Promise<{ readonly script: string; re
     writeFileSync(join(directory, `${name}.js`), outputText)
   }
   writeFileSync(join(directory, "package.json"), JSON.stringify({ type: "module" }))
+  return join(directory, "instructions-worker.js")
+}
+
+/** The URLs of this workspace's built modules the worker loads. */
+export const builtModules = (): Arguments["modules"] => {
   const ociauth = join(packages, "ociauth", "dist", "index.js")
   if (!existsSync(ociauth)) throw new Error("the ociauth package is not built (run `pnpm build`; `pnpm bench` does)")
   const modules = {
@@ -69,10 +74,34 @@ const prepare = async (directory: string): Promise<{ readonly script: string; re
     fetch: import.meta.resolve("@ociauth/fetch"),
     core: import.meta.resolve("@ociauth/core"),
     effect: import.meta.resolve("effect"),
-    platform: import.meta.resolve("@effect/platform")
+    http: import.meta.resolve("effect/http")
   }
   if (!modules.fetch.includes("/dist/")) throw new Error("@ociauth/fetch resolves to its sources: run the bench with --built (`pnpm bench` does)")
-  return { script: join(directory, "instructions-worker.js"), modules }
+  return modules
+}
+
+/** Runs the worker natively: its one JSON line. */
+export const runNative = async (script: string, args: Arguments): Promise<Outcome> => {
+  const { stdout } = await run(process.execPath, [script, JSON.stringify(args)], {
+    maxBuffer: 1 << 20,
+    timeout: 600_000,
+    env: { ...process.env, NODE_OPTIONS: "" }
+  })
+  return JSON.parse(stdout.trim().split("\n").pop()!) as Outcome
+}
+
+let dumps = 0
+/** Runs the worker under callgrind: the instructions of the whole process. */
+export const runCallgrind = async (script: string, args: Arguments): Promise<number> => {
+  const file = join(dirname(script), `callgrind.${args.mode}.${args.n}.${dumps++}.out`)
+  await run("valgrind", ["--tool=callgrind", `--callgrind-out-file=${file}`, process.execPath, script, JSON.stringify(args)], {
+    maxBuffer: 1 << 22,
+    timeout: 3_600_000,
+    env: { ...process.env, NODE_OPTIONS: "" }
+  })
+  const total = /^(?:summary|totals):\s*(\d+)/m.exec(readFileSync(file, "utf8"))
+  if (total === null) throw new Error(`no summary/totals line in ${file}`)
+  return Number(total[1])
 }
 
 /** The reason a worker gave on stderr, without valgrind's own lines. */
@@ -82,8 +111,8 @@ const reason = (error: unknown): string => {
   return (lines.at(-1) ?? String(error).split("\n")[0] ?? "unknown").slice(0, 200)
 }
 
-type Result<A> = { readonly ok: true; readonly value: A } | { readonly ok: false; readonly error: string }
-const attempt = <A>(work: () => Promise<A>): Promise<Result<A>> =>
+export type Result<A> = { readonly ok: true; readonly value: A } | { readonly ok: false; readonly error: string }
+export const attempt = <A>(work: () => Promise<A>): Promise<Result<A>> =>
   work().then(
     (value) => ({ ok: true as const, value }),
     (error: unknown) => ({ ok: false as const, error: reason(error) })
@@ -95,28 +124,11 @@ const mib = (kib: number) => `${(kib / 1024).toFixed(0)} MiB`
 export const instructions = async (bed: Bed, repository: string, sizes: Sizes, log: (text: string) => void): Promise<Section> => {
   const directory = mkdtempSync(join(tmpdir(), "ociauth-bench-instructions-"))
   try {
-    const { script, modules } = await prepare(directory)
+    const script = await prepareWorker(directory)
+    const modules = builtModules()
     const base = { repository, realm: bed.tokens.realm, service: bed.tokens.service, warm: sizes.warm, modules }
-    const native = async (args: Arguments): Promise<Outcome> => {
-      const { stdout } = await run(process.execPath, [script, JSON.stringify(args)], {
-        maxBuffer: 1 << 20,
-        timeout: 600_000,
-        env: { ...process.env, NODE_OPTIONS: "" }
-      })
-      return JSON.parse(stdout.trim().split("\n").pop()!) as Outcome
-    }
-    let dumps = 0
-    const callgrind = async (args: Arguments): Promise<number> => {
-      const file = join(directory, `callgrind.${args.mode}.${args.n}.${dumps++}.out`)
-      await run("valgrind", ["--tool=callgrind", `--callgrind-out-file=${file}`, process.execPath, script, JSON.stringify(args)], {
-        maxBuffer: 1 << 22,
-        timeout: 3_600_000,
-        env: { ...process.env, NODE_OPTIONS: "" }
-      })
-      const total = /^(?:summary|totals):\s*(\d+)/m.exec(readFileSync(file, "utf8"))
-      if (total === null) throw new Error(`no summary/totals line in ${file}`)
-      return Number(total[1])
-    }
+    const native = (args: Arguments) => runNative(script, args)
+    const callgrind = (args: Arguments) => runCallgrind(script, args)
 
     // Instructions per warm request: (I(2N) − I(N)) / N; start-up, imports and warm-up cancel out.
     const valgrind = await valgrindAvailability()

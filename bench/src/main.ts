@@ -10,6 +10,7 @@ import { DistributionRegistry } from "@ociauth/testing"
 import { bed } from "./harness.js"
 import { svg } from "./plot.js"
 import { instructions } from "./instructions.js"
+import { versions } from "./versions.js"
 import { coldProcess, concurrency, expiry, moduleLoad, roundTrips, streaming, warmOverhead } from "./workloads.js"
 import type { Section } from "./workloads.js"
 
@@ -21,8 +22,10 @@ const instructionSizes = quick
   ? { n: 100, warm: 50, rssLoop: 1_000, coldProcesses: 3, heads: 200 }
   : { n: 200, warm: 100, rssLoop: 2_000, coldProcesses: 5, heads: 200 }
 
+const versionSizes = quick ? { n: 100, warm: 50, imports: 5 } : { n: 200, warm: 100, imports: 9 }
+
 /** The sections by name, for `--only name[,name…]`. */
-const names = ["round-trips", "concurrency", "warm", "streaming", "expiry", "cold-process", "module-load", "instructions"] as const
+const names = ["round-trips", "concurrency", "warm", "streaming", "expiry", "cold-process", "module-load", "instructions", "versions"] as const
 type Name = (typeof names)[number]
 const onlyIndex = process.argv.indexOf("--only")
 const only = onlyIndex < 0 ? undefined : new Set((process.argv[onlyIndex + 1] ?? "").split(",").filter((n) => n !== ""))
@@ -74,7 +77,7 @@ const section = async (name: Name, title: string, work: () => Promise<Section>):
 const main = async () => {
   const sections: Array<Section> = []
   const availability = DistributionRegistry.availability()
-  const needsRegistry = names.slice(0, 3).some(wanted) || wanted("instructions")
+  const needsRegistry = names.slice(0, 3).some(wanted) || wanted("instructions") || wanted("versions")
   if (!availability.available) {
     log(availability.reason)
   } else if (needsRegistry) {
@@ -88,6 +91,7 @@ const main = async () => {
       sections.push(...(await section("concurrency", "2. concurrency", () => concurrency(b, repositories[0]!, sizes.concurrent))))
       sections.push(...(await section("warm", "3. warm overhead", () => warmOverhead(b, repositories[0]!, sizes.heads))))
       sections.push(...(await section("instructions", "8. instructions, memory and cold CPU against the floors", () => instructions(b, repositories[0]!, instructionSizes, log))))
+      sections.push(...(await section("versions", "9. Effect 3 → Effect 4", () => versions(b, repositories[0]!, versionSizes, log))))
     } finally {
       await b.close()
     }

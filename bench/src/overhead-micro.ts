@@ -2,7 +2,7 @@
  * The middleware's own cost per warm request, with no network: an in-memory
  * transport answers 200 at once. RegistryClient vs the bare transport.
  */
-import { HttpClient, HttpClientRequest, HttpClientResponse } from "@effect/platform"
+import { HttpClient, HttpClientRequest, HttpClientResponse } from "effect/http"
 import { Authenticator, CredentialProvider, Registries, RegistryAdapter } from "@ociauth/core"
 import { RegistryClient } from "@ociauth/fetch"
 import { Effect, Layer, ManagedRuntime } from "effect"

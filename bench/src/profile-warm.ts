@@ -1,5 +1,5 @@
 /** Profiles the warm path (`node scripts/tsx.mjs --built --cpu-prof bench/src/profile-warm.ts 3000 [plain]`): N sequential HEADs through RegistryClient (or, with `plain`, the bare transport and a fixed token) against the real registry. */
-import { HttpClient, HttpClientRequest } from "@effect/platform"
+import { HttpClient, HttpClientRequest } from "effect/http"
 import { CredentialProvider, Registries, RegistryAdapter } from "@ociauth/core"
 import { RegistryClient } from "@ociauth/fetch"
 import { Effect, Layer, ManagedRuntime } from "effect"

@@ -24,8 +24,8 @@
  *
  *   warm-worker '<json: origin, host, realm, service, repository, method, n, rounds, first, control>'
  */
-import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import { CredentialProvider, Registries, RegistryAdapter } from "@ociauth/core"
 import { RegistryClient } from "@ociauth/fetch"
 import { Effect, Layer, ManagedRuntime } from "effect"

@@ -7,11 +7,12 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { promisify } from "node:util"
-import { FetchHttpClient, HttpClient, HttpClientRequest } from "@effect/platform"
+import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
 import { Authenticator, AuthEvent, CredentialProvider, Registries, RegistryAdapter } from "@ociauth/core"
 import { makeRegistryFetch, RegistryClient } from "@ociauth/fetch"
 import { RedisServer, RegistryEmulator } from "@ociauth/testing"
-import { Duration, Effect, Layer, TestClock, TestContext } from "effect"
+import { Duration, Effect, Layer } from "effect"
+import { TestClock } from "effect/testing"
 import type { Bed } from "./harness.js"
 import { ensureSkopeo, measure, median, ms, OCI_MANIFEST, ratio } from "./harness.js"
 import { middlewareCost } from "./overhead-micro.js"
@@ -401,7 +402,7 @@ export const expiry = async (minutes: number, everySeconds: number): Promise<Sec
     }).pipe(Effect.provide(FetchHttpClient.layer))
     const naive = { expiredHits: emulator.log.count({ server: "registry", status: 401 }), tokens: emulator.log.count({ server: "token" }) }
     return { sdk, naive }
-  }).pipe(Effect.scoped, Effect.provide(TestContext.TestContext))
+  }).pipe(Effect.scoped, Effect.provide(TestClock.layer()))
   const { naive, sdk } = await Effect.runPromise(program as Effect.Effect<{ sdk: { expiredHits: number; tokens: number; refreshAhead: number }; naive: { expiredHits: number; tokens: number } }, unknown, never>)
   return {
     title: `5. Expiry: ${minutes} minutes with 60 s tokens, one request every ${everySeconds} s`,
@@ -488,7 +489,7 @@ export const moduleLoad = async (processes: number): Promise<Section> => {
   const packages = join(import.meta.dirname, "..", "..", "packages")
   const targets = [
     { label: "effect (the baseline every Effect program pays)", specifier: "effect", cwd: join(packages, "core") },
-    { label: "@effect/platform HttpClient + FetchHttpClient", specifier: "@effect/platform", cwd: join(packages, "core") },
+    { label: "effect/http (HttpClient + FetchHttpClient)", specifier: "effect/http", cwd: join(packages, "core") },
     { label: "@ociauth/core", specifier: join(packages, "core", "dist", "index.js"), cwd: packages },
     { label: "@ociauth/fetch (the runtime and the façade)", specifier: join(packages, "fetch", "dist", "index.js"), cwd: packages },
     { label: "ociauth (batteries: every built-in adapter)", specifier: join(packages, "ociauth", "dist", "index.js"), cwd: packages }

@@ -4,7 +4,7 @@
  *
  *   tsx examples/src/catalog.ts ghcr.io
  */
-import { HttpClient, HttpClientRequest } from "@effect/platform"
+import { HttpClient, HttpClientRequest } from "effect/http"
 import { RegistryClient } from "@ociauth/fetch"
 import { Console, Effect, Schema } from "effect"
 import { nextPage } from "./list-tags.js"
@@ -19,7 +19,7 @@ export const listCatalog = (registry: string, limit = 1000) =>
     let url: URL | undefined = new URL(`https://${registry}/v2/_catalog?n=100`)
     while (url !== undefined && repositories.length < limit) {
       const response = yield* client.execute(HttpClientRequest.get(url)).pipe(Effect.flatMap(RegistryClient.filterStatusOk))
-      const page = yield* response.json.pipe(Effect.flatMap(Schema.decodeUnknown(Catalog)))
+      const page = yield* response.json.pipe(Effect.flatMap(Schema.decodeUnknownEffect(Catalog)))
       repositories.push(...(page.repositories ?? []))
       url = nextPage(response.headers["link"], url)
     }

@@ -7,7 +7,7 @@
  *
  *   tsx examples/src/check-latest.ts alpine busybox nginx python ghcr.io/owner/app
  */
-import { HttpClient, HttpClientRequest } from "@effect/platform"
+import { HttpClient, HttpClientRequest } from "effect/http"
 import { Reference } from "@ociauth/core"
 import { RateLimit, RegistryClient } from "@ociauth/fetch"
 import { Clock, Console, Duration, Effect, Option, Ref } from "effect"
@@ -42,12 +42,12 @@ const check = (image: string, quota: Ref.Ref<Option.Option<number>>) =>
     if (Option.isSome(left)) yield* Ref.set(quota, left)
     return {
       image: Reference.familiar(ref),
-      digest: Option.fromNullable(response.headers["docker-content-digest"]),
+      digest: Option.fromNullishOr(response.headers["docker-content-digest"]),
       remaining: left,
       problem: Option.none()
     } satisfies Result
   }).pipe(
-    Effect.catchAll((error) =>
+    Effect.catch((error) =>
       Effect.succeed({
         image,
         digest: Option.none(),

@@ -6,9 +6,9 @@
  *
  *   tsx examples/src/custom-adapter.ts --url https://registry.corp.example team/app
  */
-import { HttpClient, HttpClientRequest } from "@effect/platform"
+import { HttpClient, HttpClientRequest } from "effect/http"
 import { RegistryAdapter } from "@ociauth/core"
-import { Console, Effect, Either } from "effect"
+import { Console, Effect, Result } from "effect"
 import { listTags } from "./list-tags.js"
 import { isMain, layer, messageOf, parseArgs, runMain, setupFromCli } from "./shared.js"
 
@@ -31,10 +31,10 @@ export const program = (repository: string) =>
     const { tags } = yield* listTags(`${host}/${repository}`)
     yield* Console.log(`${host}/${repository}: ${tags.join(" ")}`)
     const client = yield* HttpClient.HttpClient
-    const outcome = yield* Effect.either(client.execute(HttpClientRequest.del(`https://${host}/v2/${repository}/manifests/${tags[0] ?? "latest"}`)))
-    yield* Either.match(outcome, {
-      onLeft: (refused) => Console.log(`DELETE refused before sending: ${messageOf(refused)}`),
-      onRight: (response) => Console.log(`DELETE answered ${response.status}: the adapter should have refused it`)
+    const outcome = yield* Effect.result(client.execute(HttpClientRequest.delete(`https://${host}/v2/${repository}/manifests/${tags[0] ?? "latest"}`)))
+    yield* Result.match(outcome, {
+      onFailure: (refused) => Console.log(`DELETE refused before sending: ${messageOf(refused)}`),
+      onSuccess: (response) => Console.log(`DELETE answered ${response.status}: the adapter should have refused it`)
     })
   })
 

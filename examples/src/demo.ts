@@ -203,7 +203,7 @@ export const runDemo = Effect.gen(function* () {
     "Docker Hub narrows silently. The SDK reads the JWT's access claim and stops before the upload.",
     PushImage.program("alpine:mine").pipe(
       Effect.provide(layer(base)),
-      Effect.catchAll((error) => Console.log(`   refused as expected: ${messageOf(error)}`))
+      Effect.catch((error) => Console.log(`   refused as expected: ${messageOf(error)}`))
     )
   )
 

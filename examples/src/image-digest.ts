@@ -4,7 +4,7 @@
  *
  *   tsx examples/src/image-digest.ts alpine busybox:1.36 ghcr.io/owner/app:1.0
  */
-import { HttpClient, HttpClientRequest } from "@effect/platform"
+import { HttpClient, HttpClientRequest } from "effect/http"
 import { Reference } from "@ociauth/core"
 import { RegistryClient } from "@ociauth/fetch"
 import { Console, Effect } from "effect"

@@ -3,7 +3,7 @@
  *
  *   tsx examples/src/list-tags.ts python --page-size 50
  */
-import { HttpClient, HttpClientRequest } from "@effect/platform"
+import { HttpClient, HttpClientRequest } from "effect/http"
 import { Reference } from "@ociauth/core"
 import { RegistryClient } from "@ociauth/fetch"
 import { Console, Effect, Schema } from "effect"
@@ -26,7 +26,7 @@ export const listTags = (repository: string, pageSize = 100) =>
     let pages = 0
     while (url !== undefined && pages < 1000) {
       const response = yield* client.execute(HttpClientRequest.get(url)).pipe(Effect.flatMap(RegistryClient.filterStatusOk))
-      const page = yield* response.json.pipe(Effect.flatMap(Schema.decodeUnknown(TagList)))
+      const page = yield* response.json.pipe(Effect.flatMap(Schema.decodeUnknownEffect(TagList)))
       tags.push(...(page.tags ?? []))
       url = nextPage(response.headers["link"], url)
       pages++

@@ -7,7 +7,7 @@
  */
 import { createHash } from "node:crypto"
 import { gzipSync } from "node:zlib"
-import { HttpClient, HttpClientRequest } from "@effect/platform"
+import { HttpClient, HttpClientRequest } from "effect/http"
 import { Reference } from "@ociauth/core"
 import { RegistryClient } from "@ociauth/fetch"
 import { Console, Effect } from "effect"

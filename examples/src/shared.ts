@@ -11,7 +11,7 @@
  * with `OCIAUTH_USERNAME` / `OCIAUTH_PASSWORD`), docker's `config.json` and
  * its credential helpers, podman's `auth.json`.
  */
-import type { HttpClient } from "@effect/platform"
+import type { HttpClient } from "effect/http"
 import { Authenticator, AuthEvent, CredentialProvider, Registries } from "@ociauth/core"
 import type { Credential, RegistryAdapter } from "@ociauth/core"
 import { DockerHub } from "@ociauth/docker-hub"
@@ -140,7 +140,7 @@ export const messageOf = (error: unknown): string =>
 export const runMain = <E>(program: Effect.Effect<void, E>): void => {
   Effect.runPromiseExit(program).then((exit) => {
     if (Exit.isFailure(exit)) {
-      const failure = Cause.failureOption(exit.cause)
+      const failure = Cause.findErrorOption(exit.cause)
       console.error(Option.isSome(failure) ? messageOf(failure.value) : Cause.pretty(exit.cause))
       process.exitCode = 1
     }

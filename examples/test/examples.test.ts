@@ -1,6 +1,6 @@
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { RegistryEmulator } from "@ociauth/testing"
-import { Effect, Option } from "effect"
+import { Console, Effect, Option } from "effect"
 import * as Catalog from "../src/catalog.js"
 import * as CheckLatest from "../src/check-latest.js"
 import * as CustomAdapter from "../src/custom-adapter.js"
@@ -15,9 +15,9 @@ import type { Setup } from "../src/shared.js"
 const captured = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.gen(function* () {
     const lines: Array<string> = []
-    const console = yield* Effect.console
-    const capture = { ...console, log: (...args: ReadonlyArray<unknown>) => Effect.sync(() => void lines.push(args.join(" "))) }
-    const result = yield* Effect.withConsole(effect, capture as typeof console)
+    const console = yield* Console.Console
+    const capture: Console.Console = { ...console, log: (...args: ReadonlyArray<unknown>) => void lines.push(args.join(" ")) }
+    const result = yield* Effect.provideService(effect, Console.Console, capture)
     return { result, output: lines.join("\n") }
   })
 
