@@ -10,7 +10,8 @@
  *
  * @since 0.2.0
  */
-import { Effect, Either, Encoding, Option, Redacted, Schema } from "effect"
+import { Effect, Option, Redacted, Result, Schema } from "effect"
+import { Base64, Base64Url, Hex } from "effect/encoding"
 
 /**
  * @since 0.2.0
@@ -52,8 +53,8 @@ export type KeyEncoding = "text" | "base64" | "hex"
  * @category errors
  */
 export class KeyError extends Schema.TaggedError<KeyError>("@ociauth/redis/KeyError")("KeyError", {
-  reason: Schema.Literal("TooShort", "Encoding"),
-  encoding: Schema.Literal("text", "base64", "hex", "bytes"),
+  reason: Schema.Literals(["TooShort", "Encoding"]),
+  encoding: Schema.Literals(["text", "base64", "hex", "bytes"]),
   bytes: Schema.Number
 }) {
   /** @since 0.3.0 */
@@ -75,30 +76,30 @@ export class KeyError extends Schema.TaggedError<KeyError>("@ociauth/redis/KeyEr
 export const keyBytes = (
   secret: Redacted.Redacted<string | Uint8Array>,
   encoding: KeyEncoding = "text"
-): Either.Either<Uint8Array, KeyError> => {
+): Result.Result<Uint8Array, KeyError> => {
   const raw = Redacted.value(secret)
-  const decoded: Either.Either<Uint8Array, KeyError> = typeof raw !== "string"
+  const decoded: Result.Result<Uint8Array, KeyError> = typeof raw !== "string"
     ? raw instanceof Uint8Array
-      ? Either.right(new Uint8Array(raw))
-      : Either.left(new KeyError({ reason: "Encoding", encoding: "bytes", bytes: 0 }))
+      ? Result.succeed(new Uint8Array(raw))
+      : Result.fail(new KeyError({ reason: "Encoding", encoding: "bytes", bytes: 0 }))
     : encoding === "text"
-    ? Either.right(new TextEncoder().encode(raw))
+    ? Result.succeed(new TextEncoder().encode(raw))
     : decodeText(raw.trim(), encoding)
-  return Either.flatMap(decoded, (bytes) =>
+  return Result.flatMap(decoded, (bytes) =>
     bytes.length >= MIN_KEY_BYTES
-      ? Either.right(bytes)
-      : Either.left(new KeyError({ reason: "TooShort", encoding: typeof raw === "string" ? encoding : "bytes", bytes: bytes.length }))
+      ? Result.succeed(bytes)
+      : Result.fail(new KeyError({ reason: "TooShort", encoding: typeof raw === "string" ? encoding : "bytes", bytes: bytes.length }))
   )
 }
 
-const decodeText = (text: string, encoding: "base64" | "hex"): Either.Either<Uint8Array, KeyError> => {
+const decodeText = (text: string, encoding: "base64" | "hex"): Result.Result<Uint8Array, KeyError> => {
   const invalid = () => new KeyError({ reason: "Encoding", encoding, bytes: 0 })
-  if (encoding === "hex") return /^(?:[0-9a-fA-F]{2})+$/.test(text) ? Either.mapLeft(Encoding.decodeHex(text), invalid) : Either.left(invalid())
+  if (encoding === "hex") return /^(?:[0-9a-fA-F]{2})+$/.test(text) ? Result.mapError(Hex.decode(text), invalid) : Result.fail(invalid())
   // Strict: one alphabet (standard or URL-safe) and its padding; the decoder alone would skip what it does not know.
-  if (!/^(?:[A-Za-z0-9+/]+|[A-Za-z0-9_-]+)={0,2}$/.test(text)) return Either.left(invalid())
+  if (!/^(?:[A-Za-z0-9+/]+|[A-Za-z0-9_-]+)={0,2}$/.test(text)) return Result.fail(invalid())
   const standard = text.replace(/-/g, "+").replace(/_/g, "/").replace(/=+$/, "")
-  if (standard.length % 4 === 1) return Either.left(invalid())
-  return Either.mapLeft(Encoding.decodeBase64(standard.padEnd(Math.ceil(standard.length / 4) * 4, "=")), invalid)
+  if (standard.length % 4 === 1) return Result.fail(invalid())
+  return Result.mapError(Base64.decode(standard.padEnd(Math.ceil(standard.length / 4) * 4, "=")), invalid)
 }
 
 const INFO = new TextEncoder().encode("ociauth token store v1")
@@ -112,7 +113,7 @@ const INFO = new TextEncoder().encode("ociauth token store v1")
  */
 export const make = (secret: Redacted.Redacted<string | Uint8Array>, encoding?: KeyEncoding): Effect.Effect<Cipher, KeyError> =>
   Effect.gen(function* () {
-    const material = new Uint8Array(yield* keyBytes(secret, encoding))
+    const material = new Uint8Array(yield* Effect.fromResult(keyBytes(secret, encoding)))
     const base = yield* Effect.promise(() => crypto.subtle.importKey("raw", material, "HKDF", false, ["deriveKey"]))
     const key = yield* Effect.promise(() =>
       crypto.subtle.deriveKey(
@@ -134,15 +135,15 @@ export const make = (secret: Redacted.Redacted<string | Uint8Array>, encoding?: 
           const out = new Uint8Array(iv.length + sealed.length)
           out.set(iv)
           out.set(sealed, iv.length)
-          return VERSION + Encoding.encodeBase64Url(out)
+          return VERSION + Base64Url.encode(out)
         }),
       decrypt: (sealed, name) => {
         // Whatever a store read back: anything but a sealed string is a miss.
         if (typeof sealed !== "string" || !sealed.startsWith(VERSION)) return Effect.succeedNone
-        const bytes = Encoding.decodeBase64Url(sealed.slice(VERSION.length))
-        if (Either.isLeft(bytes) || bytes.right.length < 12 + 16) return Effect.succeedNone
-        const iv = bytes.right.slice(0, 12)
-        const data = bytes.right.slice(12)
+        const bytes = Base64Url.decode(sealed.slice(VERSION.length))
+        if (Result.isFailure(bytes) || bytes.success.length < 12 + 16) return Effect.succeedNone
+        const iv = bytes.success.slice(0, 12)
+        const data = bytes.success.slice(12)
         return Effect.tryPromise(() => crypto.subtle.decrypt({ name: "AES-GCM", iv, additionalData: aad(name) }, key, data)).pipe(
           Effect.map((plain) => Option.some(new TextDecoder().decode(plain))),
           Effect.orElseSucceed(() => Option.none<string>())

@@ -22,14 +22,14 @@ export interface Options {
   /** Prefix of every Redis key; default `ociauth:`. */
   readonly prefix?: string
   /** How long an origin's answer is trusted before it is found out again; default 1 hour. */
-  readonly timeToLive?: Duration.DurationInput
+  readonly timeToLive?: Duration.Input
   /** How long one Redis command may take before the store is treated as unavailable; default 2 s. */
-  readonly commandTimeout?: Duration.DurationInput
+  readonly commandTimeout?: Duration.Input
 }
 
-const EntryJson = Schema.parseJson(ChallengeEntry.schema)
+const EntryJson = Schema.fromJsonString(ChallengeEntry.schema)
 const decode = Schema.decodeUnknownOption(EntryJson)
-const encode = Schema.encode(EntryJson)
+const encode = Schema.encodeEffect(EntryJson)
 
 /**
  * @since 0.2.0
@@ -41,7 +41,7 @@ export const make = (options: Options = {}): Effect.Effect<ChallengeStore.Servic
     const timeout = options.commandTimeout ?? "2 seconds"
     const ttl = millis(options.timeToLive ?? Duration.hours(1))
     const name = (origin: string) => Effect.map(StoreKey.digest(origin), (id) => `${prefix}challenge:${id}`)
-    const quietly = <A>(self: Effect.Effect<A, unknown>, fallback: A) => Effect.orElseSucceed(self, () => fallback)
+    const quietly = <A>(self: Effect.Effect<A, unknown>, fallback: A): Effect.Effect<A> => Effect.orElseSucceed(self, () => fallback)
     return {
       get: (origin) =>
         quietly(

@@ -15,9 +15,9 @@ import type { RedisOptions } from "ioredis"
 
 /**
  * @since 0.2.0
- * @category tags
+ * @category services
  */
-export class RedisConnection extends Context.Tag("@ociauth/redis/RedisConnection")<RedisConnection, Redis>() {}
+export class RedisConnection extends Context.Service<RedisConnection, Redis>()("@ociauth/redis/RedisConnection") {}
 
 /**
  * @since 0.3.0
@@ -25,7 +25,7 @@ export class RedisConnection extends Context.Tag("@ociauth/redis/RedisConnection
  */
 export interface CloseOptions {
   /** How long `QUIT` may take when the scope closes before the socket is dropped; default 2 s. */
-  readonly closeTimeout?: Duration.DurationInput
+  readonly closeTimeout?: Duration.Input
 }
 
 /**
@@ -71,7 +71,7 @@ export const make = (options: string | RedisOptions, closeOptions: CloseOptions 
  * @category layers
  */
 export const layer = (options: string | RedisOptions, closeOptions?: CloseOptions): Layer.Layer<RedisConnection> =>
-  Layer.scoped(RedisConnection, make(options, closeOptions))
+  Layer.effect(RedisConnection, make(options, closeOptions))
 
 /**
  * A client the program already has (it stays open: its owner closes it).

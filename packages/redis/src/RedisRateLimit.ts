@@ -34,10 +34,10 @@
  *
  * @since 0.2.0
  */
-import * as HttpClient from "@effect/platform/HttpClient"
-import type { HttpClientRequest } from "@effect/platform"
 import { Effect, Layer } from "effect"
 import type { Duration } from "effect"
+import { HttpClient } from "effect/http"
+import type { HttpClientRequest } from "effect/http"
 import * as internal from "./internal/rateLimit.js"
 import { RedisConnection } from "./RedisConnection.js"
 
@@ -51,13 +51,13 @@ export interface Options {
   /** Pulls kept back from what the registry reports (for other clients on the same account or IP); default 0. */
   readonly reserve?: number
   /** Longest a request waits for the budget or a pause before it is answered 429 locally; default 60 s. */
-  readonly maxWait?: Duration.DurationInput
+  readonly maxWait?: Duration.Input
   /** How long a pull counts as in flight without an answer (a process that died); default 30 s. */
-  readonly lease?: Duration.DurationInput
+  readonly lease?: Duration.Input
   /** How often a waiting request looks again; default 50 ms. */
-  readonly pollInterval?: Duration.DurationInput
+  readonly pollInterval?: Duration.Input
   /** How long one Redis command may take before the limiter steps aside; default 2 s. */
-  readonly commandTimeout?: Duration.DurationInput
+  readonly commandTimeout?: Duration.Input
   /** Which requests spend the budget; default `isPull` (GET of a manifest). */
   readonly isPull?: (request: HttpClientRequest.HttpClientRequest) => boolean
 }

@@ -31,7 +31,7 @@
  *
  * // OCIAUTH_STORE_KEY=$(openssl rand -base64 32); building the layer fails when it is missing or short
  * const AuthenticatorLive = Authenticator.layer().pipe(
- *   Layer.provide(RedisTokenStore.layerConfig({ key: Config.redacted("OCIAUTH_STORE_KEY") })),
+ *   Layer.provide(RedisTokenStore.layerConfig({ key: Config.Redacted("OCIAUTH_STORE_KEY") })),
  *   Layer.provide(RedisConnection.layer("redis://127.0.0.1:6379"))
  * )
  * ```
@@ -45,7 +45,7 @@
  */
 import { TokenStore } from "@ociauth/core"
 import { Config, Effect, Layer } from "effect"
-import type { ConfigError, Duration, Redacted, Scope } from "effect"
+import type { Duration, Redacted, Scope } from "effect"
 import * as Encryption from "./Encryption.js"
 import * as internal from "./internal/tokenStore.js"
 import { RedisConnection } from "./RedisConnection.js"
@@ -66,15 +66,15 @@ export interface Options {
   /** Prefix of every Redis key; default `ociauth:`. */
   readonly prefix?: string
   /** How long a fetch's lock lasts without renewal (how long others wait for a dead holder); default 10 s. */
-  readonly lockTimeout?: Duration.DurationInput
+  readonly lockTimeout?: Duration.Input
   /** How often a waiting process looks for the token; default 25 ms. */
-  readonly pollInterval?: Duration.DurationInput
+  readonly pollInterval?: Duration.Input
   /**
    * How long one Redis command may take before the store is treated as
    * unavailable (a read is a miss, a write is dropped); default 2 s. A Redis that
    * went silent delays a request by at most this.
    */
-  readonly commandTimeout?: Duration.DurationInput
+  readonly commandTimeout?: Duration.Input
   /** The memory tier `layer` and `layerConfig` put in front (see `TokenStore.tiered`). */
   readonly memory?: TokenStore.TieredOptions
 }
@@ -107,7 +107,7 @@ export const makeTiered = (options: Options): Effect.Effect<TokenStore.Service, 
  * @category layers
  */
 export const layer = (options: Options): Layer.Layer<TokenStore.TokenStore, Encryption.KeyError, RedisConnection> =>
-  Layer.scoped(TokenStore.TokenStore, makeTiered(options))
+  Layer.effect(TokenStore.TokenStore, makeTiered(options))
 
 /**
  * The store alone, without a memory tier: every read is a Redis `GET` (what
@@ -129,13 +129,13 @@ export const layerWithoutMemory = (options: Options): Layer.Layer<TokenStore.Tok
  * import { Config } from "effect"
  *
  * // OCIAUTH_STORE_KEY=$(openssl rand -base64 32)
- * const Store = RedisTokenStore.layerConfig({ key: Config.redacted("OCIAUTH_STORE_KEY") })
+ * const Store = RedisTokenStore.layerConfig({ key: Config.Redacted("OCIAUTH_STORE_KEY") })
  * ```
  *
  * @since 0.3.0
  * @category layers
  */
 export const layerConfig = (
-  config: Config.Config.Wrap<Options>
-): Layer.Layer<TokenStore.TokenStore, Encryption.KeyError | ConfigError.ConfigError, RedisConnection> =>
-  Layer.scoped(TokenStore.TokenStore, Effect.flatMap(Config.unwrap(config), makeTiered))
+  config: Config.Wrap<Options>
+): Layer.Layer<TokenStore.TokenStore, Encryption.KeyError | Config.ConfigError, RedisConnection> =>
+  Layer.effect(TokenStore.TokenStore, Effect.flatMap(Config.unwrap(config), makeTiered))

@@ -20,8 +20,8 @@ const KEY = "http://auth.example/token\u0000svc\u0000identity-digest\u0000reposi
 
 const tokenFrom = (now: number, value = TOKEN, seconds = 300): Token.Token => ({
   value: Redacted.make(value),
-  issuedAt: DateTime.unsafeMake(now),
-  expiresAt: DateTime.unsafeMake(now + seconds * 1000),
+  issuedAt: DateTime.makeUnsafe(now),
+  expiresAt: DateTime.makeUnsafe(now + seconds * 1000),
   granted: Option.none(),
   refreshToken: Option.none(),
   scopes: [Scope.repository("team/app", ["pull"])]
@@ -126,7 +126,7 @@ describe.skipIf(!availability.available)("RedisTokenStore (real redis-server)", 
         yield* Deferred.await(gate)
         return tokenFrom(yield* Clock.currentTimeMillis, `${TOKEN}-${fetches}`)
       })
-      const fibers = yield* Effect.forEach(stores, (s) => Effect.fork(s.singleFlight!(KEY, fetch)))
+      const fibers = yield* Effect.forEach(stores, (s) => Effect.forkChild(s.singleFlight!(KEY, fetch)))
       yield* Effect.sleep("200 millis")
       yield* Deferred.succeed(gate, undefined)
       const tokens = yield* Fiber.joinAll(fibers)
@@ -138,9 +138,9 @@ describe.skipIf(!availability.available)("RedisTokenStore (real redis-server)", 
       const failsFirst = Effect.suspend(() =>
         ++attempts === 1 ? Effect.delay(Effect.fail("refused" as const), "100 millis") : Effect.map(Clock.currentTimeMillis, (now) => tokenFrom(now))
       )
-      const results = yield* Effect.forEach(stores.slice(0, 2), (s) => Effect.either(s.singleFlight!(KEY, failsFirst)), { concurrency: "unbounded" })
+      const results = yield* Effect.forEach(stores.slice(0, 2), (s) => Effect.result(s.singleFlight!(KEY, failsFirst)), { concurrency: "unbounded" })
       assert.strictEqual(attempts, 2)
-      assert.deepStrictEqual(results.map((r) => r._tag).sort(), ["Left", "Right"])
+      assert.deepStrictEqual(results.map((r) => r._tag).sort(), ["Failure", "Success"])
     }).pipe(Effect.scoped))
 
   it.live("Redis unavailable: reads miss, writes are dropped, singleFlight fetches on its own", () =>

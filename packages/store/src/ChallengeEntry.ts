@@ -12,18 +12,19 @@ import { Schema } from "effect"
 const Bearer = Schema.Struct({
   scheme: Schema.Literal("bearer"),
   realm: Schema.String,
-  service: Schema.optionalWith(Schema.String, { exact: true }),
+  service: Schema.optionalKey(Schema.String),
   scopes: Schema.Array(Token.ScopeFromString)
 })
 
-const Basic = Schema.Struct({ scheme: Schema.Literal("basic"), realm: Schema.optionalWith(Schema.String, { exact: true }) })
+const Basic = Schema.Struct({ scheme: Schema.Literal("basic"), realm: Schema.optionalKey(Schema.String) })
 
 /**
  * What an origin answered, as data: `Some` challenge (realm and service; a
  * challenge's `error` belongs to one response and is not kept), or `None`.
+ * Encoded as JSON values: `{ "_tag": "Some", "value": { "scheme": … } }` or
+ * `{ "_tag": "None" }`.
  *
  * @since 0.2.0
  * @category schemas
  */
-export const schema: Schema.Schema<ChallengeStore.Entry, Schema.OptionEncoded<typeof Bearer.Encoded | typeof Basic.Encoded>> =
-  Schema.Option(Schema.Union(Bearer, Basic))
+export const schema: Schema.Codec<ChallengeStore.Entry, Schema.Json> = Schema.toCodecJson(Schema.Option(Schema.Union([Bearer, Basic])))

@@ -6,12 +6,11 @@
  *
  * @since 0.2.0
  */
-import type { FileSystem, Path } from "@effect/platform"
-import type { KeyValueStore } from "@effect/platform"
-import type { PlatformError } from "@effect/platform/Error"
 import { ChallengeStore } from "@ociauth/core"
 import { Clock, Duration, Effect, Layer, Option } from "effect"
-import type { ConfigError } from "effect"
+import type { Config, FileSystem, Path } from "effect"
+import type { PlatformError } from "effect/PlatformError"
+import type * as KeyValueStore from "effect/persistence/KeyValueStore"
 import * as ChallengeEntry from "./ChallengeEntry.js"
 import * as FileStore from "./FileStore.js"
 import * as entries from "./internal/entries.js"
@@ -22,7 +21,7 @@ import * as entries from "./internal/entries.js"
  */
 export interface Options extends FileStore.Options {
   /** How long an origin's answer is trusted before it is found out again; default 1 hour. */
-  readonly timeToLive?: Duration.DurationInput
+  readonly timeToLive?: Duration.Input
 }
 
 /**
@@ -61,5 +60,5 @@ export const layerKeyValueStore = (
  */
 export const layer = (
   options: Options = {}
-): Layer.Layer<ChallengeStore.ChallengeStore, PlatformError | ConfigError.ConfigError, FileSystem.FileSystem | Path.Path> =>
+): Layer.Layer<ChallengeStore.ChallengeStore, PlatformError | Config.ConfigError, FileSystem.FileSystem | Path.Path> =>
   layerKeyValueStore(options).pipe(Layer.provide(FileStore.layerKeyValueStore(options)))

@@ -6,12 +6,10 @@
  *
  * @since 0.2.0
  */
-import type { FileSystem } from "@effect/platform"
-import * as KeyValueStore from "@effect/platform/KeyValueStore"
-import * as Path from "@effect/platform/Path"
-import type { PlatformError } from "@effect/platform/Error"
-import { Config, Effect, Layer, Option } from "effect"
-import type { ConfigError } from "effect"
+import { Config, Effect, Layer, Option, Path } from "effect"
+import type { FileSystem } from "effect"
+import type { PlatformError } from "effect/PlatformError"
+import * as KeyValueStore from "effect/persistence/KeyValueStore"
 import * as internal from "./internal/fileKeyValueStore.js"
 
 /**
@@ -30,12 +28,11 @@ export interface Options {
  * @since 0.2.0
  * @category constructors
  */
-export const directory: Effect.Effect<string, ConfigError.ConfigError, Path.Path> = Effect.gen(function* () {
+export const directory: Effect.Effect<string, Config.ConfigError, Path.Path> = Effect.gen(function* () {
   const path = yield* Path.Path
-  const nonEmpty = (name: string) => Config.option(Config.nonEmptyString(name))
-  const xdg = yield* nonEmpty("XDG_CACHE_HOME")
+  const xdg = yield* Config.option(Config.NonEmptyString("XDG_CACHE_HOME"))
   if (Option.isSome(xdg) && path.isAbsolute(xdg.value)) return path.join(xdg.value, "ociauth")
-  const home = yield* Config.nonEmptyString("HOME")
+  const home = yield* Config.NonEmptyString("HOME")
   return path.join(home, ".cache", "ociauth")
 })
 
@@ -57,7 +54,7 @@ export const makeKeyValueStore: (
  */
 export const layerKeyValueStore = (
   options: Options = {}
-): Layer.Layer<KeyValueStore.KeyValueStore, PlatformError | ConfigError.ConfigError, FileSystem.FileSystem | Path.Path> =>
+): Layer.Layer<KeyValueStore.KeyValueStore, PlatformError | Config.ConfigError, FileSystem.FileSystem | Path.Path> =>
   Layer.effect(
     KeyValueStore.KeyValueStore,
     Effect.flatMap(options.directory === undefined ? directory : Effect.succeed(options.directory), internal.make)

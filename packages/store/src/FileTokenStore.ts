@@ -11,8 +11,8 @@
  *
  * @example
  * ```ts
- * import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
- * import * as NodePath from "@effect/platform-node/NodePath"
+ * import * as NodeFileSystem from "@effect/platform-node-shared/NodeFileSystem"
+ * import * as NodePath from "@effect/platform-node-shared/NodePath"
  * import { Authenticator } from "@ociauth/core"
  * import { FileTokenStore } from "@ociauth/store"
  * import { Layer } from "effect"
@@ -25,14 +25,12 @@
  *
  * @since 0.2.0
  */
-import * as FileSystem from "@effect/platform/FileSystem"
-import * as KeyValueStore from "@effect/platform/KeyValueStore"
-import type { Path } from "@effect/platform"
-import type { PlatformError } from "@effect/platform/Error"
 import { Credential, Token, TokenStore } from "@ociauth/core"
-import { Context, DateTime, Effect, Layer, Option } from "effect"
-import type { ConfigError, FiberRef } from "effect"
+import { Context, DateTime, Effect, FileSystem, Layer, Option } from "effect"
+import type { Config, Path } from "effect"
 import { dual } from "effect/Function"
+import type { PlatformError } from "effect/PlatformError"
+import * as KeyValueStore from "effect/persistence/KeyValueStore"
 import * as FileStore from "./FileStore.js"
 import * as entries from "./internal/entries.js"
 
@@ -67,9 +65,9 @@ export const layerKeyValueStore: Layer.Layer<TokenStore.TokenStore, never, KeyVa
  * are for; see `withRegistry`.
  *
  * @since 0.2.0
- * @category fiber refs
+ * @category references
  */
-export const currentRegistry: FiberRef.FiberRef<Option.Option<string>> = entries.currentRegistry
+export const currentRegistry: Context.Reference<Option.Option<string>> = entries.currentRegistry
 
 /**
  * Runs `self` with the tokens it stores filed under the registry `host`
@@ -83,7 +81,7 @@ export const withRegistry: {
   (host: string): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
   <A, E, R>(self: Effect.Effect<A, E, R>, host: string): Effect.Effect<A, E, R>
 } = dual(2, <A, E, R>(self: Effect.Effect<A, E, R>, host: string) =>
-  Effect.locally(self, entries.currentRegistry, Option.some(Credential.normalizeHost(host))))
+  Effect.provideService(self, entries.currentRegistry, Option.some(Credential.normalizeHost(host))))
 
 /**
  * What the file token store offers besides `TokenStore`: forgetting a registry.
@@ -98,9 +96,9 @@ export interface Service {
 
 /**
  * @since 0.2.0
- * @category tags
+ * @category services
  */
-export class FileTokenStore extends Context.Tag("@ociauth/store/FileTokenStore")<FileTokenStore, Service>() {}
+export class FileTokenStore extends Context.Service<FileTokenStore, Service>()("@ociauth/store/FileTokenStore") {}
 
 const TEMP = /^\..*\.tmp$/
 
@@ -119,7 +117,7 @@ export const makeFile = (
     const tokenStore = yield* Effect.provideService(make, KeyValueStore.KeyValueStore, store)
     const names = fs.readDirectory(directory).pipe(
       Effect.map((all) => all.filter((name) => name.startsWith("token-") && !TEMP.test(name))),
-      Effect.catchAllCause((cause) => Effect.as(Effect.logDebug("ociauth store: cannot list the folder", cause), []))
+      Effect.catchCause((cause) => Effect.as(Effect.logDebug("ociauth store: cannot list the folder", cause), []))
     )
     const file: Service = {
       forget: (host) => Effect.flatMap(names, (found) => entries.forget(store, found, Credential.normalizeHost(host)))
@@ -139,8 +137,8 @@ export const makeFile = (
  */
 export const layer = (
   options: FileStore.Options & { readonly memory?: TokenStore.TieredOptions } = {}
-): Layer.Layer<TokenStore.TokenStore | FileTokenStore, PlatformError | ConfigError.ConfigError, FileSystem.FileSystem | Path.Path> =>
-  Layer.scopedContext(
+): Layer.Layer<TokenStore.TokenStore | FileTokenStore, PlatformError | Config.ConfigError, FileSystem.FileSystem | Path.Path> =>
+  Layer.effectContext(
     Effect.gen(function* () {
       const directory = options.directory ?? (yield* FileStore.directory)
       const { file, tokenStore } = yield* makeFile(directory)
@@ -158,7 +156,7 @@ export const layer = (
  */
 export const layerWithoutMemory = (
   options: FileStore.Options = {}
-): Layer.Layer<TokenStore.TokenStore | FileTokenStore, PlatformError | ConfigError.ConfigError, FileSystem.FileSystem | Path.Path> =>
+): Layer.Layer<TokenStore.TokenStore | FileTokenStore, PlatformError | Config.ConfigError, FileSystem.FileSystem | Path.Path> =>
   Layer.effectContext(
     Effect.gen(function* () {
       const directory = options.directory ?? (yield* FileStore.directory)

@@ -6,7 +6,8 @@
  *
  * @since 0.2.0
  */
-import { Effect, Encoding } from "effect"
+import { Effect } from "effect"
+import { Hex } from "effect/encoding"
 
 /**
  * @since 0.2.0
@@ -14,5 +15,5 @@ import { Effect, Encoding } from "effect"
  */
 export const digest = (key: string): Effect.Effect<string> =>
   Effect.promise(() => crypto.subtle.digest("SHA-256", new TextEncoder().encode(key))).pipe(
-    Effect.map((bytes) => Encoding.encodeHex(new Uint8Array(bytes)))
+    Effect.map((bytes) => Hex.encode(new Uint8Array(bytes)))
   )

@@ -1,13 +1,14 @@
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
-import * as NodePath from "@effect/platform-node/NodePath"
+import * as NodeFileSystem from "@effect/platform-node-shared/NodeFileSystem"
+import * as NodePath from "@effect/platform-node-shared/NodePath"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { ChallengeStore, Scope, Token, TokenStore } from "@ociauth/core"
 import { FileChallengeStore, FileStore, FileTokenStore } from "@ociauth/store"
 import { RegistryEmulator } from "@ociauth/testing"
-import { ConfigProvider, DateTime, Duration, Effect, Layer, Option, Redacted, TestClock } from "effect"
+import { ConfigProvider, DateTime, Duration, Effect, Layer, Option, Redacted } from "effect"
+import { TestClock } from "effect/testing"
 import { runScript } from "./utils/processes.js"
 
 const SECRET = "tok-SECRET-8f2c1"
@@ -15,8 +16,8 @@ const KEY = "https://auth.example/token\u0000registry.example\u0000identity-dige
 
 const tokenAt = (issued: number, seconds = 300): Token.Token => ({
   value: Redacted.make(SECRET),
-  issuedAt: DateTime.unsafeMake(issued),
-  expiresAt: DateTime.unsafeMake(issued + seconds * 1000),
+  issuedAt: DateTime.makeUnsafe(issued),
+  expiresAt: DateTime.makeUnsafe(issued + seconds * 1000),
   granted: Option.some([Scope.repository("team/app", ["pull"])]),
   refreshToken: Option.none(),
   scopes: [Scope.repository("team/app", ["pull"])]
@@ -34,7 +35,7 @@ const stores = (directory: string) =>
 const entryFiles = (directory: string) => readdir(directory).then((names) => names.filter((n) => !n.startsWith(".")))
 
 describe("FileTokenStore", () => {
-  it.scoped("layer has a memory tier: a warm read reads no file, and a token removed on disk stops being served within the re-check", () =>
+  it.effect("layer has a memory tier: a warm read reads no file, and a token removed on disk stops being served within the re-check", () =>
     Effect.gen(function* () {
       const directory = yield* tempDirectory
       const layer = FileTokenStore.layer({ directory, memory: { recheckInterval: "5 seconds" } }).pipe(
@@ -53,7 +54,7 @@ describe("FileTokenStore", () => {
       }).pipe(Effect.provide(layer))
     }))
 
-  it.scoped("keeps the token and its expiry in a 0600 file of a 0700 folder, named by a digest that reveals nothing", () =>
+  it.effect("keeps the token and its expiry in a 0600 file of a 0700 folder, named by a digest that reveals nothing", () =>
     Effect.gen(function* () {
       const directory = join(yield* tempDirectory, "nested", "ociauth")
       const token = tokenAt(0)
@@ -75,7 +76,7 @@ describe("FileTokenStore", () => {
       assert.notInclude(names[0]!, "team")
     }))
 
-  it.scoped("an expired entry is a miss and its file is removed when read", () =>
+  it.effect("an expired entry is a miss and its file is removed when read", () =>
     Effect.gen(function* () {
       const directory = yield* tempDirectory
       yield* Effect.gen(function* () {
@@ -88,7 +89,7 @@ describe("FileTokenStore", () => {
       assert.deepStrictEqual(yield* Effect.promise(() => entryFiles(directory)), [])
     }))
 
-  it.scoped("an unreadable, tampered or misplaced entry is a miss, never an error", () =>
+  it.effect("an unreadable, tampered or misplaced entry is a miss, never an error", () =>
     Effect.gen(function* () {
       const directory = yield* tempDirectory
       yield* Effect.gen(function* () {
@@ -115,7 +116,7 @@ describe("FileTokenStore", () => {
       }).pipe(Effect.provide(stores(directory)))
     }))
 
-  it.scoped("forget(host) removes the tokens written under withRegistry(host), expired or not, and no other's", () =>
+  it.effect("forget(host) removes the tokens written under withRegistry(host), expired or not, and no other's", () =>
     Effect.gen(function* () {
       const directory = yield* tempDirectory
       const removed = yield* Effect.gen(function* () {
@@ -146,7 +147,7 @@ describe("FileTokenStore", () => {
     Effect.gen(function* () {
       const at = (env: Record<string, string>) =>
         FileStore.directory.pipe(
-          Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env)))),
+          Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnv({ env })),
           Effect.provide(Layer.merge(NodeFileSystem.layer, NodePath.layer))
         )
       assert.strictEqual(yield* at({ XDG_CACHE_HOME: "/x/cache", HOME: "/home/u" }), "/x/cache/ociauth")
@@ -156,7 +157,7 @@ describe("FileTokenStore", () => {
 })
 
 describe("FileChallengeStore", () => {
-  it.scoped("keeps what an origin answered without the challenge's scope, for its time to live", () =>
+  it.effect("keeps what an origin answered without the challenge's scope, for its time to live", () =>
     Effect.gen(function* () {
       const directory = yield* tempDirectory
       const origin = "https://registry.example"

@@ -8,9 +8,9 @@ export class RedisUnavailable {
 }
 
 /** Runs one command, bounded in time (a client whose server is gone queues commands forever). */
-export const command = <A>(timeout: Duration.DurationInput, run: () => Promise<A>): Effect.Effect<A, RedisUnavailable> =>
+export const command = <A>(timeout: Duration.Input, run: () => Promise<A>): Effect.Effect<A, RedisUnavailable> =>
   Effect.tryPromise({ try: run, catch: (cause) => new RedisUnavailable(cause) }).pipe(
-    Effect.timeoutFail({ duration: timeout, onTimeout: () => new RedisUnavailable("timeout") })
+    Effect.timeoutOrElse({ duration: timeout, orElse: () => Effect.fail(new RedisUnavailable("timeout")) })
   )
 
 /** A bulk-string reply (`GET`): anything else (an integer, an array, a status) is no value. */
@@ -26,7 +26,7 @@ export const RELEASE = `if redis.call("GET", KEYS[1]) == ARGV[1] then return red
 /** Extends the key's expiry only while it holds `owner`. */
 export const EXTEND = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("PEXPIRE", KEYS[1], ARGV[2]) else return 0 end`
 
-export const evalScript = (redis: Redis, timeout: Duration.DurationInput, script: string, key: string, ...args: Array<string | number>) =>
+export const evalScript = (redis: Redis, timeout: Duration.Input, script: string, key: string, ...args: Array<string | number>) =>
   command(timeout, () => redis.eval(script, 1, key, ...args) as Promise<unknown>)
 
-export const millis = (duration: Duration.DurationInput): number => Duration.toMillis(Duration.decode(duration))
+export const millis = (duration: Duration.Input): number => Duration.toMillis(duration)

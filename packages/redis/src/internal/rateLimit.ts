@@ -1,9 +1,8 @@
-import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import type { HttpClientError, HttpClientRequest } from "@effect/platform"
 import { Route } from "@ociauth/core"
 import { RateLimit } from "@ociauth/fetch"
 import { Clock, Duration, Effect, Option } from "effect"
+import { HttpClient, HttpClientResponse } from "effect/http"
+import type { HttpClientRequest } from "effect/http"
 import type { Redis } from "ioredis"
 import type { Options } from "../RedisRateLimit.js"
 import { command, integer, millis } from "./commands.js"
@@ -114,7 +113,7 @@ export const make = (redis: Redis, options: Options) => {
   const record = (host: string, id: string, response: HttpClientResponse.HttpClientResponse | undefined) =>
     Effect.gen(function* () {
       const now = yield* Clock.currentTimeMillis
-      const limit = Option.flatMap(Option.fromNullable(response), (r) => RateLimit.fromHeaders(r.headers, now))
+      const limit = Option.flatMap(Option.fromNullishOr(response), (r) => RateLimit.fromHeaders(r.headers, now))
       const remaining = Option.flatMap(limit, (l) => l.remaining)
       const window = Option.flatMap(remaining, (r) => r.window)
       const pause = response !== undefined && (response.status === 429 || response.status === 503)
@@ -156,12 +155,10 @@ export const make = (redis: Redis, options: Options) => {
         }
         const id = permit.value.id
         return yield* client.execute(request).pipe(
-          Effect.tapBoth({
-            onFailure: () => record(host, id, undefined),
-            onSuccess: (response) => record(host, id, response)
-          }),
+          Effect.tap((response) => record(host, id, response)),
+          Effect.tapError(() => record(host, id, undefined)),
           Effect.onInterrupt(() => record(host, id, undefined))
-        ) as Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>
+        )
       })
     )
 }

@@ -1,7 +1,7 @@
 import type { TokenStore } from "@ociauth/core"
 import { Token } from "@ociauth/core"
 import { StoreKey } from "@ociauth/store"
-import { Clock, DateTime, Effect, Option, Runtime, Schedule, Schema } from "effect"
+import { Clock, DateTime, Effect, Option, Schedule, Schema } from "effect"
 import type { Duration, Scope } from "effect"
 import { hostname } from "node:os"
 import type { Redis } from "ioredis"
@@ -10,9 +10,9 @@ import { close } from "../RedisConnection.js"
 import type { Options } from "../RedisTokenStore.js"
 import { bulkString, command, evalScript, EXTEND, millis, RedisUnavailable, RELEASE } from "./commands.js"
 
-const TokenJson = Schema.parseJson(Token.TokenSchema)
+const TokenJson = Schema.fromJsonString(Schema.toCodecJson(Token.TokenSchema))
 const decodeToken = Schema.decodeUnknownOption(TokenJson)
-const encodeToken = Schema.encode(TokenJson)
+const encodeToken = Schema.encodeEffect(TokenJson)
 
 /** What a process found when it asked for the fetch of a key. */
 type Turn =
@@ -49,7 +49,7 @@ export const make = (redis: Redis, cipher: Cipher, options: Options): TokenStore
     })
 
   const quietly = <A>(self: Effect.Effect<A, RedisUnavailable>, fallback: A, operation: string): Effect.Effect<A> =>
-    Effect.catchAll(self, (error) => Effect.as(Effect.logDebug(`ociauth redis store: ${operation} failed`, error.cause), fallback))
+    Effect.catch(self, (error) => Effect.as(Effect.logDebug(`ociauth redis store: ${operation} failed`, error.cause), fallback))
 
   /**
    * A stored token answers a waiter when it is not the one the waiter saw before
@@ -104,7 +104,7 @@ export const make = (redis: Redis, cipher: Cipher, options: Options): TokenStore
           )
           const release = quietly(Effect.asVoid(evalScript(redis, timeout, RELEASE, lock, owner)), undefined, "unlock")
           return yield* Effect.scoped(
-            Effect.zipRight(
+            Effect.andThen(
               Effect.forkScoped(heartbeat),
               Effect.tap(fetch, (token) => quietly(write(name, token), undefined, "write"))
             )
@@ -122,7 +122,7 @@ export const make = (redis: Redis, cipher: Cipher, options: Options): TokenStore
       ),
     set: (key, token) => quietly(Effect.flatMap(names(key), (n) => write(n.token, token)), undefined, "write"),
     remove: (key) =>
-      Effect.zipRight(
+      Effect.andThen(
         quietly(Effect.flatMap(names(key), (n) => Effect.asVoid(command(timeout, () => redis.del(n.token)))), undefined, "remove"),
         quietly(
           Effect.flatMap(cipher.encrypt(key, channel), (message) => Effect.asVoid(command(timeout, () => redis.publish(channel, message)))),
@@ -144,11 +144,11 @@ const subscribe = (
   redis: Redis,
   cipher: Cipher,
   channel: string,
-  timeout: Duration.DurationInput,
+  timeout: Duration.Input,
   onRemoved: (key: string) => Effect.Effect<void>
 ): Effect.Effect<void, never, Scope.Scope> =>
   Effect.gen(function* () {
-    const runFork = Runtime.runFork(yield* Effect.runtime<never>())
+    const runFork = Effect.runForkWith(yield* Effect.context<never>())
     const subscriber = yield* Effect.acquireRelease(
       Effect.sync(() => {
         const duplicate = redis.duplicate()
@@ -168,6 +168,6 @@ const subscribe = (
       if (pong !== "PONG") return yield* Effect.fail(new RedisUnavailable("PING was not answered PONG"))
       yield* command(timeout, () => subscriber.subscribe(channel))
     }).pipe(
-      Effect.catchAll((error) => Effect.logDebug("ociauth redis store: subscribe failed (memory tiers fall back to re-checking)", error.cause))
+      Effect.catch((error) => Effect.logDebug("ociauth redis store: subscribe failed (memory tiers fall back to re-checking)", error.cause))
     )
   })

@@ -4,11 +4,11 @@
  * every write a dropped write, nothing throws, and every operation — closing the
  * connection included — ends within a bound.
  */
-import { HttpClient, HttpClientResponse } from "@effect/platform"
 import { afterEach, assert, describe, it } from "@effect/vitest"
 import { ChallengeStore, Scope as OciScope, TokenStore } from "@ociauth/core"
 import { RedisChallengeStore, RedisConnection, RedisRateLimit, RedisTokenStore } from "@ociauth/redis"
 import { Context, DateTime, Effect, Exit, Layer, Option, Redacted, Scope } from "effect"
+import { HttpClient, HttpClientResponse } from "effect/http"
 import * as Hostile from "./hostileResp.js"
 
 const SECRET = "k3y-for-tests-0123456789abcdef0123456789abcdef"
@@ -18,8 +18,8 @@ const token = () => {
   const now = Date.now()
   return {
     value: Redacted.make("tok-hostile"),
-    issuedAt: DateTime.unsafeMake(now),
-    expiresAt: DateTime.unsafeMake(now + 300_000),
+    issuedAt: DateTime.makeUnsafe(now),
+    expiresAt: DateTime.makeUnsafe(now + 300_000),
     granted: Option.none(),
     refreshToken: Option.none(),
     scopes: [OciScope.repository("team/app", ["pull"])]
@@ -105,7 +105,7 @@ describe("Redis stores against a hostile RESP server", () => {
         Effect.runPromise(
           Effect.gen(function* () {
             const scope = yield* Scope.make()
-            const redis = yield* Scope.extend(RedisConnection.make({ host: "127.0.0.1", port: s.port }, { closeTimeout: CLOSE_TIMEOUT }), scope)
+            const redis = yield* Scope.provide(RedisConnection.make({ host: "127.0.0.1", port: s.port }, { closeTimeout: CLOSE_TIMEOUT }), scope)
             // connected and ready (the server answered INFO), with a command it will never answer
             yield* Effect.promise(() => new Promise<void>((resolve) => (redis.status === "ready" ? resolve() : redis.once("ready", () => resolve()))))
             redis.get("x").catch(() => {})

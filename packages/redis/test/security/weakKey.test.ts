@@ -5,7 +5,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { TokenStore } from "@ociauth/core"
 import { Encryption, RedisConnection, RedisTokenStore } from "@ociauth/redis"
-import { Cause, Config, ConfigProvider, Effect, Encoding, Exit, Layer, Option, Redacted } from "effect"
+import { Cause, Config, ConfigProvider, Effect, Exit, Layer, Option, Redacted } from "effect"
+import { Base64, Base64Url, Hex } from "effect/encoding"
 
 // Never connects: the key is checked before the store touches Redis.
 const Offline = RedisConnection.layer({ host: "127.0.0.1", port: 1, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
@@ -15,7 +16,7 @@ const build = <E>(layer: Layer.Layer<TokenStore.TokenStore, E, RedisConnection.R
 
 const keyError = <E>(exit: Exit.Exit<unknown, E>): Encryption.KeyError => {
   assert.isTrue(Exit.isFailure(exit), "the layer was built")
-  const failure = Exit.isFailure(exit) ? Cause.failureOption(exit.cause) : Option.none()
+  const failure = Exit.isFailure(exit) ? Cause.findErrorOption(exit.cause) : Option.none()
   assert.isTrue(Option.isSome(failure), "not a typed failure")
   const error = Option.getOrThrow(failure)
   assert.instanceOf(error, Encryption.KeyError)
@@ -29,10 +30,10 @@ describe("weak store keys", () => {
     ["empty", Redacted.make(""), undefined, "TooShort"],
     ["31 bytes of text", Redacted.make("a".repeat(31)), undefined, "TooShort"],
     ["31 raw bytes", Redacted.make(bytes(31)), undefined, "TooShort"],
-    ["base64 of 31 bytes", Redacted.make(Encoding.encodeBase64(bytes(31))), "base64", "TooShort"],
+    ["base64 of 31 bytes", Redacted.make(Base64.encode(bytes(31))), "base64", "TooShort"],
     ["not base64", Redacted.make("this is not base64 !!! but long enough to pass"), "base64", "Encoding"],
-    ["mixed base64 alphabets", Redacted.make(Encoding.encodeBase64(bytes(33)).slice(0, -4) + "-_+/"), "base64", "Encoding"],
-    ["hex of 31 bytes", Redacted.make(Encoding.encodeHex(bytes(31))), "hex", "TooShort"],
+    ["mixed base64 alphabets", Redacted.make(Base64.encode(bytes(33)).slice(0, -4) + "-_+/"), "base64", "Encoding"],
+    ["hex of 31 bytes", Redacted.make(Hex.encode(bytes(31))), "hex", "TooShort"],
     ["not hex", Redacted.make("zz".repeat(40)), "hex", "Encoding"],
     ["odd hex", Redacted.make("a".repeat(65)), "hex", "Encoding"],
     ["not text or bytes", Redacted.make(12345 as unknown as string), undefined, "Encoding"]
@@ -54,25 +55,26 @@ describe("weak store keys", () => {
       const accepted = [
         RedisTokenStore.layer({ key: Redacted.make("b".repeat(32)) }),
         RedisTokenStore.layer({ key: Redacted.make(raw) }),
-        RedisTokenStore.layer({ key: Redacted.make(Encoding.encodeBase64(raw)), keyEncoding: "base64" }),
-        RedisTokenStore.layer({ key: Redacted.make(Encoding.encodeBase64Url(raw)), keyEncoding: "base64" }),
-        RedisTokenStore.layer({ key: Redacted.make(` ${Encoding.encodeHex(raw)}\n`), keyEncoding: "hex" })
+        RedisTokenStore.layer({ key: Redacted.make(Base64.encode(raw)), keyEncoding: "base64" }),
+        RedisTokenStore.layer({ key: Redacted.make(Base64Url.encode(raw)), keyEncoding: "base64" }),
+        RedisTokenStore.layer({ key: Redacted.make(` ${Hex.encode(raw)}\n`), keyEncoding: "hex" })
       ]
       for (const layer of accepted) assert.isTrue(Exit.isSuccess(yield* build(layer)))
     }))
 
   it.effect("layerConfig: a missing variable is a ConfigError, a short one a KeyError, a good one a store", () =>
     Effect.gen(function* () {
-      const layer = RedisTokenStore.layerConfig({ key: Config.redacted("OCIAUTH_STORE_KEY") })
+      const layer = RedisTokenStore.layerConfig({ key: Config.Redacted("OCIAUTH_STORE_KEY") })
       const withEnv = (env: Record<string, string>) =>
-        build(layer).pipe(Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env)))))
+        // empty values are values here (as in an environment where the variable is set but empty)
+        build(layer).pipe(Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnv({ env, preserveEmptyStrings: true })))
       const missing = yield* withEnv({})
       assert.isTrue(Exit.isFailure(missing))
-      const failure = Exit.isFailure(missing) ? Cause.failureOption(missing.cause) : Option.none()
+      const failure = Exit.isFailure(missing) ? Cause.findErrorOption(missing.cause) : Option.none()
       assert.isTrue(Option.isSome(failure) && !(failure.value instanceof Encryption.KeyError), "a ConfigError")
       assert.strictEqual(keyError(yield* withEnv({ OCIAUTH_STORE_KEY: "short" })).reason, "TooShort")
       assert.strictEqual(keyError(yield* withEnv({ OCIAUTH_STORE_KEY: "" })).reason, "TooShort")
-      assert.isTrue(Exit.isSuccess(yield* withEnv({ OCIAUTH_STORE_KEY: Encoding.encodeBase64(bytes(32)) })))
+      assert.isTrue(Exit.isSuccess(yield* withEnv({ OCIAUTH_STORE_KEY: Base64.encode(bytes(32)) })))
     }))
 
   it.effect("Encryption.make checks the key too", () =>

@@ -1,6 +1,5 @@
-import * as KeyValueStore from "@effect/platform/KeyValueStore"
-import { Clock, Effect, FiberRef, Option, Schema } from "effect"
-import { globalValue } from "effect/GlobalValue"
+import { Clock, Context, Effect, Option, Schema } from "effect"
+import * as KeyValueStore from "effect/persistence/KeyValueStore"
 import { digest } from "../StoreKey.js"
 
 /**
@@ -8,22 +7,24 @@ import { digest } from "../StoreKey.js"
  * said). Kept in the entry, in clear (a host, no secret), so that the entries of
  * one registry can be found and removed (`logout`).
  */
-export const currentRegistry: FiberRef.FiberRef<Option.Option<string>> = globalValue(
-  Symbol.for("@ociauth/store/currentRegistry"),
-  () => FiberRef.unsafeMake(Option.none<string>())
+export const currentRegistry: Context.Reference<Option.Option<string>> = Context.Reference<Option.Option<string>>(
+  "@ociauth/store/currentRegistry",
+  { defaultValue: Option.none }
 )
 
 /**
  * What a file holds: the digest it was written for (a file copied under another
  * name is refused), the expiry, the registry it was written for (if said) and the value.
  */
-const Envelope = <A, I>(value: Schema.Schema<A, I>) =>
-  Schema.parseJson(
-    Schema.Struct({ v: Schema.Literal(1), key: Schema.String, expiresAt: Schema.Number, registry: Schema.optional(Schema.String), value })
+const Envelope = <A, I>(value: Schema.Codec<A, I>) =>
+  Schema.fromJsonString(
+    Schema.toCodecJson(
+      Schema.Struct({ v: Schema.Literal(1), key: Schema.String, expiresAt: Schema.Number, registry: Schema.optionalKey(Schema.String), value })
+    )
   )
 
 /** Only what `forget` reads of an envelope: never the value. */
-const decodeRegistry = Schema.decodeUnknownOption(Schema.parseJson(Schema.Struct({ registry: Schema.optional(Schema.String) })))
+const decodeRegistry = Schema.decodeUnknownOption(Schema.fromJsonString(Schema.Struct({ registry: Schema.optionalKey(Schema.String) })))
 
 /**
  * Removes, of the entries named `names` (those of one prefix), the ones written
@@ -35,10 +36,10 @@ export const forget = (store: KeyValueStore.KeyValueStore, names: ReadonlyArray<
     Effect.forEach(names, (name) =>
       store.get(name).pipe(
         Effect.flatMap((text) => {
-          const entry = Option.flatMap(text, decodeRegistry)
+          const entry = Option.flatMap(Option.fromNullishOr(text), decodeRegistry)
           return Option.isSome(entry) && entry.value.registry === registry ? Effect.as(store.remove(name), 1) : Effect.succeed(0)
         }),
-        Effect.catchAllCause((cause) => Effect.as(Effect.logDebug("ociauth store: forget failed", cause), 0))
+        Effect.catchCause((cause) => Effect.as(Effect.logDebug("ociauth store: forget failed", cause), 0))
       )
     ),
     (removed) => removed.reduce((a, b) => a + b, 0)
@@ -56,22 +57,22 @@ export interface Entries<A> {
  * miss; an expired one is a miss and is removed. Failures of the store are
  * logged and never reach the caller: a cache that cannot be used is empty.
  */
-export const make = <A, I>(prefix: string, schema: Schema.Schema<A, I>): Effect.Effect<Entries<A>, never, KeyValueStore.KeyValueStore> =>
+export const make = <A, I>(prefix: string, schema: Schema.Codec<A, I>): Effect.Effect<Entries<A>, never, KeyValueStore.KeyValueStore> =>
   Effect.map(KeyValueStore.KeyValueStore, (store): Entries<A> => {
     const envelope = Envelope(schema)
     const decode = Schema.decodeUnknownOption(envelope)
-    const encode = Schema.encode(envelope)
+    const encode = Schema.encodeEffect(envelope)
     const name = (key: string) => Effect.map(digest(key), (hex) => `${prefix}-${hex}`)
     const quietly = (operation: string) => <X>(self: Effect.Effect<X, unknown>, fallback: X): Effect.Effect<X> =>
-      Effect.catchAllCause(self, (cause) => Effect.as(Effect.logDebug(`ociauth store: ${operation} failed`, cause), fallback))
+      Effect.catchCause(self, (cause) => Effect.as(Effect.logDebug(`ociauth store: ${operation} failed`, cause), fallback))
     return {
       get: (key) =>
         quietly("read")(
           Effect.gen(function* () {
             const id = yield* name(key)
             const text = yield* store.get(id)
-            if (Option.isNone(text)) return Option.none()
-            const entry = decode(text.value)
+            if (text === undefined) return Option.none()
+            const entry = decode(text)
             if (Option.isNone(entry) || entry.value.key !== id) return Option.none()
             if ((yield* Clock.currentTimeMillis) >= entry.value.expiresAt) {
               yield* store.remove(id)
@@ -85,7 +86,7 @@ export const make = <A, I>(prefix: string, schema: Schema.Schema<A, I>): Effect.
         quietly("write")(
           Effect.gen(function* () {
             const id = yield* name(key)
-            const registry = yield* FiberRef.get(currentRegistry)
+            const registry = yield* currentRegistry
             const text = yield* encode({ v: 1, key: id, expiresAt, ...(Option.isSome(registry) ? { registry: registry.value } : {}), value })
             yield* store.set(id, text)
           }),
