@@ -62,7 +62,7 @@ export const fromHeaders = (
   const rateLimit: RateLimit = {
     limit: parseQuota(get("ratelimit-limit")),
     remaining: parseQuota(get("ratelimit-remaining")),
-    source: Option.fromNullable(get("docker-ratelimit-source")),
+    source: Option.fromUndefinedOr(get("docker-ratelimit-source")),
     retryAfter: Retry.parseRetryAfter(get("retry-after"), nowMillis)
   }
   return Option.isNone(rateLimit.limit) && Option.isNone(rateLimit.remaining) && Option.isNone(rateLimit.source) &&

@@ -23,15 +23,12 @@
  *
  * @since 0.1.0
  */
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientError from "@effect/platform/HttpClientError"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import type { HttpClientResponse } from "@effect/platform"
 import { Authenticator, HttpSteps, Registries, RegistryError } from "@ociauth/core"
 import type { CredentialProvider, Retry, Scope } from "@ociauth/core"
 import { Context, Effect, Layer, Option } from "effect"
-import type { Scope as EffectScope } from "effect"
+import type { Duration, Scope as EffectScope } from "effect"
+import { FetchHttpClient, HttpClient, HttpClientError } from "effect/http"
+import type { HttpClientRequest, HttpClientResponse } from "effect/http"
 import * as internal from "./internal/registryClient.js"
 
 /**
@@ -50,7 +47,7 @@ export interface Options {
    * failure, retried); default: the transport's own (undici: 300 s). Bodies
    * stream untimed.
    */
-  readonly responseTimeout?: import("effect").Duration.DurationInput
+  readonly responseTimeout?: Duration.Input
   /** An access plan for the client's whole life (see `withAccess`). */
   readonly access?: ReadonlyArray<Access>
   /**
@@ -99,7 +96,7 @@ export interface Executor {
  * @since 0.1.0
  * @category tags
  */
-export class RegistryClient extends Context.Tag("@ociauth/fetch/RegistryClient")<RegistryClient, Executor>() {}
+export class RegistryClient extends Context.Service<RegistryClient, Executor>()("@ociauth/fetch/RegistryClient") {}
 
 /**
  * Builds the runtime over the `HttpClient` in context. The transport should not
@@ -130,10 +127,11 @@ export const isTransient = (error: RegistryError.RegistryError): boolean =>
 
 /**
  * An `HttpClient` from the runtime. A registry failure travels as the `cause` of
- * a `RequestError` (read it back with `registryError`): reason `Transport` when
- * it is transient (`isTransient`), so that `HttpClient.retryTransient` retries
- * it, and `Encode` ("the request could not be authorised") when it is not, so
- * that no standard retry repeats a refused credential.
+ * an `HttpClientError` (read it back with `registryError`): reason
+ * `TransportError` when it is transient (`isTransient`), so that
+ * `HttpClient.retryTransient` retries it, and `EncodeError` ("the request could
+ * not be authorised") when it is not, so that no standard retry repeats a
+ * refused credential.
  *
  * @since 0.1.0
  * @category constructors
@@ -145,16 +143,14 @@ export const toHttpClient = (executor: Executor): HttpClient.HttpClient =>
     (request) =>
       Effect.flatMap(request, (request) =>
         executor.execute(request).pipe(
-          Effect.catchIf(RegistryError.isRegistryError, (error) =>
-            Effect.fail(
-              new HttpClientError.RequestError({
-                request: HttpSteps.withoutCredentials(request),
-                reason: isTransient(error) ? "Transport" : "Encode",
-                cause: error,
-                description: error.message
+          Effect.catchIf(RegistryError.isRegistryError, (error) => {
+            const fields = { request: HttpSteps.withoutCredentials(request), cause: error, description: error.message }
+            return Effect.fail(
+              new HttpClientError.HttpClientError({
+                reason: isTransient(error) ? new HttpClientError.TransportError(fields) : new HttpClientError.EncodeError(fields)
               })
             )
-          )
+          })
         )
       ),
     Effect.succeed
@@ -168,7 +164,7 @@ export const toHttpClient = (executor: Executor): HttpClient.HttpClient =>
  */
 export const registryError = (error: unknown): Option.Option<RegistryError.RegistryError> => {
   if (RegistryError.isRegistryError(error)) return Option.some(error)
-  if (error instanceof HttpClientError.RequestError && RegistryError.isRegistryError(error.cause)) return Option.some(error.cause)
+  if (HttpClientError.isHttpClientError(error) && RegistryError.isRegistryError(error.reason.cause)) return Option.some(error.reason.cause)
   return Option.none()
 }
 
@@ -179,7 +175,6 @@ export const registryError = (error: unknown): Option.Option<RegistryError.Regis
  *
  * @example
  * ```ts
- * import { FetchHttpClient } from "@effect/platform"
  * import { Authenticator, CredentialProvider, Registries } from "@ociauth/core"
  * import { RegistryClient } from "@ociauth/fetch"
  * import { Layer } from "effect"
@@ -197,7 +192,7 @@ export const layer: Layer.Layer<
   HttpClient.HttpClient,
   never,
   HttpClient.HttpClient | Registries.Registries | Authenticator.Authenticator
-> = Layer.scoped(HttpClient.HttpClient, Effect.map(internal.make(), toHttpClient))
+> = Layer.effect(HttpClient.HttpClient, Effect.map(internal.make(), toHttpClient))
 
 /**
  * `layer` with options.
@@ -208,7 +203,7 @@ export const layer: Layer.Layer<
 export const layerWith = (
   options: Options
 ): Layer.Layer<HttpClient.HttpClient, never, HttpClient.HttpClient | Registries.Registries | Authenticator.Authenticator> =>
-  Layer.scoped(HttpClient.HttpClient, Effect.map(internal.make(options), toHttpClient))
+  Layer.effect(HttpClient.HttpClient, Effect.map(internal.make(options), toHttpClient))
 
 /**
  * The typed runtime as a service.
@@ -219,7 +214,7 @@ export const layerWith = (
 export const layerClient = (
   options: Options = {}
 ): Layer.Layer<RegistryClient, never, HttpClient.HttpClient | Registries.Registries | Authenticator.Authenticator> =>
-  Layer.scoped(RegistryClient, internal.make(options))
+  Layer.effect(RegistryClient, internal.make(options))
 
 /**
  * The fetch transport, set not to follow redirects (the runtime does).
@@ -249,7 +244,7 @@ export const layerAuthenticator: Layer.Layer<
  *
  * @example
  * ```ts
- * import { HttpClient } from "@effect/platform"
+ * import { HttpClient } from "effect/http"
  * import { CredentialProvider, Registries } from "@ociauth/core"
  * import { RegistryClient } from "@ociauth/fetch"
  * import { Effect, Layer } from "effect"
@@ -283,7 +278,7 @@ export const layerFetch: Layer.Layer<HttpClient.HttpClient, never, Registries.Re
 export const withScopes =
   (scopes: ReadonlyArray<Scope.Scope>) =>
   <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-    Effect.locallyWith(self, internal.currentScopeHints, (current) => [...current, ...scopes])
+    Effect.updateService(self, internal.currentScopeHints, (current) => [...current, ...scopes])
 
 /**
  * Declares what `self` will touch, so that the runtime asks for **one** token
@@ -297,7 +292,7 @@ export const withScopes =
  *
  * @example
  * ```ts
- * import { HttpClient } from "@effect/platform"
+ * import { HttpClient } from "effect/http"
  * import { RegistryClient } from "@ociauth/fetch"
  * import { Effect } from "effect"
  *
@@ -313,7 +308,7 @@ export const withScopes =
 export const withAccess =
   (plan: ReadonlyArray<Access>) =>
   <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-    Effect.locallyWith(self, internal.currentAccess, (current) => (current.length === 0 ? plan : [...current, ...plan]))
+    Effect.updateService(self, internal.currentAccess, (current) => (current.length === 0 ? plan : [...current, ...plan]))
 
 /**
  * Passes 2xx responses through; turns any other status into a typed error:
@@ -350,14 +345,14 @@ export {
    * The scope hints in effect, for advanced uses.
    *
    * @since 0.1.0
-   * @category fiber refs
+   * @category references
    */
   currentScopeHints,
   /**
    * The access plan in effect (see `withAccess`), for advanced uses.
    *
    * @since 0.2.0
-   * @category fiber refs
+   * @category references
    */
   currentAccess
 } from "./internal/registryClient.js"

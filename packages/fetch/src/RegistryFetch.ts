@@ -20,13 +20,11 @@
  *
  * @since 0.1.0
  */
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import * as HttpBody from "@effect/platform/HttpBody"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import type { HttpClientResponse } from "@effect/platform"
 import { AuthEvent, Authenticator, CredentialProvider, HttpSteps, Registries, RegistryError } from "@ociauth/core"
 import type { Credential, RegistryAdapter } from "@ociauth/core"
-import { Cause, Data, Effect, Exit, Layer, ManagedRuntime, Option, Stream } from "effect"
+import { Cause, Data, Effect, Exit, Layer, ManagedRuntime, References, Result, Stream } from "effect"
+import { FetchHttpClient, HttpBody, HttpClientRequest } from "effect/http"
+import type { HttpClientError, HttpClientResponse, HttpMethod } from "effect/http"
 import { nativeResponse } from "./internal/platform.js"
 import { redirectedResponses } from "./internal/registryClient.js"
 import * as RegistryClient from "./RegistryClient.js"
@@ -81,26 +79,27 @@ export interface RegistryFetch {
 const toRequest = (input: string | URL | Request, init: RequestInit | undefined): HttpClientRequest.HttpClientRequest => {
   const base = input instanceof Request ? input : undefined
   const url = base?.url ?? (input instanceof URL ? input.href : String(input))
-  const method = (init?.method ?? base?.method ?? "GET").toUpperCase() as HttpClientRequest.HttpClientRequest["method"]
+  // Any method fetch accepts goes through (a request's method is a string).
+  const method = (init?.method ?? base?.method ?? "GET").toUpperCase() as HttpMethod.HttpMethod
   const headers = new Headers(base?.headers)
   for (const [key, value] of new Headers(init?.headers)) headers.set(key, value)
   const rawBody = init?.body !== undefined ? init.body : base?.body
   let body: HttpBody.HttpBody = HttpBody.empty
   if (rawBody instanceof ReadableStream) {
-    body = HttpBody.stream(Stream.fromReadableStream(() => rawBody as ReadableStream<Uint8Array>, (e) => e as Error))
+    body = HttpBody.stream(
+      Stream.fromReadableStream({ evaluate: () => rawBody as ReadableStream<Uint8Array>, onError: (error) => error })
+    )
   } else if (rawBody !== null && rawBody !== undefined) {
     body = HttpBody.raw(rawBody)
   }
   return HttpClientRequest.make(method)(url, { headers: Object.fromEntries(headers), body })
 }
 
-const keepAlive = Symbol.for("@ociauth/fetch/keepAlive")
-
 /** The error underneath a transport failure: the platform's `cause` (undici's `TypeError`) has the system error as its own. */
-const nativeCause = (error: { readonly cause?: unknown; readonly description?: string | undefined }): unknown => {
-  const cause = error.cause
+const nativeCause = (error: HttpClientError.HttpClientError): unknown => {
+  const cause = error.reason.cause
   if (cause instanceof Error) return cause.cause instanceof Error ? cause.cause : cause
-  return new Error(error.description ?? "the connection failed")
+  return new Error(error.reason.description ?? "the connection failed")
 }
 
 const markRedirected = (platform: HttpClientResponse.HttpClientResponse, response: Response): Response => {
@@ -112,18 +111,17 @@ const toResponse = (response: HttpClientResponse.HttpClientResponse): Response =
 
 const toWebResponse = (response: HttpClientResponse.HttpClientResponse): Response => {
   // The fetch transport's own Response is handed out as it is: its body streams
-  // natively, with no per-chunk cost. The platform aborts a request once its
-  // response object is garbage-collected, so both the Response and its body
-  // stream (which every reader of it holds) keep that object alive.
+  // natively, with no per-chunk cost. Taking it (`HttpClientResponse.toWeb`)
+  // tells the platform that the body outlives its response object: it no longer
+  // aborts the request when that object is garbage-collected.
   const source = nativeResponse(response)
-  if (source !== undefined) {
-    Object.defineProperty(source, keepAlive, { value: response, enumerable: false })
-    if (source.body !== null) Object.defineProperty(source.body, keepAlive, { value: response, enumerable: false })
-    return source
-  }
+  if (source !== undefined) return source
   const body = HttpSteps.hasNoBody(response) ? null : Stream.toReadableStream(response.stream)
-  return new Response(body, { status: response.status, headers: response.headers as Record<string, string> })
+  return new Response(body, { status: response.status, headers: response.headers })
 }
+
+/** The façade's runtime records no spans (see `makeRegistryFetch`). */
+const tracerOff: Layer.Layer<never> = Layer.succeed(References.TracerEnabled)(false)
 
 /**
  * Builds the façade.
@@ -133,7 +131,7 @@ const toWebResponse = (response: HttpClientResponse.HttpClientResponse): Respons
  */
 export const makeRegistryFetch = (options: RegistryFetchOptions = {}): RegistryFetch => {
   const transport = RegistryClient.layerFetchTransport.pipe(
-    Layer.provide(options.fetch === undefined ? Layer.empty : Layer.succeed(FetchHttpClient.Fetch, options.fetch))
+    Layer.provide(options.fetch === undefined ? Layer.empty : Layer.succeed(FetchHttpClient.Fetch)(options.fetch))
   )
   const credentials =
     options.credentialProvider ??
@@ -150,28 +148,36 @@ export const makeRegistryFetch = (options: RegistryFetchOptions = {}): RegistryF
     Layer.provideMerge(events),
     // No Effect program around the façade can read its spans: it records none (the transport's per-request
     // span, with every header as an attribute, was most of its cost), unless trace headers were asked for.
-    Layer.provideMerge(options.tracePropagation === undefined || options.tracePropagation === false ? Layer.setTracerEnabled(false) : Layer.empty)
+    Layer.provideMerge(
+      options.tracePropagation === undefined || options.tracePropagation === false ? tracerOff : Layer.empty
+    )
   )
   const runtime = ManagedRuntime.make(live)
   let closed = false
+  // The runtime's client, once built: a request runs `execute` directly.
+  let client: RegistryClient.Executor | undefined
+  const execute = (request: HttpClientRequest.HttpClientRequest) =>
+    client !== undefined
+      ? client.execute(request)
+      : Effect.flatMap(RegistryClient.RegistryClient, (built) => {
+        client = built
+        return built.execute(request)
+      })
 
   const registryFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     if (closed) throw new RegistryFetchClosed()
     const request = toRequest(input, init)
-    const exit = await runtime.runPromiseExit(
-      Effect.flatMap(RegistryClient.RegistryClient, (client) => client.execute(request)),
-      init?.signal ? { signal: init.signal } : undefined
-    )
+    const exit = await runtime.runPromiseExit(execute(request), init?.signal ? { signal: init.signal } : undefined)
     if (Exit.isSuccess(exit)) return toResponse(exit.value)
-    const failure = Cause.failureOption(exit.cause)
-    if (Option.isSome(failure)) {
-      const error = failure.value
+    const failure = Cause.findError(exit.cause)
+    if (Result.isSuccess(failure)) {
+      const error = failure.success
       if (RegistryError.isRegistryError(error)) throw error
       // As `fetch` does: the native error (with its `code`) as the cause, never the request.
       throw new TypeError("fetch failed", { cause: nativeCause(error) })
     }
     if (closed) throw new RegistryFetchClosed()
-    if (Cause.isInterruptedOnly(exit.cause)) {
+    if (Cause.hasInterruptsOnly(exit.cause)) {
       throw init?.signal?.reason ?? new DOMException("The operation was aborted.", "AbortError")
     }
     throw Cause.squash(exit.cause)

@@ -2,7 +2,7 @@
  * Regression tests for the engine's seams: each defect found from outside the
  * project, reproduced with the public API.
  */
-import { HttpClient, HttpClientRequest, HttpClientResponse } from "@effect/platform"
+import { HttpClient, HttpClientRequest, HttpClientResponse } from "effect/http"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Authenticator, CredentialProvider, Registries, RegistryAdapter, Retry } from "@ociauth/core"
 import type { AuthEvent } from "@ociauth/core"
@@ -11,13 +11,13 @@ import { RegistryEmulator } from "@ociauth/testing"
 import { Duration, Effect, Layer, Option, Schedule } from "effect"
 
 const fastRetry: Retry.Policy = {
-  schedule: Schedule.spaced("5 millis").pipe(Schedule.intersect(Schedule.recurs(4))),
+  schedule: Schedule.max([Schedule.spaced("5 millis"), Schedule.recurs(4)]),
   maxRetryAfter: Duration.seconds(2)
 }
 
 /** Enough retries for a worker that meets every fault of its turn in a row. */
 const patientRetry: Retry.Policy = {
-  schedule: Schedule.spaced("5 millis").pipe(Schedule.intersect(Schedule.recurs(8))),
+  schedule: Schedule.max([Schedule.spaced("5 millis"), Schedule.recurs(8)]),
   maxRetryAfter: Duration.seconds(2)
 }
 
@@ -117,8 +117,8 @@ describe("failures stay typed", () => {
       corp.log.clear()
       const client = (yield* HttpClient.HttpClient).pipe(HttpClient.retryTransient({ times: 3, schedule: Schedule.spaced("1 millis") }))
       const error = yield* Effect.flip(client.head(`${corp.origin}/v2/team/app/manifests/latest`))
-      assert.strictEqual(error._tag, "RequestError")
-      assert.notStrictEqual(error._tag === "RequestError" && error.reason, "Transport")
+      assert.strictEqual(error._tag, "HttpClientError")
+      assert.notStrictEqual(error._tag === "HttpClientError" && error.reason._tag, "TransportError")
       const cause = RegistryClient.registryError(error)
       assert.isTrue(Option.isSome(cause))
       assert.strictEqual(Option.getOrThrow(cause)._tag, "TokenRequestError")

@@ -2,7 +2,7 @@
  * What the runtime assumes of @effect/platform's internals, pinned: a platform
  * release that breaks an assumption fails here.
  */
-import { HttpClient, HttpClientRequest } from "@effect/platform"
+import { HttpClient, HttpClientRequest } from "effect/http"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { HttpSteps } from "@ociauth/core"
 import { RegistryClient } from "@ociauth/fetch"

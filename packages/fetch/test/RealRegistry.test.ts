@@ -4,13 +4,13 @@
  * delete, through the Effect layer and through the façade, counting every
  * request each operation costs.
  */
-import { FetchHttpClient, HttpClient, HttpClientRequest } from "@effect/platform"
+import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Authenticator, CredentialProvider, Registries, RegistryAdapter } from "@ociauth/core"
 import { makeRegistryFetch, RegistryClient } from "@ociauth/fetch"
-import * as NodeCommandExecutor from "@effect/platform-node/NodeCommandExecutor"
-import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
-import * as NodePath from "@effect/platform-node/NodePath"
+import * as NodeChildProcessSpawner from "@effect/platform-node-shared/NodeChildProcessSpawner"
+import * as NodeFileSystem from "@effect/platform-node-shared/NodeFileSystem"
+import * as NodePath from "@effect/platform-node-shared/NodePath"
 import { DistributionRegistry, Image, TokenServer } from "@ociauth/testing"
 import { Effect, Layer, ManagedRuntime } from "effect"
 
@@ -195,7 +195,7 @@ describe.skipIf(!availability.available)("the real distribution registry", () =>
       const explicit = makeRegistryFetch({
         adapters: [adapter],
         credentialProvider: CredentialProvider.layerDefault({ dockerConfig: { path: join(dockerConfig, "config.json") } }).pipe(
-          Layer.provide([NodeFileSystem.layer, NodePath.layer, NodeCommandExecutor.layer.pipe(Layer.provide(NodeFileSystem.layer))])
+          Layer.provide(NodeChildProcessSpawner.layer.pipe(Layer.provideMerge(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer))))
         )
       })
       const started = await explicit(`${registry.origin}/v2/alice/from-config/blobs/uploads/`, { method: "POST" })

@@ -1,5 +1,5 @@
 /** Redirect rules at the HttpClient level, with a scripted https transport. */
-import { HttpClient, HttpClientRequest, HttpClientResponse } from "@effect/platform"
+import { HttpClient, HttpClientRequest, HttpClientResponse } from "effect/http"
 import { assert, describe, it } from "@effect/vitest"
 import { Authenticator, CredentialProvider, Registries, RegistryAdapter } from "@ociauth/core"
 import { RegistryClient } from "@ociauth/fetch"
@@ -100,7 +100,7 @@ describe("redirects", () => {
     })
   })
 
-  it.effect("the HttpClient layer carries registry errors as the cause of a RequestError", () => {
+  it.effect("the HttpClient layer carries registry errors as the cause of an HttpClientError", () => {
     const layer = RegistryClient.layer.pipe(
       Layer.provide(Authenticator.layer()),
       Layer.provide(
@@ -114,7 +114,7 @@ describe("redirects", () => {
     return Effect.gen(function* () {
       const client = yield* HttpClient.HttpClient
       const error = yield* Effect.flip(client.get("https://open.example/v2/"))
-      assert.strictEqual(error._tag, "RequestError")
+      assert.strictEqual(error._tag, "HttpClientError")
       const cause = RegistryClient.registryError(error)
       assert.strictEqual(cause._tag === "Some" && cause.value._tag, "RedirectRejected")
     }).pipe(Effect.provide(layer))
@@ -174,12 +174,12 @@ describe("error bodies", () => {
 })
 
 describe("invalid URLs", () => {
-  it.effect("a request URL that does not parse is a typed InvalidUrl failure, not a defect", () =>
+  it.effect("a request URL that does not parse is a typed InvalidUrlError failure, not a defect", () =>
     Effect.gen(function* () {
       const t = setup(() => new Response("unused"))
       const error = yield* Effect.flip(t.execute(HttpClientRequest.get("not a url")))
-      assert.strictEqual(error._tag, "RequestError")
-      assert.strictEqual(error._tag === "RequestError" && error.reason, "InvalidUrl")
+      assert.strictEqual(error._tag, "HttpClientError")
+      assert.strictEqual(error._tag === "HttpClientError" && error.reason._tag, "InvalidUrlError")
       assert.strictEqual(t.seen.length, 0)
     }))
 })

@@ -1,13 +1,14 @@
-import { HttpClientRequest } from "@effect/platform"
+import { HttpClientRequest } from "effect/http"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Authenticator, AuthEvent, CredentialProvider, Registries, RegistryAdapter, Retry } from "@ociauth/core"
 import type { Credential } from "@ociauth/core"
 import { RateLimit, RegistryClient } from "@ociauth/fetch"
 import { RegistryEmulator } from "@ociauth/testing"
-import { Duration, Effect, Layer, Option, Schedule, TestClock } from "effect"
+import { Duration, Effect, Layer, Option, Schedule } from "effect"
+import { TestClock } from "effect/testing"
 
 const fastRetry: Retry.Policy = {
-  schedule: Schedule.exponential("10 millis").pipe(Schedule.intersect(Schedule.recurs(3))),
+  schedule: Schedule.max([Schedule.exponential("10 millis"), Schedule.recurs(3)]),
   maxRetryAfter: Duration.seconds(5)
 }
 
@@ -173,7 +174,7 @@ describe("RegistryClient against the emulator (distribution)", () => {
       const { Stream } = yield* Effect.promise(() => import("effect"))
       const put = yield* run(
         HttpClientRequest.put(location).pipe(
-          HttpClientRequest.bodyStream(Stream.fromReadableStream(() => stream, (e) => e as Error), { contentType: "application/octet-stream" })
+          HttpClientRequest.bodyStream(Stream.fromReadableStream({ evaluate: () => stream, onError: (e) => e as Error }), { contentType: "application/octet-stream" })
         )
       )
       assert.strictEqual(put.status, 201)
@@ -276,16 +277,16 @@ describe("RegistryClient against the emulator (ghcr)", () => {
         )
         assert.strictEqual(ok.status, 200)
         const deleted = yield* Effect.flip(
-          run(HttpClientRequest.del(`${ghcr.origin}/v2/owner/image/manifests/1.0`)).pipe(
+          run(HttpClientRequest.delete(`${ghcr.origin}/v2/owner/image/manifests/1.0`)).pipe(
             Effect.provide(clientLayer({ adapters: [knowing(ghcr, { trustChallengeScope: false, capabilities: { delete: false } })] }))
           )
         )
         assert.strictEqual(deleted._tag, "Unsupported")
         // Anonymous and without the adapter: no token for `delete` (GHCR denies rather than narrows).
-        const denied = yield* Effect.flip(run(HttpClientRequest.del(`${ghcr.origin}/v2/owner/image/manifests/1.0`)).pipe(Effect.provide(clientLayer())))
+        const denied = yield* Effect.flip(run(HttpClientRequest.delete(`${ghcr.origin}/v2/owner/image/manifests/1.0`)).pipe(Effect.provide(clientLayer())))
         assert.strictEqual(denied._tag === "TokenRequestError" && denied.reason, "Denied")
         // The owner, without the adapter: DELETE goes out, GHCR answers 405 UNSUPPORTED, filterStatusOk types it.
-        const response = yield* run(HttpClientRequest.del(`${ghcr.origin}/v2/owner/image/manifests/1.0`)).pipe(
+        const response = yield* run(HttpClientRequest.delete(`${ghcr.origin}/v2/owner/image/manifests/1.0`)).pipe(
           Effect.provide(clientLayer({ credentials: { [ghcr.host]: { username: "owner", password: "pw" } } }))
         )
         assert.strictEqual(response.status, 405)

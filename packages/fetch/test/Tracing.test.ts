@@ -1,4 +1,4 @@
-import { HttpClientRequest } from "@effect/platform"
+import { HttpClientRequest } from "effect/http"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Authenticator, CredentialProvider, Registries } from "@ociauth/core"
 import { makeRegistryFetch, RegistryClient } from "@ociauth/fetch"
@@ -82,14 +82,13 @@ describe("trace propagation headers go to no registry or realm unless named", ()
 
 /** A tracer that keeps every span it starts. */
 const recording = () => {
-  const spans: Array<Tracer.Span> = []
+  const spans: Array<NativeSpanLike> = []
   const native = Tracer.make({
-    span: (name, parent, context, links, startTime, kind) => {
-      const span = new NativeSpanLike(name, parent, context, links, startTime, kind)
+    span: (options) => {
+      const span = new NativeSpanLike(options.name, options.parent, options.annotations, options.links, options.startTime, options.kind)
       spans.push(span)
       return span
-    },
-    context: (f) => f()
+    }
   })
   return { spans, tracer: native }
 }
@@ -105,7 +104,7 @@ class NativeSpanLike implements Tracer.Span {
   constructor(
     readonly name: string,
     readonly parent: Option.Option<Tracer.AnySpan>,
-    readonly context: import("effect").Context.Context<never>,
+    readonly annotations: import("effect").Context.Context<never>,
     readonly links: ReadonlyArray<Tracer.SpanLink>,
     startTime: bigint,
     readonly kind: Tracer.SpanKind
@@ -154,13 +153,13 @@ describe("spans: where the time goes, with no secret", () => {
       assert.strictEqual(named("ociauth.request").length, 2)
       assert.strictEqual(named("ociauth.discover").length, 1)
       assert.strictEqual(named("ociauth.token_request").length, 1)
-      const [cold, warm] = named("ociauth.request") as Array<NativeSpanLike>
+      const [cold, warm] = named("ociauth.request")
       assert.strictEqual(cold!.attributes.get("ociauth.registry"), new URL(origin).host)
       assert.strictEqual(cold!.attributes.get("ociauth.route"), "Tags")
       assert.strictEqual(cold!.attributes.get("ociauth.token_cache"), "fetch")
       assert.strictEqual(warm!.attributes.get("ociauth.token_cache"), "hit")
-      assert.strictEqual((named("ociauth.token_request")[0] as NativeSpanLike).attributes.get("ociauth.scopes"), "repository:app:pull")
-      const text = JSON.stringify(spans.map((s) => ({ name: s.name, attributes: [...(s as NativeSpanLike).attributes] })), (_, v) => (typeof v === "bigint" ? String(v) : v))
+      assert.strictEqual(named("ociauth.token_request")[0]!.attributes.get("ociauth.scopes"), "repository:app:pull")
+      const text = JSON.stringify(spans.map((s) => ({ name: s.name, attributes: [...s.attributes] })), (_, v) => (typeof v === "bigint" ? String(v) : v))
       for (const secret of [password, "t0ken-value", Buffer.from(`alice:${password}`).toString("base64")]) assert.notInclude(text, secret)
     }))
 })

@@ -7,16 +7,17 @@
  */
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
-import { HttpClient, HttpClientRequest } from "@effect/platform"
+import { HttpClient, HttpClientRequest } from "effect/http"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Authenticator, AuthEvent, CredentialProvider, Registries, RegistryAdapter, RegistryError, Retry, Scope } from "@ociauth/core"
 import type { Credential } from "@ociauth/core"
 import { makeRegistryFetch, RegistryClient } from "@ociauth/fetch"
 import { RegistryEmulator } from "@ociauth/testing"
-import { Clock, Duration, Effect, Layer, Schedule, TestClock } from "effect"
+import { Clock, Duration, Effect, Layer, Schedule } from "effect"
+import { TestClock } from "effect/testing"
 
 const fastRetry: Retry.Policy = {
-  schedule: Schedule.spaced("5 millis").pipe(Schedule.intersect(Schedule.recurs(3))),
+  schedule: Schedule.max([Schedule.spaced("5 millis"), Schedule.recurs(3)]),
   maxRetryAfter: Duration.seconds(2)
 }
 
@@ -68,7 +69,7 @@ const engineLayer = (setup: Setup) =>
   )
 
 const clientLayer = (setup: Setup = {}) =>
-  Layer.provideMerge(Layer.scoped(RegistryClient.RegistryClient, RegistryClient.make({ retry: fastRetry, ...setup.client })), engineLayer(setup))
+  Layer.provideMerge(Layer.effect(RegistryClient.RegistryClient, RegistryClient.make({ retry: fastRetry, ...setup.client })), engineLayer(setup))
 
 const run = (request: HttpClientRequest.HttpClientRequest) =>
   Effect.flatMap(RegistryClient.RegistryClient, (client) => client.execute(request))
@@ -306,7 +307,7 @@ describe("warm requests against the emulator", () => {
             HttpClientRequest.bodyText("{}", "application/vnd.oci.image.manifest.v1+json")
           )
         )
-      const del = () => run(HttpClientRequest.del(url))
+      const del = () => run(HttpClientRequest.delete(url))
       for (let i = 0; i < 3; i++) yield* head()
       yield* put()
       yield* head()

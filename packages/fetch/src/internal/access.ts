@@ -9,7 +9,7 @@ const none: ReadonlyArray<Scope.Scope> = []
  * in context, merged once per plan and host (the same array every time, so the
  * engine's work per scope list is done once too).
  */
-export const makeAccessScopes = (registries: Registries.Registries["Type"], configured: ReadonlyArray<RegistryClient.Access>) => {
+export const makeAccessScopes = (registries: Registries.Service, configured: ReadonlyArray<RegistryClient.Access>) => {
   const byPlan = new WeakMap<ReadonlyArray<RegistryClient.Access>, Map<string, ReadonlyArray<Scope.Scope>>>()
   const scopesByHost = (access: ReadonlyArray<RegistryClient.Access>): Map<string, ReadonlyArray<Scope.Scope>> => {
     let byHost = byPlan.get(access)

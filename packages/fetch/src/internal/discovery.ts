@@ -1,10 +1,9 @@
-import type * as HttpClientError from "@effect/platform/HttpClientError"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import { HttpClientRequest } from "effect/http"
+import type { HttpClientError, HttpClientResponse } from "effect/http"
 import { AuthEvent, Challenge, ChallengeStore, HttpSteps, RegistryError, Retry, Route } from "@ociauth/core"
 import type { RegistryAdapter, Scope } from "@ociauth/core"
 import { Lru } from "@ociauth/core/Lru"
-import { Deferred, Effect, FiberId, Option } from "effect"
+import { Deferred, Effect, Option } from "effect"
 
 /** What the first request to an API found out. */
 export interface Discovery {
@@ -56,18 +55,22 @@ export const makeDiscovery = (options: DiscoveryOptions) => {
   const memo = new Lru<string, { readonly entry: Option.Option<ChallengeStore.Entry>; readonly until: number }>(1024)
   const pending = new Map<string, Deferred.Deferred<Option.Option<Challenge.AuthChallenge>>>()
 
+  /** What the runtime read of an API within the last 30 s, if anything: no effect, nothing allocated. */
+  const peek = (base: string, now: number): Option.Option<ChallengeStore.Entry> | undefined => {
+    const memoised = memo.get(base)
+    return memoised !== undefined && now < memoised.until ? memoised.entry : undefined
+  }
+
   /** What the store (or else the adapter) says of an API; whatever the runtime learns itself is written through. */
-  const known = (base: string, adapter: RegistryAdapter.RegistryAdapter): Effect.Effect<Option.Option<ChallengeStore.Entry>> =>
-    Effect.clockWith((clock) => {
-      const now = clock.unsafeCurrentTimeMillis()
-      const memoised = memo.get(base)
-      if (memoised !== undefined && now < memoised.until) return Effect.succeed(memoised.entry)
-      return Effect.map(challenges.get(base), (stored) => {
-        const entry = Option.isSome(stored) ? stored : Option.isSome(adapter.challenge) ? Option.some(adapter.challenge) : Option.none()
-        if (Option.isSome(entry)) memo.set(base, { entry, until: now + STORE_MEMO_MILLIS })
-        return entry
-      })
+  const known = (base: string, adapter: RegistryAdapter.RegistryAdapter, now: number): Effect.Effect<Option.Option<ChallengeStore.Entry>> => {
+    const memoised = peek(base, now)
+    if (memoised !== undefined) return Effect.succeed(memoised)
+    return Effect.map(challenges.get(base), (stored) => {
+      const entry = Option.isSome(stored) ? stored : Option.isSome(adapter.challenge) ? Option.some(adapter.challenge) : Option.none()
+      if (Option.isSome(entry)) memo.set(base, { entry, until: now + STORE_MEMO_MILLIS })
+      return entry
     })
+  }
 
   /** Remembers an API's challenge (realm and service only) and says so once. */
   const learn = (base: string, challenge: Challenge.AuthChallenge): Effect.Effect<void> =>
@@ -80,8 +83,8 @@ export const makeDiscovery = (options: DiscoveryOptions) => {
       const downgrade = Option.isSome(remembered) && remembered.value.scheme === "bearer" && learned.scheme === "basic"
       return same || downgrade
         ? Effect.void
-        : Effect.zipRight(
-            Effect.zipRight(Effect.sync(() => memo.delete(base)), challenges.set(base, Option.some(learned))),
+        : Effect.andThen(
+            Effect.andThen(Effect.sync(() => memo.delete(base)), challenges.set(base, Option.some(learned))),
             emit(AuthEvent.AuthEvent.ChallengeDiscovered({ origin: RegistryError.redactUrl(base), challenge: describe(learned) }))
           )
     })
@@ -99,7 +102,7 @@ export const makeDiscovery = (options: DiscoveryOptions) => {
       if (waiting !== undefined) {
         return Effect.map(Deferred.await(waiting), (challenge): Discovery => ({ challenge, offered: [], response: Option.none() }))
       }
-      const deferred = Deferred.unsafeMake<Option.Option<Challenge.AuthChallenge>>(FiberId.none)
+      const deferred = Deferred.makeUnsafe<Option.Option<Challenge.AuthChallenge>>()
       pending.set(base, deferred)
       // A body that cannot be sent twice is not used to discover: ask /v2/ instead.
       const probe = replayable
@@ -113,7 +116,7 @@ export const makeDiscovery = (options: DiscoveryOptions) => {
             return Deferred.succeed(deferred, Option.none())
           })
         ),
-        Effect.withSpan("ociauth.discover", { captureStackTrace: false, attributes: { "ociauth.api": RegistryError.redactUrl(base) } })
+        Effect.withSpan("ociauth.discover", { attributes: { "ociauth.api": RegistryError.redactUrl(base) } }, { captureStackTrace: false })
       )
     })
 
@@ -123,7 +126,7 @@ export const makeDiscovery = (options: DiscoveryOptions) => {
     replayable: boolean,
     deferred: Deferred.Deferred<Option.Option<Challenge.AuthChallenge>>
   ): Effect.Effect<Discovery> =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const challenge = response.status === 401 ? yield* challengeOf(response) : Option.none<Challenge.AuthChallenge>()
       if (Option.isSome(challenge)) yield* learn(base, challenge.value)
       // An answer without a challenge means "no credentials needed" — unless it is a failure that says nothing.
@@ -141,7 +144,7 @@ export const makeDiscovery = (options: DiscoveryOptions) => {
       return { challenge, offered, response: answer ? Option.some(response) : Option.none() }
     })
 
-  return { known, learn, discover } as const
+  return { peek, known, learn, discover } as const
 }
 
 export type Discoveries = ReturnType<typeof makeDiscovery>

@@ -1,9 +1,8 @@
-import * as HttpClientError from "@effect/platform/HttpClientError"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import { HttpClientError, HttpClientRequest } from "effect/http"
 import { HttpSteps, RegistryAdapter } from "@ociauth/core"
 import type { Registries, RegistryError } from "@ociauth/core"
 import { Route, Scope } from "@ociauth/core"
-import { Effect, Option } from "effect"
+import { Option } from "effect"
 import { Lru } from "@ociauth/core/Lru"
 
 /**
@@ -27,13 +26,18 @@ export interface Plan {
   readonly base: string
   /** Credentials may go to `url` (https, loopback, or declared insecure). */
   readonly credentialsAllowed: boolean
+  /** The options of the request's `ociauth.request` span: built with the plan, not per request. */
+  readonly span: {
+    readonly kind: "client"
+    readonly captureStackTrace: false
+    readonly attributes: Readonly<Record<string, unknown>>
+  }
 }
 
-/** The request's URL, query included; a URL that does not parse is a typed `InvalidUrl` failure. */
-const urlOf = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<URL, HttpClientError.RequestError> =>
-  Option.match(HttpClientRequest.toUrl(request), {
-    onNone: () => Effect.fail(new HttpClientError.RequestError({ request, reason: "InvalidUrl", description: "the URL does not parse" })),
-    onSome: Effect.succeed
+/** The failure of a request whose URL does not parse: typed (`InvalidUrlError`), not a defect. */
+export const invalidUrl = (request: HttpClientRequest.HttpClientRequest): HttpClientError.HttpClientError =>
+  new HttpClientError.HttpClientError({
+    reason: new HttpClientError.InvalidUrlError({ request, description: "the URL does not parse" })
   })
 
 /** Where a request really goes: the adapter's API origin; for a registry API route, the registry's repository name too. */
@@ -63,7 +67,7 @@ const rewrite = (url: URL, adapter: RegistryAdapter.RegistryAdapter, insecure: R
 }
 
 const make = (
-  registries: Registries.Registries["Type"],
+  registries: Registries.Service,
   insecure: ReadonlySet<string>,
   request: HttpClientRequest.HttpClientRequest,
   requested: URL,
@@ -81,26 +85,34 @@ const make = (
     unsupported: route === undefined ? undefined : Option.getOrUndefined(RegistryAdapter.unsupported(adapter, method, route)),
     unchanged: plain && url.href === request.url,
     base: route === undefined || route.prefix === "" ? url.origin : `${url.origin}${route.prefix}`,
-    credentialsAllowed: url.protocol === "https:" || HttpSteps.mayUsePlainHttp(url, insecure)
+    credentialsAllowed: url.protocol === "https:" || HttpSteps.mayUsePlainHttp(url, insecure),
+    span: {
+      kind: "client",
+      captureStackTrace: false,
+      attributes: { "http.request.method": method, "ociauth.registry": url.host, "ociauth.route": route?._tag }
+    }
   }
 }
 
 /**
  * Plans, memoised for requests whose URL is a plain string (no separate
  * parameters or hash) by URL and method; others are planned each time.
+ * `undefined` when the URL does not parse (`invalidUrl`). A known plan is
+ * returned as it is: no effect, no key, nothing allocated.
  */
-export const makePlanner = (registries: Registries.Registries["Type"], insecure: ReadonlySet<string>) => {
+export const makePlanner = (registries: Registries.Service, insecure: ReadonlySet<string>) => {
   // By URL, then method: the caller's own URL string is the key (no key is built per request).
   const plans = new Lru<string, Map<string, Plan>>(1024)
-  return (request: HttpClientRequest.HttpClientRequest): Effect.Effect<Plan, HttpClientError.RequestError> => {
-    const plain = request.urlParams.length === 0 && Option.isNone(request.hash)
-    if (!plain) return Effect.map(urlOf(request), (url) => make(registries, insecure, request, url, false))
-    const known = plans.get(request.url)?.get(request.method)
-    if (known !== undefined) return Effect.succeed(known)
-    return Effect.map(urlOf(request), (url) => {
-      const plan = make(registries, insecure, request, url, true)
-      plans.getOrSet(request.url, () => new Map()).set(request.method, plan)
-      return plan
-    })
+  return (request: HttpClientRequest.HttpClientRequest): Plan | undefined => {
+    const plain = request.urlParams.params.length === 0 && Option.isNone(request.hash)
+    if (plain) {
+      const known = plans.get(request.url)?.get(request.method)
+      if (known !== undefined) return known
+    }
+    const url = Option.getOrUndefined(HttpClientRequest.toUrl(request))
+    if (url === undefined) return undefined
+    const plan = make(registries, insecure, request, url, plain)
+    if (plain) plans.getOrSet(request.url, () => new Map()).set(request.method, plan)
+    return plan
   }
 }

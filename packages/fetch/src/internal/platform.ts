@@ -1,17 +1,16 @@
-import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import { Option } from "effect"
+import { HttpClientResponse } from "effect/http"
 
 /**
- * The one place the runtime reads @effect/platform's private fields: the web
- * `Response` a `FetchHttpClient` response wraps (its `source`), underneath our
- * own `SanitizedResponse` (`original`). `test/PlatformSeams.test.ts` pins it, so
- * a platform release that renames the field fails there, not in users' hands.
+ * The one private seam of effect/http the runtime relies on: a response wrapper
+ * forwards the web `Response` underneath it through this method, which
+ * `HttpClientResponse.toWeb` reads (the platform's own wrappers do the same; the
+ * key is internal to effect). Our `SanitizedResponse` forwards it, so that
+ * `toWeb` sees through it. `test/PlatformSeams.test.ts` pins it, so an effect
+ * release that renames the key fails there, not in users' hands.
  */
-export const nativeResponse = (response: HttpClientResponse.HttpClientResponse): Response | undefined => {
-  let current: unknown = response
-  for (let depth = 0; depth < 4 && typeof current === "object" && current !== null; depth++) {
-    const { original, source } = current as { readonly original?: unknown; readonly source?: unknown }
-    if (source instanceof Response) return source
-    current = original
-  }
-  return undefined
-}
+export const WebSourceKey = "~effect/http/HttpClientResponse/WebSource"
+
+/** The web `Response` a fetch transport's response wraps, under our own wrapper too. */
+export const nativeResponse = (response: HttpClientResponse.HttpClientResponse): Response | undefined =>
+  Option.getOrUndefined(HttpClientResponse.toWeb(response))

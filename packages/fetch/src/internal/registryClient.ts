@@ -1,32 +1,31 @@
-import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientError from "@effect/platform/HttpClientError"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { AuthEvent, Authenticator, ChallengeStore, HttpSteps, Registries, Retry, Scope } from "@ociauth/core"
 import type { Challenge } from "@ociauth/core"
-import { Clock, Duration, Effect, FiberRef, Option } from "effect"
+import { Clock, Context, Duration, Effect, Option } from "effect"
 import type { Scope as EffectScope } from "effect"
-import { globalValue } from "effect/GlobalValue"
+import { HttpClient, HttpClientError, HttpClientRequest } from "effect/http"
+import type { HttpClientResponse } from "effect/http"
 import type * as RegistryClient from "../RegistryClient.js"
 import { makeAccessScopes } from "./access.js"
 import { makeDiscovery } from "./discovery.js"
-import { makePlanner, type Plan } from "./plan.js"
-import { sanitizeError } from "./sanitize.js"
-import { authorizeWith, engineRequest, type Failure, makeSettle, withAuthorization, withOffered } from "./settle.js"
+import { invalidUrl, makePlanner, type Plan } from "./plan.js"
+import { sanitizeError, sanitizeResponse } from "./sanitize.js"
+import { authorizeWith, engineRequest, type Failure, isFinal, makeSettle, withAuthorization, withOffered } from "./settle.js"
 
 export { redirectedResponses } from "./settle.js"
 
+const noScopes: ReadonlyArray<Scope.Scope> = []
+const noAccess: ReadonlyArray<RegistryClient.Access> = []
+
 /** Scopes a caller adds to what the request itself implies. */
-export const currentScopeHints: FiberRef.FiberRef<ReadonlyArray<Scope.Scope>> = globalValue(
+export const currentScopeHints: Context.Reference<ReadonlyArray<Scope.Scope>> = Context.Reference<ReadonlyArray<Scope.Scope>>(
   "@ociauth/fetch/currentScopeHints",
-  () => FiberRef.unsafeMake<ReadonlyArray<Scope.Scope>>([])
+  { defaultValue: () => noScopes }
 )
 
 /** The access plan in effect: repositories the program will touch (`RegistryClient.withAccess`). */
-export const currentAccess: FiberRef.FiberRef<ReadonlyArray<RegistryClient.Access>> = globalValue(
-  "@ociauth/fetch/currentAccess",
-  () => FiberRef.unsafeMake<ReadonlyArray<RegistryClient.Access>>([])
-)
+export const currentAccess: Context.Reference<ReadonlyArray<RegistryClient.Access>> = Context.Reference<
+  ReadonlyArray<RegistryClient.Access>
+>("@ociauth/fetch/currentAccess", { defaultValue: () => noAccess })
 
 /** Whether a request's body can be sent again (for a retry, a renewal or a redirect). */
 const isReplayable = (request: HttpClientRequest.HttpClientRequest): boolean => {
@@ -54,7 +53,7 @@ const isReplayable = (request: HttpClientRequest.HttpClientRequest): boolean => 
  * scopes → the API's challenge (known, or discovered once) → authorise
  * (the engine) → send (the one retry step) → settle (renew once, redirects).
  */
-export const make = Effect.fnUntraced(function* (options: RegistryClient.Options = {}) {
+export const make = Effect.fnUntraced(function*(options: RegistryClient.Options = {}) {
   const transport = yield* HttpClient.HttpClient
   const registries = yield* Registries.Registries
   const authenticator = yield* Authenticator.Authenticator
@@ -65,7 +64,7 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
   const send = HttpSteps.makeSender(transport, {
     policy: options.retry ?? Retry.defaultPolicy,
     emit,
-    timeout: options.responseTimeout === undefined ? undefined : Duration.decode(options.responseTimeout),
+    timeout: options.responseTimeout === undefined ? undefined : Duration.fromInputUnsafe(options.responseTimeout),
     ...(options.tracePropagation === undefined ? {} : { tracePropagation: options.tracePropagation })
   })
   const planFor = makePlanner(registries, insecure)
@@ -73,8 +72,29 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
   const discovery = makeDiscovery({ challenges, send, emit })
   const { redirects, settle } = makeSettle({ authenticator, discovery, send, emit, maxRedirects: options.maxRedirects ?? 5 })
 
+  /**
+   * The engine's request for a plan, memoised per plan: a warm request asks with
+   * the same challenge, scopes and access plan as the one before, so it reuses
+   * that request object (the engine's own memos are keyed by its fields).
+   */
+  const engineRequests = new WeakMap<Plan, Authenticator.AuthorizeRequest>()
+  const engineRequestFor = (
+    plan: Plan,
+    challenge: Challenge.AuthChallenge,
+    scopes: ReadonlyArray<Scope.Scope>,
+    optional: ReadonlyArray<Scope.Scope>
+  ): Authenticator.AuthorizeRequest => {
+    const known = engineRequests.get(plan)
+    if (known !== undefined && known.challenge === challenge && known.scopes === scopes && (known.optional ?? noScopes) === optional) {
+      return known
+    }
+    const request = engineRequest(plan, challenge, scopes, optional)
+    engineRequests.set(plan, request)
+    return request
+  }
+
   /** Steps 4–6 for a request whose challenge is known: authorise, send, settle. */
-  const authorizeAndSend = (
+  const authorizeAndSend = Effect.fnUntraced(function*(
     plan: Plan,
     base: HttpClientRequest.HttpClientRequest,
     replayable: boolean,
@@ -82,60 +102,49 @@ export const make = Effect.fnUntraced(function* (options: RegistryClient.Options
     needed: ReadonlyArray<Scope.Scope>,
     scopes: ReadonlyArray<Scope.Scope>,
     optional: ReadonlyArray<Scope.Scope>
-  ): Effect.Effect<HttpClientResponse.HttpClientResponse, Failure> => {
-    const sendWith = (authorization: Option.Option<Authenticator.Authorization>) => {
-      const sent = withAuthorization(base, authorization)
-      return Effect.flatMap(Clock.currentTimeMillis, (sentAt) =>
-        Effect.flatMap(send(sent, replayable), (response) =>
-          settle({ plan, base, replayable, needed, optional, challenge, scopes, authorization, sent, sentAt, response })
-        )
-      )
-    }
-    return Option.isNone(challenge)
-      ? sendWith(Option.none())
-      : Effect.flatMap(authorizeWith(authenticator, plan, engineRequest(plan, challenge.value, scopes, optional)), (authorization) =>
-          sendWith(Option.some(authorization))
-        )
-  }
+  ): Effect.fn.Return<HttpClientResponse.HttpClientResponse, Failure> {
+    const authorization = Option.isNone(challenge)
+      ? Option.none<Authenticator.Authorization>()
+      : Option.some(yield* authorizeWith(authenticator, plan, engineRequestFor(plan, challenge.value, scopes, optional)))
+    const sent = withAuthorization(base, authorization)
+    const sentAt = yield* Clock.currentTimeMillis
+    const response = yield* send(sent, replayable)
+    // A final answer (the warm path's) needs no settling: nothing more is built for it.
+    if (isFinal(plan.adapter, response)) return sanitizeResponse(response, base)
+    return yield* settle({ plan, base, replayable, needed, optional, challenge, scopes, authorization, sent, sentAt, response })
+  })
 
   /** Steps 2–6 for a registry API route. */
-  const authenticated = (
+  const authenticated = Effect.fnUntraced(function*(
     plan: Plan,
     base: HttpClientRequest.HttpClientRequest,
-    replayable: boolean,
-    hints: ReadonlyArray<Scope.Scope>,
-    access: ReadonlyArray<RegistryClient.Access>
-  ): Effect.Effect<HttpClientResponse.HttpClientResponse, Failure> => {
+    replayable: boolean
+  ): Effect.fn.Return<HttpClientResponse.HttpClientResponse, Failure> {
+    const hints = yield* currentScopeHints
+    const access = yield* currentAccess
     const needed = hints.length === 0 ? plan.implied : Scope.merge([...plan.implied, ...hints])
     const optional = optionalFor(access, plan.url.host)
-    return Effect.flatMap(discovery.known(plan.base, plan.adapter), (known) =>
-      Option.isSome(known)
-        ? authorizeAndSend(plan, base, replayable, known.value, needed, needed, optional)
-        : Effect.flatMap(discovery.discover(plan.base, plan.url, plan.route!, base, replayable), (found) =>
-            Option.isSome(found.response)
-              ? redirects(found.response.value, base, replayable)
-              : authorizeAndSend(plan, base, replayable, found.challenge, needed, withOffered(plan.adapter, needed, found.offered), optional)
-          )
-    )
-  }
+    const now = yield* Clock.currentTimeMillis
+    const known = discovery.peek(plan.base, now) ?? (yield* discovery.known(plan.base, plan.adapter, now))
+    if (Option.isSome(known)) return yield* authorizeAndSend(plan, base, replayable, known.value, needed, needed, optional)
+    const found = yield* discovery.discover(plan.base, plan.url, plan.route!, base, replayable)
+    if (Option.isSome(found.response)) return yield* redirects(found.response.value, base, replayable)
+    return yield* authorizeAndSend(plan, base, replayable, found.challenge, needed, withOffered(plan.adapter, needed, found.offered), optional)
+  })
 
-  const execute = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<HttpClientResponse.HttpClientResponse, Failure> =>
-    Effect.flatMap(planFor(request), (plan): Effect.Effect<HttpClientResponse.HttpClientResponse, Failure> => {
+  const execute = Effect.fnUntraced(
+    function*(request: HttpClientRequest.HttpClientRequest): Effect.fn.Return<HttpClientResponse.HttpClientResponse, Failure> {
+      const plan = planFor(request)
+      if (plan === undefined) return yield* Effect.fail(invalidUrl(request))
       const replayable = isReplayable(request)
       const base = plan.unchanged ? request : HttpClientRequest.setUrl(request, plan.url)
       // Outside the registry API nothing is touched.
-      if (plan.route === undefined) return Effect.flatMap(send(base, replayable), (response) => redirects(response, base, replayable))
-      if (plan.unsupported !== undefined) return Effect.fail(plan.unsupported)
-      return Effect.flatMap(FiberRef.get(currentScopeHints), (hints) =>
-        Effect.flatMap(FiberRef.get(currentAccess), (access) => authenticated(plan, base, replayable, hints, access))
-      ).pipe(
-        Effect.withSpan("ociauth.request", {
-          kind: "client",
-          captureStackTrace: false,
-          attributes: { "http.request.method": request.method, "ociauth.registry": plan.url.host, "ociauth.route": plan.route._tag }
-        })
-      )
-    }).pipe(Effect.catchIf(HttpClientError.isHttpClientError, (error) => Effect.fail(sanitizeError(error))))
+      if (plan.route === undefined) return yield* redirects(yield* send(base, replayable), base, replayable)
+      if (plan.unsupported !== undefined) return yield* Effect.fail(plan.unsupported)
+      return yield* Effect.withSpan(authenticated(plan, base, replayable), "ociauth.request", plan.span)
+    },
+    Effect.catchIf(HttpClientError.isHttpClientError, (error) => Effect.fail(sanitizeError(error)))
+  )
 
   return { execute } satisfies RegistryClient.Executor
 })

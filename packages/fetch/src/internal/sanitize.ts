@@ -1,8 +1,7 @@
-import * as HttpClientError from "@effect/platform/HttpClientError"
-import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import { HttpClientError } from "effect/http"
+import type { HttpClientRequest, HttpClientResponse } from "effect/http"
 import { HttpSteps } from "@ociauth/core"
-import { SanitizedResponse } from "./sanitizedResponse.js"
+import { rebuildReason, SanitizedResponse } from "./sanitizedResponse.js"
 
 const hasCredentialHeader = (request: HttpClientRequest.HttpClientRequest): boolean =>
   HttpSteps.credentialHeaders.some((name) => request.headers[name] !== undefined)
@@ -32,10 +31,15 @@ const nativeCause = (cause: unknown): unknown =>
 
 /** A failure whose request (and response) carry no credential, and whose cause is the native error only. */
 export const sanitizeError = (error: HttpClientError.HttpClientError): HttpClientError.HttpClientError => {
-  const request = HttpSteps.withoutCredentials(error.request)
-  const cause = nativeCause(error.cause)
-  const fields = { request, ...(error.description === undefined ? {} : { description: error.description }), ...(cause === undefined ? {} : { cause }) }
-  return error._tag === "RequestError"
-    ? new HttpClientError.RequestError({ ...fields, reason: error.reason })
-    : new HttpClientError.ResponseError({ ...fields, reason: error.reason, response: sanitizeResponse(error.response) })
+  const reason = error.reason
+  const cause = nativeCause(reason.cause)
+  const fields = {
+    request: HttpSteps.withoutCredentials(reason.request),
+    ...(reason.description === undefined ? {} : { description: reason.description }),
+    ...(cause === undefined ? {} : { cause })
+  }
+  const response = error.response
+  return new HttpClientError.HttpClientError({
+    reason: rebuildReason(reason, fields, response === undefined ? undefined : sanitizeResponse(response))
+  })
 }

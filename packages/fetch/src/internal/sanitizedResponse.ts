@@ -1,34 +1,75 @@
-import * as HttpClientError from "@effect/platform/HttpClientError"
-import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
-import type { Cookies, Headers, HttpClientRequest, UrlParams } from "@effect/platform"
-import { Effect, Stream } from "effect"
-import type { Option } from "effect"
-import { NodeInspectSymbol } from "effect/Inspectable"
+import { Effect, Inspectable, Option, Stream } from "effect"
+import type { Schema } from "effect"
+import type { Socket } from "effect/socket"
+import type { Cookies, Headers, HttpClientRequest, UrlParams } from "effect/http"
+import { HttpClientError, HttpClientResponse, HttpIncomingMessage } from "effect/http"
+import { pipeArguments } from "effect/Pipeable"
+import { WebSourceKey } from "./platform.js"
+
+/** The fields a failure's reason is rebuilt from. */
+interface ReasonFields {
+  readonly request: HttpClientRequest.HttpClientRequest
+  readonly cause?: unknown
+  readonly description?: string
+}
+
+/**
+ * The same reason about another request (and response): a failure names the
+ * request and response it is given, never the ones the transport saw (which
+ * carry the credential).
+ */
+export const rebuildReason = (
+  reason: HttpClientError.HttpClientErrorReason,
+  fields: ReasonFields,
+  response: HttpClientResponse.HttpClientResponse | undefined
+): HttpClientError.HttpClientErrorReason => {
+  switch (reason._tag) {
+    case "TransportError":
+      return new HttpClientError.TransportError(fields)
+    case "EncodeError":
+      return new HttpClientError.EncodeError(fields)
+    case "InvalidUrlError":
+      return new HttpClientError.InvalidUrlError(fields)
+    case "StatusCodeError":
+      return new HttpClientError.StatusCodeError({ ...fields, response: response ?? reason.response })
+    case "DecodeError":
+      return new HttpClientError.DecodeError({ ...fields, response: response ?? reason.response })
+    case "EmptyBodyError":
+      return new HttpClientError.EmptyBodyError({ ...fields, response: response ?? reason.response })
+  }
+}
 
 /**
  * A response that answers `request` with a request carrying no credential (the
  * one the runtime sent had `Authorization`) and delegates everything else to the
- * transport's response: body, headers and lifetime are the same. A failure to
+ * transport's response: body, headers and lifetime are the same, and
+ * `HttpClientResponse.toWeb` finds the web `Response` underneath. A failure to
  * read the body names this response and its clean request, never the
- * transport's (which carries the credential). A class, so
- * that every response of the warm path has one shape (an `Object.create` view
- * per response made each response a prototype).
+ * transport's (which carries the credential). A class, so that every response
+ * of the warm path has one shape.
  */
-export class SanitizedResponse implements HttpClientResponse.HttpClientResponse {
-  readonly [HttpClientResponse.TypeId]: HttpClientResponse.TypeId = HttpClientResponse.TypeId
-  readonly [HttpIncomingMessage.TypeId]: HttpIncomingMessage.TypeId = HttpIncomingMessage.TypeId
+export class SanitizedResponse extends Inspectable.Class implements HttpClientResponse.HttpClientResponse {
+  readonly [HttpClientResponse.TypeId]: typeof HttpClientResponse.TypeId = HttpClientResponse.TypeId
+  readonly [HttpIncomingMessage.TypeId]: typeof HttpIncomingMessage.TypeId = HttpIncomingMessage.TypeId
+  readonly original: HttpClientResponse.HttpClientResponse
+  readonly #strip: (request: HttpClientRequest.HttpClientRequest) => HttpClientRequest.HttpClientRequest
   #request: HttpClientRequest.HttpClientRequest | undefined
 
   constructor(
-    readonly original: HttpClientResponse.HttpClientResponse,
+    original: HttpClientResponse.HttpClientResponse,
     clean: HttpClientRequest.HttpClientRequest | undefined,
-    private readonly strip: (request: HttpClientRequest.HttpClientRequest) => HttpClientRequest.HttpClientRequest
+    strip: (request: HttpClientRequest.HttpClientRequest) => HttpClientRequest.HttpClientRequest
   ) {
+    super()
+    this.original = original
     this.#request = clean
+    this.#strip = strip
   }
   get request(): HttpClientRequest.HttpClientRequest {
-    return (this.#request ??= this.strip(this.original.request))
+    return (this.#request ??= this.#strip(this.original.request))
+  }
+  get url(): string {
+    return this.original.url
   }
   get status(): number {
     return this.original.status
@@ -42,41 +83,51 @@ export class SanitizedResponse implements HttpClientResponse.HttpClientResponse 
   get remoteAddress(): Option.Option<string> {
     return this.original.remoteAddress
   }
-  get formData(): Effect.Effect<FormData, HttpClientError.ResponseError> {
-    return Effect.mapError(this.original.formData, (error) => this.#clean(error))
+  get formData(): Effect.Effect<FormData, HttpClientError.HttpClientError> {
+    return Effect.mapError(this.original.formData, this.#clean)
   }
-  get json(): Effect.Effect<unknown, HttpClientError.ResponseError> {
-    return Effect.mapError(this.original.json, (error) => this.#clean(error))
+  get json(): Effect.Effect<Schema.Json, HttpClientError.HttpClientError> {
+    return Effect.mapError(this.original.json, this.#clean)
   }
-  get text(): Effect.Effect<string, HttpClientError.ResponseError> {
-    return Effect.mapError(this.original.text, (error) => this.#clean(error))
+  get text(): Effect.Effect<string, HttpClientError.HttpClientError> {
+    return Effect.mapError(this.original.text, this.#clean)
   }
-  get urlParamsBody(): Effect.Effect<UrlParams.UrlParams, HttpClientError.ResponseError> {
-    return Effect.mapError(this.original.urlParamsBody, (error) => this.#clean(error))
+  get urlParamsBody(): Effect.Effect<UrlParams.UrlParams, HttpClientError.HttpClientError> {
+    return Effect.mapError(this.original.urlParamsBody, this.#clean)
   }
-  get arrayBuffer(): Effect.Effect<ArrayBuffer, HttpClientError.ResponseError> {
-    return Effect.mapError(this.original.arrayBuffer, (error) => this.#clean(error))
+  get arrayBuffer(): Effect.Effect<ArrayBuffer, HttpClientError.HttpClientError> {
+    return Effect.mapError(this.original.arrayBuffer, this.#clean)
   }
-  get stream(): Stream.Stream<Uint8Array, HttpClientError.ResponseError> {
-    return Stream.mapError(this.original.stream, (error) => this.#clean(error))
+  get stream(): Stream.Stream<Uint8Array, HttpClientError.HttpClientError> {
+    return Stream.mapError(this.original.stream, this.#clean)
+  }
+  get upgrade(): Effect.Effect<Socket.Socket, HttpClientError.HttpClientError> {
+    return Effect.mapError(this.original.upgrade, this.#clean)
+  }
+  /** The web `Response` underneath, for `HttpClientResponse.toWeb`. */
+  [WebSourceKey](): Response | undefined {
+    return Option.getOrUndefined(HttpClientResponse.toWeb(this.original))
   }
   /** The same failure, about this response: its request carries no credential. */
-  #clean(error: HttpClientError.ResponseError): HttpClientError.ResponseError {
-    return new HttpClientError.ResponseError({
-      request: this.request,
-      response: this,
-      reason: error.reason,
-      ...(error.cause === undefined ? {} : { cause: error.cause }),
-      ...(error.description === undefined ? {} : { description: error.description })
+  readonly #clean = (error: HttpClientError.HttpClientError): HttpClientError.HttpClientError => {
+    const reason = error.reason
+    return new HttpClientError.HttpClientError({
+      reason: rebuildReason(
+        reason,
+        {
+          request: this.request,
+          ...(reason.cause === undefined ? {} : { cause: reason.cause }),
+          ...(reason.description === undefined ? {} : { description: reason.description })
+        },
+        this
+      )
     })
   }
-  toJSON(): unknown {
-    return { _id: "@effect/platform/HttpClientResponse", request: this.request.toJSON(), status: this.status }
+  override toJSON(): unknown {
+    return HttpIncomingMessage.inspect(this, { _id: "HttpClientResponse", request: this.request.toJSON(), status: this.status })
   }
-  toString(): string {
-    return JSON.stringify(this.toJSON(), null, 2)
-  }
-  [NodeInspectSymbol](): unknown {
-    return this.toJSON()
+  pipe() {
+    // eslint-disable-next-line prefer-rest-params
+    return pipeArguments(this, arguments)
   }
 }

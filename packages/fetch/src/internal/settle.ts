@@ -1,18 +1,23 @@
-import type * as HttpClientError from "@effect/platform/HttpClientError"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import { HttpClientRequest, HttpClientResponse } from "effect/http"
+import type { HttpClientError } from "effect/http"
 import { Authenticator, ChallengeStore, HttpSteps, RegistryAdapter, RegistryError, Scope } from "@ociauth/core"
 import type { AuthEvent, Challenge } from "@ociauth/core"
 import { Clock, DateTime, Effect, Option } from "effect"
-import { globalValue } from "effect/GlobalValue"
 import { challengeOf, type Discoveries } from "./discovery.js"
 import type { Plan } from "./plan.js"
 import { sanitizeResponse } from "./sanitize.js"
 
 export type Failure = HttpClientError.HttpClientError | RegistryError.RegistryError
 
-/** Responses that are the end of redirects the runtime followed (WHATWG's `redirected`). */
-export const redirectedResponses: WeakSet<object> = globalValue("@ociauth/fetch/redirectedResponses", () => new WeakSet<object>())
+const redirectedKey = Symbol.for("@ociauth/fetch/redirectedResponses")
+
+/**
+ * Responses that are the end of redirects the runtime followed (WHATWG's
+ * `redirected`): one set per process, however many copies of this module are
+ * loaded.
+ */
+export const redirectedResponses: WeakSet<object> = ((globalThis as { [redirectedKey]?: WeakSet<object> })[redirectedKey] ??=
+  new WeakSet<object>())
 
 /** A request sent once, and what settling it needs. */
 export interface Attempt {
@@ -84,7 +89,7 @@ export const withOffered = (
   offered.length === 0 ? needed : Scope.merge([...needed, ...RegistryAdapter.challengeScopes(adapter, needed, offered)])
 
 /** An answer settling has nothing to do with: no refusal to renew, no redirect to follow. */
-const isFinal = (adapter: RegistryAdapter.RegistryAdapter, response: HttpClientResponse.HttpClientResponse): boolean =>
+export const isFinal = (adapter: RegistryAdapter.RegistryAdapter, response: HttpClientResponse.HttpClientResponse): boolean =>
   response.status !== 401 && !HttpSteps.isRedirect(response) && !adapter.reauthOn.some((t) => t.status === response.status)
 
 /**
@@ -120,7 +125,7 @@ export const makeSettle = (options: SettleOptions) => {
         )
 
   const renewing = (attempt: Attempt): Effect.Effect<HttpClientResponse.HttpClientResponse, Failure> =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const { base, needed, optional, plan, replayable } = attempt
       const { adapter } = plan
       let { authorization, challenge, response, scopes, sent, sentAt } = attempt

@@ -50,7 +50,7 @@ const silent: Answer = () => {}
 const redirect = (location: (origin: string, received: Received) => string): Answer => (received, response, origin) =>
   void response.writeHead(307, { location: location(origin, received) }).end()
 const ok: Answer = (_, response) => void response.writeHead(200, { "content-type": "application/json" }).end("{}")
-const oneRetry: Retry.Policy = { schedule: Schedule.spaced("10 millis").pipe(Schedule.intersect(Schedule.recurs(1))), maxRetryAfter: Duration.seconds(1) }
+const oneRetry: Retry.Policy = { schedule: Schedule.max([Schedule.spaced("10 millis"), Schedule.recurs(1)]), maxRetryAfter: Duration.seconds(1) }
 const challenges = (count: number) => (origin: string) =>
   Array.from({ length: count }, (_, k) => `Bearer realm="${origin}/token",service="s${k}"`).join(", ")
 

@@ -3,7 +3,7 @@
  * hostile endpoints must end in typed errors within the configured bounds.
  */
 import { inspect } from "node:util"
-import { FetchHttpClient, HttpClient, HttpClientRequest, HttpClientResponse } from "@effect/platform"
+import { FetchHttpClient, HttpClient, HttpClientRequest, HttpClientResponse } from "effect/http"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Authenticator, CredentialProvider, Registries, RegistryAdapter, Retry } from "@ociauth/core"
 import type { AuthEvent } from "@ociauth/core"
@@ -50,7 +50,7 @@ describe("transport failures after an authorised request", () => {
       assert.isTrue(Exit.isFailure(exit))
       if (Exit.isFailure(exit)) {
         assertClean([Cause.pretty(exit.cause), inspect(exit.cause, { depth: Infinity }), JSON.stringify(exit.cause)])
-        const failure = Cause.failureOption(exit.cause)
+        const failure = Cause.findErrorOption(exit.cause)
         assertClean(surfaces(failure))
       }
     }).pipe(

@@ -13,13 +13,14 @@
 import type { ServerResponse } from "node:http"
 import type { Socket } from "node:net"
 import { inspect } from "node:util"
-import { FetchHttpClient, HttpClient, HttpClientError } from "@effect/platform"
-import type { HttpClientRequest, HttpClientResponse } from "@effect/platform"
+import { FetchHttpClient, HttpClient, HttpClientError } from "effect/http"
+import type { HttpClientRequest, HttpClientResponse } from "effect/http"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { AuthEvent, Authenticator, CredentialProvider, Registries, RegistryError } from "@ociauth/core"
 import type { Credential, Retry } from "@ociauth/core"
 import { makeRegistryFetch, RegistryClient } from "@ociauth/fetch"
-import { Cause, Duration, Effect, Encoding, Exit, Layer, Option, Schedule } from "effect"
+import { Cause, Duration, Effect, Exit, Layer, Option, Schedule } from "effect"
+import { Base64Url } from "effect/encoding"
 import { assertClean, CANARY, carriesSecret, checked, echoOf, listen, surfaces } from "./attack.js"
 import type { HostileServer, Received } from "./attack.js"
 
@@ -28,7 +29,7 @@ const AUTH = "auth.sweep.test"
 const CDN = "cdn.sweep.test"
 const TIMEOUT = "400 millis"
 /** One quick retry, and no waiting for a `Retry-After`. */
-const retry: Retry.Policy = { schedule: Schedule.spaced("10 millis").pipe(Schedule.intersect(Schedule.recurs(1))), maxRetryAfter: Duration.millis(50) }
+const retry: Retry.Policy = { schedule: Schedule.max([Schedule.spaced("10 millis"), Schedule.recurs(1)]), maxRetryAfter: Duration.millis(50) }
 
 const KINDS = {
   basic: { username: CANARY.username, password: CANARY.password },
@@ -84,7 +85,7 @@ const resetMidBody = (status: number, start: (ctx: Context) => string) => (ctx: 
 }
 /** An unsigned JWT whose `access` claim names the secret it received. */
 const jwt = (access: unknown) =>
-  `${Encoding.encodeBase64Url(JSON.stringify({ alg: "none", typ: "JWT" }))}.${Encoding.encodeBase64Url(JSON.stringify({ access, exp: 4102444800, iat: 1700000000 }))}.sig`
+  `${Base64Url.encode(JSON.stringify({ alg: "none", typ: "JWT" }))}.${Base64Url.encode(JSON.stringify({ access, exp: 4102444800, iat: 1700000000 }))}.sig`
 
 const tokenStatuses = [400, 401, 403, 404, 429, 500, 503] as const
 
@@ -338,8 +339,8 @@ describe.each(Object.keys(KINDS) as Array<Kind>)("%s credentials", (kind) => {
         const exit = yield* Effect.exit(client.get(target(flow)))
         const texts: Array<string> = []
         if (Exit.isFailure(exit)) {
-          assert.isFalse(Cause.isDie(exit.cause), `a defect: ${Cause.pretty(exit.cause)}`)
-          const failure = Cause.failureOption(exit.cause)
+          assert.isFalse(Cause.hasDies(exit.cause), `a defect: ${Cause.pretty(exit.cause)}`)
+          const failure = Cause.findErrorOption(exit.cause)
           assert.isTrue(Option.isSome(failure) && HttpClientError.isHttpClientError(failure.value), `untyped failure: ${Cause.pretty(exit.cause)}`)
           texts.push(Cause.pretty(exit.cause), inspect(exit.cause, { depth: Infinity }), JSON.stringify(exit.cause), ...failureTexts(Option.getOrUndefined(failure)))
           const registryError = RegistryClient.registryError(Option.getOrUndefined(failure))
@@ -348,9 +349,9 @@ describe.each(Object.keys(KINDS) as Array<Kind>)("%s credentials", (kind) => {
           const response = exit.value
           texts.push(...surfaces(response), ...requestTexts(response.request))
           const body = yield* Effect.exit(response.text)
-          if (Exit.isFailure(body)) texts.push(Cause.pretty(body.cause), ...failureTexts(Option.getOrUndefined(Cause.failureOption(body.cause))))
+          if (Exit.isFailure(body)) texts.push(Cause.pretty(body.cause), ...failureTexts(Option.getOrUndefined(Cause.findErrorOption(body.cause))))
           const filtered = yield* Effect.exit(RegistryClient.filterStatusOk(response))
-          if (Exit.isFailure(filtered)) texts.push(Cause.pretty(filtered.cause), ...surfaces(Option.getOrUndefined(Cause.failureOption(filtered.cause))))
+          if (Exit.isFailure(filtered)) texts.push(Cause.pretty(filtered.cause), ...surfaces(Option.getOrUndefined(Cause.findErrorOption(filtered.cause))))
         }
         assertClean([...texts, ...eventTexts(events)])
         if (expectEcho(flow, kind)) assert.isTrue(echoed.has(run), "the server echoed a secret")

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from "node:http"
 import type { AddressInfo, Socket } from "node:net"
 import { inspect } from "node:util"
 import { assert } from "@effect/vitest"
-import { Encoding } from "effect"
+import { Base64, Base64Url } from "effect/encoding"
 
 /** One canary per credential kind; `+` and `/` make the URL-encoded forms differ from the raw ones. */
 export const CANARY = {
@@ -20,8 +20,8 @@ export const CANARY = {
 
 /** A secret as it may travel: raw, base64 (padded or not), base64url, URL-encoded. */
 export const encodings = (secret: string): ReadonlyArray<string> => {
-  const base64 = Encoding.encodeBase64(secret)
-  return [...new Set([secret, base64, base64.replace(/=+$/, ""), Encoding.encodeBase64Url(secret), encodeURIComponent(secret)])]
+  const base64 = Base64.encode(secret)
+  return [...new Set([secret, base64, base64.replace(/=+$/, ""), Base64Url.encode(secret), encodeURIComponent(secret)])]
 }
 
 /** Every secret of every kind, in every encoding: the password and `user:password`, the identity token (alone and as Basic), the registry token, the issued token. */
