@@ -112,6 +112,6 @@ export const layer: Layer.Layer<Registries.Registries> = Registries.layer([adapt
  * @since 0.1.0
  * @category layers
  */
-export const layerAzureCredential: Layer.Layer<Registries.Registries, never, AzureCredential> = Layer.unwrapEffect(
+export const layerAzureCredential: Layer.Layer<Registries.Registries, never, AzureCredential> = Layer.unwrap(
   Effect.map(AzureCredential, (credential) => Registries.layer([make({ entra: { credential } })], { priority: -1 }))
 )

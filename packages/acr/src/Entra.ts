@@ -37,9 +37,9 @@ export interface TokenCredential {
  * A `TokenCredential` as a service, for `Acr.layerAzureCredential`.
  *
  * @since 0.1.0
- * @category tags
+ * @category services
  */
-export class AzureCredential extends Context.Tag("@ociauth/acr/AzureCredential")<AzureCredential, TokenCredential>() {}
+export class AzureCredential extends Context.Service<AzureCredential, TokenCredential>()("@ociauth/acr/AzureCredential") {}
 
 /**
  * The scope of Entra access tokens for ACR.

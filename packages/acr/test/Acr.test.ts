@@ -3,14 +3,15 @@
  * reference (§8) through the SDK against the emulator's `acr` profile, with the
  * Entra side played by `EntraStandIn`.
  */
-import { HttpClientRequest, HttpClientResponse } from "@effect/platform"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Acr, Entra } from "@ociauth/acr"
 import { AuthEvent, Authenticator, Conformance, CredentialProvider, Registries, RegistryAdapter, Scope } from "@ociauth/core"
 import { makeRegistryFetch, RegistryClient } from "@ociauth/fetch"
 import { DockerConfigFile, EntraStandIn, RegistryEmulator } from "@ociauth/testing"
 import { inspect } from "node:util"
-import { Duration, Effect, Layer, Option, TestClock } from "effect"
+import { Duration, Effect, Layer, Option } from "effect"
+import { HttpClientRequest, HttpClientResponse } from "effect/http"
+import { TestClock } from "effect/testing"
 
 const REGISTRY = "contoso.azurecr.io"
 const entraAdapter = (emulator: RegistryEmulator.RegistryEmulator, entra: EntraStandIn.EntraStandIn) =>
@@ -74,7 +75,7 @@ describe("ACR through the SDK (emulator acr profile, Entra stand-in)", () => {
     const issued: Array<number> = []
     const registryFetch = makeRegistryFetch({
       adapters: [entraAdapter(acr, entra)],
-      onEvent: (e) => e._tag === "TokenIssued" && issued.push(e.expiresAt.epochMillis)
+      onEvent: (e) => e._tag === "TokenIssued" && issued.push(e.expiresAt.epochMilliseconds)
     })
     try {
       acr.log.clear()
@@ -255,7 +256,7 @@ describe("Acr.layerAzureCredential", () => {
       assert.strictEqual(seen[0]!.get("tenant"), entra.tenantId)
       const value = Option.getOrThrow(credential)
       assert.strictEqual(value._tag, "IdentityToken")
-      assert.strictEqual(value._tag === "IdentityToken" ? value.expiresAt?.epochMillis : 0, 4102444800000, "the refresh token's JWT exp")
+      assert.strictEqual(value._tag === "IdentityToken" ? value.expiresAt?.epochMilliseconds : 0, 4102444800000, "the refresh token's JWT exp")
     }))
 })
 

@@ -1,8 +1,8 @@
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import * as UrlParams from "@effect/platform/UrlParams"
 import type { RegistryAdapter } from "@ociauth/core"
 import { Credential, RegistryError } from "@ociauth/core"
-import { Clock, DateTime, Duration, Effect, Either, Encoding, Option, Redacted, Schema, SynchronizedRef } from "effect"
+import { Clock, DateTime, Duration, Effect, Option, Redacted, Result, Schema, SynchronizedRef } from "effect"
+import { Base64Url } from "effect/encoding"
+import { HttpClientRequest, UrlParams } from "effect/http"
 import * as AcrHost from "../AcrHost.js"
 import type { AccessToken, TokenCredential } from "../Entra.js"
 import { containerRegistryScope, refreshTokenUsername } from "../Entra.js"
@@ -19,19 +19,19 @@ export interface EntraOptions {
 const RENEW_BEFORE = Duration.toMillis(Duration.minutes(5))
 const TIMEOUT = Duration.seconds(30)
 
-const Claims = Schema.parseJson(Schema.Struct({ exp: Schema.optional(Schema.Number), tid: Schema.optional(Schema.String) }))
-const decodeClaims = Schema.decodeUnknownEither(Claims)
+const Claims = Schema.fromJsonString(Schema.Struct({ exp: Schema.optional(Schema.Number), tid: Schema.optional(Schema.String) }))
+const decodeClaims = Schema.decodeUnknownOption(Claims)
 
 /** The payload of a JWT (no signature check: the client cannot verify it). */
 export const claimsOf = (token: string): Option.Option<typeof Claims.Type> => {
   const payload = token.split(".")[1]
   if (payload === undefined) return Option.none()
-  const text = Encoding.decodeBase64UrlString(payload)
-  return Either.isLeft(text) ? Option.none() : Option.getRight(decodeClaims(text.right))
+  const text = Base64Url.decodeString(payload)
+  return Result.isFailure(text) ? Option.none() : decodeClaims(text.success)
 }
 
-const ExchangeResponse = Schema.Struct({ refresh_token: Schema.Redacted(Schema.String.pipe(Schema.minLength(1))) })
-const decodeExchange = Schema.decodeUnknown(ExchangeResponse)
+const ExchangeResponse = Schema.Struct({ refresh_token: Schema.RedactedFromValue(Schema.NonEmptyString) })
+const decodeExchange = Schema.decodeUnknownEffect(ExchangeResponse)
 
 /** OCI error codes only when they look like codes: nothing a server echoes (the Entra token) reaches a message. */
 const describeCodes = (codes: ReadonlyArray<string>): string => {
@@ -60,7 +60,7 @@ const loadDefault = (): Promise<TokenCredential | undefined> =>
 export const makeSource = (options: EntraOptions): RegistryAdapter.CredentialSource => {
   const scope = options.scope ?? containerRegistryScope
   const explicit = options.credential !== undefined
-  const cached = SynchronizedRef.unsafeMake<Option.Option<AccessToken>>(Option.none())
+  const cached = SynchronizedRef.makeUnsafe<Option.Option<AccessToken>>(Option.none())
 
   const usable = (token: AccessToken, now: number) =>
     token.refreshAfterTimestamp !== undefined && token.refreshAfterTimestamp < token.expiresOnTimestamp
@@ -81,8 +81,8 @@ export const makeSource = (options: EntraOptions): RegistryAdapter.CredentialSou
                   // The library's message may quote a server's answer: only the error's name is kept.
                   catch: (error) => failure(registry, "Microsoft Entra ID", `getToken failed (${error instanceof Error ? error.name : "error"})`)
                 }).pipe(
-                  Effect.timeoutFail({ duration: TIMEOUT, onTimeout: () => failure(registry, "Microsoft Entra ID", "getToken timed out") }),
-                  Effect.map(Option.fromNullable)
+                  Effect.timeoutOrElse({ duration: TIMEOUT, orElse: () => Effect.fail(failure(registry, "Microsoft Entra ID", "getToken timed out")) }),
+                  Effect.map(Option.fromNullishOr)
                 )
           ),
           // The default credential is a guess, not the user's choice: when it cannot answer, there is none.
@@ -99,7 +99,7 @@ export const makeSource = (options: EntraOptions): RegistryAdapter.CredentialSou
     token: AccessToken
   ): Effect.Effect<Credential.Credential, RegistryError.CredentialError> => {
     const source = `${origin}/oauth2/exchange`
-    const tenant = Option.getOrUndefined(Option.flatMap(claimsOf(token.token), (c) => Option.fromNullable(c.tid))) ?? options.tenantId
+    const tenant = Option.getOrUndefined(Option.flatMap(claimsOf(token.token), (c) => Option.fromNullishOr(c.tid))) ?? options.tenantId
     const form: Array<[string, string]> = [["grant_type", "access_token"], ["service", registry]]
     if (tenant !== undefined) form.push(["tenant", tenant])
     form.push(["access_token", token.token])
@@ -108,7 +108,7 @@ export const makeSource = (options: EntraOptions): RegistryAdapter.CredentialSou
       HttpClientRequest.bodyUrlParams(UrlParams.fromInput(form))
     )
     return send(request, true).pipe(
-      Effect.mapError((e) => failure(registry, source, `the exchange failed (${e.reason})`)),
+      Effect.mapError((e) => failure(registry, source, `the exchange failed (${e.reason._tag.replace(/Error$/, "")})`)),
       Effect.flatMap((response) =>
         response.status === 200
           ? response.json.pipe(
@@ -121,12 +121,12 @@ export const makeSource = (options: EntraOptions): RegistryAdapter.CredentialSou
               )
             )
       ),
-      Effect.timeoutFail({ duration: TIMEOUT, onTimeout: () => failure(registry, source, "the exchange timed out") }),
+      Effect.timeoutOrElse({ duration: TIMEOUT, orElse: () => Effect.fail(failure(registry, source, "the exchange timed out")) }),
       Effect.map(({ refresh_token }) => {
-        const exp = Option.flatMap(claimsOf(Redacted.value(refresh_token)), (c) => Option.fromNullable(c.exp))
+        const exp = Option.flatMap(claimsOf(Redacted.value(refresh_token)), (c) => Option.fromNullishOr(c.exp))
         const expiresAt = Option.match(exp, {
-          onNone: () => DateTime.unsafeMake(token.expiresOnTimestamp),
-          onSome: (seconds) => DateTime.unsafeMake(seconds * 1000)
+          onNone: () => DateTime.makeUnsafe(token.expiresOnTimestamp),
+          onSome: (seconds) => DateTime.makeUnsafe(seconds * 1000)
         })
         return Credential.IdentityToken({ token: refresh_token, username: refreshTokenUsername, expiresAt })
       })
