@@ -1,5 +1,5 @@
 /**
- * The credentials a Node machine already has, through `@effect/platform-node`:
+ * The credentials a Node machine already has, through `@effect/platform-node-shared`:
  * the environment (`OCIAUTH_*`), docker's `config.json` (`$DOCKER_CONFIG`,
  * `auths`, `credHelpers`, `credsStore`, `$DOCKER_AUTH_CONFIG`) with its
  * credential helper processes, and podman's `auth.json`. This module is the
@@ -7,9 +7,10 @@
  *
  * @since 0.1.0
  */
-import type { CommandExecutor, FileSystem, Path } from "@effect/platform"
 import { CredentialProvider, CredentialStore } from "@ociauth/core"
 import { Effect, Layer } from "effect"
+import type { FileSystem, Path } from "effect"
+import type { ChildProcessSpawner } from "effect/process"
 
 /**
  * Node's file system, path and process services.
@@ -17,19 +18,20 @@ import { Effect, Layer } from "effect"
  * @since 0.1.0
  * @category layers
  */
-export const layerPlatform: Layer.Layer<FileSystem.FileSystem | Path.Path | CommandExecutor.CommandExecutor> =
+export const layerPlatform: Layer.Layer<FileSystem.FileSystem | Path.Path | ChildProcessSpawner.ChildProcessSpawner> =
   // Loaded when the layer is built, not when `ociauth` is imported: a program that never reads
-  // the machine's credentials never loads Node's file system and process modules.
-  Layer.unwrapEffect(
+  // the machine's credentials never loads Node's file system and process modules (and a
+  // bundle for the browser never reaches them).
+  Layer.unwrap(
     Effect.promise(() =>
       Promise.all([
-        import("@effect/platform-node/NodeFileSystem"),
-        import("@effect/platform-node/NodePath"),
-        import("@effect/platform-node/NodeCommandExecutor")
+        import("@effect/platform-node-shared/NodeFileSystem"),
+        import("@effect/platform-node-shared/NodePath"),
+        import("@effect/platform-node-shared/NodeChildProcessSpawner")
       ])
     ).pipe(
-      Effect.map(([NodeFileSystem, NodePath, NodeCommandExecutor]) =>
-        Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeCommandExecutor.layer.pipe(Layer.provide(NodeFileSystem.layer)))
+      Effect.map(([NodeFileSystem, NodePath, NodeChildProcessSpawner]) =>
+        NodeChildProcessSpawner.layer.pipe(Layer.provideMerge(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer)))
       )
     )
   )

@@ -4,7 +4,7 @@
  * every built-in adapter and the machine's credentials.
  *
  * ```ts
- * import { HttpClient } from "@effect/platform"
+ * import { HttpClient } from "effect/http"
  * import { NodeRegistryClient } from "ociauth"
  * import { Effect } from "effect"
  *
@@ -17,7 +17,7 @@
  *
  * @since 0.1.0
  */
-import type { HttpClient } from "@effect/platform"
+import type { HttpClient } from "effect/http"
 import type { CredentialProvider, RegistryAdapter } from "@ociauth/core"
 import { Authenticator, Registries } from "@ociauth/core"
 import { RegistryClient } from "@ociauth/fetch"

@@ -8,7 +8,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { HttpClient, HttpClientRequest } from "@effect/platform"
+import { HttpClient, HttpClientRequest } from "effect/http"
 import { afterAll, afterEach, assert, beforeAll, describe, it } from "@effect/vitest"
 import { RegistryEmulator } from "@ociauth/testing"
 import { Effect } from "effect"
