@@ -3,7 +3,7 @@
  * from the spec's, as ACR's tags/list) and the context a registry-specific
  * credential source is called with (the API origin, the engine's send step).
  */
-import { HttpClientRequest } from "@effect/platform"
+import { HttpClientRequest } from "effect/http"
 import { assert, describe, it } from "@effect/vitest"
 import { Authenticator, Credential, CredentialProvider, Registries, RegistryAdapter, Scope } from "@ociauth/core"
 import { Effect, Layer, Option, Redacted } from "effect"

@@ -7,15 +7,15 @@ import {
   Effect,
   Exit,
   Fiber,
-  Inspectable,
+  Formatter,
   Layer,
   Logger,
-  LogLevel,
   Option,
   Redacted,
-  Schedule,
-  TestClock
+  References,
+  Schedule
 } from "effect"
+import { TestClock } from "effect/testing"
 import {
   AuthEvent,
   Authenticator,
@@ -84,7 +84,7 @@ const bearerValue = (a: Authenticator.Authorization) => Redacted.value(a.credent
 /** Lets background fibers run until `condition` holds (at most 1,000 scheduler turns). */
 const eventually = (condition: () => boolean) =>
   Effect.gen(function* () {
-    for (let i = 0; i < 1000 && !condition(); i++) yield* Effect.yieldNow()
+    for (let i = 0; i < 1000 && !condition(); i++) yield* Effect.yieldNow
     assert.isTrue(condition(), "condition never held")
   })
 
@@ -355,7 +355,7 @@ describe("Authenticator: lifetime and cache", () => {
       const t = setup(() => Effect.as(Deferred.await(gate), grantAll({ method: "GET", url: new URL(`${REALM}?scope=repository:team/app:pull`), headers: {}, body: "" }) as Response))
       yield* Effect.gen(function* () {
         const fiber = yield* Effect.forkChild(Effect.all(Array.from({ length: 1000 }, () => authorize()), { concurrency: "unbounded" }))
-        yield* Effect.yieldNow()
+        yield* Effect.yieldNow
         yield* Deferred.succeed(gate, undefined)
         const results = yield* Fiber.join(fiber)
         assert.strictEqual(results.length, 1000)
@@ -493,7 +493,7 @@ describe("Authenticator: granted scopes", () => {
 
 describe("Authenticator: failures and retries", () => {
   const noJitter: Retry.Policy = {
-    schedule: Schedule.exponential("1 second", 2).pipe(Schedule.intersect(Schedule.recurs(3))),
+    schedule: Schedule.max([Schedule.exponential("1 second", 2), Schedule.recurs(3)]),
     maxRetryAfter: Duration.seconds(60)
   }
 
@@ -663,8 +663,8 @@ describe("Authenticator: realm validation happens before any credential is sent"
 describe("Authenticator: secrets", () => {
   it.effect("no secret appears in any log line, event or error of any flow", () => {
     const lines: Array<string> = []
-    const logger = Logger.make(({ message, annotations }) => {
-      lines.push(Formatter.format(message), Formatter.format(annotations))
+    const logger = Logger.make(({ fiber, message }) => {
+      lines.push(Formatter.format(message), Formatter.format(fiber.getRef(References.CurrentLogAnnotations)))
     })
     const failures: Array<string> = []
     const flows: ReadonlyArray<readonly [Handler, Record<string, Credential.Input>]> = [
@@ -695,7 +695,7 @@ describe("Authenticator: secrets", () => {
       }
       for (const text of [...lines, ...failures]) assert.notInclude(text, CANARY)
       assert.isAbove(lines.length, 0)
-    }).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, logger)), Logger.withMinimumLogLevel(LogLevel.All))
+    }).pipe(Effect.provide(Logger.layer([logger])), Effect.provideService(References.MinimumLogLevel, "All"))
   })
 })
 

@@ -5,15 +5,15 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import * as NodeCommandExecutor from "@effect/platform-node/NodeCommandExecutor"
-import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
-import * as NodePath from "@effect/platform-node/NodePath"
+import * as NodeChildProcessSpawner from "@effect/platform-node-shared/NodeChildProcessSpawner"
+import * as NodeFileSystem from "@effect/platform-node-shared/NodeFileSystem"
+import * as NodePath from "@effect/platform-node-shared/NodePath"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Credential, CredentialHelper, CredentialProvider, CredentialStore, DockerConfig } from "@ociauth/core"
 import { CredentialHelperScript } from "@ociauth/testing"
 import { Effect, Layer, Option, Redacted } from "effect"
 
-const platform = Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeCommandExecutor.layer.pipe(Layer.provide(NodeFileSystem.layer)))
+const platform = NodeChildProcessSpawner.layer.pipe(Layer.provideMerge(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer)))
 const CANARY = "CANARY-store-9f2"
 const basic = (username: string, password: string) => Credential.Basic({ username, password: Redacted.make(password) })
 const json = (file: string) => JSON.parse(readFileSync(file, "utf8"))

@@ -5,20 +5,16 @@
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import * as NodeCommandExecutor from "@effect/platform-node/NodeCommandExecutor"
-import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
-import * as NodePath from "@effect/platform-node/NodePath"
+import * as NodeChildProcessSpawner from "@effect/platform-node-shared/NodeChildProcessSpawner"
+import * as NodeFileSystem from "@effect/platform-node-shared/NodeFileSystem"
+import * as NodePath from "@effect/platform-node-shared/NodePath"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Credential, CredentialHelper, CredentialProvider, DockerConfig } from "@ociauth/core"
 import { ConfigProvider, Effect, Formatter, Layer, Option, Redacted, Result } from "effect"
-import type { Duration } from "effect"
-import type { CommandExecutor, FileSystem, Path } from "@effect/platform"
+import type { Duration, FileSystem, Path } from "effect"
+import type { ChildProcessSpawner } from "effect/process"
 
-const platform = Layer.mergeAll(
-  NodeFileSystem.layer,
-  NodePath.layer,
-  NodeCommandExecutor.layer.pipe(Layer.provide(NodeFileSystem.layer))
-)
+const platform = NodeChildProcessSpawner.layer.pipe(Layer.provideMerge(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer)))
 const b64 = (text: string) => Buffer.from(text).toString("base64")
 const CANARY = "CANARY-cred-5e1"
 
@@ -78,10 +74,10 @@ const writeConfig = (name: string, content: unknown) => {
   return folder
 }
 
-const withEnv = (env: Record<string, string>) => Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))
+const withEnv = (env: Record<string, string>) => Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnv({ env }))
 
 const lookupWith = (
-  layer: Layer.Layer<CredentialProvider.CredentialProvider, never, FileSystem.FileSystem | Path.Path | CommandExecutor.CommandExecutor>,
+  layer: Layer.Layer<CredentialProvider.CredentialProvider, never, FileSystem.FileSystem | Path.Path | ChildProcessSpawner.ChildProcessSpawner>,
   env: Record<string, string>, hosts: ReadonlyArray<string>) =>
   Effect.gen(function* () {
     const provider = yield* CredentialProvider.CredentialProvider

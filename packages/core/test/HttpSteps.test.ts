@@ -2,11 +2,11 @@
  * The shared HTTP steps: bodies the SDK discards are bounded in bytes and time,
  * a body-less answer is never read, and a retry is announced only when one follows.
  */
-import { HttpClient, HttpClientRequest, HttpClientResponse } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import { HttpSteps, Retry } from "@ociauth/core"
 import type { AuthEvent } from "@ociauth/core"
-import { Duration, Effect, Logger, Schedule } from "effect"
+import { Duration, Effect, Logger, References, Schedule } from "effect"
+import { HttpClient, HttpClientRequest, HttpClientResponse } from "effect/http"
 
 const request = HttpClientRequest.get("https://registry.example/v2/team/app/blobs/sha256:0")
 const limits = { maxBytes: 64 * 1024, timeout: Duration.millis(300) }
@@ -32,7 +32,7 @@ const logged = <A, E>(self: Effect.Effect<A, E>) =>
   Effect.gen(function* () {
     const lines: Array<string> = []
     const logger = Logger.make(({ cause, message }) => lines.push(`${String(message)} ${String(cause)}`))
-    const result = yield* self.pipe(Effect.provide(Logger.replace(Logger.defaultLogger, logger)), Logger.withMinimumLogLevel("All" as never))
+    const result = yield* self.pipe(Effect.provide(Logger.layer([logger])), Effect.provideService(References.MinimumLogLevel, "All"))
     return { result, lines }
   })
 

@@ -4,7 +4,8 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Scope, Token, TokenStore } from "@ociauth/core"
-import { Clock, Context, DateTime, Deferred, Effect, Fiber, Layer, Option, Redacted, TestClock } from "effect"
+import { Clock, Context, DateTime, Deferred, Effect, Fiber, Layer, Option, Redacted } from "effect"
+import { TestClock } from "effect/testing"
 
 const KEY = "https://auth.example/token\u0000svc\u0000identity\u0000repository:team/app:pull"
 const OTHER = "https://auth.example/token\u0000svc\u0000identity\u0000repository:team/other:pull"
@@ -34,7 +35,7 @@ const makeShared = (options: { readonly singleFlight?: boolean; readonly channel
           io.get++
           // held: the shared tier has answered (with what it held then), the answer not yet arrived
           const held = gate
-          return held === undefined ? store.get(key) : Effect.zipLeft(store.get(key), Effect.andThen(Deferred.succeed(held.entered, undefined), Deferred.await(held.open)))
+          return held === undefined ? store.get(key) : Effect.tap(store.get(key), () => Effect.andThen(Deferred.succeed(held.entered, undefined), Deferred.await(held.open)))
         }),
       set: (key, t) => Effect.suspend(() => (io.set++, store.set(key, t))),
       remove: (key) => Effect.suspend(() => (io.remove++, Effect.andThen(store.remove(key), options.channel ? broadcast(key) : Effect.void))),

@@ -41,7 +41,7 @@ const variables = (prefix: string, kind: Kind): Record<string, string> =>
       ? { [`${prefix}REGISTRY_TOKEN`]: CANARY }
       : { [`${prefix}IDENTITY_TOKEN`]: CANARY }
 
-const withEnv = (env: Record<string, string>) => Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))
+const withEnv = (env: Record<string, string>) => Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnv({ env }))
 
 const carries = (credential: Credential.Credential): boolean => Credential.secrets(credential).some((s) => s.includes(CANARY))
 

@@ -9,12 +9,13 @@
  * crash of the API under test. `fuzz.test.ts` runs them seeded and bounded in
  * CI; `pnpm fuzz` (scripts/fuzz.ts) runs ≥ 1,000,000 inputs and times each.
  */
-import { DateTime, Effect, Option, Redacted, Result, Schema } from "effect"
+import { Arbitrary, DateTime, Effect, Option, Redacted, Result, Schema } from "effect"
+import * as fc from "../utils/arbitrary.js"
 import { Challenge, Reference, Scope, Token } from "@ociauth/core"
 
 export interface Target<A = unknown> {
   readonly name: string
-  readonly arbitrary: fc.Arbitrary<A>
+  readonly arbitrary: fc.Arb<A>
   /** Feeds one input to the API; a description of the first broken invariant, or undefined. */
   readonly run: (input: A) => string | undefined
 }
@@ -24,8 +25,8 @@ export interface Target<A = unknown> {
 // ---------------------------------------------------------------------------
 
 const pick = (chars: string) => fc.constantFrom(...chars.split(""))
-const text = (unit: fc.Arbitrary<string>, maxLength: number, minLength = 0) =>
-  fc.array(unit, { minLength, maxLength }).map((parts) => parts.join(""))
+const text = (unit: fc.Arb<string>, maxLength: number, minLength = 0) =>
+  fc.array(unit, { minLength, maxLength }).pipe(Arbitrary.map((parts) => parts.join("")))
 
 /** Keys that pollute a prototype when a parser assigns them naively. */
 const hostileKeys = ["__proto__", "constructor", "prototype", "toString", "hasOwnProperty", "valueOf", "polluted"]
@@ -75,45 +76,45 @@ const quotedUnit = fc.oneof(
   { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 2 }) }
 )
 const value = fc.oneof(
-  text(quotedUnit, 30).map((s) => `"${s}"`),
-  text(quotedUnit, 30).map((s) => `"${s}`), // unterminated
+  text(quotedUnit, 30).pipe(Arbitrary.map((s) => `"${s}"`)),
+  text(quotedUnit, 30).pipe(Arbitrary.map((s) => `"${s}`)), // unterminated
   text(pick("abcXYZ019:/?.=-_~+!$&'()*;@[]"), 40), // bare (URLs, as Zot sends them)
   fc.constantFrom('""', '"\\"', "", '"a"b', "https://auth.example/token?x=1,2")
 )
-const param = fc.tuple(key, bws, fc.constantFrom("=", "=", "=", "", "=="), bws, value).map((parts) => parts.join(""))
+const param = fc.tuple(key, bws, fc.constantFrom("=", "=", "=", "", "=="), bws, value).pipe(Arbitrary.map((parts) => parts.join("")))
 const separator = fc.constantFrom(",", ", ", " ,", ",,", " , ", ",\t", " ", "")
-const token68 = fc.tuple(text(pick("abcXYZ019-._~+/"), 20, 1), fc.constantFrom("", "=", "==")).map(([t, pad]) => t + pad)
+const token68 = fc.tuple(text(pick("abcXYZ019-._~+/"), 20, 1), fc.constantFrom("", "=", "==")).pipe(Arbitrary.map(([t, pad]) => t + pad))
 const scheme = fc.oneof(token, fc.constantFrom("Bearer", "Basic", "bearer", "BASIC", "Negotiate", "__proto__"))
 const challenge = fc.oneof(
   { weight: 1, arbitrary: scheme },
-  { weight: 1, arbitrary: fc.tuple(scheme, token68).map(([s, t]) => `${s} ${t}`) },
+  { weight: 1, arbitrary: fc.tuple(scheme, token68).pipe(Arbitrary.map(([s, t]) => `${s} ${t}`)) },
   {
     weight: 4,
     arbitrary: fc
       .tuple(scheme, fc.array(fc.tuple(param, separator), { minLength: 1, maxLength: 6 }))
-      .map(([s, params]) => `${s} ${params.map(([p, sep], k) => (k === 0 ? p : sep + p)).join("")}`)
+      .pipe(Arbitrary.map(([s, params]) => `${s} ${params.map(([p, sep], k) => (k === 0 ? p : sep + p)).join("")}`))
   }
 )
 const nearValidHeader = fc
   .tuple(bws, fc.array(fc.tuple(challenge, separator), { maxLength: 5 }), fc.constantFrom("", " ", ",", " ,", "\u0000", "\r\n"))
-  .map(([lead, parts, tail]) => lead + parts.map(([c, sep], k) => (k === 0 ? c : sep + c)).join("") + tail)
+  .pipe(Arbitrary.map(([lead, parts, tail]) => lead + parts.map(([c, sep], k) => (k === 0 ? c : sep + c)).join("") + tail))
 
 /** Inputs that are large on purpose: counts and lengths around and far past the bounds. */
 const hugeHeader = fc.oneof(
-  fc.integer({ min: 1, max: 200_000 }).map((n) => ",a".repeat(n)),
-  fc.integer({ min: 60, max: 5_000 }).map((n) => `Bearer ${Array.from({ length: n }, (_, k) => `p${k}=v`).join(",")}`),
-  fc.integer({ min: 60, max: 5_000 }).map((n) => Array.from({ length: n }, (_, k) => `S${k}`).join(", ")),
-  fc.integer({ min: 1, max: 100_000 }).map((n) => `Bearer realm="${'\\"'.repeat(n)}"`),
-  fc.integer({ min: 1, max: 100_000 }).map((n) => `Bearer realm="${"x".repeat(n)}`),
-  fc.integer({ min: 1, max: 200_000 }).map((n) => `Bearer ${",".repeat(n)}`),
-  fc.integer({ min: 1, max: 200_000 }).map((n) => `B ${"x".repeat(n)}=`),
+  fc.integer({ min: 1, max: 200_000 }).pipe(Arbitrary.map((n) => ",a".repeat(n))),
+  fc.integer({ min: 60, max: 5_000 }).pipe(Arbitrary.map((n) => `Bearer ${Array.from({ length: n }, (_, k) => `p${k}=v`).join(",")}`)),
+  fc.integer({ min: 60, max: 5_000 }).pipe(Arbitrary.map((n) => Array.from({ length: n }, (_, k) => `S${k}`).join(", "))),
+  fc.integer({ min: 1, max: 100_000 }).pipe(Arbitrary.map((n) => `Bearer realm="${'\\"'.repeat(n)}"`)),
+  fc.integer({ min: 1, max: 100_000 }).pipe(Arbitrary.map((n) => `Bearer realm="${"x".repeat(n)}`)),
+  fc.integer({ min: 1, max: 200_000 }).pipe(Arbitrary.map((n) => `Bearer ${",".repeat(n)}`)),
+  fc.integer({ min: 1, max: 200_000 }).pipe(Arbitrary.map((n) => `B ${"x".repeat(n)}=`)),
   fc.tuple(fc.integer({ min: 1, max: 3_000 }), fc.constantFrom('Bearer realm="https://r/t",service="s"', 'Basic realm="x"', "a, "))
-    .map(([n, c]) => Array(n).fill(c).join(", "))
+    .pipe(Arbitrary.map(([n, c]) => Array(n).fill(c).join(", ")))
 )
 
 export type Header = string | ReadonlyArray<string>
 
-const header: fc.Arbitrary<Header> = fc.oneof(
+const header: fc.Arb<Header> = fc.oneof(
   { weight: 3, arbitrary: anyText },
   { weight: 2, arbitrary: text(pick(' \t,="\\abcXYZ019-._~+/:;!#*@\u0000\u007f\u00e9'), 120) },
   { weight: 8, arbitrary: nearValidHeader },
@@ -169,14 +170,14 @@ const pathComponent = fc.oneof(
   fc.constantFrom("a_b", "a__b", "a-b", "a.b", "A", "-a", "a-", "", "__proto__", "a b", "a:b", "é")
 )
 const repositoryName = fc.oneof(
-  fc.array(pathComponent, { minLength: 1, maxLength: 4 }).map((parts) => parts.join("/")),
+  fc.array(pathComponent, { minLength: 1, maxLength: 4 }).pipe(Arbitrary.map((parts) => parts.join("/"))),
   fc.tuple(fc.constantFrom("localhost:5000", "registry.example", "[::1]:5000", "Host", "h:99999", "-x.y"), fc.array(pathComponent, { minLength: 1, maxLength: 3 }))
-    .map(([host, parts]) => `${host}/${parts.join("/")}`),
+    .pipe(Arbitrary.map(([host, parts]) => `${host}/${parts.join("/")}`)),
   anyText
 )
 const actions = fc
   .array(fc.constantFrom("pull", "push", "delete", "*", "", "PULL", "a b", "x-y", "__proto__"), { maxLength: 5 })
-  .map((list) => list.join(","))
+  .pipe(Arbitrary.map((list) => list.join(",")))
 const scopeText = fc.oneof(
   { weight: 2, arbitrary: anyText },
   {
@@ -187,9 +188,9 @@ const scopeText = fc.oneof(
         repositoryName,
         actions
       )
-      .map(([type, name, acts]) => `${type}:${name}:${acts}`)
+      .pipe(Arbitrary.map(([type, name, acts]) => `${type}:${name}:${acts}`))
   },
-  { weight: 1, arbitrary: fc.integer({ min: 4_000, max: 20_000 }).map((n) => `repository:${"a/".repeat(n / 2)}b:pull`) }
+  { weight: 1, arbitrary: fc.integer({ min: 4_000, max: 20_000 }).pipe(Arbitrary.map((n) => `repository:${"a/".repeat(n / 2)}b:pull`)) }
 )
 
 export const scopeTarget: Target<string> = {
@@ -229,13 +230,13 @@ const referenceText = fc.oneof(
     arbitrary: fc
       .tuple(
         fc.constantFrom("", "docker.io/", "index.docker.io/", "ghcr.io/", "localhost:5000/", "[::1]:5000/", "Host/", "h:99999/", "https://", "oci://ghcr.io/", "user:pw@"),
-        fc.array(pathComponent, { minLength: 1, maxLength: 4 }).map((parts) => parts.join("/")),
+        fc.array(pathComponent, { minLength: 1, maxLength: 4 }).pipe(Arbitrary.map((parts) => parts.join("/"))),
         fc.constantFrom("", ":latest", ":v1.0", ":", ":-x", `:${"t".repeat(129)}`),
-        fc.oneof(fc.constant(""), hex64.map((h) => `@sha256:${h}`), fc.constantFrom("@sha256:abc", "@md5", "@", "@sha512:" + "b".repeat(128)))
+        fc.oneof(fc.constant(""), hex64.pipe(Arbitrary.map((h) => `@sha256:${h}`)), fc.constantFrom("@sha256:abc", "@md5", "@", "@sha512:" + "b".repeat(128)))
       )
-      .map((parts) => parts.join(""))
+      .pipe(Arbitrary.map((parts) => parts.join("")))
   },
-  { weight: 1, arbitrary: fc.oneof(hex64, hex64.map((h) => `sha256:${h}`), fc.integer({ min: 200, max: 5_000 }).map((n) => "a/".repeat(n) + "b")) }
+  { weight: 1, arbitrary: fc.oneof(hex64, hex64.pipe(Arbitrary.map((h) => `sha256:${h}`)), fc.integer({ min: 200, max: 5_000 }).pipe(Arbitrary.map((n) => "a/".repeat(n) + "b"))) }
 )
 
 export const referenceTarget: Target<string> = {
@@ -261,7 +262,7 @@ export const referenceTarget: Target<string> = {
 const base64url = (s: string) => Buffer.from(s).toString("base64url")
 const claimsValue = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
-  fc.record(
+  fc.partialRecord(
     {
       access: fc.oneof(
         fc.array(
@@ -276,14 +277,13 @@ const claimsValue = fc.oneof(
       ),
       exp: fc.oneof(fc.double(), fc.constantFrom(9e15, -9e15, 1e308, 0)),
       iat: fc.oneof(fc.double(), fc.constantFrom(1_767_225_600, 0, -1))
-    },
-    { requiredKeys: [] }
+    }
   )
 )
 /** Strings shaped like JWTs: three dot-separated parts, the middle one JSON (or not) in base64url. */
 export const jwtLike = fc.oneof(
-  fc.tuple(claimsValue, fc.constantFrom("", "sig", "c2ln")).map(([claims, sig]) => `${base64url('{"alg":"ES256"}')}.${base64url(JSON.stringify(claims) ?? "")}.${sig}`),
-  fc.tuple(anyText, anyText, anyText).map((parts) => parts.join(".")),
+  fc.tuple(claimsValue, fc.constantFrom("", "sig", "c2ln")).pipe(Arbitrary.map(([claims, sig]) => `${base64url('{"alg":"ES256"}')}.${base64url(JSON.stringify(claims) ?? "")}.${sig}`)),
+  fc.tuple(anyText, anyText, anyText).pipe(Arbitrary.map((parts) => parts.join("."))),
   fc.constantFrom("a.b.c", "a..c", "..", "x.!!!.y", `a.${"A".repeat(70_000)}.c`, `a.${base64url('{"__proto__":{"polluted":"yes"},"access":[]}')}.c`)
 )
 const lifetime = fc.oneof(
@@ -294,15 +294,14 @@ const lifetime = fc.oneof(
   anyText
 )
 const issuedAt = fc.oneof(
-  fc.date({ min: new Date(-8.64e15), max: new Date(8.64e15) }).map((d) => (Number.isNaN(d.getTime()) ? "x" : d.toISOString())),
+  fc.date({ min: new Date(-8.64e15), max: new Date(8.64e15) }).pipe(Arbitrary.map((d) => (Number.isNaN(d.getTime()) ? "x" : d.toISOString()))),
   fc.constantFrom("+275760-09-13T00:00:00Z", "-271821-04-20T00:00:00Z", "yesterday", "", "2026-01-01T00:00:00Z"),
   fc.constant(null),
   fc.integer()
 )
 const secret = fc.oneof({ weight: 2, arbitrary: jwtLike }, { weight: 1, arbitrary: anyText }, { weight: 1, arbitrary: fc.constantFrom(null, 1, {}, []) })
-const tokenObject = fc.record(
-  { token: secret, access_token: secret, expires_in: lifetime, issued_at: issuedAt, refresh_token: secret, scope: anyText },
-  { requiredKeys: [] }
+const tokenObject = fc.partialRecord(
+  { token: secret, access_token: secret, expires_in: lifetime, issued_at: issuedAt, refresh_token: secret, scope: anyText }
 )
 const injections = ['"__proto__":{"polluted":"yes","token":"p"}', '"constructor":{"prototype":{"polluted":"yes"}}', '"__proto__":null']
 
@@ -312,10 +311,10 @@ const tokenJson = fc.oneof(
   { weight: 4, arbitrary: tokenObject },
   {
     weight: 2,
-    arbitrary: fc.tuple(tokenObject, fc.constantFrom(...injections)).map(([object, injection]) => {
+    arbitrary: fc.tuple(tokenObject, fc.constantFrom(...injections)).pipe(Arbitrary.map(([object, injection]) => {
       const body = JSON.stringify(object).slice(1, -1)
       return JSON.parse(`{${injection}${body === "" ? "" : `,${body}`}}`) as unknown
-    })
+    }))
   }
 )
 

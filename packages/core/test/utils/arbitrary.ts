@@ -32,9 +32,13 @@ export interface Weighted<A> {
   readonly arbitrary: Arb<A>
 }
 
+type ValueOf<C> = C extends Weighted<infer A> ? A : C extends Arb<infer A> ? A : never
+
 /** One of the arbitraries, each chosen in proportion to its weight (1 when not weighted). */
-export const oneof = <A>(...choices: ReadonlyArray<Arb<A> | Weighted<A>>): Arb<A> => {
-  const weighted = choices.map((c): Weighted<A> => ("weight" in c ? c : { weight: 1, arbitrary: c }))
+export const oneof = <const Choices extends ReadonlyArray<Arb<any> | Weighted<any>>>(
+  ...choices: Choices
+): Arb<ValueOf<Choices[number]>> => {
+  const weighted = choices.map((c): Weighted<ValueOf<Choices[number]>> => ("weight" in c ? c : { weight: 1, arbitrary: c }))
   const total = weighted.reduce((sum, c) => sum + c.weight, 0)
   return Arbitrary.flatMap(integer({ min: 0, max: total - 1 }), (k) => {
     for (const c of weighted) {
@@ -103,7 +107,7 @@ export const record = <const Fields extends Record<string, Arb<any>>>(fields: Fi
 
 /** JSON values (null, booleans, finite numbers, strings, arrays and objects) nested at most `maxDepth` deep. */
 export const jsonValue = (options: { readonly maxDepth: number }): Arb<unknown> => {
-  const leaf: Arb<unknown> = oneof<unknown>(
+  const leaf: Arb<unknown> = oneof(
     constant(null),
     boolean,
     integer(),
@@ -113,7 +117,7 @@ export const jsonValue = (options: { readonly maxDepth: number }): Arb<unknown> 
   const at = (depth: number): Arb<unknown> =>
     depth <= 0
       ? leaf
-      : oneof<unknown>(
+      : oneof(
         { weight: 3, arbitrary: leaf },
         { weight: 1, arbitrary: array(at(depth - 1), { maxLength: 4 }) },
         {
