@@ -1,28 +1,30 @@
 /**
  * The `ociauth` command: `probe`, `token`, `request`, `login`, `logout`, with
  * `--help`, `--version` and shell completions (`--completions bash|zsh|fish|sh`)
- * from `@effect/cli`. `run` is the whole program as an Effect: it never fails,
+ * from `effect/cli`. `run` is the whole program as an Effect: it never fails,
  * it prints what went wrong and what to do on standard error and returns the
  * exit code (`ExitCode`). Output goes through `Io`, so a program (or a test)
  * runs it in process.
  *
  * @since 0.2.0
  */
-import * as HttpClient from "@effect/platform/HttpClient"
-import { Command } from "@effect/cli"
-import type { CliApp } from "@effect/cli"
-import type { CommandExecutor } from "@effect/platform"
 import { HttpSteps } from "@ociauth/core"
 import type { CredentialProvider, CredentialStore, TokenStore } from "@ociauth/core"
-import { Cause, Effect, Option } from "effect"
-import type { Layer } from "effect"
+import * as NodeChildProcessSpawner from "@effect/platform-node-shared/NodeChildProcessSpawner"
+import * as NodeFileSystem from "@effect/platform-node-shared/NodeFileSystem"
+import * as NodePath from "@effect/platform-node-shared/NodePath"
+import * as NodeStdio from "@effect/platform-node-shared/NodeStdio"
+import * as NodeTerminal from "@effect/platform-node-shared/NodeTerminal"
+import { Cause, Console, Effect, Layer, Option } from "effect"
+import { CliConfig, CliOutput, Command, Flag, GlobalFlag, TerminalCapabilities } from "effect/cli"
+import { HttpClient } from "effect/http"
 import { classify, ExitCode } from "./ExitCode.js"
 import { Io } from "./Io.js"
 import * as LoginCommands from "./internal/commands/login.js"
 import * as ProbeCommand from "./internal/commands/probe.js"
 import * as RequestCommand from "./internal/commands/request.js"
 import * as TokenCommand from "./internal/commands/token.js"
-import { fromIo } from "./internal/console.js"
+import { fromIo, presenter } from "./internal/console.js"
 import * as Sanitize from "./internal/sanitize.js"
 
 /**
@@ -83,13 +85,44 @@ export const command = (options: Options = {}) => {
 }
 
 /**
- * What `run` needs besides `Io`: the platform services of `@effect/cli` and a
- * process executor for credential helpers (`NodeContext.layer` on Node).
+ * What `run` needs besides `Io`: the platform services of `effect/cli`
+ * (file system, path, terminal, standard streams) and the child-process
+ * spawner that runs credential helpers (`@effect/platform-node-shared`'s
+ * `NodeFileSystem`, `NodePath`, `NodeTerminal`, `NodeStdio` and
+ * `NodeChildProcessSpawner` on Node).
  *
  * @since 0.2.0
  * @category models
  */
-export type Environment = Io | CliApp.CliApp.Environment | CommandExecutor.CommandExecutor
+export type Environment = Io | Command.Environment
+
+/**
+ * The platform services `run` needs on Node (everything in `Environment` but
+ * `Io`): file system, path, terminal and standard streams, and the spawner of
+ * credential helpers, from `@effect/platform-node-shared`.
+ *
+ * @since 0.3.0
+ * @category layers
+ */
+export const layerPlatform: Layer.Layer<Command.Environment> = Layer.mergeAll(
+  NodeChildProcessSpawner.layer,
+  NodeTerminal.layer,
+  NodeStdio.layer
+).pipe(Layer.provideMerge(Layer.merge(NodeFileSystem.layer, NodePath.layer)))
+
+/**
+ * `--version` without `effect/cli`'s `-v` alias: `-v` is `--verbose` on `token`
+ * and `request`, and means nothing else anywhere.
+ */
+const versionFlag = GlobalFlag.Action({
+  flag: Flag.Boolean("version").pipe(Flag.withDescription("Show the version of ociauth."), Flag.withDefault(false)),
+  run: GlobalFlag.Version.run
+})
+
+/** The built-in flags of `effect/cli`, `--version` without its alias. */
+const config = CliConfig.make({
+  builtIns: GlobalFlag.BuiltIns.map((flag) => (flag === GlobalFlag.Version ? versionFlag : flag))
+})
 
 /**
  * Runs the program on `argv` (as `process.argv`: the runtime and the script
@@ -103,19 +136,28 @@ export type Environment = Io | CliApp.CliApp.Environment | CommandExecutor.Comma
 export const run = (argv: ReadonlyArray<string>, options: Options = {}): Effect.Effect<ExitCode, never, Environment> =>
   Effect.gen(function* () {
     const io = Sanitize.io(yield* Io)
-    const cli = Command.run(command(options), { name: "ociauth", version, executable: "ociauth" })
-    return yield* cli(argv).pipe(
+    const cli = Command.runWith(command(options), { version })
+    return yield* cli(argv.slice(2)).pipe(
       Effect.provideService(Io, io),
       Effect.as(ExitCode.ok as ExitCode),
-      Effect.catchAllCause((cause) => {
-        const { code, message } = Option.match(Cause.failureOption(cause), {
+      Effect.catchCause((cause) => {
+        const { code, message } = Option.match(Cause.findErrorOption(cause), {
           onNone: () => ({ code: ExitCode.failure, message: Cause.pretty(cause) }),
           onSome: classify
         })
         return Effect.as(message === "" ? Effect.void : io.stderr(`ociauth: ${HttpSteps.redact(message)}\n`), code)
       }),
-      Effect.withConsole(fromIo(io)),
+      // What effect/cli prints (help, version, usage errors, completions) goes through Io, coloured only when Io is.
+      Effect.provideService(CliOutput.Presenter, presenter(io)),
+      Effect.provideService(CliOutput.Formatter, CliOutput.defaultFormatter({ colors: io.color })),
+      Effect.provideService(TerminalCapabilities.TerminalCapabilities, {
+        canColor: io.color,
+        canAnimate: io.stdoutIsTTY,
+        canPrompt: io.stdinIsTTY && io.stdoutIsTTY
+      }),
+      Effect.provideService(CliConfig.CliConfig, config),
+      Effect.provideService(Console.Console, fromIo(io)),
       // No request of the CLI's carries trace propagation headers: probe's own, discoveries, token requests.
-      Effect.locally(HttpClient.currentTracerPropagation, false)
+      Effect.provideService(HttpClient.TracerPropagationEnabled, false)
     )
   })

@@ -6,10 +6,10 @@
  *
  * @since 0.2.0
  */
-import { ValidationError } from "@effect/cli"
 import { RegistryClient } from "@ociauth/fetch"
-import * as HttpClientError from "@effect/platform/HttpClientError"
 import { Data, Option } from "effect"
+import { CliError } from "effect/cli"
+import { HttpClientError } from "effect/http"
 import type { RegistryError } from "@ociauth/core"
 
 /**
@@ -87,14 +87,18 @@ const registryFailure = (error: RegistryError.RegistryError): { readonly code: E
 }
 
 /**
- * The exit code and message of a failure. Usage errors of `@effect/cli` were
- * already printed with the help: their message is empty.
+ * The exit code and message of a failure. Usage errors of `effect/cli` (an
+ * unknown option, a missing argument) were already printed: their message is
+ * empty; the help shown for `ociauth` alone is no failure (0).
  *
  * @since 0.2.0
  * @category utils
  */
 export const classify = (error: unknown): { readonly code: ExitCode; readonly message: string } => {
-  if (ValidationError.isValidationError(error)) return { code: ExitCode.usage, message: "" }
+  if (CliError.isCliError(error)) {
+    // `ociauth` alone shows the help, as `--help` does; anything else was a usage error.
+    return { code: error._tag === "ShowHelp" && error.errors.length === 0 ? ExitCode.ok : ExitCode.usage, message: "" }
+  }
   const registry = RegistryClient.registryError(error)
   if (Option.isSome(registry)) return registryFailure(registry.value)
   if (error instanceof UsageError) return { code: ExitCode.usage, message: error.message }
@@ -104,8 +108,8 @@ export const classify = (error: unknown): { readonly code: ExitCode; readonly me
       const probe = error as unknown as { readonly reason: string; readonly message: string }
       return { code: probe.reason === "Network" ? ExitCode.network : ExitCode.usage, message: probe.message }
     }
-    if (HttpClientError.isHttpClientError(error) && error._tag === "RequestError" && error.reason === "Transport") {
-      return { code: ExitCode.network, message: `${error.request.method} ${error.request.url}: no answer (${error.description ?? "transport failure"}). Check the network, or --insecure for a plain-HTTP registry.` }
+    if (HttpClientError.isHttpClientError(error) && error.reason._tag === "TransportError") {
+      return { code: ExitCode.network, message: `${error.request.method} ${error.request.url}: no answer (${error.reason.description ?? "transport failure"}). Check the network, or --insecure for a plain-HTTP registry.` }
     }
   }
   return { code: ExitCode.failure, message: error instanceof Error ? error.message : String(error) }

@@ -28,14 +28,14 @@ export interface Service {
  * @since 0.2.0
  * @category tags
  */
-export class Io extends Context.Tag("@ociauth/cli/Io")<Io, Service>() {}
+export class Io extends Context.Service<Io, Service>()("@ociauth/cli/Io") {}
 
 const write = (stream: NodeJS.WriteStream, chunk: string | Uint8Array): Effect.Effect<void> =>
-  Effect.async<void>((resume) => {
+  Effect.callback<void>((resume) => {
     stream.write(chunk, () => resume(Effect.void))
   })
 
-const readStdin: Effect.Effect<string> = Effect.async<string>((resume) => {
+const readStdin: Effect.Effect<string> = Effect.callback<string>((resume) => {
   const chunks: Array<Buffer> = []
   process.stdin.on("data", (chunk: Buffer) => chunks.push(chunk))
   process.stdin.once("end", () => resume(Effect.succeed(Buffer.concat(chunks).toString("utf8"))))

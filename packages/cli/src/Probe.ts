@@ -12,9 +12,9 @@
  *
  * @since 0.2.0
  */
-import type { HttpClient } from "@effect/platform"
 import type { Credential } from "@ociauth/core"
 import type { Effect } from "effect"
+import type { HttpClient } from "effect/http"
 import type * as Findings from "./Findings.js"
 import * as internal from "./internal/probe.js"
 import { ProbeError } from "./internal/probeError.js"

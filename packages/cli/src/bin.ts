@@ -5,7 +5,6 @@
  *
  * @since 0.2.0
  */
-import * as NodeContext from "@effect/platform-node/NodeContext"
 import { TokenStore } from "@ociauth/core"
 import { FileTokenStore } from "@ociauth/store"
 import { Effect, Layer } from "effect"
@@ -14,11 +13,11 @@ import * as Io from "./Io.js"
 
 /** Tokens in the user's cache folder, so that the next invocation reuses them; memory when it cannot be used. */
 const tokenStore = FileTokenStore.layer().pipe(
-  Layer.provide(NodeContext.layer),
-  Layer.catchAll(() => TokenStore.layerMemory())
+  Layer.provide(Cli.layerPlatform),
+  Layer.catch(() => TokenStore.layerMemory())
 )
 
-Effect.runPromise(Cli.run(process.argv, { tokenStore }).pipe(Effect.provide(Layer.merge(NodeContext.layer, Io.layerNode)))).then(
+Effect.runPromise(Cli.run(process.argv, { tokenStore }).pipe(Effect.provide(Layer.merge(Cli.layerPlatform, Io.layerNode)))).then(
   (code) => {
     process.exitCode = code
   },

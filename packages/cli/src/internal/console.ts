@@ -1,22 +1,26 @@
-import { Console, Effect } from "effect"
+import type { Console } from "effect"
+import { Effect } from "effect"
+import type { HelpDoc } from "effect/cli"
+import { CliOutput } from "effect/cli"
 import type { Io } from "../Io.js"
 
+// eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*m/g
 const join = (args: ReadonlyArray<unknown>) => `${args.map((a) => (typeof a === "string" ? a : String(a))).join(" ")}\n`
 
-/** A `Console` writing through `Io`: what `@effect/cli` prints (help, errors, completions) goes where the commands' output goes. */
-export const fromIo = (io: Io["Type"]): Console.Console => {
-  // @effect/cli colours its help and errors: only on a terminal without NO_COLOR.
+/**
+ * A `Console` writing through `Io`: what `effect/cli` prints itself (completion
+ * scripts) goes where the commands' output goes. Colours only when `Io` has them.
+ */
+export const fromIo = (io: Io["Service"]): Console.Console => {
   const text = (args: ReadonlyArray<unknown>) => (io.color ? join(args) : join(args).replace(ANSI, ""))
-  const out = (...args: ReadonlyArray<unknown>) => io.stdout(text(args))
-  const err = (...args: ReadonlyArray<unknown>) => io.stderr(text(args))
-  const none = () => Effect.void
-  const unsafeOut = (...args: ReadonlyArray<unknown>) => void Effect.runFork(io.stdout(text(args)))
-  const unsafeErr = (...args: ReadonlyArray<unknown>) => void Effect.runFork(io.stderr(text(args)))
+  // Io's writes are effects; a Console's are calls: each runs at once, in order (a fiber starts synchronously).
+  const out = (...args: ReadonlyArray<unknown>): void => void Effect.runFork(io.stdout(text(args)))
+  const err = (...args: ReadonlyArray<unknown>): void => void Effect.runFork(io.stderr(text(args)))
+  const none = (): void => undefined
   return {
-    [Console.TypeId]: Console.TypeId,
     assert: none,
-    clear: Effect.void,
+    clear: none,
     count: none,
     countReset: none,
     debug: err,
@@ -24,7 +28,8 @@ export const fromIo = (io: Io["Type"]): Console.Console => {
     dirxml: out,
     error: err,
     group: none,
-    groupEnd: Effect.void,
+    groupCollapsed: none,
+    groupEnd: none,
     info: out,
     log: out,
     table: out,
@@ -32,14 +37,43 @@ export const fromIo = (io: Io["Type"]): Console.Console => {
     timeEnd: none,
     timeLog: none,
     trace: err,
-    warn: err,
-    unsafe: {
-      ...globalThis.console,
-      log: unsafeOut,
-      info: unsafeOut,
-      error: unsafeErr,
-      warn: unsafeErr,
-      debug: unsafeErr
-    }
-  } as unknown as Console.Console
+    warn: err
+  }
 }
+
+/** Our own subcommand list (`- probe  …`), in place of `effect/cli`'s `SUBCOMMANDS` table. */
+const commands = (doc: HelpDoc.HelpDoc, bold: (text: string) => string): string => {
+  const all = (doc.subcommands ?? []).flatMap((group) => group.commands)
+  if (all.length === 0) return ""
+  const width = Math.max(...all.map((sub) => sub.name.length))
+  const rows = all.map((sub) => `  - ${sub.name.padEnd(width)}  ${sub.shortDescription ?? sub.description}`)
+  return `${bold("COMMANDS")}\n${rows.join("\n")}\n`
+}
+
+/**
+ * What `effect/cli` presents, through `Io`: help and the version (`ociauth
+ * --version` prints the version alone, as it did) on standard output; a usage
+ * error on standard error as every other error is (`ociauth: …`), with the
+ * command whose `--help` shows the usage.
+ */
+export const presenter = (io: Io["Service"]): CliOutput.Presenter => ({
+  present: (event) =>
+    Effect.gen(function* () {
+      const formatter = yield* CliOutput.Formatter
+      switch (event._tag) {
+        case "Help": {
+          const { subcommands: _, ...rest } = event.helpDoc
+          const bold = (text: string) => (io.color ? `\u001b[1m${text}\u001b[0m` : text)
+          const help = formatter.formatHelpDoc(rest).replace(/\n*$/, "\n")
+          const list = commands(event.helpDoc, bold)
+          return yield* io.stdout(list === "" ? help : `${help}\n${list}`)
+        }
+        case "InvalidInvocation": {
+          const lines = event.errors.map((error) => `ociauth: ${formatter.formatCliError(error)}`)
+          return yield* io.stderr(`${lines.join("\n")}\n  ${[...event.commandPath, "--help"].join(" ")} shows the usage.\n`)
+        }
+        case "Version":
+          return yield* io.stdout(`${event.version}\n`)
+      }
+    })
+})

@@ -1,10 +1,10 @@
-import type { HttpClient } from "@effect/platform"
 import { AuthEvent, Authenticator, Registries, TokenStore } from "@ociauth/core"
 import type { CredentialProvider } from "@ociauth/core"
 import { RegistryClient } from "@ociauth/fetch"
 import { FileTokenStore } from "@ociauth/store"
 import { Builtins, NodeCredentials } from "ociauth"
 import { Effect, Layer } from "effect"
+import type { HttpClient } from "effect/http"
 
 export interface EngineOptions {
   /** Hosts whose plain-HTTP API may receive credentials (loopback always may). */

@@ -1,9 +1,9 @@
-import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import type { HttpMethod } from "@effect/platform/HttpMethod"
 import { Challenge, Credential, HttpSteps, Realm, Registries, Scope, Token } from "@ociauth/core"
 import { Builtins } from "ociauth"
-import { Clock, DateTime, Duration, Effect, Either, Encoding, Option, Redacted, Schema } from "effect"
+import { Clock, DateTime, Duration, Effect, Option, Redacted, Result, Schema } from "effect"
+import { Base64 } from "effect/encoding"
+import { HttpClient, HttpClientRequest } from "effect/http"
+import type { HttpClientError, HttpMethod } from "effect/http"
 import type * as Findings from "../Findings.js"
 import type * as Probe from "../Probe.js"
 import { ProbeError } from "./probeError.js"
@@ -36,7 +36,7 @@ interface Issued {
   readonly fields: ReadonlyArray<string>
 }
 
-const decodeToken = Schema.decodeUnknownEither(Schema.parseJson(Token.Response))
+const decodeToken = Schema.decodeUnknownOption(Schema.fromJsonString(Token.Response))
 
 const bodyKind = (reply: Reply): "json" | "empty" | "other" => {
   if (reply.text.trim() === "") return "empty"
@@ -76,30 +76,43 @@ const seen = (reply: Reply): Effect.Effect<Findings.ChallengeSeen> => {
 }
 
 /** The API origin for what the user typed: a URL as it is; a host through the built-in adapters (docker.io → registry-1.docker.io). */
-export const originOf = (registry: string, insecure: boolean): Either.Either<string, string> => {
+export const originOf = (registry: string, insecure: boolean): Result.Result<string, string> => {
   try {
-    if (registry.includes("://")) return Either.right(new URL(registry).origin)
+    if (registry.includes("://")) return Result.succeed(new URL(registry).origin)
     const host = new URL(`https://${registry}`).host
     const origin = Registries.make(Builtins.adapters).resolve(host).origin(host)
-    return Either.right(insecure ? origin.replace(/^https:/, "http:") : origin)
+    return Result.succeed(insecure ? origin.replace(/^https:/, "http:") : origin)
   } catch {
-    return Either.left(`"${registry}" is neither a host[:port] nor a URL`)
+    return Result.fail(`"${registry}" is neither a host[:port] nor a URL`)
+  }
+}
+
+/** A transport failure as the transcript writes it: the reason (Transport, Encode, InvalidUrl) and its cause. */
+const failureText = (error: HttpClientError.HttpClientError): string => {
+  const reason = error.reason
+  switch (reason._tag) {
+    case "TransportError":
+    case "EncodeError":
+    case "InvalidUrlError":
+      return `${reason._tag.replace(/Error$/, "")}: ${String(reason.cause ?? reason.description ?? "")}`.slice(0, 200)
+    default:
+      return reason._tag
   }
 }
 
 export const run = (options: Probe.Options): Effect.Effect<Probe.Result, ProbeError, HttpClient.HttpClient> =>
   Effect.gen(function* () {
     const client = yield* HttpClient.HttpClient
-    const origin = yield* Either.match(originOf(options.registry, options.insecure ?? false), {
-      onLeft: (reason) => Effect.fail(new ProbeError({ reason: "Usage", detail: reason })),
-      onRight: Effect.succeed
+    const origin = yield* Result.match(originOf(options.registry, options.insecure ?? false), {
+      onFailure: (reason) => Effect.fail(new ProbeError({ reason: "Usage", detail: reason })),
+      onSuccess: Effect.succeed
     })
     const host = new URL(origin).host
     const exchanges: Array<Exchange> = []
     const secrets: Array<string> = []
     const credential = options.credential ?? Credential.anonymous
     secrets.push(...Credential.secrets(credential))
-    if (credential._tag === "Basic") secrets.push(Encoding.encodeBase64(`${credential.username}:${Redacted.value(credential.password)}`))
+    if (credential._tag === "Basic") secrets.push(Base64.encode(`${credential.username}:${Redacted.value(credential.password)}`))
     const hasCredentials = credential._tag !== "Anonymous"
     // The engine's rules, not a copy: credentials over plain HTTP only to loopback or a host declared --insecure;
     // a realm only where Realm.validate lets credentials go.
@@ -112,7 +125,7 @@ export const run = (options: Probe.Options): Effect.Effect<Probe.Result, ProbeEr
     }
     const step = options.onStep ?? (() => Effect.void)
 
-    const send = (title: string, method: HttpMethod, url: string, headers: Record<string, string> = {}, form?: string) =>
+    const send = (title: string, method: HttpMethod.HttpMethod, url: string, headers: Record<string, string> = {}, form?: string) =>
       Effect.gen(function* () {
         const base = HttpClientRequest.make(method)(url).pipe(HttpClientRequest.setHeaders(headers))
         const request = form === undefined ? base : HttpClientRequest.bodyText(base, form, "application/x-www-form-urlencoded")
@@ -124,14 +137,14 @@ export const run = (options: Probe.Options): Effect.Effect<Probe.Result, ProbeEr
               text: text.slice(0, MAX_BODY)
             }))
           ),
-          Effect.timeoutFail({ duration: Duration.seconds(30), onTimeout: () => "no answer within 30 seconds" }),
-          Effect.mapError((e) => (typeof e === "string" ? e : e._tag === "RequestError" ? `${e.reason}: ${String(e.cause ?? e.description ?? "")}`.slice(0, 200) : `${e._tag}`)),
-          Effect.either
+          Effect.mapError(failureText),
+          Effect.timeoutOrElse({ duration: Duration.seconds(30), orElse: () => Effect.fail("no answer within 30 seconds") }),
+          Effect.result
         )
         const requestHeaders = { ...headers, ...(form === undefined ? {} : { "content-type": "application/x-www-form-urlencoded" }) }
-        const exchange: Exchange = Either.match(answer, {
-          onLeft: (error) => ({ title, method, url, requestHeaders, ...(form === undefined ? {} : { requestBody: form }), error }),
-          onRight: (reply) => ({
+        const exchange: Exchange = Result.match(answer, {
+          onFailure: (error) => ({ title, method, url, requestHeaders, ...(form === undefined ? {} : { requestBody: form }), error }),
+          onSuccess: (reply) => ({
             title,
             method,
             url,
@@ -143,7 +156,7 @@ export const run = (options: Probe.Options): Effect.Effect<Probe.Result, ProbeEr
           })
         })
         exchanges.push(exchange)
-        return Either.getOrElse(answer, () => ({ status: null, headers: {}, text: "" }) as Reply)
+        return Result.getOrElse(answer, (): Reply => ({ status: null, headers: {}, text: "" }))
       })
 
     const note = (text: string) =>
@@ -179,10 +192,10 @@ export const run = (options: Probe.Options): Effect.Effect<Probe.Result, ProbeEr
         : "none"
     // A hostile realm (an internal address, a plain-HTTP host, a private-use name…) is reported, never asked: no
     // token request goes there, with credentials or without.
-    const realmUrl = realm === null ? Either.left(null) : Realm.validate(realm, origin, { insecure: insecureHosts })
-    const realmRefused = Either.match(realmUrl, { onLeft: (rejected) => (rejected === null ? null : rejected.message), onRight: () => null })
+    const realmUrl = realm === null ? Result.fail(null) : Realm.validate(realm, origin, { insecure: insecureHosts })
+    const realmRefused = Result.match(realmUrl, { onFailure: (rejected) => (rejected === null ? null : rejected.message), onSuccess: () => null })
     const basicHeader = credential._tag === "Basic"
-      ? `Basic ${Encoding.encodeBase64(`${credential.username}:${Redacted.value(credential.password)}`)}`
+      ? `Basic ${Base64.encode(`${credential.username}:${Redacted.value(credential.password)}`)}`
       : undefined
 
     // Token requests: GET (Basic for credentials) or the OAuth2 POST (password or refresh_token grant).
@@ -201,12 +214,12 @@ export const run = (options: Probe.Options): Effect.Effect<Probe.Result, ProbeEr
           response: Option.none(),
           fields: []
         }
-        if (scheme !== "bearer" || Either.isLeft(realmUrl)) {
+        if (scheme !== "bearer" || Result.isFailure(realmUrl)) {
           return realmRefused === null ? nothing : { ...nothing, attempt: { ...nothing.attempt, error: "realm refused: nothing sent" } }
         }
         let reply: Reply
         if (method === "GET") {
-          const url = new URL(realmUrl.right)
+          const url = new URL(realmUrl.success)
           if (serviceName !== null) url.searchParams.set("service", serviceName)
           for (const s of scopes) url.searchParams.append("scope", s)
           reply = yield* send(title, "GET", url.toString(), identity === "credentials" && basicHeader !== undefined ? { authorization: basicHeader } : {})
@@ -224,9 +237,9 @@ export const run = (options: Probe.Options): Effect.Effect<Probe.Result, ProbeEr
           } else {
             form.set("grant_type", "password")
           }
-          reply = yield* send(title, "POST", realmUrl.right.href, {}, form.toString())
+          reply = yield* send(title, "POST", realmUrl.success.href, {}, form.toString())
         }
-        const decoded = reply.status === 200 ? Either.getRight(decodeToken(reply.text)) : Option.none()
+        const decoded = reply.status === 200 ? decodeToken(reply.text) : Option.none()
         const value = Option.map(decoded, (r) => Redacted.value((r.access_token ?? r.token)!))
         for (const v of Option.toArray(value)) secrets.push(v)
         for (const r of Option.toArray(decoded)) {
@@ -314,10 +327,10 @@ export const run = (options: Probe.Options): Effect.Effect<Probe.Result, ProbeEr
       onNone: () => ({ seconds: null, source: null }) as const,
       onSome: (response) => {
         if (response.expires_in !== undefined && response.expires_in > 0) return { seconds: response.expires_in, source: "expires_in" } as const
-        const parsed = Token.fromResponse(response, { now: DateTime.unsafeMake(now) })
+        const parsed = Token.fromResponse(response, { now: DateTime.makeUnsafe(now) })
         const isJwt = Option.isSome(Option.flatMap(sample.value, (v) => (v.split(".").length === 3 ? Option.some(v) : Option.none())))
         return isJwt
-          ? ({ seconds: Math.round(DateTime.distance(parsed.issuedAt, parsed.expiresAt) / 1000), source: "jwt" } as const)
+          ? ({ seconds: Math.round(Duration.toMillis(DateTime.distance(parsed.issuedAt, parsed.expiresAt)) / 1000), source: "jwt" } as const)
           : ({ seconds: null, source: null } as const)
       }
     })
@@ -325,8 +338,8 @@ export const run = (options: Probe.Options): Effect.Effect<Probe.Result, ProbeEr
       get: credential._tag === "IdentityToken" ? null : sample.attempt.status,
       post,
       fields: sample.fields,
-      expiresIn: Option.getOrNull(Option.flatMap(sample.response, (r) => Option.fromNullable(r.expires_in))),
-      issuedAt: Option.getOrNull(Option.flatMap(sample.response, (r) => Option.fromNullable(r.issued_at))),
+      expiresIn: Option.getOrNull(Option.flatMap(sample.response, (r) => Option.fromNullishOr(r.expires_in))),
+      issuedAt: Option.getOrNull(Option.flatMap(sample.response, (r) => Option.fromNullishOr(r.issued_at))),
       format: Option.isNone(sample.value) ? null : sample.attempt.granted !== null || Option.getOrElse(sample.value, () => "").split(".").length === 3 ? "jwt" : "opaque",
       lifetimeSeconds: lifetime.seconds,
       lifetimeSource: lifetime.source

@@ -1,7 +1,7 @@
 import { Schema } from "effect"
 
 export class ProbeError extends Schema.TaggedError<ProbeError>("@ociauth/cli/ProbeError")("ProbeError", {
-  reason: Schema.Literal("Network", "Usage"),
+  reason: Schema.Literals(["Network", "Usage"]),
   detail: Schema.String
 }) {
   override get message(): string {

@@ -80,7 +80,7 @@ const ownSequences = (color: boolean, tty: boolean): RegExp | undefined => {
  * colours (when `color`) and the progress line's erase (on a terminal). Bytes
  * pass as they are: they are data a user sends to a file or a pipe.
  */
-export const io = (inner: Io["Type"]): Io["Type"] => {
+export const io = (inner: Io["Service"]): Io["Service"] => {
   const stdout = ownSequences(inner.color, inner.stdoutIsTTY)
   const stderr = ownSequences(inner.color, inner.stderrIsTTY)
   return {

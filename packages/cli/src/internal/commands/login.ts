@@ -1,13 +1,13 @@
-import { Args, Command, Options } from "@effect/cli"
-import * as HttpClient from "@effect/platform/HttpClient"
 import { Credential, CredentialProvider, CredentialStore, Registries } from "@ociauth/core"
 import { FileTokenStore } from "@ociauth/store"
 import { NodeCredentials } from "ociauth"
 import { Effect, Layer, Option, Redacted } from "effect"
+import { Argument, Command, Flag } from "effect/cli"
+import { HttpClient } from "effect/http"
 import { CommandFailed, ExitCode, UsageError } from "../../ExitCode.js"
 import { Io } from "../../Io.js"
 import { engine } from "../engine.js"
-import { hostOf, insecure, readSecret } from "./shared.js"
+import { hostOf, insecure, readSecret, toggle } from "./shared.js"
 import type { Seams } from "./token.js"
 
 export interface StoreSeam {
@@ -22,10 +22,10 @@ export const login = (seams: Seams & StoreSeam = {}) =>
   Command.make(
     "login",
     {
-      registry: Args.text({ name: "registry" }).pipe(Args.withDescription("host[:port], e.g. ghcr.io, docker.io, localhost:5000")),
-      username: Options.text("username").pipe(Options.withAlias("u"), Options.optional),
-      passwordStdin: Options.boolean("password-stdin").pipe(Options.withDescription("read the password (or access token) from standard input: the only way")),
-      skipVerify: Options.boolean("skip-verify").pipe(Options.withDescription("store without asking the registry whether the credentials work")),
+      registry: Argument.String("registry").pipe(Argument.withDescription("host[:port], e.g. ghcr.io, docker.io, localhost:5000")),
+      username: Flag.String("username").pipe(Flag.withAlias("u"), Flag.withDescription("the account to store (with --password-stdin)"), Flag.optional),
+      passwordStdin: toggle("password-stdin", "read the password (or access token) from standard input: the only way"),
+      skipVerify: toggle("skip-verify", "store without asking the registry whether the credentials work"),
       insecure
     },
     (args) =>
@@ -73,13 +73,13 @@ const forgetTokens = (host: string, tokenStore: Seams["tokenStore"]) =>
     : Effect.flatMap(Effect.serviceOption(FileTokenStore.FileTokenStore), (file) => Option.isSome(file) ? file.value.forget(host) : Effect.succeed(0)).pipe(
       Effect.provide(tokenStore),
       // a token store that cannot be opened has nothing to forget
-      Effect.catchAllCause(() => Effect.succeed(0))
+      Effect.catchCause(() => Effect.succeed(0))
     )
 
 export const logout = (seams: StoreSeam & Pick<Seams, "tokenStore"> = {}) =>
   Command.make(
     "logout",
-    { registry: Args.text({ name: "registry" }) },
+    { registry: Argument.String("registry").pipe(Argument.withDescription("host[:port] of the registry to forget, e.g. ghcr.io, localhost:5000")) },
     (args) =>
       Effect.gen(function* () {
         const io = yield* Io

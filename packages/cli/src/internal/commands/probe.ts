@@ -1,15 +1,15 @@
-import { Args, Command, Options } from "@effect/cli"
-import type { HttpClient } from "@effect/platform"
 import { HttpSteps } from "@ociauth/core"
 import { RegistryClient } from "@ociauth/fetch"
 import { Effect, Layer, Option } from "effect"
+import { Argument, Command, Flag } from "effect/cli"
+import type { HttpClient } from "effect/http"
 import { Io } from "../../Io.js"
 import * as Probe from "../../Probe.js"
 import * as SuggestAdapter from "../../SuggestAdapter.js"
 import * as Summary from "../../Summary.js"
 import * as Transcript from "../../Transcript.js"
 import * as Sanitize from "../sanitize.js"
-import { insecure, stdinCredential } from "./shared.js"
+import { insecure, stdinCredential, toggle } from "./shared.js"
 
 const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
 
@@ -17,15 +17,15 @@ export const make = (transport: Layer.Layer<HttpClient.HttpClient> = RegistryCli
   Command.make(
     "probe",
     {
-      registry: Args.text({ name: "registry" }).pipe(Args.withDescription("host[:port] (docker.io maps to registry-1.docker.io) or an origin URL")),
-      repository: Args.text({ name: "repository" }).pipe(Args.withDescription("a repository to probe, e.g. library/python or owner/app"), Args.optional),
-      user: Options.text("user").pipe(Options.withAlias("u"), Options.withDescription("probe with this account too (with --password-stdin)"), Options.optional),
-      passwordStdin: Options.boolean("password-stdin").pipe(Options.withDescription("read the password from standard input")),
-      identityTokenStdin: Options.boolean("identity-token-stdin").pipe(Options.withDescription("read an identity (refresh) token from standard input")),
+      registry: Argument.String("registry").pipe(Argument.withDescription("host[:port] (docker.io maps to registry-1.docker.io) or an origin URL")),
+      repository: Argument.String("repository").pipe(Argument.withDescription("a repository to probe, e.g. library/python or owner/app"), Argument.optional),
+      user: Flag.String("user").pipe(Flag.withAlias("u"), Flag.withDescription("probe with this account too (with --password-stdin)"), Flag.optional),
+      passwordStdin: toggle("password-stdin", "read the password from standard input"),
+      identityTokenStdin: toggle("identity-token-stdin", "read an identity (refresh) token from standard input"),
       insecure,
-      json: Options.boolean("json").pipe(Options.withDescription("print the findings as JSON")),
-      transcript: Options.boolean("transcript").pipe(Options.withDescription("print every exchange in REQUEST/RESPONSE form, secrets redacted")),
-      suggestAdapter: Options.boolean("suggest-adapter").pipe(Options.withDescription("print the RegistryAdapter.make({...}) for the findings"))
+      json: toggle("json", "print the findings as JSON"),
+      transcript: toggle("transcript", "print every exchange in REQUEST/RESPONSE form, secrets redacted"),
+      suggestAdapter: toggle("suggest-adapter", "print the RegistryAdapter.make({...}) for the findings")
     },
     (args) =>
       Effect.gen(function* () {

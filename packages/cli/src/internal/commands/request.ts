@@ -1,10 +1,8 @@
-import { Args, Command, Options } from "@effect/cli"
-import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import type { HttpMethod } from "@effect/platform/HttpMethod"
 import { AuthEvent, HttpSteps, Reference, RegistryError } from "@ociauth/core"
-import type { HttpClientResponse } from "@effect/platform/HttpClientResponse"
 import { DateTime, Duration, Effect, Option, Stream } from "effect"
+import { Argument, Command, Flag } from "effect/cli"
+import { HttpClient, HttpClientRequest } from "effect/http"
+import type { HttpClientResponse, HttpMethod } from "effect/http"
 import { CommandFailed, ExitCode, UsageError } from "../../ExitCode.js"
 import { Io } from "../../Io.js"
 import { engine } from "../engine.js"
@@ -67,7 +65,7 @@ const redactBody = (text: string): string => {
 }
 
 /** A body read whole as UTF-8: up to `MAX_TEXT_BODY` bytes, within `TEXT_BODY_TIME`. */
-const readText = (response: HttpClientResponse, what: string) =>
+const readText = (response: HttpClientResponse.HttpClientResponse, what: string) =>
   HttpSteps.readText(response, { maxBytes: MAX_TEXT_BODY, timeout: TEXT_BODY_TIME }).pipe(
     Effect.mapError(
       (error) =>
@@ -87,11 +85,11 @@ export const make = (seams: Seams = {}) =>
   Command.make(
     "request",
     {
-      args: Args.text({ name: "[METHOD] url-or-reference" }).pipe(
-        Args.withDescription("an optional method, then a registry URL or an image reference (its manifest)"),
-        Args.between(1, 2)
+      args: Argument.String("[METHOD] url-or-reference").pipe(
+        Argument.withDescription("an optional method, then a registry URL or an image reference (its manifest)"),
+        Argument.between(1, 2)
       ),
-      header: Options.text("header").pipe(Options.withAlias("H"), Options.withDescription("a request header, 'Name: value'; repeatable"), Options.repeated),
+      header: Flag.String("header").pipe(Flag.withAlias("H"), Flag.withDescription("a request header, 'Name: value'; repeatable"), Flag.atLeast(0)),
       insecure,
       verbose
     },
@@ -104,7 +102,7 @@ export const make = (seams: Seams = {}) =>
         const flush = Effect.suspend(() => (pending.length === 0 ? Effect.void : io.stderr(pending.splice(0).map((line) => `${shown(line)}\n`).join(""))))
         return Effect.gen(function* () {
         const [first, second] = args
-        const method = (second === undefined ? "GET" : first!.toUpperCase()) as HttpMethod
+        const method = (second === undefined ? "GET" : first!.toUpperCase()) as HttpMethod.HttpMethod
         const target = second ?? first!
         if (!METHODS.has(method)) return yield* new UsageError({ reason: `unknown method ${method}`, hint: `one of ${[...METHODS].join(", ")}` })
         let url: string

@@ -1,13 +1,17 @@
-import { Options } from "@effect/cli"
 import { Credential } from "@ociauth/core"
 import { Effect, Option, Redacted } from "effect"
+import { Flag } from "effect/cli"
 import { UsageError } from "../../ExitCode.js"
 import { Io } from "../../Io.js"
 
-export const insecure = Options.boolean("insecure").pipe(
-  Options.withDescription("Plain HTTP for a registry given without a scheme (a loopback or lab registry). Credentials go over plain HTTP only to such hosts.")
+/** A switch: off unless given. */
+export const toggle = (name: string, description: string) => Flag.Boolean(name).pipe(Flag.withDescription(description), Flag.withDefault(false))
+
+export const insecure = toggle(
+  "insecure",
+  "Plain HTTP for a registry given without a scheme (a loopback or lab registry). Credentials go over plain HTTP only to such hosts."
 )
-export const verbose = Options.boolean("verbose").pipe(Options.withAlias("v"), Options.withDescription("Explain the auth flow on standard error."))
+export const verbose = toggle("verbose", "Explain the auth flow on standard error.").pipe(Flag.withAlias("v"))
 
 /** `host[:port]` of what the user typed: a host, a URL, or an image reference's registry. */
 export const hostOf = (registry: string): Effect.Effect<string, UsageError> => {

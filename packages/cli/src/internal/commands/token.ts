@@ -1,9 +1,9 @@
-import { Args, Command, Options } from "@effect/cli"
-import * as HttpClient from "@effect/platform/HttpClient"
 import { Authenticator, Challenge, HttpSteps, Reference, Registries, Scope } from "@ociauth/core"
 import type { CredentialProvider, TokenStore } from "@ociauth/core"
 import { RegistryClient } from "@ociauth/fetch"
-import { DateTime, Effect, Layer, Option, Redacted } from "effect"
+import { DateTime, Duration, Effect, Layer, Option, Redacted } from "effect"
+import { Argument, Command, Flag } from "effect/cli"
+import { HttpClient } from "effect/http"
 import { CommandFailed, ExitCode, UsageError } from "../../ExitCode.js"
 import { Io } from "../../Io.js"
 import { engine } from "../engine.js"
@@ -39,10 +39,10 @@ export const make = (seams: Seams = {}) =>
   Command.make(
     "token",
     {
-      target: Args.text({ name: "registry/repository" }).pipe(Args.withDescription("e.g. ghcr.io/owner/app, localhost:5000/team/app, alpine")),
-      scope: Options.text("scope").pipe(
-        Options.withDescription("a scope (repository:owner/app:pull,push) or actions on the repository (pull,push); repeatable; default pull"),
-        Options.repeated
+      target: Argument.String("registry/repository").pipe(Argument.withDescription("e.g. ghcr.io/owner/app, localhost:5000/team/app, alpine")),
+      scope: Flag.String("scope").pipe(
+        Flag.withDescription("a scope (repository:owner/app:pull,push) or actions on the repository (pull,push); repeatable; default pull"),
+        Flag.atLeast(0)
       ),
       insecure,
       verbose
@@ -79,7 +79,7 @@ export const make = (seams: Seams = {}) =>
             `service  ${shown(challenge.service ?? "(none)")}`,
             `scopes   ${shown(Scope.merge(scopes).map(Scope.format).join(" "))}`,
             `granted  ${token === undefined ? "?" : Option.match(token.granted, { onNone: () => "not readable (opaque token)", onSome: (g) => shown(g.map(Scope.format).join(" ") || "nothing") })}`,
-            `expires  ${token === undefined ? "?" : `${DateTime.formatIso(token.expiresAt)} (${Math.round(DateTime.distance(yield* DateTime.now, token.expiresAt) / 1000)} s)`}`
+            `expires  ${token === undefined ? "?" : `${DateTime.formatIso(token.expiresAt)} (${Math.round(Duration.toMillis(DateTime.distance(yield* DateTime.now, token.expiresAt)) / 1000)} s)`}`
           ]
           yield* io.stderr(`${lines.join("\n")}\n`)
         }
