@@ -2,7 +2,6 @@ import { spawn } from "node:child_process"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Effect, Layer } from "effect"
 import { Cli, Io } from "@ociauth/cli"
 
@@ -16,7 +15,7 @@ export interface Outcome {
 export const runCli = (args: ReadonlyArray<string>, options: { readonly stdin?: string; readonly tty?: boolean } & Cli.Options = {}) =>
   Effect.gen(function* () {
     const { captured, layer } = Io.capture(options)
-    const code = yield* Cli.run(["node", "ociauth", ...args], options).pipe(Effect.provide(Layer.merge(NodeContext.layer, layer)))
+    const code = yield* Cli.run(["node", "ociauth", ...args], options).pipe(Effect.provide(Layer.merge(Cli.layerPlatform, layer)))
     return { code, stdout: captured.stdout(), stderr: captured.stderr() } satisfies Outcome
   })
 

@@ -10,17 +10,14 @@
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import * as NodeContext from "@effect/platform-node/NodeContext"
-import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
-import { FileSystem } from "@effect/platform"
-import { SystemError } from "@effect/platform/Error"
+import * as NodeFileSystem from "@effect/platform-node-shared/NodeFileSystem"
 import { afterAll, assert, beforeAll, describe, it, vi } from "@effect/vitest"
 import { CredentialStore } from "@ociauth/core"
 import { FileTokenStore } from "@ociauth/store"
 import { RegistryEmulator } from "@ociauth/testing"
-import type { Cli } from "@ociauth/cli"
+import { Cli } from "@ociauth/cli"
 import { NodeCredentials } from "ociauth"
-import { Effect, Layer } from "effect"
+import { Effect, FileSystem, Layer, PlatformError } from "effect"
 import { runBin, runCli } from "../utils.js"
 
 const CANARY = "CANARY-configfiles-93d0"
@@ -53,7 +50,7 @@ const fresh = (name: string) => {
 const seams = (file: string, cache?: string): Cli.Options => ({
   store: NodeCredentials.layerStore({ path: file }),
   credentials: NodeCredentials.layerWith({ dockerConfig: { path: file }, podman: { path: join(dir, "no-podman.json") } }),
-  ...(cache === undefined ? {} : { tokenStore: FileTokenStore.layer({ directory: cache }).pipe(Layer.provide(NodeContext.layer), Layer.orDie) })
+  ...(cache === undefined ? {} : { tokenStore: FileTokenStore.layer({ directory: cache }).pipe(Layer.provide(Cli.layerPlatform), Layer.orDie) })
 })
 
 const login = (host: string, options: Cli.Options) =>
@@ -169,10 +166,10 @@ describe("login / logout: docker's config file", () => {
         FileSystem.FileSystem,
         Effect.map(FileSystem.FileSystem, (fs) => ({
           ...fs,
-          rename: (from: string) => Effect.fail(new SystemError({ reason: "Unknown", module: "FileSystem", method: "rename", pathOrDescriptor: from }))
+          rename: (from: string) => Effect.fail(PlatformError.systemError({ _tag: "Unknown", module: "FileSystem", method: "rename", pathOrDescriptor: from }))
         }))
       ).pipe(Layer.provide(NodeFileSystem.layer))
-      const store = CredentialStore.layerDockerConfig({ path: file }).pipe(Layer.provide(failingRename), Layer.provide(NodeContext.layer))
+      const store = CredentialStore.layerDockerConfig({ path: file }).pipe(Layer.provide(failingRename), Layer.provide(Cli.layerPlatform))
       const outcome = yield* login(a.host, { ...seams(file), store })
       assert.notStrictEqual(outcome.code, 0)
       assert.include(outcome.stderr, "cannot write the file")

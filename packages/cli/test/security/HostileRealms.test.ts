@@ -11,11 +11,10 @@ import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Cli, ExitCode } from "@ociauth/cli"
 import type { Findings } from "@ociauth/cli"
 import { CredentialProvider, CredentialStore, Realm } from "@ociauth/core"
-import * as NodeContext from "@effect/platform-node/NodeContext"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Effect, Either, Layer } from "effect"
+import { Effect, Layer, Result } from "effect"
 import { runCli } from "../utils.js"
 import type { Sent, Server } from "./attack.js"
 import { basic, CANARY, carriesCredential, listen, recording } from "./attack.js"
@@ -70,7 +69,7 @@ describe("hostile realms of a public https registry: refused before any connecti
     it.live(realm, () =>
       Effect.gen(function* () {
         // The engine's own verdict: the CLI must agree with it, not with a copy.
-        assert.isTrue(Either.isLeft(Realm.validate(realm, `https://${PUBLIC}`)), "the engine refuses it")
+        assert.isTrue(Result.isFailure(Realm.validate(realm, `https://${PUBLIC}`)), "the engine refuses it")
 
         for (const identity of ["credentials", "anonymous"] as const) {
           const transport = publicRegistry(realm)
@@ -135,7 +134,7 @@ describe("hostile realms of a plain-HTTP loopback registry (--insecure)", () => 
     it.live(hostile, () =>
       Effect.gen(function* () {
         realm = hostile
-        assert.isTrue(Either.isLeft(Realm.validate(hostile, registry.origin, { insecure: [registry.host] })), "the engine refuses it")
+        assert.isTrue(Result.isFailure(Realm.validate(hostile, registry.origin, { insecure: [registry.host] })), "the engine refuses it")
         const probe = recording()
         const outcome = yield* runCli(["probe", registry.host, "team/app", "--insecure", "--json", "--user", CANARY.username, "--password-stdin"], {
           stdin: `${CANARY.password}\n`,
@@ -157,7 +156,7 @@ describe("hostile realms of a plain-HTTP loopback registry (--insecure)", () => 
             credentials,
             transport: transport.layer,
             stdin: `${CANARY.password}\n`,
-            store: store.pipe(Layer.provide(NodeContext.layer))
+            store: store.pipe(Layer.provide(Cli.layerPlatform))
           } satisfies Cli.Options & { stdin: string })
           assert.strictEqual(result.code, ExitCode.ExitCode.auth, result.stderr)
           assertUntouched(transport.log, registry.host, args[0]!)
@@ -165,7 +164,7 @@ describe("hostile realms of a plain-HTTP loopback registry (--insecure)", () => 
       }))
   }
 
-  it.scopedLive("a loopback token server beside it does receive the credential: the harness sees what it must refuse", () =>
+  it.live("a loopback token server beside it does receive the credential: the harness sees what it must refuse", () =>
     Effect.gen(function* () {
       const tokens = yield* Effect.promise(() =>
         listen((_, response) => {

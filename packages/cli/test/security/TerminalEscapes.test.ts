@@ -10,7 +10,6 @@
  * Header values can carry only C1 (bytes 0x80–0x9F, as HTTP's obs-text): C0 in
  * a header is refused by the HTTP stack on both ends. Bodies carry everything.
  */
-import * as NodeContext from "@effect/platform-node/NodeContext"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Cli, Io } from "@ociauth/cli"
 import { CredentialProvider } from "@ociauth/core"
@@ -139,7 +138,7 @@ describe("on a colour terminal", () => {
         stdinIsTTY: true,
         color: true
       })
-      const code = yield* Cli.run(["node", "ociauth", "probe", registry.host, "team/app", "--insecure"]).pipe(Effect.provide(Layer.merge(NodeContext.layer, terminal)))
+      const code = yield* Cli.run(["node", "ociauth", "probe", registry.host, "team/app", "--insecure"]).pipe(Effect.provide(Layer.merge(Cli.layerPlatform, terminal)))
       assert.strictEqual(code, 0, stderr)
       assert.include(stdout, "\u001b[1m", "the summary's own colours are kept")
       assert.include(stderr, "\r\u001b[2K", "the progress line's own erase is kept")

@@ -9,7 +9,7 @@ import { Effect, Layer } from "effect"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import * as NodeContext from "@effect/platform-node/NodeContext"
+import { Cli } from "@ociauth/cli"
 import { runCli } from "../utils.js"
 import { basic, CANARY, listen, type Server } from "./attack.js"
 
@@ -46,7 +46,7 @@ describe("the CLI sends no trace propagation header", () => {
         const outcome = yield* runCli(args(), {
           stdin: `${CANARY.password}\n`,
           credentials: credentials(),
-          store: CredentialStore.layerDockerConfig({ path: file }).pipe(Layer.provide(NodeContext.layer))
+          store: CredentialStore.layerDockerConfig({ path: file }).pipe(Layer.provide(Cli.layerPlatform))
         })
         assert.isAbove(server.received.length, 0, `${name} reached the server: ${outcome.stderr}`)
         assert.deepStrictEqual(traced().map((r) => `${r.method} ${r.url}`), [], `${name}: ${outcome.stdout}${outcome.stderr}`)

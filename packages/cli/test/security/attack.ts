@@ -7,12 +7,13 @@
 import { createServer } from "node:http"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import type { AddressInfo, Socket } from "node:net"
-import { HttpClient, HttpClientError, HttpClientResponse } from "@effect/platform"
-import type { HttpClientRequest } from "@effect/platform"
 import { assert } from "@effect/vitest"
 import { Credential } from "@ociauth/core"
 import { RegistryClient } from "@ociauth/fetch"
-import { Effect, Encoding, Layer, Redacted } from "effect"
+import { Effect, Layer, Redacted } from "effect"
+import { Base64, Base64Url } from "effect/encoding"
+import { HttpClient, HttpClientError, HttpClientResponse } from "effect/http"
+import type { HttpClientRequest } from "effect/http"
 
 /** `"`, `\`, `+`, `/`, `*`, `~` and a space: every encoding of it differs from the raw text. */
 export const CANARY = {
@@ -29,7 +30,7 @@ const lower = (s: string) => s.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase())
 /** A secret as a server may echo it: raw, JSON-escaped, percent- and form-encoded, base64 (padded or not, url). */
 export const forms = (secret: string): ReadonlyArray<string> => {
   const json = JSON.stringify(secret).slice(1, -1)
-  const base64 = Encoding.encodeBase64(secret)
+  const base64 = Base64.encode(secret)
   const form = new URLSearchParams({ p: secret }).toString().slice(2)
   return [
     ...new Set([
@@ -44,7 +45,7 @@ export const forms = (secret: string): ReadonlyArray<string> => {
       lower(form),
       base64,
       base64.replace(/=+$/, ""),
-      Encoding.encodeBase64Url(secret)
+      Base64Url.encode(secret)
     ])
   ]
 }
@@ -65,7 +66,7 @@ const cores = (secret: string): ReadonlyArray<string> => {
   for (let k = 0; k < 3; k++) {
     const shifted = new Uint8Array(k + bytes.length)
     shifted.set(bytes, k)
-    const core = Encoding.encodeBase64(shifted).slice(Math.ceil((8 * k) / 6) + 1, Math.floor((8 * (k + bytes.length)) / 6) - 1)
+    const core = Base64.encode(shifted).slice(Math.ceil((8 * k) / 6) + 1, Math.floor((8 * (k + bytes.length)) / 6) - 1)
     out.push(core, core.replace(/\+/g, "-").replace(/\//g, "_"))
   }
   return out
@@ -78,10 +79,10 @@ export const LEAKS: ReadonlyArray<string> = [...PASSWORD_FORMS, ...cores(CANARY.
 export const echoAll = (): string =>
   [
     ...PASSWORD_FORMS,
-    `Basic ${Encoding.encodeBase64(`${CANARY.username}:${CANARY.password}`)}`,
-    Encoding.encodeBase64(`you sent: ${CANARY.password}`),
-    Encoding.encodeBase64(`x${CANARY.password}`),
-    Encoding.encodeBase64Url(`xy${CANARY.password}`)
+    `Basic ${Base64.encode(`${CANARY.username}:${CANARY.password}`)}`,
+    Base64.encode(`you sent: ${CANARY.password}`),
+    Base64.encode(`x${CANARY.password}`),
+    Base64Url.encode(`xy${CANARY.password}`)
   ].join(" | ")
 
 /** Every string inside a JSON document, decoded (so an echo in `\u` escapes is seen too). */
@@ -168,7 +169,7 @@ export const recording = (
           if (isLoopback(url.hostname)) return real.execute(request)
           const answer = elsewhere(sent)
           return answer === "transport-error"
-            ? Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", description: "not contacted (test)" }))
+            ? Effect.fail(new HttpClientError.HttpClientError({ reason: new HttpClientError.TransportError({ request, description: "not contacted (test)" }) }))
             : Effect.succeed(HttpClientResponse.fromWeb(request, answer))
         })
       )
