@@ -1,6 +1,6 @@
 import { AuthEvent, Authenticator, ChallengeStore, HttpSteps, Registries, Retry, Scope } from "@ociauth/core"
 import type { Challenge } from "@ociauth/core"
-import { Clock, Context, Duration, Effect, Option } from "effect"
+import { Clock, Context, Duration, Effect, Option, References } from "effect"
 import type { Scope as EffectScope } from "effect"
 import { HttpClient, HttpClientError, HttpClientRequest } from "effect/http"
 import type { HttpClientResponse } from "effect/http"
@@ -141,7 +141,9 @@ export const make = Effect.fnUntraced(function*(options: RegistryClient.Options 
       // Outside the registry API nothing is touched.
       if (plan.route === undefined) return yield* redirects(yield* send(base, replayable), base, replayable)
       if (plan.unsupported !== undefined) return yield* Effect.fail(plan.unsupported)
-      return yield* Effect.withSpan(authenticated(plan, base, replayable), "ociauth.request", plan.span)
+      const flow = authenticated(plan, base, replayable)
+      // With the tracer off (the façade's default) no span is made at all, not even a no-op one.
+      return yield* ((yield* References.TracerEnabled) ? Effect.withSpan(flow, "ociauth.request", plan.span) : flow)
     },
     Effect.catchIf(HttpClientError.isHttpClientError, (error) => Effect.fail(sanitizeError(error)))
   )
