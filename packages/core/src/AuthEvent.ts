@@ -65,7 +65,7 @@ export interface Service {
  * @since 0.1.0
  * @category tags
  */
-export class AuthEvents extends Context.Tag("@ociauth/core/AuthEvents")<AuthEvents, Service>() {}
+export class AuthEvents extends Context.Service<AuthEvents, Service>()("@ociauth/core/AuthEvents") {}
 
 /**
  * Emits an event to the `AuthEvents` handler in context, if any.

@@ -17,7 +17,7 @@
  *
  * @since 0.1.0
  */
-import type { HttpClient } from "@effect/platform"
+import type { HttpClient } from "effect/http"
 import { Context, Layer, Option, Redacted } from "effect"
 import type { Duration } from "effect"
 import type { Effect } from "effect"
@@ -102,7 +102,7 @@ export interface Service {
  * @since 0.1.0
  * @category tags
  */
-export class Authenticator extends Context.Tag("@ociauth/core/Authenticator")<Authenticator, Service>() {}
+export class Authenticator extends Context.Service<Authenticator, Service>()("@ociauth/core/Authenticator") {}
 
 /**
  * @since 0.1.0
@@ -112,19 +112,19 @@ export interface Options {
   /** Retries of the token request; default `Retry.defaultPolicy`. */
   readonly retry?: Retry.Policy
   /** Time allowed for the token endpoint's headers, and again for its body; default 30 s. */
-  readonly requestTimeout?: Duration.DurationInput
+  readonly requestTimeout?: Duration.Input
   /** Largest token response accepted; default 256 KiB. */
   readonly maxResponseBytes?: number
   /** Renew when this share of the lifetime is left (default 0.1)… */
   readonly refreshRatio?: number
   /** …or this long before expiry, whichever is earlier (default 5 s; never more than half the lifetime). */
-  readonly refreshMinimum?: Duration.DurationInput
+  readonly refreshMinimum?: Duration.Input
   /** Never hand out a token that expires within this leeway (default 1 s; at most a quarter of its lifetime). */
-  readonly expiryLeeway?: Duration.DurationInput
+  readonly expiryLeeway?: Duration.Input
   /** Capacity of the in-memory token store used when no `TokenStore` is provided; default 1,000. */
   readonly maxCacheEntries?: number
   /** How long a credential without an expiry is used before its source is asked again; default 5 minutes. */
-  readonly credentialLifetime?: Duration.DurationInput
+  readonly credentialLifetime?: Duration.Input
   /** Hosts (`host[:port]`) that may receive credentials over plain HTTP, realms included. Loopback always may. */
   readonly insecure?: ReadonlyArray<string>
   /**
@@ -156,7 +156,7 @@ export const make: (
  *
  * @example
  * ```ts
- * import { FetchHttpClient } from "@effect/platform"
+ * import { FetchHttpClient } from "effect/http"
  * import { Layer } from "effect"
  * import { Authenticator, CredentialProvider, Registries } from "@ociauth/core"
  *
@@ -171,4 +171,4 @@ export const make: (
 export const layer = (
   options?: Options
 ): Layer.Layer<Authenticator, never, HttpClient.HttpClient | Registries | CredentialProvider> =>
-  Layer.scoped(Authenticator, internal.make(options))
+  Layer.effect(Authenticator, internal.make(options))

@@ -28,8 +28,7 @@
  *
  * @since 0.1.0
  */
-import { Option } from "effect"
-import type { Effect } from "effect"
+import { Effect, Option } from "effect"
 import * as internal from "./internal/challenge.js"
 import type { ChallengeParseError } from "./RegistryError.js"
 import type { Scope } from "./Scope.js"
@@ -115,10 +114,10 @@ export const preferred = (challenges: ReadonlyArray<Challenge>): Option.Option<A
  * @since 0.1.0
  * @category parsing
  */
-export const parse: (
+export const parse = (
   header: string | ReadonlyArray<string>,
   options?: { readonly lenient?: boolean }
-) => Effect.Effect<ReadonlyArray<Challenge>, ChallengeParseError> = internal.parse
+): Effect.Effect<ReadonlyArray<Challenge>, ChallengeParseError> => Effect.fromResult(internal.parse(header, options))
 
 /**
  * The first Bearer challenge that names a realm.

@@ -35,7 +35,7 @@ export interface Service {
  * @since 0.2.0
  * @category tags
  */
-export class ChallengeStore extends Context.Tag("@ociauth/core/ChallengeStore")<ChallengeStore, Service>() {}
+export class ChallengeStore extends Context.Service<ChallengeStore, Service>()("@ociauth/core/ChallengeStore") {}
 
 /**
  * A challenge as an origin's knowledge: realm and service, no scope.
@@ -54,7 +54,7 @@ export interface MemoryOptions {
   /** Most origins remembered; default 1,024. */
   readonly capacity?: number
   /** How long an origin's answer is trusted before it is found out again; default 1 hour. */
-  readonly timeToLive?: Duration.DurationInput
+  readonly timeToLive?: Duration.Input
 }
 
 /**
@@ -62,7 +62,7 @@ export interface MemoryOptions {
  * @category constructors
  */
 export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<Service> => {
-  const ttl = Duration.decode(options.timeToLive ?? Duration.hours(1))
+  const ttl = Duration.fromInputUnsafe(options.timeToLive ?? Duration.hours(1))
   return Effect.map(
     makeMemoryStore<Entry>({ capacity: options.capacity ?? 1024, timeToLive: () => ttl, expiresAt: () => Number.POSITIVE_INFINITY }),
     (store): Service => ({

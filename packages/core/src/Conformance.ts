@@ -14,9 +14,9 @@
  *
  * @since 0.1.0
  */
-import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import { Data, Duration, Effect, Either, Layer, Option } from "effect"
+import { HttpClient } from "effect/http"
+import { HttpClientResponse } from "effect/http"
+import { Data, Duration, Effect, Result, Layer, Option } from "effect"
 import * as Authenticator from "./Authenticator.js"
 import * as CredentialProvider from "./CredentialProvider.js"
 import { validateRealm } from "./internal/realm.js"
@@ -124,12 +124,12 @@ export const checks = (adapter: RegistryAdapter, samples: Samples): ReadonlyArra
         if (once !== expected) return `normalizeRepository(${input}) = ${once}, expected ${expected}`
         if (adapter.normalizeRepository(once) !== once) return `normalizeRepository is not idempotent on ${input}`
         const parsed = reference.parse(`registry.example/${once}`)
-        if (Either.isLeft(parsed)) return `normalizeRepository(${input}) = ${once} is not a valid repository name`
+        if (Result.isFailure(parsed)) return `normalizeRepository(${input}) = ${once} is not a valid repository name`
       }
       return undefined
     }),
     check("token lifetime and request preferences are sane", () => {
-      if (Duration.lessThan(adapter.defaultTokenLifetime, Duration.seconds(60))) return "defaultTokenLifetime is below 60 s"
+      if (Duration.isLessThan(adapter.defaultTokenLifetime, Duration.seconds(60))) return "defaultTokenLifetime is below 60 s"
       if (adapter.tokenRequest.clientId.trim() === "") return "tokenRequest.clientId is empty"
       const bad = adapter.reauthOn.filter((t) => t.status < 400 || t.status > 499)
       return bad.length > 0 ? `reauthOn holds non-4xx statuses ${bad.map((t) => t.status).join(", ")}` : undefined
@@ -139,7 +139,7 @@ export const checks = (adapter: RegistryAdapter, samples: Samples): ReadonlyArra
       const realm = adapter.challenge.value.realm
       for (const host of samples.hosts) {
         const result = validateRealm(realm, adapter.origin(host))
-        if (Either.isLeft(result)) return `realm rejected for ${host}: ${result.left.reason}`
+        if (Result.isFailure(result)) return `realm rejected for ${host}: ${result.failure.reason}`
       }
       return undefined
     })
@@ -160,7 +160,7 @@ export const checks = (adapter: RegistryAdapter, samples: Samples): ReadonlyArra
         const authorize = Effect.flatMap(Authenticator.Authenticator, (auth) =>
           auth.authorize({ origin: adapter.origin(host), host, challenge, scopes: [Scope.repository(name, ["pull"])] })
         )
-        return Effect.zipRight(authorize, authorize).pipe(
+        return Effect.andThen(authorize, authorize).pipe(
           Effect.provide(
             Authenticator.layer().pipe(
               Layer.provide(
@@ -181,7 +181,7 @@ export const checks = (adapter: RegistryAdapter, samples: Samples): ReadonlyArra
             if (!url.searchParams.getAll("scope").includes(`repository:${name}:pull`)) return "the needed scope was not requested"
             return undefined
           }),
-          Effect.catchAll((error) => Effect.succeed(`authorize failed: ${error.message}`))
+          Effect.catch((error) => Effect.succeed(`authorize failed: ${error.message}`))
         )
       })
     )

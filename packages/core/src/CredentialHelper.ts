@@ -10,19 +10,19 @@
  * @since 0.1.0
  */
 import * as Command from "@effect/platform/Command"
-import type { CommandExecutor } from "@effect/platform"
-import { Chunk, Duration, Effect, Either, Option, Redacted, Schema, Stream } from "effect"
+import type { CommandExecutor } from "effect/http"
+import { Chunk, Duration, Effect, Result, Option, Redacted, Schema, Stream } from "effect"
 import * as Credential from "./Credential.js"
 import { CredentialError } from "./RegistryError.js"
 
-const Answer = Schema.parseJson(
+const Answer = Schema.fromJsonString(
   Schema.Struct({
     ServerURL: Schema.optional(Schema.String),
     Username: Schema.String,
     Secret: Schema.Redacted(Schema.String)
   })
 )
-const decodeAnswer = Schema.decodeUnknownEither(Answer)
+const decodeAnswer = Schema.decodeUnknownResult(Answer)
 
 const MAX_OUTPUT = 64 * 1024
 
@@ -32,7 +32,7 @@ const MAX_OUTPUT = 64 * 1024
  */
 export interface Options {
   /** How long the helper may take; default 10 s. */
-  readonly timeout?: Duration.DurationInput
+  readonly timeout?: Duration.Input
 }
 
 const collect = <E>(stream: Stream.Stream<Uint8Array, E>): Effect.Effect<string> =>
@@ -71,7 +71,7 @@ const run = (
   const source = `docker-credential-${helper}`
   const fail = (reason: string) => new CredentialError({ source, registry: serverUrl, reason })
   if (!/^[A-Za-z0-9._-]+$/.test(helper)) return Effect.fail(fail("not a valid helper name"))
-  const timeout = Duration.decode(options.timeout ?? Duration.seconds(10))
+  const timeout = Duration.fromInputUnsafe(options.timeout ?? Duration.seconds(10))
   return Effect.scoped(
     Effect.gen(function* () {
       const process = yield* Command.start(Command.make(source, verb).pipe(Command.feed(input)))
@@ -116,8 +116,8 @@ export const get = (
         const message = firstLine(outcome)
         return notFound(message) ? Effect.succeed(Option.none()) : Effect.fail(exited(helper, serverUrl, outcome, message))
       }
-      return Either.match(decodeAnswer(outcome.stdout), {
-        onLeft: () =>
+      return Result.match(decodeAnswer(outcome.stdout), {
+        onFailure: () =>
           Effect.fail(
             new CredentialError({
               source: `docker-credential-${helper}`,
@@ -125,7 +125,7 @@ export const get = (
               reason: "the answer is not {ServerURL, Username, Secret} JSON"
             })
           ),
-        onRight: (answer) =>
+        onSuccess: (answer) =>
           Effect.succeed(
             Option.some(
               answer.Username === Credential.identityTokenUsername

@@ -6,9 +6,9 @@
  * @since 0.1.0
  */
 import * as CommandExecutor from "@effect/platform/CommandExecutor"
-import * as FileSystem from "@effect/platform/FileSystem"
-import * as Path from "@effect/platform/Path"
-import { Config, Context, Effect, Either, Layer, Option } from "effect"
+import { FileSystem } from "effect"
+import { Path } from "effect"
+import { Config, Context, Effect, Result, Layer, Option } from "effect"
 import type { ConfigError, Duration } from "effect"
 import * as Credential from "./Credential.js"
 import * as CredentialHelper from "./CredentialHelper.js"
@@ -28,7 +28,7 @@ export interface Service {
  * @since 0.1.0
  * @category tags
  */
-export class CredentialProvider extends Context.Tag("@ociauth/core/CredentialProvider")<CredentialProvider, Service>() {}
+export class CredentialProvider extends Context.Service<CredentialProvider, Service>()("@ociauth/core/CredentialProvider") {}
 
 /**
  * A provider from a fixed map of hosts to credentials. Keys are normalised with
@@ -215,7 +215,7 @@ export interface FileOptions {
   /** The file; by default found the way docker (or podman) finds it. */
   readonly path?: string
   /** How long a credential helper may take; default 10 s. */
-  readonly helperTimeout?: Duration.DurationInput
+  readonly helperTimeout?: Duration.Input
 }
 
 type FileServices = FileSystem.FileSystem | CommandExecutor.CommandExecutor
@@ -248,14 +248,14 @@ export const fromConfig = (
         Effect.flatMap(config, (content) => {
           if (Option.isNone(content)) return Effect.succeed(Credential.anonymous)
           const source = DockerConfig.lookup(content.value, host, file)
-          if (Either.isLeft(source)) return Effect.fail(source.left)
-          switch (source.right._tag) {
+          if (Result.isFailure(source)) return Effect.fail(source.failure)
+          switch (source.success._tag) {
             case "None":
               return Effect.succeed(Credential.anonymous)
             case "Entry":
-              return Effect.succeed(source.right.credential)
+              return Effect.succeed(source.success.credential)
             case "Helper": {
-              const { fallback, helper, serverUrl } = source.right
+              const { fallback, helper, serverUrl } = source.success
               return Effect.map(ask(helper, serverUrl), (answer) =>
                 Option.getOrElse(Option.orElse(answer, () => fallback), () => Credential.anonymous)
               )

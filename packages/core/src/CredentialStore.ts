@@ -13,10 +13,10 @@
  * @since 0.2.0
  */
 import * as CommandExecutor from "@effect/platform/CommandExecutor"
-import * as FileSystem from "@effect/platform/FileSystem"
-import * as Path from "@effect/platform/Path"
+import { FileSystem } from "effect"
+import { Path } from "effect"
 import type { PlatformError } from "@effect/platform/Error"
-import { Cause, Context, Effect, Either, Layer, Option } from "effect"
+import { Cause, Context, Effect, Result, Layer, Option } from "effect"
 import * as CredentialHelper from "./CredentialHelper.js"
 import { dockerConfigPath } from "./CredentialProvider.js"
 import type { FileOptions } from "./CredentialProvider.js"
@@ -52,7 +52,7 @@ export interface Service {
  * @since 0.2.0
  * @category tags
  */
-export class CredentialStore extends Context.Tag("@ociauth/core/CredentialStore")<CredentialStore, Service>() {}
+export class CredentialStore extends Context.Service<CredentialStore, Service>()("@ociauth/core/CredentialStore") {}
 
 type Json = Record<string, unknown>
 
@@ -79,7 +79,7 @@ export const makeDockerConfig = (
         const json = yield* Effect.try({ try: (): unknown => JSON.parse(text), catch: () => failure(file, "*", "not valid JSON: fix or move it") })
         if (typeof json !== "object" || json === null || Array.isArray(json)) return yield* failure(file, "*", "not a JSON object: fix or move it")
         const parsed = DockerConfig.parse(text, file)
-        if (Either.isLeft(parsed)) return yield* parsed.left
+        if (Result.isFailure(parsed)) return yield* parsed.failure
         return { json: json as Json, mode: info.mode & 0o777 }
       }).pipe(
         Effect.catchTags({
@@ -114,7 +114,7 @@ export const makeDockerConfig = (
               () => Effect.succeed(false)
             ),
             Effect.onError((cause) =>
-              Cause.failureOption(cause).pipe(Option.exists((e) => e._tag === "SystemError" && e.reason === "AlreadyExists"))
+              Cause.findErrorOption(cause).pipe(Option.exists((e) => e._tag === "SystemError" && e.reason === "AlreadyExists"))
                 ? Effect.void
                 : Effect.ignore(fs.remove(temp))
             )
@@ -130,7 +130,7 @@ export const makeDockerConfig = (
         const target = yield* resolveLinks(file)
         yield* fs.makeDirectory(path.dirname(target), { recursive: true, mode: 0o700 })
         const temp = yield* createTemp(target, `${JSON.stringify(json, null, "\t")}\n`)
-        yield* Effect.zipRight(fs.chmod(temp, mode), fs.rename(temp, target)).pipe(Effect.onError(() => Effect.ignore(fs.remove(temp))))
+        yield* Effect.andThen(fs.chmod(temp, mode), fs.rename(temp, target)).pipe(Effect.onError(() => Effect.ignore(fs.remove(temp))))
       }).pipe(
         Effect.catchTags({
           SystemError: (e) => Effect.fail(failure(file, "*", `cannot write the file (${e.reason})`)),
@@ -142,7 +142,7 @@ export const makeDockerConfig = (
       Effect.gen(function* () {
         const file = yield* dockerConfigPath(options).pipe(Effect.provideService(Path.Path, path))
         const { json, mode } = yield* read(file)
-        const config = Either.getOrElse(DockerConfig.parse(JSON.stringify(json), file), () => ({}))
+        const config = Result.getOrElse(DockerConfig.parse(JSON.stringify(json), file), () => ({}))
         const location: Location = { file, helper: DockerConfig.helperFor(config, host), serverAddress: DockerConfig.serverAddress(host) }
         return { json, mode, location }
       })

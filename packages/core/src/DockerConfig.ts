@@ -14,16 +14,17 @@
  *
  * @since 0.1.0
  */
-import { Effect, Either, Encoding, Option, Redacted, Schema } from "effect"
+import { Effect, Option, Redacted, Result, Schema } from "effect"
+import { Base64 } from "effect/encoding"
 import * as Credential from "./Credential.js"
 import { CredentialError } from "./RegistryError.js"
 
 const Entry = Schema.Struct({
-  auth: Schema.optional(Schema.NullOr(Schema.Redacted(Schema.String))),
+  auth: Schema.optional(Schema.NullOr(Schema.RedactedFromValue(Schema.String))),
   username: Schema.optional(Schema.NullOr(Schema.String)),
-  password: Schema.optional(Schema.NullOr(Schema.Redacted(Schema.String))),
-  identitytoken: Schema.optional(Schema.NullOr(Schema.Redacted(Schema.String))),
-  registrytoken: Schema.optional(Schema.NullOr(Schema.Redacted(Schema.String)))
+  password: Schema.optional(Schema.NullOr(Schema.RedactedFromValue(Schema.String))),
+  identitytoken: Schema.optional(Schema.NullOr(Schema.RedactedFromValue(Schema.String))),
+  registrytoken: Schema.optional(Schema.NullOr(Schema.RedactedFromValue(Schema.String)))
 })
 
 /**
@@ -33,8 +34,8 @@ const Entry = Schema.Struct({
  * @category schemas
  */
 export const File = Schema.Struct({
-  auths: Schema.optional(Schema.NullOr(Schema.Record({ key: Schema.String, value: Entry }))),
-  credHelpers: Schema.optional(Schema.NullOr(Schema.Record({ key: Schema.String, value: Schema.String }))),
+  auths: Schema.optional(Schema.NullOr(Schema.Record(Schema.String, Entry))),
+  credHelpers: Schema.optional(Schema.NullOr(Schema.Record(Schema.String, Schema.String))),
   credsStore: Schema.optional(Schema.NullOr(Schema.String))
 })
 
@@ -67,7 +68,7 @@ const DOCKER_HUB_SERVER = "https://index.docker.io/v1/"
 export const serverAddress = (host: string): string =>
   Credential.normalizeHost(host) === "docker.io" ? DOCKER_HUB_SERVER : Credential.normalizeHost(host)
 
-const decodeJson = Schema.decodeUnknownEither(Schema.parseJson(File))
+const decodeJson = Schema.decodeUnknownResult(Schema.fromJsonString(File))
 
 /**
  * Parses a config file's text. A malformed file is a `CredentialError` naming it.
@@ -75,8 +76,8 @@ const decodeJson = Schema.decodeUnknownEither(Schema.parseJson(File))
  * @since 0.1.0
  * @category parsing
  */
-export const parse = (text: string, file: string): Either.Either<File, CredentialError> =>
-  Either.mapLeft(
+export const parse = (text: string, file: string): Result.Result<File, CredentialError> =>
+  Result.mapError(
     decodeJson(text),
     () => new CredentialError({ source: file, registry: "*", reason: "not a valid docker config file (JSON with auths, credHelpers, credsStore)" })
   )
@@ -85,28 +86,28 @@ const entryCredential = (
   entry: typeof Entry.Type,
   key: string,
   file: string
-): Either.Either<Option.Option<Credential.Credential>, CredentialError> => {
-  const invalid = (reason: string) => Either.left(new CredentialError({ source: file, registry: key, reason }))
+): Result.Result<Option.Option<Credential.Credential>, CredentialError> => {
+  const invalid = (reason: string) => Result.fail(new CredentialError({ source: file, registry: key, reason }))
   let username = entry.username ?? undefined
   let password = entry.password ?? undefined
   if (entry.auth != null && Redacted.value(entry.auth) !== "") {
-    const decoded = Encoding.decodeBase64String(Redacted.value(entry.auth))
-    if (Either.isLeft(decoded)) return invalid("`auth` is not base64")
-    const colon = decoded.right.indexOf(":")
+    const decoded = Base64.decodeString(Redacted.value(entry.auth))
+    if (Result.isFailure(decoded)) return invalid("`auth` is not base64")
+    const colon = decoded.success.indexOf(":")
     if (colon <= 0) return invalid("`auth` is not base64 of username:password with a username")
-    username = decoded.right.slice(0, colon)
-    password = Redacted.make(decoded.right.slice(colon + 1))
+    username = decoded.success.slice(0, colon)
+    password = Redacted.make(decoded.success.slice(colon + 1))
   }
   if (entry.identitytoken != null && Redacted.value(entry.identitytoken) !== "") {
-    return Either.right(Option.some(Credential.IdentityToken({ token: entry.identitytoken, ...(username ? { username } : {}) })))
+    return Result.succeed(Option.some(Credential.IdentityToken({ token: entry.identitytoken, ...(username ? { username } : {}) })))
   }
   if (entry.registrytoken != null && Redacted.value(entry.registrytoken) !== "") {
-    return Either.right(Option.some(Credential.RegistryToken({ token: entry.registrytoken })))
+    return Result.succeed(Option.some(Credential.RegistryToken({ token: entry.registrytoken })))
   }
   if (username !== undefined && username !== "" && password !== undefined) {
-    return Either.right(Option.some(Credential.Basic({ username, password })))
+    return Result.succeed(Option.some(Credential.Basic({ username, password })))
   }
-  return Either.right(Option.none())
+  return Result.succeed(Option.none())
 }
 
 /**
@@ -120,7 +121,7 @@ export const helperFor = (config: File, host: string): Option.Option<string> => 
   const wanted = Credential.normalizeHost(host)
   const helper = Object.entries(config.credHelpers ?? {}).find(([key]) => Credential.normalizeHost(key) === wanted)?.[1] ??
     (config.credsStore || undefined)
-  return Option.fromNullable(helper)
+  return Option.fromNullishOr(helper)
 }
 
 /**
@@ -129,19 +130,19 @@ export const helperFor = (config: File, host: string): Option.Option<string> => 
  * @since 0.1.0
  * @category lookups
  */
-export const lookup = (config: File, host: string, file: string): Either.Either<Source, CredentialError> => {
+export const lookup = (config: File, host: string, file: string): Result.Result<Source, CredentialError> => {
   const wanted = Credential.normalizeHost(host)
   let stored: Option.Option<Credential.Credential> = Option.none()
   for (const [key, entry] of Object.entries(config.auths ?? {})) {
     if (Credential.normalizeHost(key) !== wanted) continue
     const credential = entryCredential(entry, key, file)
-    if (Either.isLeft(credential)) return Either.left(credential.left)
-    stored = credential.right
+    if (Result.isFailure(credential)) return Result.fail(credential.failure)
+    stored = credential.success
     if (Option.isSome(stored)) break
   }
   const helper = helperFor(config, host)
-  if (Option.isSome(helper)) return Either.right({ _tag: "Helper", helper: helper.value, serverUrl: serverAddress(host), fallback: stored })
-  return Either.right(Option.match(stored, { onNone: () => ({ _tag: "None" }), onSome: (credential) => ({ _tag: "Entry", credential }) }))
+  if (Option.isSome(helper)) return Result.succeed({ _tag: "Helper", helper: helper.value, serverUrl: serverAddress(host), fallback: stored })
+  return Result.succeed(Option.match(stored, { onNone: () => ({ _tag: "None" }), onSome: (credential) => ({ _tag: "Entry", credential }) }))
 }
 
 /**
@@ -150,7 +151,7 @@ export const lookup = (config: File, host: string, file: string): Either.Either<
  * @since 0.1.0
  * @category parsing
  */
-export const parseEffect = (text: string, file: string): Effect.Effect<File, CredentialError> => parse(text, file)
+export const parseEffect = (text: string, file: string): Effect.Effect<File, CredentialError> => Effect.fromResult(parse(text, file))
 
 /**
  * The `auths` entry docker writes for a credential: base64 `auth` of
@@ -165,9 +166,9 @@ export const entryFor = (
   credential: Extract<Credential.Credential, { readonly _tag: "Basic" | "IdentityToken" }>
 ): Readonly<Record<string, string>> =>
   credential._tag === "Basic"
-    ? { auth: Encoding.encodeBase64(`${credential.username}:${Redacted.value(credential.password)}`) }
+    ? { auth: Base64.encode(`${credential.username}:${Redacted.value(credential.password)}`) }
     : {
-      ...(credential.username === undefined ? {} : { auth: Encoding.encodeBase64(`${credential.username}:`) }),
+      ...(credential.username === undefined ? {} : { auth: Base64.encode(`${credential.username}:`) }),
       identitytoken: Redacted.value(credential.token)
     }
 

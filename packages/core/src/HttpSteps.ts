@@ -8,7 +8,7 @@
  *
  * @since 0.2.0
  */
-import type { HttpClient, HttpClientError, HttpClientRequest, HttpClientResponse } from "@effect/platform"
+import type { HttpClient, HttpClientError, HttpClientRequest, HttpClientResponse } from "effect/http"
 import type { Duration, Effect } from "effect"
 import type { AuthEvent } from "./AuthEvent.js"
 import * as internal from "./internal/http.js"
@@ -134,7 +134,7 @@ export const readText: (
   string,
   | { readonly _tag: "BodyTooLarge"; readonly limit: number }
   | { readonly _tag: "BodyTimeout"; readonly timeout: Duration.Duration }
-  | HttpClientError.ResponseError
+  | HttpClientError.HttpClientError
 > = internal.readText
 
 /**

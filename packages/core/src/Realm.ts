@@ -13,7 +13,7 @@
  *
  * @since 0.2.0
  */
-import { Effect, Either } from "effect"
+import { Effect, Result } from "effect"
 import * as internal from "./internal/realm.js"
 import type { RealmRejected } from "./RegistryError.js"
 
@@ -32,7 +32,7 @@ export interface Options {
  * @since 0.2.0
  * @category validation
  */
-export const validate: (realm: string, registryOrigin: string, options?: Options) => Either.Either<URL, RealmRejected> =
+export const validate: (realm: string, registryOrigin: string, options?: Options) => Result.Result<URL, RealmRejected> =
   internal.validateRealm
 
 /**
@@ -42,4 +42,4 @@ export const validate: (realm: string, registryOrigin: string, options?: Options
  * @category validation
  */
 export const check = (realm: string, registryOrigin: string, options: Options = {}): Effect.Effect<URL, RealmRejected> =>
-  Either.match(internal.validateRealm(realm, registryOrigin, options), { onLeft: Effect.fail, onRight: Effect.succeed })
+  Result.match(internal.validateRealm(realm, registryOrigin, options), { onFailure: Effect.fail, onSuccess: Effect.succeed })

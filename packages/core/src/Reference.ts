@@ -8,7 +8,7 @@
  *
  * @since 0.1.0
  */
-import type { Effect } from "effect"
+import { Effect } from "effect"
 import * as internal from "./internal/reference.js"
 import type { ReferenceParseError } from "./RegistryError.js"
 
@@ -41,7 +41,7 @@ export interface Reference {
  * @since 0.1.0
  * @category parsing
  */
-export const parse: (input: string) => Effect.Effect<Reference, ReferenceParseError> = internal.parse
+export const parse = (input: string): Effect.Effect<Reference, ReferenceParseError> => Effect.fromResult(internal.parse(input))
 
 /**
  * The fully qualified form: `docker.io/library/alpine:latest`.

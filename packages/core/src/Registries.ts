@@ -28,7 +28,7 @@ export interface Service {
  * @since 0.1.0
  * @category tags
  */
-export class Registries extends Context.Tag("@ociauth/core/Registries")<Registries, Service>() {}
+export class Registries extends Context.Service<Registries, Service>()("@ociauth/core/Registries") {}
 
 /**
  * A registry of the given adapters, first match wins.
@@ -54,7 +54,7 @@ interface Contribution {
 }
 
 /** The contributions of one program's layers: one instance per layer build (the layer is memoized by reference). */
-class Collector extends Context.Tag("@ociauth/core/Registries/Collector")<Collector, { readonly contributions: Array<Contribution> }>() {}
+class Collector extends Context.Service<Collector, { readonly contributions: Array<Contribution> }>()("@ociauth/core/Registries/Collector") {}
 
 const layerCollector = Layer.sync(Collector, () => ({ contributions: [] }))
 

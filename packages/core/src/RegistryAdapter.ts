@@ -188,7 +188,7 @@ export interface Options {
   readonly credentialHost?: string | ((host: string) => string)
   readonly normalizeRepository?: (name: string) => string
   readonly challenge?: AuthChallenge
-  readonly defaultTokenLifetime?: Duration.DurationInput
+  readonly defaultTokenLifetime?: Duration.Input
   readonly trustChallengeScope?: boolean
   readonly tokenRequest?: Partial<TokenRequestPreferences>
   readonly capabilities?: Partial<Capabilities>
@@ -255,9 +255,9 @@ export const make = (options: Options): RegistryAdapter => {
           ? () => credentialHost
           : credentialHost,
     normalizeRepository: options.normalizeRepository ?? ((name) => name),
-    challenge: Option.fromNullable(options.challenge),
+    challenge: Option.fromNullishOr(options.challenge),
     defaultTokenLifetime: Duration.max(
-      Duration.decode(options.defaultTokenLifetime ?? Duration.seconds(60)),
+      Duration.fromInputUnsafe(options.defaultTokenLifetime ?? Duration.seconds(60)),
       Duration.seconds(60)
     ),
     trustChallengeScope: options.trustChallengeScope ?? true,
@@ -268,10 +268,10 @@ export const make = (options: Options): RegistryAdapter => {
       deleteBlobs: options.capabilities?.deleteBlobs ?? options.capabilities?.delete ?? true
     },
     reauthOn: options.reauthOn ?? [],
-    catalogScope: options.catalogScope === undefined ? Option.some(Scope.catalog) : Option.fromNullable(options.catalogScope),
-    credentials: Option.fromNullable(options.credentials),
+    catalogScope: options.catalogScope === undefined ? Option.some(Scope.catalog) : Option.fromNullishOr(options.catalogScope),
+    credentials: Option.fromNullishOr(options.credentials),
     apiPrefix: prefixMatcher(options.apiPrefix),
-    maxPageSize: Option.fromNullable(options.maxPageSize),
+    maxPageSize: Option.fromNullishOr(options.maxPageSize),
     ...(options.routeActions === undefined ? {} : { routeActions: options.routeActions })
   }
 }

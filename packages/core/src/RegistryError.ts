@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import type { HttpClientResponse } from "@effect/platform"
+import type { HttpClientResponse } from "effect/http"
 import { Duration, Effect, Option, Predicate, Schema } from "effect"
 import { readTextCapped } from "./internal/body.js"
 import * as secrets from "./internal/secrets.js"
@@ -102,13 +102,13 @@ export class ReferenceParseError extends Schema.TaggedError<ReferenceParseError>
  * @since 0.1.0
  * @category models
  */
-export const TokenRequestErrorReason = Schema.Literal(
+export const TokenRequestErrorReason = Schema.Literals([
   "Unauthorized",
   "Denied",
   "RateLimited",
   "BadResponse",
   "Transport"
-)
+])
 
 /**
  * @since 0.1.0
@@ -249,7 +249,7 @@ export class RedirectRejected extends Schema.TaggedError<RedirectRejected>("@oci
  */
 export const ErrorEntry = Schema.Struct({
   code: Schema.String,
-  message: Schema.optionalWith(Schema.String, { default: () => "" }),
+  message: Schema.String.pipe(Schema.withDecodingDefault(Effect.succeed(""))),
   detail: Schema.optional(Schema.Unknown)
 })
 
@@ -259,7 +259,7 @@ export const ErrorEntry = Schema.Struct({
  */
 export type ErrorEntry = typeof ErrorEntry.Type
 
-const ErrorDocument = Schema.parseJson(Schema.Struct({ errors: Schema.Array(ErrorEntry) }))
+const ErrorDocument = Schema.fromJsonString(Schema.Struct({ errors: Schema.Array(ErrorEntry) }))
 const decodeErrorDocument = Schema.decodeUnknownOption(ErrorDocument)
 
 /**
@@ -307,7 +307,7 @@ const scrubDetail = (value: unknown, depth: number): unknown => {
 export const readErrorBody = (
   response: HttpClientResponse.HttpClientResponse,
   limit = 64 * 1024,
-  timeout: Duration.DurationInput = Duration.seconds(5)
+  timeout: Duration.Input = Duration.seconds(5)
 ): Effect.Effect<{ readonly text: string; readonly errors: ReadonlyArray<ErrorEntry> }> =>
   readTextCapped(response, limit).pipe(
     Effect.timeout(timeout),

@@ -57,8 +57,7 @@ export interface Policy {
 export const defaultPolicy: Policy = {
   schedule: Schedule.exponential("200 millis", 2).pipe(
     Schedule.jittered,
-    Schedule.intersect(Schedule.recurs(4)),
-    Schedule.upTo("30 seconds")
+    Schedule.upTo({ times: 4, duration: "30 seconds" })
   ),
   maxRetryAfter: Duration.seconds(60)
 }
@@ -69,7 +68,7 @@ export const defaultPolicy: Policy = {
  * @since 0.1.0
  * @category constructors
  */
-export const never: Policy = { schedule: Schedule.stop, maxRetryAfter: Duration.zero }
+export const never: Policy = { schedule: Schedule.recurs(0), maxRetryAfter: Duration.zero }
 
 /**
  * @since 0.1.0
@@ -94,24 +93,23 @@ export interface RetryOptions<E> {
  */
 export const make = <E>(options: RetryOptions<E>): (<A, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>) => {
   const onRetry = options.onRetry
-  const base = Schedule.intersect(options.policy.schedule, Schedule.identity<E>()).pipe(
-    Schedule.whileInput(options.isRetryable),
-    Schedule.whileOutput(([, error]) =>
-      Option.match(options.retryAfter(error), {
+  const retryAfter = options.retryAfter
+  const maxRetryAfter = options.policy.maxRetryAfter
+  const policy: Schedule.Schedule<unknown, E> = options.policy.schedule
+  const base = policy.pipe(
+    Schedule.while(({ input }) =>
+      options.isRetryable(input) &&
+      Option.match(retryAfter(input), {
         onNone: () => true,
-        onSome: (wait) => Duration.lessThanOrEqualTo(wait, options.policy.maxRetryAfter)
+        onSome: (wait) => Duration.isLessThanOrEqualTo(wait, maxRetryAfter)
       })
     ),
-    Schedule.modifyDelay(([, error], delay) =>
-      Option.match(options.retryAfter(error), { onNone: () => delay, onSome: (wait) => Duration.max(wait, delay) })
+    Schedule.modifyDelay(({ duration, input }) =>
+      Effect.succeed(Option.match(retryAfter(input), { onNone: () => duration, onSome: (wait) => Duration.max(wait, duration) }))
     )
   )
-  const schedule =
-    onRetry === undefined
-      ? base
-      : Schedule.onDecision(base, ([, error], decision) =>
-          decision._tag === "Continue" ? onRetry(error) : Effect.void
-        )
+  // `tap` runs only when the step continues: a failure that ends the retries is not reported.
+  const schedule = onRetry === undefined ? base : Schedule.tap(base, ({ input }) => onRetry(input))
   return (self) => Effect.retry(self, schedule)
 }
 

@@ -5,7 +5,8 @@
  *
  * @since 0.1.0
  */
-import type { Effect, Either } from "effect"
+import { Effect } from "effect"
+import type { Result } from "effect"
 import * as internal from "./internal/scope.js"
 import type { ScopeParseError } from "./RegistryError.js"
 import type { Route } from "./Route.js"
@@ -61,7 +62,7 @@ export type Scope = ResourceScope | OpaqueScope
  * @since 0.1.0
  * @category parsing
  */
-export const parse: (text: string) => Effect.Effect<Scope, ScopeParseError> = internal.parseEither
+export const parse = (text: string): Effect.Effect<Scope, ScopeParseError> => Effect.fromResult(internal.parseEither(text))
 
 /**
  * Formats a scope as it goes on the wire.
@@ -92,13 +93,13 @@ export const resource = (type: string, name: string, actions: Iterable<string>, 
  * import { Scope } from "@ociauth/core"
  *
  * Scope.makeRepository("team/app", ["pull"]) // Right(repository:team/app:pull)
- * Either.isLeft(Scope.makeRepository("", ["pull"])) // true: never `repository::pull`
+ * Result.isFailure(Scope.makeRepository("", ["pull"])) // true: never `repository::pull`
  * ```
  *
  * @since 0.1.0
  * @category constructors
  */
-export const makeRepository: (name: string, actions: Iterable<string>) => Either.Either<ResourceScope, ScopeParseError> =
+export const makeRepository: (name: string, actions: Iterable<string>) => Result.Result<ResourceScope, ScopeParseError> =
   internal.makeRepository
 
 /**

@@ -14,7 +14,7 @@
  *
  * @since 0.1.0
  */
-import { Either, Option, ParseResult, Schema } from "effect"
+import { Effect, Option, Result, Schema, SchemaGetter, SchemaIssue, SchemaTransformation } from "effect"
 import type { DateTime, Duration, Redacted } from "effect"
 import * as scope from "./internal/scope.js"
 import * as internal from "./internal/token.js"
@@ -63,7 +63,7 @@ export interface FromResponseOptions {
   /** The scopes that were requested. */
   readonly scopes?: Iterable<Scope>
   /** The registry's known token lifetime, used when neither `expires_in` nor a JWT's `exp − iat` is given. */
-  readonly defaultLifetime?: Duration.DurationInput
+  readonly defaultLifetime?: Duration.Input
 }
 
 /**
@@ -75,7 +75,7 @@ export interface FromResponseOptions {
  * import { Token } from "@ociauth/core"
  *
  * const response = Schema.decodeUnknownSync(Token.Response)({ token: "opaque" })
- * const now = DateTime.unsafeMake(0)
+ * const now = DateTime.makeUnsafe(0)
  * const token = Token.fromResponse(response, { now, defaultLifetime: Duration.seconds(300) })
  * // token.expiresAt is 300 s after now; token.granted is None (not a JWT)
  * ```
@@ -128,15 +128,36 @@ export const grantedScopes = (value: string): Option.Option<ReadonlyArray<Scope>
  * @since 0.2.0
  * @category schemas
  */
-export const ScopeFromString: Schema.Schema<Scope, string> = Schema.transformOrFail(
-  Schema.String,
-  Schema.declare((u: unknown): u is Scope => typeof u === "object" && u !== null && "_tag" in u),
-  {
-    strict: true,
-    decode: (text, _, ast) =>
-      Either.mapLeft(scope.parseEither(text), (e) => new ParseResult.Type(ast, text, e.message)),
-    encode: (value) => ParseResult.succeed(scope.format(value))
-  }
+export const ScopeFromString: Schema.Codec<Scope, string> = Schema.String.pipe(
+  Schema.decodeTo(
+    Schema.declare((u: unknown): u is Scope => typeof u === "object" && u !== null && "_tag" in u),
+    {
+      decode: SchemaGetter.transformEffect((text: string, options) =>
+        Result.match(scope.parseEither(text), {
+          onFailure: (e) => Effect.fail(new SchemaIssue.InvalidValue({ message: e.message }, text, options)),
+          onSuccess: Effect.succeed
+        })
+      ),
+      encode: SchemaGetter.transform(scope.format)
+    }
+  )
+)
+
+/** `Option` as the tagged JSON `{ _tag: "None" } | { _tag: "Some", value }` (the Effect 3 encoding, kept for stores). */
+const taggedOption = <A>() =>
+  SchemaTransformation.transform<Option.Option<A>, OptionEncoded<A>>({
+    decode: (e) => (e._tag === "None" ? Option.none() : Option.some(e.value)),
+    encode: (o) => (Option.isSome(o) ? { _tag: "Some", value: o.value } : { _tag: "None" })
+  })
+
+const None = Schema.Struct({ _tag: Schema.Literal("None") })
+
+const GrantedOption = Schema.Union([None, Schema.Struct({ _tag: Schema.Literal("Some"), value: Schema.Array(ScopeFromString) })]).pipe(
+  Schema.decodeTo(Schema.Option(Schema.toType(Schema.Array(ScopeFromString))), taggedOption<ReadonlyArray<Scope>>())
+)
+
+const RefreshTokenOption = Schema.Union([None, Schema.Struct({ _tag: Schema.Literal("Some"), value: Schema.RedactedFromValue(Schema.String) })]).pipe(
+  Schema.decodeTo(Schema.Option(Schema.toType(Schema.RedactedFromValue(Schema.String))), taggedOption<Redacted.Redacted<string>>())
 )
 
 /**
@@ -147,12 +168,12 @@ export const ScopeFromString: Schema.Schema<Scope, string> = Schema.transformOrF
  * @since 0.2.0
  * @category schemas
  */
-export const TokenSchema: Schema.Schema<Token, TokenEncoded> = Schema.Struct({
-  value: Schema.Redacted(Schema.String),
-  issuedAt: Schema.DateTimeUtc,
-  expiresAt: Schema.DateTimeUtc,
-  granted: Schema.Option(Schema.Array(ScopeFromString)),
-  refreshToken: Schema.Option(Schema.Redacted(Schema.String)),
+export const TokenSchema: Schema.Codec<Token, TokenEncoded> = Schema.Struct({
+  value: Schema.RedactedFromValue(Schema.String),
+  issuedAt: Schema.DateTimeUtcFromString,
+  expiresAt: Schema.DateTimeUtcFromString,
+  granted: GrantedOption,
+  refreshToken: RefreshTokenOption,
   scopes: Schema.Array(ScopeFromString)
 })
 
@@ -164,7 +185,15 @@ export interface TokenEncoded {
   readonly value: string
   readonly issuedAt: string
   readonly expiresAt: string
-  readonly granted: Schema.OptionEncoded<ReadonlyArray<string>>
-  readonly refreshToken: Schema.OptionEncoded<string>
+  readonly granted: OptionEncoded<ReadonlyArray<string>>
+  readonly refreshToken: OptionEncoded<string>
   readonly scopes: ReadonlyArray<string>
 }
+
+/**
+ * An `Option` as `TokenSchema` encodes it.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type OptionEncoded<A> = { readonly _tag: "None" } | { readonly _tag: "Some"; readonly value: A }

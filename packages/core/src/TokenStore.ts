@@ -50,7 +50,7 @@ export interface Service {
  * @since 0.2.0
  * @category tags
  */
-export class TokenStore extends Context.Tag("@ociauth/core/TokenStore")<TokenStore, Service>() {}
+export class TokenStore extends Context.Service<TokenStore, Service>()("@ociauth/core/TokenStore") {}
 
 /**
  * @since 0.2.0
@@ -89,7 +89,7 @@ export interface TieredOptions {
    * process removed from the shared tier stops being served within this, even
    * when no invalidation arrives.
    */
-  readonly recheckInterval?: Duration.DurationInput
+  readonly recheckInterval?: Duration.Input
   /** Whether to listen to the shared store's invalidation channel (`subscribe`) when it has one; default true. */
   readonly invalidations?: boolean
 }
@@ -134,4 +134,4 @@ export const tiered: (shared: Service, options?: TieredOptions) => Effect.Effect
  * @category layers
  */
 export const layerTiered = (options?: TieredOptions): Layer.Layer<TokenStore, never, TokenStore> =>
-  Layer.scoped(TokenStore, Effect.flatMap(TokenStore, (shared) => tiered(shared, options)))
+  Layer.effect(TokenStore, Effect.flatMap(TokenStore, (shared) => tiered(shared, options)))

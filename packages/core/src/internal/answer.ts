@@ -1,4 +1,4 @@
-import { Context, Effect, Either, Option, Redacted, Tracer } from "effect"
+import { Context, Effect, Result, Option, Redacted, Tracer } from "effect"
 import { AuthEvent } from "../AuthEvent.js"
 import type { Emitter } from "../AuthEvent.js"
 import type * as Authenticator from "../Authenticator.js"
@@ -24,7 +24,7 @@ export interface Answering {
   readonly send: Send
   readonly emit: Emitter
   /** The realm policy's verdict on a realm for a registry origin (see `realmPolicy`). */
-  readonly validate: (realm: string, origin: string) => Either.Either<URL, RealmRejected>
+  readonly validate: (realm: string, origin: string) => Result.Result<URL, RealmRejected>
   readonly timeout: import("effect").Duration.Duration
   readonly maxBodyBytes: number
   /** Forgets a credential its token server refused. */
@@ -59,8 +59,8 @@ export const answerBasic = (
 
 /** The realm policy for an engine's insecure hosts; validation is pure, so its verdict is kept per (realm, origin). */
 export const realmPolicy = (insecure: ReadonlyArray<string>) => {
-  const verdicts = new Lru<string, Either.Either<URL, RealmRejected>>(1024)
-  return (realm: string, origin: string): Either.Either<URL, RealmRejected> =>
+  const verdicts = new Lru<string, Result.Result<URL, RealmRejected>>(1024)
+  return (realm: string, origin: string): Result.Result<URL, RealmRejected> =>
     verdicts.getOrSet(`${realm}\u0000${origin}`, () => validateRealm(realm, origin, { insecure }))
 }
 
@@ -81,12 +81,12 @@ export const answerBearer = (
     return Effect.succeed({ scheme: "Bearer", credentials: credential.token, token: Option.none(), source: { credential: credentialKey } })
   }
   const realm = engine.validate(challenge.realm, origin.href)
-  if (Either.isLeft(realm)) return Effect.fail(realm.left)
-  const realmUrl = realm.right
+  if (Result.isFailure(realm)) return Effect.fail(realm.failure)
+  const realmUrl = realm.success
   const label = labelOf(realmUrl)
   const { asked, needed } = scopesOf(request)
   const scopeStrings = formatAll(asked)
-  const refused = Option.getOrUndefined(Option.flatMap(Option.fromNullable(request.refused), (a) => a.token))
+  const refused = Option.getOrUndefined(Option.flatMap(Option.fromNullishOr(request.refused), (a) => a.token))
 
   return Effect.flatMap(Credential.identity(credential), (identity) => {
     const { group, key } = tokenKeys(realmUrl, challenge.service ?? "", identity, asked, scopeStrings)
@@ -113,11 +113,15 @@ export const answerBearer = (
           ? engine.forgetCredential(credentialKey)
           : Effect.void
       ),
-      Effect.withSpan("ociauth.token_request", { kind: "client", captureStackTrace: false, attributes: { "ociauth.realm": label, "ociauth.scopes": scopeStrings.join(" ") } })
+      Effect.withSpan(
+        "ociauth.token_request",
+        { kind: "client", attributes: { "ociauth.realm": label, "ociauth.scopes": scopeStrings.join(" ") } },
+        { captureStackTrace: false }
+      )
     )
     // The cache outcome on the span of the request being authorised, and the event if anyone listens.
     const onLookup = (lookup: Lookup) =>
-      Effect.contextWithEffect((context: Context.Context<never>) => {
+      Effect.contextWith((context: Context.Context<never>) => {
         const span = Context.getOption(context, Tracer.ParentSpan)
         if (Option.isSome(span) && span.value._tag === "Span") span.value.attribute("ociauth.token_cache", lookup)
         if ((lookup !== "hit" && lookup !== "refresh-ahead") || !engine.emit.observedIn(context)) return Effect.void

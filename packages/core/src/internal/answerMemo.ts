@@ -1,4 +1,5 @@
-import { Either, Encoding, Option, Redacted } from "effect"
+import { Option, Redacted, Result } from "effect"
+import { Base64 } from "effect/encoding"
 import type * as Authenticator from "../Authenticator.js"
 import type * as Credential from "../Credential.js"
 import { Lru } from "../Lru.js"
@@ -110,15 +111,15 @@ export const rememberToken = (token: Token.Token): void => {
 }
 
 /** The origin of a request as a URL, or the typed refusal of one that is not a URL (parsed once per origin). */
-export const originOf = (origin: string): Either.Either<URL, RealmRejected> =>
+export const originOf = (origin: string): Result.Result<URL, RealmRejected> =>
   origins.getOrSet(origin, () => {
     try {
-      return Either.right(new URL(origin))
+      return Result.succeed(new URL(origin))
     } catch {
-      return Either.left(new RealmRejected({ realm: redactUrl(origin), reason: "the registry origin is not a URL" }))
+      return Result.fail(new RealmRejected({ realm: redactUrl(origin), reason: "the registry origin is not a URL" }))
     }
   })
-const origins = new Lru<string, Either.Either<URL, RealmRejected>>(256)
+const origins = new Lru<string, Result.Result<URL, RealmRejected>>(256)
 
 type Basic = Extract<Credential.Credential, { readonly _tag: "Basic" }>
 
@@ -127,7 +128,7 @@ const basicValues = new WeakMap<Basic, Redacted.Redacted<string>>()
 export const basicValue = (credential: Basic): Redacted.Redacted<string> => {
   let value = basicValues.get(credential)
   if (value === undefined) {
-    value = Redacted.make(Encoding.encodeBase64(`${credential.username}:${Redacted.value(credential.password)}`))
+    value = Redacted.make(Base64.encode(`${credential.username}:${Redacted.value(credential.password)}`))
     basicValues.set(credential, value)
   }
   return value

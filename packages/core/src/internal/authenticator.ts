@@ -1,5 +1,5 @@
-import * as HttpClient from "@effect/platform/HttpClient"
-import { Cause, Duration, Effect, Either, FiberSet, Option } from "effect"
+import { HttpClient } from "effect/http"
+import { Cause, Duration, Effect, Result, FiberSet, Option } from "effect"
 import { AuthEvent, emitter } from "../AuthEvent.js"
 import type * as Authenticator from "../Authenticator.js"
 import { CredentialProvider } from "../CredentialProvider.js"
@@ -16,7 +16,7 @@ import * as secrets from "./secrets.js"
 import { makeTokenCache } from "./tokenCache.js"
 
 const causeText = (cause: Cause.Cause<unknown>): string =>
-  Option.match(Cause.failureOption(cause), {
+  Option.match(Cause.findErrorOption(cause), {
     onNone: () => "unexpected failure",
     onSome: (error) => (typeof error === "object" && error !== null && "message" in error ? secrets.scrub(String(error.message)) : "failure")
   })
@@ -38,7 +38,7 @@ export const make = Effect.fnUntraced(function* (options: Authenticator.Options 
   const store = Option.isSome(provided)
     ? withSpans(provided.value)
     : yield* makeTokenMemory(options.maxCacheEntries ?? 1000)
-  const timeout = Duration.decode(options.requestTimeout ?? Duration.seconds(30))
+  const timeout = Duration.fromInputUnsafe(options.requestTimeout ?? Duration.seconds(30))
   const send = makeSender(client, { policy: options.retry ?? Retry.defaultPolicy, emit, timeout, tracePropagation: options.tracePropagation })
 
   const credentials = yield* makeCredentialCache({
@@ -74,25 +74,25 @@ export const make = Effect.fnUntraced(function* (options: Authenticator.Options 
 /** Spans on hot paths skip the stack trace Effect would capture for each. */
 const noStack = { captureStackTrace: false } as const
 
-const withSpans = (store: TokenStore["Type"]): TokenStore["Type"] => ({
+const withSpans = (store: TokenStore["Service"]): TokenStore["Service"] => ({
   ...(store.singleFlight === undefined ? {} : { singleFlight: store.singleFlight }),
-  get: (key) => Effect.tap(store.get(key), (found) => annotate("ociauth.hit", Option.isSome(found))).pipe(Effect.withSpan("ociauth.token_store.get", noStack)),
+  get: (key) => Effect.tap(store.get(key), (found) => annotate("ociauth.hit", Option.isSome(found))).pipe(Effect.withSpan("ociauth.token_store.get", undefined, noStack)),
   set: (key, token) => Effect.withSpan(store.set(key, token), "ociauth.token_store.set", noStack),
   remove: (key) => Effect.withSpan(store.remove(key), "ociauth.token_store.remove", noStack)
 })
 
-type Credentials = Effect.Effect.Success<ReturnType<typeof makeCredentialCache>>
+type Credentials = Effect.Success<ReturnType<typeof makeCredentialCache>>
 
 /** A refused authorization that was no token (Basic, a registry token): the credential itself was refused. */
 const refusedCredential = (request: Authenticator.AuthorizeRequest): Authenticator.Authorization | undefined =>
   request.refused !== undefined && Option.isNone(request.refused.token) ? request.refused : undefined
 
 const authorize =
-  (engine: Answering, registries: Registries["Type"], credentials: Credentials) =>
+  (engine: Answering, registries: Registries["Service"], credentials: Credentials) =>
   (request: Authenticator.AuthorizeRequest): Effect.Effect<Authenticator.Authorization, RegistryError> => {
     const parsed = originOf(request.origin)
-    if (Either.isLeft(parsed)) return Effect.fail(parsed.left)
-    const origin = parsed.right
+    if (Result.isFailure(parsed)) return Effect.fail(parsed.failure)
+    const origin = parsed.success
     const host = request.host ?? origin.host
     const adapter = registries.resolve(host)
     const refused = refusedCredential(request)
@@ -102,7 +102,7 @@ const authorize =
         ? answerBasic(origin, credential, key)
         : answerBearer(engine, origin, adapter, request.challenge, request, credential, key)
     )
-    return refused === undefined ? answer : Effect.zipRight(credentials.forget(refused.source.credential, refused), answer)
+    return refused === undefined ? answer : Effect.andThen(credentials.forget(refused.source.credential, refused), answer)
   }
 
 const invalidate =

@@ -1,4 +1,4 @@
-import type { HttpClientResponse } from "@effect/platform"
+import type { HttpClientResponse } from "effect/http"
 import { Effect, Stream } from "effect"
 
 export class BodyTooLarge {
@@ -9,7 +9,7 @@ export class BodyTooLarge {
 /** Reads at most `limit` bytes of a body as UTF-8 text; a longer body fails without being read further. */
 export const readTextCapped = (response: HttpClientResponse.HttpClientResponse, limit: number) =>
   response.stream.pipe(
-    Stream.runFoldEffect({ chunks: [] as Array<Uint8Array>, size: 0 }, (acc, chunk) => {
+    Stream.runFoldEffect(() => ({ chunks: [] as Array<Uint8Array>, size: 0 }), (acc, chunk: Uint8Array) => {
       const size = acc.size + chunk.length
       if (size > limit) return Effect.fail(new BodyTooLarge(limit))
       acc.chunks.push(chunk)

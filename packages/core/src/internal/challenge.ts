@@ -1,4 +1,4 @@
-import { Either, Option } from "effect"
+import { Result, Option } from "effect"
 import type * as Challenge from "../Challenge.js"
 import { ChallengeParseError } from "../RegistryError.js"
 import type * as Scope from "../Scope.js"
@@ -262,10 +262,10 @@ export const parseAll = (header: string | ReadonlyArray<string>, lenient: boolea
 export const parse = (
   header: string | ReadonlyArray<string>,
   options?: { readonly lenient?: boolean }
-): Either.Either<ReadonlyArray<Challenge.Challenge>, ChallengeParseError> => {
+): Result.Result<ReadonlyArray<Challenge.Challenge>, ChallengeParseError> => {
   const lenient = options?.lenient === true
   const result = parseAll(header, lenient)
-  return result.error !== undefined && !lenient ? Either.left(result.error) : Either.right(result.challenges)
+  return result.error !== undefined && !lenient ? Result.fail(result.error) : Result.succeed(result.challenges)
 }
 
 // ---------------------------------------------------------------------------
@@ -278,7 +278,7 @@ export const parseScopes = (value: string | undefined): ReadonlyArray<Scope.Scop
   for (const part of value.split(/[ \t]+/)) {
     if (part === "") continue
     const parsed = scope.parseEither(part)
-    if (Either.isRight(parsed)) out.push(parsed.right)
+    if (Result.isSuccess(parsed)) out.push(parsed.success)
   }
   return out
 }

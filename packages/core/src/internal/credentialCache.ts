@@ -40,7 +40,7 @@ export const sends = (credential: Credential.Credential, authorization: Authenti
 }
 
 export interface CredentialCacheOptions {
-  readonly provider: CredentialProvider["Type"]
+  readonly provider: CredentialProvider["Service"]
   readonly send: Send
   readonly fibers: FiberSet.FiberSet<unknown, unknown>
   /** How long a credential without an expiry is used before its source is asked again (ms). */
@@ -115,4 +115,4 @@ export const makeCredentialCache = Effect.fnUntraced(function* (options: Credent
   return { get, forget } as const
 })
 
-export type CredentialCache = Effect.Effect.Success<ReturnType<typeof makeCredentialCache>>
+export type CredentialCache = Effect.Success<ReturnType<typeof makeCredentialCache>>

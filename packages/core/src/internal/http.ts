@@ -1,9 +1,5 @@
-import * as Headers from "@effect/platform/Headers"
-import * as HttpBody from "@effect/platform/HttpBody"
-import * as HttpClientError from "@effect/platform/HttpClientError"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import * as HttpClient from "@effect/platform/HttpClient"
-import type { HttpClientResponse } from "@effect/platform"
+import { Headers, HttpBody, HttpClient, HttpClientError, HttpClientRequest } from "effect/http"
+import type { HttpClientResponse } from "effect/http"
 import { Clock, Duration, Effect, Option, Stream } from "effect"
 import { AuthEvent } from "../AuthEvent.js"
 import { redactUrl } from "../RegistryError.js"
@@ -14,14 +10,9 @@ import * as secrets from "./secrets.js"
 /** Headers that carry a credential: none of them follows a redirect to another origin. */
 export const CREDENTIAL_HEADERS: ReadonlyArray<string> = ["authorization", "proxy-authorization", "cookie", "x-registry-auth"]
 
-/** The request without the given headers. (`HttpClientRequest.modify` merges headers, so it is rebuilt.) */
+/** The request without the given headers. */
 const withoutHeaders = (request: HttpClientRequest.HttpClientRequest, names: ReadonlyArray<string>): HttpClientRequest.HttpClientRequest =>
-  HttpClientRequest.make(request.method)(request.url, {
-    urlParams: request.urlParams,
-    headers: Headers.remove(request.headers, names),
-    body: request.body,
-    ...(Option.isSome(request.hash) ? { hash: request.hash.value } : {})
-  })
+  HttpClientRequest.updateHeaders(request, Headers.removeMany(names))
 
 export const withoutAuthorization = (request: HttpClientRequest.HttpClientRequest) => withoutHeaders(request, ["authorization"])
 
@@ -46,7 +37,7 @@ export const discard = (response: HttpClientResponse.HttpClientResponse, limits:
   hasNoBody(response)
     ? Effect.void
     : response.stream.pipe(
-        Stream.mapAccum(0, (read, chunk) => [read + chunk.length, read + chunk.length] as const),
+        Stream.mapAccum(() => 0, (read, chunk: Uint8Array) => [read + chunk.length, [read + chunk.length]] as const),
         Stream.takeUntil((read) => read >= limits.maxBytes),
         Stream.runDrain,
         Effect.timeout(limits.timeout),
@@ -62,9 +53,9 @@ export class BodyTimeout {
 export const readText = (
   response: HttpClientResponse.HttpClientResponse,
   limits: BodyLimits
-): Effect.Effect<string, BodyTooLarge | BodyTimeout | HttpClientError.ResponseError> =>
+): Effect.Effect<string, BodyTooLarge | BodyTimeout | HttpClientError.HttpClientError> =>
   readTextCapped(response, limits.maxBytes).pipe(
-    Effect.timeoutFail({ duration: limits.timeout, onTimeout: () => new BodyTimeout(limits.timeout) })
+    Effect.timeoutOrElse({ duration: limits.timeout, orElse: () => Effect.fail(new BodyTimeout(limits.timeout)) })
   )
 
 /** A failed attempt worth retrying: a transient status, or a transport failure. */
@@ -74,7 +65,7 @@ class Transient {
     readonly request: HttpClientRequest.HttpClientRequest,
     readonly outcome:
       | { readonly response: HttpClientResponse.HttpClientResponse }
-      | { readonly error: HttpClientError.RequestError },
+      | { readonly error: HttpClientError.HttpClientError },
     readonly retryAfter: Option.Option<Duration.Duration>
   ) {}
   get reason(): string {
@@ -99,7 +90,7 @@ export interface SenderOptions {
 const propagating = (client: HttpClient.HttpClient, allowed: SenderOptions["tracePropagation"]) => {
   if (allowed === true) return client.execute
   const quiet = (request: HttpClientRequest.HttpClientRequest) =>
-    Effect.locally(client.execute(request), HttpClient.currentTracerPropagation, false)
+    Effect.provideService(client.execute(request), HttpClient.TracerPropagationEnabled, false)
   if (allowed === undefined || allowed === false || allowed.length === 0) return quiet
   const hosts = new Set(allowed.map((host) => host.toLowerCase()))
   return (request: HttpClientRequest.HttpClientRequest) => {
@@ -113,8 +104,7 @@ export type Send = (
   replayable: boolean
 ) => Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>
 
-const isTransport = (error: HttpClientError.HttpClientError): error is HttpClientError.RequestError =>
-  error._tag === "RequestError" && error.reason === "Transport"
+const isTransport = (error: HttpClientError.HttpClientError): boolean => error.reason._tag === "TransportError"
 
 /**
  * The one retry step: sends, and while the request can be sent again, retries
@@ -131,10 +121,14 @@ export const makeSender = (client: HttpClient.HttpClient, options: SenderOptions
     timeout === undefined
       ? execute(request)
       : execute(request).pipe(
-          Effect.timeoutFail({
+          Effect.timeoutOrElse({
             duration: timeout,
-            onTimeout: () =>
-              new HttpClientError.RequestError({ request, reason: "Transport", description: `no response within ${Duration.format(timeout)}` })
+            orElse: () =>
+              Effect.fail(
+                new HttpClientError.HttpClientError({
+                  reason: new HttpClientError.TransportError({ request, description: `no response within ${Duration.format(timeout)}` })
+                })
+              )
           })
         )
   const classify = (request: HttpClientRequest.HttpClientRequest, response: HttpClientResponse.HttpClientResponse) =>
@@ -154,7 +148,7 @@ export const makeSender = (client: HttpClient.HttpClient, options: SenderOptions
     retryAfter: (e) => (e instanceof Transient ? e.retryAfter : Option.none()),
     onRetry: (e) =>
       e instanceof Transient
-        ? Effect.zipRight(
+        ? Effect.andThen(
             "response" in e.outcome ? discard(e.outcome.response) : Effect.void,
             options.emit(AuthEvent.Retrying({ target: redactUrl(e.request.url), reason: e.reason }))
           )
@@ -166,17 +160,17 @@ export const makeSender = (client: HttpClient.HttpClient, options: SenderOptions
       : Effect.fail(e)
   return (request, replayable) => {
     const once = attempt(request)
-    if (!replayable) return Effect.catchAll(once, unwrap)
+    if (!replayable) return Effect.catch(once, unwrap)
     // The retry driver starts only after a first failure, which it is fed as its first input:
     // the warm path pays for one attempt and nothing else.
-    return Effect.catchAll(once, (first) => {
+    return Effect.catch(once, (first) => {
       let replayed = false
       const again = Effect.suspend(() => {
         if (replayed) return once
         replayed = true
         return Effect.fail(first)
       })
-      return Effect.catchAll(retrying(again), unwrap)
+      return Effect.catch(retrying(again), unwrap)
     })
   }
 }
@@ -230,7 +224,7 @@ export const followRedirects = <E>(
         return yield* Effect.fail(options.reject(fromText, "<invalid location>", "the Location header is not a URL"))
       }
       const toText = redactUrl(to)
-      const reject = (reason: string) => Effect.zipRight(discard(response), Effect.fail(options.reject(fromText, toText, reason)))
+      const reject = (reason: string) => Effect.andThen(discard(response), Effect.fail(options.reject(fromText, toText, reason)))
       if (to.protocol !== "https:" && to.protocol !== "http:") return yield* reject(`scheme ${to.protocol}`)
       if (from.protocol === "https:" && to.protocol !== "https:") return yield* reject("https → http downgrade")
       // A server that echoes the credential into a Location would have it sent on, in the clear of a URL.

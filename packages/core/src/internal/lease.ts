@@ -1,4 +1,4 @@
-import { Cause, Clock, Deferred, Effect, Exit, FiberId, FiberSet, Option } from "effect"
+import { Cause, Clock, Deferred, Effect, Exit, FiberSet, Option } from "effect"
 
 /**
  * Values that expire (tokens, credentials) kept in a store, with one fetch in
@@ -88,7 +88,7 @@ export class Leases<V, E> {
 
   /** Starts `fetch` for `key` in the background; every waiter gets its result. */
   private start(key: string, fetch: Fetch<V, E>, background: boolean): Effect.Effect<Deferred.Deferred<V, E>> {
-    const deferred = Deferred.unsafeMake<V, E>(FiberId.none)
+    const deferred = Deferred.makeUnsafe<V, E>()
     const flight: Flight<V, E> = { deferred }
     this.flights.set(key, flight)
     const shared = this.storage.singleFlight !== undefined
@@ -96,17 +96,18 @@ export class Leases<V, E> {
       Effect.suspend(() => {
         if (this.flights.get(key) === flight) this.flights.delete(key)
         const store = Exit.isSuccess(exit) && !shared ? this.storage.set(key, exit.value) : Effect.void
-        const report = Exit.isFailure(exit) && background && !Cause.isInterruptedOnly(exit.cause)
+        const report = Exit.isFailure(exit) && background && !Cause.hasInterruptsOnly(exit.cause)
           ? this.onRenewalFailure(key, exit.cause)
           : Effect.void
-        return Effect.zipRight(Effect.zipRight(store, report), Deferred.done(deferred, exit))
+        return Effect.andThen(Effect.andThen(store, report), Deferred.done(deferred, exit))
       })
     const run = (this.storage.singleFlight === undefined ? fetch() : this.storage.singleFlight(key, fetch())).pipe(
       Effect.exit,
       Effect.flatMap(settle),
-      Effect.onInterrupt(() => settle(Exit.interrupt(FiberId.none)))
+      Effect.onInterrupt(() => settle(Exit.interrupt()))
     )
-    return Effect.as(FiberSet.run(this.fibers, run), deferred)
+    // Started after the caller's current step, as a forked fiber always was: the caller's events come first.
+    return Effect.as(FiberSet.run(this.fibers, run, { startImmediately: false }), deferred)
   }
 
   /**
@@ -120,7 +121,7 @@ export class Leases<V, E> {
     // A storage in memory is read in place; any other through its effect. Either way `decide` decides.
     return peek !== undefined
       ? Effect.clockWith((clock) => {
-          const now = clock.unsafeCurrentTimeMillis()
+          const now = clock.currentTimeMillisUnsafe()
           return this.decide(key, peek(key, now), now, fetch, options)
         })
       : Effect.flatMap(Effect.zip(this.storage.get(key), Clock.currentTimeMillis), ([stored, now]) => this.decide(key, stored, now, fetch, options))
@@ -134,7 +135,7 @@ export class Leases<V, E> {
       const state = this.state(stored.value, now)
       if (state !== "expired") {
         if (state === "renew" && !this.flights.has(key)) {
-          return this.start(key, fetch, true).pipe(Effect.zipRight(onLookup("refresh-ahead")), Effect.as(stored.value))
+          return this.start(key, fetch, true).pipe(Effect.andThen(onLookup("refresh-ahead")), Effect.as(stored.value))
         }
         return Effect.as(onLookup("hit"), stored.value)
       }
@@ -160,7 +161,7 @@ export class Leases<V, E> {
     // Called synchronously from a check of `get`'s: claiming the flight is atomic with it.
     const flight = this.flights.get(key)
     if (flight !== undefined) {
-      const joined = Effect.zipRight(onLookup("joined"), Deferred.await(flight.deferred))
+      const joined = Effect.andThen(onLookup("joined"), Deferred.await(flight.deferred))
       return refuse === undefined
         ? joined
         : Effect.flatMap(joined, (value) => (refuse(value) ? Effect.suspend(fresh) : Effect.succeed(value)))

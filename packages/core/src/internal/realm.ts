@@ -22,7 +22,7 @@
  * Every check runs on the WHATWG-normalised hostname, so `2130706433`, `0x7f.1`,
  * `0177.0.0.1`, `127.0.0.1.` and `[::ffff:7f00:1]` are all 127.0.0.1.
  */
-import { Either } from "effect"
+import { Result } from "effect"
 import { RealmRejected, redactUrl } from "../RegistryError.js"
 
 /** Hosts the user declared reachable over plain HTTP: `host` or `host:port`. */
@@ -299,16 +299,16 @@ export const validateRealm = (
   realm: string,
   registryOrigin: string,
   options: RealmOptions = {}
-): Either.Either<URL, RealmRejected> => {
+): Result.Result<URL, RealmRejected> => {
   let origin: URL
   let url: URL
   try {
     origin = new URL(registryOrigin)
     url = new URL(realm, origin)
   } catch {
-    return Either.left(new RealmRejected({ realm: redactUrl(realm), reason: "not a URL" }))
+    return Result.fail(new RealmRejected({ realm: redactUrl(realm), reason: "not a URL" }))
   }
-  const reject = (reason: string) => Either.left(new RealmRejected({ realm: redactUrl(url), reason }))
+  const reject = (reason: string) => Result.fail(new RealmRejected({ realm: redactUrl(url), reason }))
   if (url.protocol !== "https:" && url.protocol !== "http:") return reject(`scheme ${url.protocol} is not allowed`)
   if (url.username !== "" || url.password !== "") return reject("the realm URL carries userinfo")
   if (url.protocol === "http:") {
@@ -330,5 +330,5 @@ export const validateRealm = (
   if (isSensitiveName(url.hostname) && !sameHost(url, origin)) {
     return reject("the realm is a cloud metadata, cluster API or container gateway name that is not the registry's own")
   }
-  return Either.right(url)
+  return Result.succeed(url)
 }

@@ -1,4 +1,4 @@
-import { Either } from "effect"
+import { Result } from "effect"
 import type * as Reference from "../Reference.js"
 import { redactUrl, ReferenceParseError } from "../RegistryError.js"
 
@@ -116,12 +116,12 @@ const notAReference = (input: string): ReferenceParseError | undefined => {
   return undefined
 }
 
-export const parse = (input: string): Either.Either<Reference.Reference, ReferenceParseError> => {
-  const fail = (reason: string) => Either.left(new ReferenceParseError({ input: input.slice(0, 512), reason }))
+export const parse = (input: string): Result.Result<Reference.Reference, ReferenceParseError> => {
+  const fail = (reason: string) => Result.fail(new ReferenceParseError({ input: input.slice(0, 512), reason }))
   if (input.length === 0) return fail("empty reference")
   if (input.length > 1024) return fail("longer than 1024 characters")
   const other = notAReference(input)
-  if (other !== undefined) return Either.left(other)
+  if (other !== undefined) return Result.fail(other)
   let rest = input
   let digest: string | undefined
   const at = rest.indexOf("@")
@@ -144,7 +144,7 @@ export const parse = (input: string): Either.Either<Reference.Reference, Referen
   if (domainError !== undefined) return fail(domainError)
   const pathError = validatePath(repository)
   if (pathError !== undefined) return fail(pathError)
-  return Either.right({
+  return Result.succeed({
     registry,
     repository,
     ...(tag === undefined && digest === undefined ? { tag: "latest" } : tag === undefined ? {} : { tag }),

@@ -1,4 +1,4 @@
-import { Either, Option } from "effect"
+import { Result, Option } from "effect"
 import * as Route from "../Route.js"
 import { ScopeParseError } from "../RegistryError.js"
 import type * as Scope from "../Scope.js"
@@ -39,22 +39,22 @@ export const resource = (
 export const makeRepository = (
   name: string,
   actions: Iterable<string>
-): Either.Either<Scope.ResourceScope, ScopeParseError> => {
+): Result.Result<Scope.ResourceScope, ScopeParseError> => {
   const scope = resource("repository", name, actions)
   const invalid = validateRepositoryName(name)
   return invalid === undefined
-    ? Either.right(scope)
-    : Either.left(new ScopeParseError({ input: format(scope).slice(0, 256), reason: invalid }))
+    ? Result.succeed(scope)
+    : Result.fail(new ScopeParseError({ input: format(scope).slice(0, 256), reason: invalid }))
 }
 
 /** `makeRepository`, total: an invalid name gives a scope that asks for nothing. */
 export const repository = (name: string, actions: Iterable<string>): Scope.ResourceScope =>
-  Either.getOrElse(makeRepository(name, actions), () => resource("repository", name, []))
+  Result.getOrElse(makeRepository(name, actions), () => resource("repository", name, []))
 
 export const opaque = (value: string): Scope.OpaqueScope => ({ _tag: "Opaque", value })
 
-export const parseEither = (input: string): Either.Either<Scope.Scope, ScopeParseError> => {
-  const fail = (reason: string) => Either.left(new ScopeParseError({ input: input.slice(0, 256), reason }))
+export const parseEither = (input: string): Result.Result<Scope.Scope, ScopeParseError> => {
+  const fail = (reason: string) => Result.fail(new ScopeParseError({ input: input.slice(0, 256), reason }))
   if (input.length === 0) return fail("empty scope")
   if (input.length > 4096) return fail("longer than 4096 characters")
   if (hasWhitespaceOrControl(input)) return fail("contains whitespace, a quote or a control character")
@@ -62,7 +62,7 @@ export const parseEither = (input: string): Either.Either<Scope.Scope, ScopePars
   const last = input.lastIndexOf(":")
   // Fewer than two colons: not of the `type:name:actions` form. Registries send such
   // opaque scopes (ECR Public's `aws`); they are kept verbatim.
-  if (first === -1 || first === last) return Either.right(opaque(input))
+  if (first === -1 || first === last) return Result.succeed(opaque(input))
   const typePart = input.slice(0, first)
   const name = input.slice(first + 1, last)
   const actionPart = input.slice(last + 1)
@@ -81,7 +81,7 @@ export const parseEither = (input: string): Either.Either<Scope.Scope, ScopePars
   for (const action of actions) {
     if (action !== "" && !ACTION.test(action)) return fail(`invalid action ${JSON.stringify(action)}`)
   }
-  return Either.right(resource(type, name, actions, resourceClass))
+  return Result.succeed(resource(type, name, actions, resourceClass))
 }
 
 export const resourceKey = (scope: Scope.ResourceScope): string =>

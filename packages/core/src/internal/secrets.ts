@@ -1,5 +1,4 @@
-import { Encoding } from "effect"
-import { globalValue } from "effect/GlobalValue"
+import { Base64, Base64Url } from "effect/encoding"
 
 /**
  * The secrets the SDK has sent (passwords, tokens and their encodings), so that
@@ -20,7 +19,13 @@ interface Known {
   sorted: ReadonlyArray<string> | undefined
 }
 
-const known: Known = globalValue("@ociauth/core/internal/secrets", () => ({ forms: new Set<string>(), sorted: undefined }))
+const KnownKey = Symbol.for("@ociauth/core/internal/secrets")
+
+/** One registry per process, shared by every copy of this module that is loaded. */
+const known: Known = (() => {
+  const global = globalThis as typeof globalThis & { [KnownKey]?: Known }
+  return (global[KnownKey] ??= { forms: new Set<string>(), sorted: undefined })
+})()
 
 const utf8 = new TextEncoder()
 
@@ -42,7 +47,7 @@ const base64Cores = (secret: string): ReadonlyArray<string> => {
   for (let k = 0; k < 3; k++) {
     const shifted = new Uint8Array(k + bytes.length)
     shifted.set(bytes, k)
-    const encoded = Encoding.encodeBase64(shifted)
+    const encoded = Base64.encode(shifted)
     const core = encoded.slice(Math.ceil((8 * k) / 6), Math.floor((8 * (k + bytes.length)) / 6))
     if (core.length >= MIN_CORE) out.push(core, core.replace(/\+/g, "-").replace(/\//g, "_"))
   }
@@ -60,7 +65,7 @@ const base64Cores = (secret: string): ReadonlyArray<string> => {
  * (see `redact`): a server may escape any subset of the characters.
  */
 export const forms = (secret: string): ReadonlyArray<string> => {
-  const base64 = Encoding.encodeBase64(secret)
+  const base64 = Base64.encode(secret)
   const json = JSON.stringify(secret).slice(1, -1)
   const percent = encodeURIComponent(secret)
   const strict = strictPercent(secret)
@@ -75,7 +80,7 @@ export const forms = (secret: string): ReadonlyArray<string> => {
       JSON.stringify(json).slice(1, -1), // JSON inside a JSON string
       base64,
       base64.replace(/=+$/, ""),
-      Encoding.encodeBase64Url(secret),
+      Base64Url.encode(secret),
       percent,
       lowerHex(percent),
       strict,

@@ -36,7 +36,7 @@ export const make = (shared: Service, options: TieredOptions = {}): Effect.Effec
     const tiers: Tiers = {
       memory,
       shared,
-      recheckMillis: Duration.toMillis(Duration.decode(options.recheckInterval ?? Duration.seconds(5))),
+      recheckMillis: Duration.toMillis(Duration.fromInputUnsafe(options.recheckInterval ?? Duration.seconds(5))),
       generation: 0
     }
     if (options.invalidations !== false && shared.subscribe !== undefined) {
@@ -77,11 +77,11 @@ const fill = (tiers: Tiers, key: string, token: Token): Effect.Effect<void> =>
   Effect.flatMap(Clock.currentTimeMillis, (now) => tiers.memory.set(key, { token, checkedAt: now }))
 
 const write = (tiers: Tiers, key: string, token: Token): Effect.Effect<void> =>
-  Effect.zipRight(tiers.shared.set(key, token), fill(tiers, key, token))
+  Effect.andThen(tiers.shared.set(key, token), fill(tiers, key, token))
 
 /** Gone from memory before anything else can read it, then from the shared tier. */
 const remove = (tiers: Tiers, key: string): Effect.Effect<void> =>
-  Effect.zipRight(forget(tiers, key), tiers.shared.remove(key))
+  Effect.andThen(forget(tiers, key), tiers.shared.remove(key))
 
 const forget = (tiers: Tiers, key: string): Effect.Effect<void> =>
   Effect.suspend(() => {

@@ -1,4 +1,5 @@
-import { DateTime, Duration, Either, Encoding, Option, Redacted, Schema } from "effect"
+import { DateTime, Duration, Option, Predicate, Redacted, Result, Schema, SchemaGetter } from "effect"
+import { Base64Url } from "effect/encoding"
 import type * as Scope from "../Scope.js"
 import type * as Token from "../Token.js"
 import * as scope from "./scope.js"
@@ -16,9 +17,16 @@ export const MAXIMUM_LIFETIME = Duration.hours(24)
 
 const MAXIMUM_SECONDS = Duration.toSeconds(MAXIMUM_LIFETIME)
 
-const Optional = <S extends Schema.Schema.Any>(schema: S) => Schema.optionalWith(schema, { nullable: true })
+/** An optional field whose `null` decodes as absent (Effect 3's `optionalWith(schema, { nullable: true })`). */
+const Optional = <S extends Schema.Top>(schema: S) =>
+  Schema.optional(Schema.NullOr(schema)).pipe(
+    Schema.decodeTo(Schema.optional(Schema.toType(schema)), {
+      decode: SchemaGetter.transformOptional(Option.filter(Predicate.isNotNull)),
+      encode: SchemaGetter.passthrough()
+    })
+  )
 
-const NonEmptyRedacted = Schema.Redacted(Schema.String.pipe(Schema.minLength(1)))
+const NonEmptyRedacted = Schema.RedactedFromValue(Schema.String.check(Schema.isMinLength(1)))
 
 export const Response = Schema.Struct({
   token: Optional(NonEmptyRedacted),
@@ -28,9 +36,11 @@ export const Response = Schema.Struct({
   refresh_token: Optional(NonEmptyRedacted),
   scope: Optional(Schema.String)
 }).pipe(
-  Schema.filter((r) => (r.token ?? r.access_token) != null || "neither token nor access_token is present", {
-    identifier: "TokenResponse"
-  })
+  Schema.check(
+    Schema.makeFilter((r) => (r.token ?? r.access_token) != null || "neither token nor access_token is present", {
+      identifier: "TokenResponse"
+    })
+  )
 )
 
 const AccessEntry = Schema.Struct({
@@ -48,15 +58,15 @@ const Claims = Schema.Struct({
 
 type Claims = typeof Claims.Type
 
-const decodeClaimsJson = Schema.decodeUnknownEither(Schema.parseJson(Claims))
+const decodeClaimsJson = Schema.decodeUnknownOption(Schema.fromJsonString(Claims))
 
 /** The payload of a JWT, without any signature check: a client cannot verify it. */
 export const jwtClaims = (value: string): Option.Option<Claims> => {
   const parts = value.split(".")
   if (parts.length !== 3 || parts[1]!.length === 0 || parts[1]!.length > 65536) return Option.none()
-  const payload = Encoding.decodeBase64UrlString(parts[1]!)
-  if (Either.isLeft(payload)) return Option.none()
-  return Option.getRight(decodeClaimsJson(payload.right))
+  const payload = Base64Url.decodeString(parts[1]!)
+  if (Result.isFailure(payload)) return Option.none()
+  return decodeClaimsJson(payload.success)
 }
 
 export const grantedScopes = (claims: Claims): Option.Option<ReadonlyArray<Scope.Scope>> =>
@@ -82,7 +92,7 @@ const stated = (seconds: number | null | undefined): Option.Option<Duration.Dura
 export const lifetime = (
   response: Token.Response,
   claims: Option.Option<Claims>,
-  defaultLifetime: Duration.DurationInput | undefined
+  defaultLifetime: Duration.Input | undefined
 ): Duration.Duration =>
   stated(response.expires_in).pipe(
     Option.orElse(() =>
@@ -91,7 +101,7 @@ export const lifetime = (
       )
     ),
     Option.orElse(() =>
-      defaultLifetime === undefined ? Option.none() : stated(Duration.toSeconds(Duration.decode(defaultLifetime)))
+      defaultLifetime === undefined ? Option.none() : stated(Duration.toSeconds(Duration.fromInputUnsafe(defaultLifetime)))
     ),
     Option.getOrElse(() => DEFAULT_LIFETIME)
   )
@@ -106,8 +116,8 @@ export const issuedAt = (
   const parsed = DateTime.make(issued)
   if (Option.isNone(parsed)) return now
   const at = DateTime.toUtc(parsed.value)
-  if (DateTime.greaterThan(at, now)) return now
-  if (DateTime.lessThanOrEqualTo(DateTime.addDuration(at, life), now)) return now
+  if (DateTime.isGreaterThan(at, now)) return now
+  if (DateTime.isLessThanOrEqualTo(DateTime.addDuration(at, life), now)) return now
   return at
 }
 
@@ -122,7 +132,7 @@ const enforcedExpiry = (computed: DateTime.Utc, claims: Option.Option<Claims>, i
   if (typeof exp !== "number" || !Number.isFinite(exp) || exp <= 0) return computed
   const enforced = exp * 1000
   return enforced < DateTime.toEpochMillis(computed) && enforced > DateTime.toEpochMillis(issued)
-    ? DateTime.unsafeMake(enforced)
+    ? DateTime.makeUnsafe(enforced)
     : computed
 }
 
@@ -139,7 +149,7 @@ export const fromResponse = (
     issuedAt: issued,
     expiresAt: enforcedExpiry(DateTime.addDuration(issued, life), claims, issued),
     granted: Option.flatMap(claims, grantedScopes),
-    refreshToken: Option.fromNullable(response.refresh_token),
+    refreshToken: Option.fromNullishOr(response.refresh_token),
     scopes: scope.merge(options.scopes ?? [])
   }
 }

@@ -73,7 +73,7 @@ export const makeTokenCache = (options: TokenCacheOptions) => {
     const candidates = [...keys].filter(([other, granted]) => other !== lookup.key && scope.missing(granted, lookup.scopes).length === 0)
     if (candidates.length === 0) return Effect.succeedNone
     return Effect.flatMap(Clock.currentTimeMillis, (now) =>
-      Effect.reduce(candidates, Option.none<Held>(), (found, [other]) =>
+      Effect.reduce(candidates, () => Option.none<Held>(), (found, [other]) =>
         Option.isSome(found)
           ? Effect.succeed(found)
           : Effect.map(store.get(other), (stored) =>
@@ -113,7 +113,7 @@ export const makeTokenCache = (options: TokenCacheOptions) => {
         : { onLookup: lookup.onLookup, refuse: sameToken(refused) }
     )
     const evict = refused === undefined || refusedKey === undefined ? Effect.void : leases.removeIf(refusedKey, sameToken(refused))
-    return Effect.zipRight(evict, Effect.map(held, (token) => ({ key: served, token })))
+    return Effect.andThen(evict, Effect.map(held, (token) => ({ key: served, token })))
   }
 
   /** Forgets the token under `key` if it is still `token` (one renewed meanwhile stays); true if it did. */

@@ -1,7 +1,7 @@
-import type { HttpClientResponse } from "@effect/platform"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import * as UrlParams from "@effect/platform/UrlParams"
-import { Clock, DateTime, Duration, Effect, Either, Option, Redacted, Schema } from "effect"
+import type { HttpClientResponse } from "effect/http"
+import { HttpClientRequest } from "effect/http"
+import { UrlParams } from "effect/http"
+import { Clock, DateTime, Duration, Effect, Result, Option, Redacted, Schema } from "effect"
 import { AuthEvent } from "../AuthEvent.js"
 import type * as Credential from "../Credential.js"
 import { anonymous, identityTokenUsername } from "../Credential.js"
@@ -57,7 +57,7 @@ const credentialKind = (credential: Credential.Credential): string => {
   }
 }
 
-const decodeResponse = Schema.decodeUnknownEither(token.Response)
+const decodeResponse = Schema.decodeUnknownResult(token.Response)
 
 /** A short, secret-free description of an error body: its OCI error codes and messages only. */
 const describeErrors = (errors: ReadonlyArray<ErrorEntry>): string | undefined =>
@@ -139,7 +139,7 @@ export const exchange = (send: Send, options: ExchangeOptions): Effect.Effect<To
   ): Effect.Effect<HttpClientResponse.HttpClientResponse, TokenRequestError | RealmRejected> => {
     const transport = (req: HttpClientRequest.HttpClientRequest, replayable: boolean) =>
       send(req, replayable).pipe(
-        Effect.catchAll((e) => Effect.fail<TokenRequestError | RealmRejected>(failure("Transport", { detail: e.description === undefined ? e.reason : secrets.scrub(e.description, 200) })))
+        Effect.catch((e) => Effect.fail<TokenRequestError | RealmRejected>(failure("Transport", { detail: e.description === undefined ? e.reason : secrets.scrub(e.description, 200) })))
       )
     return Effect.flatMap(transport(request, true), (response) =>
       followRedirects<TokenRequestError | RealmRejected>(response, request, {
@@ -168,9 +168,9 @@ export const exchange = (send: Send, options: ExchangeOptions): Effect.Effect<To
             ? Effect.fail(new UseGet(response.status))
             : Effect.fail(failure("BadResponse", { status: response.status, detail: "the body is not JSON" }))
         }
-        return Either.match(decodeResponse(json), {
-          onLeft: () => Effect.fail(failure("BadResponse", { status: response.status, detail: "the body is not a token response" })),
-          onRight: Effect.succeed
+        return Result.match(decodeResponse(json), {
+          onFailure: () => Effect.fail(failure("BadResponse", { status: response.status, detail: "the body is not a token response" })),
+          onSuccess: Effect.succeed
         })
       })
     )
@@ -202,7 +202,7 @@ export const exchange = (send: Send, options: ExchangeOptions): Effect.Effect<To
     options
       .emit(AuthEvent.TokenRequested({ realm: realmText, service: serviceText, scopes: scopeStrings, method, credential: credentialKind(credential) }))
       .pipe(
-        Effect.zipRight(sendRequest(method === "GET" ? getRequest() : postRequest())),
+        Effect.andThen(sendRequest(method === "GET" ? getRequest() : postRequest())),
         Effect.flatMap((response) => classify(response, method))
       )
 
@@ -214,7 +214,7 @@ export const exchange = (send: Send, options: ExchangeOptions): Effect.Effect<To
   const once = usePost
     ? attempt("POST").pipe(
         Effect.catchTag("UseGet", (e) =>
-          options.emit(AuthEvent.TokenPostFallback({ realm: realmText, status: e.status })).pipe(Effect.zipRight(attemptGet))
+          options.emit(AuthEvent.TokenPostFallback({ realm: realmText, status: e.status })).pipe(Effect.andThen(attemptGet))
         )
       )
     : attemptGet
