@@ -27,7 +27,9 @@ import { Authenticator, HttpSteps, Registries, RegistryError } from "@ociauth/co
 import type { CredentialProvider, Retry, Scope } from "@ociauth/core"
 import { Context, Effect, Layer, Option } from "effect"
 import type { Duration, Scope as EffectScope } from "effect"
-import { FetchHttpClient, HttpClient, HttpClientError } from "effect/http"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientError from "effect/http/HttpClientError"
 import type { HttpClientRequest, HttpClientResponse } from "effect/http"
 import * as internal from "./internal/registryClient.js"
 

@@ -1,4 +1,4 @@
-import { HttpClientRequest } from "effect/http"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import type { HttpClientError, HttpClientResponse } from "effect/http"
 import { AuthEvent, Challenge, ChallengeStore, HttpSteps, RegistryError, Retry, Route } from "@ociauth/core"
 import type { RegistryAdapter, Scope } from "@ociauth/core"

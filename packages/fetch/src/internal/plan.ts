@@ -1,4 +1,5 @@
-import { HttpClientError, HttpClientRequest } from "effect/http"
+import * as HttpClientError from "effect/http/HttpClientError"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import { HttpSteps, RegistryAdapter } from "@ociauth/core"
 import type { Registries, RegistryError } from "@ociauth/core"
 import { Route, Scope } from "@ociauth/core"

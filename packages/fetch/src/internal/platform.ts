@@ -1,5 +1,5 @@
 import { Option } from "effect"
-import { HttpClientResponse } from "effect/http"
+import * as HttpClientResponse from "effect/http/HttpClientResponse"
 
 /**
  * The one private seam of effect/http the runtime relies on: a response wrapper

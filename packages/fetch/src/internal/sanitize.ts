@@ -1,4 +1,4 @@
-import { HttpClientError } from "effect/http"
+import * as HttpClientError from "effect/http/HttpClientError"
 import type { HttpClientRequest, HttpClientResponse } from "effect/http"
 import { HttpSteps } from "@ociauth/core"
 import { rebuildReason, SanitizedResponse } from "./sanitizedResponse.js"

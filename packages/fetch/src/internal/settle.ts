@@ -1,4 +1,5 @@
-import { HttpClientRequest, HttpClientResponse } from "effect/http"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
+import * as HttpClientResponse from "effect/http/HttpClientResponse"
 import type { HttpClientError } from "effect/http"
 import { Authenticator, ChallengeStore, HttpSteps, RegistryAdapter, RegistryError, Scope } from "@ociauth/core"
 import type { AuthEvent, Challenge } from "@ociauth/core"
