@@ -9,7 +9,7 @@
 import { RegistryClient } from "@ociauth/fetch"
 import { Data, Option } from "effect"
 import { CliError } from "effect/cli"
-import { HttpClientError } from "effect/http"
+import * as HttpClientError from "effect/http/HttpClientError"
 import type { RegistryError } from "@ociauth/core"
 
 /**
