@@ -9,9 +9,9 @@
  *
  * @since 0.1.0
  */
-import * as Command from "@effect/platform/Command"
-import type { CommandExecutor } from "effect/http"
-import { Chunk, Duration, Effect, Result, Option, Redacted, Schema, Stream } from "effect"
+import { Duration, Effect, Option, Redacted, Result, Schema, Stream } from "effect"
+import { ChildProcess } from "effect/process"
+import type { ChildProcessSpawner } from "effect/process"
 import * as Credential from "./Credential.js"
 import { CredentialError } from "./RegistryError.js"
 
@@ -19,7 +19,7 @@ const Answer = Schema.fromJsonString(
   Schema.Struct({
     ServerURL: Schema.optional(Schema.String),
     Username: Schema.String,
-    Secret: Schema.Redacted(Schema.String)
+    Secret: Schema.RedactedFromValue(Schema.String)
   })
 )
 const decodeAnswer = Schema.decodeUnknownResult(Answer)
@@ -35,24 +35,25 @@ export interface Options {
   readonly timeout?: Duration.Input
 }
 
+/** A stream's bytes as UTF-8 text, read until `MAX_OUTPUT` bytes have arrived (the rest is not read); "" if it fails. */
 const collect = <E>(stream: Stream.Stream<Uint8Array, E>): Effect.Effect<string> =>
-  stream.pipe(
-    Stream.runFoldWhile(
-      Chunk.empty<Uint8Array>(),
-      (chunks) => Chunk.reduce(chunks, 0, (n, c: Uint8Array) => n + c.length) < MAX_OUTPUT,
-      (chunks, chunk: Uint8Array) => Chunk.append(chunks, chunk)
-    ),
-    Effect.map((chunks: Chunk.Chunk<Uint8Array>) => {
-      const all = new Uint8Array(Chunk.reduce(chunks, 0, (n, c: Uint8Array) => n + c.length))
-      let offset = 0
-      for (const chunk of chunks) {
-        all.set(chunk, offset)
-        offset += chunk.length
-      }
-      return new TextDecoder().decode(all.subarray(0, MAX_OUTPUT))
-    }),
-    Effect.orElseSucceed(() => "")
-  )
+  Effect.suspend(() => {
+    let size = 0
+    return stream.pipe(
+      Stream.takeUntil((chunk: Uint8Array) => (size += chunk.length) >= MAX_OUTPUT),
+      Stream.runCollect,
+      Effect.map((chunks) => {
+        const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0))
+        let offset = 0
+        for (const chunk of chunks) {
+          all.set(chunk, offset)
+          offset += chunk.length
+        }
+        return new TextDecoder().decode(all.subarray(0, MAX_OUTPUT))
+      }),
+      Effect.orElseSucceed(() => "")
+    )
+  })
 
 interface Outcome {
   readonly stdout: string
@@ -67,25 +68,32 @@ const run = (
   serverUrl: string,
   input: string,
   options: Options
-): Effect.Effect<Outcome, CredentialError, CommandExecutor.CommandExecutor> => {
+): Effect.Effect<Outcome, CredentialError, ChildProcessSpawner.ChildProcessSpawner> => {
   const source = `docker-credential-${helper}`
   const fail = (reason: string) => new CredentialError({ source, registry: serverUrl, reason })
   if (!/^[A-Za-z0-9._-]+$/.test(helper)) return Effect.fail(fail("not a valid helper name"))
   const timeout = Duration.fromInputUnsafe(options.timeout ?? Duration.seconds(10))
   return Effect.scoped(
     Effect.gen(function* () {
-      const process = yield* Command.start(Command.make(source, verb).pipe(Command.feed(input)))
+      const process = yield* ChildProcess.make(source, [verb], { stdin: Stream.make(new TextEncoder().encode(input)) })
       const [stdout, stderr, exitCode] = yield* Effect.all([collect(process.stdout), collect(process.stderr), process.exitCode], {
         concurrency: 3
       })
       return { stdout, stderr, exitCode: Number(exitCode) }
     })
   ).pipe(
-    Effect.timeoutFail({ duration: timeout, onTimeout: () => fail(`no answer within ${Duration.format(timeout)}`) }),
-    Effect.catchTag("SystemError", (e) =>
-      Effect.fail(fail(e.reason === "NotFound" ? "the helper is not installed" : `could not run the helper (${e.reason})`))
-    ),
-    Effect.catchTag("BadArgument", () => Effect.fail(fail("could not run the helper")))
+    Effect.timeoutOrElse({ duration: timeout, orElse: () => Effect.fail(fail(`no answer within ${Duration.format(timeout)}`)) }),
+    Effect.catchTag("PlatformError", (e) =>
+      Effect.fail(
+        fail(
+          e.reason._tag === "BadArgument"
+            ? "could not run the helper"
+            : e.reason._tag === "NotFound"
+            ? "the helper is not installed"
+            : `could not run the helper (${e.reason._tag})`
+        )
+      )
+    )
   )
 }
 
@@ -109,7 +117,7 @@ export const get = (
   helper: string,
   serverUrl: string,
   options: Options = {}
-): Effect.Effect<Option.Option<Credential.Credential>, CredentialError, CommandExecutor.CommandExecutor> =>
+): Effect.Effect<Option.Option<Credential.Credential>, CredentialError, ChildProcessSpawner.ChildProcessSpawner> =>
   run(helper, "get", serverUrl, serverUrl, options).pipe(
     Effect.flatMap((outcome) => {
       if (outcome.exitCode !== 0) {
@@ -158,7 +166,7 @@ export const store = (
   serverUrl: string,
   credential: Storable,
   options: Options = {}
-): Effect.Effect<void, CredentialError, CommandExecutor.CommandExecutor> => {
+): Effect.Effect<void, CredentialError, ChildProcessSpawner.ChildProcessSpawner> => {
   const [username, secret] = credential._tag === "Basic"
     ? [credential.username, credential.password]
     : [Credential.identityTokenUsername, credential.token]
@@ -184,7 +192,7 @@ export const erase = (
   helper: string,
   serverUrl: string,
   options: Options = {}
-): Effect.Effect<boolean, CredentialError, CommandExecutor.CommandExecutor> =>
+): Effect.Effect<boolean, CredentialError, ChildProcessSpawner.ChildProcessSpawner> =>
   run(helper, "erase", serverUrl, serverUrl, options).pipe(
     Effect.flatMap((outcome) => {
       if (outcome.exitCode === 0) return Effect.succeed(true)

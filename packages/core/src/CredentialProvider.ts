@@ -5,11 +5,9 @@
  *
  * @since 0.1.0
  */
-import * as CommandExecutor from "@effect/platform/CommandExecutor"
-import { FileSystem } from "effect"
-import { Path } from "effect"
-import { Config, Context, Effect, Result, Layer, Option } from "effect"
-import type { ConfigError, Duration } from "effect"
+import { Config, Context, Effect, FileSystem, Layer, Option, Path, Result } from "effect"
+import type { Duration, PlatformError } from "effect"
+import { ChildProcessSpawner } from "effect/process"
 import * as Credential from "./Credential.js"
 import * as CredentialHelper from "./CredentialHelper.js"
 import * as DockerConfig from "./DockerConfig.js"
@@ -129,8 +127,8 @@ export const environmentPrefix = (host: string): string => `OCIAUTH_${environmen
 
 const FIELDS = ["USERNAME", "PASSWORD", "IDENTITY_TOKEN", "REGISTRY_TOKEN"] as const
 
-const optionalRedacted = (name: string) => Config.option(Config.redacted(name))
-const optionalString = (name: string) => Config.option(Config.string(name))
+const optionalRedacted = (name: string) => Config.option(Config.Redacted(name))
+const optionalString = (name: string) => Config.option(Config.String(name))
 const anySet = (prefix: string) => Effect.map(Effect.forEach(FIELDS, (field) => optionalString(`${prefix}${field}`)), (values) => values.some(Option.isSome))
 
 /**
@@ -191,8 +189,16 @@ export const environment: Service = {
       return Credential.anonymous
     }).pipe(
       Effect.catchIf(
-        (error): error is ConfigError.ConfigError => !(error instanceof CredentialError),
-        (error) => Effect.fail(new CredentialError({ source: "environment", registry: host, reason: `unreadable configuration: ${error._op}` }))
+        (error): error is Config.ConfigError => !(error instanceof CredentialError),
+        (error) =>
+          Effect.fail(
+            new CredentialError({
+              source: "environment",
+              registry: host,
+              // Effect 3's names for the two ways a configuration is unreadable.
+              reason: `unreadable configuration: ${error.cause._tag === "SourceError" ? "SourceUnavailable" : "InvalidData"}`
+            })
+          )
       )
     )
 }
@@ -218,7 +224,7 @@ export interface FileOptions {
   readonly helperTimeout?: Duration.Input
 }
 
-type FileServices = FileSystem.FileSystem | CommandExecutor.CommandExecutor
+type FileServices = FileSystem.FileSystem | ChildProcessSpawner.ChildProcessSpawner
 
 /**
  * A provider over a config file's content (docker's `config.json` or podman's
@@ -233,15 +239,15 @@ export const fromConfig = (
   load: Effect.Effect<Option.Option<DockerConfig.File>, CredentialError>,
   file: string,
   options: FileOptions = {}
-): Effect.Effect<Service, never, CommandExecutor.CommandExecutor> =>
+): Effect.Effect<Service, never, ChildProcessSpawner.ChildProcessSpawner> =>
   Effect.gen(function* () {
-    const executor = yield* CommandExecutor.CommandExecutor
+    const executor = yield* ChildProcessSpawner.ChildProcessSpawner
     // Read on every call: the engine caches each answer until shortly before it
     // expires, so a `docker login` or a helper's new token is seen in time.
     const config = load
     const ask = (helper: string, serverUrl: string) =>
       CredentialHelper.get(helper, serverUrl, options.helperTimeout === undefined ? {} : { timeout: options.helperTimeout }).pipe(
-        Effect.provideService(CommandExecutor.CommandExecutor, executor)
+        Effect.provideService(ChildProcessSpawner.ChildProcessSpawner, executor)
       )
     return {
       get: (host) =>
@@ -270,10 +276,15 @@ const readFile = (fs: FileSystem.FileSystem, file: string): Effect.Effect<Option
     Effect.flatMap((exists) =>
       exists ? Effect.map(Effect.flatMap(fs.readFileString(file), (text) => DockerConfig.parseEffect(text, file)), Option.some) : Effect.succeedNone
     ),
-    Effect.catchTags({
-      SystemError: (e) => Effect.fail(new CredentialError({ source: file, registry: "*", reason: `cannot read the file (${e.reason})` })),
-      BadArgument: () => Effect.fail(new CredentialError({ source: file, registry: "*", reason: "cannot read the file" }))
-    })
+    Effect.catchTag("PlatformError", (e: PlatformError.PlatformError) =>
+      Effect.fail(
+        new CredentialError({
+          source: file,
+          registry: "*",
+          reason: e.reason._tag === "BadArgument" ? "cannot read the file" : `cannot read the file (${e.reason._tag})`
+        })
+      )
+    )
   )
 
 /** The first of `candidates` that exists, else the first. */
@@ -283,7 +294,7 @@ const firstExisting = (fs: FileSystem.FileSystem, candidates: ReadonlyArray<stri
     return candidates[0]!
   })
 
-const env = (name: string) => Config.option(Config.string(name)).pipe(Effect.orElseSucceed(() => Option.none<string>()))
+const env = (name: string) => Config.option(Config.String(name)).pipe(Effect.orElseSucceed(() => Option.none<string>()))
 
 /**
  * Where docker keeps its config: `options.path`, else
@@ -363,12 +374,14 @@ export const layerPodman = (options?: FileOptions): Layer.Layer<CredentialProvid
  *
  * @example
  * ```ts
- * import { NodeCommandExecutor, NodeFileSystem, NodePath } from "@effect/platform-node"
+ * import { NodeChildProcessSpawner } from "@effect/platform-node-shared/NodeChildProcessSpawner"
+ * import { NodeFileSystem } from "@effect/platform-node-shared/NodeFileSystem"
+ * import { NodePath } from "@effect/platform-node-shared/NodePath"
  * import { CredentialProvider } from "@ociauth/core"
  * import { Layer } from "effect"
  *
  * const Credentials = CredentialProvider.layerDefault().pipe(
- *   Layer.provide([NodeFileSystem.layer, NodePath.layer, NodeCommandExecutor.layer.pipe(Layer.provide(NodeFileSystem.layer))])
+ *   Layer.provide([NodeFileSystem.layer, NodePath.layer, NodeChildProcessSpawner.layer.pipe(Layer.provide([NodeFileSystem.layer, NodePath.layer]))])
  * )
  * ```
  *

@@ -12,11 +12,9 @@
  *
  * @since 0.2.0
  */
-import * as CommandExecutor from "@effect/platform/CommandExecutor"
-import { FileSystem } from "effect"
-import { Path } from "effect"
-import type { PlatformError } from "@effect/platform/Error"
-import { Cause, Context, Effect, Result, Layer, Option } from "effect"
+import { Cause, Context, Effect, FileSystem, Layer, Option, Path, Result } from "effect"
+import type { PlatformError } from "effect"
+import { ChildProcessSpawner } from "effect/process"
 import * as CredentialHelper from "./CredentialHelper.js"
 import { dockerConfigPath } from "./CredentialProvider.js"
 import type { FileOptions } from "./CredentialProvider.js"
@@ -64,11 +62,11 @@ type Json = Record<string, unknown>
  */
 export const makeDockerConfig = (
   options: FileOptions = {}
-): Effect.Effect<Service, never, FileSystem.FileSystem | Path.Path | CommandExecutor.CommandExecutor> =>
+): Effect.Effect<Service, never, FileSystem.FileSystem | Path.Path | ChildProcessSpawner.ChildProcessSpawner> =>
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
     const path = yield* Path.Path
-    const executor = yield* CommandExecutor.CommandExecutor
+    const executor = yield* ChildProcessSpawner.ChildProcessSpawner
     const helperOptions = options.helperTimeout === undefined ? {} : { timeout: options.helperTimeout }
     const failure = (file: string, registry: string, reason: string) => new CredentialError({ source: file, registry, reason })
 
@@ -82,10 +80,9 @@ export const makeDockerConfig = (
         if (Result.isFailure(parsed)) return yield* parsed.failure
         return { json: json as Json, mode: info.mode & 0o777 }
       }).pipe(
-        Effect.catchTags({
-          SystemError: (e) => Effect.fail(failure(file, "*", `cannot read the file (${e.reason})`)),
-          BadArgument: () => Effect.fail(failure(file, "*", "cannot read the file"))
-        })
+        Effect.catchTag("PlatformError", (e: PlatformError.PlatformError) =>
+          Effect.fail(failure(file, "*", e.reason._tag === "BadArgument" ? "cannot read the file" : `cannot read the file (${e.reason._tag})`))
+        )
       )
 
     // A symlinked config.json is written through to its target, as docker does (dotfile managers link it):
@@ -103,18 +100,18 @@ export const makeDockerConfig = (
 
     // A new file of our own beside the target: a random name created exclusively (`wx`: an existing file,
     // folder or symlink there is never followed nor replaced), 0600 from the start. Removed on any failure.
-    const createTemp = (target: string, data: string): Effect.Effect<string, PlatformError> =>
+    const createTemp = (target: string, data: string): Effect.Effect<string, PlatformError.PlatformError> =>
       Effect.gen(function* () {
         for (let attempt = 0; ; attempt++) {
           const temp = path.join(path.dirname(target), `${path.basename(target)}.${crypto.randomUUID()}.tmp`)
           const created = yield* fs.writeFile(temp, new TextEncoder().encode(data), { flag: "wx", mode: 0o600 }).pipe(
             Effect.as(true),
             Effect.catchIf(
-              (e) => e._tag === "SystemError" && e.reason === "AlreadyExists" && attempt < 8,
+              (e) => e.reason._tag === "AlreadyExists" && attempt < 8,
               () => Effect.succeed(false)
             ),
             Effect.onError((cause) =>
-              Cause.findErrorOption(cause).pipe(Option.exists((e) => e._tag === "SystemError" && e.reason === "AlreadyExists"))
+              Cause.findErrorOption(cause).pipe(Option.exists((e) => e.reason._tag === "AlreadyExists"))
                 ? Effect.void
                 : Effect.ignore(fs.remove(temp))
             )
@@ -132,10 +129,9 @@ export const makeDockerConfig = (
         const temp = yield* createTemp(target, `${JSON.stringify(json, null, "\t")}\n`)
         yield* Effect.andThen(fs.chmod(temp, mode), fs.rename(temp, target)).pipe(Effect.onError(() => Effect.ignore(fs.remove(temp))))
       }).pipe(
-        Effect.catchTags({
-          SystemError: (e) => Effect.fail(failure(file, "*", `cannot write the file (${e.reason})`)),
-          BadArgument: () => Effect.fail(failure(file, "*", "cannot write the file"))
-        })
+        Effect.catchTag("PlatformError", (e: PlatformError.PlatformError) =>
+          Effect.fail(failure(file, "*", e.reason._tag === "BadArgument" ? "cannot write the file" : `cannot write the file (${e.reason._tag})`))
+        )
       )
 
     const locate = (host: string) =>
@@ -147,8 +143,8 @@ export const makeDockerConfig = (
         return { json, mode, location }
       })
 
-    const withExecutor = <A, E>(effect: Effect.Effect<A, E, CommandExecutor.CommandExecutor>) =>
-      Effect.provideService(effect, CommandExecutor.CommandExecutor, executor)
+    const withExecutor = <A, E>(effect: Effect.Effect<A, E, ChildProcessSpawner.ChildProcessSpawner>) =>
+      Effect.provideService(effect, ChildProcessSpawner.ChildProcessSpawner, executor)
 
     return {
       store: (host, credential) =>
@@ -180,5 +176,5 @@ export const makeDockerConfig = (
  */
 export const layerDockerConfig = (
   options?: FileOptions
-): Layer.Layer<CredentialStore, never, FileSystem.FileSystem | Path.Path | CommandExecutor.CommandExecutor> =>
+): Layer.Layer<CredentialStore, never, FileSystem.FileSystem | Path.Path | ChildProcessSpawner.ChildProcessSpawner> =>
   Layer.effect(CredentialStore, makeDockerConfig(options))

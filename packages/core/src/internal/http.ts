@@ -106,6 +106,15 @@ export type Send = (
 
 const isTransport = (error: HttpClientError.HttpClientError): boolean => error.reason._tag === "TransportError"
 
+/** The kind of a client failure, as Effect 3 named it (`Transport`, `Encode`, `InvalidUrl`, `StatusCode`, `Decode`, `EmptyBody`). */
+export const failureKind = (error: HttpClientError.HttpClientError): string => error.reason._tag.replace(/Error$/, "")
+
+/** A client failure fit for an error's detail: its description (scrubbed), else its kind. */
+export const failureDetail = (error: HttpClientError.HttpClientError): string => {
+  const description = error.reason.description
+  return description === undefined ? failureKind(error) : secrets.scrub(description, 200)
+}
+
 /**
  * The one retry step: sends, and while the request can be sent again, retries
  * transport failures and transient statuses (408, 429, 5xx) on the policy's

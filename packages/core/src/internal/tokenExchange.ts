@@ -1,7 +1,6 @@
+import { HttpClientRequest, UrlParams } from "effect/http"
 import type { HttpClientResponse } from "effect/http"
-import { HttpClientRequest } from "effect/http"
-import { UrlParams } from "effect/http"
-import { Clock, DateTime, Duration, Effect, Result, Option, Redacted, Schema } from "effect"
+import { Clock, DateTime, Duration, Effect, Option, Redacted, Result, Schema } from "effect"
 import { AuthEvent } from "../AuthEvent.js"
 import type * as Credential from "../Credential.js"
 import { anonymous, identityTokenUsername } from "../Credential.js"
@@ -12,7 +11,7 @@ import type { ErrorEntry } from "../RegistryError.js"
 import * as Retry from "../Retry.js"
 import type * as Scope from "../Scope.js"
 import type * as Token from "../Token.js"
-import { followRedirects, readText } from "./http.js"
+import { failureDetail, failureKind, followRedirects, readText } from "./http.js"
 import * as secrets from "./secrets.js"
 import type { Send } from "./http.js"
 import * as scope from "./scope.js"
@@ -139,7 +138,7 @@ export const exchange = (send: Send, options: ExchangeOptions): Effect.Effect<To
   ): Effect.Effect<HttpClientResponse.HttpClientResponse, TokenRequestError | RealmRejected> => {
     const transport = (req: HttpClientRequest.HttpClientRequest, replayable: boolean) =>
       send(req, replayable).pipe(
-        Effect.catch((e) => Effect.fail<TokenRequestError | RealmRejected>(failure("Transport", { detail: e.description === undefined ? e.reason : secrets.scrub(e.description, 200) })))
+        Effect.catch((e) => Effect.fail<TokenRequestError | RealmRejected>(failure("Transport", { detail: failureDetail(e) })))
       )
     return Effect.flatMap(transport(request, true), (response) =>
       followRedirects<TokenRequestError | RealmRejected>(response, request, {
@@ -158,7 +157,7 @@ export const exchange = (send: Send, options: ExchangeOptions): Effect.Effect<To
     readText(response, { maxBytes: options.maxBodyBytes, timeout: options.timeout }).pipe(
       Effect.catchTag("BodyTooLarge", (e) => Effect.fail(failure("BadResponse", { status: response.status, detail: `body larger than ${e.limit} bytes` }))),
       Effect.catchTag("BodyTimeout", () => Effect.fail(failure("Transport", { status: response.status, detail: `the body did not arrive within ${Duration.format(options.timeout)}` }))),
-      Effect.catchTag("ResponseError", (e) => Effect.fail(failure("Transport", { detail: e.reason }))),
+      Effect.catchTag("HttpClientError", (e) => Effect.fail(failure("Transport", { detail: failureKind(e) }))),
       Effect.flatMap((text): Effect.Effect<Token.Response, TokenRequestError | UseGet> => {
         let json: unknown
         try {
