@@ -17,7 +17,7 @@
  *
  * @since 0.1.0
  */
-import type { HttpClient } from "effect/http"
+import type * as HttpClient from "effect/http/HttpClient"
 import { Context, Layer, Option, Redacted } from "effect"
 import type { Duration } from "effect"
 import type { Effect } from "effect"

@@ -14,8 +14,8 @@
  *
  * @since 0.1.0
  */
-import { HttpClient } from "effect/http"
-import { HttpClientResponse } from "effect/http"
+import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientResponse from "effect/http/HttpClientResponse"
 import { Data, Duration, Effect, Result, Layer, Option } from "effect"
 import * as Authenticator from "./Authenticator.js"
 import * as CredentialProvider from "./CredentialProvider.js"

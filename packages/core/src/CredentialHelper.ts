@@ -10,8 +10,8 @@
  * @since 0.1.0
  */
 import { Duration, Effect, Option, Redacted, Result, Schema, Stream } from "effect"
-import { ChildProcess } from "effect/process"
-import type { ChildProcessSpawner } from "effect/process"
+import * as ChildProcess from "effect/process/ChildProcess"
+import type * as ChildProcessSpawner from "effect/process/ChildProcessSpawner"
 import * as Credential from "./Credential.js"
 import { CredentialError } from "./RegistryError.js"
 

@@ -7,7 +7,7 @@
  */
 import { Config, Context, Effect, FileSystem, Layer, Option, Path, Result } from "effect"
 import type { Duration, PlatformError } from "effect"
-import { ChildProcessSpawner } from "effect/process"
+import * as ChildProcessSpawner from "effect/process/ChildProcessSpawner"
 import * as Credential from "./Credential.js"
 import * as CredentialHelper from "./CredentialHelper.js"
 import * as DockerConfig from "./DockerConfig.js"

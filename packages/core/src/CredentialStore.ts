@@ -14,7 +14,7 @@
  */
 import { Cause, Context, Effect, FileSystem, Layer, Option, Path, Result } from "effect"
 import type { PlatformError } from "effect"
-import { ChildProcessSpawner } from "effect/process"
+import * as ChildProcessSpawner from "effect/process/ChildProcessSpawner"
 import * as CredentialHelper from "./CredentialHelper.js"
 import { dockerConfigPath } from "./CredentialProvider.js"
 import type { FileOptions } from "./CredentialProvider.js"

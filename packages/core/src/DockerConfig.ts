@@ -15,7 +15,7 @@
  * @since 0.1.0
  */
 import { Effect, Option, Redacted, Result, Schema } from "effect"
-import { Base64 } from "effect/encoding"
+import * as Base64 from "effect/encoding/Base64"
 import * as Credential from "./Credential.js"
 import { CredentialError } from "./RegistryError.js"
 

@@ -8,7 +8,10 @@
  *
  * @since 0.2.0
  */
-import type { HttpClient, HttpClientError, HttpClientRequest, HttpClientResponse } from "effect/http"
+import type * as HttpClient from "effect/http/HttpClient"
+import type * as HttpClientError from "effect/http/HttpClientError"
+import type * as HttpClientRequest from "effect/http/HttpClientRequest"
+import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import type { Duration, Effect } from "effect"
 import type { AuthEvent } from "./AuthEvent.js"
 import * as internal from "./internal/http.js"

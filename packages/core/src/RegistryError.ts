@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import type { HttpClientResponse } from "effect/http"
+import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import { Duration, Effect, Option, Predicate, Schema } from "effect"
 import { readTextCapped } from "./internal/body.js"
 import * as secrets from "./internal/secrets.js"

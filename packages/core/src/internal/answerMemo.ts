@@ -1,5 +1,5 @@
 import { Option, Redacted, Result } from "effect"
-import { Base64 } from "effect/encoding"
+import * as Base64 from "effect/encoding/Base64"
 import type * as Authenticator from "../Authenticator.js"
 import type * as Credential from "../Credential.js"
 import { Lru } from "../Lru.js"

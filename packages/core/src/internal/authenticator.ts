@@ -1,4 +1,4 @@
-import { HttpClient } from "effect/http"
+import * as HttpClient from "effect/http/HttpClient"
 import { Cause, Duration, Effect, Result, FiberSet, Option } from "effect"
 import { AuthEvent, emitter } from "../AuthEvent.js"
 import type * as Authenticator from "../Authenticator.js"

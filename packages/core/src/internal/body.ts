@@ -1,4 +1,4 @@
-import type { HttpClientResponse } from "effect/http"
+import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import { Effect, Stream } from "effect"
 
 export class BodyTooLarge {

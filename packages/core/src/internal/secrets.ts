@@ -1,4 +1,5 @@
-import { Base64, Base64Url } from "effect/encoding"
+import * as Base64 from "effect/encoding/Base64"
+import * as Base64Url from "effect/encoding/Base64Url"
 
 /**
  * The secrets the SDK has sent (passwords, tokens and their encodings), so that

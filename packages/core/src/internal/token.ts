@@ -1,5 +1,5 @@
 import { DateTime, Duration, Option, Predicate, Redacted, Result, Schema, SchemaGetter } from "effect"
-import { Base64Url } from "effect/encoding"
+import * as Base64Url from "effect/encoding/Base64Url"
 import type * as Scope from "../Scope.js"
 import type * as Token from "../Token.js"
 import * as scope from "./scope.js"

@@ -1,5 +1,6 @@
-import { HttpClientRequest, UrlParams } from "effect/http"
-import type { HttpClientResponse } from "effect/http"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
+import * as UrlParams from "effect/http/UrlParams"
+import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import { Clock, DateTime, Duration, Effect, Option, Redacted, Result, Schema } from "effect"
 import { AuthEvent } from "../AuthEvent.js"
 import type * as Credential from "../Credential.js"
