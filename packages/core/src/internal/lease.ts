@@ -106,8 +106,7 @@ export class Leases<V, E> {
       Effect.flatMap(settle),
       Effect.onInterrupt(() => settle(Exit.interrupt()))
     )
-    // Started after the caller's current step, as a forked fiber always was: the caller's events come first.
-    return Effect.as(FiberSet.run(this.fibers, run, { startImmediately: false }), deferred)
+    return Effect.as(FiberSet.run(this.fibers, run), deferred)
   }
 
   /**
