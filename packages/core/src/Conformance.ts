@@ -16,7 +16,7 @@
  */
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientResponse from "effect/http/HttpClientResponse"
-import { Data, Duration, Effect, Result, Layer, Option } from "effect"
+import { Data, Duration, Effect, Layer, Option, Result } from "effect"
 import * as Authenticator from "./Authenticator.js"
 import * as CredentialProvider from "./CredentialProvider.js"
 import { validateRealm } from "./internal/realm.js"

@@ -1,4 +1,4 @@
-import { Context, Effect, Result, Option, Redacted, Tracer } from "effect"
+import { Context, Effect, Option, Redacted, Result, Tracer } from "effect"
 import { AuthEvent } from "../AuthEvent.js"
 import type { Emitter } from "../AuthEvent.js"
 import type * as Authenticator from "../Authenticator.js"

@@ -1,5 +1,5 @@
 import * as HttpClient from "effect/http/HttpClient"
-import { Cause, Duration, Effect, Result, FiberSet, Option } from "effect"
+import { Cause, Duration, Effect, FiberSet, Option, Result } from "effect"
 import { AuthEvent, emitter } from "../AuthEvent.js"
 import type * as Authenticator from "../Authenticator.js"
 import { CredentialProvider } from "../CredentialProvider.js"

@@ -1,4 +1,4 @@
-import { Result, Option } from "effect"
+import { Option, Result } from "effect"
 import type * as Challenge from "../Challenge.js"
 import { ChallengeParseError } from "../RegistryError.js"
 import type * as Scope from "../Scope.js"

@@ -1,4 +1,4 @@
-import { Result, Option } from "effect"
+import { Option, Result } from "effect"
 import * as Route from "../Route.js"
 import { ScopeParseError } from "../RegistryError.js"
 import type * as Scope from "../Scope.js"
