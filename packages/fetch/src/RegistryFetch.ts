@@ -86,13 +86,16 @@ const toRequest = (input: string | URL | Request, init: RequestInit | undefined)
   const headers = new Headers(base?.headers)
   for (const [key, value] of new Headers(init?.headers)) headers.set(key, value)
   const rawBody = init?.body !== undefined ? init.body : base?.body
+  // The caller's Content-Type is the body's: a body without one would drop the header.
+  const contentType = headers.get("content-type") ?? undefined
   let body: HttpBody.HttpBody = HttpBody.empty
   if (rawBody instanceof ReadableStream) {
     body = HttpBody.stream(
-      Stream.fromReadableStream({ evaluate: () => rawBody as ReadableStream<Uint8Array>, onError: (error) => error })
+      Stream.fromReadableStream({ evaluate: () => rawBody as ReadableStream<Uint8Array>, onError: (error) => error }),
+      contentType
     )
   } else if (rawBody !== null && rawBody !== undefined) {
-    body = HttpBody.raw(rawBody)
+    body = HttpBody.raw(rawBody, { contentType })
   }
   return HttpClientRequest.make(method)(url, { headers: Object.fromEntries(headers), body })
 }
