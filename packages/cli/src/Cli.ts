@@ -33,7 +33,7 @@ import * as Sanitize from "./internal/sanitize.js"
  * @since 0.2.0
  * @category constants
  */
-export const version = "0.2.0"
+export const version = "1.0.0"
 
 /**
  * The seams of the program: every one has a default for a real run.
@@ -101,7 +101,7 @@ export type Environment = Io | Command.Environment
  * `Io`): file system, path, terminal and standard streams, and the spawner of
  * credential helpers, from `@effect/platform-node-shared`.
  *
- * @since 0.3.0
+ * @since 1.0.0
  * @category layers
  */
 export const layerPlatform: Layer.Layer<Command.Environment> = Layer.mergeAll(
