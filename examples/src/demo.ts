@@ -12,7 +12,6 @@
  *   pnpm demo
  */
 import { ECRClient } from "@aws-sdk/client-ecr"
-import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Acr } from "@ociauth/acr"
 import { Cli, Io } from "@ociauth/cli"
 import { RegistryAdapter } from "@ociauth/core"
@@ -282,7 +281,7 @@ export const runDemo = Effect.gen(function* () {
     Effect.gen(function* () {
       const { captured, layer: io } = Io.capture({ stdin: "ghp_demo_token" })
       const code = yield* Cli.run(["node", "ociauth", "probe", ghcr.host, "demo/app", "--insecure", "--user", "demo", "--password-stdin"]).pipe(
-        Effect.provide(Layer.merge(NodeContext.layer, io))
+        Effect.provide(Layer.merge(Cli.layerPlatform, io))
       )
       yield* Console.log(captured.stdout().trimEnd().split("\n").map((line) => `   ${line}`).join("\n"))
       if (code !== 0) return yield* Effect.fail(`ociauth probe exited with ${code}: ${captured.stderr()}`)
