@@ -19,7 +19,7 @@
  * @since 0.2.0
  */
 import { Credential, Registries, RegistryAdapter } from "@ociauth/core"
-import { Config, Effect, Option, Redacted } from "effect"
+import { Config, ConfigProvider, Context, Effect, Option, Redacted } from "effect"
 import type { Duration, Layer } from "effect"
 
 /**
@@ -48,8 +48,23 @@ export const service = "container_registry"
  */
 export const jobTokenUsername = "gitlab-ci-token"
 
-const env = (name: string) => Config.option(Config.String(name)).pipe(Effect.orElseSucceed(() => Option.none<string>()))
-const secret = (name: string) => Config.option(Config.Redacted(name)).pipe(Effect.orElseSucceed(() => Option.none<Redacted.Redacted>()))
+/** The process-wide default provider: Effect 4 creates it once, and it keeps the environment of its first read. */
+const defaultProvider = Context.get(Context.empty(), ConfigProvider.ConfigProvider)
+
+/**
+ * The provider in context; in place of the default one, the environment as it
+ * is now (a job's variables are read when asked for, not when the process first
+ * read its configuration).
+ */
+const currentProvider: Effect.Effect<ConfigProvider.ConfigProvider> = Effect.map(
+  ConfigProvider.ConfigProvider,
+  (provider) => provider === defaultProvider ? ConfigProvider.fromEnvRecord(globalThis.process?.env ?? {}) : provider
+)
+
+const env = (provider: ConfigProvider.ConfigProvider, name: string) =>
+  Config.option(Config.String(name)).parse(provider).pipe(Effect.orElseSucceed(() => Option.none<string>()))
+const secret = (provider: ConfigProvider.ConfigProvider, name: string) =>
+  Config.option(Config.Redacted(name)).parse(provider).pipe(Effect.orElseSucceed(() => Option.none<Redacted.Redacted>()))
 
 /**
  * The credential of a GitLab CI job for `host`, from its environment: for the
@@ -61,12 +76,13 @@ const secret = (name: string) => Config.option(Config.Redacted(name)).pipe(Effec
  */
 export const ciCredentials = (host: string): Effect.Effect<Option.Option<Credential.Credential>> =>
   Effect.gen(function* () {
-    const registry = yield* env("CI_REGISTRY")
+    const provider = yield* currentProvider
+    const registry = yield* env(provider, "CI_REGISTRY")
     if (Option.isNone(registry) || Credential.normalizeHost(registry.value) !== Credential.normalizeHost(host)) return Option.none()
-    const user = yield* env("CI_REGISTRY_USER")
-    const password = yield* secret("CI_REGISTRY_PASSWORD")
+    const user = yield* env(provider, "CI_REGISTRY_USER")
+    const password = yield* secret(provider, "CI_REGISTRY_PASSWORD")
     if (Option.isSome(user) && Option.isSome(password)) return Option.some(Credential.Basic({ username: user.value, password: password.value }))
-    const job = yield* secret("CI_JOB_TOKEN")
+    const job = yield* secret(provider, "CI_JOB_TOKEN")
     return Option.map(job, (token) => Credential.Basic({ username: jobTokenUsername, password: token }))
   })
 
