@@ -125,8 +125,13 @@ export class SanitizedResponse extends Inspectable.Class implements HttpClientRe
       )
     })
   }
+  /**
+   * The request (without credentials) and the status: not the headers, which a
+   * hostile server fills with whatever it received (a `WWW-Authenticate`
+   * echoing the token), and which the platform's own `toJSON` prints.
+   */
   override toJSON(): unknown {
-    return HttpIncomingMessage.inspect(this, { _id: "HttpClientResponse", request: this.request.toJSON(), status: this.status })
+    return { _id: "HttpClientResponse", request: this.request.toJSON(), status: this.status }
   }
   pipe() {
     // eslint-disable-next-line prefer-rest-params
