@@ -39,14 +39,13 @@ export const make = (redis: Redis, cipher: Cipher, options: Options): TokenStore
           )
     )
 
-  const write = (name: string, token: Token.Token): Effect.Effect<void, RedisUnavailable> =>
-    Effect.gen(function* () {
-      const ttl = DateTime.toEpochMillis(token.expiresAt) - (yield* Clock.currentTimeMillis)
-      if (ttl <= 0) return
-      const text = yield* Effect.orDie(encodeToken(token))
-      const sealed = yield* cipher.encrypt(text, name)
-      yield* command(timeout, () => redis.set(name, sealed, "PX", ttl))
-    })
+  const write: (name: string, token: Token.Token) => Effect.Effect<void, RedisUnavailable> = Effect.fnUntraced(function* (name, token) {
+    const ttl = DateTime.toEpochMillis(token.expiresAt) - (yield* Clock.currentTimeMillis)
+    if (ttl <= 0) return
+    const text = yield* Effect.orDie(encodeToken(token))
+    const sealed = yield* cipher.encrypt(text, name)
+    yield* command(timeout, () => redis.set(name, sealed, "PX", ttl))
+  })
 
   const quietly = <A>(self: Effect.Effect<A, RedisUnavailable>, fallback: A, operation: string): Effect.Effect<A> =>
     Effect.catch(self, (error) => Effect.as(Effect.logDebug(`ociauth redis store: ${operation} failed`, error.cause), fallback))

@@ -65,33 +65,27 @@ export const make = <A, I>(prefix: string, schema: Schema.Codec<A, I>): Effect.E
     const name = (key: string) => Effect.map(digest(key), (hex) => `${prefix}-${hex}`)
     const quietly = (operation: string) => <X>(self: Effect.Effect<X, unknown>, fallback: X): Effect.Effect<X> =>
       Effect.catchCause(self, (cause) => Effect.as(Effect.logDebug(`ociauth store: ${operation} failed`, cause), fallback))
+    const read = Effect.fnUntraced(function* (key: string) {
+      const id = yield* name(key)
+      const text = yield* store.get(id)
+      if (text === undefined) return Option.none<A>()
+      const entry = decode(text)
+      if (Option.isNone(entry) || entry.value.key !== id) return Option.none<A>()
+      if ((yield* Clock.currentTimeMillis) >= entry.value.expiresAt) {
+        yield* store.remove(id)
+        return Option.none<A>()
+      }
+      return Option.some(entry.value.value)
+    })
+    const write = Effect.fnUntraced(function* (key: string, value: A, expiresAt: number) {
+      const id = yield* name(key)
+      const registry = yield* currentRegistry
+      const text = yield* encode({ v: 1, key: id, expiresAt, ...(Option.isSome(registry) ? { registry: registry.value } : {}), value })
+      yield* store.set(id, text)
+    })
     return {
-      get: (key) =>
-        quietly("read")(
-          Effect.gen(function* () {
-            const id = yield* name(key)
-            const text = yield* store.get(id)
-            if (text === undefined) return Option.none()
-            const entry = decode(text)
-            if (Option.isNone(entry) || entry.value.key !== id) return Option.none()
-            if ((yield* Clock.currentTimeMillis) >= entry.value.expiresAt) {
-              yield* store.remove(id)
-              return Option.none()
-            }
-            return Option.some(entry.value.value)
-          }),
-          Option.none()
-        ),
-      set: (key, value, expiresAt) =>
-        quietly("write")(
-          Effect.gen(function* () {
-            const id = yield* name(key)
-            const registry = yield* currentRegistry
-            const text = yield* encode({ v: 1, key: id, expiresAt, ...(Option.isSome(registry) ? { registry: registry.value } : {}), value })
-            yield* store.set(id, text)
-          }),
-          undefined
-        ),
+      get: (key) => quietly("read")(read(key), Option.none()),
+      set: (key, value, expiresAt) => quietly("write")(write(key, value, expiresAt), undefined),
       remove: (key) => quietly("remove")(Effect.flatMap(name(key), store.remove), undefined)
     }
   })
