@@ -13,7 +13,7 @@
  * is not the input's cost. "raw" is the slowest first run, pauses included.
  */
 import { performance } from "node:perf_hooks"
-import { FastCheck as fc } from "effect/testing"
+import { Arbitrary, Effect } from "effect"
 import { describeValue, pollution, targets } from "../../packages/core/test/security/fuzzing.js"
 import type { Target } from "../../packages/core/test/security/fuzzing.js"
 
@@ -77,7 +77,7 @@ const fuzz = (target: Target, inputs: number, targetSeed: number): Tally => {
   }
   for (let batch = 0; tally.inputs < inputs; batch++) {
     const count = Math.min(BATCH, inputs - tally.inputs)
-    const sample = fc.sample(target.arbitrary, { seed: targetSeed * 1_000_003 + batch, numRuns: count })
+    const sample = Effect.runSync(Arbitrary.sampleEffect(target.arbitrary, { seed: targetSeed * 1_000_003 + batch, count }))
     for (const input of sample) {
       tally.inputs++
       const start = performance.now()
