@@ -1,12 +1,15 @@
 #!/usr/bin/env node
-// Library code imports @effect/platform's modules by path (`@effect/platform/HttpClient`), never
-// through the package's index: Node loads every module an index re-exports (servers, routers,
-// workers, MsgPack), which more than doubled the SDK's import graph. Type-only imports are free.
+// Library code imports Effect 4's grouped modules by path (`effect/http/HttpClient`,
+// `effect/encoding/Base64`, `effect/process/ChildProcess`), never through their index: Node loads
+// every module an index re-exports (the HTTP server, router and multipart parser behind
+// `effect/http`; YAML, TOML and zip behind `effect/encoding`), which tripled the cost of
+// importing the façade. Type-only imports are free.
 import { readdirSync, readFileSync, statSync } from "node:fs"
 import { join, relative } from "node:path"
 
 const root = join(import.meta.dirname, "..")
-const barrel = /^import\s+(?!type\b)(\{[^}]*\}|\*\s+as\s+\w+|\w+)\s+from\s+"@effect\/platform"/gm
+const grouped = ["http", "encoding", "process", "persistence", "crypto", "testing", "observability"]
+const barrel = new RegExp(`^import\\s+(?!type\\b)(\\{[^}]*\\}|\\*\\s+as\\s+\\w+|\\w+)\\s+from\\s+"effect\\/(?:${grouped.join("|")})"`, "gm")
 const files = (dir) =>
   readdirSync(dir).flatMap((name) => {
     const path = join(dir, name)
@@ -26,8 +29,8 @@ for (const pkg of readdirSync(join(root, "packages"))) {
   }
 }
 if (offenders.length > 0) {
-  console.error("check-imports: import @effect/platform modules by path (import * as HttpClient from \"@effect/platform/HttpClient\"):")
+  console.error("check-imports: import effect's grouped modules by path (import * as HttpClient from \"effect/http/HttpClient\"):")
   for (const offender of offenders) console.error(`  ${offender}`)
   process.exit(1)
 }
-console.log("check-imports: no library module loads @effect/platform's index")
+console.log(`check-imports: no library module loads the index of effect/{${grouped.join(",")}}`)

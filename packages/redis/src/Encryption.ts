@@ -11,7 +11,9 @@
  * @since 0.2.0
  */
 import { Effect, Option, Redacted, Result, Schema } from "effect"
-import { Base64, Base64Url, Hex } from "effect/encoding"
+import * as Base64 from "effect/encoding/Base64"
+import * as Base64Url from "effect/encoding/Base64Url"
+import * as Hex from "effect/encoding/Hex"
 
 /**
  * @since 0.2.0

@@ -36,8 +36,8 @@
  */
 import { Effect, Layer } from "effect"
 import type { Duration } from "effect"
-import { HttpClient } from "effect/http"
-import type { HttpClientRequest } from "effect/http"
+import * as HttpClient from "effect/http/HttpClient"
+import type * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as internal from "./internal/rateLimit.js"
 import { RedisConnection } from "./RedisConnection.js"
 

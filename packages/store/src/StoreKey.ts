@@ -7,7 +7,7 @@
  * @since 0.2.0
  */
 import { Effect } from "effect"
-import { Hex } from "effect/encoding"
+import * as Hex from "effect/encoding/Hex"
 
 /**
  * @since 0.2.0
