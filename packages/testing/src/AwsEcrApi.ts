@@ -13,7 +13,9 @@
  * (base64 of `AWS:<password>`), `expiresAt` (epoch seconds) and, for ECR,
  * `proxyEndpoint`; failures are `{"__type": …, "message": …}` with the status
  * AWS uses. It counts calls, can fail (500 `ServerException`) for a window of
- * time, and issues passwords of a chosen lifetime that the emulator's `ecr` and
+ * time, throttles as AWS does (`ThrottlingException` "Rate exceeded", 400, past
+ * 20 calls a second with a burst of 200 per account and region: a token bucket
+ * on the stand-in's clock, `throttle`), and issues passwords of a chosen lifetime that the emulator's `ecr` and
  * `ecrPublic` profiles accept (`passwords`), so that expiry is end to end.
  *
  * Plain `node:http` and `node:crypto`: no AWS package is needed to run it.
@@ -72,7 +74,33 @@ export interface Options {
   readonly tokenLifetime?: Duration.Input
   /** The registry (account) of `proxyEndpoint` when a call names none; `123456789012` by default. */
   readonly defaultAccount?: string
+  /**
+   * `GetAuthorizationToken`'s rate limit per account and region: a token bucket refilled at `tps`
+   * calls a second holding at most `burst`; a call past it is 400 `ThrottlingException` "Rate
+   * exceeded" (kubernetes#37962, aws/amazon-ecs-agent#498). AWS's 20 TPS / 200 burst by default;
+   * `false` never throttles. @since 1.1.0
+   */
+  readonly throttle?: Throttle | false
 }
+
+/**
+ * A token bucket: `tps` calls a second, at most `burst` at once.
+ *
+ * @since 1.1.0
+ * @category models
+ */
+export interface Throttle {
+  readonly tps: number
+  readonly burst: number
+}
+
+/**
+ * AWS's documented quota for `GetAuthorizationToken`: 20 TPS, 200 burst, per account and region.
+ *
+ * @since 1.1.0
+ * @category constants
+ */
+export const defaultThrottle: Throttle = { tps: 20, burst: 200 }
 
 /**
  * One call, as the stand-in saw it.
@@ -87,6 +115,8 @@ export interface Call {
   readonly region: string
   readonly registryIds: ReadonlyArray<string>
   readonly status: number
+  /** The `__type` of a failed call. @since 1.1.0 */
+  readonly error?: string
 }
 
 /**
@@ -103,6 +133,10 @@ export interface AwsEcrApi {
   readonly calls: ReadonlyArray<Call>
   /** Calls answered with a token, optionally of one target. */
   readonly issued: (target?: string) => number
+  /** Calls refused with `ThrottlingException`. @since 1.1.0 */
+  readonly throttled: () => number
+  /** The rate limit from now on (`false`: none); the buckets start full. @since 1.1.0 */
+  readonly setThrottle: (throttle: Throttle | false) => void
   /** Answer every call with 500 `ServerException` until this time (epoch ms, the stand-in's clock). */
   readonly failUntil: (epochMillis: number) => void
   /** The lifetime of the passwords issued from now on. */
@@ -195,6 +229,20 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
   const defaultAccount = options.defaultAccount ?? "123456789012"
   let lifetime = Duration.toMillis(options.tokenLifetime ?? Duration.hours(12))
   let failingUntil = -Infinity
+  let throttle: Throttle | false = options.throttle ?? defaultThrottle
+  const buckets = new Map<string, { tokens: number; at: number }>()
+  /** Takes one call from the bucket of an account and region; false when it is empty. */
+  const admit = (key: string): boolean => {
+    if (throttle === false) return true
+    const at = now()
+    const bucket = buckets.get(key) ?? { tokens: throttle.burst, at }
+    bucket.tokens = Math.min(throttle.burst, bucket.tokens + ((at - bucket.at) / 1000) * throttle.tps)
+    bucket.at = at
+    buckets.set(key, bucket)
+    if (bucket.tokens < 1) return false
+    bucket.tokens -= 1
+    return true
+  }
   const calls: Array<Call> = []
   const log = new RequestLog()
   const passwords = new Map<string, { expiresAt: number }>()
@@ -216,7 +264,7 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
     handle: async ({ request, response, method, url }) => {
       const body = await readBody(request, 64 * 1024)
       const fail = (status: number, type: string, message: string, target = "", service = "", region = "", registryIds: ReadonlyArray<string> = []) => {
-        calls.push({ target, service, region, registryIds, status })
+        calls.push({ target, service, region, registryIds, status, error: type })
         sendJson(response, status, { __type: type, message }, { "content-type": "application/x-amz-json-1.1", "x-amzn-requestid": crypto.randomUUID() })
       }
       if (method !== "POST" || url.pathname !== "/") return fail(404, "UnknownOperationException", "")
@@ -235,6 +283,8 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
       }
       const registryIds = input.registryIds ?? []
       if (now() < failingUntil) return fail(500, "ServerException", "We encountered an internal error. Please try again.", target, service, region, registryIds)
+      // Per account (the signing key's) and region, as AWS meters API calls.
+      if (!admit(`${credentials.accessKeyId}/${region}/${service}`)) return fail(400, "ThrottlingException", "Rate exceeded", target, service, region, registryIds)
       calls.push({ target, service, region, registryIds, status: 200 })
       const headers = { "content-type": "application/x-amz-json-1.1", "x-amzn-requestid": crypto.randomUUID() }
       if (target === ecrPublicTarget) {
@@ -262,6 +312,11 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
     },
     calls,
     issued: (target) => calls.filter((c) => c.status === 200 && (target === undefined || c.target === target)).length,
+    throttled: () => calls.filter((c) => c.status === 400 && c.error === "ThrottlingException").length,
+    setThrottle: (next) => {
+      throttle = next
+      buckets.clear()
+    },
     failUntil: (epochMillis) => {
       failingUntil = epochMillis
     },

@@ -63,9 +63,22 @@ export interface AuthClient {
  * @category models
  */
 export interface Options {
-  /** Access token lifetime; 1 hour (3599 s, as Google answers) by default. */
+  /**
+   * Access token lifetime; 1 hour (3599 s, as Google answers) by default. Workload Identity
+   * Federation's tokens live 5 minutes (`workloadIdentityLifetime`; moby/buildkit#5852), GitLab's
+   * `identity: google_cloud` ones 120 s.
+   */
   readonly lifetime?: Duration.Input
 }
+
+/**
+ * The lifetime of access tokens from Workload Identity Federation in CI: 5 minutes
+ * (moby/buildkit#5852, #5859; google-github-actions/auth#474).
+ *
+ * @since 1.1.0
+ * @category constants
+ */
+export const workloadIdentityLifetime: Duration.Duration = Duration.minutes(5)
 
 /**
  * @since 0.2.0
@@ -87,6 +100,14 @@ export interface GoogleOAuthServer {
   readonly expiredPresented: number
   /** The subject of a live access token this server minted, else `undefined`. */
   readonly verify: (token: string) => string | undefined
+  /**
+   * When the credential of Basic `username:password` expires (epoch ms): an access token's expiry
+   * (`oauth2accesstoken`), `undefined` for a key. `RegistryEmulator`'s `credentialExpiry`: the `gar`
+   * profile's registry tokens die with the access token behind them. @since 1.1.0
+   */
+  readonly expiresAt: (username: string, password: string) => number | undefined
+  /** The lifetime of the access tokens minted from now on. @since 1.1.0 */
+  readonly setLifetime: (lifetime: Duration.Input) => void
   /** What a registry makes of Basic credentials: the subject, or `undefined`. `RegistryEmulator`'s `authenticate`. */
   readonly authenticate: (username: string, password: string) => string | undefined
   /**
@@ -107,7 +128,7 @@ const JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
  * @category constructors
  */
 export const start = async (options: Options = {}, now: () => number = () => Date.now()): Promise<GoogleOAuthServer> => {
-  const lifetime = Duration.toMillis(options.lifetime ?? Duration.seconds(3599))
+  let lifetime = Duration.toMillis(Duration.fromInputUnsafe(options.lifetime ?? Duration.seconds(3599)))
   const { privateKey, publicKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 })
   const subject = "ci-puller@ociauth-test.iam.gserviceaccount.com"
   const live = new Map<string, number>()
@@ -226,6 +247,10 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
       return expiredPresented
     },
     verify,
+    expiresAt: (username, password) => (username === "_json_key" || username === "_json_key_base64" ? undefined : live.get(password)),
+    setLifetime: (input) => {
+      lifetime = Duration.toMillis(Duration.fromInputUnsafe(input))
+    },
     authenticate,
     client,
     close: server.close

@@ -9,7 +9,8 @@
  * @since 0.2.0
  */
 import { Duration } from "effect"
-import type { ExpiredAnswer } from "./TokenServer.js"
+import type { ExpiredAnswer, Refusal } from "./TokenServer.js"
+import { ociRefusal } from "./TokenServer.js"
 
 /**
  * How the catalog (`GET /v2/_catalog`) is served.
@@ -46,8 +47,8 @@ export interface Profile {
   readonly narrowing: "silent" | "deny" | "denyAnonymous"
   /** Answer `registry:*` scopes with 400 (Docker Hub, Quay's scope grammar). */
   readonly rejectRegistryScopes: boolean
-  /** Refuse anonymous token requests without any scope with 401 (Quay). */
-  readonly anonymousNeedsScope: boolean
+  /** Refuse anonymous token requests without any scope: `true` with 401 (Quay), `"denied"` with 403 `DENIED` (GHCR, seed 000). */
+  readonly anonymousNeedsScope: boolean | "denied"
   /** Serve the OAuth2 POST flow; when false POST answers 405 (Harbor, Quay). */
   readonly tokenPost: boolean
   /** `pullAll`: accounts pull every repository and list the catalog (distribution); `ownNamespace`: accounts pull only public repositories besides their own `<username>/*` and their grants. */
@@ -55,13 +56,18 @@ export interface Profile {
   /**
    * The challenge: with or without `service` (NGC); and the wording of the header an open `/v2/` answer
    * carries, `Bearer` or `bearer`, a quoted or bare realm (Zot). Refusals (401) quote the realm, as Zot's do.
+   * `service: "repository"`: only challenges naming a repository scope carry `service` (GAR: not `/v2/`).
    */
-  readonly challenge: { readonly scheme: "Bearer" | "bearer"; readonly quoteRealm: boolean; readonly service: boolean }
+  readonly challenge: { readonly scheme: "Bearer" | "bearer"; readonly quoteRealm: boolean; readonly service: boolean | "repository" }
   /** The `scope` of the `/v2/` and `_catalog` challenges instead of the needed one: GHCR's placeholder `repository:user/image:pull` (granted `pull` to accounts), NGC's empty `""`. */
   readonly baseScope: string | undefined
   readonly catalog: CatalogPolicy
-  /** `DELETE`: of manifests and blobs, of manifests only (blobs: 405 UNSUPPORTED, as Quay), or none (405 UNSUPPORTED, as GHCR). */
-  readonly delete: "all" | "manifests" | "none"
+  /**
+   * `DELETE`: of manifests and blobs, of manifests only (blobs: 405 UNSUPPORTED, as Quay), none (405
+   * UNSUPPORTED, as GHCR), or `untagged`: manifests by digest only, and only those no tag points at
+   * (403 `DENIED` otherwise; blobs 405), as Docker Hub's documentation says since 2024.
+   */
+  readonly delete: "all" | "manifests" | "none" | "untagged"
   /** The `/v2/` answer: `{}` or an empty body (GHCR, Zot); `open`: answered without a token, still with the challenge header (Zot). */
   readonly base: { readonly body: "json" | "empty"; readonly open: boolean }
   /** `/v2` without the slash: the spec (301 for writes) or 404 with a token (GHCR). */
@@ -72,6 +78,11 @@ export interface Profile {
   readonly negotiateIndex: boolean
   /** Docker Hub's pull rate limit headers and 429. */
   readonly rateLimit: boolean
+  /**
+   * With `rateLimit`, pulls per 6 h window: anonymous (per IPv4 address or IPv6 /64) and Personal
+   * accounts (per account); paid accounts (`accountPlans`) are unlimited and get no headers.
+   */
+  readonly pullLimits: { readonly anonymous: number; readonly personal: number }
   /** Blob GETs redirected (307) to a storage origin that refuses `Authorization` (Docker Hub's CDN, GitLab's object storage). */
   readonly blobRedirect: boolean
   /** The registry also takes its accounts' `Basic` credentials itself, and names this realm in `Basic` challenges (Harbor). */
@@ -102,6 +113,40 @@ export interface Profile {
   readonly googleTagsList: boolean
   /** With `tokenPost` false, the status a POST to the token endpoint gets: 405, or 404 (Google's `/v2/token`). */
   readonly tokenPostRefusal: number
+  /** Whether the OAuth2 POST needs `client_id` (the spec); ACR's documented POST has none. */
+  readonly postNeedsClientId: boolean
+  /** How the token endpoint refuses wrong credentials: OCI `errors` (default), Docker Hub's `{"details": …}`, plain text. */
+  readonly tokenRefusal: Refusal
+  /** The fields of a GET token answer: `token` and `access_token`, or `token` alone (GHCR, Quay). */
+  readonly tokenFields: "both" | "token"
+  /** JSON bodies end with `\n`, as Go servers write them (Docker Hub, GHCR: every Content-Length of the seeds). */
+  readonly jsonNewline: boolean
+  /**
+   * Names the token endpoint refuses with 400 before looking them up: `namespaced` refuses names
+   * without an owner (`toddysm`) and wildcards (`*`), as GHCR (seed 000).
+   */
+  readonly repositoryNames: "any" | "namespaced"
+  /**
+   * With `narrowing: "deny"`, an anonymous request for a repository it may not pull at all (private
+   * or absent): 403 `DENIED` (`denied`), or 401 `UNAUTHORIZED` (`unauthorized`, GHCR,
+   * openai/tunnel-client#75) — except the `baseScope` placeholder, which stays 403 (seed 000).
+   */
+  readonly anonymousRefusal: "denied" | "unauthorized"
+  /**
+   * An authenticated `push` the account may not do: narrowed silently with the rest (`narrow`, the
+   * spec) or refused (`refuse`: 405 `UNSUPPORTED` "No permission to modify repository", or
+   * "Unknown namespace" when no account or repository has that namespace, as Quay's `v2auth.py`).
+   */
+  readonly pushWithoutPermission: "narrow" | "refuse"
+  /**
+   * A second token realm, on an origin of its own, that challenges name once a token has expired
+   * (NGC: `realm="https://authn.nvidia.com/token",service="registry",error="invalid_token"`,
+   * NVIDIA/nvidia-container-toolkit#1945). Its tokens are accepted by the registry; it refuses
+   * anonymous requests (401) unless `anonymous` is true.
+   */
+  readonly expiredRealm: { readonly path: string; readonly service: string; readonly anonymous: boolean } | undefined
+  /** The path blobs are redirected to on the CDN stand-in, before the digest: `/blobs/`; GHCR's `/ghcr1/blobs/`. */
+  readonly cdnPath: string
 }
 
 /**
@@ -143,7 +188,17 @@ export const defaults: Profile = {
   refreshTokenLifetime: Duration.hours(3),
   tagsAction: "pull",
   googleTagsList: false,
-  tokenPostRefusal: 405
+  tokenPostRefusal: 405,
+  pullLimits: { anonymous: 100, personal: 200 },
+  postNeedsClientId: true,
+  tokenRefusal: ociRefusal,
+  tokenFields: "both",
+  jsonNewline: false,
+  repositoryNames: "any",
+  anonymousRefusal: "denied",
+  pushWithoutPermission: "narrow",
+  expiredRealm: undefined,
+  cdnPath: "/blobs/"
 }
 
 /**

@@ -37,7 +37,7 @@ import * as Digest from "./internal/digest.js"
 import * as Manifests from "./internal/manifests.js"
 import * as Referrers from "./internal/referrers.js"
 import { Uploads } from "./internal/uploads.js"
-import { basicCredentials, bearerToken, grantedActions, listen, matchesPattern, ociError, readBody, scopedOnClock, sendJson } from "./internal/server.js"
+import { basicCredentials, bearerToken, goJson, grantedActions, listen, matchesPattern, ociError, readBody, scopedOnClock, sendJson } from "./internal/server.js"
 import type { Exchange } from "./internal/server.js"
 import { RequestLog } from "./RequestLog.js"
 import * as TokenServer from "./TokenServer.js"
@@ -74,8 +74,28 @@ export interface Options {
   readonly service?: string
   /** Token lifetime (also when it is not announced, as on GHCR); the profile's by default. */
   readonly tokenTtl?: Duration.Input
-  /** Docker Hub profile: pulls (manifest GETs) allowed per window. Default 100. */
+  /** Docker Hub profile: anonymous pulls (manifest GETs) allowed per window and source address. The profile's (100) by default. */
   readonly pullRateLimit?: number
+  /** Docker Hub profile: pulls allowed per window to a Personal account. The profile's (200) by default. @since 1.1.0 */
+  readonly personalPullRateLimit?: number
+  /**
+   * Docker Hub profile: the plan of each account (`personal` when left out). Paid plans (`pro`,
+   * `team`, `business`) pull without limit and get no `ratelimit-*` headers (docker/docs `pulls.md`).
+   * @since 1.1.0
+   */
+  readonly accountPlans?: Readonly<Record<string, "personal" | "pro" | "team" | "business">>
+  /**
+   * The address anonymous pulls are counted by (Docker Hub: per IPv4 address or IPv6 /64, see
+   * `pullLimitSource`): the connection's remote address by default; a test may read it from a header.
+   * @since 1.1.0
+   */
+  readonly clientAddress?: (request: http.IncomingMessage) => string
+  /**
+   * When the Basic credentials a registry token is issued on expire (epoch ms): the token dies with
+   * them (GAR: `GoogleOAuthServer`'s `expiresAt`, 5 min with Workload Identity Federation).
+   * @since 1.1.0
+   */
+  readonly credentialExpiry?: (username: string, password: string) => number | undefined
   /** Largest upload kept in memory; default 256 MiB. */
   readonly maxUploadBytes?: number
   /** Scopes granted per token at most (silently, the first ones); unlimited by default. */
@@ -130,8 +150,10 @@ export interface RegistryEmulator {
   readonly tokenServer: TokenServer.TokenServer
   /** The challenge the registry sends (without scope): realm and service (as the profile announces it). */
   readonly challenge: Challenge.BearerChallenge
-  /** The origin blobs are redirected to (Docker Hub's CDN, GitLab's object storage). */
+  /** The origin blobs are redirected to (Docker Hub's CDN, GitLab's object storage, GHCR's `pkg-containers.githubusercontent.com`). */
   readonly cdnOrigin: string | undefined
+  /** The second realm challenges name once a token has expired (NGC's `authn.nvidia.com`); `undefined` for most profiles. @since 1.1.0 */
+  readonly expiredRealm: TokenServer.TokenServer | undefined
   /** Every request to the registry, its token server and its CDN. */
   readonly log: RequestLog
   /** Faults of the registry (the token server has its own: `tokenServer.faults`). */
@@ -151,6 +173,27 @@ export interface RegistryEmulator {
 const HUB_WINDOW = 21600
 
 /**
+ * What Docker Hub counts anonymous pulls by, as its `docker-ratelimit-source`
+ * header writes it: an IPv4 address as it is, an IPv6 address as its /64
+ * network (`2001:41d0:801:2000::`, docker/hub-feedback#2464).
+ *
+ * @since 1.1.0
+ * @category utils
+ */
+export const pullLimitSource = (address: string): string => {
+  const v4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)
+  if (v4 !== null) return v4[1]!
+  if (!address.includes(":")) return address
+  const [head = "", tail = ""] = address.split("::")
+  const left = head === "" ? [] : head.split(":")
+  const right = tail === "" ? [] : tail.split(":")
+  const groups = address.includes("::") ? [...left, ...Array(8 - left.length - right.length).fill("0"), ...right] : left
+  const prefix = groups.slice(0, 4).map((g) => (g.replace(/^0+/, "") || "0").toLowerCase())
+  while (prefix.length > 0 && prefix[prefix.length - 1] === "0") prefix.pop()
+  return `${prefix.join(":")}::`
+}
+
+/**
  * Starts an emulator on free loopback ports. `now` gives the time tokens are
  * issued and checked at.
  *
@@ -168,7 +211,7 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
   const isPrivate = (name: string) => (options.privateRepositories ?? []).some((p) => matchesPattern(p, name))
   const cdnSecret = randomBytes(32)
   const prefix = profile.apiPrefix
-  let pullsLeft = options.pullRateLimit ?? 100
+  const pulls = new Map<string, { used: number; windowStart: number }>()
 
   const mayPull = (subject: string, name: string) =>
     content.exists(name) && (!isPrivate(name) || (subject !== "" && name.startsWith(`${subject}/`)))
@@ -204,12 +247,15 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
   // The registry listens first: a profile's service may name its host (Artifactory).
   let tokens: TokenServer.Endpoint | TokenServer.TokenServer | undefined
   let mounted: TokenServer.Endpoint | undefined
+  let second: TokenServer.TokenServer | undefined
   let realm = ""
 
   /** A challenge in the spec's wording; on an open `/v2/` (`asWritten`), in the profile's own (Zot's `bearer realm=<bare>`). */
   const challengeFor = (scope: string | undefined, error?: string, asWritten = false): string => {
     const params: Record<string, string> = { realm }
-    if (profile.challenge.service) params.service = tokens!.service
+    if (profile.challenge.service === true || (profile.challenge.service === "repository" && scope?.startsWith("repository:") === true)) {
+      params.service = tokens!.service
+    }
     if (scope !== undefined) params.scope = scope
     if (error !== undefined) params.error = error
     let header = Challenge.format({ scheme: "bearer", params })
@@ -227,6 +273,16 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
       : { errors: [{ code: "UNAUTHORIZED", message: "authentication required" }] }
     const wanted = scope ?? (scopes.length === 0 ? undefined : scopes.map(Scope.format).join(" "))
     sendJson(response, 401, body, { "www-authenticate": challengeFor(wanted, error) })
+  }
+
+  /** A refusal naming the second realm (NGC's `authn.nvidia.com/token`, `service="registry"`). */
+  const unauthorizedSecond = (response: http.ServerResponse, scopes: ReadonlyArray<Scope.Scope>, error: string) => {
+    const params: Record<string, string> = { realm: second!.realm, service: second!.service }
+    if (scopes.length > 0) params.scope = scopes.map(Scope.format).join(" ")
+    params.error = error
+    sendJson(response, 401, ociError("UNAUTHORIZED", "authentication required"), {
+      "www-authenticate": Challenge.format({ scheme: "bearer", params })
+    })
   }
 
   const unauthorizedBasic = (response: http.ServerResponse) => {
@@ -248,7 +304,8 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
         log,
         faults: new Faults(),
         handle: async ({ request, response, url }) => {
-          const digest = decodeURIComponent(url.pathname.replace(/^\/blobs\//, ""))
+          if (!url.pathname.startsWith(profile.cdnPath)) return sendJson(response, 404, { code: "NoSuchKey" })
+          const digest = decodeURIComponent(url.pathname.slice(profile.cdnPath.length))
           const expires = Number(url.searchParams.get("expires"))
           if (request.headers.authorization !== undefined) {
             return sendJson(response, 400, { code: "InvalidArgument", message: "Only one auth mechanism allowed" })
@@ -268,21 +325,48 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
   const cdnLocation = (digest: string): string | undefined => {
     if (cdn === undefined) return undefined
     const expires = Math.floor(now() / 1000) + 600
-    return `${cdn.origin}/blobs/${digest}?expires=${expires}&signature=${cdnSignature(digest, expires)}`
+    return `${cdn.origin}${profile.cdnPath}${digest}?expires=${expires}&signature=${cdnSignature(digest, expires)}`
   }
 
-  // Docker Hub: rate-limit headers on manifest GET and HEAD; GETs past the limit are refused.
-  const rateLimit = (exchange: Exchange): Record<string, string> | "exceeded" => {
-    if (!profile.rateLimit) return {}
+  const sourceOf = (request: http.IncomingMessage) =>
+    pullLimitSource(options.clientAddress?.(request) ?? request.socket.remoteAddress ?? "127.0.0.1")
+
+  // Docker Hub (docker/docs `pulls.md`): rate-limit headers on manifest GET and HEAD; a GET past
+  // the limit of its bucket is refused. Anonymous pulls count per IPv4 address or IPv6 /64,
+  // Personal accounts' per account; paid plans pull without limit and without headers.
+  const rateLimit = (exchange: Exchange, subject: string): { readonly headers: Record<string, string>; readonly exceeded?: string } => {
+    if (!profile.rateLimit) return { headers: {} }
+    const plan = subject === "" ? "anonymous" : options.accountPlans?.[subject] ?? "personal"
+    if (plan !== "anonymous" && plan !== "personal") return { headers: {} }
+    const limit = plan === "anonymous"
+      ? options.pullRateLimit ?? profile.pullLimits.anonymous
+      : options.personalPullRateLimit ?? profile.pullLimits.personal
+    const source = plan === "anonymous" ? sourceOf(exchange.request) : subject
+    const key = `${plan}\u0000${source}`
+    let bucket = pulls.get(key)
+    if (bucket === undefined || now() - bucket.windowStart >= HUB_WINDOW * 1000) {
+      bucket = { used: 0, windowStart: now() }
+      pulls.set(key, bucket)
+    }
+    const headers = (remaining: number) => ({
+      "ratelimit-limit": `${limit};w=${HUB_WINDOW}`,
+      "ratelimit-remaining": `${remaining};w=${HUB_WINDOW}`,
+      "docker-ratelimit-source": source
+    })
     if (exchange.method === "GET") {
-      if (pullsLeft <= 0) return "exceeded"
-      pullsLeft--
+      if (bucket.used >= limit) {
+        return {
+          headers: { ...headers(0), "retry-after": "60" },
+          // The 2025 wording for anonymous pulls (docker/hub-feedback#2464); the accounts' wording is
+          // the one every report before 2025 quotes (unverified for 2025).
+          exceeded: plan === "anonymous"
+            ? "You have reached your unauthenticated pull rate limit. https://www.docker.com/increase-rate-limit"
+            : "You have reached your pull rate limit. You may increase the limit by authenticating and upgrading: https://www.docker.com/increase-rate-limit"
+        }
+      }
+      bucket.used++
     }
-    return {
-      "ratelimit-limit": `${options.pullRateLimit ?? 100};w=${HUB_WINDOW}`,
-      "ratelimit-remaining": `${pullsLeft};w=${HUB_WINDOW}`,
-      "docker-ratelimit-source": "127.0.0.1"
-    }
+    return { headers: headers(limit - bucket.used) }
   }
 
   const paginate = (items: ReadonlyArray<string>, url: URL, path: string) => {
@@ -325,11 +409,10 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
     switch (route._tag) {
       case "Base": {
         request.resume()
-        if (profile.base.body === "empty") {
-          response.writeHead(200, { "content-type": "application/json", "content-length": "0" })
-          return void response.end()
-        }
-        return sendJson(response, 200, {})
+        const body = profile.base.body === "empty" ? "" : "{}"
+        // Written as it is: Docker Hub's `/v2/` is `{}` without a newline (Content-Length 2, seed 000).
+        response.writeHead(200, { "content-type": "application/json", "content-length": String(body.length) })
+        return void response.end(body)
       }
       case "Catalog": {
         if (method !== "GET" && method !== "HEAD") break
@@ -353,16 +436,23 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
       }
       case "Manifest": {
         if (method === "GET" || method === "HEAD") {
-          const headers = rateLimit(exchange)
-          if (headers === "exceeded") {
+          const { exceeded, headers } = rateLimit(exchange, subject)
+          if (exceeded !== undefined) {
             request.resume()
-            return sendJson(response, 429, ociError("TOOMANYREQUESTS", "You have reached your pull rate limit. You may increase the limit by authenticating and upgrading: https://www.docker.com/increase-rate-limit"), { "retry-after": "60" })
+            return sendJson(response, 429, { errors: [{ code: "TOOMANYREQUESTS", message: exceeded }] }, headers)
           }
           return Manifests.serve(exchange, content, route.name, route.reference, { negotiate: profile.negotiateIndex, headers })
         }
         if (method === "PUT") return Manifests.put(exchange, content, route.name, route.reference, prefix)
         if (method === "DELETE") {
           request.resume()
+          // Docker Hub (its registry API reference): by digest only, and only a manifest no tag points at.
+          if (profile.delete === "untagged") {
+            const tagged = (content.tags(route.name) ?? []).some((tag) => content.manifest(route.name, tag)?.digest === route.reference)
+            if (!route.reference.includes(":") || tagged) {
+              return sendJson(response, 403, ociError("DENIED", "requested access to the resource is denied"))
+            }
+          }
           if (!content.deleteManifest(route.name, route.reference)) return sendJson(response, 404, ociError("MANIFEST_UNKNOWN", "manifest unknown"))
           response.writeHead(202, { "content-length": "0" })
           return void response.end()
@@ -410,6 +500,7 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
     handle: async (exchange) => {
       const { request, response, method, url, fault } = exchange
       response.setHeader("docker-distribution-api-version", "registry/2.0")
+      if (profile.jsonNewline) goJson(response)
       const path = url.pathname
       if (mounted !== undefined && path === mounted.path) return mounted.handle(exchange)
       if (profile.exchange !== undefined && path === profile.exchange) return exchangeIdentity(exchange)
@@ -417,6 +508,8 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
       const parsed = bare ? Option.some(Route.Base({ prefix })) : Route.parse(path)
       const route = Option.filter(parsed, (r) => r.prefix === prefix)
       if (Option.isNone(route)) return notFound(exchange)
+      // Docker Hub names the pull-limit source on every manifest answer, refusals and DELETEs included (seed 000).
+      if (profile.rateLimit && route.value._tag === "Manifest") response.setHeader("docker-ratelimit-source", sourceOf(request))
       const needed = route.value._tag === "Catalog"
         ? [Scope.catalog]
         : route.value._tag === "Tags" && profile.tagsAction !== "pull"
@@ -446,17 +539,21 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
         return void response.end()
       }
       const presented = bearerToken(request.headers.authorization)
+      // A token of the second realm (NGC's authn.nvidia.com) is taken too; its refusals name that realm.
+      const fromSecond = presented !== undefined && second !== undefined && second.inspect(presented) !== "unknown"
       const grantee: Option.Option<TokenServer.Grantee> = basic !== undefined
         ? Option.some({ subject: basic, access: [], expiresAt: Infinity })
         : presented === undefined || fault?.expireToken === true
           ? Option.none()
-          : tokens!.verify(presented)
+          : fromSecond ? second!.verify(presented) : tokens!.verify(presented)
       if (Option.isNone(grantee)) {
         if (route.value._tag === "Base" && profile.base.open && presented === undefined) {
           response.setHeader("www-authenticate", challengeFor(offered, undefined, true))
           return serve(exchange, route.value, "")
         }
         request.resume()
+        const expired = presented !== undefined && (fault?.expireToken === true || fromSecond || tokens!.inspect(presented) === "expired")
+        if (second !== undefined && expired) return unauthorizedSecond(response, needed, "invalid_token")
         return unauthorized(response, atBase && offered !== undefined ? [] : needed, presented === undefined ? undefined : "invalid_token", offered)
       }
       const subject = grantee.value.subject
@@ -464,7 +561,7 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
         request.resume()
         return sendJson(response, 404, ociError("NOT_FOUND", "404 page not found"))
       }
-      if (method === "DELETE" && (profile.delete === "none" || (profile.delete === "manifests" && route.value._tag === "Blob"))) {
+      if (method === "DELETE" && (profile.delete === "none" || (profile.delete !== "all" && route.value._tag === "Blob"))) {
         request.resume()
         return unsupported(response)
       }
@@ -488,6 +585,7 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
         : Scope.missing(grantee.value.access, needed)
       if (missing.length > 0) {
         request.resume()
+        if (fromSecond) return unauthorizedSecond(response, needed, "insufficient_scope")
         return unauthorized(response, needed, "insufficient_scope")
       }
       return serve(exchange, route.value, subject)
@@ -515,11 +613,44 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
     ...(profile.expiredCredential === undefined ? {} : { expiredCredential: profile.expiredCredential }),
     opaqueScopes: profile.opaqueScopes,
     postRefusal: profile.tokenPostRefusal,
-    ...(options.authenticate === undefined ? {} : { authenticate: options.authenticate })
+    ...(options.authenticate === undefined ? {} : { authenticate: options.authenticate }),
+    refusal: profile.tokenRefusal,
+    tokenFields: profile.tokenFields,
+    postNeedsClientId: profile.postNeedsClientId,
+    jsonNewline: profile.jsonNewline,
+    ...(profile.repositoryNames === "namespaced" ? { invalidName: namespacedOnly } : {}),
+    ...(profile.anonymousRefusal === "unauthorized"
+      ? { anonymousRefusal: (name: string) => (name === placeholder ? 403 as const : 401 as const) }
+      : {}),
+    ...(profile.pushWithoutPermission === "refuse"
+      ? {
+          pushRefusal: (_subject: string, name: string): TokenServer.ErrorAnswer => {
+            const namespace = name.split("/")[0]!
+            const known = users[namespace] !== undefined || content.catalog().some((repository) => repository.split("/")[0] === namespace)
+            return { status: 405, code: "UNSUPPORTED", message: known ? "No permission to modify repository" : "Unknown namespace", detail: {} }
+          }
+        }
+      : {}),
+    ...(options.credentialExpiry === undefined ? {} : { credentialExpiry: options.credentialExpiry })
   }
   mounted = profile.realm.origin === "registry" ? TokenServer.endpoint(tokenOptions, now) : undefined
   const separate = mounted === undefined ? await TokenServer.start(tokenOptions, now) : undefined
   tokens = mounted ?? separate!
+  second = profile.expiredRealm === undefined
+    ? undefined
+    : await TokenServer.start({
+        service: profile.expiredRealm.service,
+        path: profile.expiredRealm.path,
+        issuer: "ociauth-test-second-realm",
+        name: "token2",
+        users,
+        authorize: policy,
+        ttl: options.tokenTtl ?? profile.tokenLifetime,
+        requireCredentials: !profile.expiredRealm.anonymous,
+        oauth: false,
+        log,
+        ...(options.authenticate === undefined ? {} : { authenticate: options.authenticate })
+      }, now)
 
   const tokenServer: TokenServer.TokenServer = separate ?? {
     origin: registry.origin,
@@ -530,6 +661,7 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
     log,
     faults,
     verify: mounted!.verify,
+    inspect: mounted!.inspect,
     issue: mounted!.issue,
     issueRefreshToken: mounted!.issueRefreshToken,
     close: () => Promise.resolve()
@@ -573,6 +705,7 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
       scopes: []
     },
     cdnOrigin: cdn?.origin,
+    expiredRealm: second,
     log,
     faults,
     apiPrefix: prefix,
@@ -581,10 +714,14 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
     pushImage,
     tags: (repository) => content.tags(repository) ?? [],
     close: async () => {
-      await Promise.all([registry.close(), separate?.close(), cdn?.close()])
+      await Promise.all([registry.close(), separate?.close(), cdn?.close(), second?.close()])
     }
   }
 }
+
+/** GHCR's names (seed 000): an owner and a name; `toddysm` and `*` are 400. */
+const namespacedOnly = (name: string): TokenServer.ErrorAnswer | undefined =>
+  !name.includes("/") || name.includes("*") ? { status: 400, code: "NAME_INVALID", message: "invalid repository name" } : undefined
 
 const resolveProfile = (profile: Profile | undefined): ProfileModule.Profile =>
   profile === undefined ? Profiles.named.distribution : typeof profile === "string" ? Profiles.named[profile] : profile

@@ -21,7 +21,7 @@ import type { Scope as EffectScope } from "effect"
 import { Scope } from "@ociauth/core"
 import { Faults } from "./Faults.js"
 import { makeChain } from "./internal/x509.js"
-import { basicCredentials, grantedActions, listen, readBody, scopedOnClock, sendJson } from "./internal/server.js"
+import { basicCredentials, goJson, grantedActions, listen, readBody, scopedOnClock, sendJson, sendText } from "./internal/server.js"
 import type { Exchange } from "./internal/server.js"
 import { RequestLog } from "./RequestLog.js"
 
@@ -67,6 +67,41 @@ export interface ExpiredAnswer {
 }
 
 /**
+ * How a token server words a refusal of credentials (a wrong password, PAT or
+ * API key): the OCI `errors` body (the spec; Quay's `InvalidLogin`), Docker
+ * Hub's `{"details": …}` (auth.docker.io: 401 `{"details":"incorrect username
+ * or password"}`), or a plain-text body (NGC "sets it to text", NERSC/shifter#238).
+ *
+ * @since 1.1.0
+ * @category models
+ */
+export type Refusal =
+  | { readonly shape: "oci"; readonly code: string; readonly message: string; readonly detail?: unknown }
+  | { readonly shape: "details"; readonly details: string }
+  | { readonly shape: "text"; readonly text: string }
+
+/**
+ * The spec's refusal: 401 `UNAUTHORIZED` "authentication required".
+ *
+ * @since 1.1.0
+ * @category constants
+ */
+export const ociRefusal: Refusal = { shape: "oci", code: "UNAUTHORIZED", message: "authentication required" }
+
+/**
+ * An error a token server answers instead of a token: status, OCI code and message (and `detail`).
+ *
+ * @since 1.1.0
+ * @category models
+ */
+export interface ErrorAnswer {
+  readonly status: number
+  readonly code: string
+  readonly message: string
+  readonly detail?: unknown
+}
+
+/**
  * @since 0.1.0
  * @category models
  */
@@ -74,6 +109,8 @@ export interface Options {
   /** The `service` (JWT audience) tokens are issued for. */
   readonly service: string
   readonly issuer?: string
+  /** The server's name in the request log; `token` by default. @since 1.1.0 */
+  readonly name?: string
   /** The token endpoint path; `/token` by default. */
   readonly path?: string
   /** Accounts: username → password. */
@@ -95,8 +132,45 @@ export interface Options {
   readonly narrowing?: "silent" | "deny" | "denyAnonymous"
   /** Grant at most this many scopes per token (the first ones asked for), silently, as registries that cap multi-scope tokens do. */
   readonly maxScopes?: number
-  /** Answer anonymous requests without any scope with 401, as Quay does. */
-  readonly anonymousNeedsScope?: boolean
+  /**
+   * Refuse anonymous requests without any scope: `true` with 401 (Quay's
+   * `Unauthorized`), `"denied"` with 403 `DENIED` (GHCR, seed 000).
+   */
+  readonly anonymousNeedsScope?: boolean | "denied"
+  /** The body of a refusal of credentials (401); the OCI `errors` shape by default. @since 1.1.0 */
+  readonly refusal?: Refusal
+  /** The fields of a GET answer: `token` and `access_token` (Docker Hub, the spec's both), or `token` alone (GHCR, Quay). @since 1.1.0 */
+  readonly tokenFields?: "both" | "token"
+  /** Whether the OAuth2 POST needs `client_id` (the spec); ACR's documented POST has none. Default true. @since 1.1.0 */
+  readonly postNeedsClientId?: boolean
+  /**
+   * A repository name the server refuses before looking it up (GHCR answers 400
+   * to `repository:toddysm:pull` and `repository:*:pull`, seed 000): the answer, or `undefined`.
+   * @since 1.1.0
+   */
+  readonly invalidName?: (name: string) => ErrorAnswer | undefined
+  /**
+   * The status of an anonymous request for a repository it may not pull at all
+   * (private or absent), where narrowing is `deny`: 403 `DENIED` by default,
+   * 401 `UNAUTHORIZED` as GHCR (openai/tunnel-client#75). Called with the name.
+   * @since 1.1.0
+   */
+  readonly anonymousRefusal?: (name: string) => 401 | 403
+  /**
+   * An authenticated request for `push` that the policy does not grant: narrowed
+   * (default) or refused with this answer for the name (Quay's `Unsupported`
+   * "No permission to modify repository" / "Unknown namespace", 405).
+   * @since 1.1.0
+   */
+  readonly pushRefusal?: (subject: string, name: string) => ErrorAnswer
+  /**
+   * When the Basic credentials a token was issued for expire (epoch ms), if they
+   * do: the token dies with them, whatever its own lifetime (GAR's registry
+   * tokens die with the OAuth2 access token behind them). @since 1.1.0
+   */
+  readonly credentialExpiry?: (username: string, password: string) => number | undefined
+  /** End JSON bodies with a newline, as Go servers do (Docker Hub, GHCR). @since 1.1.0 */
+  readonly jsonNewline?: boolean
   /** `jwt` (default) or `opaque` tokens that only this server can read, as GHCR's. */
   readonly tokenFormat?: "jwt" | "opaque"
   /** Answer `registry:*` scopes with 400 "unknown resource type", as Docker Hub does. */
@@ -157,6 +231,8 @@ export interface TokenServer {
   readonly faults: Faults
   /** Checks a token this server issued: signature (or opaque lookup), issuer, audience, time. */
   readonly verify: (token: string) => Option.Option<Grantee>
+  /** Whether a token is one of this server's that is valid, one that has expired, or unknown (forged, another audience). @since 1.1.0 */
+  readonly inspect: (token: string) => "valid" | "expired" | "unknown"
   /**
    * Issues a token directly, without a request (for tests of expiry and
    * narrowing). `lifetimeSeconds` may be negative: an already expired token;
@@ -209,6 +285,7 @@ export interface Endpoint {
   readonly log: RequestLog
   readonly handle: (exchange: Exchange) => Promise<void>
   readonly verify: TokenServer["verify"]
+  readonly inspect: TokenServer["inspect"]
   readonly issue: TokenServer["issue"]
   readonly issueRefreshToken: TokenServer["issueRefreshToken"]
 }
@@ -238,19 +315,22 @@ export const endpoint = (options: Options, now: () => number = () => Date.now())
     subject: string,
     access: ReadonlyArray<Scope.ResourceScope>,
     lifetimeSeconds?: number,
-    audience: string = options.service
+    audience: string = options.service,
+    diesAt: number = Infinity
   ): string => {
-    const seconds = lifetimeSeconds ?? ttlSeconds
     const issuedAt = now()
+    // A token issued on credentials that expire dies with them (GAR: the OAuth2 token behind it).
+    const seconds = Math.min(lifetimeSeconds ?? ttlSeconds, Math.floor((diesAt - issuedAt) / 1000))
     // JWT times are whole seconds. Both are rounded up, so that a token lives at least the
     // `expires_in` it is issued with and `exp - iat` still says exactly that (flooring them made a
     // "1 second" token issued at x.999 s live 1 ms; distribution hides that with a 60 s leeway,
     // which the emulator does not have).
     const iat = Math.ceil(issuedAt / 1000)
     const exp = iat + seconds
+    const expiresAt = Math.min(issuedAt + seconds * 1000, diesAt)
     if (options.tokenFormat === "opaque") {
       const token = `djE6${crypto.randomBytes(24).toString("base64url")}`
-      opaque.set(token, { grantee: { subject, access, expiresAt: issuedAt + seconds * 1000 }, audience })
+      opaque.set(token, { grantee: { subject, access, expiresAt }, audience })
       return token
     }
     const header = { typ: "JWT", alg: "ES256", x5c }
@@ -300,6 +380,29 @@ export const endpoint = (options: Options, now: () => number = () => Date.now())
     }
   }
 
+  const inspect = (token: string): "valid" | "expired" | "unknown" => {
+    if (Option.isSome(verify(token))) return "valid"
+    if (options.tokenFormat === "opaque") {
+      const entry = opaque.get(token)
+      return entry !== undefined && entry.audience === options.service ? "expired" : "unknown"
+    }
+    const parts = token.split(".")
+    if (parts.length !== 3) return "unknown"
+    const signed = crypto.verify(
+      "sha256",
+      Buffer.from(`${parts[0]}.${parts[1]}`),
+      { key: chain.leaf.publicKey, dsaEncoding: "ieee-p1363" },
+      Buffer.from(parts[2]!, "base64url")
+    )
+    if (!signed) return "unknown"
+    try {
+      const claims = JSON.parse(Buffer.from(parts[1]!, "base64url").toString("utf8"))
+      return claims.iss === issuer && claims.aud === options.service && claims.exp <= now() / 1000 ? "expired" : "unknown"
+    } catch {
+      return "unknown"
+    }
+  }
+
   /** The subject of an expired issued password. */
   const expired = "\u0000expired"
 
@@ -310,18 +413,33 @@ export const endpoint = (options: Options, now: () => number = () => Date.now())
     readonly scopes: ReadonlyArray<string>
     readonly offline: boolean
     readonly oauth: boolean
+    /** When the credentials presented expire (GAR's OAuth2 token), if they do. */
+    readonly diesAt: number
   }
 
   const answer = (exchange: Exchange, request: Request) => {
     const { response } = exchange
-    const deny = (status: number, code: string, message: string) =>
-      sendJson(response, status, { errors: [{ code, message }] })
+    const deny = (status: number, code: string, message: string, detail?: unknown) =>
+      sendJson(response, status, { errors: [detail === undefined ? { code, message } : { code, message, detail }] })
     if (request.subject === expired) {
       const answer = options.expiredCredential ?? { status: 401, code: "UNAUTHORIZED", message: "authentication required" }
       return deny(answer.status, answer.code, answer.message)
     }
-    if (request.subject === undefined) return deny(401, "UNAUTHORIZED", "authentication required")
+    if (request.subject === undefined) {
+      const refusal = options.refusal ?? ociRefusal
+      switch (refusal.shape) {
+        case "details":
+          return sendJson(response, 401, { details: refusal.details })
+        case "text":
+          return sendText(response, 401, refusal.text)
+        default:
+          return deny(401, refusal.code, refusal.message, refusal.detail)
+      }
+    }
     if (request.subject === "" && options.requireCredentials === true) return deny(401, "UNAUTHORIZED", "authentication required")
+    if (request.subject === "" && request.scopes.length === 0 && options.anonymousNeedsScope === "denied") {
+      return deny(403, "DENIED", "requested access to the resource is denied")
+    }
     if (request.subject === "" && request.scopes.length === 0 && options.anonymousNeedsScope === true) {
       return deny(401, "UNAUTHORIZED", "anonymous requests need a scope")
     }
@@ -336,17 +454,28 @@ export const endpoint = (options: Options, now: () => number = () => Date.now())
       if (scope.type === "registry" && options.rejectRegistryScopes === true) {
         return sendJson(response, 400, { details: "unknown resource type" })
       }
+      const invalid = scope.type === "repository" ? options.invalidName?.(scope.name) : undefined
+      if (invalid !== undefined) return deny(invalid.status, invalid.code, invalid.message, invalid.detail)
       const may = allowed(request.subject, scope.type, scope.name)
       const actions = scope.actions.filter((a) => may.includes("*") || may.includes(a))
+      if (options.pushRefusal !== undefined && request.subject !== "" && scope.actions.includes("push") && !actions.includes("push")) {
+        const refusal = options.pushRefusal(request.subject, scope.name)
+        return deny(refusal.status, refusal.code, refusal.message, refusal.detail)
+      }
       const denies = options.narrowing === "deny" || (options.narrowing === "denyAnonymous" && request.subject === "")
       if (denies && actions.length < scope.actions.length) {
+        if (request.subject === "" && actions.length === 0 && options.anonymousRefusal?.(scope.name) === 401) {
+          return deny(401, "UNAUTHORIZED", "authentication required")
+        }
         return deny(403, "DENIED", "requested access to the resource is denied")
       }
       granted.push({ ...scope, actions })
     }
     if (options.maxScopes !== undefined) granted.splice(options.maxScopes)
-    const token = issue(request.subject, granted, undefined, request.audience)
-    const body: Record<string, unknown> = request.oauth ? { access_token: token } : { token, access_token: token }
+    const token = issue(request.subject, granted, undefined, request.audience, request.diesAt)
+    const body: Record<string, unknown> = request.oauth
+      ? { access_token: token }
+      : options.tokenFields === "token" ? { token } : { token, access_token: token }
     if (options.omitExpiresIn !== true) {
       body.expires_in = ttlSeconds
       body.issued_at = new Date(now()).toISOString()
@@ -362,6 +491,11 @@ export const endpoint = (options: Options, now: () => number = () => Date.now())
 
   const account = (username: string, password: string): string | undefined =>
     users[username] !== undefined && users[username] === password ? username : options.authenticate?.(username, password)
+
+  const diesAt = (header: string | undefined): number => {
+    const credentials = options.credentialExpiry === undefined ? undefined : basicCredentials(header)
+    return credentials === undefined ? Infinity : options.credentialExpiry!(credentials.username, credentials.password) ?? Infinity
+  }
 
   const authenticate = (header: string | undefined): string | undefined => {
     if (header === undefined) return ""
@@ -383,6 +517,7 @@ export const endpoint = (options: Options, now: () => number = () => Date.now())
 
   const handle = async (exchange: Exchange): Promise<void> => {
       const { method, url, request, response } = exchange
+      if (options.jsonNewline === true) goJson(response)
       if (url.pathname !== path) return sendJson(response, 404, { details: "not found" })
       if (method === "GET") {
         const subject = authenticate(request.headers.authorization)
@@ -399,7 +534,8 @@ export const endpoint = (options: Options, now: () => number = () => Date.now())
           audience: url.searchParams.get("service") ?? options.service,
           scopes: url.searchParams.getAll("scope").flatMap((s) => s.split(" ")).filter(Boolean),
           offline: url.searchParams.get("offline_token") === "true",
-          oauth: false
+          oauth: false,
+          diesAt: diesAt(request.headers.authorization)
         })
       }
       if (method === "POST") {
@@ -407,8 +543,14 @@ export const endpoint = (options: Options, now: () => number = () => Date.now())
           const status = options.postRefusal ?? 405
           return sendJson(response, status, { details: status === 404 ? "not found" : "method not allowed" })
         }
-        const form = new URLSearchParams((await readBody(request, 64 * 1024)).toString("utf8"))
-        if (form.get("service") !== options.service || !form.get("client_id")) {
+        const body = new URLSearchParams((await readBody(request, 64 * 1024)).toString("utf8"))
+        // As Go's `Request.FormValue`: a field of the form, else of the query string (Docker Hub
+        // answers a POST with `service`, `client_id` and `access_type` in the query, seed 004).
+        const form = {
+          get: (name: string): string | null => body.get(name) ?? url.searchParams.get(name),
+          getAll: (name: string): Array<string> => (body.has(name) ? body.getAll(name) : url.searchParams.getAll(name))
+        }
+        if (form.get("service") !== options.service || (options.postNeedsClientId !== false && !form.get("client_id"))) {
           return sendJson(response, 400, { error: "invalid_request" })
         }
         let subject: string | undefined
@@ -426,13 +568,14 @@ export const endpoint = (options: Options, now: () => number = () => Date.now())
           // One space-separated `scope`, as OAuth2 has it, or several (ACR).
           scopes: form.getAll("scope").flatMap((s) => s.split(" ")).filter(Boolean),
           offline: form.get("access_type") === "offline",
-          oauth: true
+          oauth: true,
+          diesAt: Infinity
         })
       }
       sendJson(response, 405, { details: "method not allowed" })
   }
 
-  return { path, issuer, service: options.service, rootCertificatePem: chain.root.pem, log, handle, verify, issue, issueRefreshToken }
+  return { path, issuer, service: options.service, rootCertificatePem: chain.root.pem, log, handle, verify, inspect, issue, issueRefreshToken }
 }
 
 /**
@@ -445,7 +588,7 @@ export const endpoint = (options: Options, now: () => number = () => Date.now())
 export const start = async (options: Options, now: () => number = () => Date.now()): Promise<TokenServer> => {
   const service = endpoint(options, now)
   const faults = new Faults()
-  const server = await listen({ name: "token", log: service.log, faults, handle: service.handle })
+  const server = await listen({ name: options.name ?? "token", log: service.log, faults, handle: service.handle })
   return {
     origin: server.origin,
     realm: `${server.origin}${service.path}`,
@@ -455,6 +598,7 @@ export const start = async (options: Options, now: () => number = () => Date.now
     log: service.log,
     faults,
     verify: service.verify,
+    inspect: service.inspect,
     issue: service.issue,
     issueRefreshToken: service.issueRefreshToken,
     close: server.close

@@ -4,7 +4,10 @@
  */
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { RegistryEmulator } from "@ociauth/testing"
+import { createHash } from "node:crypto"
 import { accessOf, basic, bearer, challengeOf, requestToken, tokenFrom } from "./utils.js"
+
+const sha256 = async (text: string) => createHash("sha256").update(text).digest("hex")
 
 describe("RegistryEmulator dockerHub profile (seed 000, 002, 003)", () => {
   let hub: RegistryEmulator.RegistryEmulator
@@ -115,14 +118,26 @@ describe("RegistryEmulator dockerHub profile (seed 000, 002, 003)", () => {
     assert.strictEqual(ok.status, 200)
   })
 
-  it("with Basic credentials the owner gets pull,push,delete and can delete (202)", async () => {
+  it("with Basic credentials the owner gets pull,push,delete; DELETE is by digest of an untagged manifest only (202), else 403", async () => {
     const jwt = await tokenFrom(await token(["repository:toddysm/python:pull,push,delete"], basic("toddysm", "hunter2")))
     assert.deepStrictEqual(accessOf(jwt), ["repository:toddysm/python:delete,pull,push"])
-    const response = await fetch(`${hub.origin}/v2/toddysm/python/manifests/${own.digest}`, {
-      method: "DELETE",
-      headers: { authorization: bearer(jwt) }
+    const remove = (reference: string) =>
+      fetch(`${hub.origin}/v2/toddysm/python/manifests/${reference}`, { method: "DELETE", headers: { authorization: bearer(jwt) } })
+    // Docker Hub's registry API reference (registries.md H2): by tag, or a manifest a tag points at, is 403.
+    assert.strictEqual((await remove("3.10")).status, 403)
+    assert.strictEqual((await remove(own.digest)).status, 403)
+    const manifest = await (await fetch(`${hub.origin}/v2/toddysm/python/manifests/3.10`, { headers: { authorization: bearer(jwt) } })).text()
+    const untagged = JSON.stringify({ ...JSON.parse(manifest), annotations: { untagged: "yes" } })
+    const put = await fetch(`${hub.origin}/v2/toddysm/python/manifests/sha256:${await sha256(untagged)}`, {
+      method: "PUT",
+      headers: { authorization: bearer(jwt), "content-type": "application/vnd.oci.image.manifest.v1+json" },
+      body: untagged
     })
+    assert.strictEqual(put.status, 201)
+    const digest = put.headers.get("docker-content-digest")!
+    const response = await remove(digest)
     assert.strictEqual(response.status, 202)
+    assert.strictEqual(response.headers.get("docker-ratelimit-source"), "127.0.0.1")
   })
 
   it("wrong credentials are refused by the token server", async () => {

@@ -61,6 +61,13 @@ export const listen = (options: {
         request.socket.destroy()
         return
       }
+      if (fault?.answer !== undefined) {
+        const { body = "", headers = {}, status } = fault.answer
+        response.writeHead(status, { "content-length": String(Buffer.byteLength(body)), ...headers })
+        response.end(body)
+        request.resume()
+        return
+      }
       if (fault?.status !== undefined) {
         const headers: Record<string, string> = { "content-type": "application/json" }
         if (fault.retryAfter !== undefined) headers["retry-after"] = String(fault.retryAfter)
@@ -114,15 +121,34 @@ export const readBody = async (request: http.IncomingMessage, limit = 64 * 1024 
   return Buffer.concat(chunks)
 }
 
+/** Responses whose JSON bodies end with a newline, as Go's `json.Encoder` writes them (Docker Hub, GHCR). */
+const newlineJson = new WeakSet<http.ServerResponse>()
+
+/** JSON bodies of this response end with `\n`, as a Go server's (every Content-Length of the seeds' JSON bodies counts one). */
+export const goJson = (response: http.ServerResponse): void => {
+  newlineJson.add(response)
+}
+
 export const sendJson = (
   response: http.ServerResponse,
   status: number,
   body: unknown,
   headers: Record<string, string> = {}
 ): void => {
-  const text = JSON.stringify(body)
+  const text = JSON.stringify(body) + (newlineJson.has(response) ? "\n" : "")
   response.writeHead(status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)), ...headers })
   response.end(text)
+}
+
+/** A non-JSON body (a plain-text refusal). */
+export const sendText = (
+  response: http.ServerResponse,
+  status: number,
+  body: string,
+  headers: Record<string, string> = {}
+): void => {
+  response.writeHead(status, { "content-type": "text/plain; charset=utf-8", "content-length": String(Buffer.byteLength(body)), ...headers })
+  response.end(body)
 }
 
 export const ociError = (code: string, message: string, detail: unknown = null) => ({ errors: [{ code, message, detail }] })

@@ -8,7 +8,8 @@ import * as Profile from "../Profile.js"
  * into access tokens; Basic on `GET /oauth2/token`. Access tokens are JWTs with
  * no `expires_in` in the response (the doc example's 4500 s); `tags/list` needs
  * `metadata_read`; the catalog `registry:catalog:*`; blobs redirect (307) to
- * storage that refuses `Authorization`. Narrowing is unconfirmed: silent.
+ * storage that refuses `Authorization`. The OAuth2 POST takes no `client_id`
+ * (Azure/acr `docs/AAD-OAuth.md`). Narrowing is unconfirmed: silent.
  *
  * @since 0.2.0
  * @category profiles
@@ -22,5 +23,6 @@ export const acr: Profile.Profile = Profile.make({
   exchange: "/oauth2/exchange",
   refreshTokenLifetime: "3 hours",
   tagsAction: "metadata_read",
-  blobRedirect: true
+  blobRedirect: true,
+  postNeedsClientId: false
 })
