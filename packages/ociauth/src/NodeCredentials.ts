@@ -7,34 +7,25 @@
  *
  * @since 0.1.0
  */
-import { CredentialProvider, CredentialStore } from "@ociauth/core"
-import { ConfigProvider, Context, Effect, Layer } from "effect"
+import { CredentialProvider, CredentialStore, RegistryError } from "@ociauth/core"
+import { Cause, ConfigProvider, Context, Effect, Layer, Result } from "effect"
+import * as Platform from "#platform"
 import type { FileSystem, Path } from "effect"
 import type { ChildProcessSpawner } from "effect/process"
 
 /**
- * Node's file system, path and process services.
+ * Node's file system, path and process services (also on Bun and Deno, through
+ * their Node compatibility). A bundle for the browser gets, in their place,
+ * a machine with no files and no processes: the package's `#platform` import
+ * resolves by the `node` condition, which browser bundlers do not set.
  *
  * @since 0.1.0
  * @category layers
  */
 export const layerPlatform: Layer.Layer<FileSystem.FileSystem | Path.Path | ChildProcessSpawner.ChildProcessSpawner> =
-  // Loaded when the layer is built, not when `ociauth` is imported: a program that never reads
-  // the machine's credentials never loads Node's file system and process modules (and a
-  // bundle for the browser never reaches them).
-  Layer.unwrap(
-    Effect.promise(() =>
-      Promise.all([
-        import("@effect/platform-node-shared/NodeFileSystem"),
-        import("@effect/platform-node-shared/NodePath"),
-        import("@effect/platform-node-shared/NodeChildProcessSpawner")
-      ])
-    ).pipe(
-      Effect.map(([NodeFileSystem, NodePath, NodeChildProcessSpawner]) =>
-        NodeChildProcessSpawner.layer.pipe(Layer.provideMerge(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer)))
-      )
-    )
-  )
+  // Node's file system and process modules are loaded when the layer is built, not when
+  // `ociauth` is imported: a program that never reads the machine's credentials never loads them.
+  Platform.layer
 
 /**
  * Options of `layerWith`: credentials of your own tried first, and where the
@@ -60,7 +51,46 @@ const machineEnvironment = <I, E>(layer: Layer.Layer<I, E>): Layer.Layer<I, E> =
         : layer)
   )
 
-/** Each lookup reads the environment as it is then (Effect 3's `Config` did), unless the program chose its configuration. */
+/**
+ * What a runtime throws when it refuses a permission (Deno without `--allow-env`,
+ * `--allow-read`, …): a defect of the lookup, turned into the typed error.
+ */
+const refusedPermission = (defect: unknown): defect is Error =>
+  defect instanceof Error && (defect.name === "NotCapable" || defect.name === "PermissionDenied")
+
+const refusal = (host: string, defect: Error) =>
+  new RegistryError.CredentialError({
+    source: "the machine's credentials",
+    registry: host,
+    reason: `the runtime refused a permission: ${defect.message}`
+  })
+
+/** Refusals while the chain is built (it reads `DOCKER_CONFIG`, `HOME`, …) or while it looks up. */
+const typedRefusals = (
+  layer: Layer.Layer<CredentialProvider.CredentialProvider>
+): Layer.Layer<CredentialProvider.CredentialProvider> =>
+  Layer.effect(
+    CredentialProvider.CredentialProvider,
+    Effect.map(CredentialProvider.CredentialProvider, (inner) => ({
+      get: (host: string) =>
+        inner.get(host).pipe(
+          Effect.catchDefect((defect) => refusedPermission(defect) ? Effect.fail(refusal(host, defect)) : Effect.die(defect))
+        )
+    }))
+  ).pipe(
+    Layer.provide(layer),
+    Layer.catchCause((cause) => {
+      const defect = Result.getOrUndefined(Cause.findDefect(cause))
+      return refusedPermission(defect)
+        ? Layer.succeed(CredentialProvider.CredentialProvider, { get: (host: string) => Effect.fail(refusal(host, defect)) })
+        : Layer.effect(CredentialProvider.CredentialProvider, Effect.failCause(cause))
+    })
+  )
+
+/**
+ * Each lookup reads the environment as it is then (Effect 3's `Config` did), unless the program
+ * chose its configuration; a permission the runtime refuses is a `CredentialError`.
+ */
 const lookupsReadTheEnvironment = (
   layer: Layer.Layer<CredentialProvider.CredentialProvider>
 ): Layer.Layer<CredentialProvider.CredentialProvider> =>
@@ -85,7 +115,7 @@ const lookupsReadTheEnvironment = (
  * @category layers
  */
 export const layerWith = (options: Options = {}): Layer.Layer<CredentialProvider.CredentialProvider> =>
-  lookupsReadTheEnvironment(machineEnvironment(CredentialProvider.layerDefault(options).pipe(Layer.provide(layerPlatform))))
+  typedRefusals(lookupsReadTheEnvironment(machineEnvironment(CredentialProvider.layerDefault(options).pipe(Layer.provide(layerPlatform)))))
 
 /**
  * The machine's credentials: `layerWith()`.
