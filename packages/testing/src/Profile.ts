@@ -145,6 +145,8 @@ export interface Profile {
    * anonymous requests (401) unless `anonymous` is true.
    */
   readonly expiredRealm: { readonly path: string; readonly service: string; readonly anonymous: boolean } | undefined
+  /** Scopes granted nothing: an `access` entry with `actions: []` (distribution), or none (Docker Hub's `"access":[]`, seed 002). */
+  readonly accessWithoutActions: "entry" | "omit"
   /** The path blobs are redirected to on the CDN stand-in, before the digest: `/blobs/`; GHCR's `/ghcr1/blobs/`. */
   readonly cdnPath: string
 }
@@ -198,6 +200,7 @@ export const defaults: Profile = {
   anonymousRefusal: "denied",
   pushWithoutPermission: "narrow",
   expiredRealm: undefined,
+  accessWithoutActions: "entry",
   cdnPath: "/blobs/"
 }
 

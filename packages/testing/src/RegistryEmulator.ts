@@ -489,7 +489,7 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
 
   const notFound = (exchange: Exchange) => {
     exchange.request.resume()
-    exchange.response.writeHead(404, { "content-type": "text/plain; charset=utf-8" })
+    exchange.response.writeHead(404, { "content-type": "text/plain; charset=utf-8", "content-length": "19" })
     exchange.response.end("404 page not found\n")
   }
 
@@ -618,6 +618,7 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
     tokenFields: profile.tokenFields,
     postNeedsClientId: profile.postNeedsClientId,
     jsonNewline: profile.jsonNewline,
+    omitEmptyAccess: profile.accessWithoutActions === "omit",
     ...(profile.repositoryNames === "namespaced" ? { invalidName: namespacedOnly } : {}),
     ...(profile.anonymousRefusal === "unauthorized"
       ? { anonymousRefusal: (name: string) => (name === placeholder ? 403 as const : 401 as const) }

@@ -169,6 +169,8 @@ export interface Options {
    * tokens die with the OAuth2 access token behind them). @since 1.1.0
    */
   readonly credentialExpiry?: (username: string, password: string) => number | undefined
+  /** Leave scopes granted no action out of the `access` claim, as Docker Hub (`"access":[]`, seed 002). @since 1.1.0 */
+  readonly omitEmptyAccess?: boolean
   /** End JSON bodies with a newline, as Go servers do (Docker Hub, GHCR). @since 1.1.0 */
   readonly jsonNewline?: boolean
   /** `jwt` (default) or `opaque` tokens that only this server can read, as GHCR's. */
@@ -469,7 +471,7 @@ export const endpoint = (options: Options, now: () => number = () => Date.now())
         }
         return deny(403, "DENIED", "requested access to the resource is denied")
       }
-      granted.push({ ...scope, actions })
+      if (actions.length > 0 || options.omitEmptyAccess !== true) granted.push({ ...scope, actions })
     }
     if (options.maxScopes !== undefined) granted.splice(options.maxScopes)
     const token = issue(request.subject, granted, undefined, request.audience, request.diesAt)

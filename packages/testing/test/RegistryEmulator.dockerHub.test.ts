@@ -107,7 +107,8 @@ describe("RegistryEmulator dockerHub profile (seed 000, 002, 003)", () => {
 
   it("seed 002: a token for `alpine` (no library/) grants nothing and the manifest GET fails", async () => {
     const jwt = await tokenFrom(await token(["repository:alpine:pull"]))
-    assert.deepStrictEqual(accessOf(jwt), ["repository:alpine:"])
+    // Hub leaves the scope out: `"access":[]` in the seed's JWT.
+    assert.deepStrictEqual(accessOf(jwt), [])
     const response = await fetch(`${hub.origin}/v2/alpine/manifests/latest`, { headers: { authorization: bearer(jwt) } })
     assert.strictEqual(response.status, 401)
     const challenge = challengeOf(response)

@@ -10,7 +10,8 @@ import * as Profile from "../Profile.js"
  * the 2025 answer "You have reached your unauthenticated pull rate limit.
  * https://www.docker.com/increase-rate-limit". Wrong credentials: 401
  * `{"details":"incorrect username or password"}`. DELETE of manifests by digest
- * only, untagged ones only (403 otherwise). JSON bodies end with a newline (Go).
+ * only, untagged ones only (403 otherwise). JSON bodies end with a newline (Go);
+ * a scope granted nothing is left out of the JWT (`"access":[]`, seed 002).
  * The anti-abuse 429 (`text/plain` "Too Many Requests (HAP429).") is a fault:
  * `Faults.dockerHubAbuse`.
  *
@@ -27,5 +28,6 @@ export const dockerHub: Profile.Profile = Profile.make({
   blobRedirect: true,
   tokenRefusal: { shape: "details", details: "incorrect username or password" },
   delete: "untagged",
-  jsonNewline: true
+  jsonNewline: true,
+  accessWithoutActions: "omit"
 })
