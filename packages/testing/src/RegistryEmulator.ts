@@ -341,8 +341,10 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
     const limit = plan === "anonymous"
       ? options.pullRateLimit ?? profile.pullLimits.anonymous
       : options.personalPullRateLimit ?? profile.pullLimits.personal
-    const source = plan === "anonymous" ? sourceOf(exchange.request) : subject
-    const key = `${plan}\u0000${source}`
+    // Counted per address (anonymous) or per account; the header names the address either way, as
+    // Docker Hub's answers to an account's token do (seed 000's DELETE).
+    const source = sourceOf(exchange.request)
+    const key = `${plan}\u0000${plan === "anonymous" ? source : subject}`
     let bucket = pulls.get(key)
     if (bucket === undefined || now() - bucket.windowStart >= HUB_WINDOW * 1000) {
       bucket = { used: 0, windowStart: now() }

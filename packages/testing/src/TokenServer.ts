@@ -466,7 +466,7 @@ export const endpoint = (options: Options, now: () => number = () => Date.now())
       }
       const denies = options.narrowing === "deny" || (options.narrowing === "denyAnonymous" && request.subject === "")
       if (denies && actions.length < scope.actions.length) {
-        if (request.subject === "" && actions.length === 0 && options.anonymousRefusal?.(scope.name) === 401) {
+        if (request.subject === "" && may.length === 0 && options.anonymousRefusal?.(scope.name) === 401) {
           return deny(401, "UNAUTHORIZED", "authentication required")
         }
         return deny(403, "DENIED", "requested access to the resource is denied")

@@ -66,6 +66,7 @@ describe("#28.1 Docker Hub: pull limits per account, the 2025 wording, the anti-
         const first = await pull(personal)
         assert.strictEqual(first.headers.get("ratelimit-limit"), "2;w=21600")
         assert.strictEqual(first.headers.get("ratelimit-remaining"), "1;w=21600")
+        assert.strictEqual(first.headers.get("docker-ratelimit-source"), "127.0.0.1", "the address, as on seed 000's authenticated DELETE")
         assert.strictEqual((await pull(personal)).status, 200)
         const over = await pull(personal)
         assert.strictEqual(over.status, 429)
@@ -157,6 +158,10 @@ describe("#28.3 GHCR: token statuses and the blob redirect", () => {
       const scopeless = await token([])
       assert.strictEqual(scopeless.status, 403)
       assert.strictEqual(await scopeless.text(), '{"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]}\n')
+      ghcr.pushImage("toddysm/public", "1")
+      // A package anonymous may pull, asked for more: DENIED (seed 000), not 401.
+      assert.strictEqual((await token(["repository:toddysm/public:delete"])).status, 403)
+      assert.strictEqual((await token(["repository:toddysm/public:pull,push,delete"])).status, 403)
       assert.strictEqual((await token(["repository:toddysm:pull"])).status, 400)
       assert.strictEqual((await token(["repository:*:pull"])).status, 400)
       // The owner gets it.
