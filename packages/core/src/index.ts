@@ -148,3 +148,10 @@ export * as Scope from "./Scope.js"
  * @since 0.1.0
  */
 export * as Token from "./Token.js"
+
+/**
+ * The user's host configuration (`~/.config/ociauth/hosts.json`): which adapter serves which host.
+ *
+ * @since 1.1.0
+ */
+export * as HostConfig from "./HostConfig.js"
