@@ -1,0 +1,206 @@
+/**
+ * `docker-credential-ociauth`: docker's credential-helper protocol, answered
+ * from what the SDK knows, for every registry.
+ *
+ * - `get` (the server URL on standard input) → `{"ServerURL","Username","Secret"}`:
+ *   a login handed to `store`, the environment (`OCIAUTH_*`), docker's and
+ *   podman's files and their helpers (never this one), else the registry's
+ *   cloud identity through its adapter (ECR `AWS` + password, ACR's refresh
+ *   token under the zero GUID, GAR `oauth2accesstoken` + access token), cached
+ *   in the file token store across invocations until its expiry less a margin.
+ *   A host with nothing: `credentials not found in native keychain`, exit 1.
+ * - `store` (`{"ServerURL","Username","Secret"}`): keeps a login (sealed);
+ *   refused for registries whose credentials come from a cloud identity.
+ * - `erase` (the server URL): forgets the login and any cached cloud answer.
+ * - `list`: `{"<server>": "<username>"}` of the logins kept.
+ *
+ * Failures: one line without a secret, on standard output (where docker's
+ * client reads it) and standard error; exit 1.
+ */
+import type { CredentialProvider, RegistryAdapter } from "@ociauth/core"
+import { Credential, HostConfig, TokenStore } from "@ociauth/core"
+import { FileTokenStore } from "@ociauth/store"
+import { Config, Effect, FileSystem, Option, Path, Redacted, Result, Schema } from "effect"
+import type { ChildProcessSpawner } from "effect/process/ChildProcessSpawner"
+import * as answers from "./answers.js"
+import * as Seal from "./seal.js"
+import * as sources from "./sources.js"
+
+/**
+ * @since 1.1.0
+ * @category models
+ */
+export interface Outcome {
+  readonly code: number
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** A failure the helper reports: one line, no secret. */
+export class HelperError extends Schema.TaggedError<HelperError>("@ociauth/cli/HelperError")("HelperError", { reason: Schema.String }) {}
+
+const NotFound = { _tag: "NotFound" } as const
+
+const success = (stdout: string): Outcome => ({ code: 0, stdout, stderr: "" })
+const notFound: Outcome = { code: 1, stdout: `${sources.notFoundMessage}\n`, stderr: "" }
+const failure = (reason: string): Outcome => {
+  const line = reason.replace(/[\r\n]+/g, " ").slice(0, 500)
+  return { code: 1, stdout: `${line}\n`, stderr: `${sources.executable}: ${line}\n` }
+}
+
+/** The usage docker's helpers print for an unknown verb. */
+export const usage = `Usage: ${sources.executable} <store|get|erase|list|version>`
+
+export const version = "1.1.0"
+
+const StoreInput = Schema.fromJsonString(
+  Schema.Struct({ ServerURL: Schema.String, Username: Schema.String, Secret: Schema.RedactedFromValue(Schema.String) })
+)
+const decodeStoreInput = Schema.decodeUnknownResult(StoreInput)
+
+const answer = (serverUrl: string, credential: answers.Answerable): string =>
+  `${
+    JSON.stringify({
+      ServerURL: serverUrl,
+      Username: credential._tag === "Basic" ? credential.username : credential.username ?? Credential.identityTokenUsername,
+      Secret: Redacted.value(credential._tag === "Basic" ? credential.password : credential.token)
+    })
+  }\n`
+
+const fromInput = (username: string, secret: Redacted.Redacted<string>): answers.Answerable =>
+  username === Credential.identityTokenUsername
+    ? Credential.IdentityToken({ token: secret })
+    : Credential.Basic({ username, password: secret })
+
+type Services = FileSystem.FileSystem | Path.Path | ChildProcessSpawner | TokenStore.TokenStore | FileTokenStore.FileTokenStore
+
+interface Context {
+  readonly config: HostConfig.HostConfig
+  readonly resolve: (host: string) => RegistryAdapter.RegistryAdapter
+  readonly logins: answers.Logins
+  readonly cache: answers.AnswerCache
+  readonly machine: CredentialProvider.Service
+  readonly principal: string
+}
+
+const context: Effect.Effect<Context, HelperError, Services> = Effect.gen(function* () {
+  const file = yield* HostConfig.path()
+  const config = yield* HostConfig.load({ path: file }).pipe(Effect.mapError((e) => new HelperError({ reason: e.message })))
+  const registries = yield* Effect.fromResult(sources.registries(config, file)).pipe(Effect.mapError((e) => new HelperError({ reason: e.message })))
+  const sealer = yield* Seal.make.pipe(Effect.mapError((e) => new HelperError({ reason: e.reason })))
+  const logins = (yield* answers.makeLogins)(sealer)
+  const stored: CredentialProvider.Service = {
+    get: (host) => Effect.map(logins.get(host), Option.getOrElse((): Credential.Credential => Credential.anonymous))
+  }
+  const machine = yield* sources.machineCredentials(stored)
+  const tokens = yield* TokenStore.TokenStore
+  const fileStore = yield* FileTokenStore.FileTokenStore
+  const cache = answers.makeAnswerCache(tokens, fileStore, FileTokenStore.withRegistry, sealer)
+  const values = yield* Effect.forEach(answers.principalVariables, (name) =>
+    Config.option(Config.String(name)).pipe(Effect.orElseSucceed(() => Option.none<string>()), Effect.map((v) => `${name}=${Option.getOrElse(v, () => "")}`)))
+  return { config, resolve: registries.resolve, logins, cache, machine, principal: values.join("\u0000") }
+})
+
+const serverOf = (input: string): Result.Result<{ readonly serverUrl: string; readonly host: string }, HelperError> => {
+  const serverUrl = input.trim()
+  const host = Credential.normalizeHost(serverUrl)
+  return serverUrl === "" || host === "" ? Result.fail(new HelperError({ reason: "no server URL on standard input" })) : Result.succeed({ serverUrl, host })
+}
+
+const get = (input: string) =>
+  Effect.gen(function* () {
+    const { host, serverUrl } = yield* Effect.fromResult(serverOf(input))
+    const ctx = yield* context
+    const adapter = ctx.resolve(host)
+    const credentialHost = adapter.credentialHost(host)
+    const configured = yield* ctx.machine.get(credentialHost)
+    if (configured._tag !== "Anonymous") {
+      if (!answers.answerable(configured)) {
+        return yield* new HelperError({ reason: `${host}: the configured credential is a registry token, which docker's credential protocol cannot carry` })
+      }
+      return success(answer(serverUrl, configured))
+    }
+    if (!sources.cloudIdentity(adapter)) return NotFound
+    const key = answers.answerKey(adapter.name, credentialHost, ctx.principal)
+    const cached = yield* ctx.cache.get(key)
+    if (Option.isSome(cached)) return success(answer(serverUrl, cached.value))
+    const fetched = yield* sources.fromAdapter(adapter, host, HostConfig.insecureHosts(ctx.config))
+    if (Option.isNone(fetched)) return NotFound
+    if (!answers.answerable(fetched.value)) {
+      return yield* new HelperError({ reason: `${host}: ${adapter.name} answered a registry token, which docker's credential protocol cannot carry` })
+    }
+    yield* ctx.cache.set(key, host, fetched.value)
+    return success(answer(serverUrl, fetched.value))
+  })
+
+const store = (input: string) =>
+  Effect.gen(function* () {
+    const parsed = decodeStoreInput(input)
+    if (Result.isFailure(parsed)) return yield* new HelperError({ reason: "standard input is not {\"ServerURL\",\"Username\",\"Secret\"} JSON" })
+    const { host } = yield* Effect.fromResult(serverOf(parsed.success.ServerURL))
+    const ctx = yield* context
+    const adapter = ctx.resolve(host)
+    if (sources.cloudIdentity(adapter)) {
+      return yield* new HelperError({
+        reason: `${host} is a ${adapter.name} registry: its credentials come from the cloud identity (nothing to store; use the cloud's own login)`
+      })
+    }
+    if (parsed.success.Username === "" || Redacted.value(parsed.success.Secret) === "") {
+      return yield* new HelperError({ reason: "missing username or secret" })
+    }
+    yield* ctx.logins.store(adapter.credentialHost(host), fromInput(parsed.success.Username, parsed.success.Secret)).pipe(
+      Effect.mapError((e) => new HelperError({ reason: e.reason }))
+    )
+    return success("")
+  })
+
+const erase = (input: string) =>
+  Effect.gen(function* () {
+    const { host } = yield* Effect.fromResult(serverOf(input))
+    const ctx = yield* context
+    const adapter = ctx.resolve(host)
+    const login = yield* ctx.logins.erase(adapter.credentialHost(host)).pipe(Effect.mapError((e) => new HelperError({ reason: e.reason })))
+    const forgotten = yield* ctx.cache.forget(host)
+    return login || forgotten > 0 || sources.cloudIdentity(adapter) ? success("") : NotFound
+  })
+
+const list = Effect.gen(function* () {
+  const ctx = yield* context
+  return success(`${JSON.stringify(yield* ctx.logins.list)}\n`)
+})
+
+/**
+ * Runs one verb on its standard input; never fails: every failure is an
+ * `Outcome` with exit code 1 and one line without a secret.
+ *
+ * @since 1.1.0
+ * @category running
+ */
+export const run = (verb: string | undefined, input: string): Effect.Effect<Outcome, never, Services> => {
+  const program: Effect.Effect<Outcome | typeof NotFound, unknown, Services> = verb === "get"
+    ? get(input)
+    : verb === "store"
+    ? store(input)
+    : verb === "erase"
+    ? erase(input)
+    : verb === "list"
+    ? list
+    : verb === "version"
+    ? Effect.succeed(success(`${sources.executable} ${version}\n`))
+    : Effect.succeed({ code: 1, stdout: "", stderr: `${usage}\n` })
+  return program.pipe(
+    Effect.map((outcome) => ("_tag" in outcome ? notFound : outcome)),
+    Effect.catch((error) =>
+      Effect.succeed(
+        failure(
+          error instanceof HelperError
+            ? error.reason
+            : typeof error === "object" && error !== null && "message" in error && typeof error.message === "string"
+            ? error.message
+            : "the lookup failed"
+        )
+      )
+    ),
+    Effect.catchDefect(() => Effect.succeed(failure("the helper failed unexpectedly")))
+  )
+}

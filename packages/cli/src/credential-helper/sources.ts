@@ -1,0 +1,172 @@
+/**
+ * Where the helper's answers come from: the SDK's own pieces, composed as the
+ * engine composes them. The host resolves to an adapter (the user's host
+ * configuration first, then the built-in adapters, as the SDK's `Registries`
+ * does); the machine's credentials (`OCIAUTH_*`, docker's and podman's files and
+ * their helpers — never this helper itself) for the adapter's credential host
+ * come first; when they have none, the adapter's own source (ECR's
+ * `GetAuthorizationToken`, ACR's Entra exchange, GAR's OAuth2 token) answers.
+ */
+import { Artifactory, Builtins, EcrPublic, EcrPublicClient, Harbor, NodeCredentials, Zot } from "ociauth"
+import type { RegistryAdapter as Adapter } from "@ociauth/core"
+import { Credential, CredentialProvider, HostConfig, HttpSteps, Registries, RegistryAdapter, RegistryError, Retry } from "@ociauth/core"
+import { Duration, Effect, Layer, Option, Result, Schedule, Sink, Stream } from "effect"
+import type { FileSystem, Path } from "effect"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientError from "effect/http/HttpClientError"
+import * as ChildProcessSpawner from "effect/process/ChildProcessSpawner"
+
+/** The executable's name, and the helper name docker's `credHelpers` / `credsStore` give it. */
+export const helperName = "ociauth"
+export const executable = `docker-credential-${helperName}`
+
+/**
+ * Set in the helper's environment (so in every helper it starts): a nested
+ * `docker-credential-ociauth` answers "credentials not found" at once instead of
+ * looking up again, however it was reached.
+ */
+export const activeVariable = "OCIAUTH_CREDENTIAL_HELPER_ACTIVE"
+
+/**
+ * The adapters a host configuration may name: the built-in ones, with ECR
+ * Public's logins from the AWS API, and templates of the self-hosted kinds
+ * (`harbor`, `artifactory`, `zot`; `quay` and `gitlab` are built in). Templates
+ * match no host of their own: only the configured hosts reach them.
+ */
+export const catalogue: ReadonlyArray<Adapter.RegistryAdapter> = [
+  ...Builtins.adapters.map((adapter) => (adapter.name === EcrPublic.adapter.name ? EcrPublic.make({ client: EcrPublicClient.makeDefault() }) : adapter)),
+  RegistryAdapter.extend(Harbor.make({ hosts: ["harbor.invalid"] }), { matches: () => false }),
+  RegistryAdapter.extend(Artifactory.make({ hosts: ["artifactory.invalid"] }), { matches: () => false }),
+  RegistryAdapter.extend(Zot.make({ hosts: ["zot.invalid"] }), { matches: () => false })
+]
+
+/** The SDK's precedence: configured hosts, then the built-in adapters, then generic. */
+export const registries = (config: HostConfig.HostConfig, file: string): Result.Result<Registries.Service, HostConfig.HostConfigError> =>
+  Result.map(HostConfig.adapters(config, catalogue, file), (configured) => Registries.make([...configured, ...catalogue]))
+
+/** Whether the adapter's credentials come from a cloud identity (its own source), not from a login. */
+export const cloudIdentity = (adapter: Adapter.RegistryAdapter): boolean => Option.isSome(adapter.credentials)
+
+// ---------------------------------------------------------------------------
+// The machine's credentials, without this helper
+// ---------------------------------------------------------------------------
+
+const enc = new TextEncoder()
+
+/** What a helper that has nothing answers: docker's own words. */
+export const notFoundMessage = "credentials not found in native keychain"
+
+/** A process that says "credentials not found", in place of this helper: never started again from itself. */
+const notFoundHandle = ChildProcessSpawner.makeHandle({
+  pid: ChildProcessSpawner.ProcessId(0),
+  exitCode: Effect.succeed(ChildProcessSpawner.ExitCode(1)),
+  isRunning: Effect.succeed(false),
+  kill: () => Effect.void,
+  stdin: Sink.drain,
+  stdout: Stream.make(enc.encode(`${notFoundMessage}\n`)),
+  stderr: Stream.empty,
+  all: Stream.make(enc.encode(`${notFoundMessage}\n`)),
+  getInputFd: () => Sink.drain,
+  getOutputFd: () => Stream.empty,
+  unref: Effect.succeed(Effect.void)
+})
+
+/**
+ * The platform's process spawner, except for `docker-credential-ociauth`: when
+ * docker's or podman's file names this helper (`credHelpers`, `credsStore`) it
+ * is not started again, it has nothing (the file's own entry, if any, is used).
+ */
+export const withoutSelf = Layer.effect(
+  ChildProcessSpawner.ChildProcessSpawner,
+  Effect.map(ChildProcessSpawner.ChildProcessSpawner, (inner) =>
+    ChildProcessSpawner.make((command) =>
+      command._tag === "StandardCommand" && (command.command === executable || command.command.endsWith(`/${executable}`))
+        ? Effect.succeed(notFoundHandle)
+        : inner.spawn(command)
+    ))
+)
+
+/**
+ * The machine's credentials as the SDK chains them — `OCIAUTH_*`, then (for the
+ * logins handed to this helper's `store`) `stored`, then docker's config and
+ * its helpers, then podman's `auth.json` — with this helper never started from itself.
+ */
+export const machineCredentials = (
+  stored: CredentialProvider.Service
+): Effect.Effect<CredentialProvider.Service, never, FileSystem.FileSystem | Path.Path | ChildProcessSpawner.ChildProcessSpawner> =>
+  Effect.map(
+    Effect.all([CredentialProvider.makeDockerConfig(), CredentialProvider.makePodman()]),
+    ([docker, podman]) => CredentialProvider.chain([CredentialProvider.environment, stored, docker, podman])
+  ).pipe(Effect.provide(withoutSelf))
+
+// ---------------------------------------------------------------------------
+// The adapter's own source, bounded
+// ---------------------------------------------------------------------------
+
+/** A failure a later attempt may not meet: a cloud API throttling, down, or slow. */
+export const isTransient = (error: RegistryError.CredentialError): boolean =>
+  /throttl|too ?many ?requests|rate ?exceeded|HTTP 429|HTTP 5\d\d|answered 5\d\d|timed out|ServiceUnavailable|InternalServer|InternalFailure|RequestTimeout|Transport|ECONNRE|socket hang up|TimeoutError/i
+    .test(error.reason)
+
+/**
+ * No cloud identity is configured on the machine (the AWS SDK found no
+ * credentials): the registry is asked anonymously, as when ACR's and GAR's
+ * default credentials cannot answer.
+ */
+export const noIdentity = (error: RegistryError.CredentialError): boolean => /CredentialsProviderError/.test(error.reason)
+
+/** Retries of a throttling or failing cloud API: 4 at most, within 20 s, honouring the engine's policy shape. */
+export const retryPolicy: Retry.Policy = {
+  schedule: Schedule.exponential("250 millis", 2).pipe(Schedule.jittered, Schedule.upTo({ times: 4, duration: "20 seconds" })),
+  maxRetryAfter: Duration.seconds(10)
+}
+
+/** The longest a lookup may take, retries included: a calling tool is never left hanging. */
+export const lookupTimeout = Duration.seconds(60)
+
+/**
+ * The engine's send step for sources that exchange one credential for another
+ * (ACR's `/oauth2/exchange`): the same retries and timeouts, and the realm rule
+ * on where it may go — `https`, or plain HTTP on loopback and the hosts the
+ * configuration declares insecure.
+ */
+export const sender = (insecure: ReadonlyArray<string>): HttpSteps.Send => {
+  const client = HttpClient.HttpClient
+  const send = (request: Parameters<HttpSteps.Send>[0], replayable: boolean) =>
+    Effect.flatMap(client, (http) =>
+      HttpSteps.makeSender(http, { policy: Retry.defaultPolicy, emit: () => Effect.void, timeout: Duration.seconds(20) })(request, replayable)
+    ).pipe(Effect.provide(FetchHttpClient.layer))
+  return (request, replayable) =>
+    HttpSteps.mayUsePlainHttp(request.url, insecure) || request.url.startsWith("https://")
+      ? send(request, replayable)
+      : Effect.fail(
+        new HttpClientError.HttpClientError({
+          reason: new HttpClientError.InvalidUrlError({ request, description: "plain HTTP to a host not declared insecure" })
+        })
+      )
+}
+
+/** The adapter's source for `host`, retried while the cloud API throttles or fails, within `lookupTimeout`. */
+export const fromAdapter = (
+  adapter: Adapter.RegistryAdapter,
+  host: string,
+  insecure: ReadonlyArray<string>
+): Effect.Effect<Option.Option<Credential.Credential>, RegistryError.CredentialError> =>
+  Option.match(adapter.credentials, {
+    onNone: () => Effect.succeedNone,
+    onSome: (source) =>
+      source(host, { origin: adapter.origin(host), send: sender(insecure) }).pipe(
+        Retry.make({ policy: retryPolicy, isRetryable: isTransient, retryAfter: () => Option.none() }),
+        Effect.catchIf(noIdentity, () => Effect.succeedNone),
+        Effect.timeoutOrElse({
+          duration: lookupTimeout,
+          orElse: () =>
+            Effect.fail(new RegistryError.CredentialError({ source: adapter.name, registry: host, reason: `no answer within ${Duration.format(lookupTimeout)}` }))
+        })
+      )
+  })
+
+/** The credentials of the machine, reading the environment as it is (see `NodeCredentials`). */
+export const platform = NodeCredentials.layerPlatform
+
