@@ -32,25 +32,64 @@ import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientError from "effect/http/HttpClientError"
 import type { HttpClientRequest, HttpClientResponse } from "effect/http"
 import * as internal from "./internal/registryClient.js"
+import { isRegistryFailure, type RegistryTimeout } from "./internal/timeout.js"
 
 /**
+ * The options of the runtime (`make`, `layerWith`, `layerClient`; the façade's
+ * `RegistryFetchOptions` extend them). Every one is optional.
+ *
+ * Time is bounded by two numbers. `deadline` (default 30 s) covers everything
+ * a request does before its response is handed out: the challenge's discovery,
+ * token requests, every attempt and every retry delay, renewals and redirects.
+ * Within it, each attempt waits `responseTimeout` (default 10 s) at most for its
+ * response headers, and is retried (as a transport failure) only when, after
+ * the retry's delay, the deadline still leaves it at least as long as the
+ * failed attempt took. When time runs out, the request fails with
+ * `RegistryTimeout` (`_tag: "RegistryTimeout"`; the façade rejects with it):
+ * never a hang. Once the headers have arrived, the body streams untimed, however
+ * slowly. A connection that cannot be made (refused, unknown host, unreachable
+ * network) is not retried: it fails at once.
+ *
  * @since 0.1.0
  * @category models
  */
 export interface Options {
-  /** Hosts (`host[:port]`) whose plain-HTTP API may receive credentials. Loopback hosts always may. */
+  /**
+   * Hosts (`host[:port]`) whose plain-HTTP API may receive credentials (and
+   * that the adapter's origin may be reached over plain HTTP for); default none.
+   * Loopback hosts always may.
+   */
   readonly insecure?: ReadonlyArray<string>
-  /** Retries of registry requests; default `Retry.defaultPolicy`. */
+  /**
+   * Retries of registry requests (408, 429, 5xx, transport failures, attempts
+   * without response headers within `responseTimeout`); default
+   * `Retry.defaultPolicy` (exponential from 200 ms, jittered, at most 4
+   * retries). Every retry also has to fit in `deadline`.
+   */
   readonly retry?: Retry.Policy
   /** Most redirects followed for one request; default 5. */
   readonly maxRedirects?: number
   /**
-   * Time allowed for a registry's response headers, per attempt (a transport
-   * failure, retried); default: the transport's own (undici: 300 s). Bodies
-   * stream untimed.
+   * Total time a request may take until its response (status and headers) is
+   * handed out: discovery, token requests, every attempt and retry delay,
+   * renewals and redirects included; default 30 seconds. Past it the request
+   * fails with `RegistryTimeout` (bound `"deadline"`). The body then streams
+   * untimed. `Duration.infinity` turns it off. A request with a streamed body
+   * (an upload of unknown length) is timed until it is sent, not while it is.
+   *
+   * @since 1.0.0
+   */
+  readonly deadline?: Duration.Input
+  /**
+   * Time one attempt waits for the registry's response headers; default 10
+   * seconds, and never past `deadline`. An attempt without headers by then is
+   * retried as a transport failure (if the deadline leaves time for another),
+   * else the request fails with `RegistryTimeout` (bound `"responseTimeout"`).
+   * Bodies stream untimed. `Duration.infinity`: the transport's own (undici:
+   * 300 s).
    */
   readonly responseTimeout?: Duration.Input
-  /** An access plan for the client's whole life (see `withAccess`). */
+  /** An access plan for the client's whole life (see `withAccess`); default none. */
   readonly access?: ReadonlyArray<Access>
   /**
    * Registry requests carry the tracer's propagation headers (`traceparent`,
@@ -89,8 +128,27 @@ export interface Access {
 export interface Executor {
   readonly execute: (
     request: HttpClientRequest.HttpClientRequest
-  ) => Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError | RegistryError.RegistryError>
+  ) => Effect.Effect<
+    HttpClientResponse.HttpClientResponse,
+    HttpClientError.HttpClientError | RegistryError.RegistryError | RegistryTimeout
+  >
 }
+
+/**
+ * A registry request that got no answer in time (see `Options.deadline` and
+ * `Options.responseTimeout`): `_tag` `"RegistryTimeout"`, with the request's
+ * method and URL (origin and path only), what it was waiting for (`waitingFor`:
+ * the response headers of a URL, a token from a realm, the registry's
+ * challenge), which `bound` ran out (`"deadline"` or `"responseTimeout"`), both
+ * bounds in milliseconds and the attempts made. A registry error
+ * (`RegistryError.isRegistryError` is true), never holding a secret. Through
+ * `toHttpClient` it is the `cause` of a `TransportError`, as Effect's own
+ * `HttpClient.timeout` does.
+ *
+ * @since 1.0.0
+ * @category errors
+ */
+export { RegistryTimeout } from "./internal/timeout.js"
 
 /**
  * The typed form of the runtime.
@@ -113,19 +171,21 @@ export const make: (
   internal.make
 
 /**
- * Whether a registry failure is worth retrying: a transport failure or a
- * transient answer of the token endpoint (408, 429, 5xx). Refused credentials,
+ * Whether a registry failure is worth retrying: a transport failure, a
+ * transient answer of the token endpoint (408, 429, 5xx), or a
+ * `RegistryTimeout` (a later request has a deadline of its own). Refused credentials,
  * denied grants, insufficient scopes, rejected realms or redirects, and
  * unsupported operations are not.
  *
  * @since 0.2.0
  * @category predicates
  */
-export const isTransient = (error: RegistryError.RegistryError): boolean =>
-  error._tag === "TokenRequestError" &&
-  (error.reason === "Transport" ||
-    error.reason === "RateLimited" ||
-    (error.reason === "BadResponse" && error.status !== undefined && [408, 429, 500, 502, 503, 504].includes(error.status)))
+export const isTransient = (error: RegistryError.RegistryError | RegistryTimeout): boolean =>
+  error._tag === "RegistryTimeout" ||
+  (error._tag === "TokenRequestError" &&
+    (error.reason === "Transport" ||
+      error.reason === "RateLimited" ||
+      (error.reason === "BadResponse" && error.status !== undefined && [408, 429, 500, 502, 503, 504].includes(error.status))))
 
 /**
  * An `HttpClient` from the runtime. A registry failure travels as the `cause` of
@@ -145,7 +205,7 @@ export const toHttpClient = (executor: Executor): HttpClient.HttpClient =>
     (request) =>
       Effect.flatMap(request, (request) =>
         executor.execute(request).pipe(
-          Effect.catchIf(RegistryError.isRegistryError, (error) => {
+          Effect.catchIf(isRegistryFailure, (error) => {
             const fields = { request: HttpSteps.withoutCredentials(request), cause: error, description: error.message }
             return Effect.fail(
               new HttpClientError.HttpClientError({
@@ -164,9 +224,9 @@ export const toHttpClient = (executor: Executor): HttpClient.HttpClient =>
  * @since 0.1.0
  * @category getters
  */
-export const registryError = (error: unknown): Option.Option<RegistryError.RegistryError> => {
-  if (RegistryError.isRegistryError(error)) return Option.some(error)
-  if (HttpClientError.isHttpClientError(error) && RegistryError.isRegistryError(error.reason.cause)) return Option.some(error.reason.cause)
+export const registryError = (error: unknown): Option.Option<RegistryError.RegistryError | RegistryTimeout> => {
+  if (isRegistryFailure(error)) return Option.some(error)
+  if (HttpClientError.isHttpClientError(error) && isRegistryFailure(error.reason.cause)) return Option.some(error.reason.cause)
   return Option.none()
 }
 

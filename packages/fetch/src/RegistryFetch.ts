@@ -13,14 +13,17 @@
  * Non-auth statuses come back as the `Response`; an auth failure the SDK cannot
  * resolve rejects with the typed error (`_tag` intact: `TokenRequestError`,
  * `InsufficientScope`, `Unsupported`, `RealmRejected`, `RedirectRejected`, …);
- * a transport failure rejects with a `TypeError("fetch failed")` whose `cause`
- * is the native error, as `fetch` does (`err.cause.code === "ECONNREFUSED"`);
+ * a registry that does not answer in time rejects with `RegistryTimeout`
+ * (within `deadline`, default 30 s, retries included: never a hang); a
+ * transport failure rejects with a `TypeError("fetch failed")` whose `cause`
+ * is the native error, as `fetch` does (`err.cause.code === "ECONNREFUSED"`;
+ * a connection that cannot be made is not retried, so this comes at once);
  * after `close()` every call rejects with `RegistryFetchClosed`. No rejection
  * carries a credential.
  *
  * @since 0.1.0
  */
-import { AuthEvent, Authenticator, CredentialProvider, HttpSteps, Registries, RegistryError } from "@ociauth/core"
+import { AuthEvent, Authenticator, CredentialProvider, HttpSteps, Registries } from "@ociauth/core"
 import type { Credential, RegistryAdapter } from "@ociauth/core"
 import { Cause, Data, Effect, Exit, Layer, ManagedRuntime, References, Result, Stream } from "effect"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
@@ -28,15 +31,21 @@ import * as HttpBody from "effect/http/HttpBody"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import type { HttpClientError, HttpClientResponse, HttpMethod } from "effect/http"
 import { nativeResponse } from "./internal/platform.js"
+import { DEFAULT_RESPONSE_TIMEOUT, isRegistryFailure } from "./internal/timeout.js"
 import { redirectedResponses } from "./internal/registryClient.js"
 import * as RegistryClient from "./RegistryClient.js"
 
 /**
+ * The façade's options: every option of `RegistryClient.Options` (`insecure`,
+ * `retry`, `maxRedirects`, `deadline` — default 30 s for everything before the
+ * response —, `responseTimeout` — default 10 s per attempt —, `access`,
+ * `tracePropagation`) and these. Every one is optional.
+ *
  * @since 0.1.0
  * @category models
  */
 export interface RegistryFetchOptions extends RegistryClient.Options {
-  /** Adapters for registries the defaults do not know; they take precedence. */
+  /** Adapters for registries the defaults do not know; they take precedence. Default none (the generic adapter). */
   readonly adapters?: ReadonlyArray<RegistryAdapter.RegistryAdapter>
   /**
    * Credentials per registry host (`docker.io`, `ghcr.io`, `localhost:5000`).
@@ -45,13 +54,18 @@ export interface RegistryFetchOptions extends RegistryClient.Options {
    * credentials (environment, docker config and its helpers, podman).
    */
   readonly credentials?: Readonly<Record<string, Credential.Input>>
-  /** A credential provider layer in place of `credentials` (e.g. the machine's docker config). */
+  /** A credential provider layer in place of `credentials` (e.g. the machine's docker config); default none. */
   readonly credentialProvider?: Layer.Layer<CredentialProvider.CredentialProvider>
-  /** The transport; `globalThis.fetch` by default. */
+  /** The transport; default `globalThis.fetch` (as it is when the façade is made). */
   readonly fetch?: typeof globalThis.fetch
-  /** Called for every step of the auth flow (challenges, token requests, cache hits, retries, redirects). */
+  /** Called for every step of the auth flow (challenges, token requests, cache hits, retries, redirects); default none. */
   readonly onEvent?: (event: AuthEvent.AuthEvent) => void
-  /** Options of the token engine (store capacity, refresh margin, token request timeout, …). */
+  /**
+   * Options of the token engine (store capacity, refresh margin, token request
+   * timeout, …); default `Authenticator`'s, except `requestTimeout`, which is
+   * the façade's `responseTimeout` (default 10 s) unless given. Token requests
+   * count against the request's `deadline` too.
+   */
   readonly authenticator?: Authenticator.Options
 }
 
@@ -146,7 +160,9 @@ export const makeRegistryFetch = (options: RegistryFetchOptions = {}): RegistryF
     : AuthEvent.layer((event) => Effect.sync(() => options.onEvent!(event)))
   const insecure = options.insecure === undefined ? {} : { insecure: options.insecure }
   const tracing = options.tracePropagation === undefined ? {} : { tracePropagation: options.tracePropagation }
-  const engine = Authenticator.layer({ ...options.authenticator, ...insecure, ...tracing })
+  // A token endpoint that does not answer is timed as a registry that does not: one attempt gets `responseTimeout`.
+  const requestTimeout = options.authenticator?.requestTimeout ?? options.responseTimeout ?? DEFAULT_RESPONSE_TIMEOUT
+  const engine = Authenticator.layer({ ...options.authenticator, requestTimeout, ...insecure, ...tracing })
   const live = RegistryClient.layerClient(options).pipe(
     Layer.provide(engine),
     Layer.provide(Layer.mergeAll(transport, Registries.layer(options.adapters ?? []), credentials)),
@@ -177,7 +193,7 @@ export const makeRegistryFetch = (options: RegistryFetchOptions = {}): RegistryF
     const failure = Cause.findError(exit.cause)
     if (Result.isSuccess(failure)) {
       const error = failure.success
-      if (RegistryError.isRegistryError(error)) throw error
+      if (isRegistryFailure(error)) throw error
       // As `fetch` does: the native error (with its `code`) as the cause, never the request.
       throw new TypeError("fetch failed", { cause: nativeCause(error) })
     }

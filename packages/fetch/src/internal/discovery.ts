@@ -4,6 +4,8 @@ import { AuthEvent, Challenge, ChallengeStore, HttpSteps, RegistryError, Retry, 
 import type { RegistryAdapter, Scope } from "@ociauth/core"
 import { Lru } from "@ociauth/core/Lru"
 import { Deferred, Effect, Option } from "effect"
+import type { Send } from "./send.js"
+import type { Budget, RegistryTimeout } from "./timeout.js"
 
 /** What the first request to an API found out. */
 export interface Discovery {
@@ -41,7 +43,7 @@ const STORE_MEMO_MILLIS = 30_000
 
 export interface DiscoveryOptions {
   readonly challenges: ChallengeStore.Service
-  readonly send: HttpSteps.Send
+  readonly send: Send
   readonly emit: AuthEvent.Emitter
 }
 
@@ -95,8 +97,9 @@ export const makeDiscovery = (options: DiscoveryOptions) => {
     url: URL,
     route: Route.Route,
     request: HttpClientRequest.HttpClientRequest,
-    replayable: boolean
-  ): Effect.Effect<Discovery, HttpClientError.HttpClientError> =>
+    replayable: boolean,
+    budget: Budget
+  ): Effect.Effect<Discovery, HttpClientError.HttpClientError | RegistryTimeout> =>
     Effect.suspend(() => {
       const waiting = pending.get(base)
       if (waiting !== undefined) {
@@ -108,7 +111,7 @@ export const makeDiscovery = (options: DiscoveryOptions) => {
       const probe = replayable
         ? HttpSteps.withoutAuthorization(request)
         : HttpClientRequest.get(new URL(Route.format(Route.Base({ prefix: route.prefix })), url))
-      return send(probe, true).pipe(
+      return send(probe, true, budget).pipe(
         Effect.flatMap((response) => found(base, response, replayable, deferred)),
         Effect.onExit(() =>
           Effect.suspend(() => {

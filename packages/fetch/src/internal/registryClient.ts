@@ -1,4 +1,4 @@
-import { AuthEvent, Authenticator, ChallengeStore, HttpSteps, Registries, Retry, Scope } from "@ociauth/core"
+import { AuthEvent, Authenticator, ChallengeStore, Registries, Retry, Scope } from "@ociauth/core"
 import type { Challenge } from "@ociauth/core"
 import { Clock, Context, Duration, Effect, Option, References } from "effect"
 import type { Scope as EffectScope } from "effect"
@@ -11,7 +11,9 @@ import { makeAccessScopes } from "./access.js"
 import { makeDiscovery } from "./discovery.js"
 import { invalidUrl, makePlanner, type Plan } from "./plan.js"
 import { sanitizeError, sanitizeResponse } from "./sanitize.js"
+import { makeSend } from "./send.js"
 import { authorizeWith, engineRequest, type Failure, isFinal, makeSettle, withAuthorization, withOffered } from "./settle.js"
+import { Budget, DEFAULT_DEADLINE, DEFAULT_RESPONSE_TIMEOUT, within } from "./timeout.js"
 
 export { redirectedResponses } from "./settle.js"
 
@@ -63,10 +65,12 @@ export const make = Effect.fnUntraced(function*(options: RegistryClient.Options 
     (yield* ChallengeStore.makeMemory())
   const emit = yield* AuthEvent.emitter
   const insecure = new Set((options.insecure ?? []).map((h) => h.toLowerCase()))
-  const send = HttpSteps.makeSender(transport, {
+  const deadlineMillis = Duration.toMillis(Duration.fromInputUnsafe(options.deadline ?? DEFAULT_DEADLINE))
+  const responseTimeoutMillis = Duration.toMillis(Duration.fromInputUnsafe(options.responseTimeout ?? DEFAULT_RESPONSE_TIMEOUT))
+  const send = makeSend(transport, {
     policy: options.retry ?? Retry.defaultPolicy,
     emit,
-    timeout: options.responseTimeout === undefined ? undefined : Duration.fromInputUnsafe(options.responseTimeout),
+    responseTimeoutMillis,
     ...(options.tracePropagation === undefined ? {} : { tracePropagation: options.tracePropagation })
   })
   const planFor = makePlanner(registries, insecure)
@@ -100,38 +104,61 @@ export const make = Effect.fnUntraced(function*(options: RegistryClient.Options 
     plan: Plan,
     base: HttpClientRequest.HttpClientRequest,
     replayable: boolean,
+    budget: Budget,
     challenge: Option.Option<Challenge.AuthChallenge>,
     needed: ReadonlyArray<Scope.Scope>,
     scopes: ReadonlyArray<Scope.Scope>,
     optional: ReadonlyArray<Scope.Scope>
   ): Effect.fn.Return<HttpClientResponse.HttpClientResponse, Failure> {
-    const authorization = Option.isNone(challenge)
-      ? Option.none<Authenticator.Authorization>()
-      : Option.some(yield* authorizeWith(authenticator, plan, engineRequestFor(plan, challenge.value, scopes, optional)))
+    let authorization = Option.none<Authenticator.Authorization>()
+    if (Option.isSome(challenge)) {
+      budget.waiting = "token"
+      budget.subject = challenge.value.realm
+      authorization = Option.some(
+        yield* within(budget, authorizeWith(authenticator, plan, engineRequestFor(plan, challenge.value, scopes, optional)))
+      )
+    }
     const sent = withAuthorization(base, authorization)
     const sentAt = yield* Clock.currentTimeMillis
-    const response = yield* send(sent, replayable)
+    const response = yield* send(sent, replayable, budget)
     // A final answer (the warm path's) needs no settling: nothing more is built for it.
     if (isFinal(plan.adapter, response)) return sanitizeResponse(response, base)
-    return yield* settle({ plan, base, replayable, needed, optional, challenge, scopes, authorization, sent, sentAt, response })
+    return yield* settle({ plan, budget, base, replayable, needed, optional, challenge, scopes, authorization, sent, sentAt, response })
   })
 
   /** Steps 2–6 for a registry API route. */
   const authenticated = Effect.fnUntraced(function*(
     plan: Plan,
     base: HttpClientRequest.HttpClientRequest,
-    replayable: boolean
+    replayable: boolean,
+    budget: Budget,
+    now: number
   ): Effect.fn.Return<HttpClientResponse.HttpClientResponse, Failure> {
     const hints = yield* currentScopeHints
     const access = yield* currentAccess
     const needed = hints.length === 0 ? plan.implied : Scope.merge([...plan.implied, ...hints])
     const optional = optionalFor(access, plan.url.host)
-    const now = yield* Clock.currentTimeMillis
-    const known = discovery.peek(plan.base, now) ?? (yield* discovery.known(plan.base, plan.adapter, now))
-    if (Option.isSome(known)) return yield* authorizeAndSend(plan, base, replayable, known.value, needed, needed, optional)
-    const found = yield* discovery.discover(plan.base, plan.url, plan.route!, base, replayable)
-    if (Option.isSome(found.response)) return yield* redirects(found.response.value, base, replayable)
-    return yield* authorizeAndSend(plan, base, replayable, found.challenge, needed, withOffered(plan.adapter, needed, found.offered), optional)
+    let known = discovery.peek(plan.base, now)
+    if (known === undefined) {
+      budget.waiting = "challenge"
+      budget.subject = plan.base
+      known = yield* within(budget, discovery.known(plan.base, plan.adapter, now))
+    }
+    if (Option.isSome(known)) return yield* authorizeAndSend(plan, base, replayable, budget, known.value, needed, needed, optional)
+    budget.waiting = "challenge"
+    budget.subject = plan.base
+    const found = yield* within(budget, discovery.discover(plan.base, plan.url, plan.route!, base, replayable, budget))
+    if (Option.isSome(found.response)) return yield* redirects(found.response.value, base, replayable, budget)
+    return yield* authorizeAndSend(
+      plan,
+      base,
+      replayable,
+      budget,
+      found.challenge,
+      needed,
+      withOffered(plan.adapter, needed, found.offered),
+      optional
+    )
   })
 
   const execute = Effect.fnUntraced(
@@ -140,10 +167,12 @@ export const make = Effect.fnUntraced(function*(options: RegistryClient.Options 
       if (plan === undefined) return yield* Effect.fail(invalidUrl(request))
       const replayable = isReplayable(request)
       const base = plan.unchanged ? request : HttpClientRequest.setUrl(request, plan.url)
+      const now = yield* Clock.currentTimeMillis
+      const budget = new Budget(request, now + deadlineMillis, deadlineMillis, responseTimeoutMillis)
       // Outside the registry API nothing is touched.
-      if (plan.route === undefined) return yield* redirects(yield* send(base, replayable), base, replayable)
+      if (plan.route === undefined) return yield* redirects(yield* send(base, replayable, budget), base, replayable, budget)
       if (plan.unsupported !== undefined) return yield* Effect.fail(plan.unsupported)
-      const flow = authenticated(plan, base, replayable)
+      const flow = authenticated(plan, base, replayable, budget, now)
       // With the tracer off (the façade's default) no span is made at all, not even a no-op one.
       return yield* ((yield* References.TracerEnabled) ? Effect.withSpan(flow, "ociauth.request", plan.span) : flow)
     },

@@ -7,8 +7,10 @@ import { Clock, DateTime, Effect, Option } from "effect"
 import { challengeOf, type Discoveries } from "./discovery.js"
 import type { Plan } from "./plan.js"
 import { sanitizeResponse } from "./sanitize.js"
+import type { Send } from "./send.js"
+import { type Budget, type RegistryTimeout, within } from "./timeout.js"
 
-export type Failure = HttpClientError.HttpClientError | RegistryError.RegistryError
+export type Failure = HttpClientError.HttpClientError | RegistryError.RegistryError | RegistryTimeout
 
 const redirectedKey = Symbol.for("@ociauth/fetch/redirectedResponses")
 
@@ -23,6 +25,8 @@ export const redirectedResponses: WeakSet<object> = ((globalThis as { [redirecte
 /** A request sent once, and what settling it needs. */
 export interface Attempt {
   readonly plan: Plan
+  /** The time left to the request. */
+  readonly budget: Budget
   /** The request as it is sent, without `Authorization`. */
   readonly base: HttpClientRequest.HttpClientRequest
   readonly replayable: boolean
@@ -39,7 +43,7 @@ export interface Attempt {
 export interface SettleOptions {
   readonly authenticator: Authenticator.Service
   readonly discovery: Discoveries
-  readonly send: HttpSteps.Send
+  readonly send: Send
   readonly emit: AuthEvent.Emitter
   readonly maxRedirects: number
 }
@@ -106,18 +110,19 @@ export const makeSettle = (options: SettleOptions) => {
     first: HttpClientResponse.HttpClientResponse,
     request: HttpClientRequest.HttpClientRequest,
     replayable: boolean,
+    budget: Budget,
     clean?: HttpClientRequest.HttpClientRequest
   ): Effect.Effect<HttpClientResponse.HttpClientResponse, Failure> =>
     !HttpSteps.isRedirect(first)
       ? Effect.succeed(sanitizeResponse(first, clean))
-      : HttpSteps.followRedirects<Failure>(first, request, {
+      : within(budget, HttpSteps.followRedirects<Failure>(first, request, {
           maxRedirects,
           crossOrigin: "strip",
           replayable,
-          send,
+          send: (request, replayable) => send(request, replayable, budget),
           emit,
           reject: (from, to, reason) => new RegistryError.RedirectRejected({ from, to, reason })
-        }).pipe(
+        })).pipe(
           Effect.map((response) => {
             const final = sanitizeResponse(response)
             if (response !== first) redirectedResponses.add(final)
@@ -127,7 +132,7 @@ export const makeSettle = (options: SettleOptions) => {
 
   const renewing = (attempt: Attempt): Effect.Effect<HttpClientResponse.HttpClientResponse, Failure> =>
     Effect.gen(function*() {
-      const { base, needed, optional, plan, replayable } = attempt
+      const { base, budget, needed, optional, plan, replayable } = attempt
       const { adapter } = plan
       let { authorization, challenge, response, scopes, sent, sentAt } = attempt
       for (let renewals = 0; replayable && renewals < 3; renewals++) {
@@ -164,17 +169,24 @@ export const makeSettle = (options: SettleOptions) => {
         const refused = Option.getOrUndefined(authorization)
         if (refused !== undefined) yield* authenticator.invalidate(refused)
         yield* HttpSteps.discard(response)
+        budget.waiting = "token"
+        budget.subject = challenge.value.realm
         authorization = Option.some(yield* authorizeWith(authenticator, plan, engineRequest(plan, challenge.value, scopes, optional, refused)))
         sent = withAuthorization(base, authorization)
         sentAt = yield* Clock.currentTimeMillis
-        response = yield* send(sent, replayable)
+        response = yield* send(sent, replayable, budget)
       }
-      return yield* redirects(response, sent, replayable, base)
+      return yield* redirects(response, sent, replayable, budget, base)
     })
 
-  /** A sent request settled: a final answer as it is (sanitised), anything else renewed or redirected. */
+  /**
+   * A sent request settled: a final answer as it is (sanitised), anything else
+   * renewed or redirected, within the request's deadline.
+   */
   const settle = (attempt: Attempt): Effect.Effect<HttpClientResponse.HttpClientResponse, Failure> =>
-    isFinal(attempt.plan.adapter, attempt.response) ? Effect.succeed(sanitizeResponse(attempt.response, attempt.base)) : renewing(attempt)
+    isFinal(attempt.plan.adapter, attempt.response)
+      ? Effect.succeed(sanitizeResponse(attempt.response, attempt.base))
+      : within(attempt.budget, renewing(attempt))
 
   return { settle, redirects } as const
 }

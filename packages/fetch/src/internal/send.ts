@@ -1,0 +1,208 @@
+import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
+import * as HttpClientError from "effect/http/HttpClientError"
+import type { HttpClientResponse } from "effect/http"
+import { AuthEvent, HttpSteps, RegistryError, Retry } from "@ociauth/core"
+import { Duration, Effect, Option, Schedule } from "effect"
+import type { Budget, RegistryTimeout } from "./timeout.js"
+
+/**
+ * Sends a request within its budget; `replayable` says whether its body can be
+ * sent again.
+ */
+export type Send = (
+  request: HttpClientRequest.HttpClientRequest,
+  replayable: boolean,
+  budget: Budget
+) => Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError | RegistryTimeout>
+
+export interface SendOptions {
+  readonly policy: Retry.Policy
+  readonly emit: AuthEvent.Emitter
+  /** Time one attempt waits for its response headers, in milliseconds (`Infinity`: the transport's own). */
+  readonly responseTimeoutMillis: number
+  readonly tracePropagation?: boolean | ReadonlyArray<string> | undefined
+}
+
+/**
+ * Native error codes of a connection that could not be made: a retry within
+ * the seconds a schedule waits does not change them, so they surface at once.
+ * Node's (`ECONNREFUSED`, …) and Bun's and Deno's (`ConnectionRefused`).
+ */
+const CONNECT_FAILURES: ReadonlySet<string> = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EAI_NONAME",
+  "ConnectionRefused"
+])
+
+/** Whether a transport failure is a connection that could not be made (the `cause` chain of the platform's error). */
+export const isConnectFailure = (error: HttpClientError.HttpClientError): boolean => {
+  let cause: unknown = error.reason.cause
+  for (let depth = 0; depth < 4 && typeof cause === "object" && cause !== null; depth++) {
+    const code = (cause as { readonly code?: unknown }).code
+    if (typeof code === "string" && CONNECT_FAILURES.has(code)) return true
+    cause = (cause as { readonly cause?: unknown }).cause
+  }
+  return false
+}
+
+/** A failed attempt, and whether (and when) it is worth another. */
+class Failed {
+  constructor(
+    readonly request: HttpClientRequest.HttpClientRequest,
+    readonly budget: Budget,
+    readonly outcome:
+      | { readonly response: HttpClientResponse.HttpClientResponse }
+      | { readonly error: HttpClientError.HttpClientError }
+      | { readonly timeout: number },
+    readonly retryable: boolean,
+    readonly retryAfter: Option.Option<Duration.Duration>,
+    /** How long the attempt took, in milliseconds: the time the next one is given at least. */
+    readonly took: number,
+    /** The attempt's number in its exchange, from 1. */
+    readonly attempt: number
+  ) {}
+  get reason(): string {
+    const outcome = this.outcome
+    return "response" in outcome
+      ? `HTTP ${outcome.response.status}`
+      : "error" in outcome
+      ? "transport error"
+      : `no response headers within ${Duration.format(Duration.millis(outcome.timeout))}`
+  }
+}
+
+/** The client's `execute`, with trace propagation headers only where they are allowed. */
+const propagating = (client: HttpClient.HttpClient, allowed: SendOptions["tracePropagation"]) => {
+  if (allowed === true) return client.execute
+  const quiet = (request: HttpClientRequest.HttpClientRequest) =>
+    Effect.provideService(client.execute(request), HttpClient.TracerPropagationEnabled, false)
+  if (allowed === undefined || allowed === false || allowed.length === 0) return quiet
+  const hosts = new Set(allowed.map((host) => host.toLowerCase()))
+  return (request: HttpClientRequest.HttpClientRequest) => {
+    const url = HttpClientRequest.toUrl(request)
+    return Option.isSome(url) && hosts.has(url.value.host) ? client.execute(request) : quiet(request)
+  }
+}
+
+/**
+ * The runtime's retry step, within each request's deadline: it sends, and
+ * while the request can be sent again, retries transport failures (not a
+ * connection that could not be made), attempts without response headers within
+ * the response timeout, and transient statuses (408, 429, 5xx) on the policy's
+ * `Schedule`, each wait at least the server's `Retry-After`. A retry is made only
+ * when, after its delay, the deadline leaves it at least as long as the failed
+ * attempt took; otherwise the last answer is returned as it is (a response), or
+ * its failure (`RegistryTimeout` for an attempt that timed out). Each attempt
+ * waits for its headers at most the response timeout, and never past the
+ * deadline (`RegistryTimeout`, bound `deadline`). A streamed body (an upload of
+ * unknown length) is sent untimed: its answer comes when the whole body is
+ * sent. `Retrying` is emitted, and a refused answer's body discarded (bounded),
+ * only when a retry follows. The warm path: one attempt, one timer, a status
+ * check.
+ */
+export const makeSend = (client: HttpClient.HttpClient, options: SendOptions): Send => {
+  const execute = propagating(client, options.tracePropagation)
+  const responseTimeout = options.responseTimeoutMillis
+
+  const attempt = (
+    request: HttpClientRequest.HttpClientRequest,
+    budget: Budget,
+    number: number
+  ): Effect.Effect<HttpClientResponse.HttpClientResponse, Failed | HttpClientError.HttpClientError | RegistryTimeout> =>
+    Effect.clockWith((clock) => {
+      const start = clock.currentTimeMillisUnsafe()
+      const left = budget.deadlineAt - start
+      budget.waiting = "headers"
+      budget.subject = request
+      if (left <= 0) return Effect.fail(budget.timedOut("deadline", number))
+      const bound = request.body._tag === "Stream" ? Infinity : Math.min(responseTimeout, left)
+      const sent = bound === Infinity
+        ? execute(request)
+        : Effect.timeoutOrElse(execute(request), {
+          duration: bound,
+          orElse: () =>
+            Effect.fail(
+              bound < left
+                ? new Failed(request, budget, { timeout: bound }, true, Option.none(), bound, number)
+                : budget.timedOut("deadline", number)
+            )
+        })
+      return Effect.matchEffect(sent, {
+        onFailure: (error) =>
+          Effect.fail(
+            HttpClientError.isHttpClientError(error) && error.reason._tag === "TransportError"
+              ? new Failed(request, budget, { error }, !isConnectFailure(error), Option.none(), clock.currentTimeMillisUnsafe() - start, number)
+              : error
+          ),
+        onSuccess: (response) => {
+          if (!Retry.isTransientStatus(response.status)) return Effect.succeed(response)
+          const now = clock.currentTimeMillisUnsafe()
+          const retryAfter = Retry.parseRetryAfter(response.headers["retry-after"], now)
+          return Effect.fail(new Failed(request, budget, { response }, true, retryAfter, now - start, number))
+        }
+      })
+    })
+
+  const maxRetryAfter = options.policy.maxRetryAfter
+  const policy: Schedule.Schedule<unknown, Failed | HttpClientError.HttpClientError | RegistryTimeout> = options.policy.schedule
+  const schedule = policy.pipe(
+    Schedule.while(({ input }) =>
+      input instanceof Failed &&
+      input.retryable &&
+      Option.match(input.retryAfter, { onNone: () => true, onSome: (wait) => Duration.isLessThanOrEqualTo(wait, maxRetryAfter) })
+    ),
+    Schedule.modifyDelay(({ duration, input }) =>
+      Effect.succeed(
+        input instanceof Failed
+          ? Option.match(input.retryAfter, { onNone: () => duration, onSome: (wait) => Duration.max(wait, duration) })
+          : duration
+      )
+    ),
+    // The next attempt only if the deadline leaves it, after its delay, as long as the last one took.
+    Schedule.while(({ duration, input, now }) =>
+      input instanceof Failed && now + Duration.toMillis(duration) + Math.max(1, input.took) <= input.budget.deadlineAt
+    ),
+    // `tap` runs only when the step continues: a failure that ends the retries is not reported.
+    Schedule.tap(({ input }) =>
+      input instanceof Failed
+        ? Effect.andThen(
+          "response" in input.outcome ? HttpSteps.discard(input.outcome.response) : Effect.void,
+          options.emit(AuthEvent.AuthEvent.Retrying({ target: RegistryError.redactUrl(input.request.url), reason: input.reason }))
+        )
+        : Effect.void
+    )
+  )
+
+  const unwrap = (
+    e: Failed | HttpClientError.HttpClientError | RegistryTimeout
+  ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError | RegistryTimeout> => {
+    if (!(e instanceof Failed)) return Effect.fail(e)
+    const outcome = e.outcome
+    if ("response" in outcome) return Effect.succeed(outcome.response)
+    if ("error" in outcome) return Effect.fail(outcome.error)
+    e.budget.waiting = "headers"
+    e.budget.subject = e.request
+    return Effect.fail(e.budget.timedOut("responseTimeout", e.attempt))
+  }
+
+  return (request, replayable, budget) => {
+    const first = attempt(request, budget, 1)
+    if (!replayable) return Effect.catch(first, unwrap)
+    // The retry driver starts only after a first failure, which it is fed as its first input:
+    // the warm path pays for one attempt and nothing else.
+    return Effect.catch(first, (failure) => {
+      let attempts = 1
+      let fed = false
+      const again = Effect.suspend(() => {
+        if (fed) return attempt(request, budget, ++attempts)
+        fed = true
+        return Effect.fail(failure)
+      })
+      return Effect.catch(Effect.retry(again, schedule), unwrap)
+    })
+  }
+}

@@ -1,0 +1,106 @@
+import type { HttpClientRequest } from "effect/http"
+import { RegistryError } from "@ociauth/core"
+import { Duration, Effect, Schema } from "effect"
+
+/** The deadline of a request when none is given: everything before its response is handed out. */
+export const DEFAULT_DEADLINE: Duration.Duration = Duration.seconds(30)
+/** The time one attempt waits for its response headers when none is given. */
+export const DEFAULT_RESPONSE_TIMEOUT: Duration.Duration = Duration.seconds(10)
+
+const format = (millis: number): string => Duration.format(Duration.millis(millis))
+
+/**
+ * A registry request that got no answer in time: the deadline of the request
+ * passed (`bound: "deadline"`), or its last attempt got no response headers
+ * within the response timeout and no retry was left, or none could finish
+ * before the deadline (`bound: "responseTimeout"`). It holds no secret: the
+ * URLs are reduced to origin and path.
+ */
+export class RegistryTimeout extends Schema.TaggedError<RegistryTimeout>("@ociauth/fetch/RegistryTimeout")(
+  "RegistryTimeout",
+  {
+    /** The request's method. */
+    method: Schema.String,
+    /** The request's URL, reduced to origin and path. */
+    url: Schema.String,
+    /** What the runtime was waiting for when the time ran out (no secret). */
+    waitingFor: Schema.String,
+    /** Which bound ran out. */
+    bound: Schema.Literals(["deadline", "responseTimeout"]),
+    /** The request's deadline, in milliseconds. */
+    deadlineMillis: Schema.Number,
+    /** The response timeout of one attempt, in milliseconds. */
+    responseTimeoutMillis: Schema.Number,
+    /** Attempts made of the exchange that timed out. */
+    attempts: Schema.Number
+  }
+) {
+  /** A registry error: `RegistryError.isRegistryError` recognises it, and the façade rejects with it as it is. */
+  readonly [RegistryError.TypeId] = RegistryError.TypeId
+  override get message(): string {
+    const tries = this.attempts === 1 ? "1 attempt" : `${this.attempts} attempts`
+    return this.bound === "deadline"
+      ? `${this.method} ${this.url} timed out: its deadline of ${format(this.deadlineMillis)} passed while waiting for ${this.waitingFor}`
+      : `${this.method} ${this.url} timed out: no response headers within the response timeout of ${format(this.responseTimeoutMillis)} (${tries}, within the deadline of ${format(this.deadlineMillis)}) while waiting for ${this.waitingFor}`
+  }
+}
+
+/** What a request is waiting for, kept as plain fields: setting it on the warm path allocates nothing. */
+export type Waiting = "headers" | "token" | "challenge"
+
+/**
+ * The time left to one request: its deadline (the Clock's epoch millis; `Infinity`
+ * for none) and what it is waiting for, for the message of its timeout.
+ */
+export class Budget {
+  waiting: Waiting = "headers"
+  /** A request (headers), a realm (token) or an API base (challenge). */
+  subject: HttpClientRequest.HttpClientRequest | string | undefined = undefined
+  constructor(
+    readonly request: HttpClientRequest.HttpClientRequest,
+    readonly deadlineAt: number,
+    readonly deadlineMillis: number,
+    readonly responseTimeoutMillis: number
+  ) {}
+
+  describe(): string {
+    const subject = this.subject
+    switch (this.waiting) {
+      case "headers":
+        return `the response headers of ${RegistryError.redactUrl(typeof subject === "object" ? subject.url : this.request.url)}`
+      case "token":
+        return typeof subject === "string" ? `a token from ${RegistryError.redactUrl(subject)}` : "the registry's credentials"
+      case "challenge":
+        return `the registry's challenge for ${RegistryError.redactUrl(typeof subject === "string" ? subject : this.request.url)}`
+    }
+  }
+
+  timedOut(bound: "deadline" | "responseTimeout", attempts = 1): RegistryTimeout {
+    return new RegistryTimeout({
+      method: this.request.method,
+      url: RegistryError.redactUrl(this.request.url),
+      waitingFor: this.describe(),
+      bound,
+      deadlineMillis: this.deadlineMillis,
+      responseTimeoutMillis: this.responseTimeoutMillis,
+      attempts
+    })
+  }
+}
+
+/**
+ * `self`, failing with the request's `RegistryTimeout` when its deadline passes
+ * first. No deadline (`Infinity`): `self` as it is.
+ */
+export const within = <A, E, R>(budget: Budget, self: Effect.Effect<A, E, R>): Effect.Effect<A, E | RegistryTimeout, R> =>
+  budget.deadlineAt === Infinity
+    ? self
+    : Effect.clockWith((clock) => {
+      const left = budget.deadlineAt - clock.currentTimeMillisUnsafe()
+      return left <= 0
+        ? Effect.fail(budget.timedOut("deadline"))
+        : Effect.timeoutOrElse(self, { duration: left, orElse: () => Effect.fail(budget.timedOut("deadline")) })
+    })
+
+/** A registry error, this package's `RegistryTimeout` included (it carries the registry errors' type id). */
+export const isRegistryFailure = (u: unknown): u is RegistryError.RegistryError | RegistryTimeout => RegistryError.isRegistryError(u)
