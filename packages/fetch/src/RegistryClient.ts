@@ -11,15 +11,20 @@
  *    adapter), else one discovery per origin; a challenge's scope belongs to the
  *    request that drew it and is never remembered;
  * 4. authorise — the `Authenticator` from context (one per program);
- * 5. send — through the one retry step (408/429/5xx/transport, `Retry-After`);
+ * 5. send — through the retry step (408/429/5xx/transport, `Retry-After`),
+ *    each attempt given `responseTimeout` for its headers, retries only while
+ *    they fit in the request's `deadline`;
  * 6. renew once — on `invalid_token`, `insufficient_scope` within what the
  *    request needs, or the adapter's re-auth answers; the refused token (or
  *    credential) is never handed out again;
  * 7. redirects — the one redirect step: credential headers only to the same
  *    origin, https → http refused, hops bounded.
  *
- * Bodies stream both ways; a streamed request body is sent once,
- * pre-authorised. No response or failure it hands out carries a credential.
+ * Every step before the response is handed out counts against one deadline
+ * (`Options.deadline`, 30 s by default): past it the request fails with
+ * `RegistryTimeout`, never hangs. Bodies stream both ways, untimed; a streamed
+ * request body is sent once, pre-authorised. No response or failure it hands
+ * out carries a credential.
  *
  * @since 0.1.0
  */

@@ -230,6 +230,31 @@ describe("a registry that accepts and never answers", () => {
   })
 })
 
+describe("a token endpoint that accepts and never answers", () => {
+  it.effect("the deadline ends the wait for the token: RegistryTimeout waiting for a token from the realm", () =>
+    Effect.acquireUseRelease(
+      Effect.promise(() =>
+        scriptedServer((_, __, response) =>
+          void response.writeHead(401, { "www-authenticate": `Bearer realm="${silent.origin}/token",service="silent"` }).end()
+        )
+      ),
+      (server) =>
+        Effect.gen(function*() {
+          const fiber = yield* Effect.forkChild(Effect.flip(execute(manifest(server.origin))))
+          yield* until(() => server.received() === 1)
+          yield* TestClock.adjust("8 seconds")
+          const error = yield* Fiber.join(fiber)
+          assert.strictEqual(error._tag, "RegistryTimeout")
+          if (error._tag === "RegistryTimeout") {
+            assert.strictEqual(error.bound, "deadline")
+            assert.strictEqual(error.waitingFor, `a token from ${silent.origin}/token`)
+            assert.strictEqual(error.url, `${server.origin}/v2/team/app/manifests/latest`)
+          }
+        }).pipe(Effect.provide(clientLayer({ deadline: "8 seconds" }))),
+      (server) => Effect.promise(server.close)
+    ))
+})
+
 describe("a refused connection", () => {
   it.effect("fails at once, without a retry (no clock advance needed)", () => {
     const events: Array<AuthEvent.AuthEvent> = []
