@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process"
 import { join } from "node:path"
 import { defineProject } from "vitest/config"
-import { resolveSources } from "../vitest.shared.js"
+import { budget, resolveSources } from "../vitest.shared.js"
 
 // The blocks are extracted afresh before every run (docs/snippets/ is generated).
 execFileSync(process.execPath, [join(import.meta.dirname, "..", "scripts", "extract-docs.mjs")], { stdio: "inherit" })
@@ -11,7 +11,7 @@ export default defineProject({
   test: {
     name: "docs",
     include: ["test/**/*.test.ts", "snippets/*.test.ts"],
-    testTimeout: 60_000,
-    hookTimeout: 60_000
+    testTimeout: budget(60_000),
+    hookTimeout: budget(60_000)
   }
 })

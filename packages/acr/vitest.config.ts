@@ -1,12 +1,12 @@
 import { defineProject } from "vitest/config"
-import { resolveSources } from "../../vitest.shared.js"
+import { budget, resolveSources } from "../../vitest.shared.js"
 
 export default defineProject({
   ...resolveSources,
   test: {
     name: "acr",
     include: ["test/**/*.test.ts"],
-    testTimeout: 30_000,
-    hookTimeout: 30_000
+    testTimeout: budget(30_000),
+    hookTimeout: budget(30_000)
   }
 })

@@ -1,10 +1,12 @@
 import { defineProject } from "vitest/config"
-import { resolveSources } from "../../vitest.shared.js"
+import { budget, resolveSources } from "../../vitest.shared.js"
 
 export default defineProject({
   ...resolveSources,
   test: {
     name: "core",
-    include: ["test/**/*.test.ts"]
+    include: ["test/**/*.test.ts"],
+    testTimeout: budget(5_000),
+    hookTimeout: budget(10_000)
   }
 })

@@ -6,7 +6,7 @@ import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { ChallengeStore, Scope, Token, TokenStore } from "@ociauth/core"
 import { Encryption, RedisChallengeStore, RedisConnection, RedisTokenStore } from "@ociauth/redis"
 import { StoreKey } from "@ociauth/store"
-import { RedisServer, RegistryEmulator } from "@ociauth/testing"
+import { Budget, RedisServer, RegistryEmulator } from "@ociauth/testing"
 import { Clock, Context, DateTime, Deferred, Effect, Fiber, Layer, Option, Redacted } from "effect"
 import { Redis } from "ioredis"
 import { fleet } from "./utils/processes.js"
@@ -39,9 +39,9 @@ class Watch extends RegExp {
 
 /**
  * Wall-clock budget of a fleet test: it starts tsx child processes (seconds each on a busy 2-core
- * machine) and waits on their exits, not on a deadline of its own.
+ * machine) and waits on their exits, not on a deadline of its own; scaled like every budget.
  */
-const FLEET_BUDGET = 240_000
+const FLEET_BUDGET = Budget.scaled(80_000)
 
 describe("Encryption", () => {
   it.effect("AES-GCM with a random IV per value, bound to the entry's name and the key", () =>
@@ -221,7 +221,7 @@ describe.skipIf(!availability.available)("RedisTokenStore (real redis-server)", 
       const running = await fleet(4, "client.ts", () => args(lockTimeoutMs, 20))
       // Find the holder once its token request is at the server: the lock's value names its pid.
       let owner: string | null = null
-      const deadline = performance.now() + 30_000
+      const deadline = performance.now() + Budget.scaled(10_000)
       while (owner === null && performance.now() < deadline) {
         if (!arrived.seen) {
           await new Promise((resolve) => setTimeout(resolve, 10))

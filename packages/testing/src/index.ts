@@ -9,6 +9,7 @@
  * @since 0.2.0
  */
 export * as AwsEcrApi from "./AwsEcrApi.js"
+export * as Budget from "./Budget.js"
 
 /**
  * A real docker credential helper executable (get, store, erase) for tests.
