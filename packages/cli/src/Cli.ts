@@ -73,7 +73,16 @@ export const command = (options: Options = {}) => {
   }
   const store = options.store === undefined ? {} : { store: options.store }
   return Command.make("ociauth").pipe(
-    Command.withDescription("Authenticate against OCI / Docker registries: probe how one does it, print tokens, send authenticated requests, log in and out."),
+    Command.withDescription(
+      "Authenticate against OCI / Docker registries: probe how one does it, print tokens, send authenticated requests, log in and out. Credentials come from docker's config and its helpers, as docker's own."
+    ),
+    Command.withExamples([
+      { command: "ociauth probe docker.io library/alpine", description: "How a registry authenticates (reads only)" },
+      { command: "ociauth request HEAD docker.io/library/alpine:latest", description: "The status and digest of an image's manifest" },
+      { command: "ociauth token docker.io/library/alpine", description: "A pull token, for curl" },
+      { command: "echo \"$GITHUB_TOKEN\" | ociauth login ghcr.io --username \"$GITHUB_ACTOR\" --password-stdin", description: "Log in as docker login does" },
+      { command: "ociauth request --help", description: "A command's arguments, flags and examples" }
+    ]),
     Command.withSubcommands([
       ProbeCommand.make(options.probeTransport),
       TokenCommand.make(seams),
@@ -115,14 +124,33 @@ export const layerPlatform: Layer.Layer<Command.Environment> = Layer.mergeAll(
  * and `request`, and means nothing else anywhere.
  */
 const versionFlag = GlobalFlag.Action({
-  flag: Flag.Boolean("version").pipe(Flag.withDescription("Show the version of ociauth."), Flag.withDefault(false)),
+  flag: Flag.Boolean("version").pipe(Flag.withDescription("Print the version of ociauth and exit."), Flag.withDefault(false)),
   run: GlobalFlag.Version.run
 })
 
-/** The built-in flags of `effect/cli`, `--version` without its alias. */
-const config = CliConfig.make({
-  builtIns: GlobalFlag.BuiltIns.map((flag) => (flag === GlobalFlag.Version ? versionFlag : flag))
+const helpFlag = GlobalFlag.Action({
+  flag: Flag.Boolean("help").pipe(
+    Flag.withAlias("h"),
+    Flag.withDescription("Show what a command does, its arguments and flags, and examples to copy."),
+    Flag.withDefault(false)
+  ),
+  run: GlobalFlag.Help.run
 })
+
+const completionsFlag = GlobalFlag.Action({
+  flag: GlobalFlag.Completions.flag.pipe(
+    Flag.withDescription("Print the completion script of a shell: ociauth --completions bash > ~/.local/share/bash-completion/completions/ociauth")
+  ),
+  run: GlobalFlag.Completions.run
+})
+
+/**
+ * The built-in flags of `effect/cli` in our words: `--help`, `--version`
+ * (without its alias) and `--completions`. Not `--wizard` (no command prompts:
+ * secrets come from standard input) nor `--log-level` (nothing logs: `-v`
+ * explains the auth flow).
+ */
+const config = CliConfig.make({ builtIns: [helpFlag, versionFlag, completionsFlag] })
 
 /**
  * Runs the program on `argv` (as `process.argv`: the runtime and the script

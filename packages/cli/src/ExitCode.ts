@@ -10,7 +10,7 @@ import { RegistryClient } from "@ociauth/fetch"
 import { Data, Option } from "effect"
 import { CliError } from "effect/cli"
 import * as HttpClientError from "effect/http/HttpClientError"
-import type { RegistryError } from "@ociauth/core"
+import { RegistryError } from "@ociauth/core"
 
 /**
  * @since 0.2.0
@@ -56,7 +56,7 @@ export class CommandFailed extends Data.TaggedError("CommandFailed")<{ readonly 
   }
 }
 
-const registryFailure = (error: RegistryError.RegistryError): { readonly code: ExitCode; readonly message: string } => {
+const registryFailure = (error: RegistryError.RegistryError | RegistryClient.RegistryTimeout): { readonly code: ExitCode; readonly message: string } => {
   switch (error._tag) {
     case "CredentialError":
       return {
@@ -70,7 +70,7 @@ const registryFailure = (error: RegistryError.RegistryError): { readonly code: E
         case "Denied":
           return { code: ExitCode.auth, message: `${error.message}.\n  These credentials may not have that access: ask for less (--scope), or use an account that has it.` }
         case "Transport":
-          return { code: ExitCode.network, message: `${error.message}.\n  The token server did not answer: check the network, or --insecure for a plain-HTTP registry.` }
+          return { code: ExitCode.network, message: `${error.message}.\n  The registry's token server (${error.realm}) did not answer: check the network.` }
         default:
           return { code: ExitCode.failure, message: error.message }
       }
@@ -79,6 +79,8 @@ const registryFailure = (error: RegistryError.RegistryError): { readonly code: E
     case "RealmRejected":
     case "RedirectRejected":
       return { code: ExitCode.auth, message: error.message }
+    case "RegistryTimeout":
+      return { code: ExitCode.network, message: `${error.message}.\n  The registry accepted no exchange in time: check the network, or try again later.` }
     case "RegistryResponseError":
       return { code: error.status === 401 || error.status === 403 ? ExitCode.auth : ExitCode.failure, message: error.message }
     default:
@@ -109,7 +111,8 @@ export const classify = (error: unknown): { readonly code: ExitCode; readonly me
       return { code: probe.reason === "Network" ? ExitCode.network : ExitCode.usage, message: probe.message }
     }
     if (HttpClientError.isHttpClientError(error) && error.reason._tag === "TransportError") {
-      return { code: ExitCode.network, message: `${error.request.method} ${error.request.url}: no answer (${error.reason.description ?? "transport failure"}). Check the network, or --insecure for a plain-HTTP registry.` }
+      // The commands say what to do for the flags given (`withNetworkHints`); this is the fallback.
+      return { code: ExitCode.network, message: `${error.request.method} ${RegistryError.redactUrl(error.request.url)}: no answer (${error.reason.description ?? "transport failure"}). Check the registry's address and the network.` }
     }
   }
   return { code: ExitCode.failure, message: error instanceof Error ? error.message : String(error) }

@@ -6,12 +6,16 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { createServer } from "node:net"
+import type { AddressInfo } from "node:net"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Cli, ExitCode } from "@ociauth/cli"
 import { RegistryEmulator } from "@ociauth/testing"
 import { TokenStore } from "@ociauth/core"
 import { NodeCredentials } from "ociauth"
 import { Effect, Layer } from "effect"
+import { HttpClient, HttpClientResponse } from "effect/http"
+import { recording } from "./security/attack.js"
 import { runCli } from "./utils.js"
 
 const CANARY = "CANARY-cli-51aa"
@@ -28,6 +32,40 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
+/** A loopback port nothing listens on (taken, then let go). */
+const closedPort = Effect.promise(
+  () =>
+    new Promise<number>((resolve) => {
+      const server = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = server.address() as AddressInfo
+        server.close(() => resolve(port))
+      })
+    })
+)
+
+/** A transport that answers every request 404 at once, without a connection: commands run to their end. */
+const nowhere = Layer.succeed(
+  HttpClient.HttpClient,
+  HttpClient.make((request) => Effect.succeed(HttpClientResponse.fromWeb(request, new Response(null, { status: 404 }))))
+)
+
+/** The help's sections: each heading with its lines. */
+const sections = (help: string): Record<string, ReadonlyArray<string>> => {
+  const out: Record<string, Array<string>> = {}
+  let current: Array<string> | undefined
+  for (const line of help.split("\n")) {
+    if (/^[A-Z][A-Z ]+$/.test(line)) out[line] = current = []
+    else if (line.trim() !== "") current?.push(line)
+  }
+  return out
+}
+
+/** The `ociauth …` invocations of an example line (after a pipe, inside `$(…)`), split as a shell would, with variables set. */
+const invocations = (example: string): ReadonlyArray<ReadonlyArray<string>> =>
+  [...example.matchAll(/(?:^|[|(]\s*)ociauth ([^|)<>]*)/g)].map((match) =>
+    [...match[1]!.matchAll(/'([^']*)'|"([^"]*)"|(\S+)/g)].map((word) => (word[1] ?? word[2] ?? word[3]!).replace(/\$\w+/g, "value"))
+  )
+
 /** The seams pointed at a docker config of the test's own. */
 const machine = (file: string): Cli.Options => ({
   store: NodeCredentials.layerStore({ path: file }),
@@ -37,9 +75,13 @@ const machine = (file: string): Cli.Options => ({
 describe("the program", () => {
   it.live("--version is the package's; --help lists every command; completions come from @effect/cli", () =>
     Effect.gen(function* () {
-      const manifest = JSON.parse(readFileSync(join(import.meta.dirname, "..", "package.json"), "utf8")) as { version: string; bin: Record<string, string> }
+      const manifest = JSON.parse(readFileSync(join(import.meta.dirname, "..", "package.json"), "utf8")) as {
+        version: string
+        publishConfig: { bin: Record<string, string> }
+      }
       assert.strictEqual(Cli.version, manifest.version)
-      assert.deepStrictEqual(manifest.bin, { ociauth: "./dist/bin.js" })
+      // declared for publishing only: a fresh pnpm install links no bin before the first build
+      assert.strictEqual(manifest.publishConfig.bin.ociauth, "./dist/bin.js")
       const version = yield* runCli(["--version"])
       assert.strictEqual(version.stdout.trim(), manifest.version)
       const help = yield* runCli(["--help"])
@@ -140,6 +182,185 @@ describe("the program", () => {
       assert.notInclude(outcome.stderr, "not-it")
       assert.throws(() => readFileSync(file))
     }))
+})
+
+describe("manners: help, messages, hints", () => {
+  const commands = [[], ["probe"], ["token"], ["request"], ["login"], ["logout"]] as const
+
+  it.live("every argument and flag of every command says what it does, in our words; every help has examples", () =>
+    Effect.gen(function* () {
+      for (const path of commands) {
+        const help = yield* runCli([...path, "--help"])
+        assert.strictEqual(help.code, 0, help.stderr)
+        const parts = sections(help.stdout)
+        const rows = [...(parts["ARGUMENTS"] ?? []), ...(parts["FLAGS"] ?? []), ...(parts["GLOBAL FLAGS"] ?? [])]
+        assert.isAbove(rows.length, 2, help.stdout)
+        for (const row of rows) {
+          // "  --name, -n metavar    What it does." : a description after the name, ending as a sentence
+          const description = /^ {2}\S.*?\s{2,}(\S.*)$/.exec(row)?.[1]
+          assert.isDefined(description, `${path.join(" ")}: no description in ${JSON.stringify(row)}`)
+          assert.match(description!, /^[A-Z].{20,}[.)]$/, `${path.join(" ")}: ${row}`)
+        }
+        for (const filler of ["A user-defined piece of text", "A true or false value", "Show help information", "Show version information", "Print shell completion script", "wizard", "log-level", " string "]) {
+          assert.notInclude(help.stdout, filler, `${path.join(" ")} --help`)
+        }
+        assert.isAbove(parts["EXAMPLES"]?.filter((line) => !line.trim().startsWith("#")).length ?? 0, 0, `${path.join(" ")}: no examples`)
+      }
+    }))
+
+  it.live("every example of every help runs as written: no usage error", () =>
+    Effect.gen(function* () {
+      const seams: Cli.Options = { ...machine(join(dir, "examples.json")), transport: nowhere, probeTransport: nowhere }
+      let ran = 0
+      for (const path of commands) {
+        const help = yield* runCli([...path, "--help"])
+        for (const line of sections(help.stdout)["EXAMPLES"] ?? []) {
+          if (line.trim().startsWith("#")) continue
+          for (const argv of invocations(line.trim())) {
+            const outcome = yield* runCli(argv, { ...seams, stdin: "secret\n" })
+            assert.notStrictEqual(outcome.code, ExitCode.ExitCode.usage, `${line.trim()}: ${outcome.stderr}`)
+            assert.notInclude(outcome.stderr, "shows the usage", line)
+            ran++
+          }
+        }
+      }
+      assert.isAtLeast(ran, 15)
+    }))
+
+  it.live("an invalid reference: the library's reason, not a guess", () =>
+    Effect.gen(function* () {
+      const request = yield* runCli(["request", "host/alice/Bad:Tag"])
+      assert.strictEqual(request.code, ExitCode.ExitCode.usage)
+      assert.include(request.stderr, `Invalid image reference "host/alice/Bad:Tag": repository name must be lower-case`)
+      assert.notInclude(request.stderr, "neither a URL nor an image reference")
+      const head = yield* runCli(["request", "HEAD", "ghcr.io/owner/app@sha256:abc"])
+      assert.strictEqual(head.code, ExitCode.ExitCode.usage)
+      assert.include(head.stderr, "invalid sha256 digest: expected 64 lower-case hex characters")
+      const token = yield* runCli(["token", "ghcr.io/Owner/app"])
+      assert.strictEqual(token.code, ExitCode.ExitCode.usage)
+      assert.include(token.stderr, "repository name must be lower-case")
+    }))
+
+  it.live("--password (or -p): not unknown, but where the password goes instead; its value never echoed", () =>
+    Effect.gen(function* () {
+      for (const [argv, pipe] of [
+        [["login", "ghcr.io", "-u", "me", "--password", "hunter2-canary"], "ociauth login <registry> --username <user> --password-stdin"],
+        [["login", "ghcr.io", "-u", "me", "--password=hunter2-canary"], "ociauth login <registry> --username <user> --password-stdin"],
+        [["login", "ghcr.io", "-u", "me", "-p", "hunter2-canary"], "ociauth login <registry> --username <user> --password-stdin"],
+        [["probe", "ghcr.io", "--user", "me", "--password", "hunter2-canary"], "ociauth probe <registry> --user <user> --password-stdin"],
+        [["request", "ghcr.io/owner/app:1.0", "--password", "hunter2-canary"], "ociauth login <registry> --username <user> --password-stdin"]
+      ] as const) {
+        const outcome = yield* runCli(argv)
+        assert.strictEqual(outcome.code, ExitCode.ExitCode.usage, argv.join(" "))
+        assert.include(outcome.stderr, "is not an option: a password on the command line shows in the process list", argv.join(" "))
+        assert.include(outcome.stderr, `echo "$PASSWORD" | ${pipe}`, argv.join(" "))
+        assert.notInclude(outcome.stderr, "Unrecognized flag")
+        assert.notInclude(outcome.stdout + outcome.stderr, "hunter2-canary")
+      }
+    }))
+
+  it.live("an unreachable registry: the reason, a hint true for the flags given, no retries", () =>
+    Effect.gen(function* () {
+      const seams = machine(join(dir, "none.json"))
+      const port = yield* closedPort
+      const host = `127.0.0.1:${port}`
+      // --insecure given: the scheme was http already; nothing suggests --insecure
+      for (const argv of [
+        ["request", `${host}/me/app:1.0`, "--insecure", "-v"],
+        ["request", `http://${host}/v2/`, "--insecure", "-v"],
+        ["token", `${host}/me/app`, "--insecure"],
+        ["login", host, "-u", "me", "--password-stdin", "--insecure"]
+      ]) {
+        const outcome = yield* runCli(argv, { ...seams, stdin: "secret\n" })
+        assert.strictEqual(outcome.code, ExitCode.ExitCode.network, outcome.stderr)
+        assert.include(outcome.stderr, "connection refused (ECONNREFUSED)", argv.join(" "))
+        assert.include(outcome.stderr, `Check that a registry listens at http://${host} and that the network reaches it.`, argv.join(" "))
+        assert.notInclude(outcome.stderr, "--insecure", argv.join(" "))
+        // a connection that cannot be made is not retried: it surfaces at once
+        assert.notInclude(outcome.stderr, "retrying", argv.join(" "))
+      }
+      // a host or reference without --insecure: https was tried; plain HTTP is one flag away
+      const reference = yield* runCli(["request", `${host}/me/app:1.0`], seams)
+      assert.strictEqual(reference.code, ExitCode.ExitCode.network)
+      assert.include(reference.stderr, `GET https://${host}/v2/me/app/manifests/1.0: connection refused (ECONNREFUSED).`)
+      assert.include(reference.stderr, "add --insecure")
+      // a URL: its scheme is the user's
+      const url = yield* runCli(["request", `https://${host}/v2/`, "--insecure"], seams)
+      assert.strictEqual(url.code, ExitCode.ExitCode.network)
+      assert.include(url.stderr, "give an http:// URL")
+      assert.notInclude(url.stderr, "add --insecure")
+      const probe = yield* runCli(["probe", host, "--insecure"])
+      assert.strictEqual(probe.code, ExitCode.ExitCode.network)
+      assert.include(probe.stderr, "connection refused (ECONNREFUSED)")
+      assert.notInclude(probe.stderr, "--insecure")
+    }))
+
+  it.live("https to a plain-HTTP registry: the TLS failure named, and the flag that fixes it", () =>
+    Effect.gen(function* () {
+      const seams = machine(join(dir, "none.json"))
+      const reference = yield* runCli(["request", "HEAD", `${emulator.host}/me/app:1.0`], seams)
+      assert.strictEqual(reference.code, ExitCode.ExitCode.network, reference.stderr)
+      assert.include(reference.stderr, "no TLS: the server answered in plain HTTP")
+      assert.include(reference.stderr, `https://${emulator.host} serves plain HTTP: add --insecure.`)
+      const url = yield* runCli(["request", "HEAD", `https://${emulator.host}/v2/`, "--insecure"], seams)
+      assert.include(url.stderr, `https://${emulator.host} serves plain HTTP: use an http:// URL.`)
+    }))
+})
+
+describe("request: manifests by their media types; what a success answered", () => {
+  const MEDIA_TYPES = [
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+    "application/vnd.docker.distribution.manifest.v2+json"
+  ]
+
+  it.live("HEAD of a manifest URL: every manifest and index media type accepted; status, digest, type and size printed without -v", () =>
+    Effect.gen(function* () {
+      const hub = yield* Effect.promise(() => RegistryEmulator.start({ profile: "distribution" }))
+      yield* Effect.addFinalizer(() => Effect.promise(() => hub.close()))
+      const image = hub.pushImage("team/app", "1.0")
+      const transport = recording()
+      const seams = { ...machine(join(dir, "none.json")), transport: transport.layer }
+
+      const head = yield* runCli(["request", "HEAD", `http://${hub.host}/v2/team/app/manifests/1.0`], seams)
+      assert.strictEqual(head.code, 0, head.stderr)
+      assert.match(head.stdout, /^status {2}200\ndigest {2}sha256:[0-9a-f]{64}\ntype {4}application\/vnd\.oci\.image\.manifest\.v1\+json\nsize {4}\d+ bytes\n$/)
+      assert.include(head.stdout, `digest  ${image.digest}\n`)
+      assert.strictEqual(head.stderr, "")
+      const manifestRequests = transport.log.filter((sent) => sent.url.pathname === "/v2/team/app/manifests/1.0")
+      assert.isAbove(manifestRequests.length, 0)
+      for (const sent of manifestRequests) assert.deepStrictEqual(sent.headers.accept?.split(", "), MEDIA_TYPES)
+
+      // by digest, too; and a reference is a manifest URL
+      const byDigest = yield* runCli(["request", "HEAD", `${hub.host}/team/app@${image.digest}`, "--insecure"], seams)
+      assert.strictEqual(byDigest.code, 0, byDigest.stderr)
+      assert.include(byDigest.stdout, `digest  ${image.digest}`)
+
+      // GET: the body on standard output; on a terminal, what it is on standard error
+      const get = yield* runCli(["request", `http://${hub.host}/v2/team/app/manifests/1.0`], { ...seams, tty: true })
+      assert.strictEqual(get.code, 0, get.stderr)
+      assert.strictEqual(JSON.parse(get.stdout).schemaVersion, 2)
+      assert.include(get.stderr, `status  200\ndigest  ${image.digest}\n`)
+      const piped = yield* runCli(["request", `http://${hub.host}/v2/team/app/manifests/1.0`], seams)
+      assert.strictEqual(piped.stderr, "", "not on a terminal: the body alone")
+
+      // -H accept replaces ours; other URLs get no Accept of ours
+      transport.log.length = 0
+      const mine = yield* runCli(["request", "HEAD", `http://${hub.host}/v2/team/app/manifests/1.0`, "-H", "Accept: application/vnd.oci.image.manifest.v1+json"], seams)
+      assert.strictEqual(mine.code, 0, mine.stderr)
+      const tags = yield* runCli(["request", `http://${hub.host}/v2/team/app/tags/list`], seams)
+      assert.strictEqual(tags.code, 0, tags.stderr)
+      const sentTo = (path: string) => [...new Set(transport.log.filter((sent) => sent.url.pathname === path).map((sent) => sent.headers.accept ?? "(none)"))]
+      assert.deepStrictEqual(sentTo("/v2/team/app/manifests/1.0"), ["application/vnd.oci.image.manifest.v1+json"])
+      assert.deepStrictEqual(sentTo("/v2/team/app/tags/list"), ["(none)"])
+
+      // a failed HEAD prints no summary, and says what answered
+      const missing = yield* runCli(["request", "HEAD", `http://${hub.host}/v2/team/app/manifests/nope`], seams)
+      assert.strictEqual(missing.code, ExitCode.ExitCode.failure)
+      assert.strictEqual(missing.stdout, "")
+      assert.include(missing.stderr, "answered 404")
+    }).pipe(Effect.scoped))
 })
 
 describe("request: identity tokens, methods, and what -v explains", () => {

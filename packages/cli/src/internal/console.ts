@@ -1,6 +1,6 @@
 import type { Console } from "effect"
 import { Effect } from "effect"
-import type { HelpDoc } from "effect/cli"
+import type { CliError, HelpDoc } from "effect/cli"
 import { CliOutput } from "effect/cli"
 import type { Io } from "../Io.js"
 
@@ -50,6 +50,30 @@ const commands = (doc: HelpDoc.HelpDoc, bold: (text: string) => string): string 
   return `${bold("COMMANDS")}\n${rows.join("\n")}\n`
 }
 
+/** The flags people reach for to give a password (docker login's `-p`/`--password`): there is none, on purpose. */
+const PASSWORD_FLAGS: ReadonlySet<string> = new Set(["--password", "--pass", "--passwd", "-p"])
+
+/**
+ * An unknown `--password`: what to do instead, in place of "Unrecognized flag". Never the flag's value: the
+ * error names the flag only.
+ */
+const passwordHint = (error: CliError.CliError, commandPath: ReadonlyArray<string>): string | undefined => {
+  if (error._tag !== "UnrecognizedOption" || !PASSWORD_FLAGS.has(error.option)) return undefined
+  const command = commandPath[1]
+  const why = `${error.option} is not an option: a password on the command line shows in the process list and stays in the shell's history`
+  if (command === "login") return `${why}. Pipe it to --password-stdin:\n  echo "$PASSWORD" | ociauth login <registry> --username <user> --password-stdin`
+  if (command === "probe") return `${why}. Pipe it to --password-stdin:\n  echo "$PASSWORD" | ociauth probe <registry> --user <user> --password-stdin`
+  return `${why}. ${command === undefined ? "ociauth" : `ociauth ${command}`} uses the credentials stored by ociauth login (or docker login):\n  echo "$PASSWORD" | ociauth login <registry> --username <user> --password-stdin`
+}
+
+/** The help with our subcommand list before its examples (or at its end). */
+const withCommands = (help: string, list: string): string => {
+  if (list === "") return help
+  const lines = help.split("\n")
+  const examples = lines.findIndex((line) => line.replace(ANSI, "") === "EXAMPLES")
+  return examples < 0 ? `${help}\n${list}` : [...lines.slice(0, examples), list, ...lines.slice(examples)].join("\n")
+}
+
 /**
  * What `effect/cli` presents, through `Io`: help and the version (`ociauth
  * --version` prints the version alone, as it did) on standard output; a usage
@@ -65,11 +89,10 @@ export const presenter = (io: Io["Service"]): CliOutput.Presenter => ({
           const { subcommands: _, ...rest } = event.helpDoc
           const bold = (text: string) => (io.color ? `\u001b[1m${text}\u001b[0m` : text)
           const help = formatter.formatHelpDoc(rest).replace(/\n*$/, "\n")
-          const list = commands(event.helpDoc, bold)
-          return yield* io.stdout(list === "" ? help : `${help}\n${list}`)
+          return yield* io.stdout(withCommands(help, commands(event.helpDoc, bold)))
         }
         case "InvalidInvocation": {
-          const lines = event.errors.map((error) => `ociauth: ${formatter.formatCliError(error)}`)
+          const lines = event.errors.map((error) => `ociauth: ${passwordHint(error, event.commandPath) ?? formatter.formatCliError(error)}`)
           return yield* io.stderr(`${lines.join("\n")}\n  ${[...event.commandPath, "--help"].join(" ")} shows the usage.\n`)
         }
         case "Version":

@@ -7,6 +7,7 @@ import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import type { HttpClientError, HttpMethod } from "effect/http"
 import type * as Findings from "../Findings.js"
 import type * as Probe from "../Probe.js"
+import { transportCause, transportText } from "./commands/shared.js"
 import { ProbeError } from "./probeError.js"
 import * as Sanitize from "./sanitize.js"
 import type { Exchange } from "../Transcript.js"
@@ -92,7 +93,10 @@ export const originOf = (registry: string, insecure: boolean): Result.Result<str
 const failureText = (error: HttpClientError.HttpClientError): string => {
   const reason = error.reason
   switch (reason._tag) {
-    case "TransportError":
+    case "TransportError": {
+      const { code, detail } = transportCause(reason.cause)
+      return `Transport: ${transportText(code, reason.description ?? detail)}`.slice(0, 200)
+    }
     case "EncodeError":
     case "InvalidUrlError":
       return `${reason._tag.replace(/Error$/, "")}: ${String(reason.cause ?? reason.description ?? "")}`.slice(0, 200)

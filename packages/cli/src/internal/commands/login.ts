@@ -7,7 +7,7 @@ import * as HttpClient from "effect/http/HttpClient"
 import { CommandFailed, ExitCode, UsageError } from "../../ExitCode.js"
 import { Io } from "../../Io.js"
 import { engine } from "../engine.js"
-import { hostOf, insecure, readSecret, toggle } from "./shared.js"
+import { hostOf, insecure, readSecret, toggle, withNetworkHints } from "./shared.js"
 import type { Seams } from "./token.js"
 
 export interface StoreSeam {
@@ -22,10 +22,21 @@ export const login = (seams: Seams & StoreSeam = {}) =>
   Command.make(
     "login",
     {
-      registry: Argument.String("registry").pipe(Argument.withDescription("host[:port], e.g. ghcr.io, docker.io, localhost:5000")),
-      username: Flag.String("username").pipe(Flag.withAlias("u"), Flag.withDescription("the account to store (with --password-stdin)"), Flag.optional),
-      passwordStdin: toggle("password-stdin", "read the password (or access token) from standard input: the only way"),
-      skipVerify: toggle("skip-verify", "store without asking the registry whether the credentials work"),
+      registry: Argument.String("registry").pipe(
+        Argument.withMetavar("host[:port]"),
+        Argument.withDescription("The registry to log in to, as docker names it: ghcr.io, docker.io, localhost:5000.")
+      ),
+      username: Flag.String("username").pipe(
+        Flag.withAlias("u"),
+        Flag.withMetavar("name"),
+        Flag.withDescription("The account to store. Required, with --password-stdin."),
+        Flag.optional
+      ),
+      passwordStdin: toggle(
+        "password-stdin",
+        "Read the password (or access token) from standard input, up to a final newline. Required: a password is never taken from the command line."
+      ),
+      skipVerify: toggle("skip-verify", "Store the credentials without first checking them against the registry's /v2/ (as docker login does)."),
       insecure
     },
     (args) =>
@@ -50,6 +61,7 @@ export const login = (seams: Seams & StoreSeam = {}) =>
               return yield* new CommandFailed({ code: ExitCode.auth, reason: `${host} refused the credentials of ${args.username.pipe(Option.getOrElse(() => ""))} (${response.status}): nothing was stored` })
             }
           }).pipe(
+            withNetworkHints({ insecure: args.insecure, url: false }),
             Effect.provide(
               engine({
                 insecure: args.insecure ? [host] : [],
@@ -64,7 +76,17 @@ export const login = (seams: Seams & StoreSeam = {}) =>
         const location = yield* store.store(host, credential)
         yield* io.stdout(`Login Succeeded: ${host} stored ${where(location)}\n`)
       }).pipe(Effect.provide(seams.store ?? NodeCredentials.layerStore()))
-  ).pipe(Command.withDescription("Store credentials for a registry exactly as docker login does: through the configured credential helper, or in auths."))
+  ).pipe(
+    Command.withDescription(
+      "Check credentials against a registry and store them as docker login does, where docker and every tool that reads its config find them: through the configured credential helper (credsStore, credHelpers), or in the config's auths."
+    ),
+    Command.withShortDescription("Store credentials for a registry, as docker login does."),
+    Command.withExamples([
+      { command: "echo \"$GITHUB_TOKEN\" | ociauth login ghcr.io --username \"$GITHUB_ACTOR\" --password-stdin", description: "GitHub's registry, with a token" },
+      { command: "ociauth login docker.io -u \"$DOCKER_USER\" --password-stdin < ~/.docker-hub-token", description: "Docker Hub, the token read from a file" },
+      { command: "echo \"$PASSWORD\" | ociauth login localhost:5000 -u admin --password-stdin --insecure", description: "A plain-HTTP lab registry" }
+    ])
+  )
 
 /** Removes the registry's tokens from the token store, when it is the file store (memory dies with the process); how many. */
 const forgetTokens = (host: string, tokenStore: Seams["tokenStore"]) =>
@@ -79,7 +101,12 @@ const forgetTokens = (host: string, tokenStore: Seams["tokenStore"]) =>
 export const logout = (seams: StoreSeam & Pick<Seams, "tokenStore"> = {}) =>
   Command.make(
     "logout",
-    { registry: Argument.String("registry").pipe(Argument.withDescription("host[:port] of the registry to forget, e.g. ghcr.io, localhost:5000")) },
+    {
+      registry: Argument.String("registry").pipe(
+        Argument.withMetavar("host[:port]"),
+        Argument.withDescription("The registry to forget, as it was logged in to: ghcr.io, docker.io, localhost:5000.")
+      )
+    },
     (args) =>
       Effect.gen(function* () {
         const io = yield* Io
@@ -90,4 +117,11 @@ export const logout = (seams: StoreSeam & Pick<Seams, "tokenStore"> = {}) =>
         yield* io.stdout(erased.found ? `Removed the credentials for ${host} ${where(erased)}\n` : `Not logged in to ${host}\n`)
         if (tokens > 0) yield* io.stdout(`Removed ${tokens} cached token${tokens === 1 ? "" : "s"} of ${host}\n`)
       }).pipe(Effect.provide(seams.store ?? NodeCredentials.layerStore()))
-  ).pipe(Command.withDescription("Forget a registry's credentials exactly as docker logout does, and the tokens cached for it."))
+  ).pipe(
+    Command.withDescription("Forget a registry's credentials as docker logout does (from its credential helper or the config's auths), and the tokens ociauth cached for it."),
+    Command.withShortDescription("Forget a registry's credentials and cached tokens, as docker logout does."),
+    Command.withExamples([
+      { command: "ociauth logout ghcr.io", description: "Forget GitHub's registry" },
+      { command: "ociauth logout localhost:5000", description: "A lab registry" }
+    ])
+  )

@@ -17,15 +17,27 @@ export const make = (transport: Layer.Layer<HttpClient.HttpClient> = RegistryCli
   Command.make(
     "probe",
     {
-      registry: Argument.String("registry").pipe(Argument.withDescription("host[:port] (docker.io maps to registry-1.docker.io) or an origin URL")),
-      repository: Argument.String("repository").pipe(Argument.withDescription("a repository to probe, e.g. library/python or owner/app"), Argument.optional),
-      user: Flag.String("user").pipe(Flag.withAlias("u"), Flag.withDescription("probe with this account too (with --password-stdin)"), Flag.optional),
-      passwordStdin: toggle("password-stdin", "read the password from standard input"),
-      identityTokenStdin: toggle("identity-token-stdin", "read an identity (refresh) token from standard input"),
+      registry: Argument.String("registry").pipe(
+        Argument.withMetavar("host"),
+        Argument.withDescription("The registry: ghcr.io, localhost:5000 (docker.io means registry-1.docker.io), or an origin URL such as https://registry.example.com.")
+      ),
+      repository: Argument.String("repository").pipe(
+        Argument.withMetavar("name"),
+        Argument.withDescription("A repository to probe, e.g. library/alpine: the token endpoint, grants and manifest checks need one."),
+        Argument.optional
+      ),
+      user: Flag.String("user").pipe(
+        Flag.withAlias("u"),
+        Flag.withMetavar("name"),
+        Flag.withDescription("Also probe with this account; its password (or access token) comes from standard input with --password-stdin."),
+        Flag.optional
+      ),
+      passwordStdin: toggle("password-stdin", "Read the password (or access token) of --user from standard input, up to a final newline."),
+      identityTokenStdin: toggle("identity-token-stdin", "Read an identity (OAuth2 refresh) token from standard input and probe with it; --user is optional."),
       insecure,
-      json: toggle("json", "print the findings as JSON"),
-      transcript: toggle("transcript", "print every exchange in REQUEST/RESPONSE form, secrets redacted"),
-      suggestAdapter: toggle("suggest-adapter", "print the RegistryAdapter.make({...}) for the findings")
+      json: toggle("json", "Print the findings as one JSON document (with --transcript and --suggest-adapter inside it) instead of the summary."),
+      transcript: toggle("transcript", "Also print every request and response the probe made, as REQUEST/RESPONSE text, secrets redacted."),
+      suggestAdapter: toggle("suggest-adapter", "Also print the RegistryAdapter.make({...}) source that fits the findings, for a custom adapter.")
     },
     (args) =>
       Effect.gen(function* () {
@@ -58,4 +70,18 @@ export const make = (transport: Layer.Layer<HttpClient.HttpClient> = RegistryCli
         yield* io.stdout(redact(Summary.format(findings, { color: io.color })))
         if (adapter !== undefined) yield* io.stdout(`\n${adapter}`)
       })
-  ).pipe(Command.withDescription("Find out how a registry authenticates: the seed documents' investigation, automated. Never writes or deletes anything."))
+  ).pipe(
+    Command.withDescription(
+      "Find out how a registry authenticates: its challenges, token endpoint (GET and OAuth2 POST), grants, catalog, rate limits and quirks. Reads only: nothing is written or deleted."
+    ),
+    Command.withShortDescription("Find out how a registry authenticates (reads only)."),
+    Command.withExamples([
+      { command: "ociauth probe docker.io library/alpine", description: "How Docker Hub authenticates a pull" },
+      { command: "ociauth probe ghcr.io --json", description: "The findings as JSON, without a repository" },
+      { command: "ociauth probe quay.io --suggest-adapter", description: "A starting point for a custom adapter" },
+      {
+        command: "echo \"$PASSWORD\" | ociauth probe localhost:5000 team/app --insecure --user \"$USER\" --password-stdin --transcript",
+        description: "A plain-HTTP lab registry, with an account, every exchange printed"
+      }
+    ])
+  )

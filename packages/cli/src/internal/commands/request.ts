@@ -8,7 +8,7 @@ import { CommandFailed, ExitCode, UsageError } from "../../ExitCode.js"
 import { Io } from "../../Io.js"
 import { engine } from "../engine.js"
 import * as Sanitize from "../sanitize.js"
-import { insecure, verbose } from "./shared.js"
+import { insecure, verbose, withNetworkHints } from "./shared.js"
 import type { Seams } from "./token.js"
 
 /** A textual body is printed as text (secrets redacted, controls escaped) and read whole: up to this many bytes. */
@@ -23,6 +23,40 @@ const MANIFEST_ACCEPT = [
   "application/vnd.docker.distribution.manifest.list.v2+json",
   "application/vnd.docker.distribution.manifest.v2+json"
 ].join(", ")
+
+/** A manifest's URL (`/v2/<name>/manifests/<tag or digest>`): the registry answers it by the media types accepted. */
+const MANIFEST_PATH = /\/v2\/.+\/manifests\/[^/]+$/
+
+const isManifestUrl = (url: string): boolean => {
+  try {
+    return MANIFEST_PATH.test(new URL(url).pathname)
+  } catch {
+    return false
+  }
+}
+
+/** The host of what `request` was given (a URL or a reference's registry), for `--insecure`; none when it is neither. */
+const hostOf = (target: string): ReadonlyArray<string> => {
+  try {
+    return [new URL(/^https?:\/\//i.test(target) ? target : `http://${target.split("/")[0]}`).host]
+  } catch {
+    return []
+  }
+}
+
+/**
+ * What a successful request answered, without `-v`: the status, and the digest, media type and size the
+ * registry gave (a HEAD's whole answer). Server text: secrets redacted, controls shown escaped.
+ */
+const summary = (response: HttpClientResponse.HttpClientResponse): string => {
+  const rows: Array<readonly [string, string | undefined]> = [
+    ["status", String(response.status)],
+    ["digest", response.headers["docker-content-digest"]],
+    ["type", response.headers["content-type"]],
+    ["size", response.headers["content-length"] === undefined ? undefined : `${response.headers["content-length"]} bytes`]
+  ]
+  return rows.flatMap(([name, value]) => (value === undefined ? [] : [`${name.padEnd(6)}  ${shown(value)}\n`])).join("")
+}
 
 /** One line per event, for `-v`. No event carries a secret. */
 export const describe = (event: AuthEvent.AuthEvent): string =>
@@ -86,11 +120,20 @@ export const make = (seams: Seams = {}) =>
   Command.make(
     "request",
     {
-      args: Argument.String("[METHOD] url-or-reference").pipe(
-        Argument.withDescription("an optional method, then a registry URL or an image reference (its manifest)"),
+      args: Argument.String("[METHOD] target").pipe(
+        // the name says it all: no type after it
+        Argument.withMetavar(""),
+        Argument.withDescription(
+          "An optional method (GET by default; HEAD, POST, PUT, PATCH, DELETE, OPTIONS), then a registry URL (https://ghcr.io/v2/owner/app/tags/list) or an image reference (ghcr.io/owner/app:1.0: its manifest)."
+        ),
         Argument.between(1, 2)
       ),
-      header: Flag.String("header").pipe(Flag.withAlias("H"), Flag.withDescription("a request header, 'Name: value'; repeatable"), Flag.atLeast(0)),
+      header: Flag.String("header").pipe(
+        Flag.withAlias("H"),
+        Flag.withMetavar("'Name: value'"),
+        Flag.withDescription("Add a request header, or replace one ociauth sets (a manifest's Accept). Repeatable."),
+        Flag.atLeast(0)
+      ),
       insecure,
       verbose
     },
@@ -111,12 +154,15 @@ export const make = (seams: Seams = {}) =>
         if (/^https?:\/\//i.test(target)) {
           url = target
         } else {
+          // Not a URL: an image reference, and what the library says is wrong with it when it is none.
           const reference = yield* Reference.parse(target).pipe(
-            Effect.mapError(() => new UsageError({ reason: `"${target}" is neither a URL nor an image reference`, hint: "e.g. ociauth request ghcr.io/owner/app:1.0" }))
+            Effect.mapError((error) => new UsageError({ reason: error.message, hint: "Give an image reference (ociauth request ghcr.io/owner/app:1.0) or a URL (ociauth request HEAD https://ghcr.io/v2/owner/app/manifests/1.0)." }))
           )
           url = `${plain ? "http" : "https"}://${reference.registry}/v2/${reference.repository}/manifests/${Reference.identifier(reference)}`
-          headers.accept = MANIFEST_ACCEPT
         }
+        // A manifest is served by the media types accepted: without them a registry may answer 404 (distribution's
+        // does for an OCI manifest). -H accept: … overrides them.
+        if (isManifestUrl(url)) headers.accept = MANIFEST_ACCEPT
         for (const line of header) {
           const colon = line.indexOf(":")
           if (colon <= 0) return yield* new UsageError({ reason: `"${line}" is not a header`, hint: "-H 'Name: value'" })
@@ -128,6 +174,13 @@ export const make = (seams: Seams = {}) =>
         yield* explainLine(`< ${response.status}`)
         for (const [name, value] of Object.entries(response.headers)) yield* explainLine(`< ${name}: ${value}`)
         yield* flush
+        if (response.status < 400 && method === "HEAD") {
+          // A HEAD's answer is its status and headers: the output, -v or not.
+          yield* io.stdout(summary(response))
+        } else if (response.status < 400 && !explain && io.stderrIsTTY) {
+          // The body goes to standard output; on a terminal, what it is goes beside it.
+          yield* io.stderr(summary(response))
+        }
         if (!HttpSteps.hasNoBody(response)) {
           // A textual body, and any error body, is text: secrets redacted, controls shown escaped. Other bodies are
           // data: as they are to a file or a pipe, never onto a terminal.
@@ -148,14 +201,30 @@ export const make = (seams: Seams = {}) =>
           })
         }
       }).pipe(
+        withNetworkHints({ insecure: plain, url: /^https?:\/\//i.test(args[args.length - 1]!) }),
         Effect.ensuring(flush),
         Effect.provide(
           engine({
-            insecure: plain ? [new URL(/^https?:\/\//i.test(args[args.length - 1]!) ? args[args.length - 1]! : `http://${args[args.length - 1]!.split("/")[0]}`).host] : [],
+            insecure: plain ? hostOf(args[args.length - 1]!) : [],
             ...seams,
             onEvent: (event) => explainLine(`· ${describe(event)}`)
           })
         )
       )
       })
-  ).pipe(Command.withDescription("An authenticated curl: any registry URL or image reference; -v explains the auth flow; the body goes to standard output."))
+  ).pipe(
+    Command.withDescription(
+      "Send an authenticated request, as curl would, with the credentials of docker's config or its helpers (anonymous without): the auth flow, retries and redirects are ociauth's. A manifest is asked for with the OCI and Docker manifest and index media types. The body goes to standard output; a HEAD prints the status, digest, media type and size; -v explains the flow on standard error."
+    ),
+    Command.withShortDescription("Send an authenticated request to a registry (an authenticated curl)."),
+    Command.withExamples([
+      { command: "ociauth request HEAD docker.io/library/alpine:latest", description: "The status and digest of an image's manifest" },
+      { command: "ociauth request docker.io/library/alpine:latest", description: "The manifest (here an index) itself" },
+      { command: "ociauth request https://registry-1.docker.io/v2/library/alpine/tags/list", description: "Any registry URL: the tags of a repository" },
+      { command: "ociauth request -v HEAD https://registry-1.docker.io/v2/library/alpine/manifests/latest", description: "Every step of the auth flow on standard error" },
+      {
+        command: "ociauth request -H 'Accept: application/vnd.oci.image.manifest.v1+json' localhost:5000/team/app:1.0 --insecure",
+        description: "A plain-HTTP lab registry, one media type only"
+      }
+    ])
+  )

@@ -1,7 +1,9 @@
-import { Credential } from "@ociauth/core"
+import { Credential, RegistryError } from "@ociauth/core"
+import { RegistryClient } from "@ociauth/fetch"
 import { Effect, Option, Redacted } from "effect"
 import { Flag } from "effect/cli"
-import { UsageError } from "../../ExitCode.js"
+import * as HttpClientError from "effect/http/HttpClientError"
+import { CommandFailed, ExitCode, UsageError } from "../../ExitCode.js"
 import { Io } from "../../Io.js"
 
 /** A switch: off unless given. */
@@ -9,9 +11,12 @@ export const toggle = (name: string, description: string) => Flag.Boolean(name).
 
 export const insecure = toggle(
   "insecure",
-  "Plain HTTP for a registry given without a scheme (a loopback or lab registry). Credentials go over plain HTTP only to such hosts."
+  "Speak plain HTTP to a registry given without a scheme (a local or lab one), and allow credentials over plain HTTP to its host (loopback always may)."
 )
-export const verbose = toggle("verbose", "Explain the auth flow on standard error.").pipe(Flag.withAlias("v"))
+export const verbose = toggle(
+  "verbose",
+  "Explain on standard error what happens: each request and response status and headers, the challenge, token requests, cache hits, retries, redirects."
+).pipe(Flag.withAlias("v"))
 
 /** `host[:port]` of what the user typed: a host, a URL, or an image reference's registry. */
 export const hostOf = (registry: string): Effect.Effect<string, UsageError> => {
@@ -63,3 +68,111 @@ export const stdinCredential = (options: {
     }
     return Option.none()
   })
+
+/**
+ * The native code of a transport failure (the first `code` along its cause
+ * chain, an `AggregateError`'s first error too: Node's for a host with several
+ * addresses), and the innermost message (fetch's "bad port" has no code).
+ */
+export const transportCause = (cause: unknown): { readonly code: string | undefined; readonly detail: string | undefined } => {
+  let code: string | undefined
+  let detail: string | undefined
+  for (let depth = 0; depth < 6 && typeof cause === "object" && cause !== null; depth++) {
+    const own = (cause as { readonly code?: unknown }).code
+    if (code === undefined && typeof own === "string" && own !== "") code = own
+    const message = (cause as { readonly message?: unknown }).message
+    if (typeof message === "string" && message !== "") detail = message
+    const errors = (cause as { readonly errors?: unknown }).errors
+    cause = (cause as { readonly cause?: unknown }).cause ?? (Array.isArray(errors) ? errors[0] : undefined)
+  }
+  return { code, detail }
+}
+
+const TLS_PLAIN = /^ERR_SSL_(WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|HTTP_REQUEST)$|^EPROTO$/
+const TLS_TRUST = /CERT|^UNABLE_TO_(GET_ISSUER|VERIFY)|SELF_SIGNED|^ERR_TLS_CERT_ALTNAME_INVALID$/
+
+/** What a transport failure was, in words: "connection refused (ECONNREFUSED)". */
+export const transportText = (code: string | undefined, detail?: string): string => {
+  if (code === undefined) return detail === undefined ? "no answer" : `no answer (${detail})`
+  const words =
+    code === "ECONNREFUSED" || code === "ConnectionRefused"
+      ? "connection refused"
+      : code === "ENOTFOUND" || code === "EAI_NONAME" || code === "EAI_AGAIN"
+        ? "unknown host"
+        : code === "EHOSTUNREACH" || code === "ENETUNREACH"
+          ? "host unreachable"
+          : code === "ETIMEDOUT" || code === "UND_ERR_CONNECT_TIMEOUT"
+            ? "connection timed out"
+            : code === "ECONNRESET" || code === "UND_ERR_SOCKET"
+              ? "connection reset"
+              : TLS_PLAIN.test(code)
+                ? "no TLS: the server answered in plain HTTP"
+                : TLS_TRUST.test(code)
+                  ? "its TLS certificate is not trusted"
+                  : "no answer"
+  return `${words} (${code})`
+}
+
+/** How the user named the registry: the flags behind a request's scheme, for hints that are true for them. */
+export interface Reach {
+  /** `--insecure` was given. */
+  readonly insecure: boolean
+  /** The user typed the URL (its scheme is theirs); else a host or a reference (`--insecure` picks the scheme). */
+  readonly url: boolean
+}
+
+/** What to do about a request to `url` that failed with `code`, given how the user named the registry. */
+export const reachHint = (url: string, code: string | undefined, reach: Reach): string => {
+  let origin = url
+  try {
+    origin = new URL(url).origin
+  } catch {
+    // a URL the transport could not even parse: shown as it is
+  }
+  const https = origin.startsWith("https:")
+  if (code !== undefined && TLS_TRUST.test(code)) {
+    return `${origin} presents a certificate this machine does not trust: give its CA with NODE_EXTRA_CA_CERTS=/path/to/ca.pem.`
+  }
+  if (https && code !== undefined && TLS_PLAIN.test(code)) {
+    return reach.url
+      ? `${origin} serves plain HTTP: use an http:// URL${reach.insecure ? "" : " (with --insecure to send credentials to it)"}.`
+      : `${origin} serves plain HTTP: add --insecure.`
+  }
+  const check = `Check that a registry listens at ${origin} and that the network reaches it`
+  if (!https) return `${check}.`
+  return reach.url
+    ? `${check}; for a registry that serves plain HTTP, give an http:// URL.`
+    : `${check}; for a registry that serves plain HTTP (a local or lab one), add --insecure.`
+}
+
+/**
+ * The network failures of a command as `CommandFailed` (exit 4) with the
+ * library's reason and a hint that is true for the flags given: no request
+ * answered (refused, unknown host, TLS), the token server did not answer, or
+ * the request ran out of time (`RegistryTimeout`).
+ */
+export const withNetworkHints =
+  (reach: Reach) =>
+  <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | CommandFailed, R> =>
+    Effect.mapError(self, (error): E | CommandFailed => {
+      const registry = RegistryClient.registryError(error)
+      if (Option.isSome(registry)) {
+        const failure = registry.value
+        if (failure._tag === "RegistryTimeout") {
+          return new CommandFailed({ code: ExitCode.network, reason: `${failure.message}.\n  The registry accepted no exchange in time: check the network, or try again later.` })
+        }
+        if (failure._tag === "TokenRequestError" && failure.reason === "Transport") {
+          return new CommandFailed({ code: ExitCode.network, reason: `${failure.message}.\n  The registry's token server (${failure.realm}) did not answer: check the network.` })
+        }
+        return error
+      }
+      if (HttpClientError.isHttpClientError(error) && error.reason._tag === "TransportError") {
+        const { code, detail } = transportCause(error.reason.cause)
+        const url = RegistryError.redactUrl(error.request.url)
+        return new CommandFailed({
+          code: ExitCode.network,
+          reason: `${error.request.method} ${url}: ${transportText(code, error.reason.description ?? detail)}.\n  ${reachHint(error.request.url, code, reach)}`
+        })
+      }
+      return error
+    })

@@ -8,7 +8,7 @@ import { CommandFailed, ExitCode, UsageError } from "../../ExitCode.js"
 import { Io } from "../../Io.js"
 import { engine } from "../engine.js"
 import * as Sanitize from "../sanitize.js"
-import { insecure, verbose } from "./shared.js"
+import { insecure, verbose, withNetworkHints } from "./shared.js"
 
 export interface Seams {
   /** Where tokens are kept between invocations: the seam for the file token store (issue 17); memory by default. */
@@ -39,9 +39,15 @@ export const make = (seams: Seams = {}) =>
   Command.make(
     "token",
     {
-      target: Argument.String("registry/repository").pipe(Argument.withDescription("e.g. ghcr.io/owner/app, localhost:5000/team/app, alpine")),
+      target: Argument.String("repository").pipe(
+        Argument.withMetavar("reference"),
+        Argument.withDescription("The repository, as in an image reference: docker.io/library/alpine, ghcr.io/owner/app, localhost:5000/team/app, or alpine (Docker Hub).")
+      ),
       scope: Flag.String("scope").pipe(
-        Flag.withDescription("a scope (repository:owner/app:pull,push) or actions on the repository (pull,push); repeatable; default pull"),
+        Flag.withMetavar("scope"),
+        Flag.withDescription(
+          "What the token is for: actions on the repository (pull, pull,push) or a whole scope (repository:owner/app:pull, registry:catalog:*). Repeatable; pull when not given."
+        ),
         Flag.atLeast(0)
       ),
       insecure,
@@ -51,7 +57,7 @@ export const make = (seams: Seams = {}) =>
       Effect.gen(function* () {
         const io = yield* Io
         const reference = yield* Reference.parse(args.target).pipe(
-          Effect.mapError(() => new UsageError({ reason: `"${args.target}" is not registry/repository`, hint: "e.g. ociauth token ghcr.io/owner/app" }))
+          Effect.mapError((error) => new UsageError({ reason: error.message, hint: "Give registry/repository, e.g. ociauth token ghcr.io/owner/app" }))
         )
         const host = reference.registry
         const registries = yield* Registries.Registries
@@ -84,6 +90,21 @@ export const make = (seams: Seams = {}) =>
           yield* io.stderr(`${lines.join("\n")}\n`)
         }
       }).pipe(
+        withNetworkHints({ insecure: args.insecure, url: false }),
         Effect.provide(engine({ insecure: args.insecure ? [args.target.split("/")[0]!] : [], ...seams }))
       )
-  ).pipe(Command.withDescription("Print a bearer token for a repository (for curl and scripts); on a terminal, also its realm, service, scopes, grant and expiry."))
+  ).pipe(
+    Command.withDescription(
+      "Print a bearer token for a repository on standard output, with the credentials of docker's config or its helpers (anonymous without). On a terminal, or with -v, also its realm, service, scopes, grant and expiry on standard error."
+    ),
+    Command.withShortDescription("Print a bearer token for a repository (for curl and scripts)."),
+    Command.withExamples([
+      { command: "ociauth token docker.io/library/alpine", description: "A pull token for Docker Hub's alpine" },
+      {
+        command:
+          "curl -H \"Authorization: Bearer $(ociauth token docker.io/library/alpine)\" -H \"Accept: application/vnd.oci.image.index.v1+json\" https://registry-1.docker.io/v2/library/alpine/manifests/latest",
+        description: "The token in a curl command"
+      },
+      { command: "ociauth token localhost:5000/team/app --insecure --scope pull,push -v", description: "A push token from a plain-HTTP lab registry, what it grants explained" }
+    ])
+  )
