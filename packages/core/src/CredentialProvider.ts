@@ -6,12 +6,13 @@
  * @since 0.1.0
  */
 import { Config, Context, Effect, FileSystem, Layer, Option, Path, Result } from "effect"
-import type { Duration, PlatformError } from "effect"
+import type { ConfigProvider, Duration, PlatformError } from "effect"
 import * as ChildProcessSpawner from "effect/process/ChildProcessSpawner"
 import * as Credential from "./Credential.js"
 import * as CredentialHelper from "./CredentialHelper.js"
 import * as DockerConfig from "./DockerConfig.js"
 import * as environmentName from "./internal/environmentName.js"
+import * as liveEnvironment from "./internal/liveEnvironment.js"
 import { CredentialError } from "./RegistryError.js"
 
 /**
@@ -125,6 +126,19 @@ export const layerChain = <E, R>(sources: ReadonlyArray<Effect.Effect<Service, E
  */
 export const environmentPrefix = (host: string): string => `OCIAUTH_${environmentName.encode(Credential.normalizeHost(host))}_`
 
+/**
+ * The `ConfigProvider` credentials are read through: the one the program
+ * provided, else the environment as it is now. Effect 4's default provider is
+ * created once per process and keeps `process.env` as it was at its first read;
+ * every variable this module reads (`OCIAUTH_*`, `DOCKER_CONFIG`,
+ * `DOCKER_AUTH_CONFIG`, `HOME`, …) is read through this one, so one set or
+ * changed later counts. Adapters reading their own variables use it too.
+ *
+ * @since 1.0.0
+ * @category utils
+ */
+export const currentConfigProvider: Effect.Effect<ConfigProvider.ConfigProvider> = liveEnvironment.current
+
 const FIELDS = ["USERNAME", "PASSWORD", "IDENTITY_TOKEN", "REGISTRY_TOKEN"] as const
 
 const optionalRedacted = (name: string) => Config.option(Config.Redacted(name))
@@ -167,7 +181,7 @@ const refuseFolded = (host: string, own: string) =>
  */
 export const environment: Service = {
   get: (host) =>
-    Effect.gen(function* () {
+    liveEnvironment.provide(Effect.gen(function* () {
       const normalized = Credential.normalizeHost(host)
       const own = environmentPrefix(normalized)
       const registry = yield* optionalString("OCIAUTH_REGISTRY")
@@ -187,7 +201,7 @@ export const environment: Service = {
       }
       if (Option.isSome(username) && Option.isSome(password)) return Credential.Basic({ username: username.value, password: password.value })
       return Credential.anonymous
-    }).pipe(
+    })).pipe(
       Effect.catchIf(
         (error): error is Config.ConfigError => !(error instanceof CredentialError),
         (error) =>
@@ -294,7 +308,8 @@ const firstExisting = (fs: FileSystem.FileSystem, candidates: ReadonlyArray<stri
     return candidates[0]!
   })
 
-const env = (name: string) => Config.option(Config.String(name)).pipe(Effect.orElseSucceed(() => Option.none<string>()))
+const env = (name: string) =>
+  liveEnvironment.provide(Config.option(Config.String(name)).pipe(Effect.orElseSucceed(() => Option.none<string>())))
 
 /**
  * Where docker keeps its config: `options.path`, else

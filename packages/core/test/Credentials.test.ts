@@ -10,7 +10,7 @@ import * as NodeFileSystem from "@effect/platform-node-shared/NodeFileSystem"
 import * as NodePath from "@effect/platform-node-shared/NodePath"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Credential, CredentialHelper, CredentialProvider, DockerConfig } from "@ociauth/core"
-import { ConfigProvider, Effect, Formatter, Layer, Option, Redacted, Result } from "effect"
+import { Config, ConfigProvider, Effect, Formatter, Layer, Option, Redacted, Result } from "effect"
 import type { Duration, FileSystem, Path } from "effect"
 import type { ChildProcessSpawner } from "effect/process"
 
@@ -295,6 +295,28 @@ describe("CredentialProvider.environment", () => {
 
   it.effect("a bare OCIAUTH_USERNAME/PASSWORD applies to no registry", () =>
     Effect.map(run({ OCIAUTH_USERNAME: "u", OCIAUTH_PASSWORD: "p" }, ["ghcr.io"]), (r) => assert.deepStrictEqual(r, ["anonymous"])))
+
+  it.effect("without a provider of the program's own, the environment as it is at the lookup (Effect 4's default keeps its first read)", () =>
+    Effect.gen(function* () {
+      const name = "OCIAUTH_LATE_EXAMPLE_REGISTRY_TOKEN"
+      // The process-wide default provider reads process.env now, before the variable exists.
+      assert.isTrue(Option.isNone(yield* Config.option(Config.String(name))))
+      const saved = process.env.DOCKER_CONFIG
+      process.env[name] = "late"
+      try {
+        assert.strictEqual(describeCredential(yield* CredentialProvider.environment.get("late.example")), "registry late")
+        const path = yield* CredentialProvider.dockerConfigPath().pipe(Effect.provide(NodePath.layer))
+        process.env.DOCKER_CONFIG = "/late/docker"
+        assert.strictEqual(yield* CredentialProvider.dockerConfigPath().pipe(Effect.provide(NodePath.layer)), "/late/docker/config.json")
+        assert.notStrictEqual(path, "/late/docker/config.json")
+        // A provider of the program's own is kept.
+        assert.strictEqual(describeCredential(yield* CredentialProvider.environment.get("late.example").pipe(withEnv({}))), "anonymous")
+      } finally {
+        delete process.env[name]
+        if (saved === undefined) delete process.env.DOCKER_CONFIG
+        else process.env.DOCKER_CONFIG = saved
+      }
+    }))
 })
 
 describe("CredentialProvider.layerDefault: static → environment → docker config → podman", () => {

@@ -18,8 +18,9 @@
  *
  * @since 0.2.0
  */
-import { Credential, Registries, RegistryAdapter } from "@ociauth/core"
-import { Config, ConfigProvider, Context, Effect, Option, Redacted } from "effect"
+import { Credential, CredentialProvider, Registries, RegistryAdapter } from "@ociauth/core"
+import { Config, Effect, Option } from "effect"
+import type { ConfigProvider, Redacted } from "effect"
 import type { Duration, Layer } from "effect"
 
 /**
@@ -48,19 +49,6 @@ export const service = "container_registry"
  */
 export const jobTokenUsername = "gitlab-ci-token"
 
-/** The process-wide default provider: Effect 4 creates it once, and it keeps the environment of its first read. */
-const defaultProvider = Context.get(Context.empty(), ConfigProvider.ConfigProvider)
-
-/**
- * The provider in context; in place of the default one, the environment as it
- * is now (a job's variables are read when asked for, not when the process first
- * read its configuration).
- */
-const currentProvider: Effect.Effect<ConfigProvider.ConfigProvider> = Effect.map(
-  ConfigProvider.ConfigProvider,
-  (provider) => provider === defaultProvider ? ConfigProvider.fromEnvRecord(globalThis.process?.env ?? {}) : provider
-)
-
 const env = (provider: ConfigProvider.ConfigProvider, name: string) =>
   Config.option(Config.String(name)).parse(provider).pipe(Effect.orElseSucceed(() => Option.none<string>()))
 const secret = (provider: ConfigProvider.ConfigProvider, name: string) =>
@@ -76,7 +64,7 @@ const secret = (provider: ConfigProvider.ConfigProvider, name: string) =>
  */
 export const ciCredentials = (host: string): Effect.Effect<Option.Option<Credential.Credential>> =>
   Effect.gen(function* () {
-    const provider = yield* currentProvider
+    const provider = yield* CredentialProvider.currentConfigProvider
     const registry = yield* env(provider, "CI_REGISTRY")
     if (Option.isNone(registry) || Credential.normalizeHost(registry.value) !== Credential.normalizeHost(host)) return Option.none()
     const user = yield* env(provider, "CI_REGISTRY_USER")

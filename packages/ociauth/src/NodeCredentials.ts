@@ -8,7 +8,7 @@
  * @since 0.1.0
  */
 import { CredentialProvider, CredentialStore, RegistryError } from "@ociauth/core"
-import { Cause, ConfigProvider, Context, Effect, Layer, Result } from "effect"
+import { Cause, Effect, Layer, Result } from "effect"
 import * as Platform from "#platform"
 import type { FileSystem, Path } from "effect"
 import type { ChildProcessSpawner } from "effect/process"
@@ -35,21 +35,6 @@ export const layerPlatform: Layer.Layer<FileSystem.FileSystem | Path.Path | Chil
  * @category models
  */
 export type Options = NonNullable<Parameters<typeof CredentialProvider.layerDefault>[0]>
-
-/**
- * The environment as it is now. Effect 4's default `ConfigProvider` reads
- * `process.env` once per process, at its first use; the machine's credentials
- * are read as the machine has them (`DOCKER_CONFIG`, `OCIAUTH_*` set or changed
- * later count), as they were on Effect 3. A program that provides a
- * `ConfigProvider` of its own keeps it.
- */
-const machineEnvironment = <I, E>(layer: Layer.Layer<I, E>): Layer.Layer<I, E> =>
-  Layer.unwrap(
-    Effect.map(ConfigProvider.ConfigProvider, (ambient) =>
-      ambient === Context.get(Context.empty(), ConfigProvider.ConfigProvider)
-        ? layer.pipe(Layer.provide(Layer.effect(ConfigProvider.ConfigProvider, Effect.sync(() => ConfigProvider.fromEnv()))))
-        : layer)
-  )
 
 /**
  * What a runtime throws when it refuses a permission (Deno without `--allow-env`,
@@ -88,26 +73,6 @@ const typedRefusals = (
   )
 
 /**
- * Each lookup reads the environment as it is then (Effect 3's `Config` did), unless the program
- * chose its configuration; a permission the runtime refuses is a `CredentialError`.
- */
-const lookupsReadTheEnvironment = (
-  layer: Layer.Layer<CredentialProvider.CredentialProvider>
-): Layer.Layer<CredentialProvider.CredentialProvider> =>
-  Layer.effect(
-    CredentialProvider.CredentialProvider,
-    Effect.gen(function*() {
-      const inner = yield* CredentialProvider.CredentialProvider
-      const ambient = yield* ConfigProvider.ConfigProvider
-      if (ambient !== Context.get(Context.empty(), ConfigProvider.ConfigProvider)) return inner
-      return {
-        get: (host: string) =>
-          Effect.suspend(() => Effect.provideService(inner.get(host), ConfigProvider.ConfigProvider, ConfigProvider.fromEnv()))
-      }
-    })
-  ).pipe(Layer.provide(layer))
-
-/**
  * The default chain (given credentials → environment → docker config and its
  * helpers → podman → anonymous) on Node.
  *
@@ -115,7 +80,7 @@ const lookupsReadTheEnvironment = (
  * @category layers
  */
 export const layerWith = (options: Options = {}): Layer.Layer<CredentialProvider.CredentialProvider> =>
-  typedRefusals(lookupsReadTheEnvironment(machineEnvironment(CredentialProvider.layerDefault(options).pipe(Layer.provide(layerPlatform)))))
+  typedRefusals(CredentialProvider.layerDefault(options).pipe(Layer.provide(layerPlatform)))
 
 /**
  * The machine's credentials: `layerWith()`.
@@ -133,4 +98,4 @@ export const layer: Layer.Layer<CredentialProvider.CredentialProvider> = layerWi
  * @category layers
  */
 export const layerStore = (options: CredentialProvider.FileOptions = {}): Layer.Layer<CredentialStore.CredentialStore> =>
-  machineEnvironment(CredentialStore.layerDockerConfig(options).pipe(Layer.provide(layerPlatform)))
+  CredentialStore.layerDockerConfig(options).pipe(Layer.provide(layerPlatform))
