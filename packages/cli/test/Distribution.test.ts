@@ -9,8 +9,9 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import type { Findings } from "@ociauth/cli"
+import { Credential, CredentialProvider } from "@ociauth/core"
 import { CredentialHelperScript, DistributionRegistry, Image, TokenServer } from "@ociauth/testing"
-import { Effect } from "effect"
+import { Effect, Redacted } from "effect"
 import { runBin, runCli } from "./utils.js"
 
 const availability = DistributionRegistry.availability()
@@ -24,6 +25,7 @@ describe.skipIf(!availability.available)("against the real docker-registry", () 
   let helper: CredentialHelperScript.CredentialHelperScript
   let dockerConfig: string
   let digest: string
+  let index: { readonly digest: string; readonly size: number }
 
   beforeAll(async () => {
     // Accounts may do anything; anonymous users nothing.
@@ -51,6 +53,19 @@ describe.skipIf(!availability.available)("against the real docker-registry", () 
     })
     assert.strictEqual(manifest.status, 201)
     digest = manifest.headers.get("docker-content-digest")!
+    // an OCI index of it, under its own tag
+    const indexText = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: "application/vnd.oci.image.index.v1+json",
+      manifests: [{ mediaType: image.manifest.mediaType, digest, size: image.manifest.text.length, platform: { architecture: "amd64", os: "linux" } }]
+    })
+    const pushed = await fetch(`${registry.origin}/v2/alice/app/manifests/multi`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${jwt}`, "content-type": "application/vnd.oci.image.index.v1+json" },
+      body: indexText
+    })
+    assert.strictEqual(pushed.status, 201)
+    index = { digest: pushed.headers.get("docker-content-digest")!, size: indexText.length }
   })
   afterAll(async () => {
     await registry?.close()
@@ -82,6 +97,37 @@ describe.skipIf(!availability.available)("against the real docker-registry", () 
       assert.strictEqual(f.delete?.status, 404)
       assert.notInclude(outcome.stdout, CANARY)
       assert.include(transcript, `DELETE ${registry.origin}/v2/alice/app/manifests/sha256:0c1a`)
+    }))
+
+  it.live("request HEAD of a manifest URL: the real registry answers our media types; status and digest printed without -v", () =>
+    Effect.gen(function* () {
+      const seams = {
+        credentials: CredentialProvider.layerStatic({ [registry.host]: Credential.Basic({ username: "alice", password: Redacted.make(CANARY) }) })
+      }
+      const manifest = `${registry.origin}/v2/alice/app/manifests/v1`
+      const head = yield* runCli(["request", "HEAD", manifest], seams)
+      assert.strictEqual(head.code, 0, head.stderr)
+      assert.include(head.stdout, `status  200\ndigest  ${digest}\ntype    application/vnd.oci.image.manifest.v1+json\n`)
+      assert.strictEqual(head.stderr, "")
+      // what the registry does with a request that does not accept an OCI manifest (why request sends them all)
+      const narrow = yield* runCli(["request", "HEAD", manifest, "-H", "Accept: application/vnd.docker.distribution.manifest.v2+json"], seams)
+      assert.strictEqual(narrow.code, 1, narrow.stderr)
+      assert.include(narrow.stderr, "answered 404")
+      const none = yield* runCli(["request", "HEAD", manifest, "-H", "Accept: */*"], seams)
+      assert.strictEqual(none.code, 1, none.stderr)
+
+      // an index, by tag and by digest; GET prints it
+      const byTag = yield* runCli(["request", "HEAD", `${registry.origin}/v2/alice/app/manifests/multi`], seams)
+      assert.strictEqual(byTag.code, 0, byTag.stderr)
+      assert.strictEqual(byTag.stdout, `status  200\ndigest  ${index.digest}\ntype    application/vnd.oci.image.index.v1+json\nsize    ${index.size} bytes\n`)
+      const byDigest = yield* runCli(["request", "GET", `${registry.origin}/v2/alice/app/manifests/${index.digest}`], seams)
+      assert.strictEqual(byDigest.code, 0, byDigest.stderr)
+      assert.strictEqual(JSON.parse(byDigest.stdout).manifests[0].digest, digest)
+      // an image reference too
+      const reference = yield* runCli(["request", "HEAD", `${registry.host}/alice/app:multi`, "--insecure"], seams)
+      assert.strictEqual(reference.code, 0, reference.stderr)
+      assert.include(reference.stdout, `digest  ${index.digest}`)
+      assert.notInclude(head.stdout + byTag.stdout + byDigest.stdout + reference.stdout, CANARY)
     }))
 
   // Seven child processes, each starting node and tsx: minutes on a loaded 2-core machine.
