@@ -3,6 +3,7 @@
  * seeds 000, 002 and 003 replayed through the SDK against the emulator's
  * dockerHub profile (the adapter aimed at it with `DockerHub.make`).
  */
+import { createHash } from "node:crypto"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Conformance, Reference, RegistryAdapter, Scope } from "@ociauth/core"
 import { DockerHub } from "@ociauth/docker-hub"
@@ -10,6 +11,8 @@ import { makeRegistryFetch, RateLimit } from "@ociauth/fetch"
 import type { RegistryFetch } from "@ociauth/fetch/RegistryFetch"
 import { RegistryEmulator } from "@ociauth/testing"
 import { Duration, Effect, Option } from "effect"
+
+const sha256 = (text: string) => `sha256:${createHash("sha256").update(text).digest("hex")}`
 
 describe("DockerHub.adapter", () => {
   for (const check of Conformance.checks(DockerHub.adapter, {
@@ -128,7 +131,7 @@ describe("Docker Hub seeds through the SDK (emulator dockerHub profile)", () => 
     assert.strictEqual(registry, 0)
   })
 
-  it("a private repository: anonymous is refused; the owner pulls, pushes and deletes", async () => {
+  it("a private repository: anonymous is refused; the owner pulls, pushes, and deletes by digest an untagged manifest only", async () => {
     const refused = await anonymous("https://docker.io/v2/toddysm/python/manifests/3.10").catch((e: unknown) => e)
     assert.strictEqual((refused as { _tag: string })._tag, "InsufficientScope")
 
@@ -141,8 +144,23 @@ describe("Docker Hub seeds through the SDK (emulator dockerHub profile)", () => 
       body: manifest
     })
     assert.strictEqual(put.status, 201)
-    const deleted = await toddy(`https://docker.io/v2/toddysm/python/manifests/${put.headers.get("docker-content-digest")}`, { method: "DELETE" })
+    // Docker Hub deletes by digest only, and only a manifest no tag points at (its registry API reference):
+    // 3.11 points at this one, so the owner is refused with Hub's 403 DENIED, and the manifest stays.
+    const tagged = await toddy(`https://docker.io/v2/toddysm/python/manifests/${put.headers.get("docker-content-digest")}`, { method: "DELETE" })
+    assert.strictEqual(tagged.status, 403)
+    assert.deepStrictEqual(((await tagged.json()) as { errors: Array<{ code: string }> }).errors.map((e) => e.code), ["DENIED"])
+    assert.strictEqual((await toddy("https://docker.io/v2/toddysm/python/manifests/3.11", { method: "HEAD" })).status, 200)
+    // A manifest pushed by digest (no tag) is deleted.
+    const untagged = JSON.stringify({ ...JSON.parse(manifest), annotations: { "org.example.untagged": "yes" } })
+    const putByDigest = await toddy(`https://docker.io/v2/toddysm/python/manifests/${sha256(untagged)}`, {
+      method: "PUT",
+      headers: { "content-type": "application/vnd.oci.image.manifest.v1+json" },
+      body: untagged
+    })
+    assert.strictEqual(putByDigest.status, 201)
+    const deleted = await toddy(`https://docker.io/v2/toddysm/python/manifests/${putByDigest.headers.get("docker-content-digest")}`, { method: "DELETE" })
     assert.strictEqual(deleted.status, 202)
+    assert.strictEqual((await toddy(`https://docker.io/v2/toddysm/python/manifests/${putByDigest.headers.get("docker-content-digest")}`, { method: "HEAD" })).status, 404)
     const tokenScopes = hub.log.filter({ server: "token" }).map((e) => new URLSearchParams(e.query).getAll("scope")).flat()
     assert.include(tokenScopes, "repository:toddysm/python:delete")
   })
