@@ -68,7 +68,7 @@ describe("GAR through the SDK (emulator gar profile, real google-auth-library)",
     await google.close()
   })
 
-  it("ADC: one OAuth2 token, sent as Basic oauth2accesstoken to GET /v2/token without service; warm = 1 round trip", async () => {
+  it("ADC: one OAuth2 token, sent as Basic oauth2accesstoken to GET /v2/token with the challenged service; warm = 1 round trip", async () => {
     const registryFetch = makeRegistryFetch({ adapters: [retargeted(gar, await adcClient(google))] })
     try {
       gar.log.clear()
@@ -81,7 +81,8 @@ describe("GAR through the SDK (emulator gar profile, real google-auth-library)",
         `registry HEAD /v2/${REPO}/manifests/1.0 200 bearer`
       ])
       const query = new URLSearchParams(gar.log.filter({ server: "token" })[0]!.query)
-      assert.isNull(query.get("service"), "Artifact Registry's challenge names no service")
+      // A repository's challenge names the registry host as its service (google-github-actions/auth#432, #474).
+      assert.strictEqual(query.get("service"), new URL(gar.origin).host, "the service the repository's challenge names")
       assert.strictEqual(query.get("account"), "oauth2accesstoken")
       assert.deepStrictEqual(query.getAll("scope"), [`repository:${REPO}:pull`])
       assert.strictEqual(google.issued.length - issued, 1)
@@ -135,13 +136,38 @@ describe("GAR through the SDK (emulator gar profile, real google-auth-library)",
   })
 
   it("without any credential (ADC off): anonymous, refused for a private repository with a typed error", async () => {
-    const registryFetch = makeRegistryFetch({ adapters: [retargeted(gar)] })
-    try {
-      const error = await registryFetch(`https://${HOST}/v2/${REPO}/manifests/1.0`).catch((e: unknown) => e)
-      assert.strictEqual((error as { _tag: string })._tag, "InsufficientScope")
-    } finally {
-      await registryFetch.close()
+    // GAR's registry tokens are opaque (no grant to read before sending): the anonymous token is issued, and the
+    // registry refuses it with 401 insufficient_scope; with nothing more to ask for, the SDK does not ask again.
+    const layer = RegistryClient.layerClient().pipe(
+      Layer.provide(Authenticator.layer()),
+      Layer.provide(Layer.mergeAll(
+        RegistryClient.layerFetchTransport,
+        Registries.layer([retargeted(gar)]),
+        CredentialProvider.layerAnonymous,
+        AuthEvent.layer(() => Effect.void)
+      ))
+    )
+    gar.log.clear()
+    const error = await Effect.runPromise(
+      Effect.gen(function* () {
+        const client = yield* RegistryClient.RegistryClient
+        return yield* client.execute(HttpClientRequest.get(`https://${HOST}/v2/${REPO}/manifests/1.0`)).pipe(
+          Effect.flatMap(RegistryClient.filterStatusOk),
+          Effect.flip
+        )
+      }).pipe(Effect.provide(layer))
+    )
+    assert.strictEqual(error._tag, "RegistryResponseError")
+    if (error._tag === "RegistryResponseError") {
+      assert.strictEqual(error.status, 401)
+      assert.strictEqual(error.method, "GET")
+      assert.deepStrictEqual(error.errors.map((e) => e.code), ["UNAUTHORIZED"])
     }
+    assert.deepStrictEqual(gar.log.entries.map((e) => `${e.server} ${e.method} ${e.path} ${e.status} ${e.authorization}`), [
+      `registry GET /v2/${REPO}/manifests/1.0 401 none`,
+      "token GET /v2/token 200 none",
+      `registry GET /v2/${REPO}/manifests/1.0 401 bearer`
+    ])
   })
 })
 
