@@ -119,9 +119,16 @@ describe("GHCR seeds through the SDK (emulator ghcr profile)", () => {
     const listed = await toddy("https://ghcr.io/v2/_catalog?n=10")
     assert.strictEqual(listed.status, 200)
     assert.include(((await listed.json()) as { repositories: Array<string> }).repositories, "toddysm/python")
-    const refused = await anonymous("https://ghcr.io/v2/_catalog")
-    assert.strictEqual(refused.status, 401)
-    await refused.arrayBuffer()
+    // GHCR refuses an anonymous token without a scope with 403 DENIED (seed 000): a typed refusal, before the registry.
+    ghcr.log.clear()
+    const refused = await anonymous("https://ghcr.io/v2/_catalog").catch((e: unknown) => e)
+    assert.strictEqual((refused as { _tag: string })._tag, "TokenRequestError")
+    assert.strictEqual((refused as { reason: string }).reason, "Denied")
+    assert.strictEqual((refused as { status: number }).status, 403)
+    assert.include((refused as { detail: string }).detail, "DENIED")
+    assert.deepStrictEqual(ghcr.log.filter({ server: "token" }).map((e) => new URLSearchParams(e.query).getAll("scope")), [[]])
+    // Nothing was listed: the registry answered the anonymous request (bare, or with a token pooled from earlier) 401 only.
+    assert.deepStrictEqual([...new Set(ghcr.log.filter({ server: "registry" }).map((e) => e.status))], [401])
     assert.notInclude(tokenScopes(), Scope.format(Scope.catalog))
   })
 
