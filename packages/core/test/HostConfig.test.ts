@@ -1,0 +1,61 @@
+import { assert, describe, it } from "@effect/vitest"
+import { HostConfig, Registries, RegistryAdapter } from "@ociauth/core"
+import { Effect, Option, Result } from "effect"
+
+const ecrLike = RegistryAdapter.make({
+  name: "ecr",
+  matches: (host) => host.endsWith(".amazonaws.com"),
+  challenge: { scheme: "basic" },
+  credentials: (host) => Effect.succeed(Option.some({ _tag: "RegistryToken", token: { host } } as never))
+})
+const harborLike = RegistryAdapter.make({
+  name: "harbor",
+  hosts: ["harbor.invalid"],
+  challenge: { scheme: "bearer", realm: "https://harbor.invalid/service/token", service: "harbor-registry", scopes: [] }
+})
+
+const parse = (value: unknown) => HostConfig.parse(JSON.stringify(value), "hosts.json")
+
+describe("HostConfig", () => {
+  it("parses the documented shape and rejects what is not a host", () => {
+    const ok = parse({ hosts: { "127.0.0.1:5000": { adapter: "ecr", registry: "123456789012.dkr.ecr.eu-west-1.amazonaws.com", insecure: true } } })
+    assert.isTrue(Result.isSuccess(ok))
+    assert.isTrue(Result.isFailure(parse({ hosts: { "https://x.example/v2": { adapter: "generic" } } })))
+    assert.isTrue(Result.isFailure(parse({ hosts: { "x.example": { adapter: "" } } })))
+    assert.isTrue(Result.isFailure(parse({ hosts: { "x.example": { adapter: "generic", origin: "https://user:pw@x.example" } } })))
+    assert.isTrue(Result.isFailure(HostConfig.parse("{", "hosts.json")))
+  })
+
+  it("an entry serves its host only, aimed at its origin, with the named adapter's source asked for the registry it stands for", () =>
+    Effect.gen(function* () {
+      const config = Result.getOrThrow(parse({
+        hosts: {
+          "127.0.0.1:5000": { adapter: "ecr", registry: "123456789012.dkr.ecr.eu-west-1.amazonaws.com", insecure: true },
+          "harbor.corp.example": { adapter: "harbor" }
+        }
+      }))
+      const adapters = Result.getOrThrow(HostConfig.adapters(config, [ecrLike, harborLike]))
+      const registries = Registries.make([...adapters, ecrLike, harborLike])
+      const ecr = registries.resolve("127.0.0.1:5000")
+      assert.strictEqual(ecr.name, "ecr")
+      assert.strictEqual(ecr.origin("127.0.0.1:5000"), "http://127.0.0.1:5000")
+      assert.strictEqual(ecr.credentialHost("127.0.0.1:5000"), "123456789012.dkr.ecr.eu-west-1.amazonaws.com")
+      assert.deepStrictEqual(Option.getOrThrow(ecr.challenge), { scheme: "basic" })
+      const asked = yield* Option.getOrThrow(ecr.credentials)("127.0.0.1:5000", { origin: "", send: () => Effect.die("unused") })
+      assert.deepStrictEqual(Option.getOrThrow(asked), { _tag: "RegistryToken", token: { host: "123456789012.dkr.ecr.eu-west-1.amazonaws.com" } } as never)
+      assert.strictEqual(registries.resolve("127.0.0.1:5001").name, "generic")
+      // A self-hosted host discovers its realm: the template's realm (another host) never receives its credentials.
+      const harbor = registries.resolve("harbor.corp.example")
+      assert.strictEqual(harbor.name, "harbor")
+      assert.isTrue(Option.isNone(harbor.challenge))
+      assert.strictEqual(harbor.origin("harbor.corp.example"), "https://harbor.corp.example")
+      assert.deepStrictEqual(HostConfig.insecureHosts(config), ["127.0.0.1:5000"])
+      assert.isTrue(Option.isSome(HostConfig.lookup(config, "http://127.0.0.1:5000/v2/")))
+    }).pipe(Effect.runSync))
+
+  it("an adapter the program does not have is an error naming the known ones", () => {
+    const result = HostConfig.adapters(Result.getOrThrow(parse({ hosts: { "x.example": { adapter: "nope" } } })), [ecrLike])
+    assert.isTrue(Result.isFailure(result))
+    if (Result.isFailure(result)) assert.include(result.failure.message, "known: ecr, generic")
+  })
+})
