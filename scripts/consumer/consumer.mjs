@@ -44,8 +44,8 @@ console.log(`consumer: ${entries} entry points of ${packages.length} packages im
 const { RegistryEmulator } = await import("@ociauth/testing")
 const { makeRegistryFetch, DockerHub, NodeRegistryClient, NodeCredentials, CredentialProvider, Registries, RegistryAdapter } = await import("ociauth")
 const { RegistryClient } = await import("@ociauth/fetch")
-const { HttpClient, HttpClientRequest } = await import("@effect/platform")
-const { Effect, Layer } = await import("effect")
+const { HttpClient, HttpClientRequest } = await import("effect/http")
+const { Context, Effect, Layer } = await import("effect")
 const ACCEPT = "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json"
 
 const registry = await RegistryEmulator.start({ profile: "distribution", users: { me: "pw-consumer" }, privateRepositories: ["*"] })
@@ -101,6 +101,26 @@ try {
   assert.equal(await Effect.runPromise(program.pipe(Effect.provide(NodeRegistryClient.layerWith({ adapters: [aimed] })))), alpine.digest)
   const thin = RegistryClient.layerFetch.pipe(Layer.provide(Layer.mergeAll(Registries.layer([aimed]), CredentialProvider.layerAnonymous)))
   assert.equal(await Effect.runPromise(program.pipe(Effect.provide(thin))), alpine.digest)
+  // An Effect 4 program's own service, whose layer needs an HttpClient, composed with ociauth's
+  // RegistryClient layer: what "composed into larger Effect programs" means.
+  class Digests extends Context.Service()("consumer/Digests") {}
+  const DigestsLive = Layer.effect(
+    Digests,
+    Effect.gen(function* () {
+      const client = yield* HttpClient.HttpClient
+      return {
+        of: (repository, tag) =>
+          client
+            .execute(HttpClientRequest.head(`https://docker.io/v2/${repository}/manifests/${tag}`).pipe(HttpClientRequest.setHeader("accept", ACCEPT)))
+            .pipe(Effect.map((response) => response.headers["docker-content-digest"]))
+      }
+    })
+  ).pipe(Layer.provide(NodeRegistryClient.layerWith({ adapters: [aimed] })))
+  const composed = Effect.gen(function* () {
+    const digests = yield* Digests
+    return yield* digests.of("alpine", "latest")
+  })
+  assert.equal(await Effect.runPromise(composed.pipe(Effect.provide(DigestsLive))), alpine.digest)
   assert.equal(typeof NodeCredentials.layer, "object")
   assert.equal(typeof RegistryAdapter.make, "function")
   console.log(`consumer: digests ${pushed.digest.slice(0, 19)}… and ${alpine.digest.slice(0, 19)}… through the packed packages`)
@@ -156,6 +176,26 @@ try {
     const usage = await ociauth(["login", hub.host])
     assert.equal(usage.status, 2, "a usage error exits 2")
     console.log(`consumer: the ociauth bin probed ${hub.host}: quirks ${findings.quirks.join(", ")}`)
+    // docker-credential-ociauth, as npm linked it: an unknown host is "credentials not found" (exit 1),
+    // which is what lets docker fall back; `list` answers a JSON object.
+    const helper = (verb, input) =>
+      new Promise((resolve, reject) => {
+        const child = spawn(join(process.cwd(), "node_modules", ".bin", "docker-credential-ociauth"), [verb], { env: { ...plain, HOME: home }, stdio: ["pipe", "pipe", "pipe"] })
+        let stdout = ""
+        let stderr = ""
+        child.stdout.on("data", (chunk) => (stdout += chunk))
+        child.stderr.on("data", (chunk) => (stderr += chunk))
+        child.on("error", reject)
+        child.on("close", (status) => resolve({ status, stdout, stderr }))
+        child.stdin.end(input)
+      })
+    const unknown = await helper("get", "registry.unknown.example")
+    assert.equal(unknown.status, 1, unknown.stderr)
+    assert.match(unknown.stdout, /credentials not found/)
+    const listed = await helper("list", "")
+    assert.equal(listed.status, 0, listed.stderr)
+    assert.equal(typeof JSON.parse(listed.stdout), "object")
+    console.log("consumer: docker-credential-ociauth answers get (not found) and list through the bin")
   }
 } finally {
   rmSync(home, { recursive: true, force: true })

@@ -1,6 +1,6 @@
 // Type-checked by scripts/consumer-check.mjs with the strictest settings a
 // consumer may use, against the packed declarations (no skipLibCheck).
-import { HttpClient, HttpClientRequest } from "@effect/platform"
+import { HttpClient, HttpClientError, HttpClientRequest } from "effect/http"
 import { Challenge, CredentialProvider, CredentialStore, Reference, Registries, RegistryAdapter, RegistryError, Scope, TokenStore } from "@ociauth/core"
 import type { Credential, Token } from "@ociauth/core"
 import * as CoreScope from "@ociauth/core/Scope"
@@ -14,7 +14,7 @@ import { Zot } from "@ociauth/zot"
 import { Image, RegistryEmulator, TokenServer } from "@ociauth/testing"
 import { Cli, Io } from "@ociauth/cli"
 import type { Findings } from "@ociauth/cli"
-import { Effect, Layer, Option } from "effect"
+import { Context, Effect, Layer, Option } from "effect"
 import {
   AuthEvent,
   Authenticator,
@@ -94,3 +94,25 @@ export const cliProgram: Effect.Effect<number, never, Cli.Environment> = Cli.run
 export const quirks = (findings: Findings.Findings): ReadonlyArray<Findings.Quirk> => findings.quirks
 export const captured: Layer.Layer<Io.Io> = Io.capture({ stdin: "secret" }).layer
 export const stores: Layer.Layer<CredentialStore.CredentialStore> = NodeCredentials.layerStore()
+
+// An Effect 4 program's own service over the authenticating HttpClient: the layer composes.
+export class Digests extends Context.Service<
+  Digests,
+  { readonly of: (repository: string, tag: string) => Effect.Effect<string | undefined, HttpClientError.HttpClientError> }
+>()("consumer/Digests") {}
+export const DigestsLive: Layer.Layer<Digests> = Layer.effect(
+  Digests,
+  Effect.gen(function* () {
+    const client = yield* HttpClient.HttpClient
+    return {
+      of: (repository: string, tag: string) =>
+        client
+          .execute(HttpClientRequest.head(`https://docker.io/v2/${repository}/manifests/${tag}`).pipe(HttpClientRequest.setHeader("accept", ACCEPT)))
+          .pipe(Effect.map((response) => response.headers["docker-content-digest"]))
+    }
+  })
+).pipe(Layer.provide(NodeRegistryClient.layer))
+export const digestOfAlpine: Effect.Effect<string | undefined, HttpClientError.HttpClientError> = Effect.gen(function* () {
+  const digests = yield* Digests
+  return yield* digests.of("alpine", "latest")
+}).pipe(Effect.provide(DigestsLive))
