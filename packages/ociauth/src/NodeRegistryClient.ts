@@ -19,7 +19,7 @@
  */
 import type { HttpClient } from "effect/http"
 import type { CredentialProvider, RegistryAdapter } from "@ociauth/core"
-import { Authenticator, Registries } from "@ociauth/core"
+import { Authenticator, HostConfig, Registries } from "@ociauth/core"
 import { RegistryClient } from "@ociauth/fetch"
 import { Layer } from "effect"
 import * as Builtins from "./Builtins.js"
@@ -51,6 +51,7 @@ export const layerWith = (options: Options): Layer.Layer<HttpClient.HttpClient> 
       Layer.mergeAll(
         RegistryClient.layerFetchTransport,
         Registries.layer(Builtins.withBuiltins(options.adapters)),
+        HostConfig.layer(Builtins.withBuiltins(options.adapters)).pipe(Layer.provide(NodeCredentials.layerPlatform), Layer.orDie),
         options.credentialProvider ?? NodeCredentials.layer
       )
     )
