@@ -1,0 +1,187 @@
+/**
+ * `docker-credential-ociauth` driven by a real client: skopeo, with nothing
+ * but the helper configured (`credHelpers` of its `auth.json`), inspects and
+ * copies images from emulator profiles — ECR backed by `AwsEcrApi` (the real
+ * AWS SDK signs and sends `GetAuthorizationToken` to it), a Quay robot token
+ * from the environment, and a registry the helper knows nothing of (skopeo
+ * falls back to anonymous). The helper runs as an executable named
+ * `docker-credential-ociauth` first on skopeo's PATH: a shell wrapper running
+ * `scripts/tsx.mjs packages/cli/src/credentialHelperBin.ts` with this Node.
+ */
+import { spawn } from "node:child_process"
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { CredentialProvider } from "@ociauth/core"
+import { AwsEcrApi, RegistryEmulator } from "@ociauth/testing"
+
+const root = join(import.meta.dirname, "..", "..", "..")
+const ECR_REGISTRY = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
+const ROBOT = "acme+ci"
+const ROBOT_TOKEN = "QUAYROBOTTOKEN0123456789ABCDEFGHIJKLMNOPQRSTUV"
+
+interface Outcome {
+  readonly code: number
+  readonly stdout: string
+  readonly stderr: string
+}
+
+const run = (command: string, args: ReadonlyArray<string>, env: Record<string, string>, stdin = ""): Promise<Outcome> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env, stdio: ["pipe", "pipe", "pipe"] })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")))
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")))
+    child.on("error", reject)
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }))
+    child.stdin.end(stdin)
+  })
+
+/** Every file under `dir`, as text. */
+const contents = (dir: string): string =>
+  readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => readFileSync(join(entry.parentPath, entry.name), "utf8"))
+    .join("\n")
+
+let home: string
+let env: Record<string, string>
+let api: AwsEcrApi.AwsEcrApi
+let ecr: RegistryEmulator.RegistryEmulator
+let quay: RegistryEmulator.RegistryEmulator
+let bystander: RegistryEmulator.RegistryEmulator
+let helperLog: string
+
+beforeAll(async () => {
+  api = await AwsEcrApi.start()
+  ecr = await RegistryEmulator.start({ profile: "ecr", issuedPasswords: api.passwords })
+  ecr.pushImage("team/app", "1.0")
+  quay = await RegistryEmulator.start({
+    profile: "quay",
+    users: { [ROBOT]: ROBOT_TOKEN },
+    grants: [{ account: ROBOT, name: "acme/*", actions: ["pull"] }],
+    privateRepositories: ["*"]
+  })
+  quay.pushImage("acme/app", "2.0")
+  bystander = await RegistryEmulator.start({ profile: "distribution" })
+  bystander.pushImage("pub/app", "3.0")
+
+  home = mkdtempSync(join(tmpdir(), "ociauth-helper-skopeo-"))
+  const bin = join(home, "bin")
+  mkdirSync(bin)
+  helperLog = join(home, "helper-stderr.log")
+  // The helper as docker and skopeo find it: an executable named docker-credential-ociauth on PATH.
+  writeFileSync(
+    join(bin, "docker-credential-ociauth"),
+    `#!/bin/sh\nexec "${process.execPath}" "${join(root, "scripts", "tsx.mjs")}" "${join(root, "packages", "cli", "src", "credentialHelperBin.ts")}" "$@" 2>>"${helperLog}"\n`
+  )
+  chmodSync(join(bin, "docker-credential-ociauth"), 0o755)
+  writeFileSync(helperLog, "")
+  const helped = [ecr.host, quay.host, bystander.host]
+  writeFileSync(join(home, "auth.json"), JSON.stringify({ auths: {}, credHelpers: Object.fromEntries(helped.map((h) => [h, "ociauth"])) }))
+  mkdirSync(join(home, "config", "ociauth"), { recursive: true })
+  writeFileSync(
+    join(home, "config", "ociauth", "hosts.json"),
+    JSON.stringify({
+      hosts: {
+        [ecr.host]: { adapter: "ecr", registry: ECR_REGISTRY, insecure: true },
+        [quay.host]: { adapter: "quay", insecure: true }
+      }
+    })
+  )
+  const quayPrefix = CredentialProvider.environmentPrefix(quay.host)
+  env = {
+    PATH: `${bin}:${process.env.PATH ?? ""}`,
+    HOME: home,
+    XDG_CACHE_HOME: join(home, "cache"),
+    XDG_CONFIG_HOME: join(home, "config"),
+    XDG_STATE_HOME: join(home, "state"),
+    XDG_RUNTIME_DIR: join(home, "runtime"),
+    DOCKER_CONFIG: join(home, "docker"),
+    REGISTRY_AUTH_FILE: join(home, "auth.json"),
+    TMPDIR: tmpdir(),
+    AWS_EC2_METADATA_DISABLED: "true",
+    AWS_REGION: "eu-west-1",
+    ...api.environment,
+    [`${quayPrefix}USERNAME`]: ROBOT,
+    [`${quayPrefix}PASSWORD`]: ROBOT_TOKEN
+  }
+}, 60_000)
+
+afterAll(async () => {
+  await Promise.all([ecr?.close(), quay?.close(), bystander?.close(), api?.close()])
+  if (home !== undefined) rmSync(home, { recursive: true, force: true })
+})
+
+const skopeo = (args: ReadonlyArray<string>) => run("skopeo", args, env)
+const inspect = (reference: string) => skopeo(["inspect", "--tls-verify=false", "--raw", `docker://${reference}`])
+const helper = (verb: string, stdin: string) => run(join(home, "bin", "docker-credential-ociauth"), [verb], env, stdin)
+
+describe("skopeo with docker-credential-ociauth as its only credential source", () => {
+  it("ECR: inspects and copies; 100 skopeo invocations cost 1 GetAuthorizationToken", async () => {
+    const first = await inspect(`${ecr.host}/team/app:1.0`)
+    assert.strictEqual(first.code, 0, first.stderr)
+    assert.strictEqual(JSON.parse(first.stdout).schemaVersion, 2)
+    assert.strictEqual(api.calls.length, 1, "the first pull asked the AWS API")
+    const copied = await skopeo(["copy", "--src-tls-verify=false", `docker://${ecr.host}/team/app:1.0`, `dir:${join(home, "ecr-copy")}`])
+    assert.strictEqual(copied.code, 0, copied.stderr)
+    assert.isTrue(readdirSync(join(home, "ecr-copy")).includes("manifest.json"))
+    // 98 more invocations: 100 skopeo processes, each starting the helper.
+    for (let batch = 0; batch < 98; batch += 12) {
+      const outcomes = await Promise.all(Array.from({ length: Math.min(12, 98 - batch) }, () => inspect(`${ecr.host}/team/app:1.0`)))
+      for (const outcome of outcomes) assert.strictEqual(outcome.code, 0, outcome.stderr)
+    }
+    assert.strictEqual(api.calls.length, 1, "one GetAuthorizationToken for 100 skopeo invocations")
+    assert.deepStrictEqual(api.calls[0], {
+      target: AwsEcrApi.ecrTarget,
+      service: "ecr",
+      region: "eu-west-1",
+      registryIds: ["123456789012"],
+      status: 200
+    })
+    // The registry saw the password, as Basic, on every authorised request; none refused.
+    assert.isAbove(ecr.log.count({ server: "registry", authorization: "basic", status: 200 }), 100)
+    assert.strictEqual(ecr.log.count({ server: "registry", status: 403 }), 0)
+  }, 600_000)
+
+  it("Quay robot token: from the environment, to the Quay host's token server only", async () => {
+    const inspected = await inspect(`${quay.host}/acme/app:2.0`)
+    assert.strictEqual(inspected.code, 0, inspected.stderr)
+    const copied = await skopeo(["copy", "--src-tls-verify=false", `docker://${quay.host}/acme/app:2.0`, `dir:${join(home, "quay-copy")}`])
+    assert.strictEqual(copied.code, 0, copied.stderr)
+    assert.isAbove(quay.tokenServer.log.count({ authorization: "basic", status: 200 }), 0, quay.tokenServer.log.format())
+  }, 120_000)
+
+  it("a host the helper does not know: credentials not found, skopeo pulls anonymously", async () => {
+    const answer = await helper("get", bystander.host)
+    assert.strictEqual(answer.code, 1)
+    assert.strictEqual(answer.stdout.trim(), "credentials not found in native keychain")
+    const inspected = await inspect(`${bystander.host}/pub/app:3.0`)
+    assert.strictEqual(inspected.code, 0, inspected.stderr)
+    // No credential reached it: its token server issued an anonymous token.
+    assert.strictEqual(bystander.log.count({ authorization: "basic" }), 0, bystander.log.format())
+    assert.isAbove(bystander.log.count({ server: "token", authorization: "none", status: 200 }), 0, bystander.log.format())
+  }, 120_000)
+
+  it("the right credential to the right host only; no secret in stderr, the store's files or any log", async () => {
+    const ecrAnswer = JSON.parse((await helper("get", ecr.host)).stdout)
+    const quayAnswer = JSON.parse((await helper("get", `https://${quay.host}`)).stdout)
+    assert.strictEqual(ecrAnswer.Username, "AWS")
+    assert.strictEqual(quayAnswer.Username, ROBOT)
+    assert.strictEqual(quayAnswer.Secret, ROBOT_TOKEN)
+    const secrets = [ecrAnswer.Secret as string, ROBOT_TOKEN, ...api.secrets()]
+    // Basic credentials reached ECR's registry (the AWS password) and Quay's token endpoint (the robot) only:
+    // never Quay's registry API, never the bystander.
+    assert.isAbove(ecr.log.count({ server: "registry", authorization: "basic" }), 0)
+    assert.deepStrictEqual([...new Set(quay.log.filter({ authorization: "basic" }).map((e) => e.path))], ["/v2/auth"], quay.log.format())
+    assert.strictEqual(bystander.log.count({ authorization: "basic" }), 0, bystander.log.format())
+    const stored = contents(join(home, "cache")) + contents(join(home, "state"))
+    const logs = readFileSync(helperLog, "utf8") + ecr.log.format() + quay.log.format() + quay.tokenServer.log.format() + api.log.format()
+    for (const secret of secrets) {
+      assert.notInclude(stored, secret, "the store's files hold no secret in clear")
+      assert.notInclude(logs, secret, "no secret in the helper's stderr or the logs")
+    }
+  }, 120_000)
+})
