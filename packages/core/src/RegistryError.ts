@@ -7,8 +7,9 @@
  * @since 0.1.0
  */
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
-import { Duration, Effect, Option, Predicate, Schema } from "effect"
+import { Clock, Duration, Effect, Option, Predicate, Schema } from "effect"
 import { readTextCapped } from "./internal/body.js"
+import * as rateLimit from "./internal/rateLimit.js"
 import * as secrets from "./internal/secrets.js"
 
 /**
@@ -91,6 +92,100 @@ export class ReferenceParseError extends Schema.TaggedError<ReferenceParseError>
 }
 
 /**
+ * Which limit a `429` is:
+ * - `PullLimit`: a registry's pull quota (Docker Hub: 100 pulls per 6 h per
+ *   address anonymous, 200 per Personal account, none on paid plans);
+ * - `AbuseProtection`: the registry's protection of its infrastructure (Docker
+ *   Hub's `text/plain` "Too Many Requests (HAP429).", `Retry-After: 60`), which
+ *   no account raises;
+ * - `Throttled`: a service's request rate (ECR's `429 toomanyrequests: Rate
+ *   exceeded`, a token server's 429).
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export const RateLimitKind = Schema.Literals(["PullLimit", "AbuseProtection", "Throttled"])
+
+/**
+ * @since 1.0.0
+ * @category models
+ */
+export type RateLimitKind = typeof RateLimitKind.Type
+
+/**
+ * A registry or token server answered `429`: which limit (`kind`), when to
+ * retry (`retryAfterMillis` from `Retry-After`, else the limit's window), and how
+ * to raise it (`howToRaise`, in the message).
+ *
+ * @since 1.0.0
+ * @category errors
+ */
+export class RateLimited extends Schema.TaggedError<RateLimited>("@ociauth/core/RateLimited")("RateLimited", {
+  kind: RateLimitKind,
+  /** The request URL, reduced to origin and path. */
+  url: Schema.String,
+  status: Schema.Number,
+  /** The server's `Retry-After`, in milliseconds. */
+  retryAfterMillis: Schema.optional(Schema.Number),
+  /** `ratelimit-limit` and `ratelimit-remaining` (Docker Hub), and their window (`w=`), in seconds. */
+  limit: Schema.optional(Schema.Number),
+  remaining: Schema.optional(Schema.Number),
+  windowSeconds: Schema.optional(Schema.Number),
+  /** The server's words (its OCI error, or its text), scrubbed. */
+  detail: Schema.optional(Schema.String),
+  /** Whether the request carried a credential. */
+  authenticated: Schema.optional(Schema.Boolean)
+}) {
+  /** @since 1.0.0 */
+  readonly [TypeId] = base[TypeId]
+  /** How to raise the limit. @since 1.0.0 */
+  get howToRaise(): string {
+    return rateLimit.howToRaise(this)
+  }
+  /** @since 1.0.0 */
+  override get message(): string {
+    const quota = this.limit === undefined ? "" : `, ${this.remaining ?? 0} of ${this.limit} left`
+    const detail = this.detail === undefined ? "" : ` (${this.detail})`
+    return `${this.url} is rate limited: ${this.kind}${quota}${detail}; ${rateLimit.whenToRetry(this)}; ${this.howToRaise}`
+  }
+}
+
+/**
+ * The `RateLimited` error of a `429` answer (status, headers, body text as
+ * read); `None` for any other status. The body's words are scrubbed of the
+ * secrets the SDK sent.
+ *
+ * @since 1.0.0
+ * @category constructors
+ */
+export const rateLimitedFrom = (input: {
+  readonly url: string | URL
+  readonly status: number
+  readonly headers: Readonly<Record<string, string | undefined>>
+  readonly text: string
+  readonly nowMillis: number
+  readonly authenticated?: boolean | undefined
+}): Option.Option<RateLimited> =>
+  Option.map(rateLimit.fieldsOf({ ...input, url: redactUrl(input.url) }), (fields) => new RateLimited(fields))
+
+/**
+ * Reads a `429` response (its body up to 64 KiB within 5 s) into `RateLimited`;
+ * `None` for any other status.
+ *
+ * @since 1.0.0
+ * @category parsing
+ */
+export const readRateLimited = (
+  response: HttpClientResponse.HttpClientResponse,
+  options: { readonly authenticated?: boolean } = {}
+): Effect.Effect<Option.Option<RateLimited>> =>
+  response.status !== 429
+    ? Effect.succeed(Option.none())
+    : Effect.flatMap(readErrorBody(response), ({ text }) =>
+      Effect.map(Clock.currentTimeMillis, (nowMillis) =>
+        rateLimitedFrom({ url: response.request.url, status: response.status, headers: response.headers, text, nowMillis, authenticated: options.authenticated })))
+
+/**
  * Why a token request failed.
  *
  * - `Unauthorized`: the token server rejected the credentials (401).
@@ -131,7 +226,9 @@ export class TokenRequestError extends Schema.TaggedError<TokenRequestError>("@o
     status: Schema.optional(Schema.Number),
     detail: Schema.optional(Schema.String),
     /** The server's `Retry-After`, in milliseconds, when it sent one. */
-    retryAfterMillis: Schema.optional(Schema.Number)
+    retryAfterMillis: Schema.optional(Schema.Number),
+    /** For `RateLimited`: which limit, when to retry, how to raise it. @since 1.0.0 */
+    rateLimit: Schema.optional(RateLimited)
   }
 ) {
   /** @since 0.1.0 */
@@ -140,7 +237,8 @@ export class TokenRequestError extends Schema.TaggedError<TokenRequestError>("@o
   override get message(): string {
     const status = this.status === undefined ? "" : ` (HTTP ${this.status})`
     const detail = this.detail === undefined ? "" : `: ${this.detail}`
-    return `Token request to ${this.realm} failed: ${this.reason}${status}${detail}`
+    const limit = this.rateLimit === undefined ? "" : ` (${this.rateLimit.kind}; ${rateLimit.whenToRetry(this.rateLimit)}; ${this.rateLimit.howToRaise})`
+    return `Token request to ${this.realm} failed: ${this.reason}${status}${detail}${limit}`
   }
 }
 
@@ -374,6 +472,7 @@ export type RegistryError =
   | ScopeParseError
   | ReferenceParseError
   | TokenRequestError
+  | RateLimited
   | InsufficientScope
   | Unsupported
   | RealmRejected

@@ -7,13 +7,13 @@ import type * as Credential from "../Credential.js"
 import { anonymous, identityTokenUsername } from "../Credential.js"
 import { matchesTrigger } from "../RegistryAdapter.js"
 import type { TokenRequestPreferences } from "../RegistryAdapter.js"
-import { readErrorBody, RealmRejected, redactUrl, TokenRequestError } from "../RegistryError.js"
-import type { ErrorEntry } from "../RegistryError.js"
+import { rateLimitedFrom, readErrorBody, RealmRejected, redactUrl, TokenRequestError } from "../RegistryError.js"
 import * as Retry from "../Retry.js"
 import type * as Scope from "../Scope.js"
 import type * as Token from "../Token.js"
 import { failureDetail, failureKind, followRedirects, readText } from "./http.js"
 import * as secrets from "./secrets.js"
+import * as tokenRefusal from "./tokenRefusal.js"
 import type { Send } from "./http.js"
 import * as scope from "./scope.js"
 import * as token from "./token.js"
@@ -59,15 +59,6 @@ const credentialKind = (credential: Credential.Credential): string => {
 
 const decodeResponse = Schema.decodeUnknownResult(token.Response)
 
-/** A short, secret-free description of an error body: its OCI error codes and messages only. */
-const describeErrors = (errors: ReadonlyArray<ErrorEntry>): string | undefined =>
-  errors.length === 0
-    ? undefined
-    : errors
-        .slice(0, 3)
-        .map((e) => (e.message ? `${e.code}: ${e.message.slice(0, 120)}` : e.code))
-        .join("; ")
-
 export const exchange = (send: Send, options: ExchangeOptions): Effect.Effect<Token.Token, TokenRequestError | RealmRejected> => {
   const realmText = redactUrl(options.realm)
   // The service comes from the registry's challenge: server text, which may echo a secret.
@@ -77,7 +68,12 @@ export const exchange = (send: Send, options: ExchangeOptions): Effect.Effect<To
 
   const failure = (
     reason: TokenRequestError["reason"],
-    fields: { readonly status?: number; readonly detail?: string; readonly retryAfterMillis?: number } = {}
+    fields: {
+      readonly status?: number
+      readonly detail?: string
+      readonly retryAfterMillis?: number
+      readonly rateLimit?: TokenRequestError["rateLimit"]
+    } = {}
   ) => new TokenRequestError({ reason, realm: realmText, ...fields })
 
   const basic = (request: HttpClientRequest.HttpClientRequest) => {
@@ -181,21 +177,39 @@ export const exchange = (send: Send, options: ExchangeOptions): Effect.Effect<To
         return yield* Effect.fail(new UseGet(response.status))
       }
       if (response.status >= 200 && response.status < 300) return yield* readToken(response, method)
-      const { errors } = yield* readErrorBody(response, MAX_ERROR_BODY, options.timeout)
+      const { errors, text } = yield* readErrorBody(response, MAX_ERROR_BODY, options.timeout)
       if (
         credential._tag !== "Anonymous" &&
         matchesTrigger(preferences.anonymousFallback, response.status, errors.map((e) => e.code), errors.map((e) => e.message ?? ""))
       ) {
         return yield* Effect.fail(new UseAnonymous())
       }
-      const detail = describeErrors(errors)
-      const fields = { status: response.status, ...(detail === undefined ? {} : { detail }) }
-      if (response.status === 401) return yield* Effect.fail(failure("Unauthorized", fields))
-      if (response.status === 403) return yield* Effect.fail(failure("Denied", fields))
+      const said = tokenRefusal.reasonOf(text, errors)
+      const fields = (detail: string | undefined) => ({ status: response.status, ...(detail === undefined ? {} : { detail }) })
+      if (response.status === 401) {
+        // Anonymous refused (GHCR on a private package, Quay without a scope): credentials are needed, not wrong.
+        const needs = credential._tag === "Anonymous" ? `credentials are needed (an anonymous token was refused)${said === undefined ? "" : `: ${said}`}` : said
+        return yield* Effect.fail(failure("Unauthorized", fields(needs)))
+      }
+      if (response.status === 403) return yield* Effect.fail(failure("Denied", fields(said)))
+      if (tokenRefusal.isWriteRefusal(response.status, errors)) {
+        const wanted = scopeStrings.filter((s) => /[:,](push|delete|\*)(,|$)/.test(s)).join(" ")
+        return yield* Effect.fail(failure("Denied", fields(`the account has no write permission${wanted === "" ? "" : ` for ${secrets.scrub(wanted, 256)}`} (${said})`)))
+      }
       const wait = yield* retryAfterMillis(response)
       const timing = wait === undefined ? {} : { retryAfterMillis: wait }
-      if (response.status === 429) return yield* Effect.fail(failure("RateLimited", { ...fields, ...timing }))
-      return yield* Effect.fail(failure("BadResponse", { ...fields, ...timing }))
+      if (response.status === 429) {
+        const rateLimit = rateLimitedFrom({
+          url: options.realm,
+          status: 429,
+          headers: response.headers,
+          text,
+          nowMillis: yield* Clock.currentTimeMillis,
+          authenticated: credential._tag !== "Anonymous"
+        })
+        return yield* Effect.fail(failure("RateLimited", { ...fields(said), ...timing, ...(Option.isSome(rateLimit) ? { rateLimit: rateLimit.value } : {}) }))
+      }
+      return yield* Effect.fail(failure("BadResponse", { ...fields(said), ...timing }))
     })
 
   const attempt = (method: "GET" | "POST") =>
