@@ -118,14 +118,21 @@ describe("Quay through the SDK (emulator quay profile)", () => {
     assert.strictEqual(quay.log.count({ server: "token", method: "POST" }), 0, "Quay's token endpoint is GET only")
   })
 
-  it("an application token ($app) pulls; a push beyond its grant is InsufficientScope before reaching the registry", async () => {
+  it("an application token ($app) pulls; a push beyond its grant is refused at the token endpoint (405 UNSUPPORTED → Denied, no write permission) before reaching the registry", async () => {
     const appToken = makeRegistryFetch({ adapters: [adapter], credentials: { "quay.io": { username: "$app", password: "app-token" } } })
     try {
       const pulled = await appToken("https://quay.io/v2/acme/private/manifests/1.0", { method: "HEAD" })
       assert.strictEqual(pulled.status, 200)
       quay.log.clear()
       const error = await appToken("https://quay.io/v2/acme/private/blobs/uploads/", { method: "POST" }).catch((e: unknown) => e)
-      assert.strictEqual((error as { _tag: string })._tag, "InsufficientScope")
+      // Quay (v2auth.py) refuses a push without write permission: 405 UNSUPPORTED "No permission to modify repository".
+      assert.strictEqual((error as { _tag: string })._tag, "TokenRequestError")
+      assert.strictEqual((error as { reason: string }).reason, "Denied")
+      assert.strictEqual((error as { status: number }).status, 405)
+      assert.strictEqual(
+        (error as { detail: string }).detail,
+        "the account has no write permission for repository:acme/private:pull,push (UNSUPPORTED: No permission to modify repository)"
+      )
       assert.strictEqual(quay.log.count({ server: "registry" }), 0)
       assert.strictEqual(tokenRequests()[0]!.get("account"), "$app")
     } finally {
