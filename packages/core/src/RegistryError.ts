@@ -191,6 +191,8 @@ export const readRateLimited = (
  * - `Unauthorized`: the token server rejected the credentials (401).
  * - `Denied`: the credentials are valid but access is refused (403).
  * - `RateLimited`: 429 after the retry schedule was exhausted.
+ * - `InvalidName`: the token server refused a repository name of the scopes as malformed (400
+ *   `NAME_INVALID`: GHCR for a name without an owner, or `*`).
  * - `BadResponse`: the body is not a token response, is too large, or the status is unexpected.
  * - `Transport`: the request could not be sent or the response not read (including timeouts).
  *
@@ -201,6 +203,7 @@ export const TokenRequestErrorReason = Schema.Literals([
   "Unauthorized",
   "Denied",
   "RateLimited",
+  "InvalidName",
   "BadResponse",
   "Transport"
 ])

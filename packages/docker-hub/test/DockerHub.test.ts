@@ -165,6 +165,24 @@ describe("Docker Hub seeds through the SDK (emulator dockerHub profile)", () => 
     assert.include(tokenScopes, "repository:toddysm/python:delete")
   })
 
+  it("a wrong password or PAT: TokenRequestError Unauthorized carrying auth.docker.io's own words ({\"details\": …}), never the secret", async () => {
+    const wrong = makeRegistryFetch({ adapters: [adapter], credentials: { "docker.io": { username: "toddysm", password: "dckr_pat_wrong" } } })
+    try {
+      const error = (await wrong("https://docker.io/v2/toddysm/python/manifests/3.10").catch((e: unknown) => e)) as {
+        _tag: string
+        reason: string
+        status: number
+        detail: string
+        message: string
+      }
+      assert.deepStrictEqual([error._tag, error.reason, error.status, error.detail], ["TokenRequestError", "Unauthorized", 401, "incorrect username or password"])
+      assert.include(error.message, "incorrect username or password")
+      assert.notInclude(error.message, "dckr_pat_wrong")
+    } finally {
+      await wrong.close()
+    }
+  })
+
   it("blobs come from the CDN; the token never goes there", async () => {
     const response = await anonymous(`https://docker.io/v2/python/blobs/${python.layers[0]}`)
     assert.strictEqual(response.status, 200)

@@ -103,6 +103,28 @@ describe("GHCR seeds through the SDK (emulator ghcr profile)", () => {
     assert.strictEqual((error as { reason: string }).reason, "Denied")
   })
 
+  it("GHCR's token statuses, typed: anonymous on a private package needs credentials (401); the placeholder is denied (403); a malformed name is invalid (400)", async () => {
+    const own = await RegistryEmulator.start({ profile: "ghcr", users: { toddysm: "ghp_token" }, privateRepositories: ["toddysm/secret"] })
+    own.pushImage("toddysm/secret", "1.0")
+    const fresh = makeRegistryFetch({ adapters: [Ghcr.make({ origin: own.origin, realm: own.challenge.realm })], credentials: {} })
+    try {
+      const refusal = async (url: string) => (await fresh(url).catch((e: unknown) => e)) as { _tag: string; reason: string; status: number; detail: string }
+      const privately = await refusal("https://ghcr.io/v2/toddysm/secret/manifests/1.0")
+      assert.deepStrictEqual([privately._tag, privately.reason, privately.status], ["TokenRequestError", "Unauthorized", 401])
+      assert.match(privately.detail, /^credentials are needed \(an anonymous token was refused\): UNAUTHORIZED/)
+      const placeholder = await refusal("https://ghcr.io/v2/user/image/manifests/1.0")
+      assert.deepStrictEqual([placeholder._tag, placeholder.reason, placeholder.status], ["TokenRequestError", "Denied", 403])
+      assert.match(placeholder.detail, /^DENIED/)
+      const malformed = await refusal("https://ghcr.io/v2/toddysm/manifests/1.0")
+      assert.deepStrictEqual([malformed._tag, malformed.reason, malformed.status], ["TokenRequestError", "InvalidName", 400])
+      assert.include(malformed.detail, "repository:toddysm:pull")
+      assert.strictEqual(own.log.count({ server: "registry", authorization: "bearer" }), 0)
+    } finally {
+      await fresh.close()
+      await own.close()
+    }
+  })
+
   it("authenticated push of a manifest: 201", async () => {
     const manifest = await (await toddy("https://ghcr.io/v2/toddysm/python/manifests/3.10")).text()
     const put = await toddy("https://ghcr.io/v2/toddysm/python/manifests/3.11", {

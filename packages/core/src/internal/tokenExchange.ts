@@ -192,6 +192,9 @@ export const exchange = (send: Send, options: ExchangeOptions): Effect.Effect<To
         return yield* Effect.fail(failure("Unauthorized", fields(needs)))
       }
       if (response.status === 403) return yield* Effect.fail(failure("Denied", fields(said)))
+      if (response.status === 400 && errors.some((e) => e.code === "NAME_INVALID")) {
+        return yield* Effect.fail(failure("InvalidName", fields(`the token server refused a repository name of ${secrets.scrub(scopeStrings.join(" "), 256)}${said === undefined ? "" : ` (${said})`}`)))
+      }
       if (tokenRefusal.isWriteRefusal(response.status, errors)) {
         const wanted = scopeStrings.filter((s) => /[:,](push|delete|\*)(,|$)/.test(s)).join(" ")
         return yield* Effect.fail(failure("Denied", fields(`the account has no write permission${wanted === "" ? "" : ` for ${secrets.scrub(wanted, 256)}`} (${said})`)))
