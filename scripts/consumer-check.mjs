@@ -14,6 +14,7 @@ import { spawnSync } from "node:child_process"
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, relative } from "node:path"
+import { npxEnv } from "./npx-env.mjs"
 
 const root = join(import.meta.dirname, "..")
 const keep = process.argv.includes("--keep")
@@ -45,7 +46,7 @@ const run = (command, args, options = {}) => {
   }
   return result.stdout
 }
-const pnpm = (args, options) => run("npx", ["-y", "pnpm@10.34.9", ...args], options)
+const pnpm = (args, options) => run("npx", ["-y", "pnpm@10.34.9", ...args], { env: npxEnv(), ...options })
 
 const temp = mkdtempSync(join(tmpdir(), "ociauth-consumer-"))
 const failures = []
@@ -130,7 +131,7 @@ try {
     ["@ociauth/cli/dist/bin.js", process.execPath, [join("node_modules", "@ociauth", "cli", "dist", "bin.js"), "--version"]]
   ]
   for (const [label, command, args] of commands) {
-    const printed = run(command, args, { cwd: project, capture: true, env: { ...process.env, NODE_OPTIONS: "" } }).trim()
+    const printed = run(command, args, { cwd: project, capture: true, env: { ...npxEnv(), NODE_OPTIONS: "" } }).trim()
     if (printed !== cliVersion) failures.push(`${label} --version printed ${JSON.stringify(printed)}, not ${cliVersion}`)
   }
   if (failures.length > 0) throw new Error("the command")

@@ -26,6 +26,7 @@ import { createRequire } from "node:module"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { pathToFileURL } from "node:url"
+import { npxEnv } from "./npx-env.mjs"
 
 const root = join(import.meta.dirname, "..")
 const runtimesDir = join(root, "runtimes")
@@ -42,7 +43,7 @@ const report = (name, ok, detail, since) => {
 }
 
 if (!args.includes("--no-build")) {
-  const build = spawnSync("npx", ["-y", "pnpm@10.34.9", "build", "--output-logs=errors-only"], { cwd: root, stdio: "inherit" })
+  const build = spawnSync("npx", ["-y", "pnpm@10.34.9", "build", "--output-logs=errors-only"], { cwd: root, stdio: "inherit", env: npxEnv() })
   if (build.status !== 0) {
     console.error("runtimes: the build failed")
     process.exit(1)
@@ -99,7 +100,7 @@ const run = (command, argv, options) =>
   })
 
 const nodeBin = (version) => {
-  const result = spawnSync("npx", ["-y", "-p", `node@${version}`, "-c", "command -v node"], { encoding: "utf8" })
+  const result = spawnSync("npx", ["-y", "-p", `node@${version}`, "-c", "command -v node"], { encoding: "utf8", env: npxEnv() })
   if (result.status !== 0) throw new Error(`npx -p node@${version}: ${result.stderr}`)
   return result.stdout.trim()
 }

@@ -24,6 +24,7 @@ import type { Result } from "./instructions.js"
 import { attempt, builtModules, prepareWorker, runCallgrind, runNative, valgrindAvailability } from "./instructions.js"
 import type { Arguments } from "./instructions-worker.js"
 import type { Section } from "./workloads.js"
+import { npxEnv } from "../../scripts/npx-env.mjs"
 
 const run = promisify(execFile)
 const root = join(import.meta.dirname, "..", "..")
@@ -48,7 +49,7 @@ const effect3Tree = async (log: (text: string) => void): Promise<string> => {
   await run("git", ["-C", root, "archive", "--format=tar", `--output=${archive}`, EFFECT3_COMMIT])
   await run("tar", ["-xf", archive, "-C", directory])
   rmSync(archive)
-  const options = { cwd: directory, maxBuffer: 1 << 26, timeout: 1_800_000, env: { ...process.env, CI: "true", TURBO_TELEMETRY_DISABLED: "1" } }
+  const options = { cwd: directory, maxBuffer: 1 << 26, timeout: 1_800_000, env: { ...npxEnv(), CI: "true", TURBO_TELEMETRY_DISABLED: "1" } }
   await run("npx", ["-y", "pnpm@10.34.9", "install", "--frozen-lockfile"], options)
   await run("npx", ["-y", "pnpm@10.34.9", "build"], options)
   return directory
