@@ -58,8 +58,9 @@ const context = { source: "ecr-public:GetAuthorizationToken", registry: "public.
 
 type Sdk = typeof import("@aws-sdk/client-ecr-public")
 
+// `.catch(` after the import: esbuild then treats it as optional, so a Node bundle without the AWS SDK builds.
 const loadSdk: Effect.Effect<Sdk, RegistryError.CredentialError> = AuthorizationToken.loadPeer(
-  () => import("@aws-sdk/client-ecr-public"),
+  () => import("@aws-sdk/client-ecr-public").catch((error: unknown) => Promise.reject(error)),
   "@aws-sdk/client-ecr-public",
   context
 )

@@ -58,8 +58,9 @@ const SOURCE = "ecr:GetAuthorizationToken"
 
 type Sdk = typeof import("@aws-sdk/client-ecr")
 
+// `.catch(` after the import: esbuild then treats it as optional, so a Node bundle without the AWS SDK builds.
 const loadSdk = (registry: string): Effect.Effect<Sdk, RegistryError.CredentialError> =>
-  AuthorizationToken.loadPeer(() => import("@aws-sdk/client-ecr"), "@aws-sdk/client-ecr", { source: SOURCE, registry })
+  AuthorizationToken.loadPeer(() => import("@aws-sdk/client-ecr").catch((error: unknown) => Promise.reject(error)), "@aws-sdk/client-ecr", { source: SOURCE, registry })
 
 const call = (sdk: Sdk, client: SdkClient, registry: EcrHost.EcrHost): Effect.Effect<Credential.Credential, RegistryError.CredentialError> => {
   const context = { source: SOURCE, registry: EcrHost.format(registry) }
