@@ -153,18 +153,20 @@ try {
   // f. the CLI's bin, as npm linked it, with plain node: --version, then a probe of the emulator
   //    (run asynchronously: the emulator answers from this process)
   if (packages.includes("@ociauth/cli")) {
-    const bin = join(process.cwd(), "node_modules", ".bin", "ociauth")
-    const plain = { ...process.env, NODE_OPTIONS: "", NO_COLOR: "1" }
-    const ociauth = (args) =>
+    const plain = { ...process.env, NODE_OPTIONS: "", NO_COLOR: "1", HOME: home }
+    /** Runs one of npm's linked bins with `input` on stdin: its status and output. */
+    const bin = (name, args, input = "") =>
       new Promise((resolve, reject) => {
-        const child = spawn(bin, args, { env: plain, stdio: ["ignore", "pipe", "pipe"] })
+        const child = spawn(join(process.cwd(), "node_modules", ".bin", name), args, { env: plain, stdio: ["pipe", "pipe", "pipe"] })
         let stdout = ""
         let stderr = ""
         child.stdout.on("data", (chunk) => (stdout += chunk))
         child.stderr.on("data", (chunk) => (stderr += chunk))
         child.on("error", reject)
         child.on("close", (status) => resolve({ status, stdout, stderr }))
+        child.stdin.end(input)
       })
+    const ociauth = (args) => bin("ociauth", args)
     const cliManifest = JSON.parse(readFileSync(join(process.cwd(), "node_modules", "@ociauth", "cli", "package.json"), "utf8"))
     const version = await ociauth(["--version"])
     assert.equal(version.status, 0, version.stderr)
@@ -178,17 +180,7 @@ try {
     console.log(`consumer: the ociauth bin probed ${hub.host}: quirks ${findings.quirks.join(", ")}`)
     // docker-credential-ociauth, as npm linked it: an unknown host is "credentials not found" (exit 1),
     // which is what lets docker fall back; `list` answers a JSON object.
-    const helper = (verb, input) =>
-      new Promise((resolve, reject) => {
-        const child = spawn(join(process.cwd(), "node_modules", ".bin", "docker-credential-ociauth"), [verb], { env: { ...plain, HOME: home }, stdio: ["pipe", "pipe", "pipe"] })
-        let stdout = ""
-        let stderr = ""
-        child.stdout.on("data", (chunk) => (stdout += chunk))
-        child.stderr.on("data", (chunk) => (stderr += chunk))
-        child.on("error", reject)
-        child.on("close", (status) => resolve({ status, stdout, stderr }))
-        child.stdin.end(input)
-      })
+    const helper = (verb, input) => bin("docker-credential-ociauth", [verb], input)
     const unknown = await helper("get", "registry.unknown.example")
     assert.equal(unknown.status, 1, unknown.stderr)
     assert.match(unknown.stdout, /credentials not found/)
