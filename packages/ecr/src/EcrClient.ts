@@ -17,6 +17,7 @@ import { RegistryError } from "@ociauth/core"
 import { Context, Effect, Layer, Result } from "effect"
 import * as AuthorizationToken from "./AuthorizationToken.js"
 import * as EcrHost from "./EcrHost.js"
+import * as throttling from "./internal/throttling.js"
 
 /**
  * @since 0.1.0
@@ -68,8 +69,15 @@ const call = (sdk: Sdk, client: SdkClient, registry: EcrHost.EcrHost): Effect.Ef
   return Effect.tryPromise({
     // `registryIds` is deprecated but still the one way to name the account; the AWS helper passes it too.
     try: (signal) => send.call(client, new sdk.GetAuthorizationTokenCommand({ registryIds: [registry.account] }), { abortSignal: signal }),
-    catch: (error) => new RegistryError.CredentialError({ ...context, reason: AuthorizationToken.describeFailure(error) })
+    catch: (error) => throttling.isThrottling(error) ? new throttling.Throttled(error) : new RegistryError.CredentialError({ ...context, reason: AuthorizationToken.describeFailure(error) })
   }).pipe(
+    // "Rate exceeded": retried with jittered backoff (the engine calls this once per registry in flight).
+    Effect.retry({ schedule: throttling.backoff, while: (error) => error instanceof throttling.Throttled }),
+    Effect.mapError((error) =>
+      error instanceof throttling.Throttled
+        ? new RegistryError.CredentialError({ ...context, reason: `${AuthorizationToken.describeFailure(error.error)}: throttled (Rate exceeded), retries exhausted` })
+        : error
+    ),
     Effect.flatMap((output) => AuthorizationToken.decodeOutput(AuthorizationToken.EcrOutput, output, context)),
     Effect.flatMap(({ authorizationData = [] }) => {
       // The entry of this registry; ECR answers one per registry asked for.
