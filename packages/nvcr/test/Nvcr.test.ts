@@ -99,3 +99,42 @@ describe("NGC through the SDK (emulator nvcr profile)", () => {
     assert.strictEqual((error as { _tag: string })._tag, "InsufficientScope")
   })
 })
+
+describe("NGC's realm switch after expiry (#28.5)", () => {
+  it("a token expired at the server: the 401 names https://authn.nvidia.com/token (service=\"registry\", error=\"invalid_token\"); the SDK follows it with the API key and loses no request", async () => {
+    let offset = 0
+    const nvcr = await RegistryEmulator.start(
+      { profile: "nvcr", users: { $oauthtoken: "nvapi-KEY" }, tokenTtl: "300 seconds" },
+      () => Date.now() + offset
+    )
+    nvcr.pushImage("nvidia/cuda", "12.4")
+    const second = nvcr.expiredRealm!
+    const adapter = RegistryAdapter.retarget(Nvcr.adapter, { origin: nvcr.origin, realm: nvcr.challenge.realm })
+    const keyed = makeRegistryFetch({ adapters: [adapter], credentials: { "nvcr.io": { username: "$oauthtoken", password: "nvapi-KEY" } } })
+    const line = (e: { server: string; method: string; path: string; status: number; authorization: string }) =>
+      `${e.server} ${e.method} ${e.path} ${e.status} ${e.authorization}`
+    try {
+      assert.strictEqual((await keyed("https://nvcr.io/v2/nvidia/cuda/manifests/12.4", { method: "HEAD" })).status, 200)
+      // The server's clock passes the token's 5 minutes; the SDK's does not (a suspended laptop, a skewed clock).
+      offset = 301_000
+      nvcr.log.clear()
+      const after = await keyed("https://nvcr.io/v2/nvidia/cuda/manifests/12.4", { method: "HEAD" })
+      assert.strictEqual(after.status, 200, "the request is not lost")
+      assert.deepStrictEqual(nvcr.log.entries.map(line), [
+        "registry HEAD /v2/nvidia/cuda/manifests/12.4 401 bearer",
+        `token2 GET ${new URL(second.realm).pathname} 200 basic`,
+        "registry HEAD /v2/nvidia/cuda/manifests/12.4 200 bearer"
+      ])
+      const query = new URLSearchParams(nvcr.log.filter({ server: "token2" })[0]!.query)
+      assert.strictEqual(query.get("service"), "registry")
+      assert.deepStrictEqual(query.getAll("scope"), ["repository:nvidia/cuda:pull"])
+      // Learned for the origin: the next request is sent with the new realm's token, at once.
+      nvcr.log.clear()
+      assert.strictEqual((await keyed("https://nvcr.io/v2/nvidia/cuda/manifests/12.4", { method: "HEAD" })).status, 200)
+      assert.deepStrictEqual(nvcr.log.entries.map(line), ["registry HEAD /v2/nvidia/cuda/manifests/12.4 200 bearer"])
+    } finally {
+      await keyed.close()
+      await nvcr.close()
+    }
+  })
+})
