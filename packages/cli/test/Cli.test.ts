@@ -7,9 +7,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { createServer } from "node:net"
-import type { AddressInfo } from "node:net"
+import type { AddressInfo, Socket } from "node:net"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Cli, ExitCode } from "@ociauth/cli"
+import { RegistryClient } from "@ociauth/fetch"
 import { RegistryEmulator } from "@ociauth/testing"
 import { TokenStore } from "@ociauth/core"
 import { NodeCredentials } from "ociauth"
@@ -294,6 +295,39 @@ describe("manners: help, messages, hints", () => {
       assert.include(probe.stderr, "connection refused (ECONNREFUSED)")
       assert.notInclude(probe.stderr, "--insecure")
     }))
+
+  it.live("a registry that accepts the connection and never answers: token gives up after discovery's 10 s, exit 4", () =>
+    Effect.gen(function* () {
+      const sockets = new Set<Socket>()
+      const silent = createServer((socket) => void sockets.add(socket))
+      const port = yield* Effect.promise(() => new Promise<number>((resolve) => silent.listen(0, "127.0.0.1", () => resolve((silent.address() as AddressInfo).port))))
+      yield* Effect.addFinalizer(() =>
+        Effect.promise(() => {
+          for (const socket of sockets) socket.destroy()
+          return new Promise<void>((resolve) => silent.close(() => resolve()))
+        })
+      )
+      const outcome = yield* runCli(["token", `127.0.0.1:${port}/me/app`, "--insecure"], machine(join(dir, "none.json")))
+      assert.strictEqual(outcome.code, ExitCode.ExitCode.network, outcome.stderr)
+      assert.include(outcome.stderr, `GET http://127.0.0.1:${port}/v2/ sent no response headers within 10s.`)
+      assert.notInclude(outcome.stderr, "--insecure")
+    }).pipe(Effect.scoped))
+
+  it("a request that ran out of time (RegistryTimeout) is a network failure: exit 4", () => {
+    const timeout = new RegistryClient.RegistryTimeout({
+      method: "GET",
+      url: "https://registry.example/v2/team/app/manifests/1.0",
+      waitingFor: "the response headers of https://registry.example/v2/team/app/manifests/1.0",
+      bound: "deadline",
+      deadlineMillis: 30_000,
+      responseTimeoutMillis: 10_000,
+      attempts: 3
+    })
+    const { code, message } = ExitCode.classify(timeout)
+    assert.strictEqual(code, ExitCode.ExitCode.network)
+    assert.include(message, "timed out: its deadline of 30s passed")
+    assert.include(message, "try again later")
+  })
 
   it.live("https to a plain-HTTP registry: the TLS failure named, and the flag that fixes it", () =>
     Effect.gen(function* () {

@@ -19,11 +19,25 @@ export interface Seams {
   readonly transport?: Layer.Layer<HttpClient.HttpClient>
 }
 
-/** The challenge of an origin: the adapter's, else the one `/v2/` answers with. */
+/** How long discovery's `/v2/` may take to answer: the engine's response timeout (`RegistryClient.Options.responseTimeout`). */
+const DISCOVERY_TIMEOUT = Duration.seconds(10)
+
+/** The challenge of an origin: the adapter's, else the one `/v2/` answers with (within `DISCOVERY_TIMEOUT`). */
 const discover = (origin: string, transport: Layer.Layer<HttpClient.HttpClient>) =>
   Effect.gen(function* () {
     const client = yield* HttpClient.HttpClient
-    const response = yield* client.get(`${origin}/v2/`)
+    const response = yield* client.get(`${origin}/v2/`).pipe(
+      Effect.timeoutOrElse({
+        duration: DISCOVERY_TIMEOUT,
+        orElse: () =>
+          Effect.fail(
+            new CommandFailed({
+              code: ExitCode.network,
+              reason: `GET ${origin}/v2/ sent no response headers within ${Duration.format(DISCOVERY_TIMEOUT)}.\n  The registry accepted the connection but did not answer: check that ${origin} is a registry, or try again later.`
+            })
+          )
+      })
+    )
     const header = response.headers["www-authenticate"]
     if (header === undefined) {
       return yield* new CommandFailed({ code: ExitCode.failure, reason: `${origin}/v2/ answered ${response.status} without a challenge: this registry needs no token` })
