@@ -4,13 +4,16 @@
  * - Hosts: `<location>-docker.pkg.dev`, `docker.<region>.rep.pkg.dev`, `gcr.io`,
  *   `us.`/`eu.`/`asia.gcr.io`, `marketplace.gcr.io` (`GarHost`).
  * - The realm is the registry's `https://<host>/v2/token`, discovered from the
- *   first 401 (Artifact Registry's challenge names no `service`); tokens are
+ *   first 401 (`/v2/`'s challenge names no `service`, a repository's names the
+ *   host); tokens are
  *   asked for with `GET` only (a POST is 404).
  * - Credentials, when nothing is configured for the host: an OAuth2 access
  *   token from `google-auth-library` (an optional peer, loaded on first use:
  *   Application Default Credentials; or a client you give) sent as Basic
  *   `oauth2accesstoken:<token>`, kept until shortly before the token expires
- *   (~1 h). `_json_key` / `_json_key_base64` service-account keys from docker
+ *   (~1 h). Registry tokens are opaque and die with that access token: each is
+ *   held until the access token's own expiry (5 min with Workload Identity
+ *   Federation), never past 1 h. `_json_key` / `_json_key_base64` service-account keys from docker
  *   configs are Basic credentials like any other.
  * - `tags/list` answers carry Google's extra `manifests` and `child`: `TagList`
  *   decodes them.
@@ -57,6 +60,9 @@ export const make = (options: Options = {}): Adapter.RegistryAdapter =>
     name: "gar",
     matches: GarHost.isGarHost,
     tokenRequest: { method: "get" },
+    // Registry tokens are opaque (no `expires_in`) and die with the OAuth2 access token behind them, at most 1 h:
+    // the engine holds one until that credential's expiry (5 min with Workload Identity Federation), never past 1 h.
+    defaultTokenLifetime: "1 hour",
     ...(options.google === false ? {} : { credentials: google.makeSource(options.google?.client) })
   })
 

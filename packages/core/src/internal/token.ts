@@ -153,3 +153,22 @@ export const fromResponse = (
     scopes: scope.merge(options.scopes ?? [])
   }
 }
+
+/**
+ * An opaque token (no `expires_in`, no JWT `exp`: its lifetime is the adapter's
+ * guess) dies no later than the credential it was issued on, when that
+ * credential's expiry is known: GAR's registry tokens die with the OAuth2
+ * access token behind them (5 minutes with Workload Identity Federation).
+ */
+export const boundedByCredential = (
+  token: Token.Token,
+  response: Token.Response,
+  credentialExpiresAt: DateTime.Utc | undefined
+): Token.Token => {
+  if (credentialExpiresAt === undefined || response.expires_in != null) return token
+  const claims = jwtClaims(Redacted.value(token.value))
+  if (Option.isSome(claims) && typeof claims.value.exp === "number") return token
+  return DateTime.isLessThan(credentialExpiresAt, token.expiresAt) && DateTime.isGreaterThan(credentialExpiresAt, token.issuedAt)
+    ? { ...token, expiresAt: credentialExpiresAt }
+    : token
+}

@@ -240,7 +240,11 @@ export const exchange = (send: Send, options: ExchangeOptions): Effect.Effect<To
   return once.pipe(
     Effect.flatMap((response) =>
       Effect.map(DateTime.now, (now) =>
-        token.fromResponse(response, { now, scopes: options.scopes, defaultLifetime: options.defaultLifetime })
+        token.boundedByCredential(
+          token.fromResponse(response, { now, scopes: options.scopes, defaultLifetime: options.defaultLifetime }),
+          response,
+          credential._tag === "Anonymous" ? undefined : credential.expiresAt
+        )
       )
     )
   ).pipe(Effect.catchTag("UseAnonymous", () => exchange(send, { ...options, credential: anonymous })))
