@@ -1,7 +1,7 @@
 // Type-checked by scripts/consumer-check.mjs with the strictest settings a
 // consumer may use, against the packed declarations (no skipLibCheck).
 import { HttpClient, HttpClientError, HttpClientRequest } from "effect/http"
-import { Challenge, CredentialProvider, CredentialStore, Reference, Registries, RegistryAdapter, RegistryError, Scope, TokenStore } from "@ociauth/core"
+import { Challenge, CredentialProvider, CredentialStore, HostConfig, Reference, Registries, RegistryAdapter, RegistryError, Scope, TokenStore } from "@ociauth/core"
 import type { Credential, Token } from "@ociauth/core"
 import * as CoreScope from "@ociauth/core/Scope"
 import { DockerHub } from "@ociauth/docker-hub"
@@ -100,7 +100,7 @@ export class Digests extends Context.Service<
   Digests,
   { readonly of: (repository: string, tag: string) => Effect.Effect<string | undefined, HttpClientError.HttpClientError> }
 >()("consumer/Digests") {}
-export const DigestsLive: Layer.Layer<Digests> = Layer.effect(
+export const DigestsLive: Layer.Layer<Digests, HostConfig.HostConfigError> = Layer.effect(
   Digests,
   Effect.gen(function* () {
     const client = yield* HttpClient.HttpClient
@@ -112,7 +112,7 @@ export const DigestsLive: Layer.Layer<Digests> = Layer.effect(
     }
   })
 ).pipe(Layer.provide(NodeRegistryClient.layer))
-export const digestOfAlpine: Effect.Effect<string | undefined, HttpClientError.HttpClientError> = Effect.gen(function* () {
+export const digestOfAlpine: Effect.Effect<string | undefined, HttpClientError.HttpClientError | HostConfig.HostConfigError> = Effect.gen(function* () {
   const digests = yield* Digests
   return yield* digests.of("alpine", "latest")
 }).pipe(Effect.provide(DigestsLive))

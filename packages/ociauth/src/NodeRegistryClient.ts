@@ -39,19 +39,20 @@ export interface Options extends RegistryClient.Options {
 }
 
 /**
- * `layer` with options.
+ * `layer` with options. The user's host configuration (`HostConfig`: which adapter serves which
+ * host) is read when the layer is built; one that cannot be read fails it with `HostConfigError`.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layerWith = (options: Options): Layer.Layer<HttpClient.HttpClient> =>
+export const layerWith = (options: Options): Layer.Layer<HttpClient.HttpClient, HostConfig.HostConfigError> =>
   RegistryClient.layerWith(options).pipe(
     Layer.provide(Authenticator.layer({ ...options.authenticator, ...(options.insecure === undefined ? {} : { insecure: options.insecure }) })),
     Layer.provide(
       Layer.mergeAll(
         RegistryClient.layerFetchTransport,
         Registries.layer(Builtins.withBuiltins(options.adapters)),
-        HostConfig.layer(Builtins.withBuiltins(options.adapters)).pipe(Layer.provide(NodeCredentials.layerPlatform), Layer.orDie),
+        HostConfig.layer(Builtins.withBuiltins(options.adapters)).pipe(Layer.provide(NodeCredentials.layerPlatform)),
         options.credentialProvider ?? NodeCredentials.layer
       )
     )
@@ -63,4 +64,4 @@ export const layerWith = (options: Options): Layer.Layer<HttpClient.HttpClient> 
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<HttpClient.HttpClient> = layerWith({})
+export const layer: Layer.Layer<HttpClient.HttpClient, HostConfig.HostConfigError> = layerWith({})
