@@ -10,7 +10,7 @@
  */
 import { Credential, RegistryError } from "@ociauth/core"
 import { DateTime, Effect, Redacted, Result, Schema } from "effect"
-import { Base64 } from "effect/encoding"
+import * as Base64 from "effect/encoding/Base64"
 
 /**
  * One `authorizationData` entry.
