@@ -25,9 +25,10 @@ export interface SendOptions {
 }
 
 /**
- * Native error codes of a connection that could not be made: a retry within
- * the seconds a schedule waits does not change them, so they surface at once.
- * Node's (`ECONNREFUSED`, …) and Bun's and Deno's (`ConnectionRefused`).
+ * Native error codes of a connection that could not be made, or not securely:
+ * a retry within the seconds a schedule waits does not change them, so they
+ * surface at once. Node's (`ECONNREFUSED`, …; TLS to a plain-HTTP server,
+ * certificates that do not verify) and Bun's and Deno's (`ConnectionRefused`).
  */
 const CONNECT_FAILURES: ReadonlySet<string> = new Set([
   "ECONNREFUSED",
@@ -35,7 +36,14 @@ const CONNECT_FAILURES: ReadonlySet<string> = new Set([
   "EHOSTUNREACH",
   "ENETUNREACH",
   "EAI_NONAME",
-  "ConnectionRefused"
+  "ConnectionRefused",
+  "ERR_SSL_WRONG_VERSION_NUMBER",
+  "EPROTO",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "CERT_HAS_EXPIRED",
+  "ERR_TLS_CERT_ALTNAME_INVALID"
 ])
 
 /** Whether a transport failure is a connection that could not be made (the `cause` chain of the platform's error). */
