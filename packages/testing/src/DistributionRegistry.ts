@@ -2,16 +2,20 @@
  * Starts the real CNCF distribution registry (Debian package `docker-registry`,
  * v2.8) on a free loopback port, in token-auth mode trusting a `TokenServer`'s
  * root certificate, with storage in a temporary directory and DELETE enabled.
- * It is stopped, and its directory removed, when released.
+ * It is stopped, and its directory removed, when released. `pushImage` puts a
+ * small image in it through its own API, as the emulator's `pushImage` does.
  *
  * @since 0.1.0
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { Scope as OciScope } from "@ociauth/core"
 import { Context, Data, Effect, Layer } from "effect"
 import type { Scope } from "effect"
+import * as Image from "./Image.js"
 import { findBinary as findBinaryIn, freePort, spawnServer, stop } from "./internal/process.js"
+import type { PushedImage } from "./RegistryEmulator.js"
 import type { TokenServer } from "./TokenServer.js"
 
 /**
@@ -41,12 +45,33 @@ export class RegistryStartError extends Data.TaggedError("RegistryStartError")<{
 }
 
 /**
+ * `pushImage` failed: the registry refused a step (its status and body), or no
+ * token could be had.
+ *
+ * @since 1.1.0
+ * @category errors
+ */
+export class PushError extends Data.TaggedError("PushError")<{
+  readonly repository: string
+  readonly tag: string
+  readonly reason: string
+}> {
+  /** @since 1.1.0 */
+  override get message(): string {
+    return `pushImage ${this.repository}:${this.tag}: ${this.reason}`
+  }
+}
+
+/**
  * @since 0.1.0
  * @category models
  */
 export interface Options {
-  /** The token server the registry trusts (realm, service, issuer, root certificate). */
-  readonly tokenServer: Pick<TokenServer, "realm" | "service" | "issuer" | "rootCertificatePem">
+  /**
+   * The token server the registry trusts (realm, service, issuer, root certificate). A `TokenServer`
+   * also lends its `issue` to `pushImage`, which then needs no token of its own.
+   */
+  readonly tokenServer: Pick<TokenServer, "realm" | "service" | "issuer" | "rootCertificatePem"> & Partial<Pick<TokenServer, "issue">>
   /** Path of the binary; default `$OCIAUTH_DOCKER_REGISTRY`, else `docker-registry` on `PATH`. */
   readonly binary?: string
   /** Default true. */
@@ -67,7 +92,67 @@ export interface DistributionRegistry {
   readonly directory: string
   /** What the registry wrote to stderr (its log), most recent last. */
   readonly output: () => string
+  /**
+   * Pushes a small image (`Image.make`: config, layers, OCI manifest) under a tag through the
+   * registry's distribution API: each blob by a monolithic upload (`POST /v2/<name>/blobs/uploads/`,
+   * then `PUT <location>?digest=…`), then the manifest (`PUT /v2/<name>/manifests/<tag>`). It
+   * authenticates with `options.token`, else with a `pull,push` token the token server issues directly
+   * (no token request: the request log stays as it was). Rejects with `PushError`.
+   * @since 1.1.0
+   */
+  readonly pushImage: (repository: string, tag: string, options?: PushOptions) => Promise<PushedImage>
   readonly close: () => Promise<void>
+}
+
+/**
+ * @since 1.1.0
+ * @category models
+ */
+export interface PushOptions {
+  /** The layers' bytes; one random 512-byte layer by default. */
+  readonly layers?: ReadonlyArray<Uint8Array<ArrayBuffer>>
+  /** A registry token with `push` on the repository; by default one the token server issues. */
+  readonly token?: string
+}
+
+const pushTo = async (
+  origin: string,
+  tokenServer: Options["tokenServer"],
+  repository: string,
+  tag: string,
+  options: PushOptions
+): Promise<PushedImage> => {
+  const fail = (reason: string) => new PushError({ repository, tag, reason })
+  const token = options.token ?? tokenServer.issue?.("ociauth-testing", [OciScope.repository(repository, ["pull", "push"])], 300)
+  if (token === undefined) throw fail("no token: pass { token }, or start the registry with a TokenServer (its issue)")
+  const authorization = `Bearer ${token}`
+  const refused = async (step: string, response: Response) =>
+    fail(`${step} answered ${response.status}: ${(await response.text()).trim().slice(0, 500)}`)
+  const image = Image.make(options.layers)
+  for (const blob of [...image.layers, image.config]) {
+    const start = await fetch(`${origin}/v2/${repository}/blobs/uploads/`, { method: "POST", headers: { authorization } })
+    if (start.status !== 202) throw await refused(`POST /v2/${repository}/blobs/uploads/`, start)
+    await start.arrayBuffer()
+    const location = new URL(start.headers.get("location") ?? "", origin)
+    location.searchParams.set("digest", blob.digest)
+    const put = await fetch(location, {
+      method: "PUT",
+      headers: { authorization, "content-type": "application/octet-stream" },
+      body: blob.bytes
+    })
+    if (put.status !== 201) throw await refused(`PUT of blob ${blob.digest}`, put)
+    await put.arrayBuffer()
+  }
+  const manifest = await fetch(`${origin}/v2/${repository}/manifests/${tag}`, {
+    method: "PUT",
+    headers: { authorization, "content-type": image.manifest.mediaType },
+    body: image.manifest.text
+  })
+  if (manifest.status !== 201) throw await refused(`PUT /v2/${repository}/manifests/${tag}`, manifest)
+  await manifest.arrayBuffer()
+  const digest = manifest.headers.get("docker-content-digest") ?? image.manifest.digest
+  if (digest !== image.manifest.digest) throw fail(`the registry stored the manifest as ${digest}, not ${image.manifest.digest}`)
+  return { repository, tag, digest, config: image.config.digest, layers: image.layers.map((layer) => layer.digest) }
 }
 
 /**
@@ -146,6 +231,7 @@ export const start = async (options: Options): Promise<DistributionRegistry> => 
             host: `127.0.0.1:${port}`,
             directory,
             output: () => output,
+            pushImage: (repository, tag, pushOptions = {}) => pushTo(origin, options.tokenServer, repository, tag, pushOptions),
             close: async () => {
               await stop(child)
               await rm(directory, { recursive: true, force: true })

@@ -90,6 +90,52 @@ describe.skipIf(!availability.available)("DistributionRegistry (real docker-regi
     assert.strictEqual(del.status, 202)
   })
 
+  it("pushImage puts an image in it through its API: pulled back byte for byte, by tag and by digest", async () => {
+    const layer = new TextEncoder().encode("a layer pushed by pushImage")
+    const before = tokens.log.count()
+    const image = await registry.pushImage("alice/pushed", "1.0", { layers: [layer] })
+    assert.strictEqual(tokens.log.count(), before, "the token server issued directly: no token request")
+    assert.deepStrictEqual(image.layers, [Image.digestOf(layer)])
+    const pull = await token(["repository:alice/pushed:pull"], false)
+    const headers = { authorization: bearer(pull), accept: Image.manifestMediaType }
+    const byTag = await fetch(`${registry.origin}/v2/alice/pushed/manifests/1.0`, { headers })
+    assert.strictEqual(byTag.status, 200)
+    assert.strictEqual(byTag.headers.get("docker-content-digest"), image.digest)
+    const manifest = JSON.parse(await byTag.text()) as { config: { digest: string }; layers: ReadonlyArray<{ digest: string }> }
+    assert.strictEqual(manifest.config.digest, image.config)
+    assert.deepStrictEqual(manifest.layers.map((l) => l.digest), image.layers)
+    const byDigest = await fetch(`${registry.origin}/v2/alice/pushed/manifests/${image.digest}`, { method: "HEAD", headers })
+    assert.strictEqual(byDigest.status, 200)
+    const blob = await fetch(`${registry.origin}/v2/alice/pushed/blobs/${image.layers[0]}`, { headers: { authorization: bearer(pull) } })
+    assert.deepStrictEqual(new Uint8Array(await blob.arrayBuffer()), layer)
+    const tags = await fetch(`${registry.origin}/v2/alice/pushed/tags/list`, { headers: { authorization: bearer(pull) } })
+    assert.deepStrictEqual(await tags.json(), { name: "alice/pushed", tags: ["1.0"] })
+  })
+
+  it("pushImage with a token of its own; a token without push is a PushError naming the registry's answer", async () => {
+    const push = await token(["repository:alice/own:pull,push"])
+    const image = await registry.pushImage("alice/own", "v1", { token: push })
+    assert.match(image.digest, /^sha256:[0-9a-f]{64}$/)
+    const pullOnly = await token(["repository:alice/own:pull"], false)
+    const error = await registry.pushImage("alice/own", "v2", { token: pullOnly }).then(() => undefined, (e: unknown) => e)
+    assert.instanceOf(error, DistributionRegistry.PushError)
+    assert.include((error as Error).message, "alice/own:v2")
+    assert.include((error as Error).message, "answered 401")
+  })
+
+  it("pushImage without a token or a token server that issues one is a PushError", async () => {
+    const bare = await DistributionRegistry.start({
+      tokenServer: { realm: tokens.realm, service: tokens.service, issuer: tokens.issuer, rootCertificatePem: tokens.rootCertificatePem }
+    })
+    try {
+      const error = await bare.pushImage("alice/app", "v1").then(() => undefined, (e: unknown) => e)
+      assert.instanceOf(error, DistributionRegistry.PushError)
+      assert.include((error as Error).message, "no token")
+    } finally {
+      await bare.close()
+    }
+  })
+
   it("rejects a token without the needed action: 401 insufficient_scope naming the scope", async () => {
     const pullOnly = await token(["repository:alice/app:pull"], false)
     const response = await fetch(`${registry.origin}/v2/alice/app/blobs/uploads/`, { method: "POST", headers: { authorization: bearer(pullOnly) } })
