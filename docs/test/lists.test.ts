@@ -9,12 +9,17 @@
  * - The adapter names a host configuration takes (`adapter` in hosts.json):
  *   docs/credential-helper.md's table lists those `HostConfig` knows.
  * - The JSON blocks of docs/credential-helper.md parse, and its hosts.json is a
- *   host configuration `HostConfig` accepts, each host resolving to its adapter.
+ *   host configuration `HostConfig` accepts, each host resolving to its adapter;
+ *   both packages it says to install put `docker-credential-ociauth` on the PATH,
+ *   and the helper answers as the page says (run from source, isolated HOME).
  */
-import { readFileSync } from "node:fs"
+import { execFile } from "node:child_process"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { HostConfig, RegistryAdapter } from "@ociauth/core"
+import { Budget } from "@ociauth/testing"
 import { Artifactory, Builtins, Harbor, Zot } from "ociauth"
 import * as Ociauth from "ociauth"
 import { Result, Schema } from "effect"
@@ -100,4 +105,56 @@ describe("docs: the lists match the code", () => {
       if (Result.isSuccess(adapter)) assert.isTrue(adapter.success.matches(host), host)
     }
   })
+
+  it("credential-helper.md: @ociauth/cli and ociauth both publish docker-credential-ociauth", () => {
+    for (const pkg of ["packages/cli/package.json", "packages/ociauth/package.json"]) {
+      const json = JSON.parse(read(pkg)) as { publishConfig?: { bin?: Record<string, string> } }
+      assert.strictEqual(json.publishConfig?.bin?.["docker-credential-ociauth"], "./dist/credentialHelperBin.js", pkg)
+    }
+  })
+
+  it("credential-helper.md: get answers from the environment, 'credentials not found' for a host with nothing, one line for an unknown adapter", async () => {
+    const home = mkdtempSync(join(tmpdir(), "ociauth-docs-helper-"))
+    const helper = (input: string, env: Record<string, string> = {}) =>
+      new Promise<{ code: number; stdout: string }>((resolve) => {
+        const child = execFile(
+          process.execPath,
+          [join(root, "scripts", "tsx.mjs"), join(root, "packages", "cli", "src", "credentialHelperBin.ts"), "get"],
+          {
+            env: {
+              PATH: process.env.PATH ?? "",
+              HOME: home,
+              XDG_CACHE_HOME: join(home, "cache"),
+              XDG_STATE_HOME: join(home, "state"),
+              XDG_CONFIG_HOME: join(home, "config"),
+              DOCKER_CONFIG: join(home, "docker"),
+              NODE_OPTIONS: "--conditions=@ociauth/source",
+              ...env
+            }
+          },
+          (error, stdout) => resolve({ code: error === null ? 0 : Number(error.code ?? 1), stdout: String(stdout) })
+        )
+        child.stdin!.end(input)
+      })
+    try {
+      const fromEnv = await helper("registry.corp.example", {
+        OCIAUTH_REGISTRY: "registry.corp.example",
+        OCIAUTH_USERNAME: "ci",
+        OCIAUTH_PASSWORD: "from-the-environment"
+      })
+      assert.strictEqual(fromEnv.code, 0, fromEnv.stdout)
+      assert.deepInclude(JSON.parse(fromEnv.stdout), { Username: "ci", Secret: "from-the-environment" })
+      const nothing = await helper("registry.corp.example")
+      assert.strictEqual(nothing.code, 1)
+      assert.include(nothing.stdout, "credentials not found in native keychain")
+      const hostsFile = join(home, "hosts.json")
+      writeFileSync(hostsFile, JSON.stringify({ hosts: { "registry.corp.example": { adapter: "no-such-adapter" } } }))
+      const unknown = await helper("registry.corp.example", { OCIAUTH_HOSTS_FILE: hostsFile })
+      assert.strictEqual(unknown.code, 1)
+      assert.strictEqual(unknown.stdout.trim().split("\n").length, 1, unknown.stdout)
+      assert.include(unknown.stdout, "no-such-adapter")
+    } finally {
+      rmSync(home, { recursive: true, force: true })
+    }
+  }, Budget.scaled(60_000))
 })
