@@ -7,7 +7,7 @@ import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Authenticator, CredentialProvider, Registries, RegistryAdapter, Retry } from "@ociauth/core"
 import type { AuthEvent } from "@ociauth/core"
 import { makeRegistryFetch, RegistryClient } from "@ociauth/fetch"
-import { RegistryEmulator } from "@ociauth/testing"
+import { Budget, RegistryEmulator } from "@ociauth/testing"
 import { Duration, Effect, Layer, Option, Schedule } from "effect"
 
 const fastRetry: Retry.Policy = {
@@ -270,7 +270,7 @@ describe("short-lived tokens lose no request", () => {
       await registryFetch.close()
       await emulator.close()
     }
-  }, 120_000)
+  }, Budget.scaled(120_000))
 
   it("60-second tokens under injected 503, 429 and dropped connections: 0 lost", async () => {
     const emulator = await RegistryEmulator.start({ users: { team: "pw" }, tokenTtl: "60 seconds" })
@@ -307,7 +307,7 @@ describe("short-lived tokens lose no request", () => {
       await registryFetch.close()
       await emulator.close()
     }
-  }, 120_000)
+  }, Budget.scaled(120_000))
 })
 
 describe("the façade after close()", () => {

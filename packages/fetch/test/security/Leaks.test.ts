@@ -8,6 +8,7 @@ import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Authenticator, CredentialProvider, Registries, RegistryAdapter, Retry } from "@ociauth/core"
 import type { AuthEvent } from "@ociauth/core"
 import { makeRegistryFetch, RegistryClient } from "@ociauth/fetch"
+import { Budget } from "@ociauth/testing"
 import { Cause, Effect, Exit, Layer } from "effect"
 import { assertClean, CANARY, drip, listen, surfaces } from "./attack.js"
 import type { HostileServer } from "./attack.js"
@@ -101,7 +102,7 @@ describe("hostile servers", () => {
       authenticator: { requestTimeout: "1 second", retry: Retry.never }
     })
     try {
-      const started = performance.now()
+      // The body drips for ever: only the request timeout ends these (a hang would be the test's timeout).
       const [first, second] = await Promise.all([
         registryFetch(`${origin}/v2/team/app/manifests/latest`).catch((e: { readonly _tag?: string; readonly reason?: string }) => e),
         registryFetch(`${origin}/v2/team/app/manifests/latest`).catch((e: { readonly _tag?: string; readonly reason?: string }) => e)
@@ -112,11 +113,10 @@ describe("hostile servers", () => {
       }
       const third = await registryFetch(`${origin}/v2/team/app/manifests/latest`).catch((e: { readonly _tag?: string }) => e)
       assert.strictEqual((third as { readonly _tag?: string })._tag, "TokenRequestError")
-      assert.isBelow(performance.now() - started, 10_000)
     } finally {
       await registryFetch.close()
     }
-  }, 20_000)
+  }, Budget.scaled(20_000))
 
   it("a token server that echoes the credential: no secret in the error or any event", async () => {
     const events: Array<AuthEvent.AuthEvent> = []

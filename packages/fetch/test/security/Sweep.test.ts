@@ -19,6 +19,7 @@ import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { AuthEvent, Authenticator, CredentialProvider, Registries, RegistryError } from "@ociauth/core"
 import type { Credential, Retry } from "@ociauth/core"
 import { makeRegistryFetch, RegistryClient } from "@ociauth/fetch"
+import { Budget } from "@ociauth/testing"
 import { Cause, Duration, Effect, Exit, Layer, Option, Schedule } from "effect"
 import { Base64Url } from "effect/encoding"
 import { assertClean, CANARY, carriesSecret, checked, echoOf, listen, surfaces } from "./attack.js"
@@ -27,7 +28,8 @@ import type { HostileServer, Received } from "./attack.js"
 const REGISTRY = "registry.sweep.test"
 const AUTH = "auth.sweep.test"
 const CDN = "cdn.sweep.test"
-const TIMEOUT = "400 millis"
+/** The configured timeouts, scaled: a busy machine must not turn an answer into a timeout before the echo. */
+const TIMEOUT = Duration.millis(Budget.scaled(400))
 /** One quick retry, and no waiting for a `Retry-After`. */
 const retry: Retry.Policy = { schedule: Schedule.max([Schedule.spaced("10 millis"), Schedule.recurs(1)]), maxRetryAfter: Duration.millis(50) }
 
