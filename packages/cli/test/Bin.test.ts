@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { RegistryEmulator } from "@ociauth/testing"
+import { Budget, RegistryEmulator } from "@ociauth/testing"
 import { runBin } from "./utils.js"
 
 let emulator: RegistryEmulator.RegistryEmulator
@@ -36,5 +36,5 @@ describe("bin.ts", () => {
     assert.strictEqual(second.code, 0, second.stderr)
     assert.strictEqual(second.stdout, first.stdout)
     assert.strictEqual(emulator.log.count({ server: "token" }), 1, emulator.log.format())
-  }, 60_000)
+  }, Budget.scaled(60_000))
 })

@@ -14,7 +14,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { CredentialProvider } from "@ociauth/core"
-import { AwsEcrApi, RegistryEmulator } from "@ociauth/testing"
+import { AwsEcrApi, Budget, RegistryEmulator } from "@ociauth/testing"
 
 const root = join(import.meta.dirname, "..", "..", "..")
 const ECR_REGISTRY = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
@@ -108,7 +108,7 @@ beforeAll(async () => {
     [`${quayPrefix}USERNAME`]: ROBOT,
     [`${quayPrefix}PASSWORD`]: ROBOT_TOKEN
   }
-}, 60_000)
+}, Budget.scaled(60_000))
 
 afterAll(async () => {
   await Promise.all([ecr?.close(), quay?.close(), bystander?.close(), api?.close()])
@@ -144,7 +144,7 @@ describe("skopeo with docker-credential-ociauth as its only credential source", 
     // The registry saw the password, as Basic, on every authorised request; none refused.
     assert.isAbove(ecr.log.count({ server: "registry", authorization: "basic", status: 200 }), 100)
     assert.strictEqual(ecr.log.count({ server: "registry", status: 403 }), 0)
-  }, 600_000)
+  }, Budget.scaled(600_000))
 
   it("Quay robot token: from the environment, to the Quay host's token server only", async () => {
     const inspected = await inspect(`${quay.host}/acme/app:2.0`)
@@ -152,7 +152,7 @@ describe("skopeo with docker-credential-ociauth as its only credential source", 
     const copied = await skopeo(["copy", "--src-tls-verify=false", `docker://${quay.host}/acme/app:2.0`, `dir:${join(home, "quay-copy")}`])
     assert.strictEqual(copied.code, 0, copied.stderr)
     assert.isAbove(quay.tokenServer.log.count({ authorization: "basic", status: 200 }), 0, quay.tokenServer.log.format())
-  }, 120_000)
+  }, Budget.scaled(120_000))
 
   it("a host the helper does not know: credentials not found, skopeo pulls anonymously", async () => {
     const answer = await helper("get", bystander.host)
@@ -163,7 +163,7 @@ describe("skopeo with docker-credential-ociauth as its only credential source", 
     // No credential reached it: its token server issued an anonymous token.
     assert.strictEqual(bystander.log.count({ authorization: "basic" }), 0, bystander.log.format())
     assert.isAbove(bystander.log.count({ server: "token", authorization: "none", status: 200 }), 0, bystander.log.format())
-  }, 120_000)
+  }, Budget.scaled(120_000))
 
   it("the right credential to the right host only; no secret in stderr, the store's files or any log", async () => {
     const ecrAnswer = JSON.parse((await helper("get", ecr.host)).stdout)
@@ -183,5 +183,5 @@ describe("skopeo with docker-credential-ociauth as its only credential source", 
       assert.notInclude(stored, secret, "the store's files hold no secret in clear")
       assert.notInclude(logs, secret, "no secret in the helper's stderr or the logs")
     }
-  }, 120_000)
+  }, Budget.scaled(120_000))
 })

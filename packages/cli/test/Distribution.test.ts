@@ -10,7 +10,7 @@ import { join } from "node:path"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import type { Findings } from "@ociauth/cli"
 import { Credential, CredentialProvider } from "@ociauth/core"
-import { CredentialHelperScript, DistributionRegistry, Image, TokenServer } from "@ociauth/testing"
+import { Budget, CredentialHelperScript, DistributionRegistry, Image, TokenServer } from "@ociauth/testing"
 import { Effect, Redacted } from "effect"
 import { runBin, runCli } from "./utils.js"
 
@@ -131,7 +131,7 @@ describe.skipIf(!availability.available)("against the real docker-registry", () 
     }))
 
   // Seven child processes, each starting node and tsx: minutes on a loaded 2-core machine.
-  it("login → request → logout through docker-credential-test, as a child process", { timeout: 240_000 }, async () => {
+  it("login → request → logout through docker-credential-test, as a child process", { timeout: Budget.scaled(240_000) }, async () => {
     const env = { DOCKER_CONFIG: dockerConfig, PATH: helper.path, REGISTRY_AUTH_FILE: join(dockerConfig, "absent.json") }
     const target = `${registry.host}/alice/app:v1`
 

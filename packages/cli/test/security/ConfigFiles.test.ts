@@ -14,7 +14,7 @@ import * as NodeFileSystem from "@effect/platform-node-shared/NodeFileSystem"
 import { afterAll, assert, beforeAll, describe, it, vi } from "@effect/vitest"
 import { CredentialStore } from "@ociauth/core"
 import { FileTokenStore } from "@ociauth/store"
-import { RegistryEmulator } from "@ociauth/testing"
+import { Budget, RegistryEmulator } from "@ociauth/testing"
 import { Cli } from "@ociauth/cli"
 import { NodeCredentials } from "ociauth"
 import { Effect, FileSystem, Layer, PlatformError } from "effect"
@@ -232,5 +232,5 @@ describe("logout forgets the registry's cached tokens", () => {
     const after = tokenFiles(cache)
     assert.deepStrictEqual(after.filter((n) => registryOf(cache, n) === a.host), [])
     assert.isAbove(after.filter((n) => registryOf(cache, n) === b.host).length, 0)
-  }, 180_000)
+  }, Budget.scaled(180_000))
 })
