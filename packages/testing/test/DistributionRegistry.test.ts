@@ -5,7 +5,7 @@
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { Scope } from "@ociauth/core"
-import { DistributionRegistry, Image, TokenServer } from "@ociauth/testing"
+import { Budget, DistributionRegistry, Image, TokenServer } from "@ociauth/testing"
 import { basic, bearer, challengeOf, requestToken, tokenFrom } from "./utils.js"
 
 const availability = DistributionRegistry.availability()
@@ -198,7 +198,7 @@ describe.skipIf(!availability.available)("DistributionRegistry as a scoped Effec
 })
 
 describe.skipIf(!availability.available)("DistributionRegistry when its process dies", () => {
-  it("a harness that never reaches close leaves no registry running", { timeout: 60_000 }, async () => {
+  it("a harness that never reaches close leaves no registry running", { timeout: Budget.scaled(60_000) }, async () => {
     const { execFile } = await import("node:child_process")
     const { join } = await import("node:path")
     const tsx = join(import.meta.dirname, "..", "..", "..", "node_modules", "tsx", "dist", "cli.mjs")
@@ -220,7 +220,9 @@ describe.skipIf(!availability.available)("DistributionRegistry when its process 
           return false
         }
       })
-    for (let i = 0; i < 50 && serving(); i++) await new Promise((resolve) => setTimeout(resolve, 100))
+    // Waits for the registry to go, with no deadline of its own: a registry left running is the
+    // test's (scaled) timeout.
+    while (serving()) await new Promise((resolve) => setTimeout(resolve, 100))
     assert.isFalse(serving())
   })
 })

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { Image, Profile, Profiles, RegistryEmulator } from "@ociauth/testing"
+import { Budget, Image, Profile, Profiles, RegistryEmulator } from "@ociauth/testing"
 import { basic, bearer, challengeOf, requestToken, tokenFrom } from "./utils.js"
 
 const digestOf = Image.digestOf
@@ -195,11 +195,24 @@ describe("RegistryEmulator distribution profile", () => {
       assert.strictEqual(registry.log.entries.at(-1)?.status, 0)
     })
 
-    it("latency delays the answer", async () => {
-      registry.faults.add({ path: "/v2/", latencyMs: 150, times: 1 })
-      const start = performance.now()
-      await fetch(`${registry.origin}/v2/`)
-      assert.isAtLeast(performance.now() - start, 140)
+    it("latency delays the answer: a request sent after the delayed one has arrived is answered first", async () => {
+      // Ordering, not a measured time: the delay (scaled) is what a whole second round trip fits in.
+      let arrived: () => void = () => {}
+      const reached = new Promise<void>((resolve) => (arrived = resolve))
+      const delayed = new (class extends RegExp {
+        override test(text: string): boolean {
+          const matched = super.test(text)
+          if (matched) arrived()
+          return matched
+        }
+      })("^/v2/$")
+      registry.faults.add({ path: delayed, latencyMs: Budget.scaled(1_000), times: 1 })
+      const order: Array<string> = []
+      const slow = fetch(`${registry.origin}/v2/`).then((r) => void order.push(`delayed ${r.status}`))
+      await reached
+      await fetch(`${registry.origin}/v2/`).then((r) => void order.push(`next ${r.status}`))
+      await slow
+      assert.deepStrictEqual(order, ["next 401", "delayed 401"])
     })
 
     it("an expired token: invalid_token although the token is good", async () => {

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os"
 import { delimiter, join } from "node:path"
 import { promisify } from "node:util"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { onTestFinished } from "vitest"
 import { Profiles, RegistryEmulator } from "@ociauth/testing"
 import * as Layout from "./ociLayout.js"
 
@@ -47,10 +48,14 @@ describe.skipIf(skopeo === undefined).each(profiles)("skopeo round trip against 
   const content = Layout.imageAndIndex()
 
   const copy = async (...args: ReadonlyArray<string>) => {
+    // Waits on skopeo's exit, with no deadline of its own (the test's scaled timeout catches a hang);
+    // a skopeo still running when the test ends is killed.
+    const stop = new AbortController()
+    onTestFinished(() => stop.abort())
     try {
       await run(skopeo!, ["--insecure-policy", "copy", "--all", "--preserve-digests", "--retry-times", "0", ...args], {
         env: { ...process.env, REGISTRY_AUTH_FILE: join(work, "auth.json"), HOME: work },
-        timeout: 60_000
+        signal: stop.signal
       })
     } catch (error) {
       const { stderr } = error as { stderr?: string }
