@@ -4,8 +4,11 @@
  * behind its memory tier) over the same Redis. Both hold a token; A removes it,
  * as the engine does when a registry answers `invalid_token`; B must stop
  * serving it within the documented bound — the pub/sub latency with the
- * invalidation channel, `recheckInterval` without it. Deadlines are generous and
- * the bounds asserted loosely: the machine may be busy.
+ * invalidation channel, `recheckInterval` without it. No deadline and no elapsed
+ * time is asserted (the machine may be busy): the tests wait for B to stop, and
+ * make the mechanism the only possible cause (an hour-long re-check interval with
+ * the channel; a Redis read by B before it stops without it). A broken mechanism
+ * hangs, and the test's scaled timeout reports it.
  */
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { RedisServer } from "@ociauth/testing"
@@ -48,15 +51,13 @@ describe.skipIf(!availability.available)("tiered token stores in two processes o
     return [a, b]
   }
 
-  /** Asks B until it no longer serves the token: how long that took after A's removal. */
-  const untilGone = async (b: Interactive, deadlineMs: number): Promise<number> => {
-    const removedAt = performance.now()
-    while (performance.now() - removedAt < deadlineMs) {
+  /** Asks B until it no longer serves the token (no deadline: the test's timeout catches a hang). */
+  const untilGone = async (b: Interactive): Promise<void> => {
+    for (;;) {
       const { values } = await b.send({ op: "get", key: KEY })
-      if ((values as Array<string | null>)[0] === null) return performance.now() - removedAt
+      if ((values as Array<string | null>)[0] === null) return
       await sleep(20)
     }
-    return Number.POSITIVE_INFINITY
   }
 
   /** A stores the token, B reads it once (from Redis); then B's warm reads do no Redis I/O at all. */
@@ -72,38 +73,35 @@ describe.skipIf(!availability.available)("tiered token stores in two processes o
   }
 
   it("with the invalidation channel (pub/sub): B stops serving the token about as soon as A removes it", async () => {
-    // A re-check interval far beyond the assertion: only the channel can explain B's prompt stop.
-    const RECHECK = 120_000
+    // A re-check interval of an hour, far beyond any test timeout: only the channel can explain B's stop.
+    const RECHECK = 3_600_000
     const [a, b] = await pair(RECHECK, true)
     try {
       await bothHold(a, b)
       await a.send({ op: "remove", key: KEY })
       assert.deepStrictEqual((await a.send({ op: "get", key: KEY })).values, [null], "gone from A's tiers at once")
-      const took = await untilGone(b, 30_000)
-      assert.isBelow(took, 10_000, `B served the removed token for ${Math.round(took)} ms`)
-      assert.isBelow(took, RECHECK)
+      await untilGone(b)
     } finally {
       await Promise.all([a.stop(), b.stop()])
     }
   })
 
-  it("without the channel: B stops serving the token within the re-check interval", async () => {
+  it("without the channel: B stops serving the token at its re-check (a Redis read)", async () => {
     const RECHECK = 1_000
     const [a, b] = await pair(RECHECK, false)
     try {
       await bothHold(a, b)
       await a.send({ op: "remove", key: KEY })
-      const took = await untilGone(b, 30_000)
-      assert.isBelow(took, RECHECK + 10_000, `B served the removed token for ${Math.round(took)} ms`)
+      await untilGone(b)
+      // Without the channel, only a re-check can tell B: it read Redis before it stopped serving.
+      assert.isAbove(await getCalls(admin), 0, "B re-checked Redis")
       // and B's token came back from Redis, not from memory, once A stored a new one
       await a.send({ op: "set", key: KEY, value: "T2" })
-      const deadline = performance.now() + 30_000
       let seen: string | null = null
-      while (seen !== "T2" && performance.now() < deadline) {
+      while (seen !== "T2") {
         seen = ((await b.send({ op: "get", key: KEY })).values as Array<string | null>)[0] ?? null
         if (seen !== "T2") await sleep(20)
       }
-      assert.strictEqual(seen, "T2")
     } finally {
       await Promise.all([a.stop(), b.stop()])
     }

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process"
 import type { ChildProcess } from "node:child_process"
 import { join } from "node:path"
+import { Budget } from "@ociauth/testing"
 
 /** A fixture script under tsx that answers one JSON line per JSON line it is sent. */
 export interface Interactive {
@@ -52,7 +53,8 @@ export const startInteractive = (script: string, argument: unknown): Interactive
       }),
     stop: async () => {
       child.stdin!.end()
-      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000)
+      // Waits on the exit; the timer only ends a child that ignores its closed stdin (it fails nothing).
+      const timer = setTimeout(() => child.kill("SIGKILL"), Budget.scaled(10_000))
       await exited
       clearTimeout(timer)
     }

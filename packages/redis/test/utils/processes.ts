@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process"
 import type { ChildProcess } from "node:child_process"
 import { join } from "node:path"
+import { onTestFinished } from "vitest"
 
 export interface Outcome {
   readonly code: number | null
@@ -17,8 +18,12 @@ export interface Running {
   readonly done: Promise<Outcome>
 }
 
-/** Starts a fixture script of this package's `test/fixtures` under tsx with one JSON argument. */
-export const startScript = (script: string, argument: unknown, timeoutMs = 90_000): Running => {
+/**
+ * Starts a fixture script of this package's `test/fixtures` under tsx with one JSON argument. It has
+ * no deadline of its own (`done` resolves on its exit; the test's scaled timeout catches a hang), and
+ * a child still running when the test ends is killed.
+ */
+export const startScript = (script: string, argument: unknown): Running => {
   const child = spawn(process.execPath, ["--conditions=@ociauth/source", "--import", "tsx", join(import.meta.dirname, "..", "fixtures", script), JSON.stringify(argument)], {
     cwd: join(import.meta.dirname, "..", ".."),
     stdio: ["pipe", "pipe", "pipe"]
@@ -32,11 +37,12 @@ export const startScript = (script: string, argument: unknown, timeoutMs = 90_00
     if (stdout.includes(`{"ready":true}`)) onReady()
   })
   child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")))
-  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs)
+  onTestFinished(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
+  })
   const done = new Promise<Outcome>((resolve, reject) => {
     child.once("error", reject)
     child.once("exit", (code, signal) => {
-      clearTimeout(timer)
       onReady()
       const lines = stdout.split("\n").filter((line) => line.trim() !== "").map((line) => JSON.parse(line) as Record<string, unknown>)
       resolve({ code, signal, lines, stderr })
