@@ -3,7 +3,7 @@ import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Authenticator, AuthEvent, CredentialProvider, Registries, RegistryAdapter, Retry } from "@ociauth/core"
 import type { Credential } from "@ociauth/core"
 import { RateLimit, RegistryClient } from "@ociauth/fetch"
-import { RegistryEmulator } from "@ociauth/testing"
+import { Budget, RegistryEmulator } from "@ociauth/testing"
 import { Duration, Effect, Layer, Option, Schedule } from "effect"
 import { TestClock } from "effect/testing"
 
@@ -20,8 +20,17 @@ interface Setup {
   readonly events?: Array<AuthEvent.AuthEvent>
 }
 
+/**
+ * The client's default bounds (10 s per response, 30 s in all), scaled: here they only catch a hang, and
+ * 1,000 requests answered by an emulator in the same process on a busy machine can take longer than 10 s.
+ */
+const bounds: RegistryClient.Options = {
+  responseTimeout: Duration.millis(Budget.scaled(10_000)),
+  deadline: Duration.millis(Budget.scaled(30_000))
+}
+
 const clientLayer = (setup: Setup = {}) =>
-  RegistryClient.layerClient({ retry: fastRetry, ...setup.options }).pipe(
+  RegistryClient.layerClient({ retry: fastRetry, ...bounds, ...setup.options }).pipe(
     Layer.provide(Authenticator.layer({ retry: fastRetry, ...setup.authenticator })),
     Layer.provide(
       Layer.mergeAll(
