@@ -10,7 +10,9 @@
  *   in the file token store across invocations until its expiry less a margin.
  *   A host with nothing: `credentials not found in native keychain`, exit 1.
  * - `store` (`{"ServerURL","Username","Secret"}`): keeps a login (sealed);
- *   refused for registries whose credentials come from a cloud identity.
+ *   refused where the registry's credentials come from a cloud identity and
+ *   the login is not a registry credential worth keeping (`sources.storeRefusal`:
+ *   ECR's passwords, GAR's access tokens; ACR's admin user and tokens are kept).
  * - `erase` (the server URL): forgets the login and any cached cloud answer.
  * - `list`: `{"<server>": "<username>"}` of the logins kept.
  *
@@ -140,14 +142,11 @@ const store = (input: string) =>
     const { host } = yield* Effect.fromResult(serverOf(parsed.success.ServerURL))
     const ctx = yield* context
     const adapter = ctx.resolve(host)
-    if (sources.cloudIdentity(adapter)) {
-      return yield* new HelperError({
-        reason: `${host} is a ${adapter.name} registry: its credentials come from the cloud identity (nothing to store; use the cloud's own login)`
-      })
-    }
     if (parsed.success.Username === "" || Redacted.value(parsed.success.Secret) === "") {
       return yield* new HelperError({ reason: "missing username or secret" })
     }
+    const refusal = sources.storeRefusal(adapter, host, parsed.success.Username)
+    if (refusal !== undefined) return yield* new HelperError({ reason: refusal })
     yield* ctx.logins.store(adapter.credentialHost(host), fromInput(parsed.success.Username, parsed.success.Secret)).pipe(
       Effect.mapError((e) => new HelperError({ reason: e.reason }))
     )

@@ -7,9 +7,9 @@
  * come first; when they have none, the adapter's own source (ECR's
  * `GetAuthorizationToken`, ACR's Entra exchange, GAR's OAuth2 token) answers.
  */
-import { Artifactory, Builtins, EcrPublic, EcrPublicClient, Harbor, NodeCredentials, Zot } from "ociauth"
+import { Builtins, EcrPublic, EcrPublicClient, NodeCredentials, NodeRegistryClient } from "ociauth"
 import type { RegistryAdapter as Adapter } from "@ociauth/core"
-import { Credential, CredentialProvider, HostConfig, HttpSteps, Registries, RegistryAdapter, RegistryError, Retry } from "@ociauth/core"
+import { Credential, CredentialProvider, HostConfig, HttpSteps, Realm, Registries, RegistryError, Retry } from "@ociauth/core"
 import { Duration, Effect, Layer, Option, Result, Schedule, Sink, Stream } from "effect"
 import type { FileSystem, Path } from "effect"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
@@ -36,9 +36,7 @@ export const activeVariable = "OCIAUTH_CREDENTIAL_HELPER_ACTIVE"
  */
 export const catalogue: ReadonlyArray<Adapter.RegistryAdapter> = [
   ...Builtins.adapters.map((adapter) => (adapter.name === EcrPublic.adapter.name ? EcrPublic.make({ client: EcrPublicClient.makeDefault() }) : adapter)),
-  RegistryAdapter.extend(Harbor.make({ hosts: ["harbor.invalid"] }), { matches: () => false }),
-  RegistryAdapter.extend(Artifactory.make({ hosts: ["artifactory.invalid"] }), { matches: () => false }),
-  RegistryAdapter.extend(Zot.make({ hosts: ["zot.invalid"] }), { matches: () => false })
+  ...NodeRegistryClient.hostConfigTemplates
 ]
 
 /** The SDK's precedence: configured hosts, then the built-in adapters, then generic. */
@@ -47,6 +45,42 @@ export const registries = (config: HostConfig.HostConfig, file: string): Result.
 
 /** Whether the adapter's credentials come from a cloud identity (its own source), not from a login. */
 export const cloudIdentity = (adapter: Adapter.RegistryAdapter): boolean => Option.isSome(adapter.credentials)
+
+/**
+ * Why `store` refuses a login for a host its adapter serves, or `undefined`
+ * when the login is kept. Only a registry whose credentials come from a cloud
+ * identity refuses, and only a login that is not a registry credential worth
+ * keeping:
+ *
+ * - ACR: every login is kept — the admin user, repository-scoped tokens, a
+ *   service principal's id and secret, a refresh token under the zero GUID or
+ *   as an identity token: ACR's token endpoint takes each of them, for as long
+ *   as they live;
+ * - GAR / GCR: a service-account key (`_json_key` + the key's JSON,
+ *   `_json_key_base64` + its base64) is kept; any other login is an OAuth2
+ *   access token (`oauth2accesstoken`: Google reads no other username), which
+ *   expires within the hour and which the helper gets itself from Application
+ *   Default Credentials;
+ * - ECR, ECR Public: refused. The registry takes no login but `AWS` with a
+ *   12-hour password from `GetAuthorizationToken`, which the helper gets itself
+ *   from the AWS identity; a stored copy would outlive it.
+ *
+ * Other adapters with a cloud source (none built in) keep every login: the user's word.
+ */
+export const storeRefusal = (adapter: Adapter.RegistryAdapter, host: string, username: string): string | undefined => {
+  if (!cloudIdentity(adapter)) return undefined
+  switch (adapter.name) {
+    case "ecr":
+    case "ecr-public":
+      return `${host} is an ${adapter.name} registry: its credentials come from the cloud identity (its only login, AWS and a 12-hour password, is what the helper gets from the AWS identity itself: nothing to store)`
+    case "gar":
+      return username === "_json_key" || username === "_json_key_base64"
+        ? undefined
+        : `${host} is a gar registry: its credentials come from the cloud identity (a login other than a service-account key, _json_key or _json_key_base64, is an access token that expires within the hour, which the helper gets from Application Default Credentials itself: nothing to store)`
+    default:
+      return undefined
+  }
+}
 
 // ---------------------------------------------------------------------------
 // The machine's credentials, without this helper
@@ -127,24 +161,27 @@ export const lookupTimeout = Duration.seconds(60)
 
 /**
  * The engine's send step for sources that exchange one credential for another
- * (ACR's `/oauth2/exchange`): the same retries and timeouts, and the realm rule
- * on where it may go — `https`, or plain HTTP on loopback and the hosts the
- * configuration declares insecure.
+ * (ACR's `/oauth2/exchange`): the same retries and timeouts, and the engine's
+ * realm policy (`Realm.check`, as `Authenticator` applies it to every realm) on
+ * where it may go, relative to the registry's origin: `https`, or plain HTTP
+ * only for a registry reached over it on loopback or a host the configuration
+ * declares insecure; no userinfo, no internal address or metadata name that is
+ * not the registry's own.
  */
-export const sender = (insecure: ReadonlyArray<string>): HttpSteps.Send => {
-  const client = HttpClient.HttpClient
+export const sender = (insecure: ReadonlyArray<string>, registryOrigin: string): HttpSteps.Send => {
   const send = (request: Parameters<HttpSteps.Send>[0], replayable: boolean) =>
-    Effect.flatMap(client, (http) =>
+    Effect.flatMap(HttpClient.HttpClient, (http) =>
       HttpSteps.makeSender(http, { policy: Retry.defaultPolicy, emit: () => Effect.void, timeout: Duration.seconds(20) })(request, replayable)
     ).pipe(Effect.provide(FetchHttpClient.layer))
   return (request, replayable) =>
-    HttpSteps.mayUsePlainHttp(request.url, insecure) || request.url.startsWith("https://")
-      ? send(request, replayable)
-      : Effect.fail(
+    Realm.check(request.url, registryOrigin, { insecure }).pipe(
+      Effect.mapError((rejected) =>
         new HttpClientError.HttpClientError({
-          reason: new HttpClientError.InvalidUrlError({ request, description: "plain HTTP to a host not declared insecure" })
+          reason: new HttpClientError.InvalidUrlError({ request, description: `the realm policy refuses it: ${rejected.reason}` })
         })
-      )
+      ),
+      Effect.flatMap(() => send(request, replayable))
+    )
 }
 
 /** The adapter's source for `host`, retried while the cloud API throttles or fails, within `lookupTimeout`. */
@@ -156,7 +193,7 @@ export const fromAdapter = (
   Option.match(adapter.credentials, {
     onNone: () => Effect.succeedNone,
     onSome: (source) =>
-      source(host, { origin: adapter.origin(host), send: sender(insecure) }).pipe(
+      source(host, { origin: adapter.origin(host), send: sender(insecure, adapter.origin(host)) }).pipe(
         Retry.make({ policy: retryPolicy, isRetryable: isTransient, retryAfter: () => Option.none() }),
         Effect.catchIf(noIdentity, () => Effect.succeedNone),
         Effect.timeoutOrElse({

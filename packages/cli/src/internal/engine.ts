@@ -1,8 +1,8 @@
-import { AuthEvent, Authenticator, Registries, TokenStore } from "@ociauth/core"
+import { AuthEvent, Authenticator, HostConfig, Registries, TokenStore } from "@ociauth/core"
 import type { CredentialProvider } from "@ociauth/core"
 import { RegistryClient } from "@ociauth/fetch"
 import { FileTokenStore } from "@ociauth/store"
-import { Builtins, NodeCredentials } from "ociauth"
+import { Builtins, NodeCredentials, NodeRegistryClient } from "ociauth"
 import { Effect, Layer } from "effect"
 import type { HttpClient } from "effect/http"
 
@@ -42,15 +42,27 @@ const registryOf = (request: Authenticator.AuthorizeRequest): string => {
   }
 }
 
-/** The runtime the commands share: one engine, the built-in adapters, the authenticated client. */
+/**
+ * The runtime the commands share: one engine, the built-in adapters and the
+ * hosts of the user's host configuration (`HostConfig`, as `NodeRegistryClient`
+ * reads it: the same adapters for the same hosts as the SDK and
+ * `docker-credential-ociauth`), the authenticated client. The configuration's
+ * insecure hosts join `options.insecure`, for the runtime and the realm rule
+ * alike. A configuration that cannot be read fails the layer with `HostConfigError`.
+ */
 export const engine = (
   options: EngineOptions
-): Layer.Layer<HttpClient.HttpClient | Authenticator.Authenticator | Registries.Registries> => {
-  const base = Layer.mergeAll(options.transport ?? RegistryClient.layerFetchTransport, Builtins.layer, options.credentials ?? NodeCredentials.layer)
-  const authenticator = filedByRegistry.pipe(Layer.provide(Authenticator.layer({ insecure: options.insecure })), Layer.provide(base))
-  const client = RegistryClient.layerWith({ insecure: options.insecure }).pipe(Layer.provide(authenticator), Layer.provide(base))
-  return Layer.mergeAll(client, authenticator, Builtins.layer).pipe(
-    Layer.provide(options.tokenStore ?? TokenStore.layerMemory()),
-    Layer.provide(AuthEvent.layer(options.onEvent ?? (() => Effect.void)))
+): Layer.Layer<HttpClient.HttpClient | Authenticator.Authenticator | Registries.Registries, HostConfig.HostConfigError> =>
+  Layer.unwrap(
+    Effect.map(NodeRegistryClient.readHostConfig(Builtins.adapters), (configured) => {
+      const insecure = [...options.insecure, ...configured.insecure]
+      const registries = Layer.merge(Builtins.layer, Registries.layer(configured.adapters, { priority: HostConfig.priority }))
+      const base = Layer.mergeAll(options.transport ?? RegistryClient.layerFetchTransport, registries, options.credentials ?? NodeCredentials.layer)
+      const authenticator = filedByRegistry.pipe(Layer.provide(Authenticator.layer({ insecure })), Layer.provide(base))
+      const client = RegistryClient.layerWith({ insecure }).pipe(Layer.provide(authenticator), Layer.provide(base))
+      return Layer.mergeAll(client, authenticator, registries).pipe(
+        Layer.provide(options.tokenStore ?? TokenStore.layerMemory()),
+        Layer.provide(AuthEvent.layer(options.onEvent ?? (() => Effect.void)))
+      )
+    })
   )
-}
