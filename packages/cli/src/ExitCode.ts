@@ -1,8 +1,11 @@
 /**
  * What `ociauth` exits with, and the message that says what to do, for every
  * way a command can fail: 0 done; 1 a failure of the registry or the command;
- * 2 a usage error; 3 authentication refused (credentials, grants, helpers);
- * 4 the network (no answer, a transport failure).
+ * 2 a usage error (also a repository name the token server refuses as
+ * malformed: `InvalidName`); 3 authentication refused (credentials, grants,
+ * helpers); 4 the network (no answer, a transport failure); 5 rate limited
+ * (`429`: a pull limit, abuse protection or throttling — the message says
+ * which, when to retry and how to raise it; a script may wait and try again).
  *
  * @since 0.2.0
  */
@@ -21,7 +24,9 @@ export const ExitCode = {
   failure: 1,
   usage: 2,
   auth: 3,
-  network: 4
+  network: 4,
+  /** A registry or token server answered `429` (`RateLimited`): try again later. @since 1.0.0 */
+  rateLimited: 5
 } as const
 
 /**
@@ -56,6 +61,35 @@ export class CommandFailed extends Data.TaggedError("CommandFailed")<{ readonly 
   }
 }
 
+const hostOf = (url: string): string => {
+  try {
+    const host = new URL(url).host
+    // Docker Hub's API and token hosts: the user logs in to docker.io.
+    return /(^|\.)docker\.io$/.test(host) ? "docker.io" : host
+  } catch {
+    return "<registry>"
+  }
+}
+
+/** What to do about a rate limit, for the flags and state the error tells of. */
+const rateLimitHint = (error: RegistryError.RateLimited): string => {
+  const wait = error.retryAfterMillis !== undefined
+    ? `in ${Math.max(1, Math.round(error.retryAfterMillis / 1000))} s`
+    : error.windowSeconds !== undefined
+      ? "once the window lets more"
+      : "later"
+  switch (error.kind) {
+    case "PullLimit":
+      return error.authenticated === true
+        ? `Try again ${wait}; an account on a paid plan pulls without a limit.`
+        : `Log in to pull on your account's limit (ociauth login ${hostOf(error.url)}), or try again ${wait}.`
+    case "AbuseProtection":
+      return `Try again ${wait}, with fewer requests at once: logging in does not lift it.`
+    case "Throttled":
+      return `Try again ${wait}, with fewer requests at once (share a token cache, retry with backoff), or ask the provider for a higher quota.`
+  }
+}
+
 const registryFailure = (error: RegistryError.RegistryError | RegistryClient.RegistryTimeout): { readonly code: ExitCode; readonly message: string } => {
   switch (error._tag) {
     case "CredentialError":
@@ -71,6 +105,16 @@ const registryFailure = (error: RegistryError.RegistryError | RegistryClient.Reg
           return { code: ExitCode.auth, message: `${error.message}.\n  These credentials may not have that access: ask for less (--scope), or use an account that has it.` }
         case "Transport":
           return { code: ExitCode.network, message: `${error.message}.\n  The registry's token server (${error.realm}) did not answer: check the network.` }
+        case "RateLimited":
+          return {
+            code: ExitCode.rateLimited,
+            message: `${error.message}.\n  ${error.rateLimit === undefined ? "The token server refuses requests for now: try again later, with fewer at once." : rateLimitHint(error.rateLimit)}`
+          }
+        case "InvalidName":
+          return {
+            code: ExitCode.usage,
+            message: `${error.message}.\n  Name the repository as the registry does: owner/name on GHCR (ghcr.io/owner/app), a project's path on GitLab and Harbor.`
+          }
         default:
           return { code: ExitCode.failure, message: error.message }
       }
@@ -81,8 +125,13 @@ const registryFailure = (error: RegistryError.RegistryError | RegistryClient.Reg
       return { code: ExitCode.auth, message: error.message }
     case "RegistryTimeout":
       return { code: ExitCode.network, message: `${error.message}.\n  The registry accepted no exchange in time: check the network, or try again later.` }
+    case "RateLimited":
+      return { code: ExitCode.rateLimited, message: `${error.message}.\n  ${rateLimitHint(error)}` }
     case "RegistryResponseError":
-      return { code: error.status === 401 || error.status === 403 ? ExitCode.auth : ExitCode.failure, message: error.message }
+      return {
+        code: error.status === 401 || error.status === 403 ? ExitCode.auth : error.status === 429 ? ExitCode.rateLimited : ExitCode.failure,
+        message: error.message
+      }
     default:
       return { code: ExitCode.failure, message: error.message }
   }

@@ -38,6 +38,60 @@ export interface TokenAttempt {
   readonly error: string | null
   /** The JWT `access` claim, formatted; `null` for opaque tokens or refusals. */
   readonly granted: ReadonlyArray<string> | null
+  /**
+   * What the SDK makes of a refusal (`TokenRequestError`'s reason): `Unauthorized` (401), `Denied` (403, or
+   * Quay's 405 `UNSUPPORTED` for a push the account may not do), `InvalidName` (400 `NAME_INVALID`),
+   * `RateLimited` (429), `BadResponse`; `null` for a token or no answer.
+   *
+   * @since 1.0.0
+   */
+  readonly refusal: TokenRefusal | null
+  /**
+   * The server's reason for a refusal, whatever the body's shape (OCI `errors`, Hub's `{"details": …}`, OAuth2
+   * `error_description`, a plain-text line), as the SDK's `TokenRequestError.detail` words it; no secret.
+   *
+   * @since 1.0.0
+   */
+  readonly detail: string | null
+}
+
+/**
+ * A token refusal, as `TokenRequestError.reason` names it.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export type TokenRefusal = "Unauthorized" | "Denied" | "RateLimited" | "InvalidName" | "BadResponse"
+
+/**
+ * A `429` the probe met, read as the SDK reads it (`RegistryError.rateLimitedFrom`): which limit, when to
+ * retry, how to raise it. One entry per kind and server; `count` says how many answers it was.
+ *
+ * @since 1.0.0
+ * @category models
+ */
+export interface RateLimitSeen {
+  /** `PullLimit` (a pull quota: Docker Hub's), `AbuseProtection` (Hub's `HAP429`), `Throttled` (a request rate: ECR's "Rate exceeded"). */
+  readonly kind: "PullLimit" | "AbuseProtection" | "Throttled"
+  /** The registry's API, or its token server. */
+  readonly where: "registry" | "token server"
+  /** The first request refused, reduced to origin and path. */
+  readonly url: string
+  readonly status: number
+  /** The server's `Retry-After`, in seconds; `null` when it sent none. */
+  readonly retryAfterSeconds: number | null
+  /** Docker Hub's `ratelimit-limit` / `ratelimit-remaining` and their window (`w=`), in seconds. */
+  readonly limit: number | null
+  readonly remaining: number | null
+  readonly windowSeconds: number | null
+  /** The server's words (its OCI error, or its text), no secret. */
+  readonly detail: string | null
+  /** Whether the request carried the credentials given (a pull limit is then the account's). */
+  readonly authenticated: boolean
+  /** How to raise the limit (`RateLimited.howToRaise`). */
+  readonly howToRaise: string
+  /** How many answers of the probe it was. */
+  readonly count: number
 }
 
 /**
@@ -140,5 +194,19 @@ export interface Findings {
   readonly delete: { readonly digest: string; readonly status: number | null; readonly code: string | null; readonly supported: "yes" | "no" | "unknown" } | null
   /** Docker Hub's pull rate-limit headers, as seen on a manifest HEAD. */
   readonly rateLimit: { readonly limit: string | null; readonly remaining: string | null; readonly source: string | null } | null
+  /**
+   * Every rate limit met (`429`): its kind, when to retry, how to raise it. When a manifest HEAD is refused,
+   * or says no pull remains, the probe GETs the manifest once for the server's words (a refused pull counts none).
+   *
+   * @since 1.0.0
+   */
+  readonly rateLimited: ReadonlyArray<RateLimitSeen>
+  /**
+   * The refusals of the token server, one per identity, reason and words (the credentials' first): why a
+   * token was not issued (Hub's "incorrect username or password"), no secret.
+   *
+   * @since 1.0.0
+   */
+  readonly tokenRefusals: ReadonlyArray<TokenAttempt & { readonly refusal: TokenRefusal }>
   readonly quirks: ReadonlyArray<Quirk>
 }

@@ -5,7 +5,7 @@
  *
  * @since 0.2.0
  */
-import type { ChallengeSeen, Findings, TokenAttempt } from "./Findings.js"
+import type { ChallengeSeen, Findings, RateLimitSeen, TokenAttempt } from "./Findings.js"
 import { quirks } from "./Findings.js"
 import * as Sanitize from "./internal/sanitize.js"
 
@@ -14,6 +14,50 @@ const challenge = (c: ChallengeSeen): string =>
   c.scheme === null ? `${status(c.status)}, no challenge` : `${status(c.status)} ${c.scheme}${c.scope === null ? ", no scope" : ` scope=${c.scope}`}`
 const attempt = (a: TokenAttempt): string =>
   a.status === 200 ? `token (${a.granted === null ? "opaque" : `grants ${a.granted.join(" ") || "nothing"}`})` : `${status(a.status)}${a.error === null ? "" : ` ${a.error}`}`
+
+/** A span of seconds as people say it: 60 s, 5 min, 6 h. */
+const span = (seconds: number): string =>
+  seconds >= 3600 && seconds % 3600 === 0 ? `${seconds / 3600} h` : seconds >= 120 && seconds % 60 === 0 ? `${seconds / 60} min` : `${seconds} s`
+
+/** `100;w=21600` → 100 and 21600 (Docker Hub's `ratelimit-*` headers). */
+const quota = (value: string | null): { readonly count: number; readonly window: number | null } | null => {
+  const match = value === null ? null : /^\s*(\d{1,12})\s*(?:;\s*w\s*=\s*(\d{1,12}))?/.exec(value)
+  return match === null || match === undefined ? null : { count: Number(match[1]), window: match[2] === undefined ? null : Number(match[2]) }
+}
+
+/** Docker Hub's headers on the manifest HEAD: `150 of 200 pulls left per 6 h (counted for 203.0.113.7)`. */
+const headers = (r: NonNullable<Findings["rateLimit"]>): string => {
+  const limit = quota(r.limit)
+  const remaining = quota(r.remaining)
+  const source = r.source === null ? "" : ` (counted for ${r.source})`
+  if (limit === null || remaining === null) return `limit ${r.limit ?? "-"}, remaining ${r.remaining ?? "-"}, source ${r.source ?? "-"}`
+  const window = limit.window ?? remaining.window
+  return `${remaining.count} of ${limit.count} pulls left${window === null ? "" : ` per ${span(window)}`}${source}`
+}
+
+const KIND = {
+  PullLimit: "pull limit",
+  AbuseProtection: "abuse protection",
+  Throttled: "throttled"
+} as const
+
+/** A 429 met: which limit, the quota, the server's words, when to retry, how to raise it. */
+export const rateLimited = (l: RateLimitSeen): string => {
+  const quota = l.limit === null ? "" : `, ${l.remaining ?? 0} of ${l.limit} left${l.windowSeconds === null ? "" : ` per ${span(l.windowSeconds)}`}`
+  const who = l.kind === "PullLimit" ? (l.authenticated ? ", with the credentials" : ", anonymously") : ""
+  const words = l.detail === null ? "" : `: "${l.detail}"`
+  const retry = l.retryAfterSeconds !== null
+    ? `retry after ${span(l.retryAfterSeconds)}`
+    : l.windowSeconds !== null
+      ? `the limit counts over ${span(l.windowSeconds)}`
+      : "no Retry-After given"
+  const times = l.count === 1 ? "" : ` (${l.count} answers)`
+  return `${KIND[l.kind]} (${l.kind}) at the ${l.where}, ${l.status}${times}${quota}${who}${words}; ${retry}; ${l.howToRaise}`
+}
+
+/** A refusal of the token server as the SDK reads it: `Unauthorized (401): incorrect username or password`. */
+const refused = (a: TokenAttempt): string =>
+  `${a.refusal ?? "refused"} (${status(a.status)})${a.detail === null ? "" : `: ${a.detail}`} — ${a.method} ${a.scopes.join(" ") || "(no scope)"}`
 
 /**
  * The rows: finding, what was seen, and whether it is a quirk.
@@ -77,8 +121,16 @@ export const rows = (f: Findings): ReadonlyArray<readonly [string, string, boole
     }`,
     q("catalog-unsupported")
   ])
-  if (f.delete !== null) out.push(["DELETE", `${f.delete.supported === "yes" ? "supported" : f.delete.supported === "no" ? "unsupported" : "not allowed to this identity"}: ${status(f.delete.status)}${f.delete.code === null ? "" : ` ${f.delete.code}`} (a digest that does not exist)`, q("delete-unsupported")])
-  out.push(["rate limits", f.rateLimit === null ? "no headers" : `limit ${f.rateLimit.limit ?? "-"}, remaining ${f.rateLimit.remaining ?? "-"}, source ${f.rateLimit.source ?? "-"}`, false])
+  if (f.delete !== null) out.push(["DELETE", `${f.delete.supported === "yes" ? "supported" : f.delete.supported === "no" ? "unsupported" : f.delete.status === 429 ? "not known (rate limited)" : "not allowed to this identity"}: ${status(f.delete.status)}${f.delete.code === null ? "" : ` ${f.delete.code}`} (a digest that does not exist)`, q("delete-unsupported")])
+  out.push(["rate limits", f.rateLimit === null ? "no headers" : headers(f.rateLimit), false])
+  for (const limit of f.rateLimited) out.push(["rate limited", rateLimited(limit), true])
+  // Why the token server refused the credentials, and any name it refused as malformed (the catalog's refusals
+  // are in its row; 429s in the rows above).
+  const refusals = f.tokenRefusals.filter((r) =>
+    r.refusal === "InvalidName" ||
+    (r.identity === "credentials" && r.refusal !== "RateLimited" && r.refusal !== "BadResponse" && !r.scopes.some((s) => s.startsWith("registry:")))
+  )
+  for (const refusal of refusals) out.push(["token refused", `${refusal.identity === "credentials" ? "with credentials" : "anonymously"}: ${refused(refusal)}`, true])
   return out
 }
 

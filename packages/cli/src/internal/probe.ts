@@ -1,4 +1,4 @@
-import { Challenge, Credential, HttpSteps, Realm, Registries, Scope, Token } from "@ociauth/core"
+import { Challenge, Credential, HttpSteps, Realm, Registries, RegistryError, Scope, Token } from "@ociauth/core"
 import { Builtins } from "ociauth"
 import { Clock, DateTime, Duration, Effect, Option, Redacted, Result, Schema } from "effect"
 import * as Base64 from "effect/encoding/Base64"
@@ -59,6 +59,85 @@ const errorOf = (text: string): string | null => {
   }
 }
 
+/** The string fields token servers word a refusal with, outside OCI `errors` (as the SDK reads them). */
+const WORDED = ["details", "detail", "error_description", "message", "error"] as const
+const bounded = (text: string): string => {
+  const line = text.replace(/\s+/g, " ").trim()
+  return line.length > 240 ? `${line.slice(0, 239)}…` : line
+}
+
+/** The OCI error codes of a body. */
+const codesOf = (text: string): ReadonlyArray<string> => {
+  try {
+    const errors = (JSON.parse(text) as { errors?: unknown }).errors
+    return Array.isArray(errors) ? errors.flatMap((e: { code?: unknown }) => (typeof e?.code === "string" ? [e.code] : [])) : []
+  } catch {
+    return []
+  }
+}
+
+/**
+ * The server's reason for a token refusal, whatever the body's shape, as `TokenRequestError.detail` words it:
+ * OCI `errors` (code: message, the first three), Hub's `{"details": …}`, an OAuth2 `error_description` / `error`,
+ * a `message`, or a plain-text body's first line; `null` for an empty body or an HTML page. Bounded; the secrets
+ * are redacted with the findings.
+ */
+export const reasonOf = (text: string): string | null => {
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    const line = text.split("\n").map((l) => l.trim()).find((l) => l !== "")
+    return line === undefined || line.startsWith("<") ? null : bounded(line)
+  }
+  if (typeof json === "string") return json.trim() === "" ? null : bounded(json)
+  if (typeof json !== "object" || json === null) return null
+  const errors = (json as { errors?: unknown }).errors
+  if (Array.isArray(errors)) {
+    const entries = errors.slice(0, 3).flatMap((e: { code?: unknown; message?: unknown }) =>
+      typeof e?.code !== "string" ? [] : [typeof e.message === "string" && e.message !== "" ? `${e.code}: ${e.message.slice(0, 120)}` : e.code]
+    )
+    if (entries.length > 0) return bounded(entries.join("; "))
+  }
+  for (const field of WORDED) {
+    const value = (json as Record<string, unknown>)[field]
+    if (typeof value === "string" && value.trim() !== "") return bounded(value)
+  }
+  return null
+}
+
+/**
+ * What the SDK makes of a token endpoint's answer (`TokenRequestError`'s reason and detail): `null` for a
+ * token, no answer, or an OAuth2 POST the endpoint does not take (the SDK asks again with GET).
+ */
+const refusalOf = (
+  reply: Reply,
+  method: "GET" | "POST",
+  identity: "anonymous" | "credentials",
+  issued: boolean
+): { readonly refusal: Findings.TokenRefusal | null; readonly detail: string | null } => {
+  const none = { refusal: null, detail: null }
+  if (reply.status === null || issued) return none
+  const codes = codesOf(reply.text)
+  if (method === "POST" && (reply.status === 404 || reply.status === 405) && !codes.includes("UNSUPPORTED")) return none
+  const said = reasonOf(reply.text)
+  switch (reply.status) {
+    case 401:
+      return {
+        refusal: "Unauthorized",
+        detail: identity === "anonymous" ? `credentials are needed (an anonymous token was refused)${said === null ? "" : `: ${said}`}` : said
+      }
+    case 403:
+      return { refusal: "Denied", detail: said }
+    case 429:
+      return { refusal: "RateLimited", detail: said }
+    default:
+      if (reply.status === 400 && codes.includes("NAME_INVALID")) return { refusal: "InvalidName", detail: said }
+      if (reply.status === 405 && codes.includes("UNSUPPORTED")) return { refusal: "Denied", detail: `the account has no write permission (${said ?? "UNSUPPORTED"})` }
+      return { refusal: "BadResponse", detail: reply.status >= 200 && reply.status < 300 ? "the body is not a token response" : said }
+  }
+}
+
 const seen = (reply: Reply): Effect.Effect<Findings.ChallengeSeen> => {
   const header = reply.headers["www-authenticate"]
   const none: Findings.ChallengeSeen = { status: reply.status, scheme: null, realm: null, service: null, scope: null }
@@ -105,6 +184,18 @@ const failureText = (error: HttpClientError.HttpClientError): string => {
   }
 }
 
+/** The refusals, one per identity, reason and words: the credentials' first, then in the order met. */
+const refusals = (attempts: ReadonlyArray<Findings.TokenAttempt>): Findings.Findings["tokenRefusals"] => {
+  const out: Array<Findings.TokenAttempt & { readonly refusal: Findings.TokenRefusal }> = []
+  for (const attempt of attempts) {
+    const refusal = attempt.refusal
+    if (refusal === null) continue
+    if (out.some((o) => o.identity === attempt.identity && o.refusal === refusal && o.detail === attempt.detail)) continue
+    out.push({ ...attempt, refusal })
+  }
+  return [...out.filter((o) => o.identity === "credentials"), ...out.filter((o) => o.identity === "anonymous")]
+}
+
 export const run = (options: Probe.Options): Effect.Effect<Probe.Result, ProbeError, HttpClient.HttpClient> =>
   Effect.gen(function* () {
     const client = yield* HttpClient.HttpClient
@@ -130,7 +221,40 @@ export const run = (options: Probe.Options): Effect.Effect<Probe.Result, ProbeEr
     }
     const step = options.onStep ?? (() => Effect.void)
 
-    const send = (title: string, method: HttpMethod.HttpMethod, url: string, headers: Record<string, string> = {}, form?: string) =>
+    // The rate limits met (one per kind and server), and the Authorization values that carry the credentials
+    // given (Basic, or a token issued on them): a pull limit met with them is the account's.
+    const limits: Array<Findings.RateLimitSeen> = []
+    const credentialed = new Set<string>()
+    const meet = (limited: RegistryError.RateLimited, where: Findings.RateLimitSeen["where"]) => {
+      const i = limits.findIndex((l) => l.kind === limited.kind && l.where === where)
+      if (i !== -1) {
+        limits[i] = { ...limits[i]!, count: limits[i]!.count + 1 }
+        return
+      }
+      limits.push({
+        kind: limited.kind,
+        where,
+        url: limited.url,
+        status: limited.status,
+        retryAfterSeconds: limited.retryAfterMillis === undefined ? null : Math.round(limited.retryAfterMillis / 1000),
+        limit: limited.limit ?? null,
+        remaining: limited.remaining ?? null,
+        windowSeconds: limited.windowSeconds ?? null,
+        detail: limited.detail ?? null,
+        authenticated: limited.authenticated === true,
+        howToRaise: limited.howToRaise,
+        count: 1
+      })
+    }
+
+    const send = (
+      title: string,
+      method: HttpMethod.HttpMethod,
+      url: string,
+      headers: Record<string, string> = {},
+      form?: string,
+      context: { readonly where: Findings.RateLimitSeen["where"]; readonly authenticated?: boolean } = { where: "registry" }
+    ) =>
       Effect.gen(function* () {
         const base = HttpClientRequest.make(method)(url).pipe(HttpClientRequest.setHeaders(headers))
         const request = form === undefined ? base : HttpClientRequest.bodyText(base, form, "application/x-www-form-urlencoded")
@@ -161,7 +285,24 @@ export const run = (options: Probe.Options): Effect.Effect<Probe.Result, ProbeEr
           })
         })
         exchanges.push(exchange)
-        return Result.getOrElse(answer, (): Reply => ({ status: null, headers: {}, text: "" }))
+        const reply = Result.getOrElse(answer, (): Reply => ({ status: null, headers: {}, text: "" }))
+        // A HEAD's 429 has no body to tell which limit it is: the GET that follows it is read instead.
+        if (reply.status === 429 && method !== "HEAD") {
+          const limited = RegistryError.rateLimitedFrom({
+            url,
+            status: reply.status,
+            headers: reply.headers,
+            text: reply.text,
+            nowMillis: yield* Clock.currentTimeMillis,
+            authenticated: context.authenticated ?? (headers.authorization !== undefined && credentialed.has(headers.authorization))
+          })
+          if (Option.isSome(limited)) {
+            meet(limited.value, context.where)
+            const last = exchanges.pop()!
+            exchanges.push({ ...last, note: `rate limited: ${limited.value.message}` })
+          }
+        }
+        return reply
       })
 
     const note = (text: string) =>
@@ -199,6 +340,7 @@ export const run = (options: Probe.Options): Effect.Effect<Probe.Result, ProbeEr
     // token request goes there, with credentials or without.
     const realmUrl = realm === null ? Result.fail(null) : Realm.validate(realm, origin, { insecure: insecureHosts })
     const realmRefused = Result.match(realmUrl, { onFailure: (rejected) => (rejected === null ? null : rejected.message), onSuccess: () => null })
+    const attempts: Array<Findings.TokenAttempt> = []
     const basicHeader = credential._tag === "Basic"
       ? `Basic ${Base64.encode(`${credential.username}:${Redacted.value(credential.password)}`)}`
       : undefined
@@ -213,7 +355,7 @@ export const run = (options: Probe.Options): Effect.Effect<Probe.Result, ProbeEr
     ): Effect.Effect<Issued> =>
       Effect.gen(function* () {
         const nothing: Issued = {
-          attempt: { method, scopes, identity, status: null, error: "no realm", granted: null },
+          attempt: { method, scopes, identity, status: null, error: "no realm", granted: null, refusal: null, detail: null },
           granted: Option.none(),
           value: Option.none(),
           response: Option.none(),
@@ -227,7 +369,10 @@ export const run = (options: Probe.Options): Effect.Effect<Probe.Result, ProbeEr
           const url = new URL(realmUrl.success)
           if (serviceName !== null) url.searchParams.set("service", serviceName)
           for (const s of scopes) url.searchParams.append("scope", s)
-          reply = yield* send(title, "GET", url.toString(), identity === "credentials" && basicHeader !== undefined ? { authorization: basicHeader } : {})
+          reply = yield* send(title, "GET", url.toString(), identity === "credentials" && basicHeader !== undefined ? { authorization: basicHeader } : {}, undefined, {
+            where: "token server",
+            authenticated: identity === "credentials"
+          })
         } else {
           const form = new URLSearchParams({ client_id: "ociauth" })
           if (serviceName !== null) form.set("service", serviceName)
@@ -242,7 +387,7 @@ export const run = (options: Probe.Options): Effect.Effect<Probe.Result, ProbeEr
           } else {
             form.set("grant_type", "password")
           }
-          reply = yield* send(title, "POST", realmUrl.success.href, {}, form.toString())
+          reply = yield* send(title, "POST", realmUrl.success.href, {}, form.toString(), { where: "token server", authenticated: identity === "credentials" })
         }
         const decoded = reply.status === 200 ? decodeToken(reply.text) : Option.none()
         const value = Option.map(decoded, (r) => Redacted.value((r.access_token ?? r.token)!))
@@ -262,8 +407,19 @@ export const run = (options: Probe.Options): Effect.Effect<Probe.Result, ProbeEr
         } catch {
           fields = []
         }
+        const attempt: Findings.TokenAttempt = {
+          method,
+          scopes,
+          identity,
+          status: reply.status,
+          error: reply.status === 200 ? null : errorOf(reply.text),
+          granted,
+          ...refusalOf(reply, method, identity, Option.isSome(value))
+        }
+        attempts.push(attempt)
+        if (attempt.refusal !== null) yield* note(`the SDK reads it as ${attempt.refusal}${attempt.detail === null ? "" : `: ${attempt.detail}`}`)
         return {
-          attempt: { method, scopes, identity, status: reply.status, error: reply.status === 200 ? null : errorOf(reply.text), granted },
+          attempt,
           granted: grantedScopes,
           value,
           response: decoded,
@@ -271,8 +427,15 @@ export const run = (options: Probe.Options): Effect.Effect<Probe.Result, ProbeEr
         }
       })
 
-    const bearer = (issued: Issued): Record<string, string> =>
-      Option.match(issued.value, { onNone: () => (basicHeader !== undefined && scheme === "basic" ? { authorization: basicHeader } : {}), onSome: (v) => ({ authorization: `Bearer ${v}` }) })
+    const bearer = (issued: Issued): Record<string, string> => {
+      const header = Option.match(issued.value, {
+        onNone: () => (basicHeader !== undefined && scheme === "basic" ? basicHeader : undefined),
+        onSome: (v) => `Bearer ${v}`
+      })
+      if (header === undefined) return {}
+      if (issued.attempt.identity === "credentials" || header === basicHeader) credentialed.add(header)
+      return { authorization: header }
+    }
     const primary: "anonymous" | "credentials" = hasCredentials ? "credentials" : "anonymous"
 
     // 2. the repository: its challenge, library/, a token that works on it
@@ -375,6 +538,18 @@ export const run = (options: Probe.Options): Effect.Effect<Probe.Result, ProbeEr
       const remaining = head.headers["ratelimit-remaining"] ?? null
       const source = head.headers["docker-ratelimit-source"] ?? null
       if (limit !== null || remaining !== null || source !== null) rateLimit = { limit, remaining, source }
+      // A HEAD's 429 has no body, and a HEAD is never refused for the pull limit (Docker Hub): when it is refused,
+      // or says no pull remains, one GET reads the server's words (kind, wording, Retry-After). A refused GET
+      // counts no pull.
+      if (head.status === 429 || (remaining !== null && /^\s*0\s*(;|$)/.test(remaining))) {
+        yield* step("the rate limit's answer")
+        yield* send(
+          `GET the manifest ${name}:${tag ?? "latest"} (${head.status === 429 ? "the HEAD was refused" : "no pull remains"}: the rate limit's words)`,
+          "GET",
+          `${origin}/v2/${name}/manifests/${tag ?? "latest"}`,
+          { ...bearer(repositoryToken), accept: MANIFEST_ACCEPT }
+        )
+      }
 
       if (scheme === "bearer" && service !== null && service !== host) {
         yield* step("the service the token server wants")
@@ -480,6 +655,8 @@ export const run = (options: Probe.Options): Effect.Effect<Probe.Result, ProbeEr
       catalog: { anonymous: catalogAnon, credentials: catalogCred, supported },
       delete: deletion,
       rateLimit,
+      rateLimited: limits,
+      tokenRefusals: refusals(attempts),
       quirks
     }
     // Findings hold server text (challenge parameters, error codes, headers, token fields): no secret in any form.

@@ -1,5 +1,5 @@
 import { AuthEvent, HttpSteps, Reference, RegistryError } from "@ociauth/core"
-import { DateTime, Duration, Effect, Option, Stream } from "effect"
+import { Clock, DateTime, Duration, Effect, Option, Stream } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
@@ -143,6 +143,15 @@ export const make = (seams: Seams = {}) =>
         // that echoed one early (in the very first challenge) is redacted too. A failure prints what was kept.
         const pending: Array<string> = []
         const explainLine = (text: string) => Effect.sync(() => void (explain && pending.push(text)))
+        // Whether the engine asked for a token with a credential: a pull limit met is then the account's.
+        let authenticated: boolean | undefined
+        const onEvent = (event: AuthEvent.AuthEvent) =>
+          Effect.andThen(
+            Effect.sync(() => {
+              if (event._tag === "TokenRequested") authenticated = event.credential !== "anonymous"
+            }),
+            explainLine(`· ${describe(event)}`)
+          )
         const flush = Effect.suspend(() => (pending.length === 0 ? Effect.void : io.stderr(pending.splice(0).map((line) => `${shown(line)}\n`).join(""))))
         return Effect.gen(function* () {
         const [first, second] = args
@@ -181,18 +190,32 @@ export const make = (seams: Seams = {}) =>
           // The body goes to standard output; on a terminal, what it is goes beside it.
           yield* io.stderr(summary(response))
         }
+        let body = ""
         if (!HttpSteps.hasNoBody(response)) {
           // A textual body, and any error body, is text: secrets redacted, controls shown escaped. Other bodies are
           // data: as they are to a file or a pipe, never onto a terminal.
           const type = response.headers["content-type"] ?? ""
           if (response.status >= 400 || type === "" || TEXTUAL.test(type)) {
-            yield* io.stdout(Sanitize.text(redactBody(yield* readText(response, `${method} ${RegistryError.redactUrl(url)}`))))
+            body = yield* readText(response, `${method} ${RegistryError.redactUrl(url)}`)
+            yield* io.stdout(Sanitize.text(redactBody(body)))
           } else if (io.stdoutIsTTY) {
             yield* HttpSteps.discard(response)
             yield* io.stderr(`(a ${shown(type)} body is not printed on a terminal: redirect standard output to a file)\n`)
           } else {
             yield* response.stream.pipe(Stream.runForEach((chunk) => io.stdout(chunk)))
           }
+        }
+        if (response.status === 429) {
+          // Which limit, when to retry, how to raise it: the SDK's RateLimited (exit 5, with what to do).
+          const limited = RegistryError.rateLimitedFrom({
+            url,
+            status: response.status,
+            headers: response.headers,
+            text: body,
+            nowMillis: yield* Clock.currentTimeMillis,
+            authenticated
+          })
+          if (Option.isSome(limited)) return yield* limited.value
         }
         if (response.status >= 400) {
           return yield* new CommandFailed({
@@ -207,7 +230,7 @@ export const make = (seams: Seams = {}) =>
           engine({
             insecure: plain ? hostOf(args[args.length - 1]!) : [],
             ...seams,
-            onEvent: (event) => explainLine(`· ${describe(event)}`)
+            onEvent
           })
         )
       )

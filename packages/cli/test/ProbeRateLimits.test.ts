@@ -1,0 +1,307 @@
+/**
+ * Issue 28: `ociauth probe` reports the rate limit it meets (Docker Hub's pull
+ * limit, its HAP429 abuse protection, ECR's throttling) and why the token
+ * server refused (Hub's "incorrect username or password", GHCR's malformed
+ * name); `request` and `token` exit 5 on a rate limit with what to do, 2 on a
+ * name the token server refuses. Against the emulator's profiles; no secret
+ * in any output.
+ */
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { ExitCode, Findings } from "@ociauth/cli"
+import { Budget, DockerConfigFile, Faults, RegistryEmulator } from "@ociauth/testing"
+import { Effect } from "effect"
+import { runCli } from "./utils.js"
+
+const CANARY = "CANARY-ratelimit-5e2d"
+const WRONG = "WRONG-password-93b1"
+
+interface Document {
+  readonly findings: Findings.Findings
+  readonly transcript?: string
+}
+
+/** The machine's credentials: this docker config only (`{}`: none, anonymous). */
+const machine = (auths: Record<string, { readonly auth: string }>) =>
+  Effect.acquireRelease(Effect.promise(() => DockerConfigFile.write({ auths })), (file) => Effect.promise(() => file.remove())).pipe(
+    Effect.map((file) => ({ credentials: DockerConfigFile.credentialProvider(file) }))
+  )
+
+const probeJson = (args: ReadonlyArray<string>, stdin?: string) =>
+  Effect.map(runCli(["probe", ...args, "--json", "--transcript", "--insecure"], stdin === undefined ? {} : { stdin }), (outcome) => {
+    assert.strictEqual(outcome.code, 0, outcome.stderr)
+    return { ...outcome, document: JSON.parse(outcome.stdout) as Document }
+  })
+
+const probeText = (args: ReadonlyArray<string>, stdin?: string) =>
+  Effect.map(runCli(["probe", ...args, "--insecure"], stdin === undefined ? {} : { stdin }), (outcome) => {
+    assert.strictEqual(outcome.code, 0, outcome.stderr)
+    return outcome.stdout
+  })
+
+const noSecret = (text: string) => {
+  assert.notInclude(text, CANARY)
+  assert.notInclude(text, WRONG)
+  assert.notInclude(text, Buffer.from(`toddysm:${CANARY}`).toString("base64"))
+  assert.notInclude(text, Buffer.from(`AWS:${CANARY}`).toString("base64"))
+  assert.notMatch(text, /eyJ[\w-]+\.[\w-]+\.[\w-]+/)
+}
+
+describe("Docker Hub's pull limit (a low pullRateLimit)", () => {
+  let hub: RegistryEmulator.RegistryEmulator
+  beforeAll(async () => {
+    hub = await RegistryEmulator.start({ profile: "dockerHub", users: { toddysm: CANARY }, pullRateLimit: 1, personalPullRateLimit: 1 })
+    hub.pushImage("library/python", "3.10")
+  })
+  afterAll(() => hub.close())
+
+  it.live(
+    "anonymously: request exits 5 with the advice to log in; probe reports PullLimit, 0 of 1 per 6 h, Retry-After, how to raise it",
+    () =>
+      Effect.gen(function* () {
+        const seams = yield* machine({})
+        const image = `${hub.host}/library/python:3.10`
+        const first = yield* runCli(["request", image, "--insecure"], seams)
+        assert.strictEqual(first.code, ExitCode.ExitCode.ok, first.stderr)
+        const second = yield* runCli(["request", image, "--insecure"], seams)
+        assert.strictEqual(second.code, ExitCode.ExitCode.rateLimited, second.stderr)
+        assert.include(second.stderr, "is rate limited: PullLimit, 0 of 1 left")
+        assert.include(second.stderr, "unauthenticated pull rate limit")
+        assert.include(second.stderr, "retry after")
+        assert.include(second.stderr, "authenticate to raise it")
+        assert.include(second.stderr, `Log in to pull on your account's limit (ociauth login ${hub.host})`)
+
+        const { document, stdout } = yield* probeJson([hub.host, "python"])
+        const f = document.findings
+        assert.deepStrictEqual(f.rateLimit, { limit: "1;w=21600", remaining: "0;w=21600", source: "127.0.0.1" })
+        assert.strictEqual(f.rateLimited.length, 1)
+        const limit = f.rateLimited[0]!
+        assert.strictEqual(limit.kind, "PullLimit")
+        assert.strictEqual(limit.where, "registry")
+        assert.strictEqual(limit.status, 429)
+        assert.strictEqual(limit.limit, 1)
+        assert.strictEqual(limit.remaining, 0)
+        assert.strictEqual(limit.windowSeconds, 21600)
+        assert.strictEqual(limit.retryAfterSeconds, 60)
+        assert.isFalse(limit.authenticated)
+        assert.include(limit.detail!, "You have reached your unauthenticated pull rate limit")
+        assert.include(limit.howToRaise, "authenticate to raise it")
+        assert.strictEqual(limit.url, `${hub.origin}/v2/library/python/manifests/3.10`)
+        // the HEAD is never refused for the limit: one GET read the 429's words, nothing else pulled
+        assert.include(document.transcript!, "no pull remains: the rate limit's words")
+        assert.include(document.transcript!, "rate limited: ")
+        noSecret(stdout)
+
+        const summary = yield* probeText([hub.host, "python"])
+        assert.include(summary, "0 of 1 pulls left per 6 h (counted for 127.0.0.1)")
+        assert.include(summary, "pull limit (PullLimit) at the registry, 429, 0 of 1 left per 6 h, anonymously")
+        assert.include(summary, "retry after 60 s; authenticate to raise it")
+      }).pipe(Effect.scoped),
+    Budget.scaled(20_000)
+  )
+
+  it.live(
+    "with an account past its Personal limit: the limit is the account's, a paid plan lifts it",
+    () =>
+      Effect.gen(function* () {
+        const seams = yield* machine({ [hub.host]: { auth: DockerConfigFile.auth("toddysm", CANARY) } })
+        const image = `${hub.host}/library/python:3.10`
+        assert.strictEqual((yield* runCli(["request", image, "--insecure"], seams)).code, ExitCode.ExitCode.ok)
+        const refused = yield* runCli(["request", image, "--insecure"], seams)
+        assert.strictEqual(refused.code, ExitCode.ExitCode.rateLimited, refused.stderr)
+        assert.include(refused.stderr, "PullLimit")
+        assert.include(refused.stderr, "a paid plan")
+        noSecret(refused.stderr)
+
+        const { document, stdout } = yield* probeJson([hub.host, "python", "--user", "toddysm", "--password-stdin"], `${CANARY}\n`)
+        const [limit] = document.findings.rateLimited
+        assert.strictEqual(limit?.kind, "PullLimit")
+        assert.isTrue(limit?.authenticated)
+        assert.include(limit!.howToRaise, "paid plan")
+        assert.include(limit!.detail!, "You have reached your pull rate limit")
+        assert.deepStrictEqual(document.findings.tokenRefusals.filter((r) => r.identity === "credentials" && r.refusal === "Unauthorized"), [])
+        noSecret(stdout)
+      }).pipe(Effect.scoped),
+    Budget.scaled(20_000)
+  )
+})
+
+describe("Docker Hub's abuse protection (Faults.dockerHubAbuse)", () => {
+  let hub: RegistryEmulator.RegistryEmulator
+  beforeAll(async () => {
+    hub = await RegistryEmulator.start({ profile: "dockerHub", users: { toddysm: CANARY } })
+    hub.pushImage("library/python", "3.10")
+  })
+  afterAll(() => hub.close())
+
+  it.live(
+    "on the registry: probe reports AbuseProtection (HAP429, retry after 60 s, logging in does not raise it); request exits 5",
+    () =>
+      Effect.gen(function* () {
+        const disarm = hub.faults.add({ answer: Faults.dockerHubAbuse, path: /\/manifests\// })
+        yield* Effect.addFinalizer(() => Effect.sync(disarm))
+        const { document, stdout } = yield* probeJson([hub.host, "python"])
+        // the HEAD's 429 has no body: the GET after it tells which limit, and only it is counted
+        assert.deepStrictEqual(
+          document.findings.rateLimited.map((l) => [l.kind, l.where, l.status, l.retryAfterSeconds, l.detail, l.limit]),
+          [["AbuseProtection", "registry", 429, 60, "Too Many Requests (HAP429).", null]]
+        )
+        assert.include(document.findings.rateLimited[0]!.howToRaise, "authenticating or a paid plan does not raise it")
+        assert.include(document.transcript!, "the HEAD was refused: the rate limit's words")
+        noSecret(stdout)
+
+        const summary = yield* probeText([hub.host, "python"])
+        // the manifest GET and the DELETE of an absent digest met it: one row, two answers
+        assert.include(summary, "abuse protection (AbuseProtection) at the registry, 429 (2 answers): \"Too Many Requests (HAP429).\"; retry after 60 s")
+        assert.include(summary, "DELETE                not known (rate limited): 429")
+
+        const seams = yield* machine({})
+        const request = yield* runCli(["request", `${hub.host}/library/python:3.10`, "--insecure"], seams)
+        assert.strictEqual(request.code, ExitCode.ExitCode.rateLimited, request.stderr)
+        assert.include(request.stderr, "is rate limited: AbuseProtection (Too Many Requests (HAP429).); retry after")
+        assert.include(request.stderr, "Try again in 60 s, with fewer requests at once: logging in does not lift it.")
+      }).pipe(Effect.scoped),
+    Budget.scaled(20_000)
+  )
+
+  it.live(
+    "on the token server: probe's token attempts are RateLimited (AbuseProtection at the token server); token exits 5 with the advice",
+    () =>
+      Effect.gen(function* () {
+        // Retry-After 120 s: longer than the SDK waits (60 s at most), so `token` fails at once instead of retrying.
+        const abuse = { ...Faults.dockerHubAbuse, headers: { ...Faults.dockerHubAbuse.headers, "retry-after": "120" } }
+        const disarm = hub.tokenServer.faults.add({ answer: abuse })
+        yield* Effect.addFinalizer(() => Effect.sync(disarm))
+        const { document, stdout } = yield* probeJson([hub.host, "python", "--user", "toddysm", "--password-stdin"], `${CANARY}\n`)
+        const f = document.findings
+        assert.deepStrictEqual(f.rateLimited.map((l) => [l.kind, l.where, l.retryAfterSeconds]), [["AbuseProtection", "token server", 120]])
+        assert.isAbove(f.rateLimited[0]!.count, 1)
+        assert.isTrue(f.tokenRefusals.some((r) => r.identity === "credentials" && r.refusal === "RateLimited" && r.status === 429 && r.detail === "Too Many Requests (HAP429)."))
+        noSecret(stdout)
+
+        const seams = yield* machine({})
+        const token = yield* runCli(["token", `${hub.host}/library/python`, "--insecure"], seams)
+        assert.strictEqual(token.code, ExitCode.ExitCode.rateLimited, token.stderr)
+        assert.include(token.stderr, "RateLimited (HTTP 429)")
+        assert.include(token.stderr, "AbuseProtection")
+        assert.include(token.stderr, "Try again in 120 s, with fewer requests at once: logging in does not lift it.")
+        assert.strictEqual(token.stdout, "")
+      }).pipe(Effect.scoped),
+    Budget.scaled(20_000)
+  )
+})
+
+describe("ECR's throttling (Faults.ecrRateExceeded)", () => {
+  let ecr: RegistryEmulator.RegistryEmulator
+  beforeAll(async () => {
+    ecr = await RegistryEmulator.start({ profile: "ecr", users: { AWS: CANARY } })
+    ecr.pushImage("team/app", "1.0")
+    ecr.faults.add({ answer: Faults.ecrRateExceeded, path: /\/manifests\// })
+  })
+  afterAll(() => ecr.close())
+
+  it.live(
+    "probe reports Throttled (Rate exceeded, no Retry-After, a higher quota); request exits 5 after its retries",
+    () =>
+      Effect.gen(function* () {
+        const { document, stdout } = yield* probeJson([ecr.host, "team/app", "--user", "AWS", "--password-stdin"], `${CANARY}\n`)
+        const f = document.findings
+        assert.strictEqual(f.auth.scheme, "basic")
+        assert.strictEqual(f.rateLimited.length, 1)
+        const limit = f.rateLimited[0]!
+        assert.strictEqual(limit.kind, "Throttled")
+        assert.strictEqual(limit.where, "registry")
+        assert.strictEqual(limit.detail, "TOOMANYREQUESTS: Rate exceeded")
+        assert.strictEqual(limit.retryAfterSeconds, null)
+        assert.isTrue(limit.authenticated)
+        assert.include(limit.howToRaise, "ask the provider for a higher quota")
+        noSecret(stdout)
+
+        const seams = yield* machine({ [ecr.host]: { auth: DockerConfigFile.auth("AWS", CANARY) } })
+        const request = yield* runCli(["request", `${ecr.host}/team/app:1.0`, "--insecure"], seams)
+        assert.strictEqual(request.code, ExitCode.ExitCode.rateLimited, request.stderr)
+        assert.include(request.stderr, "is rate limited: Throttled (TOOMANYREQUESTS: Rate exceeded); no Retry-After given")
+        assert.include(request.stderr, "Try again later, with fewer requests at once")
+        noSecret(request.stdout + request.stderr)
+      }).pipe(Effect.scoped),
+    Budget.scaled(30_000)
+  )
+})
+
+describe("token refusals: the server's reason, whatever the body's shape", () => {
+  let hub: RegistryEmulator.RegistryEmulator
+  let ghcr: RegistryEmulator.RegistryEmulator
+  beforeAll(async () => {
+    hub = await RegistryEmulator.start({ profile: "dockerHub", users: { toddysm: CANARY } })
+    hub.pushImage("library/python", "3.10")
+    ghcr = await RegistryEmulator.start({ profile: "ghcr", users: { toddysm: CANARY }, privateRepositories: ["toddysm/private"] })
+    ghcr.pushImage("toddysm/python", "3.10")
+    ghcr.pushImage("toddysm/private", "1.0")
+  })
+  afterAll(async () => {
+    await hub.close()
+    await ghcr.close()
+  })
+
+  it.live(
+    "a wrong Hub password: probe reports Unauthorized \"incorrect username or password\" ({\"details\": …}); token exits 3 with it",
+    () =>
+      Effect.gen(function* () {
+        const { document, stdout } = yield* probeJson([hub.host, "python", "--user", "toddysm", "--password-stdin"], `${WRONG}\n`)
+        const [first] = document.findings.tokenRefusals
+        assert.strictEqual(first?.identity, "credentials")
+        assert.strictEqual(first?.refusal, "Unauthorized")
+        assert.strictEqual(first?.status, 401)
+        assert.strictEqual(first?.detail, "incorrect username or password")
+        assert.deepStrictEqual(document.findings.rateLimited, [])
+        noSecret(stdout)
+
+        const summary = yield* probeText([hub.host, "python", "--user", "toddysm", "--password-stdin"], `${WRONG}\n`)
+        assert.include(summary, "token refused")
+        assert.include(summary, "with credentials: Unauthorized (401): incorrect username or password — GET repository:python:pull")
+        noSecret(summary)
+
+        const seams = yield* machine({ [hub.host]: { auth: DockerConfigFile.auth("toddysm", WRONG) } })
+        const token = yield* runCli(["token", `${hub.host}/library/python`, "--insecure"], seams)
+        assert.strictEqual(token.code, ExitCode.ExitCode.auth, token.stderr)
+        assert.include(token.stderr, "Unauthorized (HTTP 401): incorrect username or password")
+        noSecret(token.stdout + token.stderr)
+      }).pipe(Effect.scoped),
+    Budget.scaled(20_000)
+  )
+
+  it.live(
+    "GHCR refuses a name without an owner (400 NAME_INVALID): probe reports InvalidName, token exits 2 saying how to name it",
+    () =>
+      Effect.gen(function* () {
+        const { document } = yield* probeJson([ghcr.host, "python"])
+        const invalid = document.findings.tokenRefusals.find((r) => r.refusal === "InvalidName")
+        assert.isDefined(invalid)
+        assert.strictEqual(invalid?.status, 400)
+        assert.deepStrictEqual(invalid?.scopes, ["repository:python:pull"])
+        assert.include(invalid!.detail!, "NAME_INVALID")
+        const summary = yield* probeText([ghcr.host, "python"])
+        assert.include(summary, "anonymously: InvalidName (400): NAME_INVALID")
+
+        const seams = yield* machine({})
+        const token = yield* runCli(["token", `${ghcr.host}/python`, "--insecure"], seams)
+        assert.strictEqual(token.code, ExitCode.ExitCode.usage, token.stderr)
+        assert.include(token.stderr, "InvalidName (HTTP 400)")
+        assert.include(token.stderr, "owner/name on GHCR")
+      }).pipe(Effect.scoped),
+    Budget.scaled(20_000)
+  )
+
+  it.live(
+    "anonymous on GHCR's private package (401): Unauthorized, and the detail says credentials are needed, not that they are wrong",
+    () =>
+      Effect.gen(function* () {
+        const { document } = yield* probeJson([ghcr.host, "toddysm/private"])
+        const refusal = document.findings.tokenRefusals.find((r) => r.scopes.includes("repository:toddysm/private:pull"))
+        assert.strictEqual(refusal?.identity, "anonymous")
+        assert.strictEqual(refusal?.refusal, "Unauthorized")
+        assert.strictEqual(refusal?.status, 401)
+        assert.match(refusal!.detail!, /^credentials are needed \(an anonymous token was refused\)/)
+      }),
+    Budget.scaled(20_000)
+  )
+})
