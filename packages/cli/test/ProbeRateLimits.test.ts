@@ -8,8 +8,11 @@
  */
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { ExitCode, Findings } from "@ociauth/cli"
+import { RegistryError } from "@ociauth/core"
 import { Budget, DockerConfigFile, Faults, RegistryEmulator } from "@ociauth/testing"
 import { Effect } from "effect"
+import * as HttpClientError from "effect/http/HttpClientError"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import { runCli } from "./utils.js"
 
 const CANARY = "CANARY-ratelimit-5e2d"
@@ -304,4 +307,84 @@ describe("token refusals: the server's reason, whatever the body's shape", () =>
       }),
     Budget.scaled(20_000)
   )
+})
+
+describe("no secret in what a refusal or a rate limit says", () => {
+  let hub: RegistryEmulator.RegistryEmulator
+  beforeAll(async () => {
+    hub = await RegistryEmulator.start({ profile: "dockerHub", users: { toddysm: CANARY } })
+    hub.pushImage("library/python", "3.10")
+  })
+  afterAll(() => hub.close())
+
+  it.live(
+    "a token server that echoes the password in its 401 and its 429: the findings, summary and transcript show <redacted>",
+    () =>
+      Effect.gen(function* () {
+        const basic = Buffer.from(`toddysm:${WRONG}`).toString("base64")
+        const disarm401 = hub.tokenServer.faults.add({
+          answer: { status: 401, headers: { "content-type": "application/json" }, body: JSON.stringify({ details: `incorrect password ${WRONG} for Basic ${basic}` }) },
+          times: 1
+        })
+        const disarm429 = hub.tokenServer.faults.add({
+          answer: { status: 429, headers: { "content-type": "text/plain", "retry-after": "120" }, body: `Too Many Requests (HAP429). you sent ${WRONG}\n` }
+        })
+        yield* Effect.addFinalizer(() => Effect.sync(() => (disarm401(), disarm429())))
+        const { document, stdout } = yield* probeJson([hub.host, "python", "--user", "toddysm", "--password-stdin"], `${WRONG}\n`)
+        const [first] = document.findings.tokenRefusals
+        assert.strictEqual(first?.refusal, "Unauthorized")
+        assert.include(first!.detail!, "<redacted>")
+        const [limit] = document.findings.rateLimited
+        assert.strictEqual(limit?.kind, "AbuseProtection")
+        assert.include(limit!.detail!, "<redacted>")
+        noSecret(stdout)
+        assert.notInclude(stdout, basic)
+        const summary = yield* probeText([hub.host, "python", "--user", "toddysm", "--password-stdin", "--transcript"], `${WRONG}\n`)
+        noSecret(summary)
+        assert.notInclude(summary, basic)
+      }).pipe(Effect.scoped),
+    Budget.scaled(20_000)
+  )
+})
+
+describe("ExitCode.classify", () => {
+  const url = "https://registry-1.docker.io/v2/library/alpine/manifests/latest"
+
+  it("RateLimited is 5 with what to do, for each kind; a 429 RegistryResponseError too", () => {
+    const pull = new RegistryError.RateLimited({ kind: "PullLimit", url, status: 429, limit: 100, remaining: 0, windowSeconds: 21600, retryAfterMillis: 60_000, authenticated: false })
+    const anonymous = ExitCode.classify(pull)
+    assert.strictEqual(anonymous.code, ExitCode.ExitCode.rateLimited)
+    assert.include(anonymous.message, "PullLimit, 0 of 100 left")
+    assert.include(anonymous.message, "Log in to pull on your account's limit (ociauth login docker.io), or try again in 60 s.")
+    const account = ExitCode.classify(new RegistryError.RateLimited({ kind: "PullLimit", url, status: 429, windowSeconds: 21600, authenticated: true }))
+    assert.include(account.message, "Try again once the window lets more; an account on a paid plan pulls without a limit.")
+    const abuse = ExitCode.classify(new RegistryError.RateLimited({ kind: "AbuseProtection", url, status: 429, retryAfterMillis: 60_000 }))
+    assert.include(abuse.message, "logging in does not lift it")
+    const throttled = ExitCode.classify(new RegistryError.RateLimited({ kind: "Throttled", url: "https://123.dkr.ecr.us-east-1.amazonaws.com/v2/", status: 429 }))
+    assert.strictEqual(throttled.code, ExitCode.ExitCode.rateLimited)
+    assert.include(throttled.message, "Try again later, with fewer requests at once")
+    const response = ExitCode.classify(new RegistryError.RegistryResponseError({ method: "GET", url, status: 429, errors: [] }))
+    assert.strictEqual(response.code, ExitCode.ExitCode.rateLimited)
+  })
+
+  it("a token request RateLimited is 5 with the advice; InvalidName is a usage error (2); both also inside an HttpClientError", () => {
+    const rateLimit = new RegistryError.RateLimited({ kind: "AbuseProtection", url: "https://auth.docker.io/token", status: 429, retryAfterMillis: 60_000, detail: "Too Many Requests (HAP429)." })
+    const limited = new RegistryError.TokenRequestError({ reason: "RateLimited", realm: "https://auth.docker.io/token", status: 429, detail: "Too Many Requests (HAP429).", rateLimit })
+    const outcome = ExitCode.classify(limited)
+    assert.strictEqual(outcome.code, ExitCode.ExitCode.rateLimited)
+    assert.include(outcome.message, "AbuseProtection")
+    assert.include(outcome.message, "Try again in 60 s, with fewer requests at once: logging in does not lift it.")
+    const bare = ExitCode.classify(new RegistryError.TokenRequestError({ reason: "RateLimited", realm: "https://auth.docker.io/token", status: 429 }))
+    assert.strictEqual(bare.code, ExitCode.ExitCode.rateLimited)
+    assert.include(bare.message, "try again later")
+
+    const invalid = new RegistryError.TokenRequestError({ reason: "InvalidName", realm: "https://ghcr.io/token", status: 400, detail: "the token server refused a repository name of repository:python:pull" })
+    const usage = ExitCode.classify(invalid)
+    assert.strictEqual(usage.code, ExitCode.ExitCode.usage)
+    assert.include(usage.message, "owner/name on GHCR")
+    const wrapped = new HttpClientError.HttpClientError({
+      reason: new HttpClientError.EncodeError({ request: HttpClientRequest.get(url), cause: invalid, description: "the request could not be authorised" })
+    })
+    assert.strictEqual(ExitCode.classify(wrapped).code, ExitCode.ExitCode.usage)
+  })
 })
