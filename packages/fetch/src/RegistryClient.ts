@@ -379,6 +379,7 @@ export const withAccess =
 
 /**
  * Passes 2xx responses through; turns any other status into a typed error:
+ * `RateLimited` for a `429` (which limit, when to retry, how to raise it),
  * `Unsupported` for `405 UNSUPPORTED`, else `RegistryResponseError` with the OCI
  * error codes of the body (read up to 64 KiB).
  *
@@ -387,23 +388,36 @@ export const withAccess =
  */
 export const filterStatusOk = (
   response: HttpClientResponse.HttpClientResponse
-): Effect.Effect<HttpClientResponse.HttpClientResponse, RegistryError.RegistryResponseError | RegistryError.Unsupported> => {
+): Effect.Effect<
+  HttpClientResponse.HttpClientResponse,
+  RegistryError.RegistryResponseError | RegistryError.Unsupported | RegistryError.RateLimited
+> => {
   if (response.status >= 200 && response.status < 300) return Effect.succeed(response)
   return RegistryError.readErrorBody(response).pipe(
-    Effect.flatMap(({ errors }): Effect.Effect<never, RegistryError.RegistryResponseError | RegistryError.Unsupported> => {
-      const url = new URL(response.request.url)
-      if (response.status === 405 && errors.some((e) => e.code === "UNSUPPORTED")) {
-        return Effect.fail(new RegistryError.Unsupported({ operation: `${response.request.method} ${url.pathname}`, registry: url.host }))
-      }
-      return Effect.fail(
-        new RegistryError.RegistryResponseError({
+    Effect.flatMap(({ errors, text }) =>
+      Effect.clockWith((clock): Effect.Effect<never, RegistryError.RegistryResponseError | RegistryError.Unsupported | RegistryError.RateLimited> => {
+        const url = new URL(response.request.url)
+        if (response.status === 405 && errors.some((e) => e.code === "UNSUPPORTED")) {
+          return Effect.fail(new RegistryError.Unsupported({ operation: `${response.request.method} ${url.pathname}`, registry: url.host }))
+        }
+        const limited = RegistryError.rateLimitedFrom({
+          url,
           status: response.status,
-          method: response.request.method,
-          url: RegistryError.redactUrl(url),
-          errors
+          headers: response.headers,
+          text,
+          nowMillis: clock.currentTimeMillisUnsafe()
         })
-      )
-    })
+        if (Option.isSome(limited)) return Effect.fail(limited.value)
+        return Effect.fail(
+          new RegistryError.RegistryResponseError({
+            status: response.status,
+            method: response.request.method,
+            url: RegistryError.redactUrl(url),
+            errors
+          })
+        )
+      })
+    )
   )
 }
 
