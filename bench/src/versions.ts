@@ -15,7 +15,7 @@ import { execFile } from "node:child_process"
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { pathToFileURL } from "node:url"
+import { fileURLToPath, pathToFileURL } from "node:url"
 import { promisify } from "node:util"
 import { gzipSync } from "node:zlib"
 import type { Bed } from "./harness.js"
@@ -71,7 +71,7 @@ const modulesOf = async (tree: string, http: string): Promise<Arguments["modules
 const browserBundle = async (modules: Arguments["modules"], directory: string): Promise<number> => {
   const esbuild = await import("esbuild")
   const entry = join(directory, `bundle-${Math.random().toString(36).slice(2)}.mjs`)
-  writeFileSync(entry, `export * from ${JSON.stringify(modules.core)}\nexport { makeRegistryFetch } from ${JSON.stringify(modules.fetch)}\n`)
+  writeFileSync(entry, `export * from ${JSON.stringify(fileURLToPath(modules.core))}\nexport { makeRegistryFetch } from ${JSON.stringify(fileURLToPath(modules.fetch))}\n`)
   const built = await esbuild.build({
     entryPoints: [entry],
     bundle: true,
