@@ -8,7 +8,7 @@ import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Authenticator, CredentialProvider, Registries, RegistryAdapter, Retry } from "@ociauth/core"
 import { RegistryClient } from "@ociauth/fetch"
 import { Faults, RegistryEmulator } from "@ociauth/testing"
-import { Effect, Layer } from "effect"
+import { Duration, Effect, Layer, Schedule } from "effect"
 
 describe("filterStatusOk on a 429", () => {
   let hub: RegistryEmulator.RegistryEmulator
@@ -18,8 +18,8 @@ describe("filterStatusOk on a 429", () => {
   })
   afterAll(() => hub.close())
 
-  const layer = () =>
-    RegistryClient.layerClient({ retry: Retry.never }).pipe(
+  const layer = (retry: Retry.Policy = Retry.never) =>
+    RegistryClient.layerClient({ retry }).pipe(
       Layer.provide(Authenticator.layer({ retry: Retry.never })),
       Layer.provide(
         Layer.mergeAll(
@@ -49,6 +49,14 @@ describe("filterStatusOk on a 429", () => {
       assert.match(error.message, /authenticat/i)
       assert.strictEqual(error.url, `${hub.origin}/v2/library/alpine/manifests/latest`)
     }).pipe(Effect.provide(layer())))
+
+  it.live("a spent pull quota is answered at once, not retried: waiting seconds does not bring it back", () =>
+    Effect.gen(function* () {
+      hub.log.clear()
+      const error = yield* Effect.flip(get("/v2/library/alpine/manifests/latest"))
+      assert.strictEqual(error._tag, "RateLimited")
+      assert.strictEqual(hub.log.count({ server: "registry", path: "/v2/library/alpine/manifests/latest" }), 1, hub.log.format())
+    }).pipe(Effect.provide(layer({ schedule: Schedule.recurs(3), maxRetryAfter: Duration.zero }))))
 
   it.live("Docker Hub's HAP429: AbuseProtection, retry after 60 s, not raised by a plan", () =>
     Effect.gen(function* () {

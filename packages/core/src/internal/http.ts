@@ -145,7 +145,7 @@ export const makeSender = (client: HttpClient.HttpClient, options: SenderOptions
           })
         )
   const classify = (request: HttpClientRequest.HttpClientRequest, response: HttpClientResponse.HttpClientResponse) =>
-    Retry.isTransientStatus(response.status)
+    Retry.isTransient(response)
       ? Effect.flatMap(Clock.currentTimeMillis, (now) =>
           Effect.fail(new Transient(request, { response }, Retry.parseRetryAfter(response.headers["retry-after"], now)))
         )

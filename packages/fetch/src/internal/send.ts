@@ -147,7 +147,7 @@ export const makeSend = (client: HttpClient.HttpClient, options: SendOptions): S
               : error
           ),
         onSuccess: (response) => {
-          if (!Retry.isTransientStatus(response.status)) return Effect.succeed(response)
+          if (!Retry.isTransient(response)) return Effect.succeed(response)
           const now = clock.currentTimeMillisUnsafe()
           const retryAfter = Retry.parseRetryAfter(response.headers["retry-after"], now)
           return Effect.fail(new Failed(request, budget, { response }, true, retryAfter, now - start, number))
