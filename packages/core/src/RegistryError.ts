@@ -11,6 +11,7 @@ import { Clock, Duration, Effect, Option, Predicate, Schema } from "effect"
 import { readTextCapped } from "./internal/body.js"
 import * as rateLimit from "./internal/rateLimit.js"
 import * as secrets from "./internal/secrets.js"
+import * as tokenRefusal from "./internal/tokenRefusal.js"
 
 /**
  * @since 0.1.0
@@ -415,6 +416,18 @@ export const readErrorBody = (
     Effect.orElseSucceed(() => ""),
     Effect.map((text) => ({ text, errors: decodeErrorEntries(text) }))
   )
+
+/**
+ * A server's reason for a refusal, whatever its body's shape: OCI `errors`
+ * (code: message, the first three), `{"details": …}` (auth.docker.io), an OAuth2
+ * `error_description` / `error`, a `message`, or a plain-text body's first line;
+ * scrubbed of the secrets the SDK sent and bounded. `undefined` for an empty body
+ * or an HTML page. It is what `TokenRequestError.detail` says.
+ *
+ * @since 1.0.0
+ * @category parsing
+ */
+export const refusalReason = (text: string): string | undefined => tokenRefusal.reasonOf(text, decodeErrorEntries(text))
 
 /**
  * A registry answered with an error status; `errors` holds the OCI error codes of

@@ -59,13 +59,6 @@ const errorOf = (text: string): string | null => {
   }
 }
 
-/** The string fields token servers word a refusal with, outside OCI `errors` (as the SDK reads them). */
-const WORDED = ["details", "detail", "error_description", "message", "error"] as const
-const bounded = (text: string): string => {
-  const line = text.replace(/\s+/g, " ").trim()
-  return line.length > 240 ? `${line.slice(0, 239)}…` : line
-}
-
 /** The OCI error codes of a body. */
 const codesOf = (text: string): ReadonlyArray<string> => {
   try {
@@ -74,36 +67,6 @@ const codesOf = (text: string): ReadonlyArray<string> => {
   } catch {
     return []
   }
-}
-
-/**
- * The server's reason for a token refusal, whatever the body's shape, as `TokenRequestError.detail` words it:
- * OCI `errors` (code: message, the first three), Hub's `{"details": …}`, an OAuth2 `error_description` / `error`,
- * a `message`, or a plain-text body's first line; `null` for an empty body or an HTML page. Bounded; the secrets
- * are redacted with the findings.
- */
-export const reasonOf = (text: string): string | null => {
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch {
-    const line = text.split("\n").map((l) => l.trim()).find((l) => l !== "")
-    return line === undefined || line.startsWith("<") ? null : bounded(line)
-  }
-  if (typeof json === "string") return json.trim() === "" ? null : bounded(json)
-  if (typeof json !== "object" || json === null) return null
-  const errors = (json as { errors?: unknown }).errors
-  if (Array.isArray(errors)) {
-    const entries = errors.slice(0, 3).flatMap((e: { code?: unknown; message?: unknown }) =>
-      typeof e?.code !== "string" ? [] : [typeof e.message === "string" && e.message !== "" ? `${e.code}: ${e.message.slice(0, 120)}` : e.code]
-    )
-    if (entries.length > 0) return bounded(entries.join("; "))
-  }
-  for (const field of WORDED) {
-    const value = (json as Record<string, unknown>)[field]
-    if (typeof value === "string" && value.trim() !== "") return bounded(value)
-  }
-  return null
 }
 
 /**
@@ -120,7 +83,7 @@ const refusalOf = (
   if (reply.status === null || issued) return none
   const codes = codesOf(reply.text)
   if (method === "POST" && (reply.status === 404 || reply.status === 405) && !codes.includes("UNSUPPORTED")) return none
-  const said = reasonOf(reply.text)
+  const said = RegistryError.refusalReason(reply.text) ?? null
   switch (reply.status) {
     case 401:
       return {
