@@ -20,7 +20,9 @@ describe("Reference.parse", () => {
     ["Registry/app", { registry: "Registry", repository: "app", tag: "latest" }],
     ["[::1]:5000/a/b", { registry: "[::1]:5000", repository: "a/b", tag: "latest" }],
     ["127.0.0.1:5000/a__b/c-d.e", { registry: "127.0.0.1:5000", repository: "a__b/c-d.e", tag: "latest" }],
-    ["registry.example/a/b/c/d", { registry: "registry.example", repository: "a/b/c/d", tag: "latest" }]
+    ["registry.example/a/b/c/d", { registry: "registry.example", repository: "a/b/c/d", tag: "latest" }],
+    // distribution and containers/image: repository `sha256`, tag the hex (issue 28, item 10)
+    [`sha256:${"a".repeat(64)}`, { registry: "docker.io", repository: "library/sha256", tag: "a".repeat(64) }]
   ]
   for (const [input, expected] of cases) {
     it(input, () => assert.deepStrictEqual(parse(input), expected))
@@ -42,7 +44,6 @@ describe("Reference.parse", () => {
     [":tag", "missing repository name"],
     [`r.io/${"a".repeat(256)}`, "longer than 255"],
     ["a".repeat(64), "cannot specify 64-byte hexadecimal strings"],
-    [`sha256:${"a".repeat(64)}`, "cannot specify 64-byte hexadecimal strings"],
     ["https://ghcr.io/demo/app", 'a URL is not an image reference: drop the scheme ("ghcr.io/demo/app")'],
     ["http://localhost:5000/x/", '("localhost:5000/x")'],
     ["oci://registry.example/a/b:1", '("registry.example/a/b:1")']

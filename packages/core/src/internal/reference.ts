@@ -16,7 +16,12 @@ const TAG = /^[\w][\w.-]{0,127}$/
 const DIGEST = /^([a-z0-9]+(?:[+._-][a-z0-9]+)*):([a-zA-Z0-9=_-]+)$/
 const HEX = /^[a-f0-9]+$/
 // docker's anchoredIdentifierRegexp: an image ID, never a name; with its algorithm, as `docker images --digests` prints it
-const IMAGE_ID = /^(?:sha256:)?[a-f0-9]{64}$/
+/**
+ * A bare 64-hex image ID, refused as distribution's `ParseNormalizedNamed` refuses
+ * it. `sha256:<64 hex>` is not one: distribution and containers/image read it as
+ * repository `sha256` with that tag (`docker.io/library/sha256:<hex>`), and so do we.
+ */
+const IMAGE_ID = /^[a-f0-9]{64}$/
 const URL_SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//
 
 const validDomain = (domain: string): string | undefined => {
