@@ -4,7 +4,7 @@
  * standard input, with the file token store of the user's cache folder and
  * Node's services; exits with the outcome's code (0, or 1 as docker's helpers do).
  *
- * @since 1.1.0
+ * @since 1.0.0
  */
 import { TokenStore } from "@ociauth/core"
 import { FileTokenStore } from "@ociauth/store"

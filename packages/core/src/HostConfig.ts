@@ -42,10 +42,11 @@
  * - `insecure`: the host's plain-HTTP API may receive credentials (loopback
  *   always may).
  *
- * @since 1.1.0
+ * @since 1.0.0
  */
 import { Config, Effect, FileSystem, Layer, Option, Path, Result, Schema } from "effect"
 import type { PlatformError } from "effect"
+import * as liveEnvironment from "./internal/liveEnvironment.js"
 import * as Credential from "./Credential.js"
 import * as Registries from "./Registries.js"
 import * as RegistryAdapter from "./RegistryAdapter.js"
@@ -53,7 +54,7 @@ import * as RegistryAdapter from "./RegistryAdapter.js"
 /**
  * One host's entry.
  *
- * @since 1.1.0
+ * @since 1.0.0
  * @category schemas
  */
 export const Entry = Schema.Struct({
@@ -66,7 +67,7 @@ export const Entry = Schema.Struct({
 })
 
 /**
- * @since 1.1.0
+ * @since 1.0.0
  * @category models
  */
 export type Entry = typeof Entry.Type
@@ -74,7 +75,7 @@ export type Entry = typeof Entry.Type
 /**
  * The file: `{ "hosts": { "<host[:port]>": Entry } }`.
  *
- * @since 1.1.0
+ * @since 1.0.0
  * @category schemas
  */
 export const HostConfig = Schema.Struct({
@@ -83,7 +84,7 @@ export const HostConfig = Schema.Struct({
 })
 
 /**
- * @since 1.1.0
+ * @since 1.0.0
  * @category models
  */
 export type HostConfig = typeof HostConfig.Type
@@ -91,7 +92,7 @@ export type HostConfig = typeof HostConfig.Type
 /**
  * The configuration with no host.
  *
- * @since 1.1.0
+ * @since 1.0.0
  * @category constants
  */
 export const empty: HostConfig = { hosts: {} }
@@ -100,14 +101,14 @@ export const empty: HostConfig = { hosts: {} }
  * The file cannot be read, is not the configuration, or names an adapter
  * the program does not have. Holds no secret (the file has none).
  *
- * @since 1.1.0
+ * @since 1.0.0
  * @category errors
  */
 export class HostConfigError extends Schema.TaggedError<HostConfigError>("@ociauth/core/HostConfigError")("HostConfigError", {
   file: Schema.String,
   reason: Schema.String
 }) {
-  /** @since 1.1.0 */
+  /** @since 1.0.0 */
   override get message(): string {
     return `Host configuration ${this.file}: ${this.reason}`
   }
@@ -118,7 +119,7 @@ const decode = Schema.decodeUnknownResult(Schema.fromJsonString(HostConfig))
 /**
  * The configuration in `text` (the content of `file`, named in errors).
  *
- * @since 1.1.0
+ * @since 1.0.0
  * @category parsing
  */
 export const parse = (text: string, file: string): Result.Result<HostConfig, HostConfigError> =>
@@ -154,10 +155,22 @@ const checkEntry = (host: string, entry: Entry): string | undefined => {
   return undefined
 }
 
-const env = (name: string) => Config.option(Config.NonEmptyString(name)).pipe(Effect.orElseSucceed(() => Option.none<string>()))
+/** A runtime's refusal to read the environment (Deno without `--allow-env`: `NotCapable`), thrown as a defect. */
+const isPermissionRefusal = (defect: unknown): boolean =>
+  defect instanceof Error && (defect.name === "NotCapable" || defect.name === "PermissionDenied")
 
 /**
- * @since 1.1.0
+ * A variable of the environment as it is now (or of the program's own
+ * `ConfigProvider`); unset, empty, or one the runtime refuses to read is `None`.
+ */
+const env = (name: string) =>
+  liveEnvironment.provide(Config.option(Config.NonEmptyString(name))).pipe(
+    Effect.orElseSucceed(() => Option.none<string>()),
+    Effect.catchDefect((defect) => isPermissionRefusal(defect) ? Effect.succeed(Option.none<string>()) : Effect.die(defect))
+  )
+
+/**
+ * @since 1.0.0
  * @category models
  */
 export interface Options {
@@ -170,7 +183,7 @@ export interface Options {
  * `$XDG_CONFIG_HOME/ociauth/hosts.json` (an absolute `XDG_CONFIG_HOME`), else
  * `$HOME/.config/ociauth/hosts.json`.
  *
- * @since 1.1.0
+ * @since 1.0.0
  * @category utils
  */
 export const path = (options: Options = {}): Effect.Effect<string, never, Path.Path> =>
@@ -188,7 +201,7 @@ export const path = (options: Options = {}): Effect.Effect<string, never, Path.P
 /**
  * Reads the file (`path`); a missing file is `empty`.
  *
- * @since 1.1.0
+ * @since 1.0.0
  * @category constructors
  */
 export const load = (options: Options = {}): Effect.Effect<HostConfig, HostConfigError, FileSystem.FileSystem | Path.Path> =>
@@ -205,7 +218,7 @@ export const load = (options: Options = {}): Effect.Effect<HostConfig, HostConfi
 /**
  * The entry of a host (`host[:port]`, or a server URL: `Credential.normalizeHost`).
  *
- * @since 1.1.0
+ * @since 1.0.0
  * @category getters
  */
 export const lookup = (config: HostConfig, host: string): Option.Option<Entry> => {
@@ -218,7 +231,7 @@ export const lookup = (config: HostConfig, host: string): Option.Option<Entry> =
  * The hosts whose plain-HTTP API may receive credentials (`insecure: true`),
  * for the runtime's and the realm rule's `insecure` lists.
  *
- * @since 1.1.0
+ * @since 1.0.0
  * @category getters
  */
 export const insecureHosts = (config: HostConfig): ReadonlyArray<string> =>
@@ -233,7 +246,7 @@ export const insecureHosts = (config: HostConfig): ReadonlyArray<string> =>
  * adapter declares (ECR), else discovered from the registry: a realm an adapter
  * knows for its own hosts never receives another host's credentials.
  *
- * @since 1.1.0
+ * @since 1.0.0
  * @category constructors
  */
 export const adapterFor = (
@@ -274,7 +287,7 @@ export const adapterFor = (
  * One adapter per configured host (`adapterFor`), from the adapters the
  * program has (by `name`; `generic` always).
  *
- * @since 1.1.0
+ * @since 1.0.0
  * @category constructors
  */
 export const adapters = (
@@ -296,7 +309,7 @@ export const adapters = (
  * packages (-1) and the program's own adapters (0). An entry names one exact
  * host, the user's last word on it.
  *
- * @since 1.1.0
+ * @since 1.0.0
  * @category constants
  */
 export const priority = 1
@@ -318,7 +331,7 @@ export const priority = 1
  * )
  * ```
  *
- * @since 1.1.0
+ * @since 1.0.0
  * @category layers
  */
 export const layer = (

@@ -152,6 +152,6 @@ export * as Token from "./Token.js"
 /**
  * The user's host configuration (`~/.config/ociauth/hosts.json`): which adapter serves which host.
  *
- * @since 1.1.0
+ * @since 1.0.0
  */
 export * as HostConfig from "./HostConfig.js"

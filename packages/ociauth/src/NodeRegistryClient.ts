@@ -47,7 +47,7 @@ export interface Options extends RegistryClient.Options {
  * of their own, so that only the configured hosts reach them. The SDK, the
  * `ociauth` CLI and `docker-credential-ociauth` offer the same names.
  *
- * @since 1.1.0
+ * @since 1.0.0
  * @category adapters
  */
 export const hostConfigTemplates: ReadonlyArray<RegistryAdapter.RegistryAdapter> = [
@@ -61,7 +61,7 @@ export const hostConfigTemplates: ReadonlyArray<RegistryAdapter.RegistryAdapter>
  * hosts' adapters, from `available` and `hostConfigTemplates`, and the hosts it
  * declares insecure.
  *
- * @since 1.1.0
+ * @since 1.0.0
  * @category constructors
  */
 export const readHostConfig = (

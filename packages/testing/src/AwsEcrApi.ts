@@ -78,7 +78,7 @@ export interface Options {
    * `GetAuthorizationToken`'s rate limit per account and region: a token bucket refilled at `tps`
    * calls a second holding at most `burst`; a call past it is 400 `ThrottlingException` "Rate
    * exceeded" (kubernetes#37962, aws/amazon-ecs-agent#498). AWS's 20 TPS / 200 burst by default;
-   * `false` never throttles. @since 1.1.0
+   * `false` never throttles. @since 1.0.0
    */
   readonly throttle?: Throttle | false
 }
@@ -86,7 +86,7 @@ export interface Options {
 /**
  * A token bucket: `tps` calls a second, at most `burst` at once.
  *
- * @since 1.1.0
+ * @since 1.0.0
  * @category models
  */
 export interface Throttle {
@@ -97,7 +97,7 @@ export interface Throttle {
 /**
  * AWS's documented quota for `GetAuthorizationToken`: 20 TPS, 200 burst, per account and region.
  *
- * @since 1.1.0
+ * @since 1.0.0
  * @category constants
  */
 export const defaultThrottle: Throttle = { tps: 20, burst: 200 }
@@ -115,7 +115,7 @@ export interface Call {
   readonly region: string
   readonly registryIds: ReadonlyArray<string>
   readonly status: number
-  /** The `__type` of a failed call. @since 1.1.0 */
+  /** The `__type` of a failed call. @since 1.0.0 */
   readonly error?: string
 }
 
@@ -133,9 +133,9 @@ export interface AwsEcrApi {
   readonly calls: ReadonlyArray<Call>
   /** Calls answered with a token, optionally of one target. */
   readonly issued: (target?: string) => number
-  /** Calls refused with `ThrottlingException`. @since 1.1.0 */
+  /** Calls refused with `ThrottlingException`. @since 1.0.0 */
   readonly throttled: () => number
-  /** The rate limit from now on (`false`: none); the buckets start full. @since 1.1.0 */
+  /** The rate limit from now on (`false`: none); the buckets start full. @since 1.0.0 */
   readonly setThrottle: (throttle: Throttle | false) => void
   /** Answer every call with 500 `ServerException` until this time (epoch ms, the stand-in's clock). */
   readonly failUntil: (epochMillis: number) => void

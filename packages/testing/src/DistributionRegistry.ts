@@ -48,7 +48,7 @@ export class RegistryStartError extends Data.TaggedError("RegistryStartError")<{
  * `pushImage` failed: the registry refused a step (its status and body), or no
  * token could be had.
  *
- * @since 1.1.0
+ * @since 1.0.0
  * @category errors
  */
 export class PushError extends Data.TaggedError("PushError")<{
@@ -56,7 +56,7 @@ export class PushError extends Data.TaggedError("PushError")<{
   readonly tag: string
   readonly reason: string
 }> {
-  /** @since 1.1.0 */
+  /** @since 1.0.0 */
   override get message(): string {
     return `pushImage ${this.repository}:${this.tag}: ${this.reason}`
   }
@@ -98,14 +98,14 @@ export interface DistributionRegistry {
    * then `PUT <location>?digest=…`), then the manifest (`PUT /v2/<name>/manifests/<tag>`). It
    * authenticates with `options.token`, else with a `pull,push` token the token server issues directly
    * (no token request: the request log stays as it was). Rejects with `PushError`.
-   * @since 1.1.0
+   * @since 1.0.0
    */
   readonly pushImage: (repository: string, tag: string, options?: PushOptions) => Promise<PushedImage>
   readonly close: () => Promise<void>
 }
 
 /**
- * @since 1.1.0
+ * @since 1.0.0
  * @category models
  */
 export interface PushOptions {

@@ -30,7 +30,7 @@ export interface Fault {
   /**
    * Answer with exactly this response instead of serving the request (takes
    * precedence over `status`): a real server's refusal as it is written, e.g.
-   * `dockerHubAbuse` (a `text/plain` body, not OCI JSON). @since 1.1.0
+   * `dockerHubAbuse` (a `text/plain` body, not OCI JSON). @since 1.0.0
    */
   readonly answer?: Answer
 }
@@ -38,7 +38,7 @@ export interface Fault {
 /**
  * A canned response: status, headers and body, written as they are.
  *
- * @since 1.1.0
+ * @since 1.0.0
  * @category models
  */
 export interface Answer {
@@ -52,7 +52,7 @@ export interface Answer {
  * `Too Many Requests (HAP429).` and `Retry-After: 60` (docker/hub-feedback#1907).
  * Arm it with `faults.add({ answer: dockerHubAbuse, … })`.
  *
- * @since 1.1.0
+ * @since 1.0.0
  * @category answers
  */
 export const dockerHubAbuse: Answer = {
@@ -68,7 +68,7 @@ export const dockerHubAbuse: Answer = {
  * `dockerHub` profile answers it by itself past the limit; this is the same
  * answer as a fault, for a test that needs it at once.
  *
- * @since 1.1.0
+ * @since 1.0.0
  * @category answers
  */
 export const dockerHubPullLimit: Answer = {
@@ -88,7 +88,7 @@ export const dockerHubPullLimit: Answer = {
  * Amazon ECR's registry throttling: `429 toomanyrequests: Rate exceeded`
  * (mitogen-hq/mitogen PR #790), an OCI error body with no `Retry-After`.
  *
- * @since 1.1.0
+ * @since 1.0.0
  * @category answers
  */
 export const ecrRateExceeded: Answer = {

@@ -75,7 +75,7 @@ export interface Options {
  * The lifetime of access tokens from Workload Identity Federation in CI: 5 minutes
  * (moby/buildkit#5852, #5859; google-github-actions/auth#474).
  *
- * @since 1.1.0
+ * @since 1.0.0
  * @category constants
  */
 export const workloadIdentityLifetime: Duration.Duration = Duration.minutes(5)
@@ -103,10 +103,10 @@ export interface GoogleOAuthServer {
   /**
    * When the credential of Basic `username:password` expires (epoch ms): an access token's expiry
    * (`oauth2accesstoken`), `undefined` for a key. `RegistryEmulator`'s `credentialExpiry`: the `gar`
-   * profile's registry tokens die with the access token behind them. @since 1.1.0
+   * profile's registry tokens die with the access token behind them. @since 1.0.0
    */
   readonly expiresAt: (username: string, password: string) => number | undefined
-  /** The lifetime of the access tokens minted from now on. @since 1.1.0 */
+  /** The lifetime of the access tokens minted from now on. @since 1.0.0 */
   readonly setLifetime: (lifetime: Duration.Input) => void
   /** What a registry makes of Basic credentials: the subject, or `undefined`. `RegistryEmulator`'s `authenticate`. */
   readonly authenticate: (username: string, password: string) => string | undefined

@@ -76,24 +76,24 @@ export interface Options {
   readonly tokenTtl?: Duration.Input
   /** Docker Hub profile: anonymous pulls (manifest GETs) allowed per window and source address. The profile's (100) by default. */
   readonly pullRateLimit?: number
-  /** Docker Hub profile: pulls allowed per window to a Personal account. The profile's (200) by default. @since 1.1.0 */
+  /** Docker Hub profile: pulls allowed per window to a Personal account. The profile's (200) by default. @since 1.0.0 */
   readonly personalPullRateLimit?: number
   /**
    * Docker Hub profile: the plan of each account (`personal` when left out). Paid plans (`pro`,
    * `team`, `business`) pull without limit and get no `ratelimit-*` headers (docker/docs `pulls.md`).
-   * @since 1.1.0
+   * @since 1.0.0
    */
   readonly accountPlans?: Readonly<Record<string, "personal" | "pro" | "team" | "business">>
   /**
    * The address anonymous pulls are counted by (Docker Hub: per IPv4 address or IPv6 /64, see
    * `pullLimitSource`): the connection's remote address by default; a test may read it from a header.
-   * @since 1.1.0
+   * @since 1.0.0
    */
   readonly clientAddress?: (request: http.IncomingMessage) => string
   /**
    * When the Basic credentials a registry token is issued on expire (epoch ms): the token dies with
    * them (GAR: `GoogleOAuthServer`'s `expiresAt`, 5 min with Workload Identity Federation).
-   * @since 1.1.0
+   * @since 1.0.0
    */
   readonly credentialExpiry?: (username: string, password: string) => number | undefined
   /** Largest upload kept in memory; default 256 MiB. */
@@ -152,7 +152,7 @@ export interface RegistryEmulator {
   readonly challenge: Challenge.BearerChallenge
   /** The origin blobs are redirected to (Docker Hub's CDN, GitLab's object storage, GHCR's `pkg-containers.githubusercontent.com`). */
   readonly cdnOrigin: string | undefined
-  /** The second realm challenges name once a token has expired (NGC's `authn.nvidia.com`); `undefined` for most profiles. @since 1.1.0 */
+  /** The second realm challenges name once a token has expired (NGC's `authn.nvidia.com`); `undefined` for most profiles. @since 1.0.0 */
   readonly expiredRealm: TokenServer.TokenServer | undefined
   /** Every request to the registry, its token server and its CDN. */
   readonly log: RequestLog
@@ -177,7 +177,7 @@ const HUB_WINDOW = 21600
  * header writes it: an IPv4 address as it is, an IPv6 address as its /64
  * network (`2001:41d0:801:2000::`, docker/hub-feedback#2464).
  *
- * @since 1.1.0
+ * @since 1.0.0
  * @category utils
  */
 export const pullLimitSource = (address: string): string => {

@@ -72,7 +72,7 @@ export interface ExpiredAnswer {
  * Hub's `{"details": …}` (auth.docker.io: 401 `{"details":"incorrect username
  * or password"}`), or a plain-text body (NGC "sets it to text", NERSC/shifter#238).
  *
- * @since 1.1.0
+ * @since 1.0.0
  * @category models
  */
 export type Refusal =
@@ -83,7 +83,7 @@ export type Refusal =
 /**
  * The spec's refusal: 401 `UNAUTHORIZED` "authentication required".
  *
- * @since 1.1.0
+ * @since 1.0.0
  * @category constants
  */
 export const ociRefusal: Refusal = { shape: "oci", code: "UNAUTHORIZED", message: "authentication required" }
@@ -91,7 +91,7 @@ export const ociRefusal: Refusal = { shape: "oci", code: "UNAUTHORIZED", message
 /**
  * An error a token server answers instead of a token: status, OCI code and message (and `detail`).
  *
- * @since 1.1.0
+ * @since 1.0.0
  * @category models
  */
 export interface ErrorAnswer {
@@ -109,7 +109,7 @@ export interface Options {
   /** The `service` (JWT audience) tokens are issued for. */
   readonly service: string
   readonly issuer?: string
-  /** The server's name in the request log; `token` by default. @since 1.1.0 */
+  /** The server's name in the request log; `token` by default. @since 1.0.0 */
   readonly name?: string
   /** The token endpoint path; `/token` by default. */
   readonly path?: string
@@ -137,41 +137,41 @@ export interface Options {
    * `Unauthorized`), `"denied"` with 403 `DENIED` (GHCR, seed 000).
    */
   readonly anonymousNeedsScope?: boolean | "denied"
-  /** The body of a refusal of credentials (401); the OCI `errors` shape by default. @since 1.1.0 */
+  /** The body of a refusal of credentials (401); the OCI `errors` shape by default. @since 1.0.0 */
   readonly refusal?: Refusal
-  /** The fields of a GET answer: `token` and `access_token` (Docker Hub, the spec's both), or `token` alone (GHCR, Quay). @since 1.1.0 */
+  /** The fields of a GET answer: `token` and `access_token` (Docker Hub, the spec's both), or `token` alone (GHCR, Quay). @since 1.0.0 */
   readonly tokenFields?: "both" | "token"
-  /** Whether the OAuth2 POST needs `client_id` (the spec); ACR's documented POST has none. Default true. @since 1.1.0 */
+  /** Whether the OAuth2 POST needs `client_id` (the spec); ACR's documented POST has none. Default true. @since 1.0.0 */
   readonly postNeedsClientId?: boolean
   /**
    * A repository name the server refuses before looking it up (GHCR answers 400
    * to `repository:toddysm:pull` and `repository:*:pull`, seed 000): the answer, or `undefined`.
-   * @since 1.1.0
+   * @since 1.0.0
    */
   readonly invalidName?: (name: string) => ErrorAnswer | undefined
   /**
    * The status of an anonymous request for a repository it may not pull at all
    * (private or absent), where narrowing is `deny`: 403 `DENIED` by default,
    * 401 `UNAUTHORIZED` as GHCR (openai/tunnel-client#75). Called with the name.
-   * @since 1.1.0
+   * @since 1.0.0
    */
   readonly anonymousRefusal?: (name: string) => 401 | 403
   /**
    * An authenticated request for `push` that the policy does not grant: narrowed
    * (default) or refused with this answer for the name (Quay's `Unsupported`
    * "No permission to modify repository" / "Unknown namespace", 405).
-   * @since 1.1.0
+   * @since 1.0.0
    */
   readonly pushRefusal?: (subject: string, name: string) => ErrorAnswer
   /**
    * When the Basic credentials a token was issued for expire (epoch ms), if they
    * do: the token dies with them, whatever its own lifetime (GAR's registry
-   * tokens die with the OAuth2 access token behind them). @since 1.1.0
+   * tokens die with the OAuth2 access token behind them). @since 1.0.0
    */
   readonly credentialExpiry?: (username: string, password: string) => number | undefined
-  /** Leave scopes granted no action out of the `access` claim, as Docker Hub (`"access":[]`, seed 002). @since 1.1.0 */
+  /** Leave scopes granted no action out of the `access` claim, as Docker Hub (`"access":[]`, seed 002). @since 1.0.0 */
   readonly omitEmptyAccess?: boolean
-  /** End JSON bodies with a newline, as Go servers do (Docker Hub, GHCR). @since 1.1.0 */
+  /** End JSON bodies with a newline, as Go servers do (Docker Hub, GHCR). @since 1.0.0 */
   readonly jsonNewline?: boolean
   /** `jwt` (default) or `opaque` tokens that only this server can read, as GHCR's. */
   readonly tokenFormat?: "jwt" | "opaque"
@@ -233,7 +233,7 @@ export interface TokenServer {
   readonly faults: Faults
   /** Checks a token this server issued: signature (or opaque lookup), issuer, audience, time. */
   readonly verify: (token: string) => Option.Option<Grantee>
-  /** Whether a token is one of this server's that is valid, one that has expired, or unknown (forged, another audience). @since 1.1.0 */
+  /** Whether a token is one of this server's that is valid, one that has expired, or unknown (forged, another audience). @since 1.0.0 */
   readonly inspect: (token: string) => "valid" | "expired" | "unknown"
   /**
    * Issues a token directly, without a request (for tests of expiry and

@@ -29,7 +29,7 @@ import * as Seal from "./seal.js"
 import * as sources from "./sources.js"
 
 /**
- * @since 1.1.0
+ * @since 1.0.0
  * @category models
  */
 export interface Outcome {
@@ -172,7 +172,7 @@ const list = Effect.gen(function* () {
  * Runs one verb on its standard input; never fails: every failure is an
  * `Outcome` with exit code 1 and one line without a secret.
  *
- * @since 1.1.0
+ * @since 1.0.0
  * @category running
  */
 export const run = (verb: string | undefined, input: string): Effect.Effect<Outcome, never, Services> => {
