@@ -7,7 +7,7 @@ import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Acr, Entra } from "@ociauth/acr"
 import { AuthEvent, Authenticator, Conformance, CredentialProvider, Registries, RegistryAdapter, Scope } from "@ociauth/core"
 import { makeRegistryFetch, RegistryClient } from "@ociauth/fetch"
-import { DockerConfigFile, EntraStandIn, RegistryEmulator } from "@ociauth/testing"
+import { Budget, DockerConfigFile, EntraStandIn, RegistryEmulator } from "@ociauth/testing"
 import { inspect } from "node:util"
 import { Duration, Effect, Layer, Option } from "effect"
 import { HttpClientRequest, HttpClientResponse } from "effect/http"
@@ -283,6 +283,8 @@ describe("ACR: the default Entra credential", () => {
   })
 })
 
+const bounds = { responseTimeout: Duration.millis(Budget.scaled(10_000)), deadline: Duration.millis(Budget.scaled(30_000)) }
+
 describe("ACR acceptance: counts", () => {
   it("1,000 concurrent cold requests for one repository → 1 Entra token, 1 exchange, 1 access token; 10 repositories → still 1 and 1", async () => {
     const entra = EntraStandIn.start()
@@ -295,7 +297,9 @@ describe("ACR acceptance: counts", () => {
     })
     acr.pushImage("team/app", "1.0")
     for (let i = 0; i < 10; i++) acr.pushImage(`team/repo${i}`, "latest")
-    const registryFetch = makeRegistryFetch({ adapters: [entraAdapter(acr, entra)] })
+    // The client's default bounds (10 s per response, 30 s in all), scaled: 1,000 requests answered by an
+    // emulator in this process on a busy machine can outlast 10 s; here the bounds only catch a hang.
+    const registryFetch = makeRegistryFetch({ adapters: [entraAdapter(acr, entra)], ...bounds })
     try {
       const responses = await Promise.all(
         Array.from({ length: 1000 }, () => registryFetch(`https://${REGISTRY}/v2/team/app/manifests/1.0`, { method: "HEAD" }))

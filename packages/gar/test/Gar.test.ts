@@ -8,7 +8,7 @@ import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { AuthEvent, Authenticator, Conformance, CredentialProvider, Registries, RegistryAdapter } from "@ociauth/core"
 import { makeRegistryFetch, RegistryClient } from "@ociauth/fetch"
 import { Gar, Google } from "@ociauth/gar"
-import { DockerConfigFile, GoogleOAuthServer, RegistryEmulator } from "@ociauth/testing"
+import { Budget, DockerConfigFile, GoogleOAuthServer, RegistryEmulator } from "@ociauth/testing"
 import { Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { HttpClientRequest } from "effect/http"
 import { TestClock } from "effect/testing"
@@ -204,7 +204,12 @@ describe("GAR acceptance: counts", () => {
     const google = await GoogleOAuthServer.start()
     const gar = await RegistryEmulator.start(garOptions(google))
     gar.pushImage(REPO, "1.0")
-    const registryFetch = makeRegistryFetch({ adapters: [retargeted(gar, await adcClient(google))] })
+    // The client's default bounds, scaled: 1,000 in-process requests on a busy machine can outlast 10 s.
+    const registryFetch = makeRegistryFetch({
+      adapters: [retargeted(gar, await adcClient(google))],
+      responseTimeout: Duration.millis(Budget.scaled(10_000)),
+      deadline: Duration.millis(Budget.scaled(30_000))
+    })
     try {
       const responses = await Promise.all(
         Array.from({ length: 1000 }, () => registryFetch(`https://${HOST}/v2/${REPO}/manifests/1.0`, { method: "HEAD" }))
