@@ -5,6 +5,12 @@
  *
  * @since 1.0.0
  */
+import * as NodeModule from "node:module"
+
+// Node's on-disk compile cache (22.1+; absent elsewhere): a command runs once per invocation, and
+// compiling the SDK's modules again each time is most of its start-up.
+;(NodeModule as { readonly enableCompileCache?: () => unknown }).enableCompileCache?.()
+
 const helper = "@ociauth/cli/credentialHelperBin"
 
 await import(helper).catch((error: unknown) => {
