@@ -109,6 +109,20 @@ export type Send = (
 export const makeSender: (client: HttpClient.HttpClient, options: SenderOptions) => Send = internal.makeSender
 
 /**
+ * The client's `execute`, sending the tracer's propagation headers (`traceparent`,
+ * `b3`) only where `allowed` says: none by default, all with `true`, or the
+ * hosts (`host[:port]`) listed. The one rule for every sender of a request.
+ *
+ * @since 1.0.0
+ * @category steps
+ */
+export const propagating: (
+  client: HttpClient.HttpClient,
+  allowed: SenderOptions["tracePropagation"]
+) => (request: HttpClientRequest.HttpClientRequest) => Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> =
+  internal.propagating
+
+/**
  * @since 0.2.0
  * @category models
  */

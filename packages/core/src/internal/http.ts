@@ -91,7 +91,7 @@ export interface SenderOptions {
 }
 
 /** The client's `execute`, with trace propagation headers only where they are allowed. */
-const propagating = (client: HttpClient.HttpClient, allowed: SenderOptions["tracePropagation"]) => {
+export const propagating = (client: HttpClient.HttpClient, allowed: SenderOptions["tracePropagation"]) => {
   if (allowed === true) return client.execute
   const quiet = (request: HttpClientRequest.HttpClientRequest) =>
     Effect.provideService(client.execute(request), HttpClient.TracerPropagationEnabled, false)

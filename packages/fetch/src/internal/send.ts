@@ -83,19 +83,6 @@ class Failed {
   }
 }
 
-/** The client's `execute`, with trace propagation headers only where they are allowed. */
-const propagating = (client: HttpClient.HttpClient, allowed: SendOptions["tracePropagation"]) => {
-  if (allowed === true) return client.execute
-  const quiet = (request: HttpClientRequest.HttpClientRequest) =>
-    Effect.provideService(client.execute(request), HttpClient.TracerPropagationEnabled, false)
-  if (allowed === undefined || allowed === false || allowed.length === 0) return quiet
-  const hosts = new Set(allowed.map((host) => host.toLowerCase()))
-  return (request: HttpClientRequest.HttpClientRequest) => {
-    const url = HttpClientRequest.toUrl(request)
-    return Option.isSome(url) && hosts.has(url.value.host) ? client.execute(request) : quiet(request)
-  }
-}
-
 /**
  * The runtime's retry step, within each request's deadline: it sends, and
  * while the request can be sent again, retries transport failures (not a
@@ -113,7 +100,7 @@ const propagating = (client: HttpClient.HttpClient, allowed: SendOptions["traceP
  * check.
  */
 export const makeSend = (client: HttpClient.HttpClient, options: SendOptions): Send => {
-  const execute = propagating(client, options.tracePropagation)
+  const execute = HttpSteps.propagating(client, options.tracePropagation)
   const responseTimeout = options.responseTimeoutMillis
 
   const attempt = (
