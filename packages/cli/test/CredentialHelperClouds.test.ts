@@ -26,7 +26,6 @@
  * `scripts/tsx.mjs packages/cli/src/credentialHelperBin.ts` with this Node).
  * Nothing waits on a clock: every step waits on a process's exit.
  */
-import { spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import * as http from "node:http"
@@ -36,6 +35,7 @@ import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { runProcess } from "./utils.js"
 import { AwsEcrApi, Budget, EntraStandIn, GoogleOAuthServer, RegistryEmulator } from "@ociauth/testing"
 
 const root = join(import.meta.dirname, "..", "..", "..")
@@ -46,23 +46,7 @@ const ZERO_GUID = "00000000-0000-0000-0000-000000000000"
 const ACR_ADMIN = "contoso"
 const ACR_ADMIN_PASSWORD = "ACRADMINpw0123456789+abcdefghijkl"
 
-interface Outcome {
-  readonly code: number
-  readonly stdout: string
-  readonly stderr: string
-}
-
-const run = (command: string, args: ReadonlyArray<string>, env: Record<string, string>, stdin = ""): Promise<Outcome> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, stdio: ["pipe", "pipe", "pipe"] })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")))
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")))
-    child.on("error", reject)
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }))
-    child.stdin.end(stdin)
-  })
+const run = runProcess
 
 /** Every file under `dir`, as text ("" when there is none). */
 const contents = (dir: string): string => {

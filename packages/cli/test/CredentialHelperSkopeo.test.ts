@@ -8,11 +8,11 @@
  * `docker-credential-ociauth` first on skopeo's PATH: a shell wrapper running
  * `scripts/tsx.mjs packages/cli/src/credentialHelperBin.ts` with this Node.
  */
-import { spawn } from "node:child_process"
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { runProcess } from "./utils.js"
 import { CredentialProvider } from "@ociauth/core"
 import { AwsEcrApi, Budget, RegistryEmulator } from "@ociauth/testing"
 
@@ -21,23 +21,7 @@ const ECR_REGISTRY = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
 const ROBOT = "acme+ci"
 const ROBOT_TOKEN = "QUAYROBOTTOKEN0123456789ABCDEFGHIJKLMNOPQRSTUV"
 
-interface Outcome {
-  readonly code: number
-  readonly stdout: string
-  readonly stderr: string
-}
-
-const run = (command: string, args: ReadonlyArray<string>, env: Record<string, string>, stdin = ""): Promise<Outcome> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, stdio: ["pipe", "pipe", "pipe"] })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")))
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")))
-    child.on("error", reject)
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }))
-    child.stdin.end(stdin)
-  })
+const run = runProcess
 
 /** Every file under `dir`, as text. */
 const contents = (dir: string): string =>
