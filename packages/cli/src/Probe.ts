@@ -13,10 +13,13 @@
  * protection, a service's throttling; when to retry, how to raise it), and
  * every token refusal as the SDK would word it (`TokenRequestError`'s reason
  * and the server's words, whatever the body's shape); no secret in either.
+ * Each request has the SDK's deadline (`Options.deadline`, 30 s): a registry
+ * that lets one pass without an answer ends the probe with `RegistryTimeout`.
  *
  * @since 0.2.0
  */
 import type { Credential } from "@ociauth/core"
+import type { RegistryClient } from "@ociauth/fetch"
 import type { Effect } from "effect"
 import type { HttpClient } from "effect/http"
 import type * as Findings from "./Findings.js"
@@ -39,6 +42,15 @@ export interface Options {
   readonly insecure?: boolean
   /** Called as each step starts, for a progress indicator. */
   readonly onStep?: (title: string) => Effect.Effect<void>
+  /**
+   * The time each of the probe's requests has for its answer (status, headers and the body read), as
+   * `RegistryClient.Options.deadline` for a request of the SDK; default 30 seconds, the SDK's. The first
+   * request without an answer by then ends the probe with `RegistryTimeout`: a registry that accepts
+   * connections and never answers is given up after one deadline. The probe retries nothing.
+   *
+   * @since 1.0.0
+   */
+  readonly deadline?: RegistryClient.Options["deadline"]
 }
 
 /**
@@ -72,9 +84,12 @@ export {
 export const absentDigest: string = internal.ABSENT_DIGEST
 
 /**
- * Runs the investigation.
+ * Runs the investigation. It fails with `ProbeError` when the registry cannot
+ * be probed, and with `RegistryTimeout` (`@ociauth/fetch`) when one of its
+ * requests got no answer within `Options.deadline`.
  *
  * @since 0.2.0
  * @category constructors
  */
-export const run: (options: Options) => Effect.Effect<Result, ProbeError, HttpClient.HttpClient> = internal.run
+export const run: (options: Options) => Effect.Effect<Result, ProbeError | RegistryClient.RegistryTimeout, HttpClient.HttpClient> =
+  internal.run

@@ -9,12 +9,13 @@ import { join } from "node:path"
 import { createServer } from "node:net"
 import type { AddressInfo, Socket } from "node:net"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { Cli, ExitCode } from "@ociauth/cli"
+import { Cli, ExitCode, Probe } from "@ociauth/cli"
 import { RegistryClient } from "@ociauth/fetch"
-import { RegistryEmulator } from "@ociauth/testing"
-import { TokenStore } from "@ociauth/core"
+import { Budget, RegistryEmulator } from "@ociauth/testing"
+import { RegistryError, TokenStore } from "@ociauth/core"
 import { NodeCredentials } from "ociauth"
-import { Effect, Layer } from "effect"
+import { Effect, Fiber, Layer } from "effect"
+import { TestClock } from "effect/testing"
 import { HttpClient, HttpClientResponse } from "effect/http"
 import { recording } from "./security/attack.js"
 import { runCli } from "./utils.js"
@@ -43,6 +44,48 @@ const closedPort = Effect.promise(
       })
     })
 )
+
+/** A loopback server that accepts every connection and never answers; it counts the request heads it is sent. */
+const silentServer = Effect.acquireRelease(
+  Effect.promise(
+    () =>
+      new Promise<{ readonly port: number; readonly requests: () => number; readonly firstRequest: Promise<void>; readonly close: () => Promise<void> }>((resolve) => {
+        const sockets = new Set<Socket>()
+        let requests = 0
+        let requested = () => {}
+        const firstRequest = new Promise<void>((done) => (requested = done))
+        const server = createServer((socket) => {
+          sockets.add(socket)
+          socket.on("data", (chunk: Buffer) => {
+            if (/^[A-Z]+ \//.test(chunk.toString("latin1")) && ++requests === 1) requested()
+          })
+          socket.on("error", () => {})
+        })
+        const close = () => {
+          for (const socket of sockets) socket.destroy()
+          return new Promise<void>((done) => server.close(() => done()))
+        }
+        server.listen(0, "127.0.0.1", () => resolve({ port: (server.address() as AddressInfo).port, requests: () => requests, firstRequest, close }))
+      })
+  ),
+  (silent) => Effect.promise(silent.close)
+)
+
+/**
+ * Runs the program against a silent registry on the `TestClock`: once its first request has reached the
+ * server (an event, not a wait), the clock moves to 1 ms before `millis` (the program must still be
+ * waiting), then to `millis`, by which it must have ended.
+ */
+const givenUpAt = (millis: number, argv: (host: string) => ReadonlyArray<string>, options: Cli.Options = {}) =>
+  Effect.gen(function* () {
+    const silent = yield* silentServer
+    const fiber = yield* Effect.forkChild(runCli(argv(`127.0.0.1:${silent.port}`), options))
+    yield* Effect.promise(() => silent.firstRequest)
+    yield* TestClock.adjust(millis - 1)
+    assert.isUndefined(fiber.pollUnsafe(), `still waiting at ${millis - 1} ms`)
+    yield* TestClock.adjust(1)
+    return { ...(yield* Fiber.join(fiber)), port: silent.port, requests: silent.requests() }
+  })
 
 /** A transport that answers every request 404 at once, without a connection: commands run to their end. */
 const nowhere = Layer.succeed(
@@ -296,21 +339,40 @@ describe("manners: help, messages, hints", () => {
       assert.notInclude(probe.stderr, "--insecure")
     }))
 
-  it.live("a registry that accepts the connection and never answers: token gives up after discovery's 10 s, exit 4", () =>
+  it.effect("a registry that accepts the connection and never answers: token gives up after discovery's 10 s, exit 4", () =>
     Effect.gen(function* () {
-      const sockets = new Set<Socket>()
-      const silent = createServer((socket) => void sockets.add(socket))
-      const port = yield* Effect.promise(() => new Promise<number>((resolve) => silent.listen(0, "127.0.0.1", () => resolve((silent.address() as AddressInfo).port))))
-      yield* Effect.addFinalizer(() =>
-        Effect.promise(() => {
-          for (const socket of sockets) socket.destroy()
-          return new Promise<void>((resolve) => silent.close(() => resolve()))
-        })
-      )
-      const outcome = yield* runCli(["token", `127.0.0.1:${port}/me/app`, "--insecure"], machine(join(dir, "none.json")))
+      const outcome = yield* givenUpAt(10_000, (host) => ["token", `${host}/me/app`, "--insecure"], machine(join(dir, "none.json")))
       assert.strictEqual(outcome.code, ExitCode.ExitCode.network, outcome.stderr)
-      assert.include(outcome.stderr, `GET http://127.0.0.1:${port}/v2/ sent no response headers within 10s.`)
+      assert.include(outcome.stderr, `GET http://127.0.0.1:${outcome.port}/v2/ sent no response headers within 10s.`)
       assert.notInclude(outcome.stderr, "--insecure")
+    }).pipe(Effect.scoped))
+
+  it.effect("probe of a registry that accepts the connection and never answers: RegistryTimeout at the SDK's deadline (30 s), exit 4", () =>
+    Effect.gen(function* () {
+      const outcome = yield* givenUpAt(30_000, (host) => ["probe", host, "--insecure"])
+      assert.strictEqual(outcome.code, ExitCode.ExitCode.network, outcome.stderr)
+      assert.include(outcome.stderr, `GET http://127.0.0.1:${outcome.port}/ timed out: its deadline of 30s passed`)
+      assert.include(outcome.stderr, "try again later")
+      // one deadline in all: the probe asked nothing more once its first request went unanswered
+      assert.strictEqual(outcome.requests, 1)
+    }).pipe(Effect.scoped))
+
+  it.live("Probe.run with a short deadline of its own: the silent registry's typed timeout, in real time", () =>
+    Effect.gen(function* () {
+      const silent = yield* silentServer
+      // Well within the default 30 s; scaled, so that a busy machine's loopback is not mistaken for silence.
+      const deadline = Budget.scaled(300)
+      const error = yield* Effect.flip(Probe.run({ registry: `127.0.0.1:${silent.port}`, insecure: true, deadline }).pipe(Effect.provide(RegistryClient.layerFetchTransport)))
+      assert.strictEqual(error._tag, "RegistryTimeout")
+      if (error._tag === "RegistryTimeout") {
+        assert.isTrue(RegistryError.isRegistryError(error))
+        assert.strictEqual(error.bound, "deadline")
+        assert.strictEqual(error.deadlineMillis, deadline)
+        assert.strictEqual(error.url, `http://127.0.0.1:${silent.port}/`)
+        assert.strictEqual(error.waitingFor, `the response of http://127.0.0.1:${silent.port}/`)
+        assert.strictEqual(error.attempts, 1)
+      }
+      assert.strictEqual(silent.requests(), 1)
     }).pipe(Effect.scoped))
 
   it("a request that ran out of time (RegistryTimeout) is a network failure: exit 4", () => {

@@ -1,4 +1,5 @@
 import { Challenge, Credential, HttpSteps, Realm, Registries, RegistryError, Scope, Token } from "@ociauth/core"
+import { RegistryClient } from "@ociauth/fetch"
 import { Builtins } from "ociauth"
 import { Clock, DateTime, Duration, Effect, Option, Redacted, Result, Schema } from "effect"
 import * as Base64 from "effect/encoding/Base64"
@@ -21,6 +22,12 @@ const MANIFEST_ACCEPT = [
   "application/vnd.docker.distribution.manifest.v2+json"
 ].join(", ")
 const MAX_BODY = 64 * 1024
+/**
+ * The time one exchange of the probe has when `Probe.Options.deadline` is not given: the SDK's default
+ * request deadline (`RegistryClient.Options.deadline`, 30 s), so that `probe` gives a silent registry up
+ * when `request` and `token` do.
+ */
+export const DEFAULT_DEADLINE = Duration.seconds(30)
 /** A tag as the distribution spec writes it: a tag list's first entry is used in a URL only when it is one. */
 const TAG = /^[\w][\w.-]{0,127}$/
 
@@ -159,9 +166,11 @@ const refusals = (attempts: ReadonlyArray<Findings.TokenAttempt>): Findings.Find
   return [...out.filter((o) => o.identity === "credentials"), ...out.filter((o) => o.identity === "anonymous")]
 }
 
-export const run = (options: Probe.Options): Effect.Effect<Probe.Result, ProbeError, HttpClient.HttpClient> =>
+export const run = (options: Probe.Options): Effect.Effect<Probe.Result, ProbeError | RegistryClient.RegistryTimeout, HttpClient.HttpClient> =>
   Effect.gen(function* () {
     const client = yield* HttpClient.HttpClient
+    const deadline = Duration.fromInputUnsafe(options.deadline ?? DEFAULT_DEADLINE)
+    const deadlineMillis = Duration.toMillis(deadline)
     const origin = yield* Result.match(originOf(options.registry, options.insecure ?? false), {
       onFailure: (reason) => Effect.fail(new ProbeError({ reason: "Usage", detail: reason })),
       onSuccess: Effect.succeed
@@ -230,8 +239,23 @@ export const run = (options: Probe.Options): Effect.Effect<Probe.Result, ProbeEr
             }))
           ),
           Effect.mapError(failureText),
-          Effect.timeoutOrElse({ duration: Duration.seconds(30), orElse: () => Effect.fail("no answer within 30 seconds") }),
-          Effect.result
+          Effect.result,
+          // No answer within the deadline ends the probe, as it ends a request of the SDK: the registry's typed timeout.
+          Effect.timeoutOrElse({
+            duration: deadline,
+            orElse: () =>
+              Effect.fail(
+                new RegistryClient.RegistryTimeout({
+                  method,
+                  url: RegistryError.redactUrl(url),
+                  waitingFor: `the response of ${RegistryError.redactUrl(url)}`,
+                  bound: "deadline",
+                  deadlineMillis,
+                  responseTimeoutMillis: deadlineMillis,
+                  attempts: 1
+                })
+              )
+          })
         )
         const requestHeaders = { ...headers, ...(form === undefined ? {} : { "content-type": "application/x-www-form-urlencoded" }) }
         const exchange: Exchange = Result.match(answer, {
@@ -315,7 +339,7 @@ export const run = (options: Probe.Options): Effect.Effect<Probe.Result, ProbeEr
       identity: "anonymous" | "credentials",
       method: "GET" | "POST" = identity === "credentials" && credential._tag === "IdentityToken" ? "POST" : "GET",
       serviceName: string | null = service
-    ): Effect.Effect<Issued> =>
+    ): Effect.Effect<Issued, RegistryClient.RegistryTimeout> =>
       Effect.gen(function* () {
         const nothing: Issued = {
           attempt: { method, scopes, identity, status: null, error: "no realm", granted: null, refusal: null, detail: null },
