@@ -20,7 +20,8 @@
  * client reads it) and standard error; exit 1.
  */
 import type { CredentialProvider, RegistryAdapter } from "@ociauth/core"
-import { Credential, HostConfig, TokenStore } from "@ociauth/core"
+import { Credential, TokenStore } from "@ociauth/core"
+import * as CredentialLookup from "@ociauth/core/CredentialLookup"
 import { FileTokenStore } from "@ociauth/store"
 import { Config, Effect, FileSystem, Option, Path, Redacted, Result, Schema } from "effect"
 import type { ChildProcessSpawner } from "effect/process/ChildProcessSpawner"
@@ -77,7 +78,7 @@ const fromInput = (username: string, secret: Redacted.Redacted<string>): answers
 type Services = FileSystem.FileSystem | Path.Path | ChildProcessSpawner | TokenStore.TokenStore | FileTokenStore.FileTokenStore
 
 interface Context {
-  readonly config: HostConfig.HostConfig
+  readonly insecure: ReadonlyArray<string>
   readonly resolve: (host: string) => RegistryAdapter.RegistryAdapter
   readonly logins: answers.Logins
   readonly cache: answers.AnswerCache
@@ -86,9 +87,7 @@ interface Context {
 }
 
 const context: Effect.Effect<Context, HelperError, Services> = Effect.gen(function* () {
-  const file = yield* HostConfig.path()
-  const config = yield* HostConfig.load({ path: file }).pipe(Effect.mapError((e) => new HelperError({ reason: e.message })))
-  const registries = yield* Effect.fromResult(sources.registries(config, file)).pipe(Effect.mapError((e) => new HelperError({ reason: e.message })))
+  const hosts = yield* sources.registries.pipe(Effect.mapError((e) => new HelperError({ reason: e.message })))
   const sealer = yield* Seal.make.pipe(Effect.mapError((e) => new HelperError({ reason: e.reason })))
   const logins = (yield* answers.makeLogins)(sealer)
   const stored: CredentialProvider.Service = {
@@ -100,7 +99,7 @@ const context: Effect.Effect<Context, HelperError, Services> = Effect.gen(functi
   const cache = answers.makeAnswerCache(tokens, fileStore, FileTokenStore.withRegistry, sealer)
   const values = yield* Effect.forEach(answers.principalVariables, (name) =>
     Config.option(Config.String(name)).pipe(Effect.orElseSucceed(() => Option.none<string>()), Effect.map((v) => `${name}=${Option.getOrElse(v, () => "")}`)))
-  return { config, resolve: registries.resolve, logins, cache, machine, principal: values.join("\u0000") }
+  return { insecure: hosts.insecure, resolve: hosts.registries.resolve, logins, cache, machine, principal: values.join("\u0000") }
 })
 
 const serverOf = (input: string): Result.Result<{ readonly serverUrl: string; readonly host: string }, HelperError> => {
@@ -109,30 +108,36 @@ const serverOf = (input: string): Result.Result<{ readonly serverUrl: string; re
   return serverUrl === "" || host === "" ? Result.fail(new HelperError({ reason: "no server URL on standard input" })) : Result.succeed({ serverUrl, host })
 }
 
+/**
+ * The adapter's source as `get` asks it: an answer cached by an earlier
+ * invocation, else the source, bounded (`sources.bounded`), its answer cached.
+ */
+const cachedSource = (ctx: Context, adapter: RegistryAdapter.RegistryAdapter, host: string, key: string) =>
+(source: CredentialLookup.SourceAnswer) =>
+  Effect.flatMap(ctx.cache.get(key), (cached) =>
+    Option.isSome(cached)
+      ? Effect.succeed(Option.some<Credential.Credential>(cached.value))
+      : Effect.tap(sources.bounded(adapter, host)(source), (fetched) =>
+        Option.isSome(fetched) && answers.answerable(fetched.value) ? ctx.cache.set(key, host, fetched.value) : Effect.void))
+
 const get = (input: string) =>
   Effect.gen(function* () {
     const { host, serverUrl } = yield* Effect.fromResult(serverOf(input))
     const ctx = yield* context
     const adapter = ctx.resolve(host)
-    const credentialHost = adapter.credentialHost(host)
-    const configured = yield* ctx.machine.get(credentialHost)
-    if (configured._tag !== "Anonymous") {
-      if (!answers.answerable(configured)) {
-        return yield* new HelperError({ reason: `${host}: the configured credential is a registry token, which docker's credential protocol cannot carry` })
-      }
-      return success(answer(serverUrl, configured))
+    const key = answers.answerKey(adapter.name, adapter.credentialHost(host), ctx.principal)
+    const credential = yield* CredentialLookup.obtain(
+      ctx.machine,
+      adapter,
+      host,
+      sources.contextFor(adapter, host, ctx.insecure),
+      cachedSource(ctx, adapter, host, key)
+    )
+    if (credential._tag === "Anonymous") return NotFound
+    if (!answers.answerable(credential)) {
+      return yield* new HelperError({ reason: `${host}: the credential found is a registry token, which docker's credential protocol cannot carry` })
     }
-    if (!sources.cloudIdentity(adapter)) return NotFound
-    const key = answers.answerKey(adapter.name, credentialHost, ctx.principal)
-    const cached = yield* ctx.cache.get(key)
-    if (Option.isSome(cached)) return success(answer(serverUrl, cached.value))
-    const fetched = yield* sources.fromAdapter(adapter, host, HostConfig.insecureHosts(ctx.config))
-    if (Option.isNone(fetched)) return NotFound
-    if (!answers.answerable(fetched.value)) {
-      return yield* new HelperError({ reason: `${host}: ${adapter.name} answered a registry token, which docker's credential protocol cannot carry` })
-    }
-    yield* ctx.cache.set(key, host, fetched.value)
-    return success(answer(serverUrl, fetched.value))
+    return success(answer(serverUrl, credential))
   })
 
 const store = (input: string) =>

@@ -9,8 +9,10 @@
  */
 import { Builtins, EcrPublic, EcrPublicClient, NodeCredentials, NodeRegistryClient } from "ociauth"
 import type { RegistryAdapter as Adapter } from "@ociauth/core"
-import { Credential, CredentialProvider, HostConfig, HttpSteps, Realm, Registries, RegistryError, Retry } from "@ociauth/core"
-import { Duration, Effect, Layer, Option, Result, Schedule, Sink, Stream } from "effect"
+import type { Credential } from "@ociauth/core"
+import { CredentialProvider, HostConfig, HttpSteps, Realm, Registries, RegistryError, Retry } from "@ociauth/core"
+import type * as CredentialLookup from "@ociauth/core/CredentialLookup"
+import { Duration, Effect, Layer, Option, Schedule, Sink, Stream } from "effect"
 import type { FileSystem, Path } from "effect"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as HttpClient from "effect/http/HttpClient"
@@ -29,19 +31,26 @@ export const executable = `docker-credential-${helperName}`
 export const activeVariable = "OCIAUTH_CREDENTIAL_HELPER_ACTIVE"
 
 /**
- * The adapters a host configuration may name: the built-in ones, with ECR
- * Public's logins from the AWS API, and templates of the self-hosted kinds
- * (`harbor`, `artifactory`, `zot`; `quay` and `gitlab` are built in). Templates
- * match no host of their own: only the configured hosts reach them.
+ * The built-in adapters, with ECR Public's logins from the AWS API. A host
+ * configuration may name these and the templates of the self-hosted kinds
+ * (`harbor`, `artifactory`, `zot`: `NodeRegistryClient.readHostConfig` adds them).
  */
-export const catalogue: ReadonlyArray<Adapter.RegistryAdapter> = [
-  ...Builtins.adapters.map((adapter) => (adapter.name === EcrPublic.adapter.name ? EcrPublic.make({ client: EcrPublicClient.makeDefault() }) : adapter)),
-  ...NodeRegistryClient.hostConfigTemplates
-]
+export const adapters: ReadonlyArray<Adapter.RegistryAdapter> = Builtins.adapters.map((adapter) =>
+  adapter.name === EcrPublic.adapter.name ? EcrPublic.make({ client: EcrPublicClient.makeDefault() }) : adapter
+)
 
-/** The SDK's precedence: configured hosts, then the built-in adapters, then generic. */
-export const registries = (config: HostConfig.HostConfig, file: string): Result.Result<Registries.Service, HostConfig.HostConfigError> =>
-  Result.map(HostConfig.adapters(config, catalogue, file), (configured) => Registries.make([...configured, ...catalogue]))
+/**
+ * The SDK's hosts, read as the SDK reads them (`NodeRegistryClient.readHostConfig`):
+ * the configured hosts' adapters, then the built-in ones, then generic; and the
+ * hosts the configuration declares insecure.
+ */
+export const registries: Effect.Effect<
+  { readonly registries: Registries.Service; readonly insecure: ReadonlyArray<string> },
+  HostConfig.HostConfigError
+> = Effect.map(NodeRegistryClient.readHostConfig(adapters), (configured) => ({
+  registries: Registries.make([...configured.adapters, ...adapters]),
+  insecure: configured.insecure
+}))
 
 /** Whether the adapter's credentials come from a cloud identity (its own source), not from a login. */
 export const cloudIdentity = (adapter: Adapter.RegistryAdapter): boolean => Option.isSome(adapter.credentials)
@@ -184,25 +193,28 @@ export const sender = (insecure: ReadonlyArray<string>, registryOrigin: string):
     )
 }
 
-/** The adapter's source for `host`, retried while the cloud API throttles or fails, within `lookupTimeout`. */
-export const fromAdapter = (
-  adapter: Adapter.RegistryAdapter,
-  host: string,
-  insecure: ReadonlyArray<string>
-): Effect.Effect<Option.Option<Credential.Credential>, RegistryError.CredentialError> =>
-  Option.match(adapter.credentials, {
-    onNone: () => Effect.succeedNone,
-    onSome: (source) =>
-      source(host, { origin: adapter.origin(host), send: sender(insecure, adapter.origin(host)) }).pipe(
-        Retry.make({ policy: retryPolicy, isRetryable: isTransient, retryAfter: () => Option.none() }),
-        Effect.catchIf(noIdentity, () => Effect.succeedNone),
-        Effect.timeoutOrElse({
-          duration: lookupTimeout,
-          orElse: () =>
-            Effect.fail(new RegistryError.CredentialError({ source: adapter.name, registry: host, reason: `no answer within ${Duration.format(lookupTimeout)}` }))
-        })
-      )
-  })
+/** What the adapter's source is given for `host`: its origin, and `sender`'s send step. */
+export const contextFor = (adapter: Adapter.RegistryAdapter, host: string, insecure: ReadonlyArray<string>): Adapter.CredentialContext => ({
+  origin: adapter.origin(host),
+  send: sender(insecure, adapter.origin(host))
+})
+
+/**
+ * The adapter's source (`CredentialLookup.obtain`'s `around`), retried while
+ * the cloud API throttles or fails, within `lookupTimeout`; no cloud identity
+ * on the machine is no answer.
+ */
+export const bounded = (adapter: Adapter.RegistryAdapter, host: string) =>
+(source: CredentialLookup.SourceAnswer): Effect.Effect<Option.Option<Credential.Credential>, RegistryError.CredentialError> =>
+  source.pipe(
+    Retry.make({ policy: retryPolicy, isRetryable: isTransient, retryAfter: () => Option.none() }),
+    Effect.catchIf(noIdentity, () => Effect.succeedNone),
+    Effect.timeoutOrElse({
+      duration: lookupTimeout,
+      orElse: () =>
+        Effect.fail(new RegistryError.CredentialError({ source: adapter.name, registry: host, reason: `no answer within ${Duration.format(lookupTimeout)}` }))
+    })
+  )
 
 /** The credentials of the machine, reading the environment as it is (see `NodeCredentials`). */
 export const platform = NodeCredentials.layerPlatform

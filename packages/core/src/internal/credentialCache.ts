@@ -1,7 +1,9 @@
-import { Clock, DateTime, Duration, Effect, Option, Redacted } from "effect"
+import { Clock, DateTime, Duration, Effect, Redacted } from "effect"
+import { identity } from "effect/Function"
 import type { FiberSet } from "effect"
 import type * as Authenticator from "../Authenticator.js"
 import * as Credential from "../Credential.js"
+import * as CredentialLookup from "../CredentialLookup.js"
 import type { CredentialProvider } from "../CredentialProvider.js"
 import type { RegistryAdapter } from "../RegistryAdapter.js"
 import type { CredentialError } from "../RegistryError.js"
@@ -68,12 +70,8 @@ export const makeCredentialCache = Effect.fnUntraced(function* (options: Credent
   )
   const remembered = new WeakSet<Credential.Credential>()
 
-  const obtain = (adapter: RegistryAdapter, host: string, credentialHost: string, origin: string) =>
-    Effect.flatMap(options.provider.get(credentialHost), (credential) =>
-      credential._tag === "Anonymous" && Option.isSome(adapter.credentials)
-        ? Effect.map(adapter.credentials.value(host, { origin, send: options.send }), Option.getOrElse(() => credential))
-        : Effect.succeed(credential)
-    ).pipe(
+  const obtain = (adapter: RegistryAdapter, host: string, origin: string) =>
+    CredentialLookup.obtain(options.provider, adapter, host, { origin, send: options.send }, identity).pipe(
       Effect.flatMap((credential) =>
         Effect.map(Clock.currentTimeMillis, (now): CredentialLease => ({
           credential,
@@ -93,7 +91,7 @@ export const makeCredentialCache = Effect.fnUntraced(function* (options: Credent
     refused?: Authenticator.Authorization
   ): Effect.Effect<HeldCredential, CredentialError> => {
     const key = `${adapter.name}\u0000${adapter.credentialHost(host)}`
-    const fetch = () => obtain(adapter, host, adapter.credentialHost(host), origin)
+    const fetch = () => obtain(adapter, host, origin)
     const refuse = refused === undefined ? {} : { refuse: (lease: CredentialLease) => sends(lease.credential, refused) }
     return Effect.map(leases.get(key, fetch, refuse), (lease) => {
       if (!remembered.has(lease.credential)) {
