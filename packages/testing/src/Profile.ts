@@ -107,6 +107,13 @@ export interface Profile {
   readonly exchange: string | undefined
   /** How long the exchange's refresh tokens live (ACR: 3 h), unless the emulator's `refreshTokenTtl` says otherwise. */
   readonly refreshTokenLifetime: Duration.Duration
+  /**
+   * The username under which `GET` on the token endpoint takes a live refresh
+   * token as the Basic password (ACR: `00000000-0000-0000-0000-000000000000`,
+   * what `docker login` with `az acr login --expose-token` and every ACR
+   * helper send); none by default. @since 1.0.0
+   */
+  readonly refreshTokenUsername: string | undefined
   /** The action `GET …/tags/list` needs: `pull` (the spec), ACR's `metadata_read`. */
   readonly tagsAction: string
   /** `tags/list` with Google's extra `manifests` (per digest) and `child` fields (GAR, gcr.io). */
@@ -188,6 +195,7 @@ export const defaults: Profile = {
   basicChallengeService: false,
   exchange: undefined,
   refreshTokenLifetime: Duration.hours(3),
+  refreshTokenUsername: undefined,
   tagsAction: "pull",
   googleTagsList: false,
   tokenPostRefusal: 405,

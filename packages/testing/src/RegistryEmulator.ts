@@ -619,6 +619,7 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
     refusal: profile.tokenRefusal,
     tokenFields: profile.tokenFields,
     postNeedsClientId: profile.postNeedsClientId,
+    ...(profile.refreshTokenUsername === undefined ? {} : { refreshTokenUsername: profile.refreshTokenUsername }),
     jsonNewline: profile.jsonNewline,
     omitEmptyAccess: profile.accessWithoutActions === "omit",
     ...(profile.repositoryNames === "namespaced" ? { invalidName: namespacedOnly } : {}),

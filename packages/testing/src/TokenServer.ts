@@ -190,6 +190,11 @@ export interface Options {
    */
   readonly authenticate?: (username: string, password: string) => string | undefined
   /**
+   * The Basic username that presents a refresh token (one of `issueRefreshToken`'s,
+   * live) as its password, standing for the token's subject: ACR's zero GUID. @since 1.0.0
+   */
+  readonly refreshTokenUsername?: string
+  /**
    * A policy computed per request, in place of `grants`: the actions `subject`
    * (empty for anonymous) may have on the resource.
    */
@@ -491,8 +496,15 @@ export const endpoint = (options: Options, now: () => number = () => Date.now())
     sendJson(response, 200, body)
   }
 
+  const refreshed = (token: string): string | undefined => {
+    const refresh = refreshTokens.get(token)
+    return refresh !== undefined && refresh.expiresAt > now() ? refresh.subject : undefined
+  }
+
   const account = (username: string, password: string): string | undefined =>
-    users[username] !== undefined && users[username] === password ? username : options.authenticate?.(username, password)
+    users[username] !== undefined && users[username] === password
+      ? username
+      : options.authenticate?.(username, password) ?? (username === options.refreshTokenUsername ? refreshed(password) : undefined)
 
   const diesAt = (header: string | undefined): number => {
     const credentials = options.credentialExpiry === undefined ? undefined : basicCredentials(header)
@@ -559,8 +571,7 @@ export const endpoint = (options: Options, now: () => number = () => Date.now())
         if (form.get("grant_type") === "password") {
           subject = account(form.get("username") ?? "", form.get("password") ?? "")
         } else if (form.get("grant_type") === "refresh_token") {
-          const refresh = refreshTokens.get(form.get("refresh_token") ?? "")
-          subject = refresh !== undefined && refresh.expiresAt > now() ? refresh.subject : undefined
+          subject = refreshed(form.get("refresh_token") ?? "")
         } else {
           return sendJson(response, 400, { error: "unsupported_grant_type" })
         }

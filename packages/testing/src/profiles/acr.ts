@@ -5,7 +5,10 @@ import * as Profile from "../Profile.js"
  * registry, service the login server's host; `POST /oauth2/exchange` turns a
  * Microsoft Entra access token into an ACR refresh token (a JWT living 3 h),
  * which the OAuth2 POST (`grant_type=refresh_token`, repeated `scope`) turns
- * into access tokens; Basic on `GET /oauth2/token`. Access tokens are JWTs with
+ * into access tokens; Basic on `GET /oauth2/token`, where the zero GUID
+ * (`00000000-0000-0000-0000-000000000000`) with a live refresh token as the
+ * password stands for the token's subject (`az acr login --expose-token`,
+ * every ACR credential helper). Access tokens are JWTs with
  * no `expires_in` in the response (the doc example's 4500 s); `tags/list` needs
  * `metadata_read`; the catalog `registry:catalog:*`; blobs redirect (307) to
  * storage that refuses `Authorization`. The OAuth2 POST takes no `client_id`
@@ -22,6 +25,7 @@ export const acr: Profile.Profile = Profile.make({
   tokenLifetime: "4500 seconds",
   exchange: "/oauth2/exchange",
   refreshTokenLifetime: "3 hours",
+  refreshTokenUsername: "00000000-0000-0000-0000-000000000000",
   tagsAction: "metadata_read",
   blobRedirect: true,
   postNeedsClientId: false
