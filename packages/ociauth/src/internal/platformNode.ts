@@ -3,9 +3,9 @@
  * `node` condition of `#platform` in package.json). Loaded lazily, when a layer
  * that reads the machine's credentials is built.
  */
-import { Effect, FileSystem, Layer } from "effect"
+import { Context, Effect, FileSystem, Layer } from "effect"
 import type { Path } from "effect"
-import type { ChildProcessSpawner } from "effect/process"
+import * as ChildProcessSpawner from "effect/process/ChildProcessSpawner"
 
 /**
  * `exists` by `stat`, not `access`: Deno's `node:fs` `access` asks for the
@@ -24,19 +24,35 @@ const existsByStat = (fs: FileSystem.FileSystem): FileSystem.FileSystem =>
       )
   })
 
+/**
+ * Node's spawner, loaded and built on the first spawn (in the layer's scope):
+ * most lookups never run a credential helper, and loading the spawner costs a
+ * cold process more than the rest of the machine's layer.
+ */
+const lazySpawner: Layer.Layer<ChildProcessSpawner.ChildProcessSpawner, never, FileSystem.FileSystem | Path.Path> = Layer.effect(
+  ChildProcessSpawner.ChildProcessSpawner,
+  Effect.gen(function* () {
+    const scope = yield* Effect.scope
+    const node = yield* Effect.cached(
+      Effect.promise(() => import("@effect/platform-node-shared/NodeChildProcessSpawner")).pipe(
+        Effect.flatMap((NodeChildProcessSpawner) => Layer.buildWithScope(NodeChildProcessSpawner.layer, scope)),
+        Effect.map(Context.get(ChildProcessSpawner.ChildProcessSpawner)),
+        Effect.provideContext(yield* Effect.context<FileSystem.FileSystem | Path.Path>())
+      )
+    )
+    return ChildProcessSpawner.make((command) => Effect.flatMap(node, (spawner) => spawner.spawn(command)))
+  })
+)
+
 export const layer: Layer.Layer<FileSystem.FileSystem | Path.Path | ChildProcessSpawner.ChildProcessSpawner> = Layer.unwrap(
   Effect.promise(() =>
-    Promise.all([
-      import("@effect/platform-node-shared/NodeFileSystem"),
-      import("@effect/platform-node-shared/NodePath"),
-      import("@effect/platform-node-shared/NodeChildProcessSpawner")
-    ])
+    Promise.all([import("@effect/platform-node-shared/NodeFileSystem"), import("@effect/platform-node-shared/NodePath")])
   ).pipe(
-    Effect.map(([NodeFileSystem, NodePath, NodeChildProcessSpawner]) => {
+    Effect.map(([NodeFileSystem, NodePath]) => {
       const fileSystem = Layer.effect(FileSystem.FileSystem, Effect.map(FileSystem.FileSystem, existsByStat)).pipe(
         Layer.provide(NodeFileSystem.layer)
       )
-      return NodeChildProcessSpawner.layer.pipe(Layer.provideMerge(Layer.mergeAll(fileSystem, NodePath.layer)))
+      return lazySpawner.pipe(Layer.provideMerge(Layer.mergeAll(fileSystem, NodePath.layer)))
     })
   )
 )
