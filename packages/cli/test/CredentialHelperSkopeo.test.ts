@@ -6,17 +6,17 @@
  * from the environment, and a registry the helper knows nothing of (skopeo
  * falls back to anonymous). The helper runs as an executable named
  * `docker-credential-ociauth` first on skopeo's PATH: a shell wrapper running
- * `scripts/tsx.mjs packages/cli/src/credentialHelperBin.ts` with this Node.
+ * the helper built from the sources (`helperBin.installHelper`) with this Node.
  */
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { installHelper } from "./helperBin.js"
 import { runProcess } from "./utils.js"
 import { CredentialProvider } from "@ociauth/core"
 import { AwsEcrApi, Budget, RegistryEmulator } from "@ociauth/testing"
 
-const root = join(import.meta.dirname, "..", "..", "..")
 const ECR_REGISTRY = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
 const ROBOT = "acme+ci"
 const ROBOT_TOKEN = "QUAYROBOTTOKEN0123456789ABCDEFGHIJKLMNOPQRSTUV"
@@ -53,16 +53,9 @@ beforeAll(async () => {
   bystander.pushImage("pub/app", "3.0")
 
   home = mkdtempSync(join(tmpdir(), "ociauth-helper-skopeo-"))
-  const bin = join(home, "bin")
-  mkdirSync(bin)
   helperLog = join(home, "helper-stderr.log")
-  // The helper as docker and skopeo find it: an executable named docker-credential-ociauth on PATH.
-  writeFileSync(
-    join(bin, "docker-credential-ociauth"),
-    `#!/bin/sh\nexec "${process.execPath}" "${join(root, "scripts", "tsx.mjs")}" "${join(root, "packages", "cli", "src", "credentialHelperBin.ts")}" "$@" 2>>"${helperLog}"\n`
-  )
-  chmodSync(join(bin, "docker-credential-ociauth"), 0o755)
-  writeFileSync(helperLog, "")
+  // The helper as docker and skopeo find it: an executable named docker-credential-ociauth on PATH, built from the sources.
+  const bin = await installHelper(home, helperLog)
   const helped = [ecr.host, quay.host, bystander.host]
   writeFileSync(join(home, "auth.json"), JSON.stringify({ auths: {}, credHelpers: Object.fromEntries(helped.map((h) => [h, "ociauth"])) }))
   mkdirSync(join(home, "config", "ociauth"), { recursive: true })
