@@ -320,7 +320,7 @@ describe("ACR acceptance: counts", () => {
       await registryFetch.close()
       await acr.close()
     }
-  }, 60_000)
+  }, Budget.scaled(60_000))
 
   it("two registries share the Entra token: 1 Entra token, 1 exchange each", async () => {
     const entra = EntraStandIn.start()
@@ -397,7 +397,7 @@ describe("ACR acceptance: counts", () => {
         assert.strictEqual(acr.log.count({ server: "exchange" }), 4, "an exchange per refresh token")
         assert.strictEqual(entra.issued.length, 4, "each exchange found the Entra token past its refreshAfterTimestamp")
       })
-    ), 120_000)
+    ), Budget.scaled(120_000))
 })
 
 describe("ACR: no Azure secret in any error, event or log", () => {

@@ -9,7 +9,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Authenticator, CredentialProvider, Registries, RegistryAdapter } from "@ociauth/core"
 import { Ecr, EcrClient } from "@ociauth/ecr"
 import { RegistryClient } from "@ociauth/fetch"
-import { AwsEcrApi, RegistryEmulator } from "@ociauth/testing"
+import { AwsEcrApi, Budget, RegistryEmulator } from "@ociauth/testing"
 import { Effect, Fiber, Layer } from "effect"
 import { HttpClientRequest } from "effect/http"
 import { TestClock } from "effect/testing"
@@ -64,5 +64,5 @@ describe("ECR GetAuthorizationToken throttling (AwsEcrApi throttle)", () => {
       assert.strictEqual(fleetCalls.length, api.throttled() + 1, "the single flight: throttled retries, then the one success")
       assert.isAtMost(api.throttled(), 7)
       assert.strictEqual(emulator.log.count({ server: "registry", authorization: "basic" }), 1000)
-    }), 60_000)
+    }), Budget.scaled(60_000))
 })

@@ -223,7 +223,7 @@ describe("GAR acceptance: counts", () => {
       await gar.close()
       await google.close()
     }
-  }, 60_000)
+  }, Budget.scaled(60_000))
 
   it.effect("3 hours on the TestClock: OAuth2 tokens renewed ahead of expiry, no expired token ever presented", () =>
     Effect.scoped(
@@ -257,7 +257,7 @@ describe("GAR acceptance: counts", () => {
         assert.isAtLeast(google.issued.length, 3, "~1 h tokens over 3 hours")
         assert.isAtMost(google.issued.length, 4)
       })
-    ), 120_000)
+    ), Budget.scaled(120_000))
 })
 
 describe("GAR: no Google secret in any error, event or log", () => {

@@ -8,7 +8,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { AuthEvent, Authenticator, CredentialProvider, Registries, RegistryAdapter } from "@ociauth/core"
 import { RegistryClient } from "@ociauth/fetch"
 import { Gar } from "@ociauth/gar"
-import { GoogleOAuthServer, RegistryEmulator } from "@ociauth/testing"
+import { Budget, GoogleOAuthServer, RegistryEmulator } from "@ociauth/testing"
 import { Duration, Effect, Layer } from "effect"
 import { HttpClientRequest } from "effect/http"
 import { TestClock } from "effect/testing"
@@ -61,5 +61,5 @@ describe("GAR: registry tokens live as long as the Google credential behind them
         assert.strictEqual(google.expiredPresented, 0)
         assert.isAtLeast(google.issued.length, 6, "5-minute tokens over 30 minutes")
       })
-    ), 120_000)
+    ), Budget.scaled(120_000))
 })

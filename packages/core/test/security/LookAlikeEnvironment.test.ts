@@ -12,6 +12,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Layer, Redacted, Result } from "effect"
 import { Authenticator, Credential, CredentialProvider, Registries, Scope } from "@ociauth/core"
 import type { Authorization } from "@ociauth/core/Authenticator"
+import { budget } from "../../../../vitest.shared.js"
 import { fakeHttp, json } from "../utils/fakeHttp.js"
 import type { Recorded } from "../utils/fakeHttp.js"
 
@@ -227,5 +228,5 @@ describe("look-alike hosts in the environment (OCIAUTH_<HOST>_*)", () => {
       }
       assert.strictEqual(positives, 4)
       assert.isAbove(pairs.length, 150)
-    }), 60_000)
+    }), budget(60_000))
 })

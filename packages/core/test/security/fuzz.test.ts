@@ -5,6 +5,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Arbitrary, Effect } from "effect"
+import { budget } from "../../../../vitest.shared.js"
 import { describeValue, pollution, targets } from "./fuzzing.js"
 
 const SEED = 20_260_112
@@ -34,6 +35,6 @@ describe("security: fuzzing (seeded, bounded)", () => {
         assert.strictEqual(result._tag, "Passed")
         assert.isUndefined(pollution())
         assert.isUndefined(({} as Record<string, unknown>).polluted)
-      }), { timeout: 30_000 })
+      }), { timeout: budget(30_000) })
   }
 })
