@@ -11,7 +11,8 @@ import { bed } from "./harness.js"
 import { svg } from "./plot.js"
 import { instructions } from "./instructions.js"
 import { versions } from "./versions.js"
-import { coldProcess, concurrency, expiry, moduleLoad, roundTrips, streaming, warmOverhead } from "./workloads.js"
+import { moduleLoad } from "./moduleLoad.js"
+import { coldProcess, concurrency, expiry, roundTrips, streaming, warmOverhead } from "./workloads.js"
 import type { Section } from "./workloads.js"
 
 const quick = process.argv.includes("--quick")
