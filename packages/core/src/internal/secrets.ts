@@ -30,6 +30,16 @@ const known: Known = (() => {
 
 const utf8 = new TextEncoder()
 
+/** Each byte's two lower-case hex digits, built once per process. */
+const HEX: ReadonlyArray<string> = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"))
+
+/** The hex of `secret`'s UTF-8 bytes, lower-case. */
+const hexOf = (secret: string): string => {
+  let out = ""
+  for (const byte of utf8.encode(secret)) out += HEX[byte]!
+  return out
+}
+
 /** A percent-encoded text with its escapes in lower-case hex (`%2f` for `%2F`), as some servers echo it. */
 export const lowerHex = (encoded: string): string => encoded.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase())
 
@@ -72,7 +82,7 @@ export const forms = (secret: string): ReadonlyArray<string> => {
   const strict = strictPercent(secret)
   const form = new URLSearchParams([["", secret]]).toString().slice(1)
   const strictForm = strict.replace(/%20/g, "+")
-  const hex = Array.from(utf8.encode(secret), (byte) => byte.toString(16).padStart(2, "0")).join("")
+  const hex = hexOf(secret)
   return [
     ...new Set([
       secret,
