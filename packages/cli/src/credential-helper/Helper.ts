@@ -23,7 +23,7 @@ import type { CredentialProvider, RegistryAdapter } from "@ociauth/core"
 import { Credential, TokenStore } from "@ociauth/core"
 import * as CredentialLookup from "@ociauth/core/CredentialLookup"
 import { FileTokenStore } from "@ociauth/store"
-import { Config, Effect, FileSystem, Option, Path, Redacted, Result, Schema } from "effect"
+import { Config, Duration, Effect, FileSystem, Option, Path, Redacted, Result, Schema } from "effect"
 import type { ChildProcessSpawner } from "effect/process/ChildProcessSpawner"
 import * as answers from "./answers.js"
 import * as Seal from "./seal.js"
@@ -110,19 +110,28 @@ const serverOf = (input: string): Result.Result<{ readonly serverUrl: string; re
 
 /**
  * The adapter's source as `get` asks it: an answer cached by an earlier
- * invocation, else the source, bounded (`sources.bounded`), its answer cached.
+ * invocation, else the source, retried (`sources.retried`), its answer cached.
  */
-const cachedSource = (ctx: Context, adapter: RegistryAdapter.RegistryAdapter, host: string, key: string) =>
+const cachedSource = (ctx: Context, host: string, key: string) =>
 (source: CredentialLookup.SourceAnswer) =>
   Effect.flatMap(ctx.cache.get(key), (cached) =>
     Option.isSome(cached)
       ? Effect.succeed(Option.some<Credential.Credential>(cached.value))
-      : Effect.tap(sources.bounded(adapter, host)(source), (fetched) =>
+      : Effect.tap(sources.retried(source), (fetched) =>
         Option.isSome(fetched) && answers.answerable(fetched.value) ? ctx.cache.set(key, host, fetched.value) : Effect.void))
 
+/** Past `sources.lookupTimeout`, whatever `get` waits on: one line naming the host. */
+const tooLong = (host: string) =>
+  new HelperError({ reason: `${host}: no answer within ${Duration.format(sources.lookupTimeout)} (a credential source or cloud API did not answer in time)` })
+
 const get = (input: string) =>
+  Effect.flatMap(Effect.fromResult(serverOf(input)), ({ host, serverUrl }) =>
+    lookup(host, serverUrl).pipe(
+      Effect.timeoutOrElse({ duration: sources.lookupTimeout, orElse: () => Effect.fail(tooLong(host)) })
+    ))
+
+const lookup = (host: string, serverUrl: string) =>
   Effect.gen(function* () {
-    const { host, serverUrl } = yield* Effect.fromResult(serverOf(input))
     const ctx = yield* context
     const adapter = ctx.resolve(host)
     const key = answers.answerKey(adapter.name, adapter.credentialHost(host), ctx.principal)
@@ -131,7 +140,7 @@ const get = (input: string) =>
       adapter,
       host,
       sources.contextFor(adapter, host, ctx.insecure),
-      cachedSource(ctx, adapter, host, key)
+      cachedSource(ctx, host, key)
     )
     if (credential._tag === "Anonymous") return NotFound
     if (!answers.answerable(credential)) {

@@ -165,7 +165,11 @@ export const retryPolicy: Retry.Policy = {
   maxRetryAfter: Duration.seconds(10)
 }
 
-/** The longest a lookup may take, retries included: a calling tool is never left hanging. */
+/**
+ * The longest a `get` may take, whatever it waits on — docker's and podman's
+ * other helpers (10 s each at most), the cloud identity, the cloud API and the
+ * retries — so that a calling tool is never left hanging.
+ */
 export const lookupTimeout = Duration.seconds(60)
 
 /**
@@ -201,19 +205,13 @@ export const contextFor = (adapter: Adapter.RegistryAdapter, host: string, insec
 
 /**
  * The adapter's source (`CredentialLookup.obtain`'s `around`), retried while
- * the cloud API throttles or fails, within `lookupTimeout`; no cloud identity
- * on the machine is no answer.
+ * the cloud API throttles or fails (`retryPolicy`); no cloud identity on the
+ * machine is no answer. The whole lookup is bounded by `lookupTimeout`.
  */
-export const bounded = (adapter: Adapter.RegistryAdapter, host: string) =>
-(source: CredentialLookup.SourceAnswer): Effect.Effect<Option.Option<Credential.Credential>, RegistryError.CredentialError> =>
+export const retried = (source: CredentialLookup.SourceAnswer): Effect.Effect<Option.Option<Credential.Credential>, RegistryError.CredentialError> =>
   source.pipe(
     Retry.make({ policy: retryPolicy, isRetryable: isTransient, retryAfter: () => Option.none() }),
-    Effect.catchIf(noIdentity, () => Effect.succeedNone),
-    Effect.timeoutOrElse({
-      duration: lookupTimeout,
-      orElse: () =>
-        Effect.fail(new RegistryError.CredentialError({ source: adapter.name, registry: host, reason: `no answer within ${Duration.format(lookupTimeout)}` }))
-    })
+    Effect.catchIf(noIdentity, () => Effect.succeedNone)
   )
 
 /** The credentials of the machine, reading the environment as it is (see `NodeCredentials`). */
