@@ -8,11 +8,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, afterEach, assert, beforeAll, beforeEach, describe, it } from "@effect/vitest"
-import { FileTokenStore } from "@ociauth/store"
 import { AwsEcrApi, Budget } from "@ociauth/testing"
-import { ConfigProvider, Effect, Layer } from "effect"
-import { NodeCredentials } from "ociauth"
-import * as Helper from "../src/credential-helper/Helper.js"
+import { Effect } from "effect"
+import * as inProcess from "./helperInProcess.js"
 
 const ECR = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
 
@@ -45,21 +43,7 @@ afterEach(() => {
 const calls = () => api.calls.length - before
 
 /** One invocation: fresh layers over the same folders, as a new process would have. */
-const invoke = (verb: string, input: string, extra: Record<string, string> = {}) => {
-  const env = {
-    ...process.env as Record<string, string>,
-    HOME: home,
-    XDG_CACHE_HOME: join(home, "cache"),
-    XDG_STATE_HOME: join(home, "state"),
-    XDG_CONFIG_HOME: join(home, "config"),
-    DOCKER_CONFIG: join(home, "docker"),
-    REGISTRY_AUTH_FILE: join(home, "auth.json"),
-    ...extra
-  }
-  const provider = ConfigProvider.fromEnvRecord(env)
-  const layer = FileTokenStore.layerWithoutMemory({ directory: join(home, "cache", "ociauth") }).pipe(Layer.provideMerge(NodeCredentials.layerPlatform))
-  return Effect.runPromise(Helper.run(verb, input).pipe(Effect.provide(layer), Effect.provideService(ConfigProvider.ConfigProvider, provider)))
-}
+const invoke = (verb: string, input: string, extra: Record<string, string> = {}) => Effect.runPromise(inProcess.invoke(home, verb, input, extra))
 
 describe("docker-credential-ociauth (in process)", () => {
   it("ECR: AWS + password; cached across invocations; erase forgets", async () => {
