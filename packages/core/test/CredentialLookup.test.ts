@@ -4,7 +4,8 @@
  * else the adapter's own source (through the caller's `around`), else anonymous.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Credential, CredentialProvider, RegistryAdapter, RegistryError } from "@ociauth/core"
+import { Credential, RegistryAdapter, RegistryError } from "@ociauth/core"
+import type { CredentialProvider } from "@ociauth/core"
 import * as CredentialLookup from "@ociauth/core/CredentialLookup"
 import { Effect, Option, Redacted } from "effect"
 import { identity } from "effect/Function"
@@ -24,6 +25,12 @@ const cloud = (answer: Option.Option<Credential.Credential> = Option.some(minted
   return { adapter, asked }
 }
 
+/** Configured credentials: `credential` for `host`, anonymous for any other. */
+const configured = (host: string, credential: Credential.Credential): CredentialProvider.Service => ({
+  get: (asked) => Effect.succeed(asked === host ? credential : Credential.anonymous)
+})
+const nothing: CredentialProvider.Service = { get: () => Effect.succeed(Credential.anonymous) }
+
 const context: RegistryAdapter.CredentialContext = {
   origin: "https://mirror.corp.example",
   send: () => Effect.die("no request in this test")
@@ -33,7 +40,7 @@ describe("CredentialLookup.obtain", () => {
   it.effect("the configured credential for the adapter's credential host comes first: the source is not asked", () =>
     Effect.gen(function* () {
       const { adapter, asked } = cloud()
-      const provider = CredentialProvider.fromRecord({ [REGISTRY]: { username: "me", password: "configured" } })
+      const provider = configured(REGISTRY, Credential.Basic({ username: "me", password: Redacted.make("configured") }))
       const credential = yield* CredentialLookup.obtain(provider, adapter, "mirror.corp.example", context, identity)
       assert.strictEqual(credential._tag, "Basic")
       assert.strictEqual(credential._tag === "Basic" ? credential.username : "", "me")
@@ -45,7 +52,7 @@ describe("CredentialLookup.obtain", () => {
       const { adapter, asked } = cloud()
       const seen: Array<string> = []
       const credential = yield* CredentialLookup.obtain(
-        CredentialProvider.fromRecord({}),
+        nothing,
         adapter,
         "mirror.corp.example",
         context,
@@ -60,7 +67,7 @@ describe("CredentialLookup.obtain", () => {
     Effect.gen(function* () {
       const { adapter, asked } = cloud()
       const cached = Credential.Basic({ username: "AWS", password: Redacted.make("cached") })
-      const credential = yield* CredentialLookup.obtain(CredentialProvider.fromRecord({}), adapter, "mirror.corp.example", context, () =>
+      const credential = yield* CredentialLookup.obtain(nothing, adapter, "mirror.corp.example", context, () =>
         Effect.succeed(Option.some<Credential.Credential>(cached)))
       assert.strictEqual(credential, cached)
       assert.deepStrictEqual(asked, [])
@@ -69,10 +76,10 @@ describe("CredentialLookup.obtain", () => {
   it.effect("a source with nothing, or an adapter without one: anonymous", () =>
     Effect.gen(function* () {
       const { adapter } = cloud(Option.none())
-      const none = yield* CredentialLookup.obtain(CredentialProvider.fromRecord({}), adapter, "mirror.corp.example", context, identity)
+      const none = yield* CredentialLookup.obtain(nothing, adapter, "mirror.corp.example", context, identity)
       assert.strictEqual(none._tag, "Anonymous")
       const plain = RegistryAdapter.make({ name: "plain", hosts: ["plain.example"] })
-      const anonymous = yield* CredentialLookup.obtain(CredentialProvider.fromRecord({}), plain, "plain.example", context, () =>
+      const anonymous = yield* CredentialLookup.obtain(nothing, plain, "plain.example", context, () =>
         Effect.die("around is not called without a source"))
       assert.strictEqual(anonymous._tag, "Anonymous")
     }))
@@ -84,7 +91,7 @@ describe("CredentialLookup.obtain", () => {
         hosts: ["mirror.corp.example"],
         credentials: (host) => Effect.fail(new RegistryError.CredentialError({ source: "cloud", registry: host, reason: "throttled" }))
       })
-      const error = yield* Effect.flip(CredentialLookup.obtain(CredentialProvider.fromRecord({}), failing, "mirror.corp.example", context, identity))
+      const error = yield* Effect.flip(CredentialLookup.obtain(nothing, failing, "mirror.corp.example", context, identity))
       assert.strictEqual(error._tag, "CredentialError")
       assert.strictEqual(error.reason, "throttled")
     }))
