@@ -11,7 +11,7 @@
 import { ChallengeStore } from "@ociauth/core"
 import { ChallengeEntry, StoreKey } from "@ociauth/store"
 import { Duration, Effect, Layer, Option, Schema } from "effect"
-import { bulkString, command, millis } from "./internal/commands.js"
+import { bulkString, command, millis, orElse } from "./internal/commands.js"
 import { RedisConnection } from "./RedisConnection.js"
 
 /**
@@ -41,28 +41,30 @@ export const make = (options: Options = {}): Effect.Effect<ChallengeStore.Servic
     const timeout = options.commandTimeout ?? "2 seconds"
     const ttl = millis(options.timeToLive ?? Duration.hours(1))
     const name = (origin: string) => Effect.map(StoreKey.digest(origin), (id) => `${prefix}challenge:${id}`)
-    const quietly = <A>(self: Effect.Effect<A, unknown>, fallback: A): Effect.Effect<A> => Effect.orElseSucceed(self, () => fallback)
     return {
       get: (origin) =>
-        quietly(
+        orElse(
           Effect.flatMap(name(origin), (key) =>
-            Effect.map(command(timeout, () => redis.get(key)), (reply) => {
+            Effect.map(command(redis, timeout, () => redis.get(key)), (reply) => {
               const raw = bulkString(reply)
               return raw === null ? Option.none() : decode(raw)
             })
           ),
-          Option.none()
+          Option.none(),
+          "challenge read"
         ),
       set: (origin, entry) =>
-        quietly(
+        orElse(
           Effect.gen(function* () {
             const text = yield* encode(Option.map(entry, ChallengeStore.forOrigin))
             const key = yield* name(origin)
-            yield* command(timeout, () => redis.set(key, text, "PX", ttl))
+            yield* command(redis, timeout, () => redis.set(key, text, "PX", ttl))
           }),
-          undefined
+          undefined,
+          "challenge write"
         ),
-      remove: (origin) => quietly(Effect.flatMap(name(origin), (key) => command(timeout, () => redis.del(key))), undefined)
+      remove: (origin) =>
+        orElse(Effect.asVoid(Effect.flatMap(name(origin), (key) => command(redis, timeout, () => redis.del(key)))), undefined, "challenge remove")
     }
   })
 

@@ -1,10 +1,13 @@
 /**
  * The `ioredis` client the Redis stores and the rate limiter share: one
- * connection per program, closed when the program's scope closes. Connection
- * errors surface on the commands that meet them, where the stores treat them as
- * misses. Closing is bounded: `QUIT` waits at most `closeTimeout` (default 2 s)
- * for its answer, then the socket is dropped (`disconnect()`), so a Redis that
- * went silent or answers a byte at a time never holds a program's shutdown.
+ * connection per program, closed when the program's scope closes. The stores of
+ * one client share what they learn of it: while it is closed (refused, reset,
+ * Redis stopped: until ioredis reconnects) or silent (a command went unanswered
+ * for its whole `commandTimeout`: until Redis answers a `PING`), they send
+ * nothing and answer at once — a miss, a dropped write, a limiter that steps
+ * aside. Closing is bounded: `QUIT` waits at most `closeTimeout` (default 2 s)
+ * for its answer, then the socket is dropped (`disconnect()`); a connection
+ * that is closed or silent is dropped at once.
  *
  * @since 0.2.0
  */
@@ -12,6 +15,7 @@ import { Context, Duration, Effect, Layer } from "effect"
 import type { Scope } from "effect"
 import { Redis } from "ioredis"
 import type { RedisOptions } from "ioredis"
+import { usable } from "./internal/health.js"
 
 /**
  * @since 0.2.0
@@ -29,14 +33,27 @@ export interface CloseOptions {
 }
 
 /**
- * Opens a client for `url` (`redis://host:port/db`) or `options`: connection
- * errors do not surface as unhandled events (the commands that meet them fail).
+ * What `open` changes from ioredis's defaults (your `options` win):
+ * `maxRetriesPerRequest: 0` — a command queued while the connection is down
+ * fails when the connection attempt does, rather than after 20 reconnections;
+ * `disconnectTimeout: 0` — a dropped connection does not keep the program
+ * alive for 2 s more.
+ *
+ * @since 1.0.0
+ * @category constructors
+ */
+export const defaults: RedisOptions = { maxRetriesPerRequest: 0, disconnectTimeout: 0 }
+
+/**
+ * Opens a client for `url` (`redis://host:port/db`) or `options`, on `defaults`:
+ * connection errors do not surface as unhandled events (the commands that meet
+ * them fail).
  *
  * @since 0.3.0
  * @category constructors
  */
 export const open = (options: string | RedisOptions): Redis => {
-  const redis = typeof options === "string" ? new Redis(options) : new Redis(options)
+  const redis = typeof options === "string" ? new Redis(options, defaults) : new Redis({ ...defaults, ...options })
   redis.on("error", () => {})
   return redis
 }
@@ -49,13 +66,17 @@ export const open = (options: string | RedisOptions): Redis => {
  * @category destructors
  */
 export const close = (redis: Redis, options: CloseOptions = {}): Effect.Effect<void> =>
-  Effect.tryPromise(() => redis.quit()).pipe(
-    // a scope's release is uninterruptible: the wait for QUIT's answer must not be, or the timeout cannot end it
-    Effect.interruptible,
-    Effect.timeout(options.closeTimeout ?? Duration.seconds(2)),
-    Effect.ignore,
-    Effect.ensuring(Effect.sync(() => redis.disconnect()))
-  )
+  Effect.suspend(() =>
+    // a connection that is closed or silent would only hold QUIT until the timeout
+    usable(redis)
+      ? Effect.tryPromise(() => redis.quit()).pipe(
+        // a scope's release is uninterruptible: the wait for QUIT's answer must not be, or the timeout cannot end it
+        Effect.interruptible,
+        Effect.timeout(options.closeTimeout ?? Duration.seconds(2)),
+        Effect.ignore
+      )
+      : Effect.void
+  ).pipe(Effect.ensuring(Effect.sync(() => redis.disconnect())))
 
 /**
  * A client for `url` (`redis://host:port/db`) or `options`, closed (`QUIT`, bounded by `closeTimeout`) with the scope.

@@ -1,5 +1,6 @@
 import { Duration, Effect } from "effect"
 import type { Redis } from "ioredis"
+import { markSilent, usable } from "./health.js"
 
 /** A Redis command that failed or did not answer in time: callers treat the store as unavailable. */
 export class RedisUnavailable {
@@ -7,10 +8,32 @@ export class RedisUnavailable {
   constructor(readonly cause: unknown) {}
 }
 
-/** Runs one command, bounded in time (a client whose server is gone queues commands forever). */
-export const command = <A>(timeout: Duration.Input, run: () => Promise<A>): Effect.Effect<A, RedisUnavailable> =>
-  Effect.tryPromise({ try: run, catch: (cause) => new RedisUnavailable(cause) }).pipe(
-    Effect.timeoutOrElse({ duration: timeout, orElse: () => Effect.fail(new RedisUnavailable("timeout")) })
+const down = Effect.fail(new RedisUnavailable("connection down"))
+
+/**
+ * Runs one command on `redis`, bounded in time. Not sent at all, and failing at
+ * once, while the connection is known to be closed or silent (see `health.ts`);
+ * a command that times out marks it silent for every store on the connection.
+ */
+export const command = <A>(redis: Redis, timeout: Duration.Input, run: () => Promise<A>): Effect.Effect<A, RedisUnavailable> =>
+  Effect.suspend(() =>
+    usable(redis)
+      ? Effect.tryPromise({ try: run, catch: (cause) => new RedisUnavailable(cause) }).pipe(
+        Effect.timeoutOrElse({
+          duration: timeout,
+          orElse: () => Effect.andThen(Effect.sync(() => markSilent(redis)), Effect.fail(new RedisUnavailable("timeout")))
+        })
+      )
+      : down
+  )
+
+/**
+ * What every store does when Redis is unavailable: answers `fallback` (a miss, a
+ * dropped write, a limiter that steps aside) and logs `operation` at debug level.
+ */
+export const orElse = <A, E>(self: Effect.Effect<A, E>, fallback: A, operation: string): Effect.Effect<A> =>
+  Effect.catch(self, (error) =>
+    Effect.as(Effect.logDebug(`ociauth redis: ${operation} failed`, error instanceof RedisUnavailable ? error.cause : error), fallback)
   )
 
 /** A bulk-string reply (`GET`): anything else (an integer, an array, a status) is no value. */
@@ -27,6 +50,6 @@ export const RELEASE = `if redis.call("GET", KEYS[1]) == ARGV[1] then return red
 export const EXTEND = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("PEXPIRE", KEYS[1], ARGV[2]) else return 0 end`
 
 export const evalScript = (redis: Redis, timeout: Duration.Input, script: string, key: string, ...args: Array<string | number>) =>
-  command(timeout, () => redis.eval(script, 1, key, ...args) as Promise<unknown>)
+  command(redis, timeout, () => redis.eval(script, 1, key, ...args) as Promise<unknown>)
 
 export const millis = (duration: Duration.Input): number => Duration.toMillis(duration)

@@ -6,7 +6,7 @@ import type * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as HttpClientResponse from "effect/http/HttpClientResponse"
 import type { Redis } from "ioredis"
 import type { Options } from "../RedisRateLimit.js"
-import { command, integer, millis } from "./commands.js"
+import { command, integer, millis, orElse } from "./commands.js"
 
 /**
  * KEYS: budget, pause, in flight. ARGV: now, lease (ms), reserve, permit id.
@@ -95,14 +95,14 @@ export const make = (redis: Redis, options: Options) => {
       const id = pull ? crypto.randomUUID() : ""
       while (true) {
         const now = yield* Clock.currentTimeMillis
-        const answer = yield* command(timeout, () =>
+        const answer = yield* command(redis, timeout, () =>
           pull
             ? (redis.eval(ACQUIRE, 3, ...keys(host), now, lease, reserve, id) as Promise<number>)
             : redis.pttl(keys(host)[1])
         ).pipe(
           // Redis unavailable, or a reply that is not an integer: the limiter steps aside
           Effect.map((reply) => integer(reply, 0)),
-          Effect.orElseSucceed(() => 0)
+          (self) => orElse(self, 0, "pull budget")
         )
         if (answer === 0 || (!pull && answer < 0)) return Option.some({ id, waitMs: 0 })
         const wait = answer > 0 ? answer : poll
@@ -121,7 +121,7 @@ export const make = (redis: Redis, options: Options) => {
         ? Option.flatMap(limit, (l) => l.retryAfter)
         : Option.none()
       if (id === "" && Option.isNone(remaining) && Option.isNone(pause)) return
-      yield* command(timeout, () =>
+      yield* command(redis, timeout, () =>
         redis.eval(
           RECORD,
           3,
@@ -131,7 +131,7 @@ export const make = (redis: Redis, options: Options) => {
           String(Option.match(window, { onNone: () => lease, onSome: Duration.toMillis })),
           Option.match(pause, { onNone: () => "", onSome: (d) => String(Math.max(1, Duration.toMillis(d))) })
         )
-      ).pipe(Effect.ignore)
+      ).pipe((self) => orElse(Effect.asVoid(self), undefined, "pull budget record"))
     })
 
   return (client: HttpClient.HttpClient): HttpClient.HttpClient =>
@@ -148,9 +148,9 @@ export const make = (redis: Redis, options: Options) => {
         const permit = yield* acquire(host, pull, deadline)
         if (Option.isNone(permit)) {
           const [budget, pause] = keys(host)
-          const waitMs = yield* command(timeout, () => Promise.all([redis.pttl(pause), redis.pttl(budget)])).pipe(
+          const waitMs = yield* command(redis, timeout, () => Promise.all([redis.pttl(pause), redis.pttl(budget)])).pipe(
             Effect.map(([p, b]) => Math.max(integer(p, 0), integer(b, 0), 1000)),
-            Effect.orElseSucceed(() => maxWait)
+            (self) => orElse(self, maxWait, "pull budget wait")
           )
           return refusal(request, waitMs)
         }

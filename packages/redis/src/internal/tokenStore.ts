@@ -8,7 +8,7 @@ import type { Redis } from "ioredis"
 import type { Cipher } from "../Encryption.js"
 import { close } from "../RedisConnection.js"
 import type { Options } from "../RedisTokenStore.js"
-import { bulkString, command, evalScript, EXTEND, millis, RedisUnavailable, RELEASE } from "./commands.js"
+import { bulkString, command, evalScript, EXTEND, millis, orElse, RedisUnavailable, RELEASE } from "./commands.js"
 
 const TokenJson = Schema.fromJsonString(Schema.toCodecJson(Token.TokenSchema))
 const decodeToken = Schema.decodeUnknownOption(TokenJson)
@@ -31,7 +31,7 @@ export const make = (redis: Redis, cipher: Cipher, options: Options): TokenStore
     Effect.map(StoreKey.digest(key), (id) => ({ token: `${prefix}token:${id}`, lock: `${prefix}lock:${id}` }))
 
   const read = (name: string): Effect.Effect<Option.Option<{ readonly raw: string; readonly token: Token.Token }>, RedisUnavailable> =>
-    Effect.flatMap(Effect.map(command(timeout, () => redis.get(name)), bulkString), (raw) =>
+    Effect.flatMap(Effect.map(command(redis, timeout, () => redis.get(name)), bulkString), (raw) =>
       raw === null
         ? Effect.succeedNone
         : Effect.map(cipher.decrypt(raw, name), (plain) =>
@@ -44,11 +44,8 @@ export const make = (redis: Redis, cipher: Cipher, options: Options): TokenStore
     if (ttl <= 0) return
     const text = yield* Effect.orDie(encodeToken(token))
     const sealed = yield* cipher.encrypt(text, name)
-    yield* command(timeout, () => redis.set(name, sealed, "PX", ttl))
+    yield* command(redis, timeout, () => redis.set(name, sealed, "PX", ttl))
   })
-
-  const quietly = <A>(self: Effect.Effect<A, RedisUnavailable>, fallback: A, operation: string): Effect.Effect<A> =>
-    Effect.catch(self, (error) => Effect.as(Effect.logDebug(`ociauth redis store: ${operation} failed`, error.cause), fallback))
 
   /**
    * A stored token answers a waiter when it is not the one the waiter saw before
@@ -73,7 +70,7 @@ export const make = (redis: Redis, cipher: Cipher, options: Options): TokenStore
       const decide = (before: string | undefined): Effect.Effect<Turn, RedisUnavailable> =>
         Effect.gen(function* () {
           while (true) {
-            const acquired: unknown = yield* command(timeout, () => redis.set(lock, owner, "PX", lockTtl, "NX"))
+            const acquired: unknown = yield* command(redis, timeout, () => redis.set(lock, owner, "PX", lockTtl, "NX"))
             // `SET … NX` answers OK or nil: any other reply is not a Redis this store can lock on.
             if (acquired !== "OK" && acquired !== null) return yield* Effect.fail(new RedisUnavailable("unexpected reply"))
             const found = yield* stored(before)
@@ -85,7 +82,7 @@ export const make = (redis: Redis, cipher: Cipher, options: Options): TokenStore
             yield* Effect.sleep(poll)
           }
         })
-      const decided = yield* quietly(
+      const decided = yield* orElse(
         Effect.flatMap(read(name), (before) => decide(Option.getOrUndefined(Option.map(before, (b) => b.raw)))),
         { _tag: "Unavailable" } as Turn,
         "single-flight"
@@ -94,18 +91,18 @@ export const make = (redis: Redis, cipher: Cipher, options: Options): TokenStore
         case "Stored":
           return decided.token
         case "Unavailable":
-          return yield* Effect.tap(fetch, (token) => quietly(write(name, token), undefined, "write"))
+          return yield* Effect.tap(fetch, (token) => orElse(write(name, token), undefined, "write"))
         case "Acquired": {
           // Keep the lock while the fetch runs; if this process dies the lock lapses within `lockTimeout`.
           const heartbeat = evalScript(redis, timeout, EXTEND, lock, owner, lockTtl).pipe(
             Effect.ignore,
             Effect.repeat(Schedule.spaced(Math.max(1, Math.floor(lockTtl / 3))))
           )
-          const release = quietly(Effect.asVoid(evalScript(redis, timeout, RELEASE, lock, owner)), undefined, "unlock")
+          const release = orElse(Effect.asVoid(evalScript(redis, timeout, RELEASE, lock, owner)), undefined, "unlock")
           return yield* Effect.scoped(
             Effect.andThen(
               Effect.forkScoped(heartbeat),
-              Effect.tap(fetch, (token) => quietly(write(name, token), undefined, "write"))
+              Effect.tap(fetch, (token) => orElse(write(name, token), undefined, "write"))
             )
           ).pipe(Effect.ensuring(release))
         }
@@ -114,17 +111,17 @@ export const make = (redis: Redis, cipher: Cipher, options: Options): TokenStore
 
   return {
     get: (key) =>
-      quietly(
+      orElse(
         Effect.flatMap(names(key), ({ token }) => Effect.map(read(token), Option.map((found) => found.token))),
         Option.none(),
         "read"
       ),
-    set: (key, token) => quietly(Effect.flatMap(names(key), (n) => write(n.token, token)), undefined, "write"),
+    set: (key, token) => orElse(Effect.flatMap(names(key), (n) => write(n.token, token)), undefined, "write"),
     remove: (key) =>
       Effect.andThen(
-        quietly(Effect.flatMap(names(key), (n) => Effect.asVoid(command(timeout, () => redis.del(n.token)))), undefined, "remove"),
-        quietly(
-          Effect.flatMap(cipher.encrypt(key, channel), (message) => Effect.asVoid(command(timeout, () => redis.publish(channel, message)))),
+        orElse(Effect.flatMap(names(key), (n) => Effect.asVoid(command(redis, timeout, () => redis.del(n.token)))), undefined, "remove"),
+        orElse(
+          Effect.flatMap(cipher.encrypt(key, channel), (message) => Effect.asVoid(command(redis, timeout, () => redis.publish(channel, message)))),
           undefined,
           "publish"
         )
@@ -162,11 +159,23 @@ const subscribe = (
     })
     // ioredis throws an uncaught exception when SUBSCRIBE is answered with anything but an array: subscribe
     // only on a connection that answers PING as Redis does (a hostile server still gets the re-check).
-    yield* Effect.gen(function* () {
-      const pong: unknown = yield* command(timeout, () => subscriber.ping())
-      if (pong !== "PONG") return yield* Effect.fail(new RedisUnavailable("PING was not answered PONG"))
-      yield* command(timeout, () => subscriber.subscribe(channel))
-    }).pipe(
-      Effect.catch((error) => Effect.logDebug("ociauth redis store: subscribe failed (memory tiers fall back to re-checking)", error.cause))
-    )
+    let state: "idle" | "trying" | "subscribed" = "idle"
+    const attempt = Effect.suspend(() => {
+      if (state !== "idle") return Effect.void
+      state = "trying"
+      return Effect.gen(function* () {
+        const pong: unknown = yield* command(subscriber, timeout, () => subscriber.ping())
+        if (pong !== "PONG") return yield* Effect.fail(new RedisUnavailable("PING was not answered PONG"))
+        yield* command(subscriber, timeout, () => subscriber.subscribe(channel))
+        state = "subscribed"
+      }).pipe(
+        (self) => orElse(self, undefined, "subscribe (memory tiers re-check until Redis is back)"),
+        Effect.ensuring(Effect.sync(() => {
+          if (state === "trying") state = "idle"
+        }))
+      )
+    })
+    // Redis was unavailable when the layer was built: subscribe once it is back (ioredis re-subscribes after that).
+    subscriber.on("ready", () => runFork(attempt))
+    yield* attempt
   })
