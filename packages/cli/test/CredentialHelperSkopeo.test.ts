@@ -3,8 +3,9 @@
  * but the helper configured (`credHelpers` of its `auth.json`), inspects and
  * copies images from emulator profiles — ECR backed by `AwsEcrApi` (the real
  * AWS SDK signs and sends `GetAuthorizationToken` to it), a Quay robot token
- * from the environment, and a registry the helper knows nothing of (skopeo
- * falls back to anonymous). The helper runs as an executable named
+ * from the environment, an internal Harbor (named by the host configuration
+ * only) with a robot login handed to `store`, and a registry the helper knows
+ * nothing of (skopeo falls back to anonymous). The helper runs as an executable named
  * `docker-credential-ociauth` first on skopeo's PATH: a shell wrapper running
  * the helper built from the sources (`helperBin.installHelper`) with this Node.
  */
@@ -20,6 +21,8 @@ import { AwsEcrApi, Budget, RegistryEmulator } from "@ociauth/testing"
 const ECR_REGISTRY = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
 const ROBOT = "acme+ci"
 const ROBOT_TOKEN = "QUAYROBOTTOKEN0123456789ABCDEFGHIJKLMNOPQRSTUV"
+const HARBOR_ROBOT = "robot$acme+ci"
+const HARBOR_SECRET = "HarborRobotSecret0123456789abcdefGHIJ"
 
 const run = runProcess
 
@@ -36,6 +39,7 @@ let api: AwsEcrApi.AwsEcrApi
 let ecr: RegistryEmulator.RegistryEmulator
 let quay: RegistryEmulator.RegistryEmulator
 let bystander: RegistryEmulator.RegistryEmulator
+let harbor: RegistryEmulator.RegistryEmulator
 let helperLog: string
 
 beforeAll(async () => {
@@ -51,12 +55,20 @@ beforeAll(async () => {
   quay.pushImage("acme/app", "2.0")
   bystander = await RegistryEmulator.start({ profile: "distribution" })
   bystander.pushImage("pub/app", "3.0")
+  // An internal Harbor: no name the adapters know, only the host configuration says what it is.
+  harbor = await RegistryEmulator.start({
+    profile: "harbor",
+    users: { [HARBOR_ROBOT]: HARBOR_SECRET },
+    grants: [{ account: HARBOR_ROBOT, name: "acme/*", actions: ["pull"] }],
+    privateRepositories: ["*"]
+  })
+  harbor.pushImage("acme/tool", "4.0")
 
   home = mkdtempSync(join(tmpdir(), "ociauth-helper-skopeo-"))
   helperLog = join(home, "helper-stderr.log")
   // The helper as docker and skopeo find it: an executable named docker-credential-ociauth on PATH, built from the sources.
   const bin = await installHelper(home, helperLog)
-  const helped = [ecr.host, quay.host, bystander.host]
+  const helped = [ecr.host, quay.host, bystander.host, harbor.host]
   writeFileSync(join(home, "auth.json"), JSON.stringify({ auths: {}, credHelpers: Object.fromEntries(helped.map((h) => [h, "ociauth"])) }))
   mkdirSync(join(home, "config", "ociauth"), { recursive: true })
   writeFileSync(
@@ -64,7 +76,8 @@ beforeAll(async () => {
     JSON.stringify({
       hosts: {
         [ecr.host]: { adapter: "ecr", registry: ECR_REGISTRY, insecure: true },
-        [quay.host]: { adapter: "quay", insecure: true }
+        [quay.host]: { adapter: "quay", insecure: true },
+        [harbor.host]: { adapter: "harbor", insecure: true }
       }
     })
   )
@@ -88,7 +101,7 @@ beforeAll(async () => {
 }, Budget.scaled(60_000))
 
 afterAll(async () => {
-  await Promise.all([ecr?.close(), quay?.close(), bystander?.close(), api?.close()])
+  await Promise.all([ecr?.close(), quay?.close(), bystander?.close(), harbor?.close(), api?.close()])
   if (home !== undefined) rmSync(home, { recursive: true, force: true })
 })
 
@@ -131,6 +144,18 @@ describe("skopeo with docker-credential-ociauth as its only credential source", 
     assert.isAbove(quay.tokenServer.log.count({ authorization: "basic", status: 200 }), 0, quay.tokenServer.log.format())
   }, Budget.scaled(120_000))
 
+  it("an internal Harbor (hosts.json): a robot login handed to store, to Harbor's token endpoint only", async () => {
+    const stored = await helper("store", JSON.stringify({ ServerURL: harbor.host, Username: HARBOR_ROBOT, Secret: HARBOR_SECRET }))
+    assert.strictEqual(stored.code, 0, stored.stdout)
+    const inspected = await inspect(`${harbor.host}/acme/tool:4.0`)
+    assert.strictEqual(inspected.code, 0, inspected.stderr + readFileSync(helperLog, "utf8"))
+    const copied = await skopeo(["copy", "--src-tls-verify=false", `docker://${harbor.host}/acme/tool:4.0`, `dir:${join(home, "harbor-copy")}`])
+    assert.strictEqual(copied.code, 0, copied.stderr)
+    assert.isTrue(readdirSync(join(home, "harbor-copy")).includes("manifest.json"))
+    assert.isAbove(harbor.log.count({ server: "token", authorization: "basic", status: 200 }), 0, harbor.log.format())
+    assert.strictEqual(harbor.log.count({ server: "token", status: 401 }), 0, harbor.log.format())
+  }, Budget.scaled(120_000))
+
   it("a host the helper does not know: credentials not found, skopeo pulls anonymously", async () => {
     const answer = await helper("get", bystander.host)
     assert.strictEqual(answer.code, 1)
@@ -148,14 +173,15 @@ describe("skopeo with docker-credential-ociauth as its only credential source", 
     assert.strictEqual(ecrAnswer.Username, "AWS")
     assert.strictEqual(quayAnswer.Username, ROBOT)
     assert.strictEqual(quayAnswer.Secret, ROBOT_TOKEN)
-    const secrets = [ecrAnswer.Secret as string, ROBOT_TOKEN, ...api.secrets()]
+    const secrets = [ecrAnswer.Secret as string, ROBOT_TOKEN, HARBOR_SECRET, ...api.secrets()]
     // Basic credentials reached ECR's registry (the AWS password) and Quay's token endpoint (the robot) only:
     // never Quay's registry API, never the bystander.
     assert.isAbove(ecr.log.count({ server: "registry", authorization: "basic" }), 0)
     assert.deepStrictEqual([...new Set(quay.log.filter({ authorization: "basic" }).map((e) => e.path))], ["/v2/auth"], quay.log.format())
     assert.strictEqual(bystander.log.count({ authorization: "basic" }), 0, bystander.log.format())
     const stored = contents(join(home, "cache")) + contents(join(home, "state"))
-    const logs = readFileSync(helperLog, "utf8") + ecr.log.format() + quay.log.format() + quay.tokenServer.log.format() + api.log.format()
+    const logs = readFileSync(helperLog, "utf8") + ecr.log.format() + quay.log.format() + quay.tokenServer.log.format() + harbor.log.format() +
+      api.log.format()
     for (const secret of secrets) {
       assert.notInclude(stored, secret, "the store's files hold no secret in clear")
       assert.notInclude(logs, secret, "no secret in the helper's stderr or the logs")
