@@ -23,8 +23,9 @@ import type { ChildProcessSpawner } from "effect/process"
  * @category layers
  */
 export const layerPlatform: Layer.Layer<FileSystem.FileSystem | Path.Path | ChildProcessSpawner.ChildProcessSpawner> =
-  // Node's file system and process modules are loaded when the layer is built, not when
-  // `ociauth` is imported: a program that never reads the machine's credentials never loads them.
+  // Node's file system modules are loaded when the layer is built, not when `ociauth` is imported,
+  // and its process spawner on the first spawn: a program that never reads the machine's credentials
+  // never loads them, and a lookup that runs no credential helper never loads the spawner.
   Platform.layer
 
 /**

@@ -1,7 +1,7 @@
 /**
  * The machine's file system, path and processes on Node, Bun and Deno (the
  * `node` condition of `#platform` in package.json). Loaded lazily, when a layer
- * that reads the machine's credentials is built.
+ * that reads the machine's credentials is built; the spawner on the first spawn.
  */
 import { Context, Effect, FileSystem, Layer } from "effect"
 import type { Path } from "effect"
