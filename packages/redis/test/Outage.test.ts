@@ -13,6 +13,7 @@ import { Context, Effect, Exit, Fiber, Layer, Option, Redacted, Scope } from "ef
 import { HttpClientRequest } from "effect/http"
 import { TestClock } from "effect/testing"
 import { Redis } from "ioredis"
+import { startScript } from "./utils/processes.js"
 import * as Switchboard from "./utils/switchboard.js"
 
 const availability = RedisServer.availability()
@@ -155,5 +156,15 @@ describe.skipIf(!availability.available)("Redis unavailable: the whole client (r
         const closing = yield* Effect.forkChild(Scope.close(scope, Exit.void))
         yield* until("closed without the clock", () => closing.pollUnsafe() !== undefined)
       }))
+  }
+
+  for (const [what, mode, afterMs] of [["just built, Redis up", "up", 0], ["Redis refused", "refused", 300]] as const) {
+    it(`a program that only builds RedisConnection.layer exits once it closes it (${what})`, async () => {
+      await board.set(mode)
+      const run = startScript("exit.ts", { url: `redis://127.0.0.1:${board.port}`, afterMs })
+      const outcome = await run.done
+      assert.strictEqual(outcome.code, 0, outcome.stderr)
+      assert.deepStrictEqual(outcome.lines, [{ closed: true }], "nothing holds the program after the connection is closed")
+    })
   }
 })
