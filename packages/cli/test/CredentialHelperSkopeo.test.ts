@@ -42,26 +42,20 @@ let bystander: RegistryEmulator.RegistryEmulator
 let harbor: RegistryEmulator.RegistryEmulator
 let helperLog: string
 
+/** A registry whose every repository is private, with one robot account that may pull `acme/*`. */
+const robotRegistry = (profile: "quay" | "harbor", robot: string, secret: string) =>
+  RegistryEmulator.start({ profile, users: { [robot]: secret }, grants: [{ account: robot, name: "acme/*", actions: ["pull"] }], privateRepositories: ["*"] })
+
 beforeAll(async () => {
   api = await AwsEcrApi.start()
   ecr = await RegistryEmulator.start({ profile: "ecr", issuedPasswords: api.passwords })
   ecr.pushImage("team/app", "1.0")
-  quay = await RegistryEmulator.start({
-    profile: "quay",
-    users: { [ROBOT]: ROBOT_TOKEN },
-    grants: [{ account: ROBOT, name: "acme/*", actions: ["pull"] }],
-    privateRepositories: ["*"]
-  })
+  quay = await robotRegistry("quay", ROBOT, ROBOT_TOKEN)
   quay.pushImage("acme/app", "2.0")
   bystander = await RegistryEmulator.start({ profile: "distribution" })
   bystander.pushImage("pub/app", "3.0")
   // An internal Harbor: no name the adapters know, only the host configuration says what it is.
-  harbor = await RegistryEmulator.start({
-    profile: "harbor",
-    users: { [HARBOR_ROBOT]: HARBOR_SECRET },
-    grants: [{ account: HARBOR_ROBOT, name: "acme/*", actions: ["pull"] }],
-    privateRepositories: ["*"]
-  })
+  harbor = await robotRegistry("harbor", HARBOR_ROBOT, HARBOR_SECRET)
   harbor.pushImage("acme/tool", "4.0")
 
   home = mkdtempSync(join(tmpdir(), "ociauth-helper-skopeo-"))
