@@ -72,7 +72,8 @@ export interface Options {
   /**
    * How long one Redis command may take before the store is treated as
    * unavailable (a read is a miss, a write is dropped); default 2 s. A Redis that
-   * went silent delays a request by at most this.
+   * went silent delays the requests under way by at most this; the connection is
+   * then known silent and later requests do not wait (see `RedisConnection`).
    */
   readonly commandTimeout?: Duration.Input
   /** The memory tier `layer` and `layerConfig` put in front (see `TokenStore.tiered`). */
