@@ -2,7 +2,8 @@ import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as HttpClientError from "effect/http/HttpClientError"
 import type { HttpClientResponse } from "effect/http"
-import { AuthEvent, HttpSteps, RegistryError, Retry } from "@ociauth/core"
+import { AuthEvent, Retry } from "@ociauth/core"
+import * as Unstable from "@ociauth/core/Unstable"
 import { Duration, Effect, Option, Schedule } from "effect"
 import type { Budget, RegistryTimeout } from "./timeout.js"
 
@@ -100,7 +101,7 @@ class Failed {
  * check.
  */
 export const makeSend = (client: HttpClient.HttpClient, options: SendOptions): Send => {
-  const execute = HttpSteps.propagating(client, options.tracePropagation)
+  const execute = Unstable.propagating(client, options.tracePropagation)
   const responseTimeout = options.responseTimeoutMillis
 
   const attempt = (
@@ -134,9 +135,9 @@ export const makeSend = (client: HttpClient.HttpClient, options: SendOptions): S
               : error
           ),
         onSuccess: (response) => {
-          if (!Retry.isTransient(response)) return Effect.succeed(response)
+          if (!Unstable.isTransient(response)) return Effect.succeed(response)
           const now = clock.currentTimeMillisUnsafe()
-          const retryAfter = Retry.parseRetryAfter(response.headers["retry-after"], now)
+          const retryAfter = Unstable.parseRetryAfter(response.headers["retry-after"], now)
           return Effect.fail(new Failed(request, budget, { response }, true, retryAfter, now - start, number))
         }
       })
@@ -165,8 +166,8 @@ export const makeSend = (client: HttpClient.HttpClient, options: SendOptions): S
     Schedule.tap(({ input }) =>
       input instanceof Failed
         ? Effect.andThen(
-          "response" in input.outcome ? HttpSteps.discard(input.outcome.response) : Effect.void,
-          options.emit(AuthEvent.AuthEvent.Retrying({ target: RegistryError.redactUrl(input.request.url), reason: input.reason }))
+          "response" in input.outcome ? Unstable.discard(input.outcome.response) : Effect.void,
+          options.emit(AuthEvent.AuthEvent.Retrying({ target: Unstable.redactUrl(input.request.url), reason: input.reason }))
         )
         : Effect.void
     )
