@@ -6,7 +6,9 @@
  *
  * @since 0.1.0
  */
-import { Duration, Effect, Option, Schedule } from "effect"
+import { Duration, Effect, Schedule } from "effect"
+import type { Option } from "effect"
+import * as retryLoop from "./internal/retryLoop.js"
 
 /**
  * @since 0.1.0
@@ -64,23 +66,6 @@ export interface RetryOptions<E> {
  * @category constructors
  */
 export const make = <E>(options: RetryOptions<E>): (<A, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>) => {
-  const onRetry = options.onRetry
-  const retryAfter = options.retryAfter
-  const maxRetryAfter = options.policy.maxRetryAfter
-  const policy: Schedule.Schedule<unknown, E> = options.policy.schedule
-  const base = policy.pipe(
-    Schedule.while(({ input }) =>
-      options.isRetryable(input) &&
-      Option.match(retryAfter(input), {
-        onNone: () => true,
-        onSome: (wait) => Duration.isLessThanOrEqualTo(wait, maxRetryAfter)
-      })
-    ),
-    Schedule.modifyDelay(({ duration, input }) =>
-      Effect.succeed(Option.match(retryAfter(input), { onNone: () => duration, onSome: (wait) => Duration.max(wait, duration) }))
-    )
-  )
-  // `tap` runs only when the step continues: a failure that ends the retries is not reported.
-  const schedule = onRetry === undefined ? base : Schedule.tap(base, ({ input }) => onRetry(input))
+  const schedule = retryLoop.schedule(options)
   return (self) => Effect.retry(self, schedule)
 }

@@ -49,6 +49,12 @@ export { followRedirects, isRedirect } from "./internal/redirects.js"
 export type { RedirectOptions } from "./internal/redirects.js"
 export { current as currentConfigProvider } from "./internal/liveEnvironment.js"
 export { readRateLimited, rateLimitedFrom } from "./internal/rateLimited.js"
+export {
+  /** The one retry loop: its schedule (with an optional deadline) and its driver. */
+  afterFirstFailure,
+  schedule as retrySchedule
+} from "./internal/retryLoop.js"
+export type { LoopOptions as RetryLoopOptions } from "./internal/retryLoop.js"
 export { mayUsePlainHttp } from "./internal/realm.js"
 export { fromRoute } from "./internal/scope.js"
 export {

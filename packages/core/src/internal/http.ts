@@ -6,8 +6,9 @@ import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import { Clock, Duration, Effect, Option, Stream } from "effect"
 import { AuthEvent } from "../AuthEvent.js"
 import { redactUrl } from "./errorBody.js"
-import * as Retry from "../Retry.js"
+import type * as Retry from "../Retry.js"
 import { BodyTooLarge, readTextCapped } from "./body.js"
+import * as retryLoop from "./retryLoop.js"
 import * as secrets from "./secrets.js"
 import * as transient from "./transient.js"
 
@@ -167,7 +168,7 @@ export const makeRetryStep = (options: Omit<SenderOptions, "tracePropagation">) 
       onFailure: (error) => Effect.fail(isTransport(error) ? new Transient(request, { error }, Option.none()) : error),
       onSuccess: (response) => classify(request, response)
     })
-  const retrying = Retry.make<Transient | HttpClientError.HttpClientError>({
+  const schedule = retryLoop.schedule<Transient | HttpClientError.HttpClientError>({
     policy: options.policy,
     isRetryable: (e) => e instanceof Transient,
     retryAfter: (e) => (e instanceof Transient ? e.retryAfter : Option.none()),
@@ -189,18 +190,7 @@ export const makeRetryStep = (options: Omit<SenderOptions, "tracePropagation">) 
     replayable: boolean
   ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> => {
     const once = attempt(sent, request)
-    if (!replayable) return Effect.catch(once, unwrap)
-    // The retry driver starts only after a first failure, which it is fed as its first input:
-    // the warm path pays for one attempt and nothing else.
-    return Effect.catch(once, (first) => {
-      let replayed = false
-      const again = Effect.suspend(() => {
-        if (replayed) return once
-        replayed = true
-        return Effect.fail(first)
-      })
-      return Effect.catch(retrying(again), unwrap)
-    })
+    return replayable ? retryLoop.afterFirstFailure(once, () => once, schedule, unwrap) : Effect.catch(once, unwrap)
   }
 }
 
