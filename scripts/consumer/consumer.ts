@@ -1,7 +1,8 @@
 // Type-checked by scripts/consumer-check.mjs with the strictest settings a
 // consumer may use, against the packed declarations (no skipLibCheck).
 import { HttpClient, HttpClientError, HttpClientRequest } from "effect/http"
-import { Challenge, CredentialProvider, CredentialStore, HostConfig, Reference, Registries, RegistryAdapter, RegistryError, Scope, TokenStore } from "@ociauth/core"
+import { Challenge, CredentialProvider, CredentialStore, Reference, Registries, RegistryAdapter, RegistryError, Scope, TokenStore } from "@ociauth/core"
+import * as HostConfig from "@ociauth/core/HostConfig"
 import type { Credential, Token } from "@ociauth/core"
 import * as CoreScope from "@ociauth/core/Scope"
 import { DockerHub } from "@ociauth/docker-hub"

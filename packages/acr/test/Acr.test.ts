@@ -5,7 +5,9 @@
  */
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Acr, Entra } from "@ociauth/acr"
-import { AuthEvent, Authenticator, Conformance, CredentialProvider, Registries, RegistryAdapter, Scope } from "@ociauth/core"
+import { AuthEvent, Authenticator, CredentialProvider, Registries, RegistryAdapter, Scope } from "@ociauth/core"
+import * as Conformance from "@ociauth/core/Conformance"
+import * as Unstable from "@ociauth/core/Unstable"
 import { makeRegistryFetch, RegistryClient } from "@ociauth/fetch"
 import { Budget, DockerConfigFile, EntraStandIn, RegistryEmulator } from "@ociauth/testing"
 import { inspect } from "node:util"
@@ -37,7 +39,7 @@ describe("Acr.adapter", () => {
     assert.strictEqual(a.tokenRequest.postScopes, "repeated")
     assert.isTrue(Option.isSome(a.credentials), "the Entra path")
     assert.isTrue(Option.isNone(Acr.make({ entra: false }).credentials))
-    const scopes = (method: string, path: string) => RegistryAdapter.scopesFor(a, method, `https://${REGISTRY}${path}`).map(Scope.format)
+    const scopes = (method: string, path: string) => Unstable.scopesFor(a, method, `https://${REGISTRY}${path}`).map(Scope.format)
     assert.deepStrictEqual(scopes("GET", "/v2/team/app/tags/list"), ["repository:team/app:metadata_read"])
     assert.deepStrictEqual(scopes("GET", "/v2/team/app/manifests/1"), ["repository:team/app:pull"])
     assert.deepStrictEqual(scopes("GET", "/v2/_catalog"), ["registry:catalog:*"])

@@ -5,7 +5,9 @@
  * adapter declares, and the realm under it.
  */
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { Conformance, RegistryAdapter } from "@ociauth/core"
+import { RegistryAdapter } from "@ociauth/core"
+import * as Conformance from "@ociauth/core/Conformance"
+import * as Unstable from "@ociauth/core/Unstable"
 import { Artifactory } from "@ociauth/artifactory"
 import { makeRegistryFetch } from "@ociauth/fetch"
 import type { RegistryFetch } from "@ociauth/fetch/RegistryFetch"
@@ -24,11 +26,11 @@ describe("Artifactory.make", () => {
   })) it.effect(check.name, () => check.run)
 
   it("declares the repository-path prefix, discovers the per-repository realm, GET only, 3600 s", () => {
-    assert.isTrue(Option.isSome(RegistryAdapter.apiRoute(art, "/artifactory/api/docker/docker-local/v2/team/app/manifests/1")))
-    assert.isTrue(Option.isSome(RegistryAdapter.apiRoute(art, "/v2/team/app/manifests/1")), "subdomain and port methods")
-    assert.isTrue(Option.isNone(RegistryAdapter.apiRoute(art, "/artifactory/api/repositories")))
-    assert.isTrue(Option.isNone(RegistryAdapter.apiRoute(art, "/artifactory/api/docker/a/b/v2/team/app/manifests/1")))
-    assert.isTrue(Option.isNone(RegistryAdapter.apiRoute(art, "/other/v2/team/app/manifests/1")))
+    assert.isTrue(Option.isSome(Unstable.apiRoute(art, "/artifactory/api/docker/docker-local/v2/team/app/manifests/1")))
+    assert.isTrue(Option.isSome(Unstable.apiRoute(art, "/v2/team/app/manifests/1")), "subdomain and port methods")
+    assert.isTrue(Option.isNone(Unstable.apiRoute(art, "/artifactory/api/repositories")))
+    assert.isTrue(Option.isNone(Unstable.apiRoute(art, "/artifactory/api/docker/a/b/v2/team/app/manifests/1")))
+    assert.isTrue(Option.isNone(Unstable.apiRoute(art, "/other/v2/team/app/manifests/1")))
     assert.isTrue(Option.isNone(art.challenge))
     assert.strictEqual(art.tokenRequest.method, "get")
     assert.strictEqual(Duration.toSeconds(art.defaultTokenLifetime), 3600)

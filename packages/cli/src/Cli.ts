@@ -8,8 +8,9 @@
  *
  * @since 0.2.0
  */
-import { HttpSteps } from "@ociauth/core"
+
 import type { CredentialProvider, CredentialStore, TokenStore } from "@ociauth/core"
+import * as Unstable from "@ociauth/core/Unstable"
 import * as NodeChildProcessSpawner from "@effect/platform-node-shared/NodeChildProcessSpawner"
 import * as NodeFileSystem from "@effect/platform-node-shared/NodeFileSystem"
 import * as NodePath from "@effect/platform-node-shared/NodePath"
@@ -173,7 +174,7 @@ export const run = (argv: ReadonlyArray<string>, options: Options = {}): Effect.
           onNone: () => ({ code: ExitCode.failure, message: Cause.pretty(cause) }),
           onSome: classify
         })
-        return Effect.as(message === "" ? Effect.void : io.stderr(`ociauth: ${HttpSteps.redact(message)}\n`), code)
+        return Effect.as(message === "" ? Effect.void : io.stderr(`ociauth: ${Unstable.redact(message)}\n`), code)
       }),
       // What effect/cli prints (help, version, usage errors, completions) goes through Io, coloured only when Io is.
       Effect.provideService(CliOutput.Presenter, presenter(io)),

@@ -14,6 +14,7 @@ import { Data, Option } from "effect"
 import { CliError } from "effect/cli"
 import * as HttpClientError from "effect/http/HttpClientError"
 import { RegistryError } from "@ociauth/core"
+import * as Unstable from "@ociauth/core/Unstable"
 
 /**
  * @since 0.2.0
@@ -161,7 +162,7 @@ export const classify = (error: unknown): { readonly code: ExitCode; readonly me
     }
     if (HttpClientError.isHttpClientError(error) && error.reason._tag === "TransportError") {
       // The commands say what to do for the flags given (`withNetworkHints`); this is the fallback.
-      return { code: ExitCode.network, message: `${error.request.method} ${RegistryError.redactUrl(error.request.url)}: no answer (${error.reason.description ?? "transport failure"}). Check the registry's address and the network.` }
+      return { code: ExitCode.network, message: `${error.request.method} ${Unstable.redactUrl(error.request.url)}: no answer (${error.reason.description ?? "transport failure"}). Check the registry's address and the network.` }
     }
   }
   return { code: ExitCode.failure, message: error instanceof Error ? error.message : String(error) }

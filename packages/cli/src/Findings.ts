@@ -64,7 +64,7 @@ export interface TokenAttempt {
 export type TokenRefusal = "Unauthorized" | "Denied" | "RateLimited" | "InvalidName" | "BadResponse"
 
 /**
- * A `429` the probe met, read as the SDK reads it (`RegistryError.rateLimitedFrom`): which limit, when to
+ * A `429` the probe met, read as the SDK reads it (`Unstable.rateLimitedFrom`): which limit, when to
  * retry, how to raise it. One entry per kind and server; `count` says how many answers it was.
  *
  * @since 1.0.0

@@ -9,7 +9,7 @@
  * limits) and DELETEs a manifest digest that does not exist. Nothing is ever
  * written or deleted. The answers become `Findings`; every exchange is kept
  * for the `Transcript`. Every `429` met is read as the SDK reads it
- * (`RegistryError.rateLimitedFrom`: Docker Hub's pull limit, its HAP429 abuse
+ * (`Unstable.rateLimitedFrom`: Docker Hub's pull limit, its HAP429 abuse
  * protection, a service's throttling; when to retry, how to raise it), and
  * every token refusal as the SDK would word it (`TokenRequestError`'s reason
  * and the server's words, whatever the body's shape); no secret in either.

@@ -19,7 +19,7 @@
  * bodies are replaced by `<redacted>`, and every secret the probe knows of
  * (passwords, issued tokens, `user:password` in base64) is scrubbed from the
  * whole text as well, in every form a server could echo them in (raw,
- * JSON-escaped, percent- and form-encoded, base64: `HttpSteps.redact`), before
+ * JSON-escaped, percent- and form-encoded, base64: `Unstable.redact`), before
  * the text is laid out and again after. Control characters and escape
  * sequences a server sent are shown escaped (`\x1b`, `\u009b`), never
  * interpreted by a terminal.
@@ -27,8 +27,9 @@
  * @since 0.2.0
  */
 import { STATUS_CODES } from "node:http"
-import { HttpSteps } from "@ociauth/core"
+
 import * as Sanitize from "./internal/sanitize.js"
+import * as Unstable from "@ociauth/core/Unstable"
 
 /**
  * One request and its response (or its transport failure).
@@ -92,12 +93,12 @@ const formatBody = (body: string): string => {
 /**
  * Replaces every form (raw, JSON-escaped, percent- and form-encoded, base64) of
  * each secret (at least 4 characters), and of every secret the SDK has sent, by
- * `<redacted>`: `HttpSteps.redact`.
+ * `<redacted>`: `Unstable.redact`.
  *
  * @since 0.2.0
  * @category utils
  */
-export const scrub = (text: string, secrets: Iterable<string>): string => HttpSteps.redact(text, secrets)
+export const scrub = (text: string, secrets: Iterable<string>): string => Unstable.redact(text, secrets)
 
 /**
  * One exchange in the seeds' format.

@@ -68,17 +68,6 @@ export interface Service {
 export class AuthEvents extends Context.Service<AuthEvents, Service>()("@ociauth/core/AuthEvents") {}
 
 /**
- * Emits an event to the `AuthEvents` handler in context, if any.
- *
- * @since 0.1.0
- * @category combinators
- */
-export const emit = (event: AuthEvent): Effect.Effect<void> =>
-  Effect.flatMap(Effect.serviceOption(AuthEvents), (handler) =>
-    Option.isSome(handler) ? handler.value.emit(event) : Effect.void
-  )
-
-/**
  * A handler from a function.
  *
  * @since 0.1.0
@@ -101,6 +90,12 @@ export interface Emitter {
    */
   readonly observedIn: (context: Context.Context<never>) => boolean
 }
+
+/** Emits to the `AuthEvents` handler in context, if any. */
+const emit = (event: AuthEvent): Effect.Effect<void> =>
+  Effect.flatMap(Effect.serviceOption(AuthEvents), (handler) =>
+    Option.isSome(handler) ? handler.value.emit(event) : Effect.void
+  )
 
 /**
  * An emit function bound to the handler in context now (when a service is

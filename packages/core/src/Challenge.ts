@@ -143,12 +143,3 @@ export const basic: (challenges: ReadonlyArray<Challenge>) => Option.Option<Basi
  * @category formatting
  */
 export const format: (challenge: Challenge) => string = internal.format
-
-/**
- * Formats a Bearer challenge the way the distribution registry does: realm,
- * service, the space-joined scopes, then `error` and `error_description`.
- *
- * @since 0.1.0
- * @category formatting
- */
-export const formatBearer: (challenge: Omit<BearerChallenge, "scheme">) => string = internal.formatBearer

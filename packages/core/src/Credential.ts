@@ -6,6 +6,7 @@
 import { Data, Effect, Redacted } from "effect"
 import type { DateTime } from "effect"
 import { sha256Hex } from "./internal/digest.js"
+import { identityTokenUsername } from "./internal/host.js"
 
 /**
  * - `Anonymous`: no credential; token servers may still issue anonymous tokens.
@@ -29,7 +30,7 @@ export type Credential = Data.TaggedEnum<{
   RegistryToken: { readonly token: Redacted.Redacted<string>; readonly expiresAt?: DateTime.Utc }
 }>
 
-const { Anonymous: makeAnonymous, Basic, IdentityToken, RegistryToken, $is, $match } = Data.taggedEnum<Credential>()
+const { Anonymous: makeAnonymous, Basic, IdentityToken, RegistryToken, $is } = Data.taggedEnum<Credential>()
 
 /**
  * @since 0.1.0
@@ -37,15 +38,6 @@ const { Anonymous: makeAnonymous, Basic, IdentityToken, RegistryToken, $is, $mat
  */
 export const anonymous: Credential = makeAnonymous()
 
-/**
- * The username docker's convention puts beside an identity token: in credential
- * helpers' answers (`Username: "<token>"`) and as the Basic username when a token
- * endpoint is asked for one by GET.
- *
- * @since 0.2.0
- * @category constants
- */
-export const identityTokenUsername = "<token>"
 
 export {
   /**
@@ -67,12 +59,7 @@ export {
    * @since 0.1.0
    * @category refinements
    */
-  $is as is,
-  /**
-   * @since 0.1.0
-   * @category pattern matching
-   */
-  $match as match
+  $is as is
 }
 
 const secretOf = (credential: Credential): string | undefined => {
@@ -146,39 +133,3 @@ export type Input =
   | { readonly username: string; readonly password: string }
   | { readonly identityToken: string; readonly username?: string }
   | { readonly registryToken: string }
-
-/**
- * @since 0.1.0
- * @category constructors
- */
-export const fromInput = (input: Input | Credential): Credential => {
-  if ("_tag" in input) return input
-  if ("registryToken" in input) return RegistryToken({ token: Redacted.make(input.registryToken) })
-  if ("identityToken" in input) {
-    return input.username === undefined
-      ? IdentityToken({ token: Redacted.make(input.identityToken) })
-      : IdentityToken({ token: Redacted.make(input.identityToken), username: input.username })
-  }
-  return Basic({ username: input.username, password: Redacted.make(input.password) })
-}
-
-const DOCKER_HUB_KEYS = new Set(["docker.io", "index.docker.io", "registry-1.docker.io", "registry.docker.io"])
-
-/**
- * Normalises a credential key the way docker does: a URL key
- * (`https://index.docker.io/v1/`, `http://host:5000/v2/`) becomes its `host[:port]`,
- * every Docker Hub host becomes `docker.io`, and hosts are lower-cased. Keys are
- * then compared exactly — never by prefix or suffix.
- *
- * @since 0.1.0
- * @category utils
- */
-export const normalizeHost = (key: string): string => {
-  let host = key.trim()
-  const scheme = host.indexOf("://")
-  if (scheme !== -1) host = host.slice(scheme + 3)
-  const slash = host.indexOf("/")
-  if (slash !== -1) host = host.slice(0, slash)
-  host = host.toLowerCase()
-  return DOCKER_HUB_KEYS.has(host) ? "docker.io" : host
-}

@@ -14,6 +14,7 @@ import * as ChildProcess from "effect/process/ChildProcess"
 import type * as ChildProcessSpawner from "effect/process/ChildProcessSpawner"
 import * as Credential from "./Credential.js"
 import { CredentialError } from "./RegistryError.js"
+import { identityTokenUsername } from "./internal/host.js"
 
 const Answer = Schema.fromJsonString(
   Schema.Struct({
@@ -136,7 +137,7 @@ export const get = (
         onSuccess: (answer) =>
           Effect.succeed(
             Option.some(
-              answer.Username === Credential.identityTokenUsername
+              answer.Username === identityTokenUsername
                 ? Credential.IdentityToken({ token: answer.Secret })
                 : Credential.Basic({ username: answer.Username, password: answer.Secret })
             )
@@ -169,7 +170,7 @@ export const store = (
 ): Effect.Effect<void, CredentialError, ChildProcessSpawner.ChildProcessSpawner> => {
   const [username, secret] = credential._tag === "Basic"
     ? [credential.username, credential.password]
-    : [Credential.identityTokenUsername, credential.token]
+    : [identityTokenUsername, credential.token]
   const input = JSON.stringify({ ServerURL: serverUrl, Username: username, Secret: Redacted.value(secret) })
   return run(helper, "store", serverUrl, input, options).pipe(
     Effect.flatMap((outcome) =>

@@ -5,15 +5,17 @@
  *
  * @since 0.1.0
  */
-import { Config, Context, Effect, FileSystem, Layer, Option, Path, Result } from "effect"
-import type { ConfigProvider, Duration, PlatformError } from "effect"
+import { Config, Context, Effect, FileSystem, Layer, Option, Path } from "effect"
+import type { Duration } from "effect"
 import * as ChildProcessSpawner from "effect/process/ChildProcessSpawner"
 import * as Credential from "./Credential.js"
-import * as CredentialHelper from "./CredentialHelper.js"
-import * as DockerConfig from "./DockerConfig.js"
 import * as environmentName from "./internal/environmentName.js"
+import { dockerConfigPath, env, firstExisting, fromConfig, readFile } from "./internal/credentialFiles.js"
 import * as liveEnvironment from "./internal/liveEnvironment.js"
+import * as DockerConfig from "./DockerConfig.js"
 import { CredentialError } from "./RegistryError.js"
+import { fromInput } from "./internal/credentialInput.js"
+import { normalizeHost } from "./internal/host.js"
 
 /**
  * @since 0.1.0
@@ -31,19 +33,19 @@ export class CredentialProvider extends Context.Service<CredentialProvider, Serv
 
 /**
  * A provider from a fixed map of hosts to credentials. Keys are normalised with
- * `Credential.normalizeHost` (`https://index.docker.io/v1/` is `docker.io`) and
+ * `normalizeHost` (`https://index.docker.io/v1/` is `docker.io`) and
  * matched exactly.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const fromRecord = (
+const fromRecord = (
   credentials: Readonly<Record<string, Credential.Input | Credential.Credential>>
 ): Service => {
   const map = new Map<string, Credential.Credential>()
-  for (const [key, value] of Object.entries(credentials)) map.set(Credential.normalizeHost(key), Credential.fromInput(value))
+  for (const [key, value] of Object.entries(credentials)) map.set(normalizeHost(key), fromInput(value))
   return {
-    get: (host) => Effect.succeed(map.get(Credential.normalizeHost(host)) ?? Credential.anonymous)
+    get: (host) => Effect.succeed(map.get(normalizeHost(host)) ?? Credential.anonymous)
   }
 }
 
@@ -103,7 +105,7 @@ export const chain = (providers: ReadonlyArray<Service>): Service => ({
  * @since 0.1.0
  * @category layers
  */
-export const layerChain = <E, R>(sources: ReadonlyArray<Effect.Effect<Service, E, R>>): Layer.Layer<CredentialProvider, E, R> =>
+const layerChain = <E, R>(sources: ReadonlyArray<Effect.Effect<Service, E, R>>): Layer.Layer<CredentialProvider, E, R> =>
   Layer.effect(CredentialProvider, Effect.map(Effect.all(sources), chain))
 
 // ---------------------------------------------------------------------------
@@ -124,20 +126,8 @@ export const layerChain = <E, R>(sources: ReadonlyArray<Effect.Effect<Service, E
  * @since 0.1.0
  * @category utils
  */
-export const environmentPrefix = (host: string): string => `OCIAUTH_${environmentName.encode(Credential.normalizeHost(host))}_`
+export const environmentPrefix = (host: string): string => `OCIAUTH_${environmentName.encode(normalizeHost(host))}_`
 
-/**
- * The `ConfigProvider` credentials are read through: the one the program
- * provided, else the environment as it is now. Effect 4's default provider is
- * created once per process and keeps `process.env` as it was at its first read;
- * every variable this module reads (`OCIAUTH_*`, `DOCKER_CONFIG`,
- * `DOCKER_AUTH_CONFIG`, `HOME`, …) is read through this one, so one set or
- * changed later counts. Adapters reading their own variables use it too.
- *
- * @since 1.0.0
- * @category utils
- */
-export const currentConfigProvider: Effect.Effect<ConfigProvider.ConfigProvider> = liveEnvironment.current
 
 const FIELDS = ["USERNAME", "PASSWORD", "IDENTITY_TOKEN", "REGISTRY_TOKEN"] as const
 
@@ -182,10 +172,10 @@ const refuseFolded = (host: string, own: string) =>
 export const environment: Service = {
   get: (host) =>
     liveEnvironment.provide(Effect.gen(function* () {
-      const normalized = Credential.normalizeHost(host)
+      const normalized = normalizeHost(host)
       const own = environmentPrefix(normalized)
       const registry = yield* optionalString("OCIAUTH_REGISTRY")
-      const scoped = Option.isSome(registry) && Credential.normalizeHost(registry.value) === normalized
+      const scoped = Option.isSome(registry) && normalizeHost(registry.value) === normalized
       if (!scoped && !(yield* anySet(own))) yield* refuseFolded(normalized, own)
       const username = yield* optionalString(`${own}USERNAME`).pipe(
         Effect.flatMap((u) => (Option.isNone(u) && scoped ? optionalString("OCIAUTH_USERNAME") : Effect.succeed(u)))
@@ -239,93 +229,6 @@ export interface FileOptions {
 }
 
 type FileServices = FileSystem.FileSystem | ChildProcessSpawner.ChildProcessSpawner
-
-/**
- * A provider over a config file's content (docker's `config.json` or podman's
- * `auth.json`). The content is read, and a helper asked, on every call: the
- * engine (`Authenticator`) caches each answer for its lifetime. A missing file
- * means no credentials.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const fromConfig = (
-  load: Effect.Effect<Option.Option<DockerConfig.File>, CredentialError>,
-  file: string,
-  options: FileOptions = {}
-): Effect.Effect<Service, never, ChildProcessSpawner.ChildProcessSpawner> =>
-  Effect.gen(function* () {
-    const executor = yield* ChildProcessSpawner.ChildProcessSpawner
-    // Read on every call: the engine caches each answer until shortly before it
-    // expires, so a `docker login` or a helper's new token is seen in time.
-    const config = load
-    const ask = (helper: string, serverUrl: string) =>
-      CredentialHelper.get(helper, serverUrl, options.helperTimeout === undefined ? {} : { timeout: options.helperTimeout }).pipe(
-        Effect.provideService(ChildProcessSpawner.ChildProcessSpawner, executor)
-      )
-    return {
-      get: (host) =>
-        Effect.flatMap(config, (content) => {
-          if (Option.isNone(content)) return Effect.succeed(Credential.anonymous)
-          const source = DockerConfig.lookup(content.value, host, file)
-          if (Result.isFailure(source)) return Effect.fail(source.failure)
-          switch (source.success._tag) {
-            case "None":
-              return Effect.succeed(Credential.anonymous)
-            case "Entry":
-              return Effect.succeed(source.success.credential)
-            case "Helper": {
-              const { fallback, helper, serverUrl } = source.success
-              return Effect.map(ask(helper, serverUrl), (answer) =>
-                Option.getOrElse(Option.orElse(answer, () => fallback), () => Credential.anonymous)
-              )
-            }
-          }
-        })
-    } satisfies Service
-  })
-
-const readFile = (fs: FileSystem.FileSystem, file: string): Effect.Effect<Option.Option<DockerConfig.File>, CredentialError> =>
-  fs.exists(file).pipe(
-    Effect.flatMap((exists) =>
-      exists ? Effect.map(Effect.flatMap(fs.readFileString(file), (text) => DockerConfig.parseEffect(text, file)), Option.some) : Effect.succeedNone
-    ),
-    Effect.catchTag("PlatformError", (e: PlatformError.PlatformError) =>
-      Effect.fail(
-        new CredentialError({
-          source: file,
-          registry: "*",
-          reason: e.reason._tag === "BadArgument" ? "cannot read the file" : `cannot read the file (${e.reason._tag})`
-        })
-      )
-    )
-  )
-
-/** The first of `candidates` that exists, else the first. */
-const firstExisting = (fs: FileSystem.FileSystem, candidates: ReadonlyArray<string>) =>
-  Effect.gen(function* () {
-    for (const candidate of candidates) if (yield* fs.exists(candidate).pipe(Effect.orElseSucceed(() => false))) return candidate
-    return candidates[0]!
-  })
-
-const env = (name: string) =>
-  liveEnvironment.provide(Config.option(Config.String(name)).pipe(Effect.orElseSucceed(() => Option.none<string>())))
-
-/**
- * Where docker keeps its config: `options.path`, else
- * `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`.
- *
- * @since 0.2.0
- * @category utils
- */
-export const dockerConfigPath = (options: Pick<FileOptions, "path"> = {}): Effect.Effect<string, never, Path.Path> =>
-  Effect.gen(function* () {
-    if (options.path !== undefined) return options.path
-    const path = yield* Path.Path
-    const home = yield* env("HOME")
-    const dir = yield* env("DOCKER_CONFIG")
-    return path.join(Option.getOrElse(dir, () => path.join(Option.getOrElse(home, () => "."), ".docker")), "config.json")
-  })
 
 /**
  * Docker's credentials: `$DOCKER_CONFIG/config.json` (default

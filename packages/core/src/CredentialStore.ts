@@ -16,7 +16,7 @@ import { Cause, Context, Effect, FileSystem, Layer, Option, Path, Result } from 
 import type { PlatformError } from "effect"
 import * as ChildProcessSpawner from "effect/process/ChildProcessSpawner"
 import * as CredentialHelper from "./CredentialHelper.js"
-import { dockerConfigPath } from "./CredentialProvider.js"
+import { dockerConfigPath } from "./internal/credentialFiles.js"
 import type { FileOptions } from "./CredentialProvider.js"
 import * as DockerConfig from "./DockerConfig.js"
 import { CredentialError } from "./RegistryError.js"

@@ -18,6 +18,7 @@ import { Effect, Option, Redacted, Result, Schema } from "effect"
 import * as Base64 from "effect/encoding/Base64"
 import * as Credential from "./Credential.js"
 import { CredentialError } from "./RegistryError.js"
+import { normalizeHost } from "./internal/host.js"
 
 const Entry = Schema.Struct({
   auth: Schema.optional(Schema.NullOr(Schema.RedactedFromValue(Schema.String))),
@@ -66,7 +67,7 @@ const DOCKER_HUB_SERVER = "https://index.docker.io/v1/"
  * @category utils
  */
 export const serverAddress = (host: string): string =>
-  Credential.normalizeHost(host) === "docker.io" ? DOCKER_HUB_SERVER : Credential.normalizeHost(host)
+  normalizeHost(host) === "docker.io" ? DOCKER_HUB_SERVER : normalizeHost(host)
 
 const decodeJson = Schema.decodeUnknownResult(Schema.fromJsonString(File))
 
@@ -118,8 +119,8 @@ const entryCredential = (
  * @category lookups
  */
 export const helperFor = (config: File, host: string): Option.Option<string> => {
-  const wanted = Credential.normalizeHost(host)
-  const helper = Object.entries(config.credHelpers ?? {}).find(([key]) => Credential.normalizeHost(key) === wanted)?.[1] ??
+  const wanted = normalizeHost(host)
+  const helper = Object.entries(config.credHelpers ?? {}).find(([key]) => normalizeHost(key) === wanted)?.[1] ??
     (config.credsStore || undefined)
   return Option.fromNullishOr(helper)
 }
@@ -131,10 +132,10 @@ export const helperFor = (config: File, host: string): Option.Option<string> => 
  * @category lookups
  */
 export const lookup = (config: File, host: string, file: string): Result.Result<Source, CredentialError> => {
-  const wanted = Credential.normalizeHost(host)
+  const wanted = normalizeHost(host)
   let stored: Option.Option<Credential.Credential> = Option.none()
   for (const [key, entry] of Object.entries(config.auths ?? {})) {
-    if (Credential.normalizeHost(key) !== wanted) continue
+    if (normalizeHost(key) !== wanted) continue
     const credential = entryCredential(entry, key, file)
     if (Result.isFailure(credential)) return Result.fail(credential.failure)
     stored = credential.success
@@ -202,8 +203,8 @@ export const withEntry = (
  * @category mutations
  */
 export const withoutEntry = (config: Readonly<Record<string, unknown>>, host: string): Record<string, unknown> => {
-  const wanted = Credential.normalizeHost(host)
-  const auths = Object.fromEntries(Object.entries(authsOf(config)).filter(([key]) => Credential.normalizeHost(key) !== wanted))
+  const wanted = normalizeHost(host)
+  const auths = Object.fromEntries(Object.entries(authsOf(config)).filter(([key]) => normalizeHost(key) !== wanted))
   return { ...config, auths }
 }
 
@@ -214,6 +215,6 @@ export const withoutEntry = (config: Readonly<Record<string, unknown>>, host: st
  * @category lookups
  */
 export const hasEntry = (config: Readonly<Record<string, unknown>>, host: string): boolean => {
-  const wanted = Credential.normalizeHost(host)
-  return Object.keys(authsOf(config)).some((key) => Credential.normalizeHost(key) === wanted)
+  const wanted = normalizeHost(host)
+  return Object.keys(authsOf(config)).some((key) => normalizeHost(key) === wanted)
 }

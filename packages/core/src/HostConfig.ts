@@ -24,7 +24,7 @@
  * }
  * ```
  *
- * Per host (`host[:port]`, matched exactly after `Credential.normalizeHost`):
+ * Per host (`host[:port]`, matched exactly after `normalizeHost`):
  *
  * - `adapter` (required): the name of the adapter whose quirks apply (`ecr`,
  *   `ecr-public`, `acr`, `gar`, `harbor`, `quay`, `gitlab`, `ghcr`, `nvcr`,
@@ -47,9 +47,9 @@
 import { Config, Effect, FileSystem, Layer, Option, Path, Result, Schema } from "effect"
 import type { PlatformError } from "effect"
 import * as liveEnvironment from "./internal/liveEnvironment.js"
-import * as Credential from "./Credential.js"
 import * as Registries from "./Registries.js"
 import * as RegistryAdapter from "./RegistryAdapter.js"
+import { normalizeHost } from "./internal/host.js"
 
 /**
  * One host's entry.
@@ -138,7 +138,7 @@ export const parse = (text: string, file: string): Result.Result<HostConfig, Hos
   )
 
 const checkEntry = (host: string, entry: Entry): string | undefined => {
-  if (host.trim() === "" || Credential.normalizeHost(host) !== host.trim().toLowerCase()) {
+  if (host.trim() === "" || normalizeHost(host) !== host.trim().toLowerCase()) {
     return `"${host}" is not a host[:port] (no scheme, no path)`
   }
   for (const [field, value] of [["origin", entry.origin], ["realm", entry.realm]] as const) {
@@ -216,14 +216,14 @@ export const load = (options: Options = {}): Effect.Effect<HostConfig, HostConfi
   })
 
 /**
- * The entry of a host (`host[:port]`, or a server URL: `Credential.normalizeHost`).
+ * The entry of a host (`host[:port]`, or a server URL: `normalizeHost`).
  *
  * @since 1.0.0
  * @category getters
  */
 export const lookup = (config: HostConfig, host: string): Option.Option<Entry> => {
-  const wanted = Credential.normalizeHost(host)
-  for (const [key, entry] of Object.entries(config.hosts)) if (Credential.normalizeHost(key) === wanted) return Option.some(entry)
+  const wanted = normalizeHost(host)
+  for (const [key, entry] of Object.entries(config.hosts)) if (normalizeHost(key) === wanted) return Option.some(entry)
   return Option.none()
 }
 
@@ -235,7 +235,7 @@ export const lookup = (config: HostConfig, host: string): Option.Option<Entry> =
  * @category getters
  */
 export const insecureHosts = (config: HostConfig): ReadonlyArray<string> =>
-  Object.entries(config.hosts).filter(([, entry]) => entry.insecure === true).map(([host]) => Credential.normalizeHost(host))
+  Object.entries(config.hosts).filter(([, entry]) => entry.insecure === true).map(([host]) => normalizeHost(host))
 
 /**
  * The adapter that serves one configured host: the named adapter's quirks,
@@ -262,8 +262,8 @@ export const adapterFor = (
     const known = [...new Set([...available.map((a) => a.name), RegistryAdapter.generic.name])].join(", ")
     return Result.fail(new HostConfigError({ file, reason: `${host}: no adapter named "${entry.adapter}" (known: ${known})` }))
   }
-  const self = Credential.normalizeHost(host)
-  const registry = entry.registry === undefined ? self : Credential.normalizeHost(entry.registry)
+  const self = normalizeHost(host)
+  const registry = entry.registry === undefined ? self : normalizeHost(entry.registry)
   const origin = (entry.origin ?? `${entry.insecure === true ? "http" : "https"}://${self}`).replace(/\/+$/, "")
   const declared = Option.filter(base.challenge, (challenge) => challenge.scheme === "basic")
   const service = entry.service ?? Option.match(base.challenge, {
@@ -272,7 +272,7 @@ export const adapterFor = (
   })
   return Result.succeed(
     RegistryAdapter.extend(base, {
-      matches: (candidate) => Credential.normalizeHost(candidate) === self,
+      matches: (candidate) => normalizeHost(candidate) === self,
       origin: () => origin,
       credentialHost: () => base.credentialHost(registry),
       challenge: entry.realm == null

@@ -6,24 +6,11 @@
  *
  * @since 0.1.0
  */
-import type * as HttpClientResponse from "effect/http/HttpClientResponse"
-import { Clock, Duration, Effect, Option, Predicate, Schema } from "effect"
-import { readTextCapped } from "./internal/body.js"
+import { Predicate, Schema } from "effect"
+import * as errorBody from "./internal/errorBody.js"
 import * as rateLimit from "./internal/rateLimit.js"
-import * as secrets from "./internal/secrets.js"
-import * as tokenRefusal from "./internal/tokenRefusal.js"
+import { TypeId } from "./internal/typeId.js"
 
-/**
- * @since 0.1.0
- * @category type ids
- */
-export const TypeId: unique symbol = Symbol.for("@ociauth/core/RegistryError")
-
-/**
- * @since 0.1.0
- * @category type ids
- */
-export type TypeId = typeof TypeId
 
 const base = { [TypeId]: TypeId } as const
 
@@ -105,7 +92,7 @@ export class ReferenceParseError extends Schema.TaggedError<ReferenceParseError>
  * @since 1.0.0
  * @category models
  */
-export const RateLimitKind = Schema.Literals(["PullLimit", "AbuseProtection", "Throttled"])
+const RateLimitKind = Schema.Literals(["PullLimit", "AbuseProtection", "Throttled"])
 
 /**
  * @since 1.0.0
@@ -151,40 +138,7 @@ export class RateLimited extends Schema.TaggedError<RateLimited>("@ociauth/core/
   }
 }
 
-/**
- * The `RateLimited` error of a `429` answer (status, headers, body text as
- * read); `None` for any other status. The body's words are scrubbed of the
- * secrets the SDK sent.
- *
- * @since 1.0.0
- * @category constructors
- */
-export const rateLimitedFrom = (input: {
-  readonly url: string | URL
-  readonly status: number
-  readonly headers: Readonly<Record<string, string | undefined>>
-  readonly text: string
-  readonly nowMillis: number
-  readonly authenticated?: boolean | undefined
-}): Option.Option<RateLimited> =>
-  Option.map(rateLimit.fieldsOf({ ...input, url: redactUrl(input.url) }), (fields) => new RateLimited(fields))
 
-/**
- * Reads a `429` response (its body up to 64 KiB within 5 s) into `RateLimited`;
- * `None` for any other status.
- *
- * @since 1.0.0
- * @category parsing
- */
-export const readRateLimited = (
-  response: HttpClientResponse.HttpClientResponse,
-  options: { readonly authenticated?: boolean } = {}
-): Effect.Effect<Option.Option<RateLimited>> =>
-  response.status !== 429
-    ? Effect.succeed(Option.none())
-    : Effect.flatMap(readErrorBody(response), ({ text }) =>
-      Effect.map(Clock.currentTimeMillis, (nowMillis) =>
-        rateLimitedFrom({ url: response.request.url, status: response.status, headers: response.headers, text, nowMillis, authenticated: options.authenticated })))
 
 /**
  * Why a token request failed.
@@ -200,7 +154,7 @@ export const readRateLimited = (
  * @since 0.1.0
  * @category models
  */
-export const TokenRequestErrorReason = Schema.Literals([
+const TokenRequestErrorReason = Schema.Literals([
   "Unauthorized",
   "Denied",
   "RateLimited",
@@ -343,91 +297,6 @@ export class RedirectRejected extends Schema.TaggedError<RedirectRejected>("@oci
   }
 }
 
-/**
- * One entry of an OCI error body: `{"errors":[{"code","message","detail"}]}`.
- *
- * @since 0.1.0
- * @category models
- */
-export const ErrorEntry = Schema.Struct({
-  code: Schema.String,
-  message: Schema.String.pipe(Schema.withDecodingDefault(Effect.succeed(""))),
-  detail: Schema.optional(Schema.Unknown)
-})
-
-/**
- * @since 0.1.0
- * @category models
- */
-export type ErrorEntry = typeof ErrorEntry.Type
-
-const ErrorDocument = Schema.fromJsonString(Schema.Struct({ errors: Schema.Array(ErrorEntry) }))
-const decodeErrorDocument = Schema.decodeUnknownOption(ErrorDocument)
-
-/**
- * The entries of an OCI error document (`{"errors":[…]}`); none when the text
- * is not one.
- *
- * @since 0.1.0
- * @category parsing
- */
-export const decodeErrorEntries = (text: string): ReadonlyArray<ErrorEntry> =>
-  Option.match(decodeErrorDocument(text), {
-    onNone: () => [],
-    onSome: (document) =>
-      document.errors.slice(0, MAX_ERROR_ENTRIES).map((entry) => ({
-        code: secrets.scrub(entry.code, 64),
-        message: secrets.scrub(entry.message),
-        ...(entry.detail === undefined ? {} : { detail: scrubDetail(entry.detail, 0) })
-      }))
-  })
-
-const MAX_ERROR_ENTRIES = 16
-
-/** Server-supplied detail, every string scrubbed of the secrets the SDK sent, depth and breadth bounded. */
-const scrubDetail = (value: unknown, depth: number): unknown => {
-  if (typeof value === "string") return secrets.scrub(value)
-  if (typeof value !== "object" || value === null) return value
-  if (depth >= 4) return "…"
-  if (Array.isArray(value)) return value.slice(0, 16).map((item) => scrubDetail(item, depth + 1))
-  const out: Record<string, unknown> = Object.create(null)
-  for (const key of Object.keys(value).slice(0, 16)) {
-    out[secrets.scrub(key, 64)] = scrubDetail((value as Record<string, unknown>)[key], depth + 1)
-  }
-  return out
-}
-
-/**
- * Reads an error response's body, at most `limit` bytes (default 64 KiB) within
- * `timeout` (default 5 s), and its OCI error entries, scrubbed of any secret the
- * SDK sent. A body that is larger, slower, or cannot be read counts as empty:
- * error bodies never cost unbounded memory or time.
- *
- * @since 0.1.0
- * @category parsing
- */
-export const readErrorBody = (
-  response: HttpClientResponse.HttpClientResponse,
-  limit = 64 * 1024,
-  timeout: Duration.Input = Duration.seconds(5)
-): Effect.Effect<{ readonly text: string; readonly errors: ReadonlyArray<ErrorEntry> }> =>
-  readTextCapped(response, limit).pipe(
-    Effect.timeout(timeout),
-    Effect.orElseSucceed(() => ""),
-    Effect.map((text) => ({ text, errors: decodeErrorEntries(text) }))
-  )
-
-/**
- * A server's reason for a refusal, whatever its body's shape: OCI `errors`
- * (code: message, the first three), `{"details": …}` (auth.docker.io), an OAuth2
- * `error_description` / `error`, a `message`, or a plain-text body's first line;
- * scrubbed of the secrets the SDK sent and bounded. `undefined` for an empty body
- * or an HTML page. It is what `TokenRequestError.detail` says.
- *
- * @since 1.0.0
- * @category parsing
- */
-export const refusalReason = (text: string): string | undefined => tokenRefusal.reasonOf(text, decodeErrorEntries(text))
 
 /**
  * A registry answered with an error status; `errors` holds the OCI error codes of
@@ -443,7 +312,7 @@ export class RegistryResponseError extends Schema.TaggedError<RegistryResponseEr
   method: Schema.String,
   /** The request URL, reduced to origin and path. */
   url: Schema.String,
-  errors: Schema.Array(ErrorEntry)
+  errors: Schema.Array(errorBody.ErrorEntry)
 }) {
   /** @since 0.1.0 */
   readonly [TypeId] = base[TypeId]
@@ -478,6 +347,14 @@ export class CredentialError extends Schema.TaggedError<CredentialError>("@ociau
 }
 
 /**
+ * One entry of an OCI error body: `{"errors":[{"code","message","detail"}]}`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ErrorEntry = errorBody.ErrorEntry
+
+/**
  * Every error the SDK can fail with.
  *
  * @since 0.1.0
@@ -502,19 +379,3 @@ export type RegistryError =
  */
 export const isRegistryError = (u: unknown): u is RegistryError => Predicate.hasProperty(u, TypeId)
 
-/**
- * Reduces a URL to its origin and path: no userinfo, no query, no fragment. Used
- * wherever a URL goes into an error or a log line, so that a secret carried in a
- * query string or userinfo never leaks.
- *
- * @since 0.1.0
- * @category utils
- */
-export const redactUrl = (url: string | URL): string => {
-  try {
-    const parsed = typeof url === "string" ? new URL(url) : url
-    return secrets.scrub(`${parsed.protocol}//${parsed.host}${parsed.pathname}`)
-  } catch {
-    return "<invalid url>"
-  }
-}

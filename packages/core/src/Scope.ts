@@ -9,7 +9,6 @@ import { Effect } from "effect"
 import type { Result } from "effect"
 import * as internal from "./internal/scope.js"
 import type { ScopeParseError } from "./RegistryError.js"
-import type { Route } from "./Route.js"
 
 /**
  * A scope on a named resource, e.g. `repository:library/alpine:pull`.
@@ -179,12 +178,3 @@ export const covers = (granted: Iterable<Scope>, needed: Iterable<Scope>): boole
  * @category constructors
  */
 export const fromRequest: (method: string, url: string | URL) => ReadonlyArray<Scope> = internal.fromRequest
-
-/**
- * `fromRequest` for a route already parsed (with the request's query, for mounts).
- *
- * @since 0.1.0
- * @category constructors
- */
-export const fromRoute: (method: string, route: Route, searchParams?: URLSearchParams) => ReadonlyArray<Scope> =
-  internal.fromRoute

@@ -103,16 +103,6 @@ export const defaultLifetime: Duration.Duration = internal.DEFAULT_LIFETIME
 export const maximumLifetime: Duration.Duration = internal.MAXIMUM_LIFETIME
 
 /**
- * The spec's default lifetime, 60 s. It is no longer a minimum: a shorter
- * stated lifetime is honoured.
- *
- * @deprecated Use `defaultLifetime`.
- * @since 0.1.0
- * @category constants
- */
-export const minimumLifetime: Duration.Duration = internal.DEFAULT_LIFETIME
-
-/**
  * The scopes a JWT grants, read from its `access` claim without verifying the
  * signature (a client cannot). `None` for opaque tokens and JWTs without the claim.
  *

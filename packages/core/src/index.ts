@@ -17,25 +17,11 @@ export * as AuthEvent from "./AuthEvent.js"
 export * as Authenticator from "./Authenticator.js"
 
 /**
- * The conformance suite every adapter runs against itself.
- *
- * @since 0.1.0
- */
-export * as Conformance from "./Conformance.js"
-
-/**
  * `WWW-Authenticate` challenges: parser, Bearer/Basic views, formatter.
  *
  * @since 0.1.0
  */
 export * as Challenge from "./Challenge.js"
-
-/**
- * The docker credential-helper protocol.
- *
- * @since 0.1.0
- */
-export * as CredentialHelper from "./CredentialHelper.js"
 
 /**
  * What the client authenticates with.
@@ -57,27 +43,6 @@ export * as CredentialProvider from "./CredentialProvider.js"
  * @since 0.2.0
  */
 export * as CredentialStore from "./CredentialStore.js"
-
-/**
- * Docker's config.json and podman's auth.json.
- *
- * @since 0.1.0
- */
-export * as DockerConfig from "./DockerConfig.js"
-
-/**
- * The HTTP steps shared by the engine and the runtime: retry, redirects, bounded discards.
- *
- * @since 0.2.0
- */
-export * as HttpSteps from "./HttpSteps.js"
-
-/**
- * What the runtime learned about each registry origin's challenge.
- *
- * @since 0.2.0
- */
-export * as ChallengeStore from "./ChallengeStore.js"
 
 /**
  * Where issued tokens are kept.
@@ -115,6 +80,13 @@ export * as RegistryAdapter from "./RegistryAdapter.js"
 export * as RegistryError from "./RegistryError.js"
 
 /**
+ * The SDK's HTTP rules as `HttpClient` combinators: retry, safe redirects.
+ *
+ * @since 1.0.0
+ */
+export * as RegistryHttp from "./RegistryHttp.js"
+
+/**
  * The bounded retry policy that honours Retry-After.
  *
  * @since 0.1.0
@@ -127,13 +99,6 @@ export * as Retry from "./Retry.js"
  * @since 0.2.0
  */
 export * as Realm from "./Realm.js"
-
-/**
- * Registry API paths as values.
- *
- * @since 0.1.0
- */
-export * as Route from "./Route.js"
 
 /**
  * Access scopes: grammar, merge, inference from requests.
@@ -149,9 +114,3 @@ export * as Scope from "./Scope.js"
  */
 export * as Token from "./Token.js"
 
-/**
- * The user's host configuration (`~/.config/ociauth/hosts.json`): which adapter serves which host.
- *
- * @since 1.0.0
- */
-export * as HostConfig from "./HostConfig.js"

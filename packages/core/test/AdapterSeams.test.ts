@@ -6,6 +6,7 @@
 import { HttpClientRequest } from "effect/http"
 import { assert, describe, it } from "@effect/vitest"
 import { Authenticator, Credential, CredentialProvider, Registries, RegistryAdapter, Scope } from "@ociauth/core"
+import * as Unstable from "@ociauth/core/Unstable"
 import { Effect, Layer, Option, Redacted } from "effect"
 import { fakeHttp, json } from "./utils/fakeHttp.js"
 
@@ -17,12 +18,12 @@ const metadata = RegistryAdapter.make({
 
 describe("RegistryAdapter.routeActions", () => {
   it("replaces the actions of the route's repository only where it says so", () => {
-    const format = (method: string, url: string) => RegistryAdapter.scopesFor(metadata, method, url).map(Scope.format)
+    const format = (method: string, url: string) => Unstable.scopesFor(metadata, method, url).map(Scope.format)
     assert.deepStrictEqual(format("GET", "https://registry.example/v2/team/app/tags/list"), ["repository:team/app:metadata_read"])
     assert.deepStrictEqual(format("GET", "https://registry.example/v2/team/app/manifests/1"), ["repository:team/app:pull"])
     assert.deepStrictEqual(format("GET", "https://registry.example/v2/_catalog"), ["registry:catalog:*"])
     assert.deepStrictEqual(
-      RegistryAdapter.scopesFor(RegistryAdapter.generic, "GET", "https://registry.example/v2/team/app/tags/list").map(Scope.format),
+      Unstable.scopesFor(RegistryAdapter.generic, "GET", "https://registry.example/v2/team/app/tags/list").map(Scope.format),
       ["repository:team/app:pull"]
     )
   })

@@ -16,17 +16,9 @@ import {
   Schedule
 } from "effect"
 import { TestClock } from "effect/testing"
-import {
-  AuthEvent,
-  Authenticator,
-  CredentialProvider,
-  Registries,
-  RegistryAdapter,
-  Retry,
-  Scope,
-  TokenStore
-} from "@ociauth/core"
+import { AuthEvent, Authenticator, CredentialProvider, Registries, RegistryAdapter, Retry, Scope, TokenStore } from "@ociauth/core"
 import { Credential } from "@ociauth/core"
+import * as Unstable from "@ociauth/core/Unstable"
 import { fakeHttp, json, jwt } from "./utils/fakeHttp.js"
 import type { Handler, Recorded } from "./utils/fakeHttp.js"
 
@@ -210,8 +202,8 @@ describe("Authenticator: token request", () => {
       Scope.repository("other/secret", ["pull"]),
       Scope.opaque("aws")
     ]
-    assert.deepStrictEqual(RegistryAdapter.challengeScopes(trusting, needed, offered).map(Scope.format), ["repository:team/app:pull", "aws"])
-    assert.deepStrictEqual(RegistryAdapter.challengeScopes(ghcrLike, needed, offered), [])
+    assert.deepStrictEqual(Unstable.challengeScopes(trusting, needed, offered).map(Scope.format), ["repository:team/app:pull", "aws"])
+    assert.deepStrictEqual(Unstable.challengeScopes(ghcrLike, needed, offered), [])
   })
 })
 
@@ -720,32 +712,32 @@ describe("RegistryAdapter", () => {
   it.effect("unsupported operations fail before any request", () => {
     const hub = RegistryAdapter.make({ name: "hub", hosts: ["h"], capabilities: { catalog: false, delete: false } })
     return Effect.gen(function* () {
-      const catalog = yield* Effect.flip(RegistryAdapter.checkCapabilities(hub, "GET", "https://h/v2/_catalog"))
+      const catalog = yield* Effect.flip(Unstable.checkCapabilities(hub, "GET", "https://h/v2/_catalog"))
       assert.strictEqual(catalog._tag, "Unsupported")
       assert.include(catalog.message, "hub does not support catalog")
-      const del = yield* Effect.flip(RegistryAdapter.checkCapabilities(hub, "DELETE", "https://h/v2/a/manifests/sha256:x"))
+      const del = yield* Effect.flip(Unstable.checkCapabilities(hub, "DELETE", "https://h/v2/a/manifests/sha256:x"))
       assert.strictEqual(del.operation, "DELETE")
-      yield* RegistryAdapter.checkCapabilities(hub, "GET", "https://h/v2/a/manifests/1")
-      yield* RegistryAdapter.checkCapabilities(RegistryAdapter.generic, "DELETE", "https://h/v2/a/manifests/1")
+      yield* Unstable.checkCapabilities(hub, "GET", "https://h/v2/a/manifests/1")
+      yield* Unstable.checkCapabilities(RegistryAdapter.generic, "DELETE", "https://h/v2/a/manifests/1")
     })
   })
 
   it.effect("a registry that deletes manifests but not blobs: DELETE of a blob is Unsupported", () => {
     const quay = RegistryAdapter.make({ name: "quay", hosts: ["q"], capabilities: { deleteBlobs: false } })
     return Effect.gen(function* () {
-      const blob = yield* Effect.flip(RegistryAdapter.checkCapabilities(quay, "DELETE", "https://q/v2/a/blobs/sha256:x"))
+      const blob = yield* Effect.flip(Unstable.checkCapabilities(quay, "DELETE", "https://q/v2/a/blobs/sha256:x"))
       assert.strictEqual(blob.operation, "DELETE of blobs")
-      yield* RegistryAdapter.checkCapabilities(quay, "DELETE", "https://q/v2/a/manifests/sha256:x")
+      yield* Unstable.checkCapabilities(quay, "DELETE", "https://q/v2/a/manifests/sha256:x")
       assert.isFalse(RegistryAdapter.make({ name: "none", hosts: ["n"], capabilities: { delete: false } }).capabilities.deleteBlobs)
     })
   })
 
   it("reauth triggers match status and optional code", () => {
     const ecr = RegistryAdapter.make({ name: "ecr", matches: () => true, reauthOn: [{ status: 403 }, { status: 400, code: "DENIED" }] })
-    assert.isTrue(RegistryAdapter.isReauthTrigger(ecr, 403, []))
-    assert.isTrue(RegistryAdapter.isReauthTrigger(ecr, 400, ["DENIED"]))
-    assert.isFalse(RegistryAdapter.isReauthTrigger(ecr, 400, ["NAME_UNKNOWN"]))
-    assert.isFalse(RegistryAdapter.isReauthTrigger(RegistryAdapter.generic, 403, []))
+    assert.isTrue(Unstable.isReauthTrigger(ecr, 403, []))
+    assert.isTrue(Unstable.isReauthTrigger(ecr, 400, ["DENIED"]))
+    assert.isFalse(Unstable.isReauthTrigger(ecr, 400, ["NAME_UNKNOWN"]))
+    assert.isFalse(Unstable.isReauthTrigger(RegistryAdapter.generic, 403, []))
   })
 
   it("retarget aims the same quirks at another origin", () => {
@@ -775,7 +767,7 @@ describe("RegistryAdapter", () => {
     const adapter = RegistryAdapter.make({ name: "x", hosts: ["x.example"], apiHost: "api.x.example", defaultTokenLifetime: "1 second" })
     assert.strictEqual(adapter.origin("x.example"), "https://api.x.example")
     assert.strictEqual(Duration.toSeconds(adapter.defaultTokenLifetime), 60)
-    assert.deepStrictEqual(adapter.tokenRequest, RegistryAdapter.defaultTokenRequest)
+    assert.deepStrictEqual(adapter.tokenRequest, Unstable.defaultTokenRequest)
     assert.isTrue(adapter.matches("x.example"))
     assert.isFalse(adapter.matches("y.example"))
     assert.strictEqual(RegistryAdapter.generic.origin("localhost:5000"), "https://localhost:5000")

@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Arbitrary, Effect, Option, Result } from "effect"
 import { Challenge, Scope } from "@ociauth/core"
 import { budget } from "../../../vitest.shared.js"
+import * as Unstable from "@ociauth/core/Unstable"
 import * as internal from "../src/internal/challenge.js"
 import * as fc from "./utils/arbitrary.js"
 
@@ -289,7 +290,7 @@ describe("Challenge.bearer", () => {
   })
 
   it("formatBearer produces what the distribution registry sends, and parses back", () => {
-    const header = Challenge.formatBearer({
+    const header = Unstable.formatBearer({
       realm: "https://auth.docker.io/token",
       service: "registry.docker.io",
       scopes: [Scope.repository("library/python", ["pull"])],

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { Conformance, RegistryAdapter } from "@ociauth/core"
+import { RegistryAdapter } from "@ociauth/core"
+import * as Conformance from "@ociauth/core/Conformance"
 
 const good = RegistryAdapter.make({
   name: "hub-like",

@@ -9,7 +9,9 @@ import * as NodeChildProcessSpawner from "@effect/platform-node-shared/NodeChild
 import * as NodeFileSystem from "@effect/platform-node-shared/NodeFileSystem"
 import * as NodePath from "@effect/platform-node-shared/NodePath"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { Credential, CredentialHelper, CredentialProvider, CredentialStore, DockerConfig } from "@ociauth/core"
+import { Credential, CredentialProvider, CredentialStore } from "@ociauth/core"
+import * as CredentialHelper from "@ociauth/core/CredentialHelper"
+import * as DockerConfig from "@ociauth/core/DockerConfig"
 import { CredentialHelperScript } from "@ociauth/testing"
 import { Effect, Layer, Option, Redacted } from "effect"
 

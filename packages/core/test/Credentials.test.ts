@@ -9,7 +9,10 @@ import * as NodeChildProcessSpawner from "@effect/platform-node-shared/NodeChild
 import * as NodeFileSystem from "@effect/platform-node-shared/NodeFileSystem"
 import * as NodePath from "@effect/platform-node-shared/NodePath"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { Credential, CredentialHelper, CredentialProvider, DockerConfig } from "@ociauth/core"
+import { Credential, CredentialProvider } from "@ociauth/core"
+import * as CredentialHelper from "@ociauth/core/CredentialHelper"
+import * as DockerConfig from "@ociauth/core/DockerConfig"
+import * as Unstable from "@ociauth/core/Unstable"
 import { Config, ConfigProvider, Effect, Formatter, Layer, Option, Redacted, Result } from "effect"
 import type { Duration, FileSystem, Path } from "effect"
 import type { ChildProcessSpawner } from "effect/process"
@@ -305,9 +308,9 @@ describe("CredentialProvider.environment", () => {
       process.env[name] = "late"
       try {
         assert.strictEqual(describeCredential(yield* CredentialProvider.environment.get("late.example")), "registry late")
-        const path = yield* CredentialProvider.dockerConfigPath().pipe(Effect.provide(NodePath.layer))
+        const path = yield* Unstable.dockerConfigPath().pipe(Effect.provide(NodePath.layer))
         process.env.DOCKER_CONFIG = "/late/docker"
-        assert.strictEqual(yield* CredentialProvider.dockerConfigPath().pipe(Effect.provide(NodePath.layer)), "/late/docker/config.json")
+        assert.strictEqual(yield* Unstable.dockerConfigPath().pipe(Effect.provide(NodePath.layer)), "/late/docker/config.json")
         assert.notStrictEqual(path, "/late/docker/config.json")
         // A provider of the program's own is kept.
         assert.strictEqual(describeCredential(yield* CredentialProvider.environment.get("late.example").pipe(withEnv({}))), "anonymous")

@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { HostConfig, Registries, RegistryAdapter } from "@ociauth/core"
+import { Registries, RegistryAdapter } from "@ociauth/core"
+import * as HostConfig from "@ociauth/core/HostConfig"
 import { Effect, Option, Result } from "effect"
 
 const ecrLike = RegistryAdapter.make({

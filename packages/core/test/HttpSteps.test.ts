@@ -3,8 +3,9 @@
  * a body-less answer is never read, and a retry is announced only when one follows.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { HttpSteps, Retry } from "@ociauth/core"
+import { Retry } from "@ociauth/core"
 import type { AuthEvent } from "@ociauth/core"
+import * as Unstable from "@ociauth/core/Unstable"
 import { Duration, Effect, Fiber, Logger, References, Schedule } from "effect"
 import { TestClock } from "effect/testing"
 import { HttpClient, HttpClientRequest, HttpClientResponse } from "effect/http"
@@ -37,11 +38,11 @@ const logged = <A, E>(self: Effect.Effect<A, E>) =>
     return { result, lines }
   })
 
-describe("HttpSteps.discard", () => {
+describe("Unstable.discard", () => {
   it.live("an endless body: reads at most maxBytes (and one chunk), then cancels the stream", () =>
     Effect.gen(function* () {
       const { pulled, body } = endless()
-      yield* HttpSteps.discard(HttpClientResponse.fromWeb(request, new Response(body, { status: 500 })), limits)
+      yield* Unstable.discard(HttpClientResponse.fromWeb(request, new Response(body, { status: 500 })), limits)
       assert.isAtMost(pulled.bytes, limits.maxBytes + 2 * 16 * 1024)
       assert.isTrue(pulled.cancelled)
     }))
@@ -50,7 +51,7 @@ describe("HttpSteps.discard", () => {
     Effect.gen(function* () {
       const silent = new ReadableStream<Uint8Array>({ pull: () => new Promise<void>(() => {}) })
       // The time is the TestClock's: the timeout (300 ms) is what ends the read.
-      const fiber = yield* Effect.forkChild(HttpSteps.discard(HttpClientResponse.fromWeb(request, new Response(silent, { status: 302 })), limits))
+      const fiber = yield* Effect.forkChild(Unstable.discard(HttpClientResponse.fromWeb(request, new Response(silent, { status: 302 })), limits))
       yield* TestClock.adjust("299 millis")
       assert.isUndefined(fiber.pollUnsafe(), "still reading before the timeout")
       // at the timeout: it ends with no more time passing
@@ -67,13 +68,13 @@ describe("HttpSteps.discard", () => {
       const head = watched(HttpClientResponse.fromWeb(HttpClientRequest.head(request.url), new Response(null, { status: 401 })))
       const noContent = watched(HttpClientResponse.fromWeb(request, new Response(null, { status: 204 })))
       const notModified = watched(HttpClientResponse.fromWeb(request, new Response(null, { status: 304 })))
-      const { lines } = yield* logged(Effect.all([HttpSteps.discard(head), HttpSteps.discard(noContent), HttpSteps.discard(notModified)]))
+      const { lines } = yield* logged(Effect.all([Unstable.discard(head), Unstable.discard(noContent), Unstable.discard(notModified)]))
       assert.strictEqual(touched, 0)
       assert.deepStrictEqual(lines, [])
     }))
 })
 
-describe("HttpSteps.makeSender", () => {
+describe("Unstable.makeSender", () => {
   const policy: Retry.Policy = { ...Retry.defaultPolicy, schedule: Schedule.recurs(2) }
 
   /** A transport answering the statuses in turn (the last one from then on). */
@@ -89,7 +90,7 @@ describe("HttpSteps.makeSender", () => {
     Effect.gen(function* () {
       const events: Array<AuthEvent.AuthEvent> = []
       const transport = answering(503, 429, 200)
-      const send = HttpSteps.makeSender(transport.client, { policy, emit: (e) => Effect.sync(() => events.push(e)) })
+      const send = Unstable.makeSender(transport.client, { policy, emit: (e) => Effect.sync(() => events.push(e)) })
       const { result, lines } = yield* logged(send(HttpClientRequest.head(request.url), true))
       assert.strictEqual(result.status, 200)
       assert.strictEqual(transport.sent(), 3)
@@ -101,7 +102,7 @@ describe("HttpSteps.makeSender", () => {
     Effect.gen(function* () {
       const events: Array<AuthEvent.AuthEvent> = []
       const transport = answering(503)
-      const send = HttpSteps.makeSender(transport.client, { policy, emit: (e) => Effect.sync(() => events.push(e)) })
+      const send = Unstable.makeSender(transport.client, { policy, emit: (e) => Effect.sync(() => events.push(e)) })
       const { result, lines } = yield* logged(send(HttpClientRequest.head(request.url), true))
       assert.strictEqual(result.status, 503)
       assert.strictEqual(transport.sent(), 3)
@@ -112,7 +113,7 @@ describe("HttpSteps.makeSender", () => {
   it.live("a request whose body cannot be sent again is not retried", () =>
     Effect.gen(function* () {
       const transport = answering(503, 200)
-      const send = HttpSteps.makeSender(transport.client, { policy, emit: () => Effect.void })
+      const send = Unstable.makeSender(transport.client, { policy, emit: () => Effect.void })
       const response = yield* send(request, false)
       assert.strictEqual(response.status, 503)
       assert.strictEqual(transport.sent(), 1)

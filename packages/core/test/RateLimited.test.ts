@@ -6,6 +6,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { RegistryError } from "@ociauth/core"
+import * as Unstable from "@ociauth/core/Unstable"
 import { Faults, RegistryEmulator } from "@ociauth/testing"
 import { Effect, Option } from "effect"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
@@ -15,7 +16,7 @@ const read = async (url: string, init?: RequestInit, authenticated?: boolean): P
   const response = await fetch(url, init)
   assert.strictEqual(response.status, 429)
   const limited = await Effect.runPromise(
-    RegistryError.readRateLimited(HttpClientResponse.fromWeb(HttpClientRequest.get(url), response), authenticated === undefined ? {} : { authenticated })
+    Unstable.readRateLimited(HttpClientResponse.fromWeb(HttpClientRequest.get(url), response), authenticated === undefined ? {} : { authenticated })
   )
   return Option.getOrThrow(limited)
 }
@@ -104,7 +105,7 @@ describe("RegistryError.RateLimited from the profiles' 429s", () => {
   })
 
   it("any other status is no rate limit", () => {
-    const none = RegistryError.rateLimitedFrom({ url: "https://r.example/v2/", status: 503, headers: { "retry-after": "5" }, text: "", nowMillis: 0 })
+    const none = Unstable.rateLimitedFrom({ url: "https://r.example/v2/", status: 503, headers: { "retry-after": "5" }, text: "", nowMillis: 0 })
     assert.isTrue(Option.isNone(none))
   })
 })

@@ -5,13 +5,14 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { AuthEvent, Authenticator, CredentialProvider, Registries, RegistryAdapter, Scope } from "@ociauth/core"
+import * as Unstable from "@ociauth/core/Unstable"
 import { Effect, Layer, Option, Redacted } from "effect"
 import { fakeHttp, json } from "./utils/fakeHttp.js"
 import type { Handler } from "./utils/fakeHttp.js"
 
-describe("RegistryAdapter.clampPageSize", () => {
+describe("Unstable.clampPageSize", () => {
   const capped = RegistryAdapter.make({ name: "capped", hosts: ["registry.example"], maxPageSize: 1000 })
-  const clamp = (adapter: RegistryAdapter.RegistryAdapter, url: string) => RegistryAdapter.clampPageSize(adapter, new URL(url)).href
+  const clamp = (adapter: RegistryAdapter.RegistryAdapter, url: string) => Unstable.clampPageSize(adapter, new URL(url)).href
 
   it("lowers n above the cap, keeps the rest of the URL", () => {
     assert.strictEqual(clamp(capped, "https://registry.example/v2/a/tags/list?n=5000&last=x"), "https://registry.example/v2/a/tags/list?n=1000&last=x")
@@ -26,24 +27,24 @@ describe("RegistryAdapter.clampPageSize", () => {
   })
 })
 
-describe("RegistryAdapter.matchesTrigger", () => {
+describe("Unstable.matchesTrigger", () => {
   const expired: RegistryAdapter.ReauthTrigger = { status: 403, code: "DENIED", message: "authorization token has EXPIRED" }
 
   it("status, code and a message that contains the text, case-insensitively", () => {
-    assert.isTrue(RegistryAdapter.matchesTrigger([expired], 403, ["DENIED"], ["Your authorization token has expired. Reauthenticate and try again."]))
+    assert.isTrue(Unstable.matchesTrigger([expired], 403, ["DENIED"], ["Your authorization token has expired. Reauthenticate and try again."]))
   })
 
   it("not another status, another code, or another message", () => {
-    assert.isFalse(RegistryAdapter.matchesTrigger([expired], 401, ["DENIED"], ["Your authorization token has expired."]))
-    assert.isFalse(RegistryAdapter.matchesTrigger([expired], 403, ["UNAUTHORIZED"], ["Your authorization token has expired."]))
-    assert.isFalse(RegistryAdapter.matchesTrigger([expired], 403, ["DENIED"], ["User is not authorized to perform: ecr:BatchGetImage"]))
-    assert.isFalse(RegistryAdapter.matchesTrigger([expired], 403, ["DENIED"]))
+    assert.isFalse(Unstable.matchesTrigger([expired], 401, ["DENIED"], ["Your authorization token has expired."]))
+    assert.isFalse(Unstable.matchesTrigger([expired], 403, ["UNAUTHORIZED"], ["Your authorization token has expired."]))
+    assert.isFalse(Unstable.matchesTrigger([expired], 403, ["DENIED"], ["User is not authorized to perform: ecr:BatchGetImage"]))
+    assert.isFalse(Unstable.matchesTrigger([expired], 403, ["DENIED"]))
   })
 
   it("isReauthTrigger reads the adapter's reauthOn with messages", () => {
     const adapter = RegistryAdapter.make({ name: "ecr-like", hosts: ["registry.example"], reauthOn: [expired] })
-    assert.isTrue(RegistryAdapter.isReauthTrigger(adapter, 403, ["DENIED"], ["authorization token has expired"]))
-    assert.isFalse(RegistryAdapter.isReauthTrigger(adapter, 403, ["DENIED"], []))
+    assert.isTrue(Unstable.isReauthTrigger(adapter, 403, ["DENIED"], ["authorization token has expired"]))
+    assert.isFalse(Unstable.isReauthTrigger(adapter, 403, ["DENIED"], []))
   })
 })
 

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Formatter, Redacted } from "effect"
 import { Credential, RegistryError } from "@ociauth/core"
+import * as Unstable from "@ociauth/core/Unstable"
 
 const canary = "CANARY-s3cr3t-7f1d"
 
@@ -12,11 +13,11 @@ describe("RegistryError", () => {
     new RegistryError.TokenRequestError({ reason: "Unauthorized", realm: "https://auth/token", status: 401 }),
     new RegistryError.InsufficientScope({ requested: ["repository:a:push"], granted: [], missing: ["repository:a:push"] }),
     new RegistryError.Unsupported({ operation: "catalog", registry: "docker.io" }),
-    new RegistryError.RealmRejected({ realm: RegistryError.redactUrl(`https://user:${canary}@evil/t?k=${canary}`), reason: "userinfo" }),
+    new RegistryError.RealmRejected({ realm: Unstable.redactUrl(`https://user:${canary}@evil/t?k=${canary}`), reason: "userinfo" }),
     new RegistryError.RegistryResponseError({
       status: 404,
       method: "GET",
-      url: RegistryError.redactUrl(`https://r/v2/a/manifests/1?token=${canary}`),
+      url: Unstable.redactUrl(`https://r/v2/a/manifests/1?token=${canary}`),
       errors: [{ code: "MANIFEST_UNKNOWN", message: "manifest unknown" }]
     }),
     new RegistryError.CredentialError({ source: "config.json", registry: "r", reason: "malformed" })
@@ -44,8 +45,8 @@ describe("RegistryError", () => {
   })
 
   it("redactUrl drops userinfo, query and fragment", () => {
-    assert.strictEqual(RegistryError.redactUrl(`https://u:${canary}@h:8443/p?q=${canary}#${canary}`), "https://h:8443/p")
-    assert.strictEqual(RegistryError.redactUrl("not a url"), "<invalid url>")
+    assert.strictEqual(Unstable.redactUrl(`https://u:${canary}@h:8443/p?q=${canary}#${canary}`), "https://h:8443/p")
+    assert.strictEqual(Unstable.redactUrl("not a url"), "<invalid url>")
   })
 
   it("is not confused by foreign errors", () => {

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Option } from "effect"
-import { Route } from "@ociauth/core"
+import * as Route from "@ociauth/core/Route"
 
 describe("Route", () => {
   const cases: ReadonlyArray<readonly [string, Route.Route | undefined]> = [

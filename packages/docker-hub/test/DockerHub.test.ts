@@ -5,7 +5,8 @@
  */
 import { createHash } from "node:crypto"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { Conformance, Reference, RegistryAdapter, Scope } from "@ociauth/core"
+import { Reference, RegistryAdapter, Scope } from "@ociauth/core"
+import * as Conformance from "@ociauth/core/Conformance"
 import { DockerHub } from "@ociauth/docker-hub"
 import { makeRegistryFetch, RateLimit } from "@ociauth/fetch"
 import type { RegistryFetch } from "@ociauth/fetch/RegistryFetch"

@@ -6,7 +6,8 @@
  * @since 0.1.0
  */
 import { Duration, Option } from "effect"
-import { Retry } from "@ociauth/core"
+
+import * as Unstable from "@ociauth/core/Unstable"
 
 /**
  * A quota: `amount` requests per `window`.
@@ -63,7 +64,7 @@ export const fromHeaders = (
     limit: parseQuota(get("ratelimit-limit")),
     remaining: parseQuota(get("ratelimit-remaining")),
     source: Option.fromUndefinedOr(get("docker-ratelimit-source")),
-    retryAfter: Retry.parseRetryAfter(get("retry-after"), nowMillis)
+    retryAfter: Unstable.parseRetryAfter(get("retry-after"), nowMillis)
   }
   return Option.isNone(rateLimit.limit) && Option.isNone(rateLimit.remaining) && Option.isNone(rateLimit.source) &&
       Option.isNone(rateLimit.retryAfter)

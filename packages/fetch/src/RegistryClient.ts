@@ -28,7 +28,7 @@
  *
  * @since 0.1.0
  */
-import { Authenticator, HttpSteps, Registries, RegistryError } from "@ociauth/core"
+import { Authenticator, Registries, RegistryError } from "@ociauth/core"
 import type { CredentialProvider, Retry, Scope } from "@ociauth/core"
 import { Context, Effect, Layer, Option } from "effect"
 import type { Duration, Scope as EffectScope } from "effect"
@@ -38,6 +38,7 @@ import * as HttpClientError from "effect/http/HttpClientError"
 import type { HttpClientRequest, HttpClientResponse } from "effect/http"
 import * as internal from "./internal/registryClient.js"
 import { isRegistryFailure, type RegistryTimeout } from "./internal/timeout.js"
+import * as Unstable from "@ociauth/core/Unstable"
 
 /**
  * The options of the runtime (`make`, `layerWith`, `layerClient`; the façade's
@@ -211,7 +212,7 @@ export const toHttpClient = (executor: Executor): HttpClient.HttpClient =>
       Effect.flatMap(request, (request) =>
         executor.execute(request).pipe(
           Effect.catchIf(isRegistryFailure, (error) => {
-            const fields = { request: HttpSteps.withoutCredentials(request), cause: error, description: error.message }
+            const fields = { request: Unstable.withoutCredentials(request), cause: error, description: error.message }
             return Effect.fail(
               new HttpClientError.HttpClientError({
                 reason: isTransient(error) ? new HttpClientError.TransportError(fields) : new HttpClientError.EncodeError(fields)
@@ -393,14 +394,14 @@ export const filterStatusOk = (
   RegistryError.RegistryResponseError | RegistryError.Unsupported | RegistryError.RateLimited
 > => {
   if (response.status >= 200 && response.status < 300) return Effect.succeed(response)
-  return RegistryError.readErrorBody(response).pipe(
+  return Unstable.readErrorBody(response).pipe(
     Effect.flatMap(({ errors, text }) =>
       Effect.clockWith((clock): Effect.Effect<never, RegistryError.RegistryResponseError | RegistryError.Unsupported | RegistryError.RateLimited> => {
         const url = new URL(response.request.url)
         if (response.status === 405 && errors.some((e) => e.code === "UNSUPPORTED")) {
           return Effect.fail(new RegistryError.Unsupported({ operation: `${response.request.method} ${url.pathname}`, registry: url.host }))
         }
-        const limited = RegistryError.rateLimitedFrom({
+        const limited = Unstable.rateLimitedFrom({
           url,
           status: response.status,
           headers: response.headers,
@@ -412,7 +413,7 @@ export const filterStatusOk = (
           new RegistryError.RegistryResponseError({
             status: response.status,
             method: response.request.method,
-            url: RegistryError.redactUrl(url),
+            url: Unstable.redactUrl(url),
             errors
           })
         )

@@ -23,8 +23,9 @@
  *
  * @since 0.1.0
  */
-import { AuthEvent, Authenticator, CredentialProvider, HttpSteps, Registries } from "@ociauth/core"
+import { AuthEvent, Authenticator, CredentialProvider, Registries } from "@ociauth/core"
 import type { Credential, RegistryAdapter } from "@ociauth/core"
+import * as Unstable from "@ociauth/core/Unstable"
 import { Cause, Data, Effect, Exit, Layer, ManagedRuntime, References, Result, Stream } from "effect"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as HttpBody from "effect/http/HttpBody"
@@ -135,7 +136,7 @@ const toWebResponse = (response: HttpClientResponse.HttpClientResponse): Respons
   // aborts the request when that object is garbage-collected.
   const source = nativeResponse(response)
   if (source !== undefined) return source
-  const body = HttpSteps.hasNoBody(response) ? null : Stream.toReadableStream(response.stream)
+  const body = Unstable.hasNoBody(response) ? null : Stream.toReadableStream(response.stream)
   return new Response(body, { status: response.status, headers: response.headers })
 }
 

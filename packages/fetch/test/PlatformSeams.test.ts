@@ -4,13 +4,14 @@
  */
 import { HttpClient, HttpClientRequest, HttpClientResponse } from "effect/http"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { HttpSteps } from "@ociauth/core"
+
 import { RegistryClient } from "@ociauth/fetch"
 import { Effect, Option } from "effect"
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { nativeResponse, WebSourceKey } from "../src/internal/platform.js"
 import { SanitizedResponse } from "../src/internal/sanitizedResponse.js"
+import * as Unstable from "@ociauth/core/Unstable"
 
 let server: Server
 let origin: string
@@ -31,7 +32,7 @@ describe("effect/http internals the runtime reads", () => {
       const web = nativeResponse(response)
       assert.instanceOf(web, Response)
       assert.strictEqual(web!.status, 200)
-      const sanitized = new SanitizedResponse(response, undefined, HttpSteps.withoutCredentials)
+      const sanitized = new SanitizedResponse(response, undefined, Unstable.withoutCredentials)
       assert.strictEqual(nativeResponse(sanitized), web)
       assert.strictEqual(Option.getOrUndefined(HttpClientResponse.toWeb(sanitized)), web)
       assert.isUndefined(sanitized.request.headers["authorization"])

@@ -5,7 +5,8 @@
  * and the real `google-auth-library` pointed at it.
  */
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { AuthEvent, Authenticator, Conformance, CredentialProvider, Registries, RegistryAdapter } from "@ociauth/core"
+import { AuthEvent, Authenticator, CredentialProvider, Registries, RegistryAdapter } from "@ociauth/core"
+import * as Conformance from "@ociauth/core/Conformance"
 import { makeRegistryFetch, RegistryClient } from "@ociauth/fetch"
 import { Gar, Google } from "@ociauth/gar"
 import { Budget, DockerConfigFile, GoogleOAuthServer, RegistryEmulator } from "@ociauth/testing"

@@ -3,7 +3,8 @@
  * 000/001 replayed through the SDK against the emulator's ghcr profile.
  */
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { Conformance, Scope } from "@ociauth/core"
+import { Scope } from "@ociauth/core"
+import * as Conformance from "@ociauth/core/Conformance"
 import type { RegistryAdapter } from "@ociauth/core"
 import { makeRegistryFetch, RegistryClient } from "@ociauth/fetch"
 import type { RegistryFetch } from "@ociauth/fetch/RegistryFetch"

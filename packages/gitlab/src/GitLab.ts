@@ -18,7 +18,8 @@
  *
  * @since 0.2.0
  */
-import { Credential, CredentialProvider, Registries, RegistryAdapter } from "@ociauth/core"
+import { Credential, Registries, RegistryAdapter } from "@ociauth/core"
+import * as Unstable from "@ociauth/core/Unstable"
 import { Config, Effect, Option } from "effect"
 import type { ConfigProvider, Redacted } from "effect"
 import type { Duration, Layer } from "effect"
@@ -64,9 +65,9 @@ const secret = (provider: ConfigProvider.ConfigProvider, name: string) =>
  */
 export const ciCredentials = (host: string): Effect.Effect<Option.Option<Credential.Credential>> =>
   Effect.gen(function* () {
-    const provider = yield* CredentialProvider.currentConfigProvider
+    const provider = yield* Unstable.currentConfigProvider
     const registry = yield* env(provider, "CI_REGISTRY")
-    if (Option.isNone(registry) || Credential.normalizeHost(registry.value) !== Credential.normalizeHost(host)) return Option.none()
+    if (Option.isNone(registry) || Unstable.normalizeHost(registry.value) !== Unstable.normalizeHost(host)) return Option.none()
     const user = yield* env(provider, "CI_REGISTRY_USER")
     const password = yield* secret(provider, "CI_REGISTRY_PASSWORD")
     if (Option.isSome(user) && Option.isSome(password)) return Option.some(Credential.Basic({ username: user.value, password: password.value }))

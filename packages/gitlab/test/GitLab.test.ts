@@ -5,7 +5,8 @@
  * registry), nested group paths, CI job tokens, deploy tokens.
  */
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { Conformance, RegistryAdapter, Scope } from "@ociauth/core"
+import { RegistryAdapter, Scope } from "@ociauth/core"
+import * as Conformance from "@ociauth/core/Conformance"
 import { makeRegistryFetch } from "@ociauth/fetch"
 import type { RegistryFetch } from "@ociauth/fetch/RegistryFetch"
 import { GitLab } from "@ociauth/gitlab"

@@ -5,7 +5,8 @@
  * file, environment variables and the token request's URL.
  */
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { Conformance, RegistryAdapter } from "@ociauth/core"
+import { RegistryAdapter } from "@ociauth/core"
+import * as Conformance from "@ociauth/core/Conformance"
 import { makeRegistryFetch } from "@ociauth/fetch"
 import type { RegistryFetch } from "@ociauth/fetch/RegistryFetch"
 import { Harbor } from "@ociauth/harbor"

@@ -4,7 +4,8 @@
  * nvcr profile: `$oauthtoken` with an API key, anonymous public pulls.
  */
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { Conformance, RegistryAdapter } from "@ociauth/core"
+import { RegistryAdapter } from "@ociauth/core"
+import * as Conformance from "@ociauth/core/Conformance"
 import { makeRegistryFetch } from "@ociauth/fetch"
 import type { RegistryFetch } from "@ociauth/fetch/RegistryFetch"
 import { Nvcr } from "@ociauth/nvcr"

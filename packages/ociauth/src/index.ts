@@ -14,17 +14,11 @@ export {
   /** @since 0.1.0 */
   Challenge,
   /** @since 0.1.0 */
-  Conformance,
-  /** @since 0.1.0 */
   Credential,
-  /** @since 0.1.0 */
-  CredentialHelper,
   /** @since 0.1.0 */
   CredentialProvider,
   /** @since 0.2.0 */
   CredentialStore,
-  /** @since 0.1.0 */
-  DockerConfig,
   /** @since 0.1.0 */
   Reference,
   /** @since 0.1.0 */
@@ -36,12 +30,19 @@ export {
   /** @since 0.1.0 */
   Retry,
   /** @since 0.1.0 */
-  Route,
-  /** @since 0.1.0 */
   Scope,
   /** @since 0.1.0 */
   Token
 } from "@ociauth/core"
+
+/** @since 0.1.0 */
+export * as Conformance from "@ociauth/core/Conformance"
+/** @since 0.1.0 */
+export * as CredentialHelper from "@ociauth/core/CredentialHelper"
+/** @since 0.1.0 */
+export * as DockerConfig from "@ociauth/core/DockerConfig"
+/** @since 0.1.0 */
+export * as Route from "@ociauth/core/Route"
 
 export {
   /** @since 0.1.0 */

@@ -4,7 +4,8 @@
  * quay profile, with credentials as `docker login` writes them.
  */
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { Conformance, RegistryAdapter } from "@ociauth/core"
+import { RegistryAdapter } from "@ociauth/core"
+import * as Conformance from "@ociauth/core/Conformance"
 import { makeRegistryFetch } from "@ociauth/fetch"
 import type { RegistryFetch } from "@ociauth/fetch/RegistryFetch"
 import { Quay } from "@ociauth/quay"

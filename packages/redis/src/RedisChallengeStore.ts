@@ -8,7 +8,7 @@
  *
  * @since 0.2.0
  */
-import { ChallengeStore } from "@ociauth/core"
+import * as ChallengeStore from "@ociauth/core/ChallengeStore"
 import { ChallengeEntry, StoreKey } from "@ociauth/store"
 import { Duration, Effect, Layer, Option, Schema } from "effect"
 import { bulkString, command, millis, orElse } from "./internal/commands.js"

@@ -95,9 +95,11 @@ export const layer = (options: string | RedisOptions, closeOptions?: CloseOption
   Layer.effect(RedisConnection, make(options, closeOptions))
 
 /**
- * A client the program already has (it stays open: its owner closes it).
+ * The connection from an ioredis client the program already has (it stays
+ * open: its owner closes it). Was `layerClient`, a name `RegistryClient` uses
+ * for its service's layer.
  *
- * @since 0.2.0
+ * @since 1.0.0
  * @category layers
  */
-export const layerClient = (redis: Redis): Layer.Layer<RedisConnection> => Layer.succeed(RedisConnection, redis)
+export const layerFrom = (redis: Redis): Layer.Layer<RedisConnection> => Layer.succeed(RedisConnection, redis)

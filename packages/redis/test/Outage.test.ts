@@ -5,7 +5,8 @@
  * completes while the test clock stands still waited on no `commandTimeout`.
  */
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { Authenticator, ChallengeStore, CredentialProvider, Registries } from "@ociauth/core"
+import { Authenticator, CredentialProvider, Registries } from "@ociauth/core"
+import * as ChallengeStore from "@ociauth/core/ChallengeStore"
 import { RegistryClient } from "@ociauth/fetch"
 import { RedisChallengeStore, RedisConnection, RedisRateLimit, RedisTokenStore } from "@ociauth/redis"
 import { Budget, RedisServer, RegistryEmulator } from "@ociauth/testing"

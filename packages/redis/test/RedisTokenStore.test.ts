@@ -3,7 +3,8 @@
  * binary outside CI), in process and across a fleet of tsx processes.
  */
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { ChallengeStore, Scope, Token, TokenStore } from "@ociauth/core"
+import { Scope, Token, TokenStore } from "@ociauth/core"
+import * as ChallengeStore from "@ociauth/core/ChallengeStore"
 import { Encryption, RedisChallengeStore, RedisConnection, RedisTokenStore } from "@ociauth/redis"
 import { StoreKey } from "@ociauth/store"
 import { Budget, RedisServer, RegistryEmulator } from "@ociauth/testing"

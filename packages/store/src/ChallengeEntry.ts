@@ -5,7 +5,7 @@
  *
  * @since 0.2.0
  */
-import type { ChallengeStore } from "@ociauth/core"
+import type * as ChallengeStore from "@ociauth/core/ChallengeStore"
 import { Token } from "@ociauth/core"
 import { Schema } from "effect"
 

@@ -6,7 +6,7 @@
  *
  * @since 0.2.0
  */
-import { ChallengeStore } from "@ociauth/core"
+import * as ChallengeStore from "@ociauth/core/ChallengeStore"
 import { Clock, Duration, Effect, Layer, Option } from "effect"
 import type { Config, FileSystem, Path } from "effect"
 import type { PlatformError } from "effect/PlatformError"

@@ -25,7 +25,8 @@
  *
  * @since 0.2.0
  */
-import { Credential, Token, TokenStore } from "@ociauth/core"
+import { Token, TokenStore } from "@ociauth/core"
+import * as Unstable from "@ociauth/core/Unstable"
 import { Context, DateTime, Effect, FileSystem, Layer, Option } from "effect"
 import type { Config, Path } from "effect"
 import { dual } from "effect/Function"
@@ -81,7 +82,7 @@ export const withRegistry: {
   (host: string): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
   <A, E, R>(self: Effect.Effect<A, E, R>, host: string): Effect.Effect<A, E, R>
 } = dual(2, <A, E, R>(self: Effect.Effect<A, E, R>, host: string) =>
-  Effect.provideService(self, entries.currentRegistry, Option.some(Credential.normalizeHost(host))))
+  Effect.provideService(self, entries.currentRegistry, Option.some(Unstable.normalizeHost(host))))
 
 /**
  * What the file token store offers besides `TokenStore`: forgetting a registry.
@@ -120,7 +121,7 @@ export const makeFile = (
       Effect.catchCause((cause) => Effect.as(Effect.logDebug("ociauth store: cannot list the folder", cause), []))
     )
     const file: Service = {
-      forget: (host) => Effect.flatMap(names, (found) => entries.forget(store, found, Credential.normalizeHost(host)))
+      forget: (host) => Effect.flatMap(names, (found) => entries.forget(store, found, Unstable.normalizeHost(host)))
     }
     return { tokenStore, file }
   })

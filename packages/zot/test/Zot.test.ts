@@ -5,7 +5,8 @@
  * by the runtime's lenient parser, and an open `/v2/`.
  */
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { Challenge, Conformance, RegistryAdapter } from "@ociauth/core"
+import { Challenge, RegistryAdapter } from "@ociauth/core"
+import * as Conformance from "@ociauth/core/Conformance"
 import { makeRegistryFetch } from "@ociauth/fetch"
 import type { RegistryFetch } from "@ociauth/fetch/RegistryFetch"
 import { DockerConfigFile, RegistryEmulator } from "@ociauth/testing"

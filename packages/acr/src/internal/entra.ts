@@ -1,5 +1,6 @@
 import type { RegistryAdapter } from "@ociauth/core"
 import { Credential, RegistryError } from "@ociauth/core"
+import * as Unstable from "@ociauth/core/Unstable"
 import { Clock, DateTime, Duration, Effect, Option, Redacted, Result, Schema, SynchronizedRef } from "effect"
 import * as Base64Url from "effect/encoding/Base64Url"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
@@ -116,7 +117,7 @@ export const makeSource = (options: EntraOptions): RegistryAdapter.CredentialSou
               Effect.flatMap(decodeExchange),
               Effect.mapError(() => failure(registry, source, "the exchange answered without a refresh token"))
             )
-          : Effect.flatMap(RegistryError.readErrorBody(response), ({ errors }) =>
+          : Effect.flatMap(Unstable.readErrorBody(response), ({ errors }) =>
               Effect.fail(
                 failure(registry, source, `the exchange answered ${response.status}${describeCodes(errors.map((e) => e.code))}`)
               )

@@ -22,6 +22,8 @@
 import type { CredentialProvider, RegistryAdapter } from "@ociauth/core"
 import { Credential, TokenStore } from "@ociauth/core"
 import * as CredentialLookup from "@ociauth/core/CredentialLookup"
+import * as HostConfig from "@ociauth/core/HostConfig"
+import * as Unstable from "@ociauth/core/Unstable"
 import { FileTokenStore } from "@ociauth/store"
 import { Config, Duration, Effect, FileSystem, Option, Path, Redacted, Result, Schema } from "effect"
 import type { ChildProcessSpawner } from "effect/process/ChildProcessSpawner"
@@ -65,13 +67,13 @@ const answer = (serverUrl: string, credential: answers.Answerable): string =>
   `${
     JSON.stringify({
       ServerURL: serverUrl,
-      Username: credential._tag === "Basic" ? credential.username : credential.username ?? Credential.identityTokenUsername,
+      Username: credential._tag === "Basic" ? credential.username : credential.username ?? Unstable.identityTokenUsername,
       Secret: Redacted.value(credential._tag === "Basic" ? credential.password : credential.token)
     })
   }\n`
 
 const fromInput = (username: string, secret: Redacted.Redacted<string>): answers.Answerable =>
-  username === Credential.identityTokenUsername
+  username === Unstable.identityTokenUsername
     ? Credential.IdentityToken({ token: secret })
     : Credential.Basic({ username, password: secret })
 
@@ -104,7 +106,7 @@ const context: Effect.Effect<Context, HelperError, Services> = Effect.gen(functi
 
 const serverOf = (input: string): Result.Result<{ readonly serverUrl: string; readonly host: string }, HelperError> => {
   const serverUrl = input.trim()
-  const host = Credential.normalizeHost(serverUrl)
+  const host = Unstable.normalizeHost(serverUrl)
   return serverUrl === "" || host === "" ? Result.fail(new HelperError({ reason: "no server URL on standard input" })) : Result.succeed({ serverUrl, host })
 }
 

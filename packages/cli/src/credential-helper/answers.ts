@@ -9,6 +9,7 @@
  */
 import type { TokenStore } from "@ociauth/core"
 import { Credential } from "@ociauth/core"
+import * as Unstable from "@ociauth/core/Unstable"
 import type { FileTokenStore } from "@ociauth/store"
 import { Clock, DateTime, Duration, Effect, FileSystem, Option, Path, Redacted, Schema } from "effect"
 import type { Sealer } from "./seal.js"
@@ -168,20 +169,20 @@ export const makeLogins = Effect.gen(function* () {
   return (sealer: Sealer): Logins => ({
     get: (host) =>
       Effect.flatMap(read, (logins) => {
-        const entry = logins[Credential.normalizeHost(host)]
+        const entry = logins[Unstable.normalizeHost(host)]
         if (entry === undefined) return Effect.succeedNone
-        return Effect.map(sealer.open(entry.sealed, `login\u0000${Credential.normalizeHost(host)}`), Option.flatMap((t) => revive(t, undefined)))
+        return Effect.map(sealer.open(entry.sealed, `login\u0000${Unstable.normalizeHost(host)}`), Option.flatMap((t) => revive(t, undefined)))
       }),
     store: (host, credential) =>
       Effect.gen(function* () {
-        const key = Credential.normalizeHost(host)
+        const key = Unstable.normalizeHost(host)
         const sealed = yield* sealer.seal(plain(credential), `login\u0000${key}`)
-        const username = credential._tag === "Basic" ? credential.username : Credential.identityTokenUsername
+        const username = credential._tag === "Basic" ? credential.username : Unstable.identityTokenUsername
         yield* write({ ...(yield* read), [key]: { username, sealed } })
       }),
     erase: (host) =>
       Effect.gen(function* () {
-        const key = Credential.normalizeHost(host)
+        const key = Unstable.normalizeHost(host)
         const logins = yield* read
         if (!(key in logins)) return false
         const { [key]: _, ...rest } = logins

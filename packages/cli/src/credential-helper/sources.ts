@@ -9,10 +9,11 @@
  */
 import { Builtins, EcrPublic, EcrPublicClient, NodeCredentials, NodeRegistryClient } from "ociauth"
 import type { RegistryAdapter as Adapter } from "@ociauth/core"
-import type { Credential } from "@ociauth/core"
-import { CredentialProvider, HostConfig, HttpSteps, Realm, Registries, RegistryError, Retry } from "@ociauth/core"
+import { Credential, CredentialProvider, Realm, Registries, RegistryError, Retry } from "@ociauth/core"
 import type * as CredentialLookup from "@ociauth/core/CredentialLookup"
-import { Duration, Effect, Layer, Option, Schedule, Sink, Stream } from "effect"
+import * as HostConfig from "@ociauth/core/HostConfig"
+import * as Unstable from "@ociauth/core/Unstable"
+import { Duration, Effect, Layer, Option, Result, Schedule, Sink, Stream } from "effect"
 import type { FileSystem, Path } from "effect"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as HttpClient from "effect/http/HttpClient"
@@ -181,10 +182,10 @@ export const lookupTimeout = Duration.seconds(60)
  * declares insecure; no userinfo, no internal address or metadata name that is
  * not the registry's own.
  */
-export const sender = (insecure: ReadonlyArray<string>, registryOrigin: string): HttpSteps.Send => {
-  const send = (request: Parameters<HttpSteps.Send>[0], replayable: boolean) =>
+export const sender = (insecure: ReadonlyArray<string>, registryOrigin: string): Unstable.Send => {
+  const send = (request: Parameters<Unstable.Send>[0], replayable: boolean) =>
     Effect.flatMap(HttpClient.HttpClient, (http) =>
-      HttpSteps.makeSender(http, { policy: Retry.defaultPolicy, emit: () => Effect.void, timeout: Duration.seconds(20) })(request, replayable)
+      Unstable.makeSender(http, { policy: Retry.defaultPolicy, emit: () => Effect.void, timeout: Duration.seconds(20) })(request, replayable)
     ).pipe(Effect.provide(FetchHttpClient.layer))
   return (request, replayable) =>
     Realm.check(request.url, registryOrigin, { insecure }).pipe(

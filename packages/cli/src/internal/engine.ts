@@ -1,4 +1,5 @@
-import { AuthEvent, Authenticator, HostConfig, Registries, TokenStore } from "@ociauth/core"
+import { AuthEvent, Authenticator, Registries, TokenStore } from "@ociauth/core"
+import * as HostConfig from "@ociauth/core/HostConfig"
 import type { CredentialProvider } from "@ociauth/core"
 import { RegistryClient } from "@ociauth/fetch"
 import { FileTokenStore } from "@ociauth/store"

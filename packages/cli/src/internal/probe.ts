@@ -1,4 +1,5 @@
-import { Challenge, Credential, HttpSteps, Realm, Registries, RegistryError, Scope, Token } from "@ociauth/core"
+import { Challenge, Credential, Realm, Registries, RegistryError, Scope, Token } from "@ociauth/core"
+import * as Unstable from "@ociauth/core/Unstable"
 import { RegistryClient } from "@ociauth/fetch"
 import { Builtins } from "ociauth"
 import { Clock, DateTime, Duration, Effect, Option, Redacted, Result, Schema } from "effect"
@@ -90,7 +91,7 @@ const refusalOf = (
   if (reply.status === null || issued) return none
   const codes = codesOf(reply.text)
   if (method === "POST" && (reply.status === 404 || reply.status === 405) && !codes.includes("UNSUPPORTED")) return none
-  const said = RegistryError.refusalReason(reply.text) ?? null
+  const said = Unstable.refusalReason(reply.text) ?? null
   switch (reply.status) {
     case 401:
       return {
@@ -185,7 +186,7 @@ export const run = (options: Probe.Options): Effect.Effect<Probe.Result, ProbeEr
     // The engine's rules, not a copy: credentials over plain HTTP only to loopback or a host declared --insecure;
     // a realm only where Realm.validate lets credentials go.
     const insecureHosts = options.insecure === true ? [host] : []
-    if (hasCredentials && new URL(origin).protocol === "http:" && !HttpSteps.mayUsePlainHttp(origin, insecureHosts)) {
+    if (hasCredentials && new URL(origin).protocol === "http:" && !Unstable.mayUsePlainHttp(origin, insecureHosts)) {
       return yield* new ProbeError({
         reason: "Usage",
         detail: `${origin} is plain HTTP: credentials go over plain HTTP only to loopback or to a host declared with --insecure`
@@ -275,7 +276,7 @@ export const run = (options: Probe.Options): Effect.Effect<Probe.Result, ProbeEr
         const reply = Result.getOrElse(answer, (): Reply => ({ status: null, headers: {}, text: "" }))
         // A HEAD's 429 has no body to tell which limit it is: the GET that follows it is read instead.
         if (reply.status === 429 && method !== "HEAD") {
-          const limited = RegistryError.rateLimitedFrom({
+          const limited = Unstable.rateLimitedFrom({
             url,
             status: reply.status,
             headers: reply.headers,
@@ -647,5 +648,5 @@ export const run = (options: Probe.Options): Effect.Effect<Probe.Result, ProbeEr
       quirks
     }
     // Findings hold server text (challenge parameters, error codes, headers, token fields): no secret in any form.
-    return { findings: Sanitize.deep(findings, (text) => HttpSteps.redact(text, secrets)), exchanges, secrets }
+    return { findings: Sanitize.deep(findings, (text) => Unstable.redact(text, secrets)), exchanges, secrets }
   })

@@ -1,15 +1,16 @@
 import * as Headers from "effect/http/Headers"
-import * as HttpBody from "effect/http/HttpBody"
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import { Clock, Duration, Effect, Option, Stream } from "effect"
 import { AuthEvent } from "../AuthEvent.js"
-import { redactUrl } from "../RegistryError.js"
-import * as Retry from "../Retry.js"
+import { redactUrl } from "./errorBody.js"
+import type * as Retry from "../Retry.js"
 import { BodyTooLarge, readTextCapped } from "./body.js"
+import * as retryLoop from "./retryLoop.js"
 import * as secrets from "./secrets.js"
+import * as transient from "./transient.js"
 
 /** Headers that carry a credential: none of them follows a redirect to another origin. */
 export const CREDENTIAL_HEADERS: ReadonlyArray<string> = ["authorization", "proxy-authorization", "cookie", "x-registry-auth"]
@@ -128,12 +129,21 @@ export const failureDetail = (error: HttpClientError.HttpClientError): string =>
  * warm path costs one `execute` and a status check.
  */
 export const makeSender = (client: HttpClient.HttpClient, options: SenderOptions): Send => {
-  const timeout = options.timeout
   const execute = propagating(client, options.tracePropagation)
-  const timed = (request: HttpClientRequest.HttpClientRequest) =>
+  const step = makeRetryStep(options)
+  return (request, replayable) => step(execute(request), request, replayable)
+}
+
+/**
+ * The retry step over one request's `sent` effect (run again for each attempt):
+ * the loop of `makeSender`, for a client's `transform` as well.
+ */
+export const makeRetryStep = (options: Omit<SenderOptions, "tracePropagation">) => {
+  const timeout = options.timeout
+  const timed = (sent: Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>, request: HttpClientRequest.HttpClientRequest) =>
     timeout === undefined
-      ? execute(request)
-      : execute(request).pipe(
+      ? sent
+      : sent.pipe(
           Effect.timeoutOrElse({
             duration: timeout,
             orElse: () =>
@@ -145,17 +155,20 @@ export const makeSender = (client: HttpClient.HttpClient, options: SenderOptions
           })
         )
   const classify = (request: HttpClientRequest.HttpClientRequest, response: HttpClientResponse.HttpClientResponse) =>
-    Retry.isTransient(response)
+    transient.isTransient(response)
       ? Effect.flatMap(Clock.currentTimeMillis, (now) =>
-          Effect.fail(new Transient(request, { response }, Retry.parseRetryAfter(response.headers["retry-after"], now)))
+          Effect.fail(new Transient(request, { response }, transient.parseRetryAfter(response.headers["retry-after"], now)))
         )
       : Effect.succeed(response)
-  const attempt = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<HttpClientResponse.HttpClientResponse, Transient | HttpClientError.HttpClientError> =>
-    Effect.matchEffect(timed(request), {
+  const attempt = (
+    sent: Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>,
+    request: HttpClientRequest.HttpClientRequest
+  ): Effect.Effect<HttpClientResponse.HttpClientResponse, Transient | HttpClientError.HttpClientError> =>
+    Effect.matchEffect(timed(sent, request), {
       onFailure: (error) => Effect.fail(isTransport(error) ? new Transient(request, { error }, Option.none()) : error),
       onSuccess: (response) => classify(request, response)
     })
-  const retrying = Retry.make<Transient | HttpClientError.HttpClientError>({
+  const schedule = retryLoop.schedule<Transient | HttpClientError.HttpClientError>({
     policy: options.policy,
     isRetryable: (e) => e instanceof Transient,
     retryAfter: (e) => (e instanceof Transient ? e.retryAfter : Option.none()),
@@ -171,96 +184,14 @@ export const makeSender = (client: HttpClient.HttpClient, options: SenderOptions
     e instanceof Transient
       ? "response" in e.outcome ? Effect.succeed(e.outcome.response) : Effect.fail(e.outcome.error)
       : Effect.fail(e)
-  return (request, replayable) => {
-    const once = attempt(request)
-    if (!replayable) return Effect.catch(once, unwrap)
-    // The retry driver starts only after a first failure, which it is fed as its first input:
-    // the warm path pays for one attempt and nothing else.
-    return Effect.catch(once, (first) => {
-      let replayed = false
-      const again = Effect.suspend(() => {
-        if (replayed) return once
-        replayed = true
-        return Effect.fail(first)
-      })
-      return Effect.catch(retrying(again), unwrap)
-    })
-  }
-}
-
-export interface RedirectOptions<E> {
-  readonly maxRedirects: number
-  /** `strip`: follow, without credential headers; `reject`: a redirect to another origin is an error. */
-  readonly crossOrigin: "strip" | "reject"
-  readonly replayable: boolean
-  readonly send: (
+  return (
+    sent: Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>,
     request: HttpClientRequest.HttpClientRequest,
     replayable: boolean
-  ) => Effect.Effect<HttpClientResponse.HttpClientResponse, E>
-  readonly reject: (from: string, to: string, reason: string) => E
-  readonly emit: (event: AuthEvent) => Effect.Effect<void>
+  ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> => {
+    const once = attempt(sent, request)
+    return replayable ? retryLoop.afterFirstFailure(once, () => once, schedule, unwrap) : Effect.catch(once, unwrap)
+  }
 }
-
-/**
- * The one redirect step: follows 3xx answers with a `Location` itself, never
- * https → http, only http(s), never to a URL with userinfo or holding a secret
- * the SDK sent, at most `maxRedirects`; credential headers only to
- * the same origin; 303 (and 301/302 after a POST) become a GET without body; the
- * body of each redirect is discarded within bounds.
- */
-/** A redirect the redirect step follows: a 3xx other than 304, with a `Location`. */
-export const isRedirect = (response: HttpClientResponse.HttpClientResponse): boolean =>
-  response.status >= 300 && response.status <= 399 && response.status !== 304 && response.headers["location"] !== undefined
-
-export const followRedirects = <E>(
-  first: HttpClientResponse.HttpClientResponse,
-  request: HttpClientRequest.HttpClientRequest,
-  options: RedirectOptions<E>
-): Effect.Effect<HttpClientResponse.HttpClientResponse, E> =>
-  Effect.gen(function* () {
-    let response = first
-    let current = request
-    let replayable = options.replayable
-    for (let hops = 0; ; hops++) {
-      if (!isRedirect(response)) return response
-      const location = response.headers["location"]!
-      const from = Option.getOrUndefined(HttpClientRequest.toUrl(current))
-      let to: URL | undefined
-      try {
-        to = from === undefined ? undefined : new URL(location, from)
-      } catch {
-        to = undefined
-      }
-      const fromText = redactUrl(current.url)
-      if (from === undefined || to === undefined) {
-        yield* discard(response)
-        return yield* Effect.fail(options.reject(fromText, "<invalid location>", "the Location header is not a URL"))
-      }
-      const toText = redactUrl(to)
-      const reject = (reason: string) => Effect.andThen(discard(response), Effect.fail(options.reject(fromText, toText, reason)))
-      if (to.protocol !== "https:" && to.protocol !== "http:") return yield* reject(`scheme ${to.protocol}`)
-      if (from.protocol === "https:" && to.protocol !== "https:") return yield* reject("https → http downgrade")
-      // A server that echoes the credential into a Location would have it sent on, in the clear of a URL.
-      if (to.username !== "" || to.password !== "") return yield* reject("the Location carries userinfo")
-      if (secrets.carries(location) || secrets.carries(to.href)) return yield* reject("the Location carries a credential the SDK sent")
-      if (hops >= options.maxRedirects) return yield* reject(`more than ${options.maxRedirects} redirects`)
-      const sameOrigin = to.origin === from.origin
-      if (!sameOrigin && options.crossOrigin === "reject") return yield* reject("a redirect to another origin")
-      const toGet = response.status === 303 || ((response.status === 301 || response.status === 302) && current.method === "POST")
-      if (!toGet && !replayable && current.body._tag !== "Empty") return yield* reject("a streamed request body cannot be sent again")
-      yield* discard(response)
-      let next = HttpClientRequest.setUrl(current, to)
-      if (toGet) {
-        next = HttpClientRequest.setMethod(HttpClientRequest.setBody(next, HttpBody.empty), "GET")
-        replayable = true
-      }
-      if (!sameOrigin) next = withoutCredentials(next)
-      yield* options.emit(
-        AuthEvent.Redirected({ from: fromText, to: toText, authorization: sameOrigin && current.headers["authorization"] !== undefined })
-      )
-      current = next
-      response = yield* options.send(next, replayable)
-    }
-  })
 
 export { BodyTooLarge }

@@ -1,6 +1,6 @@
 import { Duration, Option } from "effect"
-import * as Retry from "../Retry.js"
 import * as secrets from "./secrets.js"
+import * as transient from "./transient.js"
 
 /** Which limit a 429 is: a registry's pull quota, its anti-abuse protection, or a service's request rate. */
 export type Kind = "PullLimit" | "AbuseProtection" | "Throttled"
@@ -69,7 +69,7 @@ export const fieldsOf = (input: Input): Option.Option<Fields> => {
   const limit = quota(input.headers["ratelimit-limit"])
   const remaining = quota(input.headers["ratelimit-remaining"])
   const window = limit.window ?? remaining.window
-  const retryAfter = Option.map(Retry.parseRetryAfter(input.headers["retry-after"], input.nowMillis), Duration.toMillis)
+  const retryAfter = Option.map(transient.parseRetryAfter(input.headers["retry-after"], input.nowMillis), Duration.toMillis)
   return Option.some({
     kind,
     url: input.url,

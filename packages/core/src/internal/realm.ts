@@ -23,7 +23,8 @@
  * `0177.0.0.1`, `127.0.0.1.` and `[::ffff:7f00:1]` are all 127.0.0.1.
  */
 import { Result } from "effect"
-import { RealmRejected, redactUrl } from "../RegistryError.js"
+import { RealmRejected } from "../RegistryError.js"
+import { redactUrl } from "./errorBody.js"
 
 /** Hosts the user declared reachable over plain HTTP: `host` or `host:port`. */
 export type InsecureHosts = ReadonlySet<string> | ReadonlyArray<string>

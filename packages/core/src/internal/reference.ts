@@ -1,6 +1,7 @@
 import { Result } from "effect"
 import type * as Reference from "../Reference.js"
-import { redactUrl, ReferenceParseError } from "../RegistryError.js"
+import { ReferenceParseError } from "../RegistryError.js"
+import { redactUrl } from "./errorBody.js"
 
 export const DOCKER_HUB = "docker.io"
 const LEGACY_DOCKER_HUB = "index.docker.io"

@@ -4,19 +4,23 @@ import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import { Clock, DateTime, Duration, Effect, Option, Redacted, Result, Schema } from "effect"
 import { AuthEvent } from "../AuthEvent.js"
 import type * as Credential from "../Credential.js"
-import { anonymous, identityTokenUsername } from "../Credential.js"
-import { matchesTrigger } from "../RegistryAdapter.js"
+import { anonymous } from "../Credential.js"
+import { identityTokenUsername } from "./host.js"
+import { matchesTrigger } from "./adapterRules.js"
 import type { TokenRequestPreferences } from "../RegistryAdapter.js"
-import { rateLimitedFrom, readErrorBody, RealmRejected, redactUrl, TokenRequestError } from "../RegistryError.js"
-import * as Retry from "../Retry.js"
+import { RealmRejected, TokenRequestError } from "../RegistryError.js"
+import { readErrorBody, redactUrl } from "./errorBody.js"
+import { rateLimitedFrom } from "./rateLimited.js"
 import type * as Scope from "../Scope.js"
 import type * as Token from "../Token.js"
-import { failureDetail, failureKind, followRedirects, readText } from "./http.js"
+import { failureDetail, failureKind, readText } from "./http.js"
+import { followRedirects } from "./redirects.js"
 import * as secrets from "./secrets.js"
 import * as tokenRefusal from "./tokenRefusal.js"
 import type { Send } from "./http.js"
 import * as scope from "./scope.js"
 import * as token from "./token.js"
+import * as transient from "./transient.js"
 
 export interface ExchangeOptions {
   readonly realm: URL
@@ -125,7 +129,7 @@ export const exchange = (send: Send, options: ExchangeOptions): Effect.Effect<To
   const retryAfterMillis = (response: HttpClientResponse.HttpClientResponse) =>
     Effect.map(Clock.currentTimeMillis, (now) =>
       Option.getOrUndefined(
-        Option.map(Retry.parseRetryAfter(response.headers["retry-after"], now), Duration.toMillis)
+        Option.map(transient.parseRetryAfter(response.headers["retry-after"], now), Duration.toMillis)
       )
     )
 

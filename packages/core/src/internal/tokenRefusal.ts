@@ -1,4 +1,4 @@
-import type { ErrorEntry } from "../RegistryError.js"
+import type { ErrorEntry } from "./errorBody.js"
 import * as secrets from "./secrets.js"
 
 const bounded = (text: string): string => secrets.scrub(text.replace(/\s+/g, " ").trim(), 240)

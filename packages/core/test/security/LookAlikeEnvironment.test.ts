@@ -13,6 +13,7 @@ import { ConfigProvider, Effect, Layer, Redacted, Result } from "effect"
 import { Authenticator, Credential, CredentialProvider, Registries, Scope } from "@ociauth/core"
 import type { Authorization } from "@ociauth/core/Authenticator"
 import { budget } from "../../../../vitest.shared.js"
+import * as Unstable from "@ociauth/core/Unstable"
 import { fakeHttp, json } from "../utils/fakeHttp.js"
 import type { Recorded } from "../utils/fakeHttp.js"
 
@@ -56,7 +57,7 @@ const leaked = (log: ReadonlyArray<Recorded>): ReadonlyArray<string> =>
 
 const get = (host: string, env: Record<string, string>) => Effect.result(CredentialProvider.environment.get(host)).pipe(withEnv(env))
 
-const same = (a: string, b: string) => Credential.normalizeHost(a) === Credential.normalizeHost(b)
+const same = (a: string, b: string) => Unstable.normalizeHost(a) === Unstable.normalizeHost(b)
 const pairs = groups.flatMap((group) => group.flatMap((a) => group.filter((b) => !same(a, b)).map((b) => [a, b] as const)))
 
 const originOf = (host: string): string => {
@@ -144,7 +145,7 @@ describe("look-alike hosts in the environment (OCIAUTH_<HOST>_*)", () => {
       for (const kind of kinds) {
         for (const group of groups) {
           for (const a of group) {
-            const folded = `OCIAUTH_${Credential.normalizeHost(a).toUpperCase().replace(/[^A-Z0-9]/g, "_")}_`
+            const folded = `OCIAUTH_${Unstable.normalizeHost(a).toUpperCase().replace(/[^A-Z0-9]/g, "_")}_`
             const env = variables(folded, kind)
             for (const b of group) {
               const answer = yield* get(b, env)
@@ -155,15 +156,15 @@ describe("look-alike hosts in the environment (OCIAUTH_<HOST>_*)", () => {
               }
               if (Result.isSuccess(answer)) {
                 assert.strictEqual(answer.success._tag, "Anonymous", `${folded} asked for ${b}`)
-                assert.notStrictEqual(`OCIAUTH_${Credential.normalizeHost(b).toUpperCase().replace(/[^A-Z0-9]/g, "_")}_`, folded, `${b} folds to ${folded}: refused`)
+                assert.notStrictEqual(`OCIAUTH_${Unstable.normalizeHost(b).toUpperCase().replace(/[^A-Z0-9]/g, "_")}_`, folded, `${b} folds to ${folded}: refused`)
                 continue
               }
               const error = answer.failure
               assert.strictEqual(error._tag, "CredentialError")
-              assert.include(error.message, Credential.normalizeHost(b))
+              assert.include(error.message, Unstable.normalizeHost(b))
               assert.include(error.message, folded)
               const owner = groups.flat().find((h) => CredentialProvider.environmentPrefix(h) === folded)
-              if (owner !== undefined) assert.include(error.message, Credential.normalizeHost(owner))
+              if (owner !== undefined) assert.include(error.message, Unstable.normalizeHost(owner))
               assert.include(error.message, CredentialProvider.environmentPrefix(b), "says which name to set")
               assert.notInclude(error.message, CANARY)
             }
@@ -200,7 +201,7 @@ describe("look-alike hosts in the environment (OCIAUTH_<HOST>_*)", () => {
     Effect.gen(function* () {
       let positives = 0
       for (const [a, b] of pairs) {
-        const folded = `OCIAUTH_${Credential.normalizeHost(a).toUpperCase().replace(/[^A-Z0-9]/g, "_")}_`
+        const folded = `OCIAUTH_${Unstable.normalizeHost(a).toUpperCase().replace(/[^A-Z0-9]/g, "_")}_`
         const names = CredentialProvider.environmentPrefix(b) === folded ? [CredentialProvider.environmentPrefix(a)] : [CredentialProvider.environmentPrefix(a), folded]
         for (const prefix of names) {
           for (const kind of ["basic", "registry"] as const) {

@@ -12,6 +12,7 @@
 import { Arbitrary, DateTime, Effect, Option, Redacted, Result, Schema } from "effect"
 import * as fc from "../utils/arbitrary.js"
 import { Challenge, Reference, Scope, Token } from "@ociauth/core"
+import * as Unstable from "@ociauth/core/Unstable"
 
 export interface Target<A = unknown> {
   readonly name: string
@@ -135,7 +136,7 @@ const checkChallenges = (challenges: ReadonlyArray<Challenge.Challenge>): string
     if (Result.isFailure(again) || !sameJson(again.success, [c])) return `format/parse round trip broke for ${Challenge.format(c)}`
   }
   Challenge.preferred(challenges)
-  Option.map(Challenge.bearer(challenges), (bearer) => Challenge.formatBearer(bearer))
+  Option.map(Challenge.bearer(challenges), (bearer) => Unstable.formatBearer(bearer))
   return undefined
 }
 

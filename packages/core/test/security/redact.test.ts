@@ -4,8 +4,9 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Base64, Base64Url } from "effect/encoding"
-import { HttpSteps } from "@ociauth/core"
+
 import * as secrets from "../../src/internal/secrets.js"
+import * as Unstable from "@ociauth/core/Unstable"
 
 /** `"`, `\` and `/` make the JSON forms differ; `+`, space, `*` and `~` the encoded ones; `ü` the UTF-8 ones. */
 const SECRET = `pw"CANARY\\5e/3 f+*~!ü`
@@ -57,23 +58,23 @@ const leaks = (text: string, secret: string): boolean => {
   return false
 }
 
-describe("HttpSteps.redact and scrub: every form", () => {
+describe("Unstable.redact and scrub: every form", () => {
   // Remembered as the engine remembers what it sends.
   secrets.remember(SECRET)
   for (const [name, echo] of echoes(SECRET)) {
     it(`a secret the SDK sent, ${name}: redact and scrub`, () => {
       const text = `invalid credentials: got "${echo}" from you`
-      const out = HttpSteps.redact(text)
+      const out = Unstable.redact(text)
       assert.isFalse(leaks(out, SECRET), out)
       assert.include(out, "<redacted>")
-      assert.isFalse(leaks(HttpSteps.scrub(text), SECRET))
+      assert.isFalse(leaks(Unstable.scrub(text), SECRET))
       assert.isTrue(secrets.carries(text))
     })
   }
   for (const [name, echo] of echoes(GIVEN)) {
     it(`a given secret, ${name}; nothing else changed`, () => {
       const text = `line one\n\tgot ${echo}\r\nline three`
-      const out = HttpSteps.redact(text, [GIVEN, `alice:${GIVEN}`])
+      const out = Unstable.redact(text, [GIVEN, `alice:${GIVEN}`])
       assert.isFalse(leaks(out, GIVEN), out)
       assert.isTrue(out.startsWith("line one\n\tgot ") && out.endsWith("\r\nline three"), out)
       assert.include(out, "<redacted>")
@@ -83,15 +84,15 @@ describe("HttpSteps.redact and scrub: every form", () => {
   }
 })
 
-describe("HttpSteps.scrub: control characters", () => {
+describe("Unstable.scrub: control characters", () => {
   it("C0, DEL and C1 (U+0080–U+009F) are all dropped", () => {
     const hostile = "a\u001b]52;c;cHduZWQ=\u0007b\u009b2Jc\u0085d\u009d8;;http://evil\u009ce\u007ff\u0000g"
-    const out = HttpSteps.scrub(hostile)
+    const out = Unstable.scrub(hostile)
     assert.notMatch(out, /[\u0000-\u001f\u007f-\u009f]/)
     assert.include(out, "a")
     assert.include(out, "g")
   })
   it("letters beyond C1 are kept", () => {
-    assert.strictEqual(HttpSteps.scrub("café ü ß ¡ \u00a0x"), "café ü ß ¡ \u00a0x")
+    assert.strictEqual(Unstable.scrub("café ü ß ¡ \u00a0x"), "café ü ß ¡ \u00a0x")
   })
 })

@@ -1,8 +1,11 @@
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import type { HttpClientError, HttpClientResponse } from "effect/http"
-import { AuthEvent, Challenge, ChallengeStore, HttpSteps, RegistryError, Retry, Route } from "@ociauth/core"
+import { AuthEvent, Challenge } from "@ociauth/core"
+import * as ChallengeStore from "@ociauth/core/ChallengeStore"
+import * as Route from "@ociauth/core/Route"
 import type { RegistryAdapter, Scope } from "@ociauth/core"
 import { Lru } from "@ociauth/core/Lru"
+import * as Unstable from "@ociauth/core/Unstable"
 import { Deferred, Effect, Option } from "effect"
 import type { Send } from "./send.js"
 import type { Budget, RegistryTimeout } from "./timeout.js"
@@ -29,10 +32,10 @@ export const challengeOf = (response: HttpClientResponse.HttpClientResponse): Ef
 
 /** The challenge as an event shows it: server text, so scrubbed of the secrets the SDK sent. */
 const describe = (challenge: Challenge.AuthChallenge): string =>
-  HttpSteps.scrub(
+  Unstable.scrub(
     challenge.scheme === "bearer"
-      ? Challenge.formatBearer({ ...challenge, realm: RegistryError.redactUrl(challenge.realm) })
-      : `Basic realm="${RegistryError.redactUrl(challenge.realm ?? "")}"`
+      ? Unstable.formatBearer({ ...challenge, realm: Unstable.redactUrl(challenge.realm) })
+      : `Basic realm="${Unstable.redactUrl(challenge.realm ?? "")}"`
   )
 
 const sameChallenge = (a: Challenge.AuthChallenge, b: Challenge.AuthChallenge): boolean =>
@@ -87,7 +90,7 @@ export const makeDiscovery = (options: DiscoveryOptions) => {
         ? Effect.void
         : Effect.andThen(
             Effect.andThen(Effect.sync(() => memo.delete(base)), challenges.set(base, Option.some(learned))),
-            emit(AuthEvent.AuthEvent.ChallengeDiscovered({ origin: RegistryError.redactUrl(base), challenge: describe(learned) }))
+            emit(AuthEvent.AuthEvent.ChallengeDiscovered({ origin: Unstable.redactUrl(base), challenge: describe(learned) }))
           )
     })
 
@@ -109,7 +112,7 @@ export const makeDiscovery = (options: DiscoveryOptions) => {
       pending.set(base, deferred)
       // A body that cannot be sent twice is not used to discover: ask /v2/ instead.
       const probe = replayable
-        ? HttpSteps.withoutAuthorization(request)
+        ? Unstable.withoutAuthorization(request)
         : HttpClientRequest.get(new URL(Route.format(Route.Base({ prefix: route.prefix })), url))
       return send(probe, true, budget).pipe(
         Effect.flatMap((response) => found(base, response, replayable, deferred)),
@@ -119,7 +122,7 @@ export const makeDiscovery = (options: DiscoveryOptions) => {
             return Deferred.succeed(deferred, Option.none())
           })
         ),
-        Effect.withSpan("ociauth.discover", { attributes: { "ociauth.api": RegistryError.redactUrl(base) } }, { captureStackTrace: false })
+        Effect.withSpan("ociauth.discover", { attributes: { "ociauth.api": Unstable.redactUrl(base) } }, { captureStackTrace: false })
       )
     })
 
@@ -133,13 +136,13 @@ export const makeDiscovery = (options: DiscoveryOptions) => {
       const challenge = response.status === 401 ? yield* challengeOf(response) : Option.none<Challenge.AuthChallenge>()
       if (Option.isSome(challenge)) yield* learn(base, challenge.value)
       // An answer without a challenge means "no credentials needed" — unless it is a failure that says nothing.
-      else if (response.status !== 401 && !Retry.isTransientStatus(response.status)) {
+      else if (response.status !== 401 && !Unstable.isTransientStatus(response.status)) {
         memo.delete(base)
         yield* challenges.set(base, Option.none())
       }
       yield* Deferred.succeed(deferred, Option.map(challenge, ChallengeStore.forOrigin))
       const answer = replayable && Option.isNone(challenge)
-      if (!answer) yield* HttpSteps.discard(response)
+      if (!answer) yield* Unstable.discard(response)
       const offered = Option.match(challenge, {
         onNone: () => [],
         onSome: (c) => (replayable && c.scheme === "bearer" ? c.scopes : [])

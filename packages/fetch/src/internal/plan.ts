@@ -1,10 +1,12 @@
 import * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
-import { HttpSteps, RegistryAdapter } from "@ociauth/core"
+import { RegistryAdapter } from "@ociauth/core"
 import type { Registries, RegistryError } from "@ociauth/core"
-import { Route, Scope } from "@ociauth/core"
+import { Scope } from "@ociauth/core"
+import * as Route from "@ociauth/core/Route"
 import { Option } from "effect"
 import { Lru } from "@ociauth/core/Lru"
+import * as Unstable from "@ociauth/core/Unstable"
 
 /**
  * What a request means, computed once per method and URL: where it really goes,
@@ -49,7 +51,7 @@ const rewrite = (url: URL, adapter: RegistryAdapter.RegistryAdapter, insecure: R
     target.protocol = insecure.has(apiOrigin.host) ? "http:" : apiOrigin.protocol
     target.host = apiOrigin.host
   }
-  const parsed = RegistryAdapter.apiRoute(adapter, target.pathname)
+  const parsed = Unstable.apiRoute(adapter, target.pathname)
   if (Option.isNone(parsed)) return { url: target, route: undefined }
   let route = parsed.value
   const name = Route.repository(route)
@@ -63,7 +65,7 @@ const rewrite = (url: URL, adapter: RegistryAdapter.RegistryAdapter, insecure: R
   if (route._tag === "Upload" && target.searchParams.has("from")) {
     target.searchParams.set("from", adapter.normalizeRepository(target.searchParams.get("from")!))
   }
-  const paged = route._tag === "Tags" || route._tag === "Catalog" ? RegistryAdapter.clampPageSize(adapter, target) : target
+  const paged = route._tag === "Tags" || route._tag === "Catalog" ? Unstable.clampPageSize(adapter, target) : target
   return { url: paged, route }
 }
 
@@ -82,11 +84,11 @@ const make = (
     host: requested.host,
     url,
     route,
-    implied: route === undefined ? [] : RegistryAdapter.scopesFor(adapter, method, url, route),
-    unsupported: route === undefined ? undefined : Option.getOrUndefined(RegistryAdapter.unsupported(adapter, method, route)),
+    implied: route === undefined ? [] : Unstable.scopesFor(adapter, method, url, route),
+    unsupported: route === undefined ? undefined : Option.getOrUndefined(Unstable.unsupported(adapter, method, route)),
     unchanged: plain && url.href === request.url,
     base: route === undefined || route.prefix === "" ? url.origin : `${url.origin}${route.prefix}`,
-    credentialsAllowed: url.protocol === "https:" || HttpSteps.mayUsePlainHttp(url, insecure),
+    credentialsAllowed: url.protocol === "https:" || Unstable.mayUsePlainHttp(url, insecure),
     span: {
       kind: "client",
       captureStackTrace: false,

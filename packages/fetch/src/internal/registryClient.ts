@@ -1,4 +1,5 @@
-import { AuthEvent, Authenticator, ChallengeStore, Registries, Retry, Scope } from "@ociauth/core"
+import { AuthEvent, Authenticator, Registries, Retry, Scope } from "@ociauth/core"
+import * as ChallengeStore from "@ociauth/core/ChallengeStore"
 import type { Challenge } from "@ociauth/core"
 import { Clock, Context, Duration, Effect, Option, References } from "effect"
 import type { Scope as EffectScope } from "effect"

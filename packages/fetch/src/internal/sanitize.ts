@@ -1,10 +1,11 @@
 import * as HttpClientError from "effect/http/HttpClientError"
 import type { HttpClientRequest, HttpClientResponse } from "effect/http"
-import { HttpSteps } from "@ociauth/core"
+
 import { rebuildReason, SanitizedResponse } from "./sanitizedResponse.js"
+import * as Unstable from "@ociauth/core/Unstable"
 
 const hasCredentialHeader = (request: HttpClientRequest.HttpClientRequest): boolean =>
-  HttpSteps.credentialHeaders.some((name) => request.headers[name] !== undefined)
+  Unstable.credentialHeaders.some((name) => request.headers[name] !== undefined)
 
 const carriesCredentials = (request: HttpClientRequest.HttpClientRequest): boolean =>
   request.headers["authorization"] !== undefined || hasCredentialHeader(request)
@@ -22,7 +23,7 @@ export const sanitizeResponse = (
 ): HttpClientResponse.HttpClientResponse => {
   if (!carriesCredentials(response.request)) return response
   const asGiven = clean !== undefined && !carriesCredentials(clean) ? clean : undefined
-  return new SanitizedResponse(response, asGiven, HttpSteps.withoutCredentials)
+  return new SanitizedResponse(response, asGiven, Unstable.withoutCredentials)
 }
 
 /** The native error underneath a transport failure (no request, no header), for the `cause` chain. */
@@ -34,7 +35,7 @@ export const sanitizeError = (error: HttpClientError.HttpClientError): HttpClien
   const reason = error.reason
   const cause = nativeCause(reason.cause)
   const fields = {
-    request: HttpSteps.withoutCredentials(reason.request),
+    request: Unstable.withoutCredentials(reason.request),
     ...(reason.description === undefined ? {} : { description: reason.description }),
     ...(cause === undefined ? {} : { cause })
   }

@@ -2,8 +2,9 @@ import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as HttpClientError from "effect/http/HttpClientError"
 import type { HttpClientResponse } from "effect/http"
-import { AuthEvent, HttpSteps, RegistryError, Retry } from "@ociauth/core"
-import { Duration, Effect, Option, Schedule } from "effect"
+import { AuthEvent, Retry } from "@ociauth/core"
+import * as Unstable from "@ociauth/core/Unstable"
+import { Duration, Effect, Option } from "effect"
 import type { Budget, RegistryTimeout } from "./timeout.js"
 
 /**
@@ -100,7 +101,7 @@ class Failed {
  * check.
  */
 export const makeSend = (client: HttpClient.HttpClient, options: SendOptions): Send => {
-  const execute = HttpSteps.propagating(client, options.tracePropagation)
+  const execute = Unstable.propagating(client, options.tracePropagation)
   const responseTimeout = options.responseTimeoutMillis
 
   const attempt = (
@@ -134,43 +135,29 @@ export const makeSend = (client: HttpClient.HttpClient, options: SendOptions): S
               : error
           ),
         onSuccess: (response) => {
-          if (!Retry.isTransient(response)) return Effect.succeed(response)
+          if (!Unstable.isTransient(response)) return Effect.succeed(response)
           const now = clock.currentTimeMillisUnsafe()
-          const retryAfter = Retry.parseRetryAfter(response.headers["retry-after"], now)
+          const retryAfter = Unstable.parseRetryAfter(response.headers["retry-after"], now)
           return Effect.fail(new Failed(request, budget, { response }, true, retryAfter, now - start, number))
         }
       })
     })
 
-  const maxRetryAfter = options.policy.maxRetryAfter
-  const policy: Schedule.Schedule<unknown, Failed | HttpClientError.HttpClientError | RegistryTimeout> = options.policy.schedule
-  const schedule = policy.pipe(
-    Schedule.while(({ input }) =>
-      input instanceof Failed &&
-      input.retryable &&
-      Option.match(input.retryAfter, { onNone: () => true, onSome: (wait) => Duration.isLessThanOrEqualTo(wait, maxRetryAfter) })
-    ),
-    Schedule.modifyDelay(({ duration, input }) =>
-      Effect.succeed(
-        input instanceof Failed
-          ? Option.match(input.retryAfter, { onNone: () => duration, onSome: (wait) => Duration.max(wait, duration) })
-          : duration
-      )
-    ),
+  const schedule = Unstable.retrySchedule<Failed | HttpClientError.HttpClientError | RegistryTimeout>({
+    policy: options.policy,
+    isRetryable: (input) => input instanceof Failed && input.retryable,
+    retryAfter: (input) => (input instanceof Failed ? input.retryAfter : Option.none()),
     // The next attempt only if the deadline leaves it, after its delay, as long as the last one took.
-    Schedule.while(({ duration, input, now }) =>
-      input instanceof Failed && now + Duration.toMillis(duration) + Math.max(1, input.took) <= input.budget.deadlineAt
-    ),
-    // `tap` runs only when the step continues: a failure that ends the retries is not reported.
-    Schedule.tap(({ input }) =>
+    continueIf: ({ duration, input, now }) =>
+      input instanceof Failed && now + Duration.toMillis(duration) + Math.max(1, input.took) <= input.budget.deadlineAt,
+    onRetry: (input) =>
       input instanceof Failed
         ? Effect.andThen(
-          "response" in input.outcome ? HttpSteps.discard(input.outcome.response) : Effect.void,
-          options.emit(AuthEvent.AuthEvent.Retrying({ target: RegistryError.redactUrl(input.request.url), reason: input.reason }))
+          "response" in input.outcome ? Unstable.discard(input.outcome.response) : Effect.void,
+          options.emit(AuthEvent.AuthEvent.Retrying({ target: Unstable.redactUrl(input.request.url), reason: input.reason }))
         )
         : Effect.void
-    )
-  )
+  })
 
   const unwrap = (
     e: Failed | HttpClientError.HttpClientError | RegistryTimeout
@@ -187,17 +174,6 @@ export const makeSend = (client: HttpClient.HttpClient, options: SendOptions): S
   return (request, replayable, budget) => {
     const first = attempt(request, budget, 1)
     if (!replayable) return Effect.catch(first, unwrap)
-    // The retry driver starts only after a first failure, which it is fed as its first input:
-    // the warm path pays for one attempt and nothing else.
-    return Effect.catch(first, (failure) => {
-      let attempts = 1
-      let fed = false
-      const again = Effect.suspend(() => {
-        if (fed) return attempt(request, budget, ++attempts)
-        fed = true
-        return Effect.fail(failure)
-      })
-      return Effect.catch(Effect.retry(again, schedule), unwrap)
-    })
+    return Unstable.afterFirstFailure(first, (number) => attempt(request, budget, number), schedule, unwrap)
   }
 }

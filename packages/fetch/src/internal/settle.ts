@@ -1,8 +1,10 @@
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as HttpClientResponse from "effect/http/HttpClientResponse"
 import type { HttpClientError } from "effect/http"
-import { Authenticator, ChallengeStore, HttpSteps, RegistryAdapter, RegistryError, Scope } from "@ociauth/core"
+import { Authenticator, RegistryAdapter, RegistryError, Scope } from "@ociauth/core"
+import * as ChallengeStore from "@ociauth/core/ChallengeStore"
 import type { AuthEvent, Challenge } from "@ociauth/core"
+import * as Unstable from "@ociauth/core/Unstable"
 import { Clock, DateTime, Effect, Option } from "effect"
 import { challengeOf, type Discoveries } from "./discovery.js"
 import type { Plan } from "./plan.js"
@@ -74,7 +76,7 @@ export const authorizeWith = (
     ? authenticator.authorize(request)
     : Effect.fail(
         new RegistryError.RealmRejected({
-          realm: RegistryError.redactUrl(plan.url),
+          realm: Unstable.redactUrl(plan.url),
           reason: `credentials are never sent over plain HTTP to ${plan.url.host}: declare it insecure to allow it`
         })
       )
@@ -83,7 +85,7 @@ export const authorizeWith = (
 export const withAuthorization = (request: HttpClientRequest.HttpClientRequest, authorization: Option.Option<Authenticator.Authorization>) =>
   Option.isSome(authorization)
     ? HttpClientRequest.setHeader(request, "authorization", Authenticator.headerValue(authorization.value))
-    : HttpSteps.withoutAuthorization(request)
+    : Unstable.withoutAuthorization(request)
 
 /** The scopes a request needs, and those a challenge offered that the adapter accepts. */
 export const withOffered = (
@@ -91,11 +93,11 @@ export const withOffered = (
   needed: ReadonlyArray<Scope.Scope>,
   offered: ReadonlyArray<Scope.Scope>
 ): ReadonlyArray<Scope.Scope> =>
-  offered.length === 0 ? needed : Scope.merge([...needed, ...RegistryAdapter.challengeScopes(adapter, needed, offered)])
+  offered.length === 0 ? needed : Scope.merge([...needed, ...Unstable.challengeScopes(adapter, needed, offered)])
 
 /** An answer settling has nothing to do with: no refusal to renew, no redirect to follow. */
 export const isFinal = (adapter: RegistryAdapter.RegistryAdapter, response: HttpClientResponse.HttpClientResponse): boolean =>
-  response.status !== 401 && !HttpSteps.isRedirect(response) && !adapter.reauthOn.some((t) => t.status === response.status)
+  response.status !== 401 && !Unstable.isRedirect(response) && !adapter.reauthOn.some((t) => t.status === response.status)
 
 /**
  * Steps 6 and 7. Renew once, on a refusal a new token (or credential) can fix;
@@ -113,9 +115,9 @@ export const makeSettle = (options: SettleOptions) => {
     budget: Budget,
     clean?: HttpClientRequest.HttpClientRequest
   ): Effect.Effect<HttpClientResponse.HttpClientResponse, Failure> =>
-    !HttpSteps.isRedirect(first)
+    !Unstable.isRedirect(first)
       ? Effect.succeed(sanitizeResponse(first, clean))
-      : within(budget, HttpSteps.followRedirects<Failure>(first, request, {
+      : within(budget, Unstable.followRedirects<Failure>(first, request, {
           maxRedirects,
           crossOrigin: "strip",
           replayable,
@@ -158,17 +160,17 @@ export const makeSettle = (options: SettleOptions) => {
           let codes: ReadonlyArray<string> = []
           let messages: ReadonlyArray<string> = []
           if (adapter.reauthOn.some((t) => t.status === response.status && (t.code !== undefined || t.message !== undefined))) {
-            const body = yield* RegistryError.readErrorBody(response)
+            const body = yield* Unstable.readErrorBody(response)
             codes = body.errors.map((e) => e.code)
             messages = body.errors.map((e) => e.message)
             response = HttpClientResponse.fromWeb(sent, new Response(body.text, { status: response.status, headers: response.headers }))
           }
-          renew = RegistryAdapter.isReauthTrigger(adapter, response.status, codes, messages)
+          renew = Unstable.isReauthTrigger(adapter, response.status, codes, messages)
         }
         if (!renew || Option.isNone(challenge) || (renewals > 0 && !expiredInFlight)) break
         const refused = Option.getOrUndefined(authorization)
         if (refused !== undefined) yield* authenticator.invalidate(refused)
-        yield* HttpSteps.discard(response)
+        yield* Unstable.discard(response)
         budget.waiting = "token"
         budget.subject = challenge.value.realm
         authorization = Option.some(yield* authorizeWith(authenticator, plan, engineRequest(plan, challenge.value, scopes, optional, refused)))

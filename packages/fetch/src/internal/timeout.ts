@@ -1,5 +1,6 @@
 import type { HttpClientRequest } from "effect/http"
 import { RegistryError } from "@ociauth/core"
+import * as Unstable from "@ociauth/core/Unstable"
 import { Duration, Effect, Schema } from "effect"
 
 /** The deadline of a request when none is given: everything before its response is handed out. */
@@ -36,7 +37,7 @@ export class RegistryTimeout extends Schema.TaggedError<RegistryTimeout>("@ociau
   }
 ) {
   /** A registry error: `RegistryError.isRegistryError` recognises it, and the façade rejects with it as it is. */
-  readonly [RegistryError.TypeId] = RegistryError.TypeId
+  readonly [Unstable.RegistryErrorTypeId] = Unstable.RegistryErrorTypeId
   override get message(): string {
     const tries = this.attempts === 1 ? "1 attempt" : `${this.attempts} attempts`
     return this.bound === "deadline"
@@ -67,18 +68,18 @@ export class Budget {
     const subject = this.subject
     switch (this.waiting) {
       case "headers":
-        return `the response headers of ${RegistryError.redactUrl(typeof subject === "object" ? subject.url : this.request.url)}`
+        return `the response headers of ${Unstable.redactUrl(typeof subject === "object" ? subject.url : this.request.url)}`
       case "token":
-        return typeof subject === "string" ? `a token from ${RegistryError.redactUrl(subject)}` : "the registry's credentials"
+        return typeof subject === "string" ? `a token from ${Unstable.redactUrl(subject)}` : "the registry's credentials"
       case "challenge":
-        return `the registry's challenge for ${RegistryError.redactUrl(typeof subject === "string" ? subject : this.request.url)}`
+        return `the registry's challenge for ${Unstable.redactUrl(typeof subject === "string" ? subject : this.request.url)}`
     }
   }
 
   timedOut(bound: "deadline" | "responseTimeout", attempts = 1): RegistryTimeout {
     return new RegistryTimeout({
       method: this.request.method,
-      url: RegistryError.redactUrl(this.request.url),
+      url: Unstable.redactUrl(this.request.url),
       waitingFor: this.describe(),
       bound,
       deadlineMillis: this.deadlineMillis,

@@ -1,4 +1,4 @@
-import { Route } from "@ociauth/core"
+import * as Route from "@ociauth/core/Route"
 import { RateLimit } from "@ociauth/fetch"
 import { Clock, Duration, Effect, Option } from "effect"
 import * as HttpClient from "effect/http/HttpClient"

@@ -5,7 +5,8 @@
  * connection included — ends within a bound.
  */
 import { afterEach, assert, describe, it } from "@effect/vitest"
-import { ChallengeStore, Scope as OciScope, TokenStore } from "@ociauth/core"
+import { Scope as OciScope, TokenStore } from "@ociauth/core"
+import * as ChallengeStore from "@ociauth/core/ChallengeStore"
 import { RedisChallengeStore, RedisConnection, RedisRateLimit, RedisTokenStore } from "@ociauth/redis"
 import { Context, DateTime, Effect, Exit, Layer, Option, Redacted, Scope } from "effect"
 import { HttpClient, HttpClientResponse } from "effect/http"

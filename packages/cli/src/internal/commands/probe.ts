@@ -1,4 +1,4 @@
-import { HttpSteps } from "@ociauth/core"
+
 import { RegistryClient } from "@ociauth/fetch"
 import { Effect, Layer, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
@@ -10,6 +10,7 @@ import * as Summary from "../../Summary.js"
 import * as Transcript from "../../Transcript.js"
 import * as Sanitize from "../sanitize.js"
 import { insecure, stdinCredential, toggle } from "./shared.js"
+import * as Unstable from "@ociauth/core/Unstable"
 
 const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
 
@@ -58,7 +59,7 @@ export const make = (transport: Layer.Layer<HttpClient.HttpClient> = RegistryCli
         )
         // Every secret redacted, in every form, from the server's text before it is encoded (JSON, transcript,
         // summary), and from what is printed after; controls shown escaped.
-        const redact = (text: string) => HttpSteps.redact(text, result.secrets)
+        const redact = (text: string) => Unstable.redact(text, result.secrets)
         const findings = Sanitize.deep(result.findings, redact)
         const transcript = args.transcript ? Transcript.format(result.exchanges, result.secrets) : undefined
         const adapter = args.suggestAdapter ? redact(SuggestAdapter.fromFindings(findings)) : undefined

@@ -1,4 +1,5 @@
-import { AuthEvent, HttpSteps, Reference, RegistryError } from "@ociauth/core"
+import { AuthEvent, Reference } from "@ociauth/core"
+import * as Unstable from "@ociauth/core/Unstable"
 import { Clock, DateTime, Duration, Effect, Option, Stream } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import * as HttpClient from "effect/http/HttpClient"
@@ -75,7 +76,7 @@ export const describe = (event: AuthEvent.AuthEvent): string =>
   })
 
 /** Server text in a `-v` line: every secret the engine sent redacted, controls shown escaped. */
-const shown = (text: string): string => Sanitize.field(HttpSteps.redact(text))
+const shown = (text: string): string => Sanitize.field(Unstable.redact(text))
 
 /**
  * A textual body with every form of every secret the engine sent redacted. A JSON body is also read: a secret
@@ -83,7 +84,7 @@ const shown = (text: string): string => Sanitize.field(HttpSteps.redact(text))
  * then printed re-encoded from the redacted values; otherwise it is printed as the server wrote it.
  */
 const redactBody = (text: string): string => {
-  const redacted = HttpSteps.redact(text)
+  const redacted = Unstable.redact(text)
   let parsed: unknown
   try {
     parsed = JSON.parse(redacted)
@@ -92,7 +93,7 @@ const redactBody = (text: string): string => {
   }
   let changed = false
   const clean = Sanitize.deep(parsed, (value) => {
-    const out = HttpSteps.redact(value)
+    const out = Unstable.redact(value)
     if (out !== value) changed = true
     return out
   })
@@ -101,7 +102,7 @@ const redactBody = (text: string): string => {
 
 /** A body read whole as UTF-8: up to `MAX_TEXT_BODY` bytes, within `TEXT_BODY_TIME`. */
 const readText = (response: HttpClientResponse.HttpClientResponse, what: string) =>
-  HttpSteps.readText(response, { maxBytes: MAX_TEXT_BODY, timeout: TEXT_BODY_TIME }).pipe(
+  Unstable.readText(response, { maxBytes: MAX_TEXT_BODY, timeout: TEXT_BODY_TIME }).pipe(
     Effect.mapError(
       (error) =>
         new CommandFailed({
@@ -177,7 +178,7 @@ export const make = (seams: Seams = {}) =>
           if (colon <= 0) return yield* new UsageError({ reason: `"${line}" is not a header`, hint: "-H 'Name: value'" })
           headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim()
         }
-        yield* explainLine(`> ${method} ${RegistryError.redactUrl(url)}`)
+        yield* explainLine(`> ${method} ${Unstable.redactUrl(url)}`)
         const client = yield* HttpClient.HttpClient
         const response = yield* client.execute(HttpClientRequest.make(method)(url).pipe(HttpClientRequest.setHeaders(headers)))
         yield* explainLine(`< ${response.status}`)
@@ -191,15 +192,15 @@ export const make = (seams: Seams = {}) =>
           yield* io.stderr(summary(response))
         }
         let body = ""
-        if (!HttpSteps.hasNoBody(response)) {
+        if (!Unstable.hasNoBody(response)) {
           // A textual body, and any error body, is text: secrets redacted, controls shown escaped. Other bodies are
           // data: as they are to a file or a pipe, never onto a terminal.
           const type = response.headers["content-type"] ?? ""
           if (response.status >= 400 || type === "" || TEXTUAL.test(type)) {
-            body = yield* readText(response, `${method} ${RegistryError.redactUrl(url)}`)
+            body = yield* readText(response, `${method} ${Unstable.redactUrl(url)}`)
             yield* io.stdout(Sanitize.text(redactBody(body)))
           } else if (io.stdoutIsTTY) {
-            yield* HttpSteps.discard(response)
+            yield* Unstable.discard(response)
             yield* io.stderr(`(a ${shown(type)} body is not printed on a terminal: redirect standard output to a file)\n`)
           } else {
             yield* response.stream.pipe(Stream.runForEach((chunk) => io.stdout(chunk)))
@@ -207,7 +208,7 @@ export const make = (seams: Seams = {}) =>
         }
         if (response.status === 429) {
           // Which limit, when to retry, how to raise it: the SDK's RateLimited (exit 5, with what to do).
-          const limited = RegistryError.rateLimitedFrom({
+          const limited = Unstable.rateLimitedFrom({
             url,
             status: response.status,
             headers: response.headers,
@@ -220,7 +221,7 @@ export const make = (seams: Seams = {}) =>
         if (response.status >= 400) {
           return yield* new CommandFailed({
             code: response.status === 401 || response.status === 403 ? ExitCode.auth : ExitCode.failure,
-            reason: `${method} ${RegistryError.redactUrl(url)} answered ${response.status}`
+            reason: `${method} ${Unstable.redactUrl(url)} answered ${response.status}`
           })
         }
       }).pipe(

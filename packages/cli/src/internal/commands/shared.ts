@@ -1,4 +1,5 @@
-import { Credential, RegistryError } from "@ociauth/core"
+import { Credential } from "@ociauth/core"
+import * as Unstable from "@ociauth/core/Unstable"
 import { RegistryClient } from "@ociauth/fetch"
 import { Effect, Option, Redacted } from "effect"
 import { Flag } from "effect/cli"
@@ -168,7 +169,7 @@ export const withNetworkHints =
       }
       if (HttpClientError.isHttpClientError(error) && error.reason._tag === "TransportError") {
         const { code, detail } = transportCause(error.reason.cause)
-        const url = RegistryError.redactUrl(error.request.url)
+        const url = Unstable.redactUrl(error.request.url)
         return new CommandFailed({
           code: ExitCode.network,
           reason: `${error.request.method} ${url}: ${transportText(code, error.reason.description ?? detail)}.\n  ${reachHint(error.request.url, code, reach)}`

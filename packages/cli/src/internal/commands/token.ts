@@ -1,5 +1,6 @@
-import { Authenticator, Challenge, HttpSteps, Reference, Registries, Scope } from "@ociauth/core"
+import { Authenticator, Challenge, Reference, Registries, Scope } from "@ociauth/core"
 import type { CredentialProvider, TokenStore } from "@ociauth/core"
+import * as Unstable from "@ociauth/core/Unstable"
 import { RegistryClient } from "@ociauth/fetch"
 import { DateTime, Duration, Effect, Layer, Option, Redacted } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
@@ -44,7 +45,7 @@ const discover = (origin: string, transport: Layer.Layer<HttpClient.HttpClient>)
     }
     const challenges = yield* Challenge.parse(header, { lenient: true })
     return yield* Option.match(Challenge.preferred(challenges), {
-      onNone: () => Effect.fail(new CommandFailed({ code: ExitCode.failure, reason: `${origin}/v2/ challenges with neither Bearer nor Basic: ${Sanitize.field(HttpSteps.scrub(header))}` })),
+      onNone: () => Effect.fail(new CommandFailed({ code: ExitCode.failure, reason: `${origin}/v2/ challenges with neither Bearer nor Basic: ${Sanitize.field(Unstable.scrub(header))}` })),
       onSome: Effect.succeed
     })
   }).pipe(Effect.provide(transport))
@@ -93,7 +94,7 @@ export const make = (seams: Seams = {}) =>
         if (io.stderrIsTTY || args.verbose) {
           const token = Option.getOrUndefined(authorization.token)
           // Server text (the challenge's realm and service, a JWT's grant): secrets redacted, controls shown escaped.
-          const shown = (value: string) => Sanitize.field(HttpSteps.redact(value))
+          const shown = (value: string) => Sanitize.field(Unstable.redact(value))
           const lines = [
             `realm    ${shown(challenge.realm)}`,
             `service  ${shown(challenge.service ?? "(none)")}`,

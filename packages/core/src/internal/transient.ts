@@ -1,0 +1,47 @@
+/** Which answers are worth another attempt, and when: the one rule of the token exchange and the registry runtime. */
+import { Duration, Option } from "effect"
+
+/**
+ * The statuses that are worth retrying.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const isTransientStatus = (status: number): boolean =>
+  status === 408 || status === 429 || status === 500 || status === 502 || status === 503 || status === 504
+
+/**
+ * Whether an answer is worth retrying: a transient status, except a `429` that
+ * says its quota is spent (`ratelimit-remaining: 0`, Docker Hub's pull limit):
+ * that quota comes back with its window (hours), not within a retry's seconds,
+ * so the answer is returned at once (`filterStatusOk` types it `RateLimited`).
+ *
+ * @since 1.0.0
+ * @category predicates
+ */
+export const isTransient = (response: {
+  readonly status: number
+  readonly headers: Readonly<Record<string, string | undefined>>
+}): boolean =>
+  isTransientStatus(response.status) &&
+  !(response.status === 429 && /^\s*0\s*(?:[;,]|$)/.test(response.headers["ratelimit-remaining"] ?? ""))
+
+/**
+ * Reads a `Retry-After` value: delta-seconds (`120`) or an HTTP-date
+ * (`Wed, 21 Oct 2015 07:28:00 GMT`), relative to `nowMillis`. A date in the past
+ * is a zero delay; anything else is `None`.
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const parseRetryAfter = (value: string | null | undefined, nowMillis: number): Option.Option<Duration.Duration> => {
+  if (value == null) return Option.none()
+  const text = value.trim()
+  if (/^\d{1,10}$/.test(text)) return Option.some(Duration.seconds(Number(text)))
+  // IMF-fixdate, RFC 850 and asctime all start with a letter; reject bare numbers with signs or dots.
+  if (!/^[A-Za-z]/.test(text)) return Option.none()
+  const at = Date.parse(text)
+  if (Number.isNaN(at)) return Option.none()
+  return Option.some(Duration.millis(Math.max(0, at - nowMillis)))
+}
+
