@@ -86,7 +86,7 @@ describe.skipIf(!availability.available)("Redis unavailable: the whole client (r
       let since = performance.now()
       while (fiber.pollUnsafe() === undefined) {
         yield* liveSleep(10)
-        if (performance.now() - since < (allowWaits ? 300 : Budget.scaled(10_000))) continue
+        if (performance.now() - since < Budget.scaled(allowWaits ? 300 : 10_000)) continue
         if (!allowWaits) return yield* Effect.die(new Error("a request waited on the clock (a command timeout) with Redis unavailable"))
         yield* TestClock.adjust(COMMAND_TIMEOUT)
         waits++
