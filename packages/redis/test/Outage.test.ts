@@ -26,13 +26,14 @@ const RECHECK = 5_000
 /** Live time, whatever clock the test runs on. */
 const liveSleep = (ms: number) => Effect.promise(() => new Promise<void>((resolve) => setTimeout(resolve, ms)))
 
-/** Waits (live) until `condition` holds; fails the test after a scaled budget. */
-const until = (what: string, condition: () => boolean) =>
+/** Waits (live) until `condition` holds, running `meanwhile` between looks; fails the test after a scaled budget. */
+const until = (what: string, condition: () => boolean, meanwhile: Effect.Effect<void> = Effect.void) =>
   Effect.gen(function* () {
     const deadline = performance.now() + Budget.scaled(10_000)
     while (!condition()) {
       if (performance.now() > deadline) return yield* Effect.die(new Error(`${what}: not within ${Budget.scaled(10_000)} ms`))
       yield* liveSleep(10)
+      yield* meanwhile
     }
   })
 
@@ -86,7 +87,7 @@ describe.skipIf(!availability.available)("Redis unavailable: the whole client (r
       let since = performance.now()
       while (fiber.pollUnsafe() === undefined) {
         yield* liveSleep(10)
-        if (performance.now() - since < (allowWaits ? 300 : Budget.scaled(10_000))) continue
+        if (performance.now() - since < Budget.scaled(allowWaits ? 300 : 10_000)) continue
         if (!allowWaits) return yield* Effect.die(new Error("a request waited on the clock (a command timeout) with Redis unavailable"))
         yield* TestClock.adjust(COMMAND_TIMEOUT)
         waits++
@@ -151,8 +152,8 @@ describe.skipIf(!availability.available)("Redis unavailable: the whole client (r
         // a store's read meets the connection (a silent one times out, queued: QUIT would wait behind it)
         const context = yield* Layer.build(RedisChallengeStore.layer({ commandTimeout: COMMAND_TIMEOUT }).pipe(Layer.provide(Layer.succeed(RedisConnection.RedisConnection, redis))))
         const read = yield* Effect.forkChild(Context.get(context, ChallengeStore.ChallengeStore).get("https://registry.example"))
-        yield* liveSleep(100)
-        if (mode === "silent") yield* TestClock.adjust(COMMAND_TIMEOUT)
+        // (moved until it has timed out: a move before the read is sent releases nothing)
+        yield* until("the read answered", () => read.pollUnsafe() !== undefined, mode === "silent" ? TestClock.adjust(COMMAND_TIMEOUT) : Effect.void)
         assert.isTrue(Option.isNone(yield* Fiber.join(read)))
         const closing = yield* Effect.forkChild(Scope.close(scope, Exit.void))
         yield* until("closed without the clock", () => closing.pollUnsafe() !== undefined)

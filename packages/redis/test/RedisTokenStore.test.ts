@@ -198,7 +198,12 @@ describe.skipIf(!availability.available)("RedisTokenStore (real redis-server)", 
       lockTimeoutMs,
       // The command timeout is for a Redis that is gone: a live one, answering 8 processes' pollers on a
       // loaded machine, can take seconds, and a command timed out makes its process fetch a token of its own.
-      commandTimeoutMs: Budget.scaled(5_000)
+      commandTimeoutMs: Budget.scaled(5_000),
+      // The client's default bounds (10 s per response, 30 s in all), scaled: 1,600 requests answered by an
+      // emulator in this process on a busy machine can outlast 10 s, and a request given up on is sent again
+      // (the registry then counts it twice); here the bounds only catch a hang.
+      responseTimeoutMs: Budget.scaled(10_000),
+      deadlineMs: Budget.scaled(30_000)
     })
 
     it("8 processes × 200 concurrent cold requests for one repository: 1 token request in total", async () => {
@@ -207,7 +212,8 @@ describe.skipIf(!availability.available)("RedisTokenStore (real redis-server)", 
       // A token server that takes its time, so that every process is waiting while one fetches.
       const slow = emulator.tokenServer.faults.add({ latencyMs: 300 })
       try {
-        const running = await fleet(8, "client.ts", () => args(10_000, 200))
+        // A lock that outlives a holder a busy machine starves (its heartbeat late): scaled, as every budget.
+        const running = await fleet(8, "client.ts", () => args(Budget.scaled(10_000), 200))
         const outcomes = await Promise.all(running.map((r) => r.done))
         for (const o of outcomes) {
           assert.strictEqual(o.code, 0, `${JSON.stringify(o.lines)} ${o.stderr}`)
