@@ -25,6 +25,8 @@ export {
 export type { Operation } from "./internal/adapterRules.js"
 export { formatBearer } from "./internal/challenge.js"
 export { dockerConfigPath } from "./internal/credentialFiles.js"
+export { obtain as obtainCredential } from "./internal/credentialLookup.js"
+export type { SourceAnswer } from "./internal/credentialLookup.js"
 export {
   /** Error bodies and URLs as the SDK repeats them, scrubbed. */
   decodeErrorEntries,

@@ -3,10 +3,10 @@
  * share: the configured credentials for the adapter's credential host first,
  * else the adapter's own source (through the caller's `around`), else anonymous.
  */
+import * as Unstable from "@ociauth/core/Unstable"
 import { assert, describe, it } from "@effect/vitest"
 import { Credential, RegistryAdapter, RegistryError } from "@ociauth/core"
 import type { CredentialProvider } from "@ociauth/core"
-import * as CredentialLookup from "@ociauth/core/CredentialLookup"
 import { Effect, Option, Redacted } from "effect"
 import { identity } from "effect/Function"
 
@@ -36,12 +36,12 @@ const context: RegistryAdapter.CredentialContext = {
   send: () => Effect.die("no request in this test")
 }
 
-describe("CredentialLookup.obtain", () => {
+describe("Unstable.obtainCredential", () => {
   it.effect("the configured credential for the adapter's credential host comes first: the source is not asked", () =>
     Effect.gen(function* () {
       const { adapter, asked } = cloud()
       const provider = configured(REGISTRY, Credential.Basic({ username: "me", password: Redacted.make("configured") }))
-      const credential = yield* CredentialLookup.obtain(provider, adapter, "mirror.corp.example", context, identity)
+      const credential = yield* Unstable.obtainCredential(provider, adapter, "mirror.corp.example", context, identity)
       assert.strictEqual(credential._tag, "Basic")
       assert.strictEqual(credential._tag === "Basic" ? credential.username : "", "me")
       assert.deepStrictEqual(asked, [])
@@ -51,7 +51,7 @@ describe("CredentialLookup.obtain", () => {
     Effect.gen(function* () {
       const { adapter, asked } = cloud()
       const seen: Array<string> = []
-      const credential = yield* CredentialLookup.obtain(
+      const credential = yield* Unstable.obtainCredential(
         nothing,
         adapter,
         "mirror.corp.example",
@@ -67,7 +67,7 @@ describe("CredentialLookup.obtain", () => {
     Effect.gen(function* () {
       const { adapter, asked } = cloud()
       const cached = Credential.Basic({ username: "AWS", password: Redacted.make("cached") })
-      const credential = yield* CredentialLookup.obtain(nothing, adapter, "mirror.corp.example", context, () =>
+      const credential = yield* Unstable.obtainCredential(nothing, adapter, "mirror.corp.example", context, () =>
         Effect.succeed(Option.some<Credential.Credential>(cached)))
       assert.strictEqual(credential, cached)
       assert.deepStrictEqual(asked, [])
@@ -76,10 +76,10 @@ describe("CredentialLookup.obtain", () => {
   it.effect("a source with nothing, or an adapter without one: anonymous", () =>
     Effect.gen(function* () {
       const { adapter } = cloud(Option.none())
-      const none = yield* CredentialLookup.obtain(nothing, adapter, "mirror.corp.example", context, identity)
+      const none = yield* Unstable.obtainCredential(nothing, adapter, "mirror.corp.example", context, identity)
       assert.strictEqual(none._tag, "Anonymous")
       const plain = RegistryAdapter.make({ name: "plain", hosts: ["plain.example"] })
-      const anonymous = yield* CredentialLookup.obtain(nothing, plain, "plain.example", context, () =>
+      const anonymous = yield* Unstable.obtainCredential(nothing, plain, "plain.example", context, () =>
         Effect.die("around is not called without a source"))
       assert.strictEqual(anonymous._tag, "Anonymous")
     }))
@@ -91,7 +91,7 @@ describe("CredentialLookup.obtain", () => {
         hosts: ["mirror.corp.example"],
         credentials: (host) => Effect.fail(new RegistryError.CredentialError({ source: "cloud", registry: host, reason: "throttled" }))
       })
-      const error = yield* Effect.flip(CredentialLookup.obtain(nothing, failing, "mirror.corp.example", context, identity))
+      const error = yield* Effect.flip(Unstable.obtainCredential(nothing, failing, "mirror.corp.example", context, identity))
       assert.strictEqual(error._tag, "CredentialError")
       assert.strictEqual(error.reason, "throttled")
     }))

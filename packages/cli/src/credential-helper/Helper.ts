@@ -21,8 +21,6 @@
  */
 import type { CredentialProvider, RegistryAdapter } from "@ociauth/core"
 import { Credential, TokenStore } from "@ociauth/core"
-import * as CredentialLookup from "@ociauth/core/CredentialLookup"
-import * as HostConfig from "@ociauth/core/HostConfig"
 import * as Unstable from "@ociauth/core/Unstable"
 import { FileTokenStore } from "@ociauth/store"
 import { Config, Duration, Effect, FileSystem, Option, Path, Redacted, Result, Schema } from "effect"
@@ -115,7 +113,7 @@ const serverOf = (input: string): Result.Result<{ readonly serverUrl: string; re
  * invocation, else the source, retried (`sources.retried`), its answer cached.
  */
 const cachedSource = (ctx: Context, host: string, key: string) =>
-(source: CredentialLookup.SourceAnswer) =>
+(source: Unstable.SourceAnswer) =>
   Effect.flatMap(ctx.cache.get(key), (cached) =>
     Option.isSome(cached)
       ? Effect.succeed(Option.some<Credential.Credential>(cached.value))
@@ -137,7 +135,7 @@ const lookup = (host: string, serverUrl: string) =>
     const ctx = yield* context
     const adapter = ctx.resolve(host)
     const key = answers.answerKey(adapter.name, adapter.credentialHost(host), ctx.principal)
-    const credential = yield* CredentialLookup.obtain(
+    const credential = yield* Unstable.obtainCredential(
       ctx.machine,
       adapter,
       host,

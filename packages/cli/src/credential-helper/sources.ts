@@ -10,10 +10,9 @@
 import { Builtins, EcrPublic, EcrPublicClient, NodeCredentials, NodeRegistryClient } from "ociauth"
 import type { RegistryAdapter as Adapter } from "@ociauth/core"
 import { Credential, CredentialProvider, Realm, Registries, RegistryError, Retry } from "@ociauth/core"
-import type * as CredentialLookup from "@ociauth/core/CredentialLookup"
 import * as HostConfig from "@ociauth/core/HostConfig"
 import * as Unstable from "@ociauth/core/Unstable"
-import { Duration, Effect, Layer, Option, Result, Schedule, Sink, Stream } from "effect"
+import { Duration, Effect, Layer, Option, Schedule, Sink, Stream } from "effect"
 import type { FileSystem, Path } from "effect"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as HttpClient from "effect/http/HttpClient"
@@ -205,11 +204,11 @@ export const contextFor = (adapter: Adapter.RegistryAdapter, host: string, insec
 })
 
 /**
- * The adapter's source (`CredentialLookup.obtain`'s `around`), retried while
+ * The adapter's source (`Unstable.obtainCredential`'s `around`), retried while
  * the cloud API throttles or fails (`retryPolicy`); no cloud identity on the
  * machine is no answer. The whole lookup is bounded by `lookupTimeout`.
  */
-export const retried = (source: CredentialLookup.SourceAnswer): Effect.Effect<Option.Option<Credential.Credential>, RegistryError.CredentialError> =>
+export const retried = (source: Unstable.SourceAnswer): Effect.Effect<Option.Option<Credential.Credential>, RegistryError.CredentialError> =>
   source.pipe(
     Retry.make({ policy: retryPolicy, isRetryable: isTransient, retryAfter: () => Option.none() }),
     Effect.catchIf(noIdentity, () => Effect.succeedNone)

@@ -248,8 +248,8 @@ export const run = (options: Probe.Options): Effect.Effect<Probe.Result, ProbeEr
               Effect.fail(
                 new RegistryClient.RegistryTimeout({
                   method,
-                  url: RegistryError.redactUrl(url),
-                  waitingFor: `the response of ${RegistryError.redactUrl(url)}`,
+                  url: Unstable.redactUrl(url),
+                  waitingFor: `the response of ${Unstable.redactUrl(url)}`,
                   bound: "deadline",
                   deadlineMillis,
                   responseTimeoutMillis: deadlineMillis,

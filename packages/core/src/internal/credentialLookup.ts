@@ -4,16 +4,13 @@
  * podman's files, logins) for the adapter's credential host first; when they
  * have none, the adapter's own source (ECR's `GetAuthorizationToken`, ACR's
  * Entra exchange, GAR's OAuth2 token); else anonymous. The engine's credential
- * cache and `docker-credential-ociauth` both ask it. For runtimes built on the
- * engine; not re-exported from the index.
- *
- * @since 1.0.0
+ * cache and `docker-credential-ociauth` both ask it (`Unstable.obtainCredential`).
  */
 import { Effect, Option } from "effect"
-import type * as Credential from "./Credential.js"
-import type * as CredentialProvider from "./CredentialProvider.js"
-import type * as RegistryAdapter from "./RegistryAdapter.js"
-import type { CredentialError } from "./RegistryError.js"
+import type * as Credential from "../Credential.js"
+import type * as CredentialProvider from "../CredentialProvider.js"
+import type * as RegistryAdapter from "../RegistryAdapter.js"
+import type { CredentialError } from "../RegistryError.js"
 
 /**
  * What the adapter's own source answers, as `obtain` hands it to `around`.
