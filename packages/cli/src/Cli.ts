@@ -27,6 +27,7 @@ import * as RequestCommand from "./internal/commands/request.js"
 import * as TokenCommand from "./internal/commands/token.js"
 import { fromIo, presenter } from "./internal/console.js"
 import * as Sanitize from "./internal/sanitize.js"
+import { version as packageVersion } from "./internal/version.js"
 
 /**
  * The version `--version` prints.
@@ -34,7 +35,7 @@ import * as Sanitize from "./internal/sanitize.js"
  * @since 0.2.0
  * @category constants
  */
-export const version = "1.0.0"
+export const version: string = packageVersion
 
 /**
  * The seams of the program: every one has a default for a real run.

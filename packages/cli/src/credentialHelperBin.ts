@@ -37,7 +37,7 @@ process.env[sources.activeVariable] = "1"
 
 const program = nested && verb === "get"
   ? Effect.succeed<Helper.Outcome>({ code: 1, stdout: `${sources.notFoundMessage}\n`, stderr: "" })
-  : Effect.flatMap(verb === "list" || verb === "version" ? Effect.succeed("") : stdin, (input) => Helper.run(verb, input)).pipe(
+  : Effect.flatMap(Helper.readsInput(verb) ? stdin : Effect.succeed(""), (input) => Helper.run(verb, input)).pipe(
     Effect.provide(tokens.pipe(Layer.provideMerge(NodeCredentials.layerPlatform)))
   )
 

@@ -4,12 +4,13 @@
  * retries of a throttling cloud API, the refusal to `store` for a cloud
  * registry, and docker's config naming this helper (no recursion).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, afterEach, assert, beforeAll, beforeEach, describe, it } from "@effect/vitest"
 import { AwsEcrApi, Budget } from "@ociauth/testing"
 import { Effect } from "effect"
+import * as Helper from "../src/credential-helper/Helper.js"
 import * as inProcess from "./helperInProcess.js"
 
 const ECR = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
@@ -116,5 +117,27 @@ describe("docker-credential-ociauth (in process)", () => {
     const outcome = await invoke("frobnicate", "")
     assert.strictEqual(outcome.code, 1)
     assert.include(outcome.stderr, "Usage: docker-credential-ociauth")
+    assert.strictEqual(outcome.stdout, "")
+  })
+
+  it("--help (-h, help): the verbs, their input and output, the configuration, the docs; exit 0", async () => {
+    for (const flag of ["--help", "-h", "help"]) {
+      const outcome = await invoke(flag, "")
+      assert.strictEqual(outcome.code, 0, flag)
+      for (const verb of ["get", "store", "erase", "list", "version"]) assert.match(outcome.stdout, new RegExp(`^  ${verb} `, "m"))
+      assert.include(outcome.stdout, "credentials not found in native keychain")
+      assert.include(outcome.stdout, "credHelpers")
+      assert.include(outcome.stdout, "hosts.json")
+      assert.include(outcome.stdout, "docs/credential-helper.md")
+      // The executable reads no standard input for it: --help on a terminal does not wait.
+      assert.isFalse(Helper.readsInput(flag))
+    }
+  })
+
+  it("version: the package's (package.json), as ociauth --version", async () => {
+    const manifest = JSON.parse(readFileSync(join(import.meta.dirname, "..", "package.json"), "utf8")) as { readonly version: string }
+    const outcome = await invoke("version", "")
+    assert.strictEqual(outcome.code, 0)
+    assert.strictEqual(outcome.stdout, `docker-credential-ociauth ${manifest.version}\n`)
   })
 })

@@ -28,6 +28,8 @@ import type { ChildProcessSpawner } from "effect/process/ChildProcessSpawner"
 import * as answers from "./answers.js"
 import * as Seal from "./seal.js"
 import * as sources from "./sources.js"
+import { version } from "../internal/version.js"
+import { help, usage } from "./help.js"
 
 /**
  * @since 1.0.0
@@ -51,10 +53,10 @@ const failure = (reason: string): Outcome => {
   return { code: 1, stdout: `${line}\n`, stderr: `${sources.executable}: ${line}\n` }
 }
 
-/** The usage docker's helpers print for an unknown verb. */
-export const usage = `Usage: ${sources.executable} <store|get|erase|list|version>`
+export { help, readsInput, usage } from "./help.js"
 
-export const version = "1.1.0"
+/** The version `version` prints: the CLI package's, from its one place (`ociauth --version` prints it too). */
+export { version } from "../internal/version.js"
 
 const StoreInput = Schema.fromJsonString(
   Schema.Struct({ ServerURL: Schema.String, Username: Schema.String, Secret: Schema.RedactedFromValue(Schema.String) })
@@ -200,6 +202,8 @@ export const run = (verb: string | undefined, input: string): Effect.Effect<Outc
     ? list
     : verb === "version"
     ? Effect.succeed(success(`${sources.executable} ${version}\n`))
+    : verb === "--help" || verb === "-h" || verb === "help"
+    ? Effect.succeed(success(help))
     : Effect.succeed({ code: 1, stdout: "", stderr: `${usage}\n` })
   return program.pipe(
     Effect.map((outcome) => ("_tag" in outcome ? notFound : outcome)),
