@@ -1,5 +1,6 @@
 
 import { RegistryClient } from "@ociauth/fetch"
+import { Builtins, NodeRegistryClient } from "ociauth"
 import { Effect, Layer, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import type { HttpClient } from "effect/http"
@@ -11,6 +12,26 @@ import * as Transcript from "../../Transcript.js"
 import * as Sanitize from "../sanitize.js"
 import { insecure, stdinCredential, toggle } from "./shared.js"
 import * as Unstable from "@ociauth/core/Unstable"
+
+/**
+ * The registry as the user's host configuration (`hosts.json`, read as every command reads it) names it: a
+ * configured host is probed at its adapter's origin (`http://<host>` for an `insecure` one), and one the file
+ * declares `insecure` may receive credentials over plain HTTP, as with `--insecure`.
+ */
+const configured = (registry: string, plain: boolean) =>
+  Effect.map(NodeRegistryClient.readHostConfig(Builtins.adapters), (config) => {
+    let host: string
+    try {
+      host = new URL(registry.includes("://") ? registry : `https://${registry}`).host
+    } catch {
+      return { registry, insecure: plain }
+    }
+    const insecure = plain || config.insecure.includes(host)
+    const adapter = registry.includes("://") ? undefined : config.adapters.find((candidate) => candidate.matches(host))
+    if (adapter === undefined) return { registry, insecure }
+    const origin = adapter.origin(host)
+    return { registry: plain ? origin.replace(/^https:/, "http:") : origin, insecure }
+  })
 
 const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
 
@@ -47,11 +68,12 @@ export const make = (transport: Layer.Layer<HttpClient.HttpClient> = RegistryCli
         const progress = io.stderrIsTTY && !args.json
         let frame = 0
         const onStep = (title: string) => (progress ? io.stderr(`\r\u001b[2K${FRAMES[frame++ % FRAMES.length]} probing ${title}…`) : Effect.void)
+        const target = yield* configured(args.registry, args.insecure)
         const result = yield* Probe.run({
-          registry: args.registry,
+          registry: target.registry,
           ...(Option.isSome(args.repository) ? { repository: args.repository.value } : {}),
           ...(Option.isSome(credential) ? { credential: credential.value } : {}),
-          insecure: args.insecure,
+          insecure: target.insecure,
           onStep
         }).pipe(
           Effect.provide(transport),

@@ -1,4 +1,4 @@
-import { AuthEvent, Reference } from "@ociauth/core"
+import { AuthEvent, Reference, Registries } from "@ociauth/core"
 import * as Unstable from "@ociauth/core/Unstable"
 import { Clock, DateTime, Duration, Effect, Option, Stream } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
@@ -44,6 +44,22 @@ const hostOf = (target: string): ReadonlyArray<string> => {
     return []
   }
 }
+
+/**
+ * The scheme of a reference's registry: `http` with `--insecure`, or when the host's adapter is reached over
+ * plain HTTP on that very host (a `hosts.json` entry with `insecure`, or `origin: "http://<host>"`); else
+ * `https`. The host stays the reference's: the engine sends the request to the adapter's origin.
+ */
+const schemeOf = (registry: string, plain: boolean) =>
+  Effect.map(Registries.Registries, (registries): "http" | "https" => {
+    if (plain) return "http"
+    try {
+      const origin = new URL(registries.resolve(registry).origin(registry))
+      return origin.protocol === "http:" && origin.host === registry.toLowerCase() ? "http" : "https"
+    } catch {
+      return "https"
+    }
+  })
 
 /**
  * What a successful request answered, without `-v`: the status, and the digest, media type and size the
@@ -168,7 +184,7 @@ export const make = (seams: Seams = {}) =>
           const reference = yield* Reference.parse(target).pipe(
             Effect.mapError((error) => new UsageError({ reason: error.message, hint: "Give an image reference (ociauth request ghcr.io/owner/app:1.0) or a URL (ociauth request HEAD https://ghcr.io/v2/owner/app/manifests/1.0)." }))
           )
-          url = `${plain ? "http" : "https"}://${reference.registry}/v2/${reference.repository}/manifests/${Reference.identifier(reference)}`
+          url = `${yield* schemeOf(reference.registry, plain)}://${reference.registry}/v2/${reference.repository}/manifests/${Reference.identifier(reference)}`
         }
         // A manifest is served by the media types accepted: without them a registry may answer 404 (distribution's
         // does for an OCI manifest). -H accept: … overrides them.
