@@ -64,5 +64,5 @@ export {
   redact,
   scrub
 } from "./internal/secrets.js"
-export { isTransient, isTransientStatus, parseRetryAfter } from "./internal/transient.js"
+export { isConnectFailure, isTransient, isTransientStatus, parseRetryAfter } from "./internal/transient.js"
 export { TypeId as RegistryErrorTypeId } from "./internal/typeId.js"

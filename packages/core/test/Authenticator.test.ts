@@ -16,6 +16,7 @@ import {
   Schedule
 } from "effect"
 import { TestClock } from "effect/testing"
+import { HttpClientError, HttpClientRequest } from "effect/http"
 import { AuthEvent, Authenticator, CredentialProvider, Registries, RegistryAdapter, Retry, Scope, TokenStore } from "@ociauth/core"
 import { Credential } from "@ociauth/core"
 import * as Unstable from "@ociauth/core/Unstable"
@@ -564,6 +565,25 @@ describe("Authenticator: failures and retries", () => {
     return Effect.gen(function* () {
       const error = yield* Effect.flip(authorize())
       assert.strictEqual(error._tag === "TokenRequestError" && error.reason, "Transport")
+    }).pipe(Effect.provide(t.layer))
+  })
+
+  it.effect("a realm that refuses connections: one attempt (never retried), and the error says why (ECONNREFUSED)", () => {
+    const t = setup((r) =>
+      Effect.fail(
+        new HttpClientError.HttpClientError({
+          reason: new HttpClientError.TransportError({
+            request: HttpClientRequest.get(r.url.href),
+            cause: Object.assign(new TypeError("fetch failed"), { cause: Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9"), { code: "ECONNREFUSED" }) })
+          })
+        })
+      ))
+    return Effect.gen(function* () {
+      const error = yield* Effect.flip(authorize())
+      assert.strictEqual(error._tag === "TokenRequestError" && error.reason, "Transport")
+      assert.strictEqual(t.tokenRequests().length, 1)
+      assert.include(error.message, "connection refused (ECONNREFUSED)")
+      assert.strictEqual(t.events.filter((e) => e._tag === "Retrying").length, 0)
     }).pipe(Effect.provide(t.layer))
   })
 

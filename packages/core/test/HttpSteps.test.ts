@@ -8,7 +8,7 @@ import type { AuthEvent } from "@ociauth/core"
 import * as Unstable from "@ociauth/core/Unstable"
 import { Duration, Effect, Fiber, Logger, References, Schedule } from "effect"
 import { TestClock } from "effect/testing"
-import { HttpClient, HttpClientRequest, HttpClientResponse } from "effect/http"
+import { HttpClient, HttpClientError, HttpClientRequest, HttpClientResponse } from "effect/http"
 
 const request = HttpClientRequest.get("https://registry.example/v2/team/app/blobs/sha256:0")
 const limits = { maxBytes: 64 * 1024, timeout: Duration.millis(300) }
@@ -117,5 +117,40 @@ describe("Unstable.makeSender", () => {
       const response = yield* send(request, false)
       assert.strictEqual(response.status, 503)
       assert.strictEqual(transport.sent(), 1)
+    }))
+
+  /** A transport whose every attempt fails as fetch does: a TypeError whose cause carries a native code. */
+  const failing = (code: string) => {
+    let sent = 0
+    const client = HttpClient.make((req) =>
+      Effect.suspend(() => {
+        sent++
+        const cause = Object.assign(new TypeError("fetch failed"), { cause: Object.assign(new Error(`connect ${code} 127.0.0.1:9`), { code }) })
+        return Effect.fail(new HttpClientError.HttpClientError({ reason: new HttpClientError.TransportError({ request: req, cause }) }))
+      })
+    )
+    return { client, sent: () => sent }
+  }
+
+  it.effect("a connection that cannot be made is not retried, as in the runtime", () =>
+    Effect.gen(function* () {
+      for (const code of ["ECONNREFUSED", "ENOTFOUND"]) {
+        const transport = failing(code)
+        const send = Unstable.makeSender(transport.client, { policy, emit: () => Effect.void })
+        const error = yield* Effect.flip(send(request, true))
+        assert.strictEqual(transport.sent(), 1, code)
+        assert.isTrue(Unstable.isConnectFailure(error), code)
+      }
+    }))
+
+  it.effect("another transport failure (a reset) is still retried", () =>
+    Effect.gen(function* () {
+      const transport = failing("ECONNRESET")
+      const send = Unstable.makeSender(transport.client, { policy, emit: () => Effect.void })
+      const fiber = yield* Effect.forkChild(Effect.flip(send(request, true)))
+      yield* TestClock.adjust("1 minute")
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(transport.sent(), 3)
+      assert.isFalse(Unstable.isConnectFailure(error))
     }))
 })

@@ -109,20 +109,41 @@ export type Send = (
   replayable: boolean
 ) => Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>
 
-const isTransport = (error: HttpClientError.HttpClientError): boolean => error.reason._tag === "TransportError"
+/** A transport failure worth another attempt: not a connection that could not be made (`transient.isConnectFailure`). */
+const isRetryableTransport = (error: HttpClientError.HttpClientError): boolean =>
+  error.reason._tag === "TransportError" && !transient.isConnectFailure(error)
 
 /** The kind of a client failure, as Effect 3 named it (`Transport`, `Encode`, `InvalidUrl`, `StatusCode`, `Decode`, `EmptyBody`). */
 export const failureKind = (error: HttpClientError.HttpClientError): string => error.reason._tag.replace(/Error$/, "")
 
-/** A client failure fit for an error's detail: its description (scrubbed), else its kind. */
+/**
+ * A client failure fit for an error's detail: its description (scrubbed), else
+ * its kind, with the native error code of its cause when there is one
+ * (`Transport (ECONNREFUSED)`), so that a refused or unknown host says so.
+ */
 export const failureDetail = (error: HttpClientError.HttpClientError): string => {
   const description = error.reason.description
-  return description === undefined ? failureKind(error) : secrets.scrub(description, 200)
+  const code = transient.errorCode(error)
+  if (description === undefined) return code === undefined ? failureKind(error) : `${CODE_TEXT[code] ?? "the connection failed"} (${code})`
+  const text = secrets.scrub(description, 200)
+  return code === undefined || text.includes(code) ? text : `${text} (${code})`
+}
+
+const CODE_TEXT: Readonly<Record<string, string>> = {
+  ECONNREFUSED: "connection refused",
+  ConnectionRefused: "connection refused",
+  ECONNRESET: "connection reset",
+  ENOTFOUND: "host not found",
+  EAI_NONAME: "host not found",
+  EAI_AGAIN: "host name lookup failed",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+  ETIMEDOUT: "connection timed out"
 }
 
 /**
  * The one retry step: sends, and while the request can be sent again, retries
- * transport failures and transient statuses (408, 429, 5xx) on the policy's
+ * transport failures (not a connection that could not be made) and transient statuses (408, 429, 5xx) on the policy's
  * `Schedule`, each wait at least the server's `Retry-After`. `Retrying` is
  * emitted, and the refused answer's body discarded (bounded), only when a retry
  * follows; the last transient answer is returned as it is. Built once: the
@@ -165,7 +186,7 @@ export const makeRetryStep = (options: Omit<SenderOptions, "tracePropagation">) 
     request: HttpClientRequest.HttpClientRequest
   ): Effect.Effect<HttpClientResponse.HttpClientResponse, Transient | HttpClientError.HttpClientError> =>
     Effect.matchEffect(timed(sent, request), {
-      onFailure: (error) => Effect.fail(isTransport(error) ? new Transient(request, { error }, Option.none()) : error),
+      onFailure: (error) => Effect.fail(isRetryableTransport(error) ? new Transient(request, { error }, Option.none()) : error),
       onSuccess: (response) => classify(request, response)
     })
   const schedule = retryLoop.schedule<Transient | HttpClientError.HttpClientError>({

@@ -1,5 +1,6 @@
 /** Which answers are worth another attempt, and when: the one rule of the token exchange and the registry runtime. */
 import { Duration, Option } from "effect"
+import type * as HttpClientError from "effect/http/HttpClientError"
 
 /**
  * The statuses that are worth retrying.
@@ -45,3 +46,44 @@ export const parseRetryAfter = (value: string | null | undefined, nowMillis: num
   return Option.some(Duration.millis(Math.max(0, at - nowMillis)))
 }
 
+/**
+ * Native error codes of a connection that could not be made, or not securely:
+ * a retry within the seconds a schedule waits does not change them, so they
+ * surface at once. Node's (`ECONNREFUSED`, …; TLS to a plain-HTTP server,
+ * certificates that do not verify) and Bun's and Deno's (`ConnectionRefused`).
+ */
+const CONNECT_FAILURES: ReadonlySet<string> = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EAI_NONAME",
+  "ConnectionRefused",
+  "ERR_SSL_WRONG_VERSION_NUMBER",
+  "EPROTO",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "CERT_HAS_EXPIRED",
+  "ERR_TLS_CERT_ALTNAME_INVALID"
+])
+
+/** The first native error `code` in a transport failure's `cause` chain (`ECONNREFUSED`, `ENOTFOUND`, …), if any. */
+export const errorCode = (error: HttpClientError.HttpClientError): string | undefined => {
+  let cause: unknown = error.reason.cause
+  for (let depth = 0; depth < 4 && typeof cause === "object" && cause !== null; depth++) {
+    const code = (cause as { readonly code?: unknown }).code
+    if (typeof code === "string" && code !== "") return code
+    cause = (cause as { readonly cause?: unknown }).cause
+  }
+  return undefined
+}
+
+/**
+ * Whether a transport failure is a connection that could not be made: never
+ * retried, by the runtime or the token exchange.
+ */
+export const isConnectFailure = (error: HttpClientError.HttpClientError): boolean => {
+  const code = errorCode(error)
+  return code !== undefined && CONNECT_FAILURES.has(code)
+}

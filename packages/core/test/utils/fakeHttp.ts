@@ -13,7 +13,10 @@ export interface Recorded {
   readonly body: string
 }
 
-export type Handler = (request: Recorded) => Response | "transport-error" | Effect.Effect<Response | "transport-error">
+/** An answer, `"transport-error"` (a reset), or an effect of either that may fail as a transport does. */
+export type Handler = (
+  request: Recorded
+) => Response | "transport-error" | Effect.Effect<Response | "transport-error", HttpClientError.HttpClientError>
 
 const bodyText = (request: HttpClientRequest.HttpClientRequest): string => {
   const body = request.body

@@ -25,39 +25,6 @@ export interface SendOptions {
   readonly tracePropagation?: boolean | ReadonlyArray<string> | undefined
 }
 
-/**
- * Native error codes of a connection that could not be made, or not securely:
- * a retry within the seconds a schedule waits does not change them, so they
- * surface at once. Node's (`ECONNREFUSED`, …; TLS to a plain-HTTP server,
- * certificates that do not verify) and Bun's and Deno's (`ConnectionRefused`).
- */
-const CONNECT_FAILURES: ReadonlySet<string> = new Set([
-  "ECONNREFUSED",
-  "ENOTFOUND",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "EAI_NONAME",
-  "ConnectionRefused",
-  "ERR_SSL_WRONG_VERSION_NUMBER",
-  "EPROTO",
-  "DEPTH_ZERO_SELF_SIGNED_CERT",
-  "SELF_SIGNED_CERT_IN_CHAIN",
-  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-  "CERT_HAS_EXPIRED",
-  "ERR_TLS_CERT_ALTNAME_INVALID"
-])
-
-/** Whether a transport failure is a connection that could not be made (the `cause` chain of the platform's error). */
-export const isConnectFailure = (error: HttpClientError.HttpClientError): boolean => {
-  let cause: unknown = error.reason.cause
-  for (let depth = 0; depth < 4 && typeof cause === "object" && cause !== null; depth++) {
-    const code = (cause as { readonly code?: unknown }).code
-    if (typeof code === "string" && CONNECT_FAILURES.has(code)) return true
-    cause = (cause as { readonly cause?: unknown }).cause
-  }
-  return false
-}
-
 /** A failed attempt, and whether (and when) it is worth another. */
 class Failed {
   constructor(
@@ -131,7 +98,7 @@ export const makeSend = (client: HttpClient.HttpClient, options: SendOptions): S
         onFailure: (error) =>
           Effect.fail(
             HttpClientError.isHttpClientError(error) && error.reason._tag === "TransportError"
-              ? new Failed(request, budget, { error }, !isConnectFailure(error), Option.none(), clock.currentTimeMillisUnsafe() - start, number)
+              ? new Failed(request, budget, { error }, !Unstable.isConnectFailure(error), Option.none(), clock.currentTimeMillisUnsafe() - start, number)
               : error
           ),
         onSuccess: (response) => {
