@@ -141,7 +141,7 @@ const helpFlag = GlobalFlag.Action({
 
 const completionsFlag = GlobalFlag.Action({
   flag: GlobalFlag.Completions.flag.pipe(
-    Flag.withDescription("Print the completion script of a shell: ociauth --completions bash > ~/.local/share/bash-completion/completions/ociauth")
+    Flag.withDescription("Print the completion script of a shell, which says where it goes: ociauth --completions bash >> ~/.bashrc")
   ),
   run: GlobalFlag.Completions.run
 })

@@ -91,6 +91,22 @@ const rateLimitHint = (error: RegistryError.RateLimited): string => {
   }
 }
 
+/**
+ * What to do about a grant short of the request. A one-component repository (`alpine`) granted nothing is most
+ * likely a name the registry keeps elsewhere: Docker Hub and its mirrors keep official images under `library/`
+ * (the docker.io adapter adds it; a mirror or emulator on another host, served by the generic adapter, does not).
+ */
+const insufficientScopeHint = (error: RegistryError.InsufficientScope): string => {
+  const oneComponent = error.missing
+    .map((scope) => /^repository:([^/:]+):/.exec(scope)?.[1])
+    .filter((name): name is string => name !== undefined)
+  if (error.granted.length === 0 && oneComponent.length > 0 && oneComponent.length === error.missing.length) {
+    const name = oneComponent[0]!
+    return `The token server granted nothing for ${name}, a one-component name: a registry that keeps official images under library/ (Docker Hub and its mirrors) needs library/${name}. Otherwise the repository does not exist or these credentials may not read it: log in with an account that has the access.`
+  }
+  return "The token server granted less than needed: log in with an account that has the access."
+}
+
 const registryFailure = (error: RegistryError.RegistryError | RegistryClient.RegistryTimeout): { readonly code: ExitCode; readonly message: string } => {
   switch (error._tag) {
     case "CredentialError":
@@ -120,7 +136,7 @@ const registryFailure = (error: RegistryError.RegistryError | RegistryClient.Reg
           return { code: ExitCode.failure, message: error.message }
       }
     case "InsufficientScope":
-      return { code: ExitCode.auth, message: `${error.message}.\n  The token server granted less than needed: log in with an account that has the access.` }
+      return { code: ExitCode.auth, message: `${error.message}.\n  ${insufficientScopeHint(error)}` }
     case "RealmRejected":
     case "RedirectRejected":
       return { code: ExitCode.auth, message: error.message }

@@ -135,6 +135,10 @@ describe("the program", () => {
       const bash = yield* runCli(["--completions", "bash"])
       assert.strictEqual(bash.code, 0)
       assert.include(bash.stdout, "complete -F")
+      // --help and the script say the same about where the script goes.
+      const install = /^# Installation:\n#\s+(.+)$/m.exec(bash.stdout)?.[1]
+      assert.isDefined(install, bash.stdout.slice(0, 300))
+      assert.include(help.stdout.replace(/\s+/g, " "), install!)
     }))
 
   it.live("usage errors exit 2 and say what to do", () =>
@@ -224,6 +228,10 @@ describe("the program", () => {
       const outcome = yield* runCli(["login", emulator.host, "-u", "me", "--password-stdin", "--insecure"], { ...machine(file), stdin: "not-it" })
       assert.strictEqual(outcome.code, ExitCode.ExitCode.auth, outcome.stderr)
       assert.notInclude(outcome.stderr, "not-it")
+      // The answer to a login: the credentials were refused, not "log in again".
+      assert.include(outcome.stderr, `${emulator.host} refused the credentials of me`)
+      assert.include(outcome.stderr, "nothing was stored")
+      assert.notInclude(outcome.stderr, "log in again")
       assert.throws(() => readFileSync(file))
     }))
 })

@@ -1,4 +1,5 @@
 import { Credential, CredentialProvider, CredentialStore, Registries } from "@ociauth/core"
+import { RegistryClient } from "@ociauth/fetch"
 import { FileTokenStore } from "@ociauth/store"
 import { NodeCredentials } from "ociauth"
 import { Effect, Layer, Option, Redacted } from "effect"
@@ -17,6 +18,15 @@ export interface StoreSeam {
 
 const where = (location: CredentialStore.Location) =>
   Option.match(location.helper, { onNone: () => `in ${location.file}`, onSome: (helper) => `by docker-credential-${helper} (${location.file})` })
+
+/** The registry refused the credentials given: nothing stored, and what to check (not "log in again": this is the login). */
+const refused = (host: string, username: string, answer: string) =>
+  Effect.fail(
+    new CommandFailed({
+      code: ExitCode.auth,
+      reason: `${host} refused the credentials of ${username} (${answer}): nothing was stored.\n  Check the username and the password or token (for a token, its scopes).`
+    })
+  )
 
 export const login = (seams: Seams & StoreSeam = {}) =>
   Command.make(
@@ -57,10 +67,15 @@ export const login = (seams: Seams & StoreSeam = {}) =>
             const origin = registries.resolve(host).origin(host)
             const client = yield* HttpClient.HttpClient
             const response = yield* client.get(`${args.insecure ? origin.replace(/^https:/, "http:") : origin}/v2/`)
-            if (response.status === 401 || response.status === 403) {
-              return yield* new CommandFailed({ code: ExitCode.auth, reason: `${host} refused the credentials of ${args.username.pipe(Option.getOrElse(() => ""))} (${response.status}): nothing was stored` })
-            }
+            if (response.status === 401 || response.status === 403) return yield* refused(host, credential.username, `${response.status}`)
           }).pipe(
+            // The token server's refusal of these credentials is the answer to login: they were not stored.
+            Effect.catch((error) => {
+              const failure = RegistryClient.registryError(error)
+              return Option.isSome(failure) && failure.value._tag === "TokenRequestError" && (failure.value.reason === "Unauthorized" || failure.value.reason === "Denied")
+                ? refused(host, credential.username, `its token server answered ${failure.value.status ?? failure.value.reason}`)
+                : Effect.fail(error)
+            }),
             withNetworkHints({ insecure: args.insecure, url: false }),
             Effect.provide(
               engine({

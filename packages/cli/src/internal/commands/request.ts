@@ -217,7 +217,7 @@ export const make = (seams: Seams = {}) =>
             yield* io.stdout(Sanitize.text(redactBody(body)))
           } else if (io.stdoutIsTTY) {
             yield* Unstable.discard(response)
-            yield* io.stderr(`(a ${shown(type)} body is not printed on a terminal: redirect standard output to a file)\n`)
+            yield* io.stderr(`(${/^[aeiou]/i.test(type) ? "an" : "a"} ${shown(type)} body is not printed on a terminal: redirect standard output to a file)\n`)
           } else {
             yield* response.stream.pipe(Stream.runForEach((chunk) => io.stdout(chunk)))
           }

@@ -1,4 +1,4 @@
-import { Authenticator, Challenge, Reference, Registries, Scope } from "@ociauth/core"
+import { AuthEvent, Authenticator, Challenge, Reference, Registries, Scope } from "@ociauth/core"
 import type { CredentialProvider, TokenStore } from "@ociauth/core"
 import * as Unstable from "@ociauth/core/Unstable"
 import { RegistryClient } from "@ociauth/fetch"
@@ -9,6 +9,7 @@ import { CommandFailed, ExitCode, UsageError } from "../../ExitCode.js"
 import { Io } from "../../Io.js"
 import { engine } from "../engine.js"
 import * as Sanitize from "../sanitize.js"
+import { describe } from "./request.js"
 import { insecure, verbose, withNetworkHints } from "./shared.js"
 
 export interface Seams {
@@ -69,8 +70,15 @@ export const make = (seams: Seams = {}) =>
       verbose
     },
     (args) =>
-      Effect.gen(function* () {
-        const io = yield* Io
+      Effect.flatMap(Io, (io) => {
+        // -v: the auth flow's lines, printed before the summary, and on a failure what happened before it
+        // (a token that granted nothing: asked for what, as whom). Server text: secrets redacted, controls escaped.
+        const pending: Array<string> = []
+        const onEvent = (event: AuthEvent.AuthEvent) => Effect.sync(() => void (args.verbose && pending.push(`· ${describe(event)}`)))
+        const flush = Effect.suspend(() =>
+          pending.length === 0 ? Effect.void : io.stderr(pending.splice(0).map((line) => `${Sanitize.field(Unstable.redact(line))}\n`).join(""))
+        )
+        return Effect.gen(function* () {
         const reference = yield* Reference.parse(args.target).pipe(
           Effect.mapError((error) => new UsageError({ reason: error.message, hint: "Give registry/repository, e.g. ociauth token ghcr.io/owner/app" }))
         )
@@ -91,6 +99,7 @@ export const make = (seams: Seams = {}) =>
         const authenticator = yield* Authenticator.Authenticator
         const authorization = yield* authenticator.authorize({ origin, challenge, scopes, host })
         yield* io.stdout(`${Redacted.value(authorization.credentials)}\n`)
+        yield* flush
         if (io.stderrIsTTY || args.verbose) {
           const token = Option.getOrUndefined(authorization.token)
           // Server text (the challenge's realm and service, a JWT's grant): secrets redacted, controls shown escaped.
@@ -106,8 +115,10 @@ export const make = (seams: Seams = {}) =>
         }
       }).pipe(
         withNetworkHints({ insecure: args.insecure, url: false }),
-        Effect.provide(engine({ insecure: args.insecure ? [args.target.split("/")[0]!] : [], ...seams }))
+        Effect.ensuring(flush),
+        Effect.provide(engine({ insecure: args.insecure ? [args.target.split("/")[0]!] : [], ...seams, onEvent }))
       )
+      })
   ).pipe(
     Command.withDescription(
       "Print a bearer token for a repository on standard output, with the credentials of docker's config or its helpers (anonymous without). On a terminal, or with -v, also its realm, service, scopes, grant and expiry on standard error."
