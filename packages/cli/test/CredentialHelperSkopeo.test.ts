@@ -5,7 +5,9 @@
  * AWS SDK signs and sends `GetAuthorizationToken` to it), a Quay robot token
  * from the environment, an internal Harbor (named by the host configuration
  * only) with a robot login handed to `store`, and a registry the helper knows
- * nothing of (skopeo falls back to anonymous). The helper runs as an executable named
+ * nothing of (skopeo falls back to anonymous). containers/image never reads
+ * `credsStore`; `credential-helpers` in `registries.conf` names the helper for
+ * every host instead. The helper runs as an executable named
  * `docker-credential-ociauth` first on skopeo's PATH: a shell wrapper running
  * the helper built from the sources (`helperBin.installHelper`) with this Node.
  */
@@ -148,6 +150,39 @@ describe("skopeo with docker-credential-ociauth as its only credential source", 
     assert.isTrue(readdirSync(join(home, "harbor-copy")).includes("manifest.json"))
     assert.isAbove(harbor.log.count({ server: "token", authorization: "basic", status: 200 }), 0, harbor.log.format())
     assert.strictEqual(harbor.log.count({ server: "token", status: 401 }), 0, harbor.log.format())
+  }, Budget.scaled(120_000))
+
+  it("registries.conf's credential-helpers names the helper for every host; auth.json's credsStore is not read", async () => {
+    // containers/image reads credHelpers from auth.json, never credsStore: with only credsStore, no credential.
+    const onlyCredsStore = join(home, "auth-credsstore.json")
+    writeFileSync(onlyCredsStore, JSON.stringify({ auths: {}, credsStore: "ociauth" }))
+    // The default list, for a skopeo that reads CONTAINERS_REGISTRIES_CONF (1.9 reads the system's file: the same).
+    const noHelpers = join(home, "registries-none.conf")
+    writeFileSync(noHelpers, "credential-helpers = [\"containers-auth.json\"]\n")
+    const refused = await run("skopeo", ["inspect", "--tls-verify=false", "--raw", `docker://${quay.host}/acme/app:2.0`], {
+      ...env,
+      REGISTRY_AUTH_FILE: onlyCredsStore,
+      CONTAINERS_REGISTRIES_CONF: noHelpers
+    })
+    assert.notStrictEqual(refused.code, 0, refused.stdout)
+    // registries.conf: the helper after auth.json, for every host, with no credHelpers entry. The user's file
+    // (~/.config/containers/registries.conf: skopeo 1.9 reads no CONTAINERS_REGISTRIES_CONF), in a home of its own.
+    const empty = join(home, "auth-empty.json")
+    writeFileSync(empty, JSON.stringify({ auths: {} }))
+    const userHome = join(home, "registries-conf-home")
+    mkdirSync(join(userHome, ".config", "containers"), { recursive: true })
+    const conf = join(userHome, ".config", "containers", "registries.conf")
+    writeFileSync(conf, "credential-helpers = [\"containers-auth.json\", \"ociauth\"]\n")
+    const before = quay.tokenServer.log.count({ authorization: "basic", status: 200 })
+    const inspected = await run("skopeo", ["inspect", "--tls-verify=false", "--raw", `docker://${quay.host}/acme/app:2.0`], {
+      ...env,
+      HOME: userHome,
+      REGISTRY_AUTH_FILE: empty,
+      CONTAINERS_REGISTRIES_CONF: conf
+    })
+    assert.strictEqual(inspected.code, 0, inspected.stderr + readFileSync(helperLog, "utf8"))
+    assert.strictEqual(JSON.parse(inspected.stdout).schemaVersion, 2)
+    assert.isAbove(quay.tokenServer.log.count({ authorization: "basic", status: 200 }), before, quay.tokenServer.log.format())
   }, Budget.scaled(120_000))
 
   it("a host the helper does not know: credentials not found, skopeo pulls anonymously", async () => {
