@@ -15,6 +15,7 @@
  *   ECR's passwords, GAR's access tokens; ACR's admin user and tokens are kept).
  * - `erase` (the server URL): forgets the login and any cached cloud answer.
  * - `list`: `{"<server>": "<username>"}` of the logins kept.
+ * - `version`: the package's version; `--help` (`-h`, `help`): what the helper does, exit 0.
  *
  * Failures: one line without a secret, on standard output (where docker's
  * client reads it) and standard error; exit 1.
