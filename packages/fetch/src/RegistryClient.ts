@@ -31,6 +31,7 @@
 import { Authenticator, Registries, RegistryError } from "@ociauth/core"
 import type { CredentialProvider, Retry, Scope } from "@ociauth/core"
 import { Context, Effect, Layer, Option } from "effect"
+import { dual } from "effect/Function"
 import type { Duration, Scope as EffectScope } from "effect"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as HttpClient from "effect/http/HttpClient"
@@ -223,6 +224,39 @@ export const toHttpClient = (executor: Executor): HttpClient.HttpClient =>
       ),
     Effect.succeed
   )
+
+/**
+ * The registry auth flow as a combinator over a client: `self` (which should
+ * not follow redirects itself) wrapped with challenge discovery, authorisation
+ * through the `Authenticator` in context, the one retry step within each
+ * request's deadline, safe redirects and a single renewal — what `layerWith`
+ * provides, for a client a program holds. Data-first or data-last.
+ *
+ * @example
+ * ```ts no-run
+ * import { RegistryClient } from "@ociauth/fetch"
+ * import { Effect } from "effect"
+ * import { HttpClient } from "effect/http"
+ *
+ * const client = Effect.flatMap(HttpClient.HttpClient.asEffect(), RegistryClient.authorize({ deadline: "20 seconds" }))
+ * ```
+ *
+ * @since 1.0.0
+ * @category combinators
+ */
+export const authorize: {
+  (
+    options?: Options
+  ): (self: HttpClient.HttpClient) => Effect.Effect<HttpClient.HttpClient, never, Registries.Registries | Authenticator.Authenticator | EffectScope.Scope>
+  (
+    self: HttpClient.HttpClient,
+    options?: Options
+  ): Effect.Effect<HttpClient.HttpClient, never, Registries.Registries | Authenticator.Authenticator | EffectScope.Scope>
+} = dual(
+  (args) => HttpClient.isHttpClient(args[0]),
+  (self: HttpClient.HttpClient, options: Options = {}) =>
+    Effect.map(Effect.provideService(internal.make(options), HttpClient.HttpClient, self), toHttpClient)
+)
 
 /**
  * The registry error carried by an `HttpClient` failure of this runtime.
