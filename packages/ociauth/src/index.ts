@@ -27,6 +27,8 @@ export {
   RegistryAdapter,
   /** @since 0.1.0 */
   RegistryError,
+  /** @since 1.0.0 */
+  RegistryHttp,
   /** @since 0.1.0 */
   Retry,
   /** @since 0.1.0 */
