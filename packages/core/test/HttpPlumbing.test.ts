@@ -1,5 +1,5 @@
 /**
- * The shared HTTP steps: bodies the SDK discards are bounded in bytes and time,
+ * The shared HTTP plumbing (`@ociauth/core/Unstable`): bodies the SDK discards are bounded in bytes and time,
  * a body-less answer is never read, and a retry is announced only when one follows.
  */
 import { assert, describe, it } from "@effect/vitest"
