@@ -38,7 +38,7 @@ import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientError from "effect/http/HttpClientError"
 import type { HttpClientRequest, HttpClientResponse } from "effect/http"
 import * as internal from "./internal/registryClient.js"
-import { isRegistryFailure, type RegistryTimeout } from "./internal/timeout.js"
+import { DEFAULT_DEADLINE, DEFAULT_RESPONSE_TIMEOUT, isRegistryFailure, type RegistryTimeout } from "./internal/timeout.js"
 import * as Unstable from "@ociauth/core/Unstable"
 
 /**
@@ -164,6 +164,24 @@ export { RegistryTimeout } from "./internal/timeout.js"
  * @category tags
  */
 export class RegistryClient extends Context.Service<RegistryClient, Executor>()("@ociauth/fetch/RegistryClient") {}
+
+/**
+ * `Options.deadline`'s default, 30 seconds: the one bound on everything before
+ * a request's response. Tools built on the client (the CLI's `probe`) take it.
+ *
+ * @since 1.0.0
+ * @category constants
+ */
+export const defaultDeadline: Duration.Duration = DEFAULT_DEADLINE
+
+/**
+ * `Options.responseTimeout`'s default, 10 seconds: how long one attempt waits
+ * for response headers.
+ *
+ * @since 1.0.0
+ * @category constants
+ */
+export const defaultResponseTimeout: Duration.Duration = DEFAULT_RESPONSE_TIMEOUT
 
 /**
  * Builds the runtime over the `HttpClient` in context. The transport should not

@@ -25,10 +25,10 @@ const MANIFEST_ACCEPT = [
 const MAX_BODY = 64 * 1024
 /**
  * The time one exchange of the probe has when `Probe.Options.deadline` is not given: the SDK's default
- * request deadline (`RegistryClient.Options.deadline`, 30 s), so that `probe` gives a silent registry up
+ * request deadline (`RegistryClient.defaultDeadline`), so that `probe` gives a silent registry up
  * when `request` and `token` do.
  */
-export const DEFAULT_DEADLINE = Duration.seconds(30)
+export const DEFAULT_DEADLINE = RegistryClient.defaultDeadline
 /** A tag as the distribution spec writes it: a tag list's first entry is used in a URL only when it is one. */
 const TAG = /^[\w][\w.-]{0,127}$/
 

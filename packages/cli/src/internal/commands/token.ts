@@ -21,8 +21,8 @@ export interface Seams {
   readonly transport?: Layer.Layer<HttpClient.HttpClient>
 }
 
-/** How long discovery's `/v2/` may take to answer: the engine's response timeout (`RegistryClient.Options.responseTimeout`). */
-const DISCOVERY_TIMEOUT = Duration.seconds(10)
+/** How long discovery's `/v2/` may take to answer: the SDK's response timeout (`RegistryClient.defaultResponseTimeout`). */
+const DISCOVERY_TIMEOUT = RegistryClient.defaultResponseTimeout
 
 /** The challenge of an origin: the adapter's, else the one `/v2/` answers with (within `DISCOVERY_TIMEOUT`). */
 const discover = (origin: string, transport: Layer.Layer<HttpClient.HttpClient>) =>
