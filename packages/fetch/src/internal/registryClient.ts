@@ -1,7 +1,7 @@
 import { AuthEvent, Authenticator, Registries, Retry, Scope } from "@ociauth/core"
 import * as ChallengeStore from "@ociauth/core/ChallengeStore"
 import type { Challenge } from "@ociauth/core"
-import { Clock, Context, Duration, Effect, Option, References } from "effect"
+import { Clock, Context, Duration, Effect, Option, References, Tracer } from "effect"
 import type { Scope as EffectScope } from "effect"
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientError from "effect/http/HttpClientError"
@@ -174,8 +174,11 @@ export const make = Effect.fnUntraced(function*(options: RegistryClient.Options 
       if (plan.route === undefined) return yield* redirects(yield* send(base, replayable, budget), base, replayable, budget)
       if (plan.unsupported !== undefined) return yield* Effect.fail(plan.unsupported)
       const flow = authenticated(plan, base, replayable, budget, now)
-      // With the tracer off (the façade's default) no span is made at all, not even a no-op one.
-      return yield* ((yield* References.TracerEnabled) ? Effect.withSpan(flow, "ociauth.request", plan.span) : flow)
+      // A span only where a backend can observe it: with the tracer off (the façade's
+      // default) or Effect's own in-memory one (nothing installed), none is made.
+      return yield* ((yield* References.TracerEnabled) && (yield* Tracer.Tracer) !== Tracer.nativeTracer
+        ? Effect.withSpan(flow, "ociauth.request", plan.span)
+        : flow)
     },
     Effect.catchIf(HttpClientError.isHttpClientError, (error) => Effect.fail(sanitizeError(error)))
   )
