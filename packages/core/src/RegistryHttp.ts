@@ -27,7 +27,7 @@ import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import { Duration, Effect } from "effect"
 import { dual } from "effect/Function"
 import type { AuthEvent } from "./AuthEvent.js"
-import { makeRetryStep } from "./internal/http.js"
+import { makeRetryStep, withManualRedirects } from "./internal/http.js"
 import { followRedirects as redirectStep } from "./internal/redirects.js"
 import { RedirectRejected } from "./RegistryError.js"
 import * as Retry from "./Retry.js"
@@ -91,6 +91,9 @@ export interface RedirectOptions {
  * sent, at most `maxRedirects`; credential headers (`Authorization`, `Cookie`,
  * …) only to the same origin; 303 (and 301/302 after a POST) become a GET
  * without body. A refused redirect fails with `RegistryError.RedirectRejected`.
+ * Over `FetchHttpClient` every request runs with `redirect: "manual"`, so that
+ * fetch hands each hop to this step; any other transport must not follow
+ * redirects itself.
  *
  * @since 1.0.0
  * @category combinators
@@ -105,11 +108,11 @@ export const followRedirects: {
     const crossOrigin = options.crossOrigin ?? "strip"
     const emit = options.emit ?? quiet
     const send = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError | RedirectRejected> =>
-      self.execute(request)
+      withManualRedirects(self.execute(request))
     const reject = (from: string, to: string, reason: string): HttpClientError.HttpClientError | RedirectRejected =>
       new RedirectRejected({ from, to, reason })
     return HttpClient.transform(self, (sent, request) =>
-      Effect.flatMap(sent, (first) =>
+      Effect.flatMap(withManualRedirects(sent), (first) =>
         redirectStep(first, request, { maxRedirects, crossOrigin, emit, send, reject, replayable: request.body._tag !== "Stream" })
       )
     )

@@ -1,9 +1,10 @@
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as Headers from "effect/http/Headers"
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
-import { Clock, Duration, Effect, Option, Stream } from "effect"
+import { Clock, Context, Duration, Effect, Option, Stream } from "effect"
 import { AuthEvent } from "../AuthEvent.js"
 import { redactUrl } from "./errorBody.js"
 import type * as Retry from "../Retry.js"
@@ -91,16 +92,31 @@ export interface SenderOptions {
   readonly tracePropagation?: boolean | ReadonlyArray<string> | undefined
 }
 
-/** The client's `execute`, with trace propagation headers only where they are allowed. */
+/**
+ * Runs a request so that a fetch transport (`FetchHttpClient`) hands out 3xx
+ * answers instead of following them (`redirect: "manual"`): the SDK's own
+ * redirect step must see every hop, or credential headers and request bodies
+ * would follow a redirect to another origin or to plain HTTP. The program's
+ * other `RequestInit` options are kept. A transport not built on fetch must not
+ * follow redirects itself.
+ */
+export const withManualRedirects = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.updateContext(effect, (context: Context.Context<R>) => {
+    const init = Context.getOrUndefined(context, FetchHttpClient.RequestInit)
+    return init?.redirect === "manual" ? context : Context.add(context, FetchHttpClient.RequestInit, { ...init, redirect: "manual" })
+  })
+
+/** The client's `execute`, never following redirects itself, with trace propagation headers only where they are allowed. */
 export const propagating = (client: HttpClient.HttpClient, allowed: SenderOptions["tracePropagation"]) => {
-  if (allowed === true) return client.execute
+  const execute = (request: HttpClientRequest.HttpClientRequest) => withManualRedirects(client.execute(request))
+  if (allowed === true) return execute
   const quiet = (request: HttpClientRequest.HttpClientRequest) =>
-    Effect.provideService(client.execute(request), HttpClient.TracerPropagationEnabled, false)
+    Effect.provideService(execute(request), HttpClient.TracerPropagationEnabled, false)
   if (allowed === undefined || allowed === false || allowed.length === 0) return quiet
   const hosts = new Set(allowed.map((host) => host.toLowerCase()))
   return (request: HttpClientRequest.HttpClientRequest) => {
     const url = HttpClientRequest.toUrl(request)
-    return Option.isSome(url) && hosts.has(url.value.host) ? client.execute(request) : quiet(request)
+    return Option.isSome(url) && hosts.has(url.value.host) ? execute(request) : quiet(request)
   }
 }
 
