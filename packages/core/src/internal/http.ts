@@ -13,8 +13,23 @@ import * as retryLoop from "./retryLoop.js"
 import * as secrets from "./secrets.js"
 import * as transient from "./transient.js"
 
-/** Headers that carry a credential: none of them follows a redirect to another origin. */
-export const CREDENTIAL_HEADERS: ReadonlyArray<string> = ["authorization", "proxy-authorization", "cookie", "x-registry-auth"]
+/**
+ * Headers that carry a credential: none of them follows a redirect to another
+ * origin. Beside the standard ones, docker's `X-Registry-Auth`, GitLab's token
+ * headers and the common API-key headers. Frozen: nothing in the process can
+ * empty it.
+ */
+export const CREDENTIAL_HEADERS: ReadonlyArray<string> = Object.freeze([
+  "authorization",
+  "proxy-authorization",
+  "cookie",
+  "x-registry-auth",
+  "private-token",
+  "job-token",
+  "deploy-token",
+  "x-api-key",
+  "x-auth-token"
+])
 
 /** The request without the given headers. */
 const withoutHeaders = (request: HttpClientRequest.HttpClientRequest, names: ReadonlyArray<string>): HttpClientRequest.HttpClientRequest =>

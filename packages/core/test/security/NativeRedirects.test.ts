@@ -83,12 +83,15 @@ describe("fetch's own redirects never bypass the SDK's redirect rules", () => {
       const before = elsewhere.seen.length
       const client = (yield* HttpClient.HttpClient).pipe(RegistryHttp.followRedirects())
       const response = yield* client.execute(
-        HttpClientRequest.get(`${realm.origin}/v2/`).pipe(HttpClientRequest.setHeaders({ authorization: `Bearer ${SECRET}`, "x-registry-auth": SECRET }))
+        HttpClientRequest.get(`${realm.origin}/v2/`).pipe(
+          HttpClientRequest.setHeaders({ authorization: `Bearer ${SECRET}`, "x-registry-auth": SECRET, "private-token": SECRET, "x-api-key": SECRET })
+        )
       )
       assert.strictEqual(response.status, 200, "followed by the SDK's step")
       const hop = elsewhere.seen.slice(before)
       assert.strictEqual(hop.length, 1)
       assert.isUndefined(hop[0]!.headers.authorization)
-      assert.isUndefined(hop[0]!.headers["x-registry-auth"])
+      for (const name of ["x-registry-auth", "private-token", "x-api-key"]) assert.isUndefined(hop[0]!.headers[name], name)
+      assert.isFalse(JSON.stringify(hop).includes(SECRET), "the secret reached the other origin")
     }).pipe(Effect.provide(FetchHttpClient.layer)))
 })
