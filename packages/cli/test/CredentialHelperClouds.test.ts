@@ -23,19 +23,18 @@
  * recorded where the emulator checks it, so the tests see which credential
  * reached which host. The helper runs as an executable named
  * `docker-credential-ociauth` first on skopeo's PATH (a shell wrapper running
- * the helper built from the sources, `helperBin.installHelper`, with this Node).
+ * the helper built from the sources, `helperBin.helperHome`, with this Node).
  * Nothing waits on a clock: every step waits on a process's exit.
  */
 import { randomBytes } from "node:crypto"
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import * as http from "node:http"
 import * as https from "node:https"
 import * as net from "node:net"
 import type { AddressInfo } from "node:net"
-import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { installHelper } from "./helperBin.js"
+import { helperHome } from "./helperBin.js"
 import { runProcess } from "./utils.js"
 import { AwsEcrApi, Budget, EntraStandIn, GoogleOAuthServer, RegistryEmulator } from "@ociauth/testing"
 
@@ -283,42 +282,24 @@ beforeAll(async () => {
   })
   ecrPublic.pushImage("acme/app", "2.0")
 
-  home = mkdtempSync(join(tmpdir(), "ociauth-helper-clouds-"))
-  helperLog = join(home, "helper-stderr.log")
   // The helper as docker and skopeo find it: an executable named docker-credential-ociauth on PATH, built from the sources.
-  const bin = await installHelper(home, helperLog)
-  writeFileSync(
-    join(home, "auth.json"),
-    JSON.stringify({ auths: {}, credHelpers: Object.fromEntries([acr.host, gar.host, ecrPublic.host].map((h) => [h, "ociauth"])) })
-  )
-  mkdirSync(join(home, "config", "ociauth"), { recursive: true })
-  writeFileSync(
-    join(home, "config", "ociauth", "hosts.json"),
-    JSON.stringify({
-      hosts: {
-        [acr.host]: { adapter: "acr", registry: ACR_REGISTRY, insecure: true },
-        [gar.host]: { adapter: "gar", registry: GAR_REGISTRY, insecure: true },
-        [ecrPublic.host]: { adapter: "ecr-public", registry: ECR_PUBLIC_REGISTRY, insecure: true }
-      }
-    })
-  )
+  const made = await helperHome("ociauth-helper-clouds-", {
+    helped: [acr.host, gar.host, ecrPublic.host],
+    hosts: {
+      [acr.host]: { adapter: "acr", registry: ACR_REGISTRY, insecure: true },
+      [gar.host]: { adapter: "gar", registry: GAR_REGISTRY, insecure: true },
+      [ecrPublic.host]: { adapter: "ecr-public", registry: ECR_PUBLIC_REGISTRY, insecure: true }
+    }
+  })
+  home = made.home
+  helperLog = made.helperLog
   googleFront = await serveGoogleFront(home, google)
   const keyFile = join(home, "gcloud", "service-account.json")
   mkdirSync(join(home, "gcloud"))
   writeFileSync(keyFile, JSON.stringify(google.serviceAccountKey), { mode: 0o600 })
   env = {
-    PATH: `${bin}:${process.env.PATH ?? ""}`,
-    HOME: home,
-    XDG_CACHE_HOME: join(home, "cache"),
-    XDG_CONFIG_HOME: join(home, "config"),
-    XDG_STATE_HOME: join(home, "state"),
-    XDG_RUNTIME_DIR: join(home, "runtime"),
-    DOCKER_CONFIG: join(home, "docker"),
-    REGISTRY_AUTH_FILE: join(home, "auth.json"),
-    TMPDIR: tmpdir(),
-    // AWS: the stand-in's endpoints and static credentials; no instance metadata.
-    AWS_EC2_METADATA_DISABLED: "true",
-    AWS_REGION: "eu-west-1",
+    ...made.env,
+    // AWS: the stand-in's endpoints and static credentials.
     ...api.environment,
     // Google: Application Default Credentials from the key file; no metadata server.
     GOOGLE_APPLICATION_CREDENTIALS: keyFile,

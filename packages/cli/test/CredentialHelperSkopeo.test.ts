@@ -9,13 +9,12 @@
  * `credsStore`; `credential-helpers` in `registries.conf` names the helper for
  * every host instead. The helper runs as an executable named
  * `docker-credential-ociauth` first on skopeo's PATH: a shell wrapper running
- * the helper built from the sources (`helperBin.installHelper`) with this Node.
+ * the helper built from the sources (`helperBin.helperHome`) with this Node.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { installHelper } from "./helperBin.js"
+import { helperHome } from "./helperBin.js"
 import { runProcess } from "./utils.js"
 import { CredentialProvider } from "@ociauth/core"
 import { AwsEcrApi, Budget, RegistryEmulator } from "@ociauth/testing"
@@ -60,36 +59,20 @@ beforeAll(async () => {
   harbor = await robotRegistry("harbor", HARBOR_ROBOT, HARBOR_SECRET)
   harbor.pushImage("acme/tool", "4.0")
 
-  home = mkdtempSync(join(tmpdir(), "ociauth-helper-skopeo-"))
-  helperLog = join(home, "helper-stderr.log")
   // The helper as docker and skopeo find it: an executable named docker-credential-ociauth on PATH, built from the sources.
-  const bin = await installHelper(home, helperLog)
-  const helped = [ecr.host, quay.host, bystander.host, harbor.host]
-  writeFileSync(join(home, "auth.json"), JSON.stringify({ auths: {}, credHelpers: Object.fromEntries(helped.map((h) => [h, "ociauth"])) }))
-  mkdirSync(join(home, "config", "ociauth"), { recursive: true })
-  writeFileSync(
-    join(home, "config", "ociauth", "hosts.json"),
-    JSON.stringify({
-      hosts: {
-        [ecr.host]: { adapter: "ecr", registry: ECR_REGISTRY, insecure: true },
-        [quay.host]: { adapter: "quay", insecure: true },
-        [harbor.host]: { adapter: "harbor", insecure: true }
-      }
-    })
-  )
+  const made = await helperHome("ociauth-helper-skopeo-", {
+    helped: [ecr.host, quay.host, bystander.host, harbor.host],
+    hosts: {
+      [ecr.host]: { adapter: "ecr", registry: ECR_REGISTRY, insecure: true },
+      [quay.host]: { adapter: "quay", insecure: true },
+      [harbor.host]: { adapter: "harbor", insecure: true }
+    }
+  })
+  home = made.home
+  helperLog = made.helperLog
   const quayPrefix = CredentialProvider.environmentPrefix(quay.host)
   env = {
-    PATH: `${bin}:${process.env.PATH ?? ""}`,
-    HOME: home,
-    XDG_CACHE_HOME: join(home, "cache"),
-    XDG_CONFIG_HOME: join(home, "config"),
-    XDG_STATE_HOME: join(home, "state"),
-    XDG_RUNTIME_DIR: join(home, "runtime"),
-    DOCKER_CONFIG: join(home, "docker"),
-    REGISTRY_AUTH_FILE: join(home, "auth.json"),
-    TMPDIR: tmpdir(),
-    AWS_EC2_METADATA_DISABLED: "true",
-    AWS_REGION: "eu-west-1",
+    ...made.env,
     ...api.environment,
     [`${quayPrefix}USERNAME`]: ROBOT,
     [`${quayPrefix}PASSWORD`]: ROBOT_TOKEN

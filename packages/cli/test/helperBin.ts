@@ -11,8 +11,9 @@
  * (about 0.3 s an invocation against 1–3 s), and the suites start the helper
  * hundreds of times.
  */
-import { chmodSync, existsSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from "node:fs"
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from "node:fs"
 import { createRequire } from "node:module"
+import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { Budget } from "@ociauth/testing"
 
@@ -81,4 +82,46 @@ export const installHelper = async (home: string, log: string): Promise<string> 
   chmodSync(executable, 0o755)
   writeFileSync(log, "")
   return bin
+}
+
+/** A home of a client suite's own, with the helper installed in it: see `helperHome`. */
+export interface HelperHome {
+  readonly home: string
+  /** Where the helper's standard error goes. */
+  readonly helperLog: string
+  /** The clients' environment: PATH with the helper first, every config and cache folder in `home`, no AWS metadata. */
+  readonly env: Record<string, string>
+}
+
+/**
+ * A temporary home for docker's and skopeo's clients: the helper built and on
+ * PATH (`installHelper`), `auth.json` naming it in `credHelpers` for the
+ * `helped` hosts, and the host configuration (`config/ociauth/hosts.json`) with
+ * `hosts`. A suite adds its clouds' variables to `env`.
+ */
+export const helperHome = async (
+  prefix: string,
+  options: { readonly helped: ReadonlyArray<string>; readonly hosts: Readonly<Record<string, unknown>> }
+): Promise<HelperHome> => {
+  const home = mkdtempSync(join(tmpdir(), prefix))
+  const helperLog = join(home, "helper-stderr.log")
+  const bin = await installHelper(home, helperLog)
+  writeFileSync(join(home, "auth.json"), JSON.stringify({ auths: {}, credHelpers: Object.fromEntries(options.helped.map((h) => [h, "ociauth"])) }))
+  mkdirSync(join(home, "config", "ociauth"), { recursive: true })
+  writeFileSync(join(home, "config", "ociauth", "hosts.json"), JSON.stringify({ hosts: options.hosts }))
+  const env = {
+    PATH: `${bin}:${process.env.PATH ?? ""}`,
+    HOME: home,
+    XDG_CACHE_HOME: join(home, "cache"),
+    XDG_CONFIG_HOME: join(home, "config"),
+    XDG_STATE_HOME: join(home, "state"),
+    XDG_RUNTIME_DIR: join(home, "runtime"),
+    DOCKER_CONFIG: join(home, "docker"),
+    REGISTRY_AUTH_FILE: join(home, "auth.json"),
+    TMPDIR: tmpdir(),
+    // AWS: the stand-in's endpoints and credentials come from the suite; no instance metadata.
+    AWS_EC2_METADATA_DISABLED: "true",
+    AWS_REGION: "eu-west-1"
+  }
+  return { home, helperLog, env }
 }
