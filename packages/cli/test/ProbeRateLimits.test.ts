@@ -49,11 +49,17 @@ const noSecret = (text: string) => {
   assert.notMatch(text, /eyJ[\w-]+\.[\w-]+\.[\w-]+/)
 }
 
+/** The Docker Hub profile with the user toddysm and library/python:3.10. */
+const startHub = async (options: Omit<RegistryEmulator.Options, "profile" | "users"> = {}) => {
+  const hub = await RegistryEmulator.start({ profile: "dockerHub", users: { toddysm: CANARY }, ...options })
+  hub.pushImage("library/python", "3.10")
+  return hub
+}
+
 describe("Docker Hub's pull limit (a low pullRateLimit)", () => {
   let hub: RegistryEmulator.RegistryEmulator
   beforeAll(async () => {
-    hub = await RegistryEmulator.start({ profile: "dockerHub", users: { toddysm: CANARY }, pullRateLimit: 1, personalPullRateLimit: 1 })
-    hub.pushImage("library/python", "3.10")
+    hub = await startHub({ pullRateLimit: 1, personalPullRateLimit: 1 })
   })
   afterAll(() => hub.close())
 
@@ -131,8 +137,7 @@ describe("Docker Hub's pull limit (a low pullRateLimit)", () => {
 describe("Docker Hub's abuse protection (Faults.dockerHubAbuse)", () => {
   let hub: RegistryEmulator.RegistryEmulator
   beforeAll(async () => {
-    hub = await RegistryEmulator.start({ profile: "dockerHub", users: { toddysm: CANARY } })
-    hub.pushImage("library/python", "3.10")
+    hub = await startHub()
   })
   afterAll(() => hub.close())
 
@@ -234,8 +239,7 @@ describe("token refusals: the server's reason, whatever the body's shape", () =>
   let hub: RegistryEmulator.RegistryEmulator
   let ghcr: RegistryEmulator.RegistryEmulator
   beforeAll(async () => {
-    hub = await RegistryEmulator.start({ profile: "dockerHub", users: { toddysm: CANARY } })
-    hub.pushImage("library/python", "3.10")
+    hub = await startHub()
     ghcr = await RegistryEmulator.start({ profile: "ghcr", users: { toddysm: CANARY }, privateRepositories: ["toddysm/private"] })
     ghcr.pushImage("toddysm/python", "3.10")
     ghcr.pushImage("toddysm/private", "1.0")
@@ -312,8 +316,7 @@ describe("token refusals: the server's reason, whatever the body's shape", () =>
 describe("no secret in what a refusal or a rate limit says", () => {
   let hub: RegistryEmulator.RegistryEmulator
   beforeAll(async () => {
-    hub = await RegistryEmulator.start({ profile: "dockerHub", users: { toddysm: CANARY } })
-    hub.pushImage("library/python", "3.10")
+    hub = await startHub()
   })
   afterAll(() => hub.close())
 
