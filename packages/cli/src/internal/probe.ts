@@ -9,7 +9,6 @@ import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import type { HttpClientError, HttpMethod } from "effect/http"
 import type * as Findings from "../Findings.js"
 import type * as Probe from "../Probe.js"
-import { transportCause, transportText } from "./commands/shared.js"
 import { ProbeError } from "./probeError.js"
 import * as Sanitize from "./sanitize.js"
 import type { Exchange } from "../Transcript.js"
@@ -144,8 +143,8 @@ const failureText = (error: HttpClientError.HttpClientError): string => {
   const reason = error.reason
   switch (reason._tag) {
     case "TransportError": {
-      const { code, detail } = transportCause(reason.cause)
-      return `Transport: ${transportText(code, reason.description ?? detail)}`.slice(0, 200)
+      const { code, detail } = Unstable.transportCause(reason.cause)
+      return `Transport: ${Unstable.transportText(code, reason.description ?? detail)}`.slice(0, 200)
     }
     case "EncodeError":
     case "InvalidUrlError":

@@ -12,6 +12,7 @@ import { BodyTooLarge, readTextCapped } from "./body.js"
 import * as retryLoop from "./retryLoop.js"
 import * as secrets from "./secrets.js"
 import * as transient from "./transient.js"
+import { transportText } from "./transportFailure.js"
 
 /**
  * Headers that carry a credential: none of them follows a redirect to another
@@ -155,21 +156,9 @@ export const failureKind = (error: HttpClientError.HttpClientError): string => e
 export const failureDetail = (error: HttpClientError.HttpClientError): string => {
   const description = error.reason.description
   const code = transient.errorCode(error)
-  if (description === undefined) return code === undefined ? failureKind(error) : `${CODE_TEXT[code] ?? "the connection failed"} (${code})`
+  if (description === undefined) return code === undefined ? failureKind(error) : transportText(code)
   const text = secrets.scrub(description, 200)
   return code === undefined || text.includes(code) ? text : `${text} (${code})`
-}
-
-const CODE_TEXT: Readonly<Record<string, string>> = {
-  ECONNREFUSED: "connection refused",
-  ConnectionRefused: "connection refused",
-  ECONNRESET: "connection reset",
-  ENOTFOUND: "host not found",
-  EAI_NONAME: "host not found",
-  EAI_AGAIN: "host name lookup failed",
-  EHOSTUNREACH: "host unreachable",
-  ENETUNREACH: "network unreachable",
-  ETIMEDOUT: "connection timed out"
 }
 
 /**

@@ -1,6 +1,7 @@
 /** Which answers are worth another attempt, and when: the one rule of the token exchange and the registry runtime. */
 import { Duration, Option } from "effect"
 import type * as HttpClientError from "effect/http/HttpClientError"
+import { transportCause } from "./transportFailure.js"
 
 /**
  * The statuses that are worth retrying.
@@ -69,15 +70,7 @@ const CONNECT_FAILURES: ReadonlySet<string> = new Set([
 ])
 
 /** The first native error `code` in a transport failure's `cause` chain (`ECONNREFUSED`, `ENOTFOUND`, …), if any. */
-export const errorCode = (error: HttpClientError.HttpClientError): string | undefined => {
-  let cause: unknown = error.reason.cause
-  for (let depth = 0; depth < 4 && typeof cause === "object" && cause !== null; depth++) {
-    const code = (cause as { readonly code?: unknown }).code
-    if (typeof code === "string" && code !== "") return code
-    cause = (cause as { readonly cause?: unknown }).cause
-  }
-  return undefined
-}
+export const errorCode = (error: HttpClientError.HttpClientError): string | undefined => transportCause(error.reason.cause).code
 
 /**
  * Whether a transport failure is a connection that could not be made: never

@@ -70,50 +70,6 @@ export const stdinCredential = (options: {
     return Option.none()
   })
 
-/**
- * The native code of a transport failure (the first `code` along its cause
- * chain, an `AggregateError`'s first error too: Node's for a host with several
- * addresses), and the innermost message (fetch's "bad port" has no code).
- */
-export const transportCause = (cause: unknown): { readonly code: string | undefined; readonly detail: string | undefined } => {
-  let code: string | undefined
-  let detail: string | undefined
-  for (let depth = 0; depth < 6 && typeof cause === "object" && cause !== null; depth++) {
-    const own = (cause as { readonly code?: unknown }).code
-    if (code === undefined && typeof own === "string" && own !== "") code = own
-    const message = (cause as { readonly message?: unknown }).message
-    if (typeof message === "string" && message !== "") detail = message
-    const errors = (cause as { readonly errors?: unknown }).errors
-    cause = (cause as { readonly cause?: unknown }).cause ?? (Array.isArray(errors) ? errors[0] : undefined)
-  }
-  return { code, detail }
-}
-
-const TLS_PLAIN = /^ERR_SSL_(WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|HTTP_REQUEST)$|^EPROTO$/
-const TLS_TRUST = /CERT|^UNABLE_TO_(GET_ISSUER|VERIFY)|SELF_SIGNED|^ERR_TLS_CERT_ALTNAME_INVALID$/
-
-/** What a transport failure was, in words: "connection refused (ECONNREFUSED)". */
-export const transportText = (code: string | undefined, detail?: string): string => {
-  if (code === undefined) return detail === undefined ? "no answer" : `no answer (${detail})`
-  const words =
-    code === "ECONNREFUSED" || code === "ConnectionRefused"
-      ? "connection refused"
-      : code === "ENOTFOUND" || code === "EAI_NONAME" || code === "EAI_AGAIN"
-        ? "unknown host"
-        : code === "EHOSTUNREACH" || code === "ENETUNREACH"
-          ? "host unreachable"
-          : code === "ETIMEDOUT" || code === "UND_ERR_CONNECT_TIMEOUT"
-            ? "connection timed out"
-            : code === "ECONNRESET" || code === "UND_ERR_SOCKET"
-              ? "connection reset"
-              : TLS_PLAIN.test(code)
-                ? "no TLS: the server answered in plain HTTP"
-                : TLS_TRUST.test(code)
-                  ? "its TLS certificate is not trusted"
-                  : "no answer"
-  return `${words} (${code})`
-}
-
 /** How the user named the registry: the flags behind a request's scheme, for hints that are true for them. */
 export interface Reach {
   /** `--insecure` was given. */
@@ -131,10 +87,10 @@ export const reachHint = (url: string, code: string | undefined, reach: Reach): 
     // a URL the transport could not even parse: shown as it is
   }
   const https = origin.startsWith("https:")
-  if (code !== undefined && TLS_TRUST.test(code)) {
+  if (code !== undefined && Unstable.isTlsUntrusted(code)) {
     return `${origin} presents a certificate this machine does not trust: give its CA with NODE_EXTRA_CA_CERTS=/path/to/ca.pem.`
   }
-  if (https && code !== undefined && TLS_PLAIN.test(code)) {
+  if (https && code !== undefined && Unstable.isTlsPlain(code)) {
     return reach.url
       ? `${origin} serves plain HTTP: use an http:// URL${reach.insecure ? "" : " (with --insecure to send credentials to it)"}.`
       : `${origin} serves plain HTTP: add --insecure.`
@@ -168,11 +124,11 @@ export const withNetworkHints =
         return error
       }
       if (HttpClientError.isHttpClientError(error) && error.reason._tag === "TransportError") {
-        const { code, detail } = transportCause(error.reason.cause)
+        const { code, detail } = Unstable.transportCause(error.reason.cause)
         const url = Unstable.redactUrl(error.request.url)
         return new CommandFailed({
           code: ExitCode.network,
-          reason: `${error.request.method} ${url}: ${transportText(code, error.reason.description ?? detail)}.\n  ${reachHint(error.request.url, code, reach)}`
+          reason: `${error.request.method} ${url}: ${Unstable.transportText(code, error.reason.description ?? detail)}.\n  ${reachHint(error.request.url, code, reach)}`
         })
       }
       return error
