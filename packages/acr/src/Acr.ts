@@ -28,7 +28,8 @@
  */
 import type { RegistryAdapter as Adapter } from "@ociauth/core"
 import { Registries, RegistryAdapter } from "@ociauth/core"
-import { Effect, Layer } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as AcrHost from "./AcrHost.js"
 import type { TokenCredential } from "./Entra.js"
 import { AzureCredential } from "./Entra.js"

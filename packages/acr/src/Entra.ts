@@ -6,8 +6,7 @@
  *
  * @since 0.1.0
  */
-import { Context } from "effect"
-
+import * as Context from "effect/Context"
 /**
  * `@azure/core-auth`'s `AccessToken`.
  *

@@ -10,7 +10,8 @@
  * @since 0.2.0
  */
 import { RegistryClient } from "@ociauth/fetch"
-import { Data, Option } from "effect"
+import * as Data from "effect/Data"
+import * as Option from "effect/Option"
 import { CliError } from "effect/cli"
 import * as HttpClientError from "effect/http/HttpClientError"
 import { RegistryError } from "@ociauth/core"

@@ -6,8 +6,9 @@
  *
  * @since 0.2.0
  */
-import { Context, Effect, Layer } from "effect"
-
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 /**
  * @since 0.2.0
  * @category models

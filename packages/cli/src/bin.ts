@@ -7,7 +7,8 @@
  */
 import { TokenStore } from "@ociauth/core"
 import { FileTokenStore } from "@ociauth/store"
-import { Effect, Layer } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Cli from "./Cli.js"
 import * as Io from "./Io.js"
 

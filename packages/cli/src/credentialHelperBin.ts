@@ -8,7 +8,9 @@
  */
 import { TokenStore } from "@ociauth/core"
 import { FileTokenStore } from "@ociauth/store"
-import { Effect, Layer, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Stream from "effect/Stream"
 import { NodeCredentials } from "ociauth"
 import * as Helper from "./credential-helper/Helper.js"
 import * as sources from "./credential-helper/sources.js"

@@ -6,7 +6,11 @@
  *
  * @since 0.1.0
  */
-import { Context, Data, Effect, Layer, Option } from "effect"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import type { DateTime } from "effect"
 
 /**

@@ -18,7 +18,10 @@
  * @since 0.1.0
  */
 import type * as HttpClient from "effect/http/HttpClient"
-import { Context, Layer, Option, Redacted } from "effect"
+import * as Context from "effect/Context"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import type { Duration } from "effect"
 import type { Effect } from "effect"
 import type { CredentialProvider } from "./CredentialProvider.js"

@@ -28,7 +28,8 @@
  *
  * @since 0.1.0
  */
-import { Effect, Option } from "effect"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as internal from "./internal/challenge.js"
 import type { ChallengeParseError } from "./RegistryError.js"
 import type { Scope } from "./Scope.js"

@@ -7,7 +7,11 @@
  *
  * @since 0.2.0
  */
-import { Context, Duration, Effect, Layer, Option } from "effect"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import type { AuthChallenge } from "./Challenge.js"
 import { makeMemoryStore } from "./internal/memoryStore.js"
 

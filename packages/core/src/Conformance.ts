@@ -16,7 +16,12 @@
  */
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientResponse from "effect/http/HttpClientResponse"
-import { Data, Duration, Effect, Layer, Option, Result } from "effect"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Result from "effect/Result"
 import * as Authenticator from "./Authenticator.js"
 import * as CredentialProvider from "./CredentialProvider.js"
 import { validateRealm } from "./internal/realm.js"

@@ -3,7 +3,9 @@
  *
  * @since 0.1.0
  */
-import { Data, Effect, Redacted } from "effect"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
 import type { DateTime } from "effect"
 import { sha256Hex } from "./internal/digest.js"
 import { identityTokenUsername } from "./internal/host.js"

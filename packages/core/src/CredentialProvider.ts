@@ -5,7 +5,13 @@
  *
  * @since 0.1.0
  */
-import { Config, Context, Effect, FileSystem, Layer, Option, Path } from "effect"
+import * as Config from "effect/Config"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Path from "effect/Path"
 import type { Duration } from "effect"
 import * as ChildProcessSpawner from "effect/process/ChildProcessSpawner"
 import * as Credential from "./Credential.js"

@@ -12,7 +12,14 @@
  *
  * @since 0.2.0
  */
-import { Cause, Context, Effect, FileSystem, Layer, Option, Path, Result } from "effect"
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Path from "effect/Path"
+import * as Result from "effect/Result"
 import type { PlatformError } from "effect"
 import * as ChildProcessSpawner from "effect/process/ChildProcessSpawner"
 import * as CredentialHelper from "./CredentialHelper.js"

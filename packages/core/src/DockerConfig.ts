@@ -14,7 +14,11 @@
  *
  * @since 0.1.0
  */
-import { Effect, Option, Redacted, Result, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Result from "effect/Result"
+import * as Schema from "effect/Schema"
 import * as Base64 from "effect/encoding/Base64"
 import * as Credential from "./Credential.js"
 import { CredentialError } from "./RegistryError.js"

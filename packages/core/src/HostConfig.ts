@@ -44,7 +44,14 @@
  *
  * @since 1.0.0
  */
-import { Config, Effect, FileSystem, Layer, Option, Path, Result, Schema } from "effect"
+import * as Config from "effect/Config"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Path from "effect/Path"
+import * as Result from "effect/Result"
+import * as Schema from "effect/Schema"
 import type { PlatformError } from "effect"
 import * as liveEnvironment from "./internal/liveEnvironment.js"
 import * as Registries from "./Registries.js"

@@ -13,7 +13,8 @@
  *
  * @since 0.2.0
  */
-import { Effect, Result } from "effect"
+import * as Effect from "effect/Effect"
+import * as Result from "effect/Result"
 import * as internal from "./internal/realm.js"
 import type { RealmRejected } from "./RegistryError.js"
 

@@ -5,7 +5,9 @@
  *
  * @since 0.1.0
  */
-import { Duration, Effect, Option } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import type { AuthChallenge } from "./Challenge.js"
 import type { Credential } from "./Credential.js"
 import type { CredentialError } from "./RegistryError.js"

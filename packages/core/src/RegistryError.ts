@@ -6,7 +6,8 @@
  *
  * @since 0.1.0
  */
-import { Predicate, Schema } from "effect"
+import * as Predicate from "effect/Predicate"
+import * as Schema from "effect/Schema"
 import * as errorBody from "./internal/errorBody.js"
 import * as rateLimit from "./internal/rateLimit.js"
 import { TypeId } from "./internal/typeId.js"

@@ -6,7 +6,9 @@
  *
  * @since 0.1.0
  */
-import { Duration, Effect, Schedule } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
 import type { Option } from "effect"
 import * as retryLoop from "./internal/retryLoop.js"
 

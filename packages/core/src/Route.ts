@@ -6,8 +6,8 @@
  *
  * @since 0.1.0
  */
-import { Data, Option } from "effect"
-
+import * as Data from "effect/Data"
+import * as Option from "effect/Option"
 /**
  * @since 0.1.0
  * @category models

@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type { Result } from "effect"
 import * as internal from "./internal/scope.js"
 import type { ScopeParseError } from "./RegistryError.js"

@@ -14,7 +14,13 @@
  *
  * @since 0.1.0
  */
-import { Effect, Option, Result, Schema, SchemaGetter, SchemaIssue, SchemaTransformation } from "effect"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Result from "effect/Result"
+import * as Schema from "effect/Schema"
+import * as SchemaGetter from "effect/SchemaGetter"
+import * as SchemaIssue from "effect/SchemaIssue"
+import * as SchemaTransformation from "effect/SchemaTransformation"
 import type { DateTime, Duration, Redacted } from "effect"
 import * as scope from "./internal/scope.js"
 import * as internal from "./internal/token.js"

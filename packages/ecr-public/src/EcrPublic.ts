@@ -16,7 +16,9 @@
  * @since 0.1.0
  */
 import { Registries, RegistryAdapter } from "@ociauth/core"
-import { Effect, Layer, Option } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as EcrPublicClient from "./EcrPublicClient.js"
 
 /**

@@ -9,8 +9,9 @@
 import type { Credential } from "@ociauth/core"
 import { RegistryError } from "@ociauth/core"
 import { AuthorizationToken } from "@ociauth/ecr"
-import { Context, Effect, Layer } from "effect"
-
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 /**
  * @since 0.1.0
  * @category models

@@ -9,7 +9,11 @@
  * @since 0.1.0
  */
 import { Credential, RegistryError } from "@ociauth/core"
-import { DateTime, Effect, Redacted, Result, Schema } from "effect"
+import * as DateTime from "effect/DateTime"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import * as Result from "effect/Result"
+import * as Schema from "effect/Schema"
 import * as Base64 from "effect/encoding/Base64"
 
 /**

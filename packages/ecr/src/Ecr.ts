@@ -18,7 +18,10 @@
  * @since 0.1.0
  */
 import { Registries, RegistryAdapter } from "@ociauth/core"
-import { Effect, Layer, Option, Result } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Result from "effect/Result"
 import * as EcrClient from "./EcrClient.js"
 import * as EcrHost from "./EcrHost.js"
 

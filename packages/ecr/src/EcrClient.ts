@@ -14,7 +14,10 @@
  */
 import type { Credential } from "@ociauth/core"
 import { RegistryError } from "@ociauth/core"
-import { Context, Effect, Layer, Result } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Result from "effect/Result"
 import * as AuthorizationToken from "./AuthorizationToken.js"
 import * as EcrHost from "./EcrHost.js"
 import * as throttling from "./internal/throttling.js"

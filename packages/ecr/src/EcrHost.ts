@@ -12,8 +12,9 @@
  *
  * @since 0.1.0
  */
-import { Data, Effect, Result } from "effect"
-
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Result from "effect/Result"
 /**
  * @since 0.1.0
  * @category models

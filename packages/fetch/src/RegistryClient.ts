@@ -30,7 +30,10 @@
  */
 import { Authenticator, Registries, RegistryError } from "@ociauth/core"
 import type { CredentialProvider, Retry, Scope } from "@ociauth/core"
-import { Context, Effect, Layer, Option } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import { dual } from "effect/Function"
 import type { Duration, Scope as EffectScope } from "effect"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"

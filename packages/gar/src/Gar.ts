@@ -22,7 +22,9 @@
  */
 import type { RegistryAdapter as Adapter } from "@ociauth/core"
 import { Registries, RegistryAdapter } from "@ociauth/core"
-import { Effect, Layer, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
 import * as GarHost from "./GarHost.js"
 import type { AuthClient } from "./Google.js"
 import { GoogleAuthClient } from "./Google.js"

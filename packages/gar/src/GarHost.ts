@@ -8,8 +8,7 @@
  *
  * @since 0.1.0
  */
-import { Option } from "effect"
-
+import * as Option from "effect/Option"
 /**
  * @since 0.1.0
  * @category models

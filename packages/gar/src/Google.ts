@@ -5,8 +5,7 @@
  *
  * @since 0.1.0
  */
-import { Context } from "effect"
-
+import * as Context from "effect/Context"
 /**
  * What the adapter uses of `google-auth-library`'s `AuthClient` (`OAuth2Client`,
  * `JWT`, `UserRefreshClient`, `Compute`, `ExternalAccountClient`, …, or what

@@ -20,7 +20,9 @@
  */
 import { Credential, Registries, RegistryAdapter } from "@ociauth/core"
 import * as Unstable from "@ociauth/core/Unstable"
-import { Config, Effect, Option } from "effect"
+import * as Config from "effect/Config"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import type { ConfigProvider, Redacted } from "effect"
 import type { Duration, Layer } from "effect"
 

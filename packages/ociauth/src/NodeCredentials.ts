@@ -8,7 +8,10 @@
  * @since 0.1.0
  */
 import { CredentialProvider, CredentialStore, RegistryError } from "@ociauth/core"
-import { Cause, Effect, Layer, Result } from "effect"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Result from "effect/Result"
 import * as Platform from "#platform"
 import type { FileSystem, Path } from "effect"
 import type { ChildProcessSpawner } from "effect/process"

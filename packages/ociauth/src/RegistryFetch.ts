@@ -20,7 +20,7 @@
  * @since 0.1.0
  */
 import * as Thin from "@ociauth/fetch/RegistryFetch"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import * as Builtins from "./Builtins.js"
 import * as NodeCredentials from "./NodeCredentials.js"
 import * as NodeRegistryClient from "./NodeRegistryClient.js"

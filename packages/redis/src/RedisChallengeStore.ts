@@ -10,7 +10,11 @@
  */
 import * as ChallengeStore from "@ociauth/core/ChallengeStore"
 import { ChallengeEntry, StoreKey } from "@ociauth/store"
-import { Duration, Effect, Layer, Option, Schema } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import { bulkString, command, millis, orElse } from "./internal/commands.js"
 import { RedisConnection } from "./RedisConnection.js"
 

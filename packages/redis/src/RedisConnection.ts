@@ -11,7 +11,10 @@
  *
  * @since 0.2.0
  */
-import { Context, Duration, Effect, Layer } from "effect"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import type { Scope } from "effect"
 import { Redis } from "ioredis"
 import type { RedisOptions } from "ioredis"

@@ -44,7 +44,9 @@
  * @since 0.2.0
  */
 import { TokenStore } from "@ociauth/core"
-import { Config, Effect, Layer } from "effect"
+import * as Config from "effect/Config"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import type { Duration, Redacted, Scope } from "effect"
 import * as Encryption from "./Encryption.js"
 import * as internal from "./internal/tokenStore.js"

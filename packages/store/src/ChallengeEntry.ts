@@ -7,8 +7,7 @@
  */
 import type * as ChallengeStore from "@ociauth/core/ChallengeStore"
 import { Token } from "@ociauth/core"
-import { Schema } from "effect"
-
+import * as Schema from "effect/Schema"
 const Bearer = Schema.Struct({
   scheme: Schema.Literal("bearer"),
   realm: Schema.String,

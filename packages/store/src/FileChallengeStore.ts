@@ -7,7 +7,11 @@
  * @since 0.2.0
  */
 import * as ChallengeStore from "@ociauth/core/ChallengeStore"
-import { Clock, Duration, Effect, Layer, Option } from "effect"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import type { Config, FileSystem, Path } from "effect"
 import type { PlatformError } from "effect/PlatformError"
 import type * as KeyValueStore from "effect/persistence/KeyValueStore"

@@ -6,7 +6,11 @@
  *
  * @since 0.2.0
  */
-import { Config, Effect, Layer, Option, Path } from "effect"
+import * as Config from "effect/Config"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Path from "effect/Path"
 import type { FileSystem } from "effect"
 import type { PlatformError } from "effect/PlatformError"
 import * as KeyValueStore from "effect/persistence/KeyValueStore"

@@ -27,7 +27,12 @@
  */
 import { Token, TokenStore } from "@ociauth/core"
 import * as Unstable from "@ociauth/core/Unstable"
-import { Context, DateTime, Effect, FileSystem, Layer, Option } from "effect"
+import * as Context from "effect/Context"
+import * as DateTime from "effect/DateTime"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import type { Config, Path } from "effect"
 import { dual } from "effect/Function"
 import type { PlatformError } from "effect/PlatformError"

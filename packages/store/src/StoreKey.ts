@@ -6,7 +6,7 @@
  *
  * @since 0.2.0
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import * as Hex from "effect/encoding/Hex"
 
 /**

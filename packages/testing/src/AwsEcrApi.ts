@@ -23,7 +23,8 @@
  * @since 0.2.0
  */
 import * as crypto from "node:crypto"
-import { Duration, Effect } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
 import type { Scope as EffectScope } from "effect"
 import { Faults } from "./Faults.js"
 import { listen, readBody, scopedOnClock, sendJson } from "./internal/server.js"

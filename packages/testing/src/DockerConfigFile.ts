@@ -12,8 +12,7 @@ import * as NodeChildProcessSpawner from "@effect/platform-node-shared/NodeChild
 import * as NodeFileSystem from "@effect/platform-node-shared/NodeFileSystem"
 import * as NodePath from "@effect/platform-node-shared/NodePath"
 import { CredentialProvider } from "@ociauth/core"
-import { Layer } from "effect"
-
+import * as Layer from "effect/Layer"
 /**
  * @since 0.2.0
  * @category models

@@ -8,7 +8,7 @@
  *
  * @since 0.2.0
  */
-import { Duration } from "effect"
+import * as Duration from "effect/Duration"
 import type { ExpiredAnswer, Refusal } from "./TokenServer.js"
 import { ociRefusal } from "./TokenServer.js"
 

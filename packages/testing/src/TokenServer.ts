@@ -16,7 +16,11 @@
  * @since 0.1.0
  */
 import * as crypto from "node:crypto"
-import { Context, Duration, Effect, Layer, Option } from "effect"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import type { Scope as EffectScope } from "effect"
 import { Scope } from "@ociauth/core"
 import { Faults } from "./Faults.js"

@@ -6,7 +6,12 @@
  * else `~/.local/state/ociauth/…`), a `0600` file of a `0700` folder, created on
  * first use.
  */
-import { Config, Data, Effect, FileSystem, Option, Path } from "effect"
+import * as Config from "effect/Config"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import * as Option from "effect/Option"
+import * as Path from "effect/Path"
 import * as Base64Url from "effect/encoding/Base64Url"
 
 export class SealError extends Data.TaggedError("SealError")<{ readonly reason: string }> {}

@@ -1,5 +1,5 @@
 import type { Console } from "effect"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type { CliError, HelpDoc } from "effect/cli"
 import { CliOutput } from "effect/cli"
 import type { Io } from "../Io.js"

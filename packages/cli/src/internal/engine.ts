@@ -4,7 +4,8 @@ import type { CredentialProvider } from "@ociauth/core"
 import { RegistryClient } from "@ociauth/fetch"
 import { FileTokenStore } from "@ociauth/store"
 import { Builtins, NodeCredentials, NodeRegistryClient } from "ociauth"
-import { Effect, Layer } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import type { HttpClient } from "effect/http"
 
 export interface EngineOptions {

@@ -1,5 +1,4 @@
-import { Schema } from "effect"
-
+import * as Schema from "effect/Schema"
 export class ProbeError extends Schema.TaggedError<ProbeError>("@ociauth/cli/ProbeError")("ProbeError", {
   reason: Schema.Literals(["Network", "Usage"]),
   detail: Schema.String

@@ -3,7 +3,8 @@
  * API, which scopes a request needs and may be granted, what it cannot do, when a
  * token must be renewed, how large a page may be.
  */
-import { Effect, Option } from "effect"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import type { ReauthTrigger, RegistryAdapter, TokenRequestPreferences } from "../RegistryAdapter.js"
 import { Unsupported } from "../RegistryError.js"
 import * as Route from "../Route.js"

@@ -1,4 +1,6 @@
-import { Option, Redacted, Result } from "effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Result from "effect/Result"
 import * as Base64 from "effect/encoding/Base64"
 import type * as Authenticator from "../Authenticator.js"
 import type * as Credential from "../Credential.js"

@@ -1,6 +1,6 @@
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
-import { Effect, Stream } from "effect"
-
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
 export class BodyTooLarge {
   readonly _tag = "BodyTooLarge"
   constructor(readonly limit: number) {}

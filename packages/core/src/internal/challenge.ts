@@ -1,4 +1,5 @@
-import { Option, Result } from "effect"
+import * as Option from "effect/Option"
+import * as Result from "effect/Result"
 import type * as Challenge from "../Challenge.js"
 import { ChallengeParseError } from "../RegistryError.js"
 import type * as Scope from "../Scope.js"

@@ -1,5 +1,10 @@
 /** Docker's and podman's config files as credential sources: where they are, how they are read. */
-import { Config, Effect, FileSystem, Option, Path, Result } from "effect"
+import * as Config from "effect/Config"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import * as Option from "effect/Option"
+import * as Path from "effect/Path"
+import * as Result from "effect/Result"
 import type { PlatformError } from "effect"
 import * as ChildProcessSpawner from "effect/process/ChildProcessSpawner"
 import * as Credential from "../Credential.js"

@@ -1,5 +1,5 @@
 /** A credential from its plain input (`layerStatic`'s values). */
-import { Redacted } from "effect"
+import * as Redacted from "effect/Redacted"
 import { Basic, IdentityToken, RegistryToken } from "../Credential.js"
 import type { Credential, Input } from "../Credential.js"
 

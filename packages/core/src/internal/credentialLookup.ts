@@ -6,7 +6,8 @@
  * Entra exchange, GAR's OAuth2 token); else anonymous. The engine's credential
  * cache and `docker-credential-ociauth` both ask it (`Unstable.obtainCredential`).
  */
-import { Effect, Option } from "effect"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import type * as Credential from "../Credential.js"
 import type * as CredentialProvider from "../CredentialProvider.js"
 import type * as RegistryAdapter from "../RegistryAdapter.js"

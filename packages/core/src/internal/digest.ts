@@ -1,5 +1,4 @@
-import { Effect } from "effect"
-
+import * as Effect from "effect/Effect"
 const hex = (bytes: ArrayBuffer): string => {
   const view = new Uint8Array(bytes)
   let out = ""

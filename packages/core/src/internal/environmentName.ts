@@ -1,5 +1,4 @@
-import { Option } from "effect"
-
+import * as Option from "effect/Option"
 /**
  * The per-registry environment variable names, encoded so that no two hosts
  * share one. A host (normalised, lower case) is a host name — labels of letters

@@ -4,7 +4,10 @@
  * and path. Every server word scrubbed of the secrets the SDK sent.
  */
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
-import { Duration, Effect, Option, Schema } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import { readTextCapped } from "./body.js"
 import * as secrets from "./secrets.js"
 import * as tokenRefusal from "./tokenRefusal.js"

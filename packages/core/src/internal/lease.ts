@@ -1,5 +1,10 @@
-import { Cause, Clock, Deferred, Effect, Exit, FiberSet, Option } from "effect"
-
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as FiberSet from "effect/FiberSet"
+import * as Option from "effect/Option"
 /**
  * Values that expire (tokens, credentials) kept in a store, with one fetch in
  * flight per key, renewal ahead of expiry in the background (a failed renewal

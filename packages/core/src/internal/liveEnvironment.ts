@@ -1,5 +1,6 @@
-import { ConfigProvider, Context, Effect } from "effect"
-
+import * as ConfigProvider from "effect/ConfigProvider"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
 /**
  * Effect 4's process-wide default provider: created once, it keeps `process.env`
  * as it was at its first read.

@@ -1,8 +1,10 @@
-import { Clock, Duration, Effect, Option } from "effect"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { Lru } from "../Lru.js"
 import type { Token } from "../Token.js"
-import { DateTime } from "effect"
-
+import * as DateTime from "effect/DateTime"
 /** A key-value store in memory: bounded (least recently used first out), each value served until it expires. */
 export interface MemoryStore<V> {
   readonly get: (key: string) => Effect.Effect<Option.Option<V>>

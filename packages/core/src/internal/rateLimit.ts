@@ -1,4 +1,5 @@
-import { Duration, Option } from "effect"
+import * as Duration from "effect/Duration"
+import * as Option from "effect/Option"
 import * as secrets from "./secrets.js"
 import * as transient from "./transient.js"
 

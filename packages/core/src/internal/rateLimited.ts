@@ -1,6 +1,8 @@
 /** The `RateLimited` error of a 429 answer. */
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
-import { Clock, Effect, Option } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { RateLimited } from "../RegistryError.js"
 import { readErrorBody, redactUrl } from "./errorBody.js"
 import * as rateLimit from "./rateLimit.js"

@@ -22,7 +22,7 @@
  * Every check runs on the WHATWG-normalised hostname, so `2130706433`, `0x7f.1`,
  * `0177.0.0.1`, `127.0.0.1.` and `[::ffff:7f00:1]` are all 127.0.0.1.
  */
-import { Result } from "effect"
+import * as Result from "effect/Result"
 import { RealmRejected } from "../RegistryError.js"
 import { redactUrl } from "./errorBody.js"
 

@@ -1,4 +1,4 @@
-import { Result } from "effect"
+import * as Result from "effect/Result"
 import type * as Reference from "../Reference.js"
 import { ReferenceParseError } from "../RegistryError.js"
 import { redactUrl } from "./errorBody.js"

@@ -5,7 +5,10 @@
  * exchange's sender, `Retry.make` and the registry runtime's deadline-aware
  * sender all run it.
  */
-import { Duration, Effect, Option, Schedule } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
 import type { RetryOptions } from "../Retry.js"
 
 export interface LoopOptions<E> extends RetryOptions<E> {

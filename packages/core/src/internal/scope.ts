@@ -1,4 +1,5 @@
-import { Option, Result } from "effect"
+import * as Option from "effect/Option"
+import * as Result from "effect/Result"
 import * as Route from "../Route.js"
 import { ScopeParseError } from "../RegistryError.js"
 import type * as Scope from "../Scope.js"

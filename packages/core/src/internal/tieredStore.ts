@@ -9,7 +9,10 @@
  *   it ran, so a token removed meanwhile is not put back;
  * - `singleFlight` is the shared store's, filling memory with its token.
  */
-import { Clock, Duration, Effect, Option } from "effect"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import type { Scope } from "effect"
 import type { Token } from "../Token.js"
 import type { Service, TieredOptions } from "../TokenStore.js"

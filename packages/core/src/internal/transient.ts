@@ -1,5 +1,6 @@
 /** Which answers are worth another attempt, and when: the one rule of the token exchange and the registry runtime. */
-import { Duration, Option } from "effect"
+import * as Duration from "effect/Duration"
+import * as Option from "effect/Option"
 import type * as HttpClientError from "effect/http/HttpClientError"
 import { transportCause } from "./transportFailure.js"
 

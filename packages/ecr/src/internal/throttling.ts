@@ -1,5 +1,4 @@
-import { Schedule } from "effect"
-
+import * as Schedule from "effect/Schedule"
 /**
  * Names AWS gives a refusal for rate (`GetAuthorizationToken`: 20 TPS, burst 200
  * per account and region): `ThrottlingException` "Rate exceeded" (400), and

@@ -4,7 +4,7 @@ import { RegistryAdapter } from "@ociauth/core"
 import type { Registries, RegistryError } from "@ociauth/core"
 import { Scope } from "@ociauth/core"
 import * as Route from "@ociauth/core/Route"
-import { Option } from "effect"
+import * as Option from "effect/Option"
 import { Lru } from "@ociauth/core/Lru"
 import * as Unstable from "@ociauth/core/Unstable"
 

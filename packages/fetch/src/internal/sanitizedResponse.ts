@@ -1,4 +1,7 @@
-import { Effect, Inspectable, Option, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as Inspectable from "effect/Inspectable"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
 import type { Schema } from "effect"
 import type { Socket } from "effect/socket"
 import type { Cookies, Headers, HttpClientRequest, UrlParams } from "effect/http"

@@ -4,7 +4,9 @@ import * as HttpClientError from "effect/http/HttpClientError"
 import type { HttpClientResponse } from "effect/http"
 import { AuthEvent, Retry } from "@ociauth/core"
 import * as Unstable from "@ociauth/core/Unstable"
-import { Duration, Effect, Option } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import type { Budget, RegistryTimeout } from "./timeout.js"
 
 /**

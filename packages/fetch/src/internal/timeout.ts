@@ -1,8 +1,9 @@
 import type { HttpClientRequest } from "effect/http"
 import { RegistryError } from "@ociauth/core"
 import * as Unstable from "@ociauth/core/Unstable"
-import { Duration, Effect, Schema } from "effect"
-
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 /** The deadline of a request when none is given: everything before its response is handed out. */
 export const DEFAULT_DEADLINE: Duration.Duration = Duration.seconds(30)
 /** The time one attempt waits for its response headers when none is given. */

@@ -1,6 +1,10 @@
 import type { RegistryAdapter } from "@ociauth/core"
 import { Credential, RegistryError } from "@ociauth/core"
-import { DateTime, Duration, Effect, Option, Redacted } from "effect"
+import * as DateTime from "effect/DateTime"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import type { AuthClient } from "../Google.js"
 import { accessTokenUsername, cloudPlatformScope } from "../Google.js"
 

@@ -5,7 +5,11 @@
  * process starts: the default chain answers from the given credentials and the
  * environment (when the runtime has one), else anonymously.
  */
-import { Effect, FileSystem, Layer, Path, PlatformError } from "effect"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import * as Layer from "effect/Layer"
+import * as Path from "effect/Path"
+import * as PlatformError from "effect/PlatformError"
 import * as ChildProcessSpawner from "effect/process/ChildProcessSpawner"
 
 const noProcesses = ChildProcessSpawner.make(() =>

@@ -3,7 +3,10 @@
  * `node` condition of `#platform` in package.json). Loaded lazily, when a layer
  * that reads the machine's credentials is built; the spawner on the first spawn.
  */
-import { Context, Effect, FileSystem, Layer } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import * as Layer from "effect/Layer"
 import type { Path } from "effect"
 import * as ChildProcessSpawner from "effect/process/ChildProcessSpawner"
 

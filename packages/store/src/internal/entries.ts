@@ -1,4 +1,8 @@
-import { Clock, Context, Effect, Option, Schema } from "effect"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import * as KeyValueStore from "effect/persistence/KeyValueStore"
 import { digest } from "../StoreKey.js"
 

@@ -1,4 +1,6 @@
-import { Effect, FileSystem, Path } from "effect"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import * as Path from "effect/Path"
 import type { PlatformError } from "effect/PlatformError"
 import * as KeyValueStore from "effect/persistence/KeyValueStore"
 

@@ -1,6 +1,6 @@
 import * as http from "node:http"
 import type { AddressInfo, Socket } from "node:net"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type { Scope } from "effect"
 import type { Fault, Faults } from "../Faults.js"
 import type { RequestLog } from "../RequestLog.js"

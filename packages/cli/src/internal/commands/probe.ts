@@ -1,7 +1,9 @@
 
 import { RegistryClient } from "@ociauth/fetch"
 import { Builtins, NodeRegistryClient } from "ociauth"
-import { Effect, Layer, Option } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import { Argument, Command, Flag } from "effect/cli"
 import type { HttpClient } from "effect/http"
 import { Io } from "../../Io.js"
