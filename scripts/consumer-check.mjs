@@ -11,7 +11,7 @@
 // Any failure exits non-zero. Nothing is cached outside the temporary folder
 // (npm's cache included), which is removed at the end unless --keep is given.
 import { spawnSync } from "node:child_process"
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, relative } from "node:path"
 import { npxEnv } from "./npx-env.mjs"
@@ -131,8 +131,15 @@ try {
     ["@ociauth/cli/dist/bin.js", process.execPath, [join("node_modules", "@ociauth", "cli", "dist", "bin.js"), "--version"]]
   ]
   for (const [label, command, args] of commands) {
-    const printed = run(command, args, { cwd: project, capture: true, env: { ...npxEnv(), NODE_OPTIONS: "" } }).trim()
-    if (printed !== cliVersion) failures.push(`${label} --version printed ${JSON.stringify(printed)}, not ${cliVersion}`)
+    // A temporary folder of its own: the command turns Node's compile cache on, in `os.tmpdir()`.
+    const tmp = mkdtempSync(join(tmpdir(), "ociauth-consumer-tmp-"))
+    try {
+      const printed = run(command, args, { cwd: project, capture: true, env: { ...npxEnv(), NODE_OPTIONS: "", TMPDIR: tmp } }).trim()
+      if (printed !== cliVersion) failures.push(`${label} --version printed ${JSON.stringify(printed)}, not ${cliVersion}`)
+      if (!existsSync(join(tmp, "node-compile-cache"))) failures.push(`${label} did not turn Node's compile cache on (no ${join(tmp, "node-compile-cache")})`)
+    } finally {
+      rmSync(tmp, { recursive: true, force: true })
+    }
   }
   if (failures.length > 0) throw new Error("the command")
 

@@ -1,29 +1,11 @@
 #!/usr/bin/env node
 /**
  * The `ociauth` executable: `Cli.run` on the process's arguments, streams and
- * Node services; exits with its code.
+ * Node services; exits with its code. Node's compile cache is turned on first.
  *
  * @since 0.2.0
  */
-import { TokenStore } from "@ociauth/core"
-import { FileTokenStore } from "@ociauth/store"
-import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import * as Cli from "./Cli.js"
-import * as Io from "./Io.js"
+import * as CompileCache from "./internal/bin/compileCache.js"
 
-/** Tokens in the user's cache folder, so that the next invocation reuses them; memory when it cannot be used. */
-const tokenStore = FileTokenStore.layer().pipe(
-  Layer.provide(Cli.layerPlatform),
-  Layer.catch(() => TokenStore.layerMemory())
-)
-
-Effect.runPromise(Cli.run(process.argv, { tokenStore }).pipe(Effect.provide(Layer.merge(Cli.layerPlatform, Io.layerNode)))).then(
-  (code) => {
-    process.exitCode = code
-  },
-  (error: unknown) => {
-    process.stderr.write(`ociauth: ${String(error)}\n`)
-    process.exitCode = 1
-  }
-)
+CompileCache.enable()
+await import("./internal/bin/ociauth.js")

@@ -2,54 +2,12 @@
 /**
  * The `docker-credential-ociauth` executable: `Helper.run` on the verb and
  * standard input, with the file token store of the user's cache folder and
- * Node's services; exits with the outcome's code (0, or 1 as docker's helpers do).
+ * Node's services; exits with the outcome's code (0, or 1 as docker's helpers
+ * do). Node's compile cache is turned on first.
  *
  * @since 1.0.0
  */
-import { TokenStore } from "@ociauth/core"
-import { FileTokenStore } from "@ociauth/store"
-import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import * as Stream from "effect/Stream"
-import { NodeCredentials } from "ociauth"
-import * as Helper from "./credential-helper/Helper.js"
-import * as sources from "./credential-helper/sources.js"
+import * as CompileCache from "./internal/bin/compileCache.js"
 
-const MAX_INPUT = 64 * 1024
-
-/** Standard input as text, at most 64 KiB (a server URL, or one JSON login). */
-const stdin: Effect.Effect<string> = Stream.fromAsyncIterable(process.stdin as AsyncIterable<Uint8Array>, () => undefined).pipe(
-  Stream.takeUntil(() => false),
-  Stream.runFold(() => "", (text: string, chunk: Uint8Array) => text.length > MAX_INPUT ? text : text + Buffer.from(chunk).toString("utf8")),
-  Effect.map((text) => text.slice(0, MAX_INPUT)),
-  Effect.orElseSucceed(() => "")
-)
-
-/** The cache folder's file token store, without a memory tier (one lookup per process); memory when the folder cannot be used. */
-const tokens = FileTokenStore.layerWithoutMemory().pipe(
-  Layer.catch(() =>
-    Layer.merge(TokenStore.layerMemory(), Layer.succeed(FileTokenStore.FileTokenStore, { forget: () => Effect.succeed(0) }))
-  )
-)
-
-const verb = process.argv[2]
-const nested = process.env[sources.activeVariable] === "1"
-// Every helper this one starts (docker's `credsStore`, say) sees it: a loop back to this helper ends at once.
-process.env[sources.activeVariable] = "1"
-
-const program = nested && verb === "get"
-  ? Effect.succeed<Helper.Outcome>({ code: 1, stdout: `${sources.notFoundMessage}\n`, stderr: "" })
-  : Effect.flatMap(Helper.readsInput(verb) ? stdin : Effect.succeed(""), (input) => Helper.run(verb, input)).pipe(
-    Effect.provide(tokens.pipe(Layer.provideMerge(NodeCredentials.layerPlatform)))
-  )
-
-Effect.runPromise(program).then(
-  (outcome) => {
-    if (outcome.stderr !== "") process.stderr.write(outcome.stderr)
-    process.stdout.write(outcome.stdout, () => process.exit(outcome.code))
-  },
-  () => {
-    process.stderr.write(`${sources.executable}: the helper failed unexpectedly\n`)
-    process.stdout.write("the helper failed unexpectedly\n", () => process.exit(1))
-  }
-)
+CompileCache.enable()
+await import("./internal/bin/credentialHelper.js")

@@ -5,12 +5,7 @@
  *
  * @since 1.0.0
  */
-import * as NodeModule from "node:module"
-
-// Node's on-disk compile cache (22.1+; absent elsewhere): a command runs once per invocation, and
-// compiling the SDK's modules again each time is most of its start-up.
-;(NodeModule as { readonly enableCompileCache?: () => unknown }).enableCompileCache?.()
-
+// The command turns Node's compile cache on before it loads the SDK.
 const helper = "@ociauth/cli/credentialHelperBin"
 
 await import(helper).catch((error: unknown) => {
