@@ -68,10 +68,8 @@ const loadSdk: Effect.Effect<Sdk, RegistryError.CredentialError> = Authorization
 
 const call = (sdk: Sdk, client: SdkClient): Effect.Effect<Credential.Credential, RegistryError.CredentialError> => {
   const send = client.send as (command: unknown, options?: { readonly abortSignal?: AbortSignal }) => Promise<unknown>
-  return Effect.tryPromise({
-    try: (signal) => send.call(client, new sdk.GetAuthorizationTokenCommand({}), { abortSignal: signal }),
-    catch: (error) => new RegistryError.CredentialError({ ...context, reason: AuthorizationToken.describeFailure(error) })
-  }).pipe(
+  // A throttled call is retried, as ECR's is (`AuthorizationToken.send`).
+  return AuthorizationToken.send((signal) => send.call(client, new sdk.GetAuthorizationTokenCommand({}), { abortSignal: signal }), context).pipe(
     Effect.flatMap((output) => AuthorizationToken.decodeOutput(AuthorizationToken.EcrPublicOutput, output, context)),
     Effect.flatMap(({ authorizationData }) =>
       authorizationData === undefined

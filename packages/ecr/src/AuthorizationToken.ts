@@ -2,9 +2,9 @@
  * What `GetAuthorizationToken` (ECR and ECR Public) answers, decoded with
  * `Schema` straight into `Redacted`: `authorizationToken` is base64 of
  * `AWS:<password>` and becomes a `Basic` credential that expires when the API
- * says (12 hours). Also the one place AWS failures are described: by error name
- * and HTTP status only, never by a message that could repeat a signature, a key
- * or a token.
+ * says (12 hours). Also the one place the call is sent (a throttled call is
+ * retried) and AWS failures are described: by error name and HTTP status only,
+ * never by a message that could repeat a signature, a key or a token.
  *
  * @since 0.1.0
  */
@@ -15,6 +15,7 @@ import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import * as Base64 from "effect/encoding/Base64"
+import * as throttling from "./internal/throttling.js"
 
 /**
  * One `authorizationData` entry.
@@ -91,6 +92,33 @@ export const describeFailure = (error: unknown): string => {
   const status = typeof metadata?.httpStatusCode === "number" ? ` (HTTP ${metadata.httpStatusCode})` : ""
   return `GetAuthorizationToken failed: ${name}${status}`
 }
+
+/**
+ * Sends `GetAuthorizationToken` (`call` gets the attempt's abort signal). AWS
+ * refusing for rate (`ThrottlingException` "Rate exceeded", HTTP 429: 20 TPS
+ * per account and region) is retried with jittered backoff: from 250 ms (×2),
+ * at most 7 retries, none started after 60 s. The engine asks once per registry
+ * in flight, so a fleet waits on that one call. Any other failure, or the last
+ * refusal, is a `CredentialError` (`describeFailure`).
+ *
+ * @since 1.0.0
+ * @category utils
+ */
+export const send = (
+  call: (signal: AbortSignal) => Promise<unknown>,
+  context: { readonly source: string; readonly registry: string }
+): Effect.Effect<unknown, RegistryError.CredentialError> =>
+  Effect.tryPromise({
+    try: call,
+    catch: (error) => throttling.isThrottling(error) ? new throttling.Throttled(error) : new RegistryError.CredentialError({ ...context, reason: describeFailure(error) })
+  }).pipe(
+    Effect.retry({ schedule: throttling.backoff, while: (error) => error instanceof throttling.Throttled }),
+    Effect.mapError((error) =>
+      error instanceof throttling.Throttled
+        ? new RegistryError.CredentialError({ ...context, reason: `${describeFailure(error.error)}: throttled (Rate exceeded), retries exhausted` })
+        : error
+    )
+  )
 
 /**
  * Decodes an SDK output with `schema`, failing with a `CredentialError`.

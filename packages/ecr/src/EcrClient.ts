@@ -20,7 +20,6 @@ import * as Layer from "effect/Layer"
 import * as Result from "effect/Result"
 import * as AuthorizationToken from "./AuthorizationToken.js"
 import * as EcrHost from "./EcrHost.js"
-import * as throttling from "./internal/throttling.js"
 
 /**
  * @since 0.1.0
@@ -69,18 +68,8 @@ const loadSdk = (registry: string): Effect.Effect<Sdk, RegistryError.CredentialE
 const call = (sdk: Sdk, client: SdkClient, registry: EcrHost.EcrHost): Effect.Effect<Credential.Credential, RegistryError.CredentialError> => {
   const context = { source: SOURCE, registry: EcrHost.format(registry) }
   const send = client.send as (command: unknown, options?: { readonly abortSignal?: AbortSignal }) => Promise<unknown>
-  return Effect.tryPromise({
-    // `registryIds` is deprecated but still the one way to name the account; the AWS helper passes it too.
-    try: (signal) => send.call(client, new sdk.GetAuthorizationTokenCommand({ registryIds: [registry.account] }), { abortSignal: signal }),
-    catch: (error) => throttling.isThrottling(error) ? new throttling.Throttled(error) : new RegistryError.CredentialError({ ...context, reason: AuthorizationToken.describeFailure(error) })
-  }).pipe(
-    // "Rate exceeded": retried with jittered backoff (the engine calls this once per registry in flight).
-    Effect.retry({ schedule: throttling.backoff, while: (error) => error instanceof throttling.Throttled }),
-    Effect.mapError((error) =>
-      error instanceof throttling.Throttled
-        ? new RegistryError.CredentialError({ ...context, reason: `${AuthorizationToken.describeFailure(error.error)}: throttled (Rate exceeded), retries exhausted` })
-        : error
-    ),
+  // `registryIds` is deprecated but still the one way to name the account; the AWS helper passes it too.
+  return AuthorizationToken.send((signal) => send.call(client, new sdk.GetAuthorizationTokenCommand({ registryIds: [registry.account] }), { abortSignal: signal }), context).pipe(
     Effect.flatMap((output) => AuthorizationToken.decodeOutput(AuthorizationToken.EcrOutput, output, context)),
     Effect.flatMap(({ authorizationData = [] }) => {
       // The entry of this registry; ECR answers one per registry asked for.
