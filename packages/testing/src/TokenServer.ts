@@ -15,18 +15,21 @@
  *
  * @since 0.1.0
  */
-import * as crypto from "node:crypto"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
+import type * as Option from "effect/Option"
 import type { Scope as EffectScope } from "effect"
-import { Scope } from "@ociauth/core"
+import type { Scope } from "@ociauth/core"
 import { Faults } from "./Faults.js"
-import { makeChain } from "./internal/x509.js"
-import { basicCredentials, goJson, grantedActions, listen, readBody, scopedOnClock, sendJson, sendText } from "./internal/server.js"
+import { RefreshTokens } from "./internal/refreshTokens.js"
+import { goJson, grantedActions, listen, scopedOnClock } from "./internal/server.js"
 import type { Exchange } from "./internal/server.js"
+import * as TokenAnswer from "./internal/tokenAnswer.js"
+import * as TokenGrants from "./internal/tokenGrants.js"
+import * as TokenRequest from "./internal/tokenRequest.js"
+import * as Tokens from "./internal/tokens.js"
 import { RequestLog } from "./RequestLog.js"
 
 /**
@@ -90,7 +93,7 @@ export type Refusal =
  * @since 1.0.0
  * @category constants
  */
-export const ociRefusal: Refusal = { shape: "oci", code: "UNAUTHORIZED", message: "authentication required" }
+export const ociRefusal: Refusal = TokenAnswer.ociRefusal
 
 /**
  * An error a token server answers instead of a token: status, OCI code and message (and `detail`).
@@ -264,23 +267,6 @@ export interface TokenServer {
   readonly close: () => Promise<void>
 }
 
-const b64url = (data: string | Uint8Array) => Buffer.from(data).toString("base64url")
-
-const defaultGrants = (users: Readonly<Record<string, string>>): ReadonlyArray<Grant> => [
-  ...Object.keys(users).flatMap((account) => [
-    { account, name: "*", actions: ["*"] },
-    { account, type: "registry", name: "catalog", actions: ["*"] }
-  ]),
-  { name: "*", actions: ["pull"] }
-]
-
-/**
- * Starts a token server on a free loopback port. `now` gives the time tokens
- * are issued and checked at.
- *
- * @since 0.1.0
- * @category constructors
- */
 /**
  * The token endpoint without a server of its own, to mount on another server
  * (GHCR serves `/token` on the registry's origin).
@@ -310,289 +296,42 @@ export interface Endpoint {
 export const endpoint = (options: Options, now: () => number = () => Date.now()): Endpoint => {
   const path = options.path ?? "/token"
   const issuer = options.issuer ?? "ociauth-test-issuer"
-  const users = options.users ?? {}
-  const grants = options.grants ?? defaultGrants(users)
   const ttlSeconds = Math.max(1, Math.round(Duration.toSeconds(options.ttl ?? Duration.seconds(300))))
-  const chain = makeChain("ociauth test", now())
-  const x5c = [Buffer.from(chain.leaf.der).toString("base64"), Buffer.from(chain.root.der).toString("base64")]
-  const opaque = new Map<string, { readonly grantee: Grantee; readonly audience: string }>()
-  const refreshTokens = new Map<string, { readonly subject: string; readonly expiresAt: number }>()
-  const log = options.log ?? new RequestLog()
+  const tokens = Tokens.make({ service: options.service, issuer, tokenFormat: options.tokenFormat, ttlSeconds }, now)
+  const refreshTokens = new RefreshTokens(issuer, options.service, now)
+  const credentials = new TokenRequest.Credentials(options, refreshTokens)
+  const grants = options.grants ?? TokenGrants.defaultGrants(options.users ?? {})
+  const allowed = options.authorize ?? ((subject: string, type: string, name: string) => grantedActions(grants, subject, type, name))
 
-  const allowed = (subject: string, type: string, name: string): ReadonlyArray<string> =>
-    options.authorize !== undefined ? options.authorize(subject, type, name) : grantedActions(grants, subject, type, name)
-
-  const issue = (
-    subject: string,
-    access: ReadonlyArray<Scope.ResourceScope>,
-    lifetimeSeconds?: number,
-    audience: string = options.service,
-    diesAt: number = Infinity
-  ): string => {
-    const issuedAt = now()
-    // A token issued on credentials that expire dies with them (GAR: the OAuth2 token behind it).
-    const seconds = Math.min(lifetimeSeconds ?? ttlSeconds, Math.floor((diesAt - issuedAt) / 1000))
-    // JWT times are whole seconds. Both are rounded up, so that a token lives at least the
-    // `expires_in` it is issued with and `exp - iat` still says exactly that (flooring them made a
-    // "1 second" token issued at x.999 s live 1 ms; distribution hides that with a 60 s leeway,
-    // which the emulator does not have).
-    const iat = Math.ceil(issuedAt / 1000)
-    const exp = iat + seconds
-    const expiresAt = Math.min(issuedAt + seconds * 1000, diesAt)
-    if (options.tokenFormat === "opaque") {
-      const token = `djE6${crypto.randomBytes(24).toString("base64url")}`
-      opaque.set(token, { grantee: { subject, access, expiresAt }, audience })
-      return token
-    }
-    const header = { typ: "JWT", alg: "ES256", x5c }
-    const claims = {
-      iss: issuer,
-      sub: subject,
-      aud: audience,
-      exp,
-      nbf: Math.min(iat, exp) - 1,
-      iat,
-      jti: crypto.randomBytes(12).toString("base64url"),
-      access: access.map((s) => ({ type: s.type, name: s.name, actions: [...s.actions] }))
-    }
-    const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`
-    const signature = crypto.sign("sha256", Buffer.from(input), { key: chain.leaf.privateKey, dsaEncoding: "ieee-p1363" })
-    return `${input}.${b64url(signature)}`
-  }
-
-  const verify = (token: string): Option.Option<Grantee> => {
-    if (options.tokenFormat === "opaque") {
-      const entry = opaque.get(token)
-      return entry !== undefined && entry.audience === options.service && entry.grantee.expiresAt > now()
-        ? Option.some(entry.grantee)
-        : Option.none()
-    }
-    const parts = token.split(".")
-    if (parts.length !== 3) return Option.none()
-    const ok = crypto.verify(
-      "sha256",
-      Buffer.from(`${parts[0]}.${parts[1]}`),
-      { key: chain.leaf.publicKey, dsaEncoding: "ieee-p1363" },
-      Buffer.from(parts[2]!, "base64url")
-    )
-    if (!ok) return Option.none()
-    try {
-      const claims = JSON.parse(Buffer.from(parts[1]!, "base64url").toString("utf8"))
-      const seconds = now() / 1000
-      if (claims.iss !== issuer || claims.aud !== options.service || claims.exp <= seconds || claims.nbf > seconds + 1) {
-        return Option.none()
-      }
-      const access = (claims.access ?? []).map((a: { type: string; name: string; actions: Array<string> }) =>
-        Scope.resource(a.type, a.name, a.actions ?? [])
-      )
-      return Option.some({ subject: claims.sub, access, expiresAt: claims.exp * 1000 })
-    } catch {
-      return Option.none()
-    }
-  }
-
-  const inspect = (token: string): "valid" | "expired" | "unknown" => {
-    if (Option.isSome(verify(token))) return "valid"
-    if (options.tokenFormat === "opaque") {
-      const entry = opaque.get(token)
-      return entry !== undefined && entry.audience === options.service ? "expired" : "unknown"
-    }
-    const parts = token.split(".")
-    if (parts.length !== 3) return "unknown"
-    const signed = crypto.verify(
-      "sha256",
-      Buffer.from(`${parts[0]}.${parts[1]}`),
-      { key: chain.leaf.publicKey, dsaEncoding: "ieee-p1363" },
-      Buffer.from(parts[2]!, "base64url")
-    )
-    if (!signed) return "unknown"
-    try {
-      const claims = JSON.parse(Buffer.from(parts[1]!, "base64url").toString("utf8"))
-      return claims.iss === issuer && claims.aud === options.service && claims.exp <= now() / 1000 ? "expired" : "unknown"
-    } catch {
-      return "unknown"
-    }
-  }
-
-  /** The subject of an expired issued password. */
-  const expired = "\u0000expired"
-
-  type Request = {
-    readonly subject: string | undefined
-    /** The `service` asked for: the token's audience. */
-    readonly audience: string
-    readonly scopes: ReadonlyArray<string>
-    readonly offline: boolean
-    readonly oauth: boolean
-    /** When the credentials presented expire (GAR's OAuth2 token), if they do. */
-    readonly diesAt: number
-  }
-
-  const answer = (exchange: Exchange, request: Request) => {
-    const { response } = exchange
-    const deny = (status: number, code: string, message: string, detail?: unknown) =>
-      sendJson(response, status, { errors: [detail === undefined ? { code, message } : { code, message, detail }] })
-    if (request.subject === expired) {
-      const answer = options.expiredCredential ?? { status: 401, code: "UNAUTHORIZED", message: "authentication required" }
-      return deny(answer.status, answer.code, answer.message)
-    }
-    if (request.subject === undefined) {
-      const refusal = options.refusal ?? ociRefusal
-      switch (refusal.shape) {
-        case "details":
-          return sendJson(response, 401, { details: refusal.details })
-        case "text":
-          return sendText(response, 401, refusal.text)
-        default:
-          return deny(401, refusal.code, refusal.message, refusal.detail)
-      }
-    }
-    if (request.subject === "" && options.requireCredentials === true) return deny(401, "UNAUTHORIZED", "authentication required")
-    if (request.subject === "" && request.scopes.length === 0 && options.anonymousNeedsScope === "denied") {
-      return deny(403, "DENIED", "requested access to the resource is denied")
-    }
-    if (request.subject === "" && request.scopes.length === 0 && options.anonymousNeedsScope === true) {
-      return deny(401, "UNAUTHORIZED", "anonymous requests need a scope")
-    }
-    const granted: Array<Scope.ResourceScope> = []
-    for (const text of request.scopes) {
-      if (options.opaqueScopes?.includes(text) === true) continue
-      const parsed = Effect.runSync(Effect.option(Scope.parse(text)))
-      if (Option.isNone(parsed) || parsed.value._tag !== "Resource") {
-        return sendJson(response, 400, { details: "invalid scope" })
-      }
-      const scope = parsed.value
-      if (scope.type === "registry" && options.rejectRegistryScopes === true) {
-        return sendJson(response, 400, { details: "unknown resource type" })
-      }
-      const invalid = scope.type === "repository" ? options.invalidName?.(scope.name) : undefined
-      if (invalid !== undefined) return deny(invalid.status, invalid.code, invalid.message, invalid.detail)
-      const may = allowed(request.subject, scope.type, scope.name)
-      const actions = scope.actions.filter((a) => may.includes("*") || may.includes(a))
-      if (options.pushRefusal !== undefined && request.subject !== "" && scope.actions.includes("push") && !actions.includes("push")) {
-        const refusal = options.pushRefusal(request.subject, scope.name)
-        return deny(refusal.status, refusal.code, refusal.message, refusal.detail)
-      }
-      const denies = options.narrowing === "deny" || (options.narrowing === "denyAnonymous" && request.subject === "")
-      if (denies && actions.length < scope.actions.length) {
-        if (request.subject === "" && may.length === 0 && options.anonymousRefusal?.(scope.name) === 401) {
-          return deny(401, "UNAUTHORIZED", "authentication required")
-        }
-        return deny(403, "DENIED", "requested access to the resource is denied")
-      }
-      if (actions.length > 0 || options.omitEmptyAccess !== true) granted.push({ ...scope, actions })
-    }
-    if (options.maxScopes !== undefined) granted.splice(options.maxScopes)
-    const token = issue(request.subject, granted, undefined, request.audience, request.diesAt)
-    const body: Record<string, unknown> = request.oauth
-      ? { access_token: token }
-      : options.tokenFields === "token" ? { token } : { token, access_token: token }
-    if (options.omitExpiresIn !== true) {
-      body.expires_in = ttlSeconds
-      body.issued_at = new Date(now()).toISOString()
-    }
-    if (request.oauth) body.scope = granted.map(Scope.format).join(" ")
-    if (request.offline && request.subject !== "") {
-      const refresh = crypto.randomBytes(24).toString("base64url")
-      refreshTokens.set(refresh, { subject: request.subject, expiresAt: Infinity })
-      body.refresh_token = refresh
-    }
-    sendJson(response, 200, body)
-  }
-
-  const refreshed = (token: string): string | undefined => {
-    const refresh = refreshTokens.get(token)
-    return refresh !== undefined && refresh.expiresAt > now() ? refresh.subject : undefined
-  }
-
-  const account = (username: string, password: string): string | undefined =>
-    users[username] !== undefined && users[username] === password
-      ? username
-      : options.authenticate?.(username, password) ?? (username === options.refreshTokenUsername ? refreshed(password) : undefined)
-
-  const diesAt = (header: string | undefined): number => {
-    const credentials = options.credentialExpiry === undefined ? undefined : basicCredentials(header)
-    return credentials === undefined ? Infinity : options.credentialExpiry!(credentials.username, credentials.password) ?? Infinity
-  }
-
-  const authenticate = (header: string | undefined): string | undefined => {
-    if (header === undefined) return ""
-    const credentials = basicCredentials(header)
-    if (credentials === undefined) return undefined
-    const known = account(credentials.username, credentials.password)
-    if (known !== undefined) return known
-    const issued = options.issuedPasswords?.check(credentials.username, credentials.password)
-    return issued === "valid" ? credentials.username : issued === "expired" ? expired : undefined
-  }
-
-  const issueRefreshToken = (subject: string, lifetimeSeconds: number): string => {
-    const iat = Math.floor(now() / 1000)
-    const claims = { iss: issuer, sub: subject, aud: options.service, iat, exp: iat + lifetimeSeconds, grant_type: "refresh_token", jti: crypto.randomBytes(12).toString("base64url") }
-    const token = `${b64url(JSON.stringify({ typ: "JWT", alg: "none" }))}.${b64url(JSON.stringify(claims))}.${crypto.randomBytes(16).toString("base64url")}`
-    refreshTokens.set(token, { subject, expiresAt: (iat + lifetimeSeconds) * 1000 })
-    return token
+  const respond = (request: TokenRequest.TokenRequest): TokenAnswer.Answer => {
+    const granted = TokenGrants.grant(options, allowed, request)
+    if (TokenAnswer.isAnswer(granted)) return granted
+    const token = tokens.issue(granted.subject, granted.access, undefined, request.audience, request.diesAt)
+    return TokenAnswer.token(request.oauth, token, granted.access, {
+      tokenFields: options.tokenFields,
+      expiry: options.omitExpiresIn === true ? undefined : { seconds: ttlSeconds, issuedAt: now() },
+      refreshToken: request.offline && granted.subject !== "" ? refreshTokens.offline(granted.subject) : undefined
+    })
   }
 
   const handle = async (exchange: Exchange): Promise<void> => {
-      const { method, url, request, response } = exchange
-      if (options.jsonNewline === true) goJson(response)
-      if (url.pathname !== path) return sendJson(response, 404, { details: "not found" })
-      if (method === "GET") {
-        const subject = authenticate(request.headers.authorization)
-        // As docker_auth does: `account`, when given, names the authenticated user.
-        const account = url.searchParams.get("account")
-        const username = basicCredentials(request.headers.authorization)?.username
-        if (account !== null && subject !== undefined && subject !== "" && subject !== expired && account !== username) {
-          return sendJson(response, 400, { details: "user and account are not the same" })
-        }
-        return answer(exchange, {
-          subject,
-          // As Docker Hub and docker_auth do: a token for the service asked for, which the
-          // registry (expecting its own) refuses as invalid_token. None asked: this one.
-          audience: url.searchParams.get("service") ?? options.service,
-          scopes: url.searchParams.getAll("scope").flatMap((s) => s.split(" ")).filter(Boolean),
-          offline: url.searchParams.get("offline_token") === "true",
-          oauth: false,
-          diesAt: diesAt(request.headers.authorization)
-        })
-      }
-      if (method === "POST") {
-        if (options.oauth === false) {
-          const status = options.postRefusal ?? 405
-          return sendJson(response, status, { details: status === 404 ? "not found" : "method not allowed" })
-        }
-        const body = new URLSearchParams((await readBody(request, 64 * 1024)).toString("utf8"))
-        // As Go's `Request.FormValue`: a field of the form, else of the query string (Docker Hub
-        // answers a POST with `service`, `client_id` and `access_type` in the query, seed 004).
-        const form = {
-          get: (name: string): string | null => body.get(name) ?? url.searchParams.get(name),
-          getAll: (name: string): Array<string> => (body.has(name) ? body.getAll(name) : url.searchParams.getAll(name))
-        }
-        if (form.get("service") !== options.service || (options.postNeedsClientId !== false && !form.get("client_id"))) {
-          return sendJson(response, 400, { error: "invalid_request" })
-        }
-        let subject: string | undefined
-        if (form.get("grant_type") === "password") {
-          subject = account(form.get("username") ?? "", form.get("password") ?? "")
-        } else if (form.get("grant_type") === "refresh_token") {
-          subject = refreshed(form.get("refresh_token") ?? "")
-        } else {
-          return sendJson(response, 400, { error: "unsupported_grant_type" })
-        }
-        return answer(exchange, {
-          subject,
-          audience: options.service,
-          // One space-separated `scope`, as OAuth2 has it, or several (ACR).
-          scopes: form.getAll("scope").flatMap((s) => s.split(" ")).filter(Boolean),
-          offline: form.get("access_type") === "offline",
-          oauth: true,
-          diesAt: Infinity
-        })
-      }
-      sendJson(response, 405, { details: "method not allowed" })
+    if (options.jsonNewline === true) goJson(exchange.response)
+    const request = await TokenRequest.read(exchange, path, options, credentials, refreshTokens)
+    TokenAnswer.send(exchange.response, TokenAnswer.isAnswer(request) ? request : respond(request))
   }
 
-  return { path, issuer, service: options.service, rootCertificatePem: chain.root.pem, log, handle, verify, inspect, issue, issueRefreshToken }
+  return {
+    path,
+    issuer,
+    service: options.service,
+    rootCertificatePem: tokens.rootCertificatePem,
+    log: options.log ?? new RequestLog(),
+    handle,
+    verify: tokens.verify,
+    inspect: tokens.inspect,
+    issue: tokens.issue,
+    issueRefreshToken: (subject, lifetimeSeconds) => refreshTokens.issue(subject, lifetimeSeconds)
+  }
 }
 
 /**
