@@ -16,6 +16,7 @@ import { engine } from "../engine.js"
 import * as Sanitize from "../sanitize.js"
 import { insecure, verbose, withNetworkHints } from "./shared.js"
 import type { Seams } from "./token.js"
+import { MANIFEST_ACCEPT } from "../manifestAccept.js"
 
 /** A textual body is printed as text (secrets redacted, controls escaped) and read whole: up to this many bytes. */
 const MAX_TEXT_BODY = 16 * 1024 * 1024
@@ -23,12 +24,6 @@ const TEXT_BODY_TIME = Duration.minutes(2)
 const TEXTUAL = /^(text\/|application\/([\w.+-]*\+)?(json|xml)\b|application\/(x-www-form-urlencoded|problem\+json)\b)/i
 
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
-const MANIFEST_ACCEPT = [
-  "application/vnd.oci.image.index.v1+json",
-  "application/vnd.oci.image.manifest.v1+json",
-  "application/vnd.docker.distribution.manifest.list.v2+json",
-  "application/vnd.docker.distribution.manifest.v2+json"
-].join(", ")
 
 /** A manifest's URL (`/v2/<name>/manifests/<tag or digest>`): the registry answers it by the media types accepted. */
 const MANIFEST_PATH = /\/v2\/.+\/manifests\/[^/]+$/
