@@ -58,6 +58,27 @@ export const handler = (parts: {
     return credentials !== undefined && options.issuedPasswords?.check(credentials.username, credentials.password) === "expired"
   }
 
+  /**
+   * Who a request stands for: its Basic account, or what its bearer token grants — a token of
+   * the second realm (NGC's authn.nvidia.com) is taken too, and its refusals name that realm.
+   */
+  const identify = ({ request, fault }: Exchange, basic: string | undefined) => {
+    const presented = bearerToken(request.headers.authorization)
+    const fromSecond = presented !== undefined && second !== undefined && second.inspect(presented) !== "unknown"
+    const grantee: Option.Option<Grantee> = basic !== undefined
+      ? Option.some({ subject: basic, access: [], expiresAt: Infinity })
+      : presented === undefined || fault?.expireToken === true
+        ? Option.none()
+        : fromSecond ? second!.verify(presented) : tokenServer.verify(presented)
+    return { presented, fromSecond, grantee }
+  }
+
+  /** The access needed and not held: Basic accounts act with their policy; tokens with what they grant. */
+  const missingAccess = (basic: string | undefined, grantee: Grantee, needed: ReadonlyArray<Scope.Scope>) =>
+    basic !== undefined
+      ? needed.filter((s) => s._tag === "Resource" && !s.actions.every((a) => policy.actions(basic, s.type, s.name).some((g) => g === a || g === "*")))
+      : Scope.missing(grantee.access, needed)
+
   const check = (exchange: Exchange, route: Route.Route, bare: boolean) => {
     const { request, response, method, url, fault } = exchange
     const needed = neededScopes(profile, route, method, url)
@@ -84,14 +105,7 @@ export const handler = (parts: {
       response.writeHead(301, { location: `${prefix}/v2/`, "content-length": "0" })
       return void response.end()
     }
-    const presented = bearerToken(request.headers.authorization)
-    // A token of the second realm (NGC's authn.nvidia.com) is taken too; its refusals name that realm.
-    const fromSecond = presented !== undefined && second !== undefined && second.inspect(presented) !== "unknown"
-    const grantee: Option.Option<Grantee> = basic !== undefined
-      ? Option.some({ subject: basic, access: [], expiresAt: Infinity })
-      : presented === undefined || fault?.expireToken === true
-        ? Option.none()
-        : fromSecond ? second!.verify(presented) : tokenServer.verify(presented)
+    const { presented, fromSecond, grantee } = identify(exchange, basic)
     if (Option.isNone(grantee)) {
       if (route._tag === "Base" && profile.base.open && presented === undefined) {
         response.setHeader("www-authenticate", refusals.challenge(offered, undefined, true))
@@ -125,11 +139,7 @@ export const handler = (parts: {
           break
       }
     }
-    // Basic accounts act with their policy; tokens with what they grant.
-    const missing = basic !== undefined
-      ? needed.filter((s) => s._tag === "Resource" && !s.actions.every((a) => policy.actions(basic, s.type, s.name).some((g) => g === a || g === "*")))
-      : Scope.missing(grantee.value.access, needed)
-    if (missing.length > 0) {
+    if (missingAccess(basic, grantee.value, needed).length > 0) {
       request.resume()
       if (fromSecond) return refusals.unauthorizedSecond(response, needed, "insufficient_scope")
       return refusals.unauthorized(response, needed, "insufficient_scope")
