@@ -57,6 +57,7 @@ import * as liveEnvironment from "./internal/liveEnvironment.js"
 import * as Registries from "./Registries.js"
 import * as RegistryAdapter from "./RegistryAdapter.js"
 import { normalizeHost } from "./internal/host.js"
+import { unknownField } from "./internal/unknownField.js"
 
 /**
  * One host's entry.
@@ -121,28 +122,39 @@ export class HostConfigError extends Schema.TaggedError<HostConfigError>("@ociau
   }
 }
 
-const decode = Schema.decodeUnknownResult(Schema.fromJsonString(HostConfig))
+const decode = Schema.decodeUnknownResult(HostConfig)
+
+const SHAPE = "{\"hosts\": {\"<host>\": {\"adapter\": \"<name>\", …}}}"
+const FIELDS = ["adapter", "registry", "origin", "realm", "service", "insecure"] as const
+
 
 /**
- * The configuration in `text` (the content of `file`, named in errors).
+ * The configuration in `text` (the content of `file`, named in errors): JSON
+ * of the documented shape, no field it does not know (a typo is an error that
+ * names it), every host a `host[:port]`, every URL an http(s) URL without
+ * credentials.
  *
  * @since 1.0.0
  * @category parsing
  */
-export const parse = (text: string, file: string): Result.Result<HostConfig, HostConfigError> =>
-  Result.flatMap(
-    Result.mapError(
-      decode(text),
-      () => new HostConfigError({ file, reason: "not a host configuration (JSON: {\"hosts\": {\"<host>\": {\"adapter\": \"<name>\", …}}})" })
-    ),
-    (config) => {
-      for (const [host, entry] of Object.entries(config.hosts)) {
-        const problem = checkEntry(host, entry)
-        if (problem !== undefined) return Result.fail(new HostConfigError({ file, reason: problem }))
-      }
-      return Result.succeed(config)
-    }
-  )
+export const parse = (text: string, file: string): Result.Result<HostConfig, HostConfigError> => {
+  const fail = (reason: string) => Result.fail(new HostConfigError({ file, reason }))
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (error) {
+    return fail(`not JSON (${error instanceof Error ? error.message : String(error)}); expected ${SHAPE}`)
+  }
+  const unknown = unknownField(json, FIELDS)
+  if (unknown !== undefined) return fail(unknown)
+  const decoded = decode(json)
+  if (Result.isFailure(decoded)) return fail(`not a host configuration (${decoded.failure.message.replace(/\s*\n\s*/g, " ")}); expected ${SHAPE}`)
+  for (const [host, entry] of Object.entries(decoded.success.hosts)) {
+    const problem = checkEntry(host, entry)
+    if (problem !== undefined) return fail(problem)
+  }
+  return Result.succeed(decoded.success)
+}
 
 const checkEntry = (host: string, entry: Entry): string | undefined => {
   if (host.trim() === "" || normalizeHost(host) !== host.trim().toLowerCase()) {
@@ -247,7 +259,9 @@ export const insecureHosts = (config: HostConfig): ReadonlyArray<string> =>
 /**
  * The adapter that serves one configured host: the named adapter's quirks,
  * matching that host only, aimed at its origin, storing credentials under
- * `registry` (default: the host) and asking the adapter's own credential source
+ * `registry` (default: the host; the adapter's own key when `registry` is one of
+ * the adapter's hosts, so never another registry's login for a host mapped to
+ * its adapter) and asking the adapter's own credential source
  * (ECR's `GetAuthorizationToken`, ACR's Entra exchange, GAR's OAuth2 token) for
  * `registry`. Its challenge is the entry's realm, else a Basic challenge the
  * adapter declares (ECR), else discovered from the registry: a realm an adapter
@@ -271,6 +285,10 @@ export const adapterFor = (
   }
   const self = normalizeHost(host)
   const registry = entry.registry === undefined ? self : normalizeHost(entry.registry)
+  // The registry's own credentials: the adapter's key when the registry is one of its hosts (`docker.io` for
+  // `registry-1.docker.io`), else the registry as configured. A mirror mapped to `docker-hub` never gets
+  // docker.io's login unless its entry says `"registry": "docker.io"`.
+  const credentialHost = base.matches(registry) ? base.credentialHost(registry) : registry
   const origin = (entry.origin ?? `${entry.insecure === true ? "http" : "https"}://${self}`).replace(/\/+$/, "")
   const declared = Option.filter(base.challenge, (challenge) => challenge.scheme === "basic")
   const service = entry.service ?? Option.match(base.challenge, {
@@ -281,7 +299,7 @@ export const adapterFor = (
     RegistryAdapter.extend(base, {
       matches: (candidate) => normalizeHost(candidate) === self,
       origin: () => origin,
-      credentialHost: () => base.credentialHost(registry),
+      credentialHost: () => credentialHost,
       challenge: entry.realm == null
         ? declared
         : Option.some({ scheme: "bearer", realm: entry.realm, ...(service === undefined ? {} : { service }), scopes: [] }),

@@ -54,6 +54,43 @@ describe("HostConfig", () => {
       assert.isTrue(Option.isSome(HostConfig.lookup(config, "http://127.0.0.1:5000/v2/")))
     }).pipe(Effect.runSync))
 
+  it("a host mapped to an adapter keys its credentials on the registry it stands for, never on another registry's", () => {
+    const hubLike = RegistryAdapter.make({ name: "docker-hub", hosts: ["docker.io", "hub-own.example"], credentialHost: "docker.io" })
+    const config = Result.getOrThrow(parse({
+      hosts: {
+        "mirror.corp.example": { adapter: "docker-hub" },
+        "mirror2.corp.example": { adapter: "docker-hub", registry: "mirror2.corp.example" },
+        "hub-proxy.corp.example": { adapter: "docker-hub", registry: "docker.io" },
+        "hub-own.example": { adapter: "docker-hub", insecure: true }
+      }
+    }))
+    const registries = Registries.make(Result.getOrThrow(HostConfig.adapters(config, [hubLike])))
+    const key = (host: string) => registries.resolve(host).credentialHost(host)
+    assert.strictEqual(key("mirror.corp.example"), "mirror.corp.example")
+    assert.strictEqual(key("mirror2.corp.example"), "mirror2.corp.example")
+    assert.strictEqual(key("hub-proxy.corp.example"), "docker.io", "the entry says it stands for docker.io")
+    assert.strictEqual(key("hub-own.example"), "docker.io", "the adapter's own host keeps the adapter's key")
+  })
+
+  it("a field the file does not know is an error that names it, with the field meant", () => {
+    const typo = parse({ hosts: { "x.example": { adapter: "generic", insecur: true } } })
+    assert.isTrue(Result.isFailure(typo))
+    if (Result.isFailure(typo)) {
+      assert.include(typo.failure.message, 'x.example: unknown field "insecur" (did you mean "insecure"?)')
+      assert.include(typo.failure.message, "hosts.json")
+    }
+    const top = parse({ host: {} })
+    assert.isTrue(Result.isFailure(top))
+    if (Result.isFailure(top)) assert.include(top.failure.message, 'unknown field "host"')
+    const broken = HostConfig.parse('{"hosts": {"x.example": {"adapter": "generic",}}}', "hosts.json")
+    assert.isTrue(Result.isFailure(broken))
+    if (Result.isFailure(broken)) assert.match(broken.failure.message, /not JSON \(.*position \d+/)
+    const wrongType = parse({ hosts: { "x.example": { adapter: "generic", insecure: "yes" } } })
+    assert.isTrue(Result.isFailure(wrongType))
+    if (Result.isFailure(wrongType)) assert.include(wrongType.failure.message, '["x.example"]["insecure"]')
+    assert.isTrue(Result.isSuccess(parse({ $schema: "https://example.invalid/hosts.schema.json", hosts: {} })))
+  })
+
   it("an adapter the program does not have is an error naming the known ones", () => {
     const result = HostConfig.adapters(Result.getOrThrow(parse({ hosts: { "x.example": { adapter: "nope" } } })), [ecrLike])
     assert.isTrue(Result.isFailure(result))

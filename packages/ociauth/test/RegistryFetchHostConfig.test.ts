@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterEach, assert, beforeEach, describe, it } from "@effect/vitest"
-import { AwsEcrApi, RegistryEmulator } from "@ociauth/testing"
+import { AwsEcrApi, DockerConfigFile, RegistryEmulator } from "@ociauth/testing"
 import { makeRegistryFetch } from "ociauth"
 
 const ECR_REGISTRY = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
@@ -74,6 +74,32 @@ describe("makeRegistryFetch reads the host configuration", () => {
       await api.close()
     }
   })
+
+  for (const [label, registry, expected] of [
+    ["a mirror mapped to docker-hub never receives docker.io's login: its own (none here), so anonymous", undefined, "none"],
+    ["a mirror whose entry says it stands for docker.io (\"registry\": \"docker.io\") gets docker.io's login", "docker.io", "basic"]
+  ] as const) {
+    it(label, async () => {
+      const hub = await RegistryEmulator.start({ profile: "dockerHub", users: { dockeruser: "hub-secret" } })
+      hub.pushImage("library/alpine", "3.20")
+      writeFileSync(file, JSON.stringify({ hosts: { [hub.host]: { adapter: "docker-hub", insecure: true, ...(registry === undefined ? {} : { registry }) } } }))
+      process.env.OCIAUTH_HOSTS_FILE = file
+      // The machine's docker config holds a Docker Hub login, as `docker login` writes it.
+      const config = await DockerConfigFile.write({ auths: { "https://index.docker.io/v1/": { auth: DockerConfigFile.auth("dockeruser", "hub-secret") } } })
+      const registryFetch = makeRegistryFetch({ credentialProvider: DockerConfigFile.credentialProvider(config) })
+      try {
+        const response = await registryFetch(`${hub.origin}/v2/library/alpine/manifests/3.20`, { method: "HEAD" })
+        assert.strictEqual(response.status, 200, hub.log.format())
+        const tokens = hub.log.filter({ server: "token" })
+        assert.isAtLeast(tokens.length, 1)
+        assert.deepStrictEqual([...new Set(tokens.map((e) => e.authorization))], [expected], hub.log.format())
+      } finally {
+        await registryFetch.close()
+        await hub.close()
+        await config.remove()
+      }
+    })
+  }
 
   it("a file that is not a host configuration rejects every request with HostConfigError", async () => {
     writeFileSync(file, JSON.stringify({ hosts: { "registry.corp.example": { adapter: "no-such-adapter" } } }))
