@@ -143,6 +143,25 @@ describe("Unstable.makeSender", () => {
       }
     }))
 
+  it.effect("a port fetch refuses (bad port: no code, only a message) is not retried, and says so", () =>
+    Effect.gen(function* () {
+      let sent = 0
+      const client = HttpClient.make((req) =>
+        Effect.suspend(() => {
+          sent++
+          // Node's fetch for http://127.0.0.1:1/: TypeError "fetch failed", its cause an Error "bad port" without a code.
+          const cause = Object.assign(new TypeError("fetch failed"), { cause: new Error("bad port") })
+          return Effect.fail(new HttpClientError.HttpClientError({ reason: new HttpClientError.TransportError({ request: req, cause }) }))
+        })
+      )
+      const send = Unstable.makeSender(client, { policy, emit: () => Effect.void })
+      const error = yield* Effect.flip(send(request, true))
+      assert.strictEqual(sent, 1)
+      assert.isTrue(Unstable.isConnectFailure(error))
+      const { code, detail } = Unstable.transportCause(error.reason.cause)
+      assert.strictEqual(Unstable.transportText(code, detail), "fetch refuses this port (bad port: the Fetch standard blocks it)")
+    }))
+
   it.effect("another transport failure (a reset) is still retried", () =>
     Effect.gen(function* () {
       const transport = failing("ECONNRESET")

@@ -2,7 +2,7 @@
 import * as Duration from "effect/Duration"
 import * as Option from "effect/Option"
 import type * as HttpClientError from "effect/http/HttpClientError"
-import { transportCause } from "./transportFailure.js"
+import { BAD_PORT, transportCause } from "./transportFailure.js"
 
 /**
  * The statuses that are worth retrying.
@@ -78,6 +78,6 @@ export const errorCode = (error: HttpClientError.HttpClientError): string | unde
  * retried, by the runtime or the token exchange.
  */
 export const isConnectFailure = (error: HttpClientError.HttpClientError): boolean => {
-  const code = errorCode(error)
-  return code !== undefined && CONNECT_FAILURES.has(code)
+  const { code, detail } = transportCause(error.reason.cause)
+  return code === undefined ? detail === BAD_PORT : CONNECT_FAILURES.has(code)
 }

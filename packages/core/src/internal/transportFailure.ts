@@ -19,6 +19,9 @@ export const transportCause = (cause: unknown): { readonly code: string | undefi
   return { code, detail }
 }
 
+/** fetch's refusal of a port the Fetch standard blocks (1, 6000, 6665–6669, …): a message, no code. */
+export const BAD_PORT = "bad port"
+
 /** A TLS handshake a plain-HTTP server answered. */
 const TLS_PLAIN = /^ERR_SSL_(WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|HTTP_REQUEST)$|^EPROTO$/
 /** A certificate that does not verify. */
@@ -32,7 +35,10 @@ export const isTlsUntrusted = (code: string): boolean => TLS_TRUST.test(code)
 
 /** What a transport failure was, in words: "connection refused (ECONNREFUSED)". */
 export const transportText = (code: string | undefined, detail?: string): string => {
-  if (code === undefined) return detail === undefined ? "no answer" : `no answer (${detail})`
+  if (code === undefined) {
+    if (detail === BAD_PORT) return "fetch refuses this port (bad port: the Fetch standard blocks it)"
+    return detail === undefined ? "no answer" : `no answer (${detail})`
+  }
   const words =
     code === "ECONNREFUSED" || code === "ConnectionRefused"
       ? "connection refused"
