@@ -347,7 +347,8 @@ export const priority = 1
  * ```ts
  * import * as NodeFileSystem from "@effect/platform-node-shared/NodeFileSystem"
  * import * as NodePath from "@effect/platform-node-shared/NodePath"
- * import { HostConfig, Registries, RegistryAdapter } from "@ociauth/core"
+ * import { Registries, RegistryAdapter } from "@ociauth/core"
+ * import * as HostConfig from "@ociauth/core/HostConfig"
  * import { Layer } from "effect"
  *
  * const mine = [RegistryAdapter.make({ name: "mine", hosts: ["registry.corp.example"] })]
