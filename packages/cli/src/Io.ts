@@ -9,6 +9,7 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as BrokenPipe from "./internal/brokenPipe.js"
 /**
  * @since 0.2.0
  * @category models
@@ -31,9 +32,10 @@ export interface Service {
  */
 export class Io extends Context.Service<Io, Service>()("@ociauth/cli/Io") {}
 
+/** A write to one of the process's streams; a closed pipe ends the process quietly, as it ends a Unix tool (exit 141). */
 const write = (stream: NodeJS.WriteStream, chunk: string | Uint8Array): Effect.Effect<void> =>
   Effect.callback<void>((resume) => {
-    stream.write(chunk, () => resume(Effect.void))
+    BrokenPipe.write(stream, chunk, () => resume(Effect.void))
   })
 
 const readStdin: Effect.Effect<string> = Effect.callback<string>((resume) => {
@@ -46,7 +48,9 @@ const readStdin: Effect.Effect<string> = Effect.callback<string>((resume) => {
 
 /**
  * The process's own streams. Colours follow `NO_COLOR` (any value turns them
- * off) and whether standard output is a terminal.
+ * off) and whether standard output is a terminal. A closed pipe (`ociauth
+ * probe --transcript | head -1`) ends the process at once and quietly, as
+ * SIGPIPE ends a Unix tool: no stack trace, exit code 141 (128 + SIGPIPE).
  *
  * @since 0.2.0
  * @category layers

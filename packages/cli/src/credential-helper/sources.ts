@@ -24,10 +24,9 @@ import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientError from "effect/http/HttpClientError"
 import * as ChildProcessSpawner from "effect/process/ChildProcessSpawner"
+import { executable } from "./executable.js"
 
-/** The executable's name, and the helper name docker's `credHelpers` / `credsStore` give it. */
-export const helperName = "ociauth"
-export const executable = `docker-credential-${helperName}`
+export { executable, helperName } from "./executable.js"
 
 /**
  * Set in the helper's environment (so in every helper it starts): a nested

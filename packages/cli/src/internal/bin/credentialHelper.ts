@@ -12,6 +12,7 @@ import * as Stream from "effect/Stream"
 import { NodeCredentials } from "ociauth"
 import * as Helper from "../../credential-helper/Helper.js"
 import * as sources from "../../credential-helper/sources.js"
+import * as BrokenPipe from "../brokenPipe.js"
 
 const MAX_INPUT = 64 * 1024
 
@@ -41,13 +42,14 @@ const program = nested && verb === "get"
     Effect.provide(tokens.pipe(Layer.provideMerge(NodeCredentials.layerPlatform)))
   )
 
+// A closed pipe (the reader went away) ends the helper quietly, as it ends a Unix tool (BrokenPipe).
 Effect.runPromise(program).then(
   (outcome) => {
-    if (outcome.stderr !== "") process.stderr.write(outcome.stderr)
-    process.stdout.write(outcome.stdout, () => process.exit(outcome.code))
+    if (outcome.stderr !== "") BrokenPipe.write(process.stderr, outcome.stderr)
+    BrokenPipe.write(process.stdout, outcome.stdout, () => process.exit(outcome.code))
   },
   () => {
-    process.stderr.write(`${sources.executable}: the helper failed unexpectedly\n`)
-    process.stdout.write("the helper failed unexpectedly\n", () => process.exit(1))
+    BrokenPipe.write(process.stderr, `${sources.executable}: the helper failed unexpectedly\n`)
+    BrokenPipe.write(process.stdout, "the helper failed unexpectedly\n", () => process.exit(1))
   }
 )
