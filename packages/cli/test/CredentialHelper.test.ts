@@ -44,7 +44,7 @@ afterEach(() => {
 const calls = () => api.calls.length - before
 
 /** One invocation: fresh layers over the same folders, as a new process would have. */
-const invoke = (verb: string, input: string, extra: Record<string, string> = {}) => Effect.runPromise(inProcess.invoke(home, verb, input, extra))
+const invoke = (verb: string | undefined, input: string, extra: Record<string, string> = {}) => Effect.runPromise(inProcess.invoke(home, verb, input, extra))
 
 describe("docker-credential-ociauth (in process)", () => {
   it("ECR: AWS + password; cached across invocations; erase forgets", async () => {
@@ -113,11 +113,18 @@ describe("docker-credential-ociauth (in process)", () => {
     assert.strictEqual(none.stdout.trim(), "credentials not found in native keychain")
   })
 
-  it("an unknown verb prints the usage, exit 1", async () => {
+  it("an unknown verb says so first, then prints the usage, exit 1", async () => {
     const outcome = await invoke("frobnicate", "")
     assert.strictEqual(outcome.code, 1)
-    assert.include(outcome.stderr, "Usage: docker-credential-ociauth")
+    assert.match(outcome.stderr, /^docker-credential-ociauth: unknown command "frobnicate"\nUsage: docker-credential-ociauth /)
     assert.strictEqual(outcome.stdout, "")
+    // The verb is shown, never interpreted by the terminal.
+    const escape = await invoke("x\u001b[31m", "")
+    assert.include(escape.stderr, 'unknown command "x\\x1b[31m"')
+    // No verb at all: the usage alone.
+    const none = await invoke(undefined, "")
+    assert.strictEqual(none.code, 1)
+    assert.match(none.stderr, /^Usage: docker-credential-ociauth /)
   })
 
   it("--help (-h, help): the verbs, their input and output, the configuration, the docs; exit 0", async () => {

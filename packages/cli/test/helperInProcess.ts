@@ -10,7 +10,7 @@ import { ConfigProvider, Effect, Layer } from "effect"
 import { NodeCredentials } from "ociauth"
 import * as Helper from "../src/credential-helper/Helper.js"
 
-export const invoke = (home: string, verb: string, input: string, env: Record<string, string> = {}) => {
+export const invoke = (home: string, verb: string | undefined, input: string, env: Record<string, string> = {}) => {
   const all = {
     ...process.env as Record<string, string>,
     HOME: home,

@@ -18,7 +18,9 @@
  * - `version`: the package's version; `--help` (`-h`, `help`): what the helper does, exit 0.
  *
  * Failures: one line without a secret, on standard output (where docker's
- * client reads it) and standard error; exit 1.
+ * client reads it) and standard error; exit 1. An unknown verb: `unknown
+ * command "<verb>"` and the usage on standard error, exit 1 (docker's helpers
+ * exit 1 for an unknown action too).
  */
 import type { CredentialProvider, RegistryAdapter } from "@ociauth/core"
 import { Credential, TokenStore } from "@ociauth/core"
@@ -35,9 +37,10 @@ import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import type { ChildProcessSpawner } from "effect/process/ChildProcessSpawner"
 import * as answers from "./answers.js"
+import { versionLine } from "./executable.js"
 import * as Seal from "./seal.js"
 import * as sources from "./sources.js"
-import { version } from "../internal/version.js"
+import * as Sanitize from "../internal/sanitize.js"
 import { help, usage } from "./help.js"
 
 /**
@@ -66,6 +69,9 @@ export { help, readsInput, usage } from "./help.js"
 
 /** The version `version` prints: the CLI package's, from its one place (`ociauth --version` prints it too). */
 export { version } from "../internal/version.js"
+
+/** An unknown verb, named (shown, never interpreted: controls escaped, at most 100 characters) before the usage. */
+const unknownVerb = (verb: string): string => `${sources.executable}: unknown command "${Sanitize.field(verb.slice(0, 100))}"\n`
 
 const StoreInput = Schema.fromJsonString(
   Schema.Struct({ ServerURL: Schema.String, Username: Schema.String, Secret: Schema.RedactedFromValue(Schema.String) })
@@ -210,10 +216,10 @@ export const run = (verb: string | undefined, input: string): Effect.Effect<Outc
     : verb === "list"
     ? list
     : verb === "version"
-    ? Effect.succeed(success(`${sources.executable} ${version}\n`))
+    ? Effect.succeed(success(versionLine))
     : verb === "--help" || verb === "-h" || verb === "help"
     ? Effect.succeed(success(help))
-    : Effect.succeed({ code: 1, stdout: "", stderr: `${usage}\n` })
+    : Effect.succeed({ code: 1, stdout: "", stderr: `${verb === undefined ? "" : unknownVerb(verb)}${usage}\n` })
   return program.pipe(
     Effect.map((outcome) => ("_tag" in outcome ? notFound : outcome)),
     Effect.catch((error) =>
