@@ -3,8 +3,10 @@
  * on a terminal ("an application/octet-stream body"), `token -v` when the
  * token server grants nothing (the flow before the failure), and the hint for
  * a one-component name on a Docker Hub–like registry that is not docker.io
- * (`alpine` where it keeps `library/alpine`).
+ * (`alpine` where it keeps `library/alpine`); a textual body ends its line on
+ * a terminal and stays byte for byte as it came to a file or a pipe.
  */
+import { createHash } from "node:crypto"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { ExitCode } from "@ociauth/cli"
 import { RegistryEmulator } from "@ociauth/testing"
@@ -14,9 +16,12 @@ import { runCli } from "./utils.js"
 let distribution: RegistryEmulator.RegistryEmulator
 let hub: RegistryEmulator.RegistryEmulator
 let layer: string
+let manifestDigest: string
 beforeAll(async () => {
   distribution = await RegistryEmulator.start({ profile: "distribution" })
-  layer = distribution.pushImage("pub/app", "1.0").layers[0]!
+  const pushed = distribution.pushImage("pub/app", "1.0")
+  layer = pushed.layers[0]!
+  manifestDigest = pushed.digest
   hub = await RegistryEmulator.start({ profile: "dockerHub" })
   hub.pushImage("library/alpine", "latest")
 })
@@ -31,6 +36,19 @@ describe("request and token: what they say", () => {
       const outcome = yield* runCli(["request", `http://${distribution.host}/v2/pub/app/blobs/${layer}`], { tty: true })
       assert.strictEqual(outcome.code, 0, outcome.stderr)
       assert.include(outcome.stderr, "(an application/octet-stream body is not printed on a terminal")
+    }))
+
+  it.live("a textual body without a final newline: one added on a terminal; to a file or a pipe the bytes are the digest's", () =>
+    Effect.gen(function* () {
+      const target = `${distribution.host}/pub/app:1.0`
+      const piped = yield* runCli(["request", target, "--insecure"])
+      assert.strictEqual(piped.code, 0, piped.stderr)
+      assert.isFalse(piped.stdout.endsWith("\n"), "the emulator's manifest has no final newline")
+      assert.strictEqual(`sha256:${createHash("sha256").update(piped.stdout).digest("hex")}`, manifestDigest)
+
+      const terminal = yield* runCli(["request", target, "--insecure"], { tty: true })
+      assert.strictEqual(terminal.code, 0, terminal.stderr)
+      assert.strictEqual(terminal.stdout, `${piped.stdout}\n`)
     }))
 
   it.live("a one-component name granted nothing on a Docker Hub–like registry: the hint names library/; request and token -v show the flow", () =>

@@ -214,7 +214,10 @@ export const make = (seams: Seams = {}) =>
           const type = response.headers["content-type"] ?? ""
           if (response.status >= 400 || type === "" || TEXTUAL.test(type)) {
             body = yield* readText(response, `${method} ${Unstable.redactUrl(url)}`)
-            yield* io.stdout(Sanitize.text(redactBody(body)))
+            const text = Sanitize.text(redactBody(body))
+            // On a terminal the prompt starts on a line of its own; to a file or a pipe the body stays as it came
+            // (a manifest's bytes are its digest's).
+            yield* io.stdout(io.stdoutIsTTY && text !== "" && !text.endsWith("\n") ? `${text}\n` : text)
           } else if (io.stdoutIsTTY) {
             yield* Unstable.discard(response)
             yield* io.stderr(`(${/^[aeiou]/i.test(type) ? "an" : "a"} ${shown(type)} body is not printed on a terminal: redirect standard output to a file)\n`)
