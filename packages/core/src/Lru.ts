@@ -13,6 +13,9 @@
  */
 export class Lru<K, V> {
   private readonly entries = new Map<K, V>()
+  /** The most recently used key, while it is in the map: a hit on it reorders nothing. */
+  private newest: K | undefined = undefined
+  private hasNewest = false
 
   constructor(readonly capacity: number) {}
 
@@ -23,9 +26,11 @@ export class Lru<K, V> {
   /** The value under `key`, which becomes the most recently used. */
   get(key: K): V | undefined {
     const value = this.entries.get(key)
-    if (value !== undefined && this.entries.size > 1) {
+    if (value !== undefined && !(this.hasNewest && this.newest === key)) {
       this.entries.delete(key)
       this.entries.set(key, value)
+      this.newest = key
+      this.hasNewest = true
     }
     return value
   }
@@ -38,6 +43,8 @@ export class Lru<K, V> {
     this.entries.delete(key)
     if (this.entries.size >= this.capacity) this.entries.delete(this.entries.keys().next().value as K)
     this.entries.set(key, value)
+    this.newest = key
+    this.hasNewest = true
     return this
   }
 
@@ -51,11 +58,18 @@ export class Lru<K, V> {
   }
 
   delete(key: K): boolean {
+    if (this.hasNewest && this.newest === key) this.forgetNewest()
     return this.entries.delete(key)
   }
 
   clear(): void {
+    this.forgetNewest()
     this.entries.clear()
+  }
+
+  private forgetNewest(): void {
+    this.newest = undefined
+    this.hasNewest = false
   }
 
   keys(): IterableIterator<K> {
