@@ -17,7 +17,7 @@ import type { Scope } from "../Scope.js"
 import type { Send } from "./http.js"
 import type { Lookup } from "./lease.js"
 import { Lru } from "../Lru.js"
-import { answerOf, basicAnswerOf, formatAll, labelOf, rememberToken, scopesOf, tokenKeys } from "./answerMemo.js"
+import { answerOf, basicAnswerOf, formatAll, labelOf, missingOnce, rememberToken, scopesOf, tokenKeys } from "./answerMemo.js"
 import { validateRealm } from "./realm.js"
 import * as scope from "./scope.js"
 import * as secrets from "./secrets.js"
@@ -142,7 +142,7 @@ export const answerBearer = (
       Effect.flatMap(({ key, token }): Effect.Effect<Authenticator.Authorization, RegistryError> => {
         rememberToken(token)
         if (Option.isSome(token.granted)) {
-          const missing = scope.missing(token.granted.value, needed)
+          const missing = missingOnce(token.granted.value, needed)
           // The plan's token was granted less than this request needs (capped or narrowed): its own token.
           if (missing.length > 0 && asked !== needed) {
             return answerBearer(engine, origin, adapter, challenge, { ...request, optional: [] }, credential, credentialKey)

@@ -65,7 +65,6 @@ export const formatAll = (scopes: ReadonlyArray<Scope>): ReadonlyArray<string> =
 
 /** Merged scope lists, per list and per (list, optional list): the runtime hands the same lists in for every request of a plan. */
 const merged = new WeakMap<ReadonlyArray<Scope>, ReadonlyArray<Scope>>()
-const mergedWith = new WeakMap<ReadonlyArray<Scope>, WeakMap<ReadonlyArray<Scope>, ReadonlyArray<Scope>>>()
 const mergeOnce = (scopes: ReadonlyArray<Scope>): ReadonlyArray<Scope> => {
   let result = merged.get(scopes)
   if (result === undefined) {
@@ -74,19 +73,28 @@ const mergeOnce = (scopes: ReadonlyArray<Scope>): ReadonlyArray<Scope> => {
   }
   return result
 }
-const mergeWithOnce = (needed: ReadonlyArray<Scope>, optional: ReadonlyArray<Scope>): ReadonlyArray<Scope> => {
-  let byOptional = mergedWith.get(needed)
-  if (byOptional === undefined) {
-    byOptional = new WeakMap()
-    mergedWith.set(needed, byOptional)
+
+/** `f` of two scope lists, computed once per pair of list objects (kept while both lists are). */
+const perPair = (f: (a: ReadonlyArray<Scope>, b: ReadonlyArray<Scope>) => ReadonlyArray<Scope>) => {
+  const results = new WeakMap<ReadonlyArray<Scope>, WeakMap<ReadonlyArray<Scope>, ReadonlyArray<Scope>>>()
+  return (a: ReadonlyArray<Scope>, b: ReadonlyArray<Scope>): ReadonlyArray<Scope> => {
+    let byB = results.get(a)
+    if (byB === undefined) {
+      byB = new WeakMap()
+      results.set(a, byB)
+    }
+    let result = byB.get(b)
+    if (result === undefined) {
+      result = f(a, b)
+      byB.set(b, result)
+    }
+    return result
   }
-  let result = byOptional.get(optional)
-  if (result === undefined) {
-    result = scope.merge([...needed, ...optional])
-    byOptional.set(optional, result)
-  }
-  return result
 }
+const mergeWithOnce = perPair((needed, optional) => scope.merge([...needed, ...optional]))
+
+/** What a token's granted scopes lack of a request's, per (granted, needed) list: a warm request checks the same two lists. */
+export const missingOnce = perPair(scope.missing)
 
 /** The scopes to ask a token for: the request's, and an access plan's unless the registry just refused a token. */
 export const scopesOf = (request: Authenticator.AuthorizeRequest): { readonly needed: ReadonlyArray<Scope>; readonly asked: ReadonlyArray<Scope> } => {

@@ -8,6 +8,8 @@ import * as Result from "effect/Result"
 import { AuthEvent, emitter } from "../AuthEvent.js"
 import type * as Authenticator from "../Authenticator.js"
 import { CredentialProvider } from "../CredentialProvider.js"
+import { Lru } from "../Lru.js"
+import type { RegistryAdapter } from "../RegistryAdapter.js"
 import { Registries } from "../Registries.js"
 import type { RegistryError } from "../RegistryError.js"
 import * as Retry from "../Retry.js"
@@ -92,14 +94,34 @@ type Credentials = Effect.Success<ReturnType<typeof makeCredentialCache>>
 const refusedCredential = (request: Authenticator.AuthorizeRequest): Authenticator.Authorization | undefined =>
   request.refused !== undefined && Option.isNone(request.refused.token) ? request.refused : undefined
 
+/**
+ * `registries.resolve`, kept per host while the registry's adapters are the same
+ * list: resolution is a function of the adapters and the host, and asking every
+ * adapter's `matches` for every request (an ECR host pattern, …) is most of a
+ * warm request's own work. A new list (a layer contributed adapters) starts over.
+ */
+export const makeResolver = (registries: Registries["Service"]) => {
+  let adapters = registries.adapters
+  const resolved = new Lru<string, RegistryAdapter>(256)
+  return (host: string): RegistryAdapter => {
+    const current = registries.adapters
+    if (current !== adapters) {
+      adapters = current
+      resolved.clear()
+    }
+    return resolved.getOrSet(host, () => registries.resolve(host))
+  }
+}
+
 const authorize =
-  (engine: Answering, registries: Registries["Service"], credentials: Credentials) =>
-  (request: Authenticator.AuthorizeRequest): Effect.Effect<Authenticator.Authorization, RegistryError> => {
+  (engine: Answering, registries: Registries["Service"], credentials: Credentials) => {
+  const resolve = makeResolver(registries)
+  return (request: Authenticator.AuthorizeRequest): Effect.Effect<Authenticator.Authorization, RegistryError> => {
     const parsed = originOf(request.origin)
     if (Result.isFailure(parsed)) return Effect.fail(parsed.failure)
     const origin = parsed.success
     const host = request.host ?? origin.host
-    const adapter = registries.resolve(host)
+    const adapter = resolve(host)
     const refused = refusedCredential(request)
     const held = credentials.get(adapter, host, origin.origin, refused)
     const answer = Effect.flatMap(held, ({ credential, key }) =>
@@ -109,6 +131,7 @@ const authorize =
     )
     return refused === undefined ? answer : Effect.andThen(credentials.forget(refused.source.credential, refused), answer)
   }
+}
 
 const invalidate =
   (engine: Answering, credentials: Credentials) =>
