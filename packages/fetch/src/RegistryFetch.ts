@@ -36,10 +36,10 @@ import * as References from "effect/References"
 import * as Result from "effect/Result"
 import * as Stream from "effect/Stream"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
-import * as HttpBody from "effect/http/HttpBody"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
-import type { HttpClientError, HttpClientResponse, HttpMethod } from "effect/http"
+import type { HttpClientError, HttpClientResponse } from "effect/http"
 import { nativeResponse } from "./internal/platform.js"
+import { toRequest } from "./internal/webRequest.js"
 import { DEFAULT_RESPONSE_TIMEOUT, isRegistryFailure } from "./internal/timeout.js"
 import { redirectedResponses } from "./internal/registryClient.js"
 import * as RegistryClient from "./RegistryClient.js"
@@ -99,28 +99,6 @@ export class RegistryFetchClosed extends Data.TaggedError("RegistryFetchClosed")
 export interface RegistryFetch {
   (input: string | URL | Request, init?: RequestInit): Promise<Response>
   readonly close: () => Promise<void>
-}
-
-const toRequest = (input: string | URL | Request, init: RequestInit | undefined): HttpClientRequest.HttpClientRequest => {
-  const base = input instanceof Request ? input : undefined
-  const url = base?.url ?? (input instanceof URL ? input.href : String(input))
-  // Any method fetch accepts goes through (a request's method is a string).
-  const method = (init?.method ?? base?.method ?? "GET").toUpperCase() as HttpMethod.HttpMethod
-  const headers = new Headers(base?.headers)
-  for (const [key, value] of new Headers(init?.headers)) headers.set(key, value)
-  const rawBody = init?.body !== undefined ? init.body : base?.body
-  // The caller's Content-Type is the body's: a body without one would drop the header.
-  const contentType = headers.get("content-type") ?? undefined
-  let body: HttpBody.HttpBody = HttpBody.empty
-  if (rawBody instanceof ReadableStream) {
-    body = HttpBody.stream(
-      Stream.fromReadableStream({ evaluate: () => rawBody as ReadableStream<Uint8Array>, onError: (error) => error }),
-      contentType
-    )
-  } else if (rawBody !== null && rawBody !== undefined) {
-    body = HttpBody.raw(rawBody, { contentType })
-  }
-  return HttpClientRequest.make(method)(url, { headers: Object.fromEntries(headers), body })
 }
 
 /** The error underneath a transport failure: the platform's `cause` (undici's `TypeError`) has the system error as its own. */
