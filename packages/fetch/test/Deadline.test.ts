@@ -333,3 +333,98 @@ describe("a registry slow to answer, then fast", () => {
     )
   })
 })
+
+/**
+ * A registry with its own token endpoint whose answers the test switches off:
+ * `/token` answers a token valid 60 s (counted) unless `tokens` is false; the
+ * API answers 401 without a token, 200 with one unless `registry` is false.
+ * What is not answered is never answered (until the server closes).
+ */
+const switchable = () => {
+  const state = { tokens: true, registry: true, issued: 0 }
+  const server = scriptedServer((_, request, response) => {
+    if (request.url?.startsWith("/token")) {
+      if (!state.tokens) return
+      state.issued++
+      return void response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ token: `t${state.issued}`, expires_in: 60 }))
+    }
+    if (request.headers.authorization === undefined) {
+      const origin = `http://${request.headers.host}`
+      return void response.writeHead(401, { "www-authenticate": `Bearer realm="${origin}/token",service="switchable"` }).end()
+    }
+    if (state.registry) response.writeHead(200, { "content-type": "text/plain" }).end("ok")
+  })
+  return Effect.map(Effect.promise(() => server), (scripted) => ({ ...scripted, state }))
+}
+
+/**
+ * A request sent after `prepare` to a server of `switchable`'s: pending until
+ * `millis` have passed on the `TestClock` from its arrival, then its failure.
+ */
+const failsAfter = (server: Effect.Success<ReturnType<typeof switchable>>, millis: number, prepare: Effect.Effect<void>) =>
+  Effect.gen(function*() {
+    yield* prepare
+    const before = server.received()
+    const fiber = yield* Effect.forkChild(Effect.flip(execute(manifest(server.origin))))
+    yield* until(() => server.received() === before + 1)
+    yield* TestClock.adjust(millis - 1)
+    assert.isUndefined(fiber.pollUnsafe())
+    yield* TestClock.adjust(1)
+    return yield* Fiber.join(fiber)
+  })
+
+describe("a warm request (the token held)", () => {
+  it.effect("answered from the engine's memory, it still gets the response timeout: RegistryTimeout for a silent registry", () =>
+    Effect.acquireUseRelease(
+      switchable(),
+      (server) =>
+        Effect.gen(function*() {
+          assert.strictEqual((yield* execute(manifest(server.origin))).status, 200)
+          const sent = server.received()
+          const error = yield* failsAfter(server, 2000, Effect.sync(() => void (server.state.registry = false)))
+          assert.strictEqual(error._tag, "RegistryTimeout")
+          if (error._tag === "RegistryTimeout") {
+            assert.strictEqual(error.bound, "responseTimeout")
+            assert.strictEqual(error.attempts, 1)
+            assert.strictEqual(error.waitingFor, `the response headers of ${server.origin}/v2/team/app/manifests/latest`)
+          }
+          // The held token was used: no second token request, and the silent request was the only one sent.
+          assert.strictEqual(server.state.issued, 1)
+          assert.strictEqual(server.received(), sent + 1)
+        }).pipe(Effect.provide(clientLayer({ responseTimeout: "2 seconds", retry: Retry.never }))),
+      (server) => Effect.promise(server.close)
+    ))
+
+  it.effect("a held token that expired goes to the token endpoint again, within the deadline: RegistryTimeout waiting for it", () =>
+    Effect.acquireUseRelease(
+      switchable(),
+      (server) =>
+        Effect.gen(function*() {
+          assert.strictEqual((yield* execute(manifest(server.origin))).status, 200)
+          // Past the token's 60 s: the engine no longer hands it out.
+          const expired = Effect.andThen(TestClock.adjust("61 seconds"), Effect.sync(() => void (server.state.tokens = false)))
+          const error = yield* failsAfter(server, 5000, expired)
+          assert.strictEqual(error._tag, "RegistryTimeout")
+          if (error._tag === "RegistryTimeout") {
+            assert.strictEqual(error.bound, "deadline")
+            assert.strictEqual(error.waitingFor, `a token from ${server.origin}/token`)
+          }
+          assert.strictEqual(server.state.issued, 1)
+        }).pipe(Effect.provide(clientLayer({ deadline: "5 seconds", retry: Retry.never }))),
+      (server) => Effect.promise(server.close)
+    ))
+
+  it.effect("a held token renewed after expiry is used at once", () =>
+    Effect.acquireUseRelease(
+      switchable(),
+      (server) =>
+        Effect.gen(function*() {
+          assert.strictEqual((yield* execute(manifest(server.origin))).status, 200)
+          yield* TestClock.adjust("61 seconds")
+          assert.strictEqual((yield* execute(manifest(server.origin))).status, 200)
+          assert.strictEqual((yield* execute(manifest(server.origin))).status, 200)
+          assert.strictEqual(server.state.issued, 2)
+        }).pipe(Effect.provide(clientLayer({ retry: Retry.never }))),
+      (server) => Effect.promise(server.close)
+    ))
+})

@@ -2,7 +2,10 @@ import type { HttpClientRequest } from "effect/http"
 import { RegistryError } from "@ociauth/core"
 import * as Unstable from "@ociauth/core/Unstable"
 import * as Duration from "effect/Duration"
+import * as Clock from "effect/Clock"
+import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Schema from "effect/Schema"
 /** The deadline of a request when none is given: everything before its response is handed out. */
 export const DEFAULT_DEADLINE: Duration.Duration = Duration.seconds(30)
@@ -93,15 +96,29 @@ export class Budget {
 /**
  * `self`, failing with the request's `RegistryTimeout` when its deadline passes
  * first. No deadline (`Infinity`): `self` as it is.
+ *
+ * `self` starts at once in a fiber of its own; when it finishes without waiting
+ * (the engine answering from its memory), its result is taken as it is: no
+ * timer is set and nothing is raced. Only a `self` that waits is raced against
+ * the time left; it is interrupted when the deadline passes, or when the
+ * request is.
  */
 export const within = <A, E, R>(budget: Budget, self: Effect.Effect<A, E, R>): Effect.Effect<A, E | RegistryTimeout, R> =>
   budget.deadlineAt === Infinity
     ? self
-    : Effect.clockWith((clock) => {
-      const left = budget.deadlineAt - clock.currentTimeMillisUnsafe()
-      return left <= 0
-        ? Effect.fail(budget.timedOut("deadline"))
-        : Effect.timeoutOrElse(self, { duration: left, orElse: () => Effect.fail(budget.timedOut("deadline")) })
+    : Effect.withFiber((parent) => {
+      const left = budget.deadlineAt - parent.getRef(Clock.Clock).currentTimeMillisUnsafe()
+      if (left <= 0) return Effect.fail(budget.timedOut("deadline"))
+      const child = Effect.runForkWith(parent.context as Context.Context<R>)(self)
+      const done = child.pollUnsafe()
+      if (done !== undefined) return done
+      return Effect.onInterrupt(
+        Effect.timeoutOrElse(Fiber.join(child), {
+          duration: left,
+          orElse: () => Effect.andThen(Fiber.interrupt(child), Effect.fail(budget.timedOut("deadline")))
+        }),
+        () => Fiber.interrupt(child)
+      )
     })
 
 /** A registry error, this package's `RegistryTimeout` included (it carries the registry errors' type id). */
