@@ -3,11 +3,17 @@
  * checks (plain Effects), so it needs no particular test runner:
  *
  * ```ts
+ * import { it } from "@effect/vitest"
+ * import * as Conformance from "@ociauth/core/Conformance"
+ * import { DockerHub } from "@ociauth/docker-hub"
+ *
+ * const samples = { hosts: ["docker.io", "registry-1.docker.io"], repositories: [["alpine", "library/alpine"]] } as const
  * for (const check of Conformance.checks(DockerHub.adapter, samples)) it.effect(check.name, () => check.run)
  * ```
  *
  * The checks hold an adapter to the contract the engine relies on: host matching
- * that is exact and case-insensitive, https API origins, idempotent repository
+ * that is exact and case-insensitive, of hosts as request URLs name them
+ * (`registry.example:443` is `registry.example`), https API origins, idempotent repository
  * normalisation that yields valid names, sane lifetimes, a known-in-advance realm
  * that the engine's realm validation accepts, and a token exchange against the
  * adapter's own challenge that takes one request and is then served from cache.
@@ -24,6 +30,7 @@ import * as Option from "effect/Option"
 import * as Result from "effect/Result"
 import * as Authenticator from "./Authenticator.js"
 import * as CredentialProvider from "./CredentialProvider.js"
+import { canonicalHost } from "./internal/adapterHost.js"
 import { validateRealm } from "./internal/realm.js"
 import * as reference from "./internal/reference.js"
 import * as Registries from "./Registries.js"
@@ -52,7 +59,7 @@ export class ConformanceFailure extends Data.TaggedError("ConformanceFailure")<{
  * @category models
  */
 export interface Samples {
-  /** Hosts the adapter serves. */
+  /** Hosts the adapter serves: bare `host[:port]`, as in `hosts`. */
   readonly hosts: ReadonlyArray<string>
   /** Hosts it must not claim; a few look-alikes are always added. */
   readonly foreignHosts?: ReadonlyArray<string>
@@ -99,13 +106,20 @@ export const checks = (adapter: RegistryAdapter, samples: Samples): ReadonlyArra
       const missed = samples.hosts.filter((h) => !adapter.matches(h.toLowerCase()))
       return missed.length > 0 ? `does not match ${missed.join(", ")}` : undefined
     }),
+    check("matches its hosts as request URLs name them", () => {
+      const notHosts = samples.hosts.filter((h) => canonicalHost(h) === undefined)
+      if (notHosts.length > 0) return `sample hosts ${notHosts.map((h) => JSON.stringify(h)).join(", ")} are not host[:port] (no scheme, path or trailing dot)`
+      const missed = samples.hosts.filter((h) => !adapter.matches(canonicalHost(h)!))
+      return missed.length > 0 ? `does not match ${missed.map((h) => `${h} as https://${h}/ names it (${canonicalHost(h)})`).join(", ")}` : undefined
+    }),
     check("does not claim foreign or look-alike hosts", () => {
       const foreign = [...(samples.foreignHosts ?? []), ...samples.hosts.flatMap(lookAlikes)]
       const claimed = foreign.filter((h) => adapter.matches(h))
       return claimed.length > 0 ? `claims ${claimed.join(", ")}` : undefined
     }),
     check("API origins are bare https origins", () => {
-      for (const host of samples.hosts) {
+      // asked for each host as a request's URL names it (the engine's question)
+      for (const host of samples.hosts.map((h) => canonicalHost(h) ?? h)) {
         const origin = adapter.origin(host)
         let url: URL
         try {

@@ -11,6 +11,7 @@ import * as Option from "effect/Option"
 import type { AuthChallenge } from "./Challenge.js"
 import type { Credential } from "./Credential.js"
 import type { CredentialError } from "./RegistryError.js"
+import { canonicalHosts, hostMatcher } from "./internal/adapterHost.js"
 import { defaultTokenRequest } from "./internal/adapterRules.js"
 import type { Send } from "./internal/http.js"
 import * as Route from "./Route.js"
@@ -181,7 +182,11 @@ export interface RegistryAdapter {
  */
 export interface Options {
   readonly name: string
-  /** Exact hosts served (case-insensitive). Give this or `matches`. */
+  /**
+   * The hosts served, each a bare `host[:port]` matched exactly (case-insensitive;
+   * `:443` is https' own port). Give this or `matches`. A URL, a path, a trailing
+   * dot or a wildcard could never match: `make` throws, naming the host to write.
+   */
   readonly hosts?: ReadonlyArray<string>
   readonly matches?: (host: string) => boolean
   /** The API host for every matched host, e.g. `registry-1.docker.io`. */
@@ -209,7 +214,10 @@ export interface Options {
 const https = (host: string) => `https://${host.toLowerCase()}`
 
 /**
- * Builds an adapter; every field left out follows the specs.
+ * Builds an adapter; every field left out follows the specs. A `hosts` entry
+ * that is no bare `host[:port]` (`https://registry.corp.example`,
+ * `registry.corp.example/`, `*.corp.example`) throws an `Error` that names it and
+ * the host to write: matching is exact, so it could never match.
  *
  * @example
  * ```ts
@@ -228,8 +236,8 @@ const https = (host: string) => `https://${host.toLowerCase()}`
  * @category constructors
  */
 export const make = (options: Options): RegistryAdapter => {
-  const hosts = options.hosts?.map((h) => h.toLowerCase())
-  const matches = options.matches ?? ((host: string) => hosts?.includes(host.toLowerCase()) ?? false)
+  const hosts = canonicalHosts(`RegistryAdapter.make("${options.name}")`, "hosts", options.hosts ?? [])
+  const matches = options.matches ?? hostMatcher(hosts)
   const credentialHost = options.credentialHost
   return {
     name: options.name,
@@ -308,7 +316,7 @@ export interface Target {
   readonly realm?: string | null
   /** The token service, when `realm` is given; the adapter's own by default. */
   readonly service?: string
-  /** Hosts to serve besides the adapter's, e.g. an emulator's `127.0.0.1:<port>`. */
+  /** Hosts to serve besides the adapter's, e.g. an emulator's `127.0.0.1:<port>` (bare hosts, as `make`'s `hosts`). */
   readonly extraHosts?: ReadonlyArray<string>
 }
 
@@ -327,14 +335,14 @@ export interface Target {
  * @category combinators
  */
 export const retarget = (adapter: RegistryAdapter, target: Target): RegistryAdapter => {
-  const extra = (target.extraHosts ?? []).map((host) => host.toLowerCase())
+  const extra = hostMatcher(canonicalHosts(`RegistryAdapter.retarget("${adapter.name}")`, "extraHosts", target.extraHosts ?? []))
   const service = Option.match(adapter.challenge, {
     onNone: () => undefined,
     onSome: (challenge) => (challenge.scheme === "bearer" ? challenge.service : undefined)
   })
   const realmService = target.service ?? service
   return extend(adapter, {
-    matches: (host) => adapter.matches(host) || extra.includes(host.toLowerCase()),
+    matches: (host) => adapter.matches(host) || extra(host),
     origin: () => target.origin,
     challenge:
       target.realm === undefined
