@@ -298,9 +298,9 @@ export const layerPodman = (options?: FileOptions): Layer.Layer<CredentialProvid
  *
  * @example
  * ```ts
- * import { NodeChildProcessSpawner } from "@effect/platform-node-shared/NodeChildProcessSpawner"
- * import { NodeFileSystem } from "@effect/platform-node-shared/NodeFileSystem"
- * import { NodePath } from "@effect/platform-node-shared/NodePath"
+ * import * as NodeChildProcessSpawner from "@effect/platform-node-shared/NodeChildProcessSpawner"
+ * import * as NodeFileSystem from "@effect/platform-node-shared/NodeFileSystem"
+ * import * as NodePath from "@effect/platform-node-shared/NodePath"
  * import { CredentialProvider } from "@ociauth/core"
  * import { Layer } from "effect"
  *

@@ -11,10 +11,11 @@
  * ```ts
  * import { RegistryHttp, Retry } from "@ociauth/core"
  * import { Effect } from "effect"
- * import * as HttpClient from "effect/http/HttpClient"
+ * import { HttpClient } from "effect/http"
  *
- * const client = Effect.map(HttpClient.HttpClient.asEffect(), (client) =>
- *   client.pipe(RegistryHttp.followRedirects(), RegistryHttp.retry({ policy: Retry.defaultPolicy, timeout: "10 seconds" }))
+ * const client = Effect.map(HttpClient.HttpClient, (client) =>
+ *   // each hop retried, as the token exchange sends
+ *   client.pipe(RegistryHttp.retry({ policy: Retry.defaultPolicy, timeout: "10 seconds" }), RegistryHttp.followRedirects())
  * )
  * ```
  *

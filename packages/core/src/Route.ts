@@ -37,7 +37,7 @@ const decode = (segment: string): string => {
  *
  * @example
  * ```ts
- * import { Route } from "@ociauth/core"
+ * import * as Route from "@ociauth/core/Route"
  *
  * Route.parse("/v2/library/alpine/manifests/latest")
  * // Some({ _tag: "Manifest", prefix: "", name: "library/alpine", reference: "latest" })

@@ -84,14 +84,14 @@ export const resource = (type: string, name: string, actions: Iterable<string>, 
  * A repository scope from a name that may come from outside: a
  * `ScopeParseError` when the name is empty or breaks the distribution grammar
  * (lower-case path components, optionally after a `host[:port]/`). The result
- * is an `Either`, so it also works as an `Effect`.
+ * is a `Result` (`Effect.fromResult` makes it an `Effect`).
  *
  * @example
  * ```ts
- * import { Either } from "effect"
+ * import { Result } from "effect"
  * import { Scope } from "@ociauth/core"
  *
- * Scope.makeRepository("team/app", ["pull"]) // Right(repository:team/app:pull)
+ * Scope.makeRepository("team/app", ["pull"]) // Success(repository:team/app:pull)
  * Result.isFailure(Scope.makeRepository("", ["pull"])) // true: never `repository::pull`
  * ```
  *

@@ -46,10 +46,11 @@ export const adapters: ReadonlyArray<RegistryAdapter.RegistryAdapter> = [
  * provided *on top of* it takes precedence:
  *
  * ```ts
- * import { Registries, Builtins } from "ociauth"
+ * import { Builtins, Registries, RegistryAdapter } from "ociauth"
  * import { Layer } from "effect"
  *
- * const registries = Registries.layer([myAdapter]).pipe(Layer.provide(Builtins.layer))
+ * const mine = RegistryAdapter.make({ name: "mine", hosts: ["registry.corp.example"] })
+ * const registries = Registries.layer([mine]).pipe(Layer.provide(Builtins.layer))
  * ```
  *
  * @since 0.1.0

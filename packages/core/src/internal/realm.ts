@@ -1,10 +1,10 @@
 /**
  * Where credentials may go: address classification and the realm rule.
  *
- * For the engine and the runtime:
+ * For the engine and the runtime (signatures, not code):
  *
- * ```ts
- * validateRealm(realm: string, registryOrigin: string, options?: RealmOptions): Either<URL, RealmRejected>
+ * ```
+ * validateRealm(realm: string, registryOrigin: string, options?: RealmOptions): Result<URL, RealmRejected>
  * mayUsePlainHttp(url: URL | string, insecure?: InsecureHosts): boolean
  * isInternalAddress(hostname: string): boolean
  * isLoopback(hostname: string): boolean
