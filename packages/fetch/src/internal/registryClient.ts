@@ -5,6 +5,7 @@ import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import type * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as References from "effect/References"
 import * as Tracer from "effect/Tracer"
@@ -106,8 +107,30 @@ export const make = Effect.fnUntraced(function*(options: RegistryClient.Options 
     return request
   }
 
+  /** Steps 5–6 once the request is authorised (or needs no credentials): send, then settle. */
+  const sendAndSettle = (
+    plan: Plan,
+    base: HttpClientRequest.HttpClientRequest,
+    replayable: boolean,
+    budget: Budget,
+    challenge: Option.Option<Challenge.AuthChallenge>,
+    needed: ReadonlyArray<Scope.Scope>,
+    scopes: ReadonlyArray<Scope.Scope>,
+    optional: ReadonlyArray<Scope.Scope>,
+    authorization: Option.Option<Authenticator.Authorization>
+  ): Effect.Effect<HttpClientResponse.HttpClientResponse, Failure> =>
+    Effect.clockWith((clock) => {
+      const sent = withAuthorization(base, authorization)
+      const sentAt = clock.currentTimeMillisUnsafe()
+      return Effect.flatMap(send(sent, replayable, budget), (response) =>
+        // A final answer (the warm path's) needs no settling: nothing more is built for it.
+        isFinal(plan.adapter, response)
+          ? Effect.succeed(sanitizeResponse(response, base))
+          : settle({ plan, budget, base, replayable, needed, optional, challenge, scopes, authorization, sent, sentAt, response }))
+    })
+
   /** Steps 4–6 for a request whose challenge is known: authorise, send, settle. */
-  const authorizeAndSend = Effect.fnUntraced(function*(
+  const authorizeAndSend = (
     plan: Plan,
     base: HttpClientRequest.HttpClientRequest,
     replayable: boolean,
@@ -116,78 +139,74 @@ export const make = Effect.fnUntraced(function*(options: RegistryClient.Options 
     needed: ReadonlyArray<Scope.Scope>,
     scopes: ReadonlyArray<Scope.Scope>,
     optional: ReadonlyArray<Scope.Scope>
-  ): Effect.fn.Return<HttpClientResponse.HttpClientResponse, Failure> {
-    let authorization = Option.none<Authenticator.Authorization>()
-    if (Option.isSome(challenge)) {
-      budget.waiting = "token"
-      budget.subject = challenge.value.realm
-      authorization = Option.some(
-        yield* within(budget, authorizeWith(authenticator, plan, engineRequestFor(plan, challenge.value, scopes, optional)))
-      )
-    }
-    const sent = withAuthorization(base, authorization)
-    const sentAt = yield* Clock.currentTimeMillis
-    const response = yield* send(sent, replayable, budget)
-    // A final answer (the warm path's) needs no settling: nothing more is built for it.
-    if (isFinal(plan.adapter, response)) return sanitizeResponse(response, base)
-    return yield* settle({ plan, budget, base, replayable, needed, optional, challenge, scopes, authorization, sent, sentAt, response })
-  })
+  ): Effect.Effect<HttpClientResponse.HttpClientResponse, Failure> => {
+    if (Option.isNone(challenge)) return sendAndSettle(plan, base, replayable, budget, challenge, needed, scopes, optional, Option.none())
+    budget.waiting = "token"
+    budget.subject = challenge.value.realm
+    return Effect.flatMap(
+      within(budget, authorizeWith(authenticator, plan, engineRequestFor(plan, challenge.value, scopes, optional))),
+      (authorization) => sendAndSettle(plan, base, replayable, budget, challenge, needed, scopes, optional, Option.some(authorization))
+    )
+  }
 
-  /** Steps 2–6 for a registry API route. */
-  const authenticated = Effect.fnUntraced(function*(
+  /** Steps 2–6 for a registry API route; `hints` and `access` are the fiber's. */
+  const authenticated = (
     plan: Plan,
     base: HttpClientRequest.HttpClientRequest,
     replayable: boolean,
     budget: Budget,
-    now: number
-  ): Effect.fn.Return<HttpClientResponse.HttpClientResponse, Failure> {
-    const hints = yield* currentScopeHints
-    const access = yield* currentAccess
+    now: number,
+    hints: ReadonlyArray<Scope.Scope>,
+    access: ReadonlyArray<RegistryClient.Access>
+  ): Effect.Effect<HttpClientResponse.HttpClientResponse, Failure> => {
     const needed = hints.length === 0 ? plan.implied : Scope.merge([...plan.implied, ...hints])
     const optional = optionalFor(access, plan.url.host)
-    let known = discovery.peek(plan.base, now)
-    if (known === undefined) {
+    const withKnown = (known: Option.Option<ChallengeStore.Entry>) =>
+      Option.isSome(known) ? authorizeAndSend(plan, base, replayable, budget, known.value, needed, needed, optional) : discovered()
+    const discovered = () => {
       budget.waiting = "challenge"
       budget.subject = plan.base
-      known = yield* within(budget, discovery.known(plan.base, plan.adapter, now))
+      return Effect.flatMap(within(budget, discovery.discover(plan.base, plan.url, plan.route!, base, replayable, budget)), (found) =>
+        Option.isSome(found.response)
+          ? redirects(found.response.value, base, replayable, budget)
+          : authorizeAndSend(plan, base, replayable, budget, found.challenge, needed, withOffered(plan.adapter, needed, found.offered), optional))
     }
-    if (Option.isSome(known)) return yield* authorizeAndSend(plan, base, replayable, budget, known.value, needed, needed, optional)
+    const known = discovery.peek(plan.base, now)
+    if (known !== undefined) return withKnown(known)
     budget.waiting = "challenge"
     budget.subject = plan.base
-    const found = yield* within(budget, discovery.discover(plan.base, plan.url, plan.route!, base, replayable, budget))
-    if (Option.isSome(found.response)) return yield* redirects(found.response.value, base, replayable, budget)
-    return yield* authorizeAndSend(
-      plan,
-      base,
-      replayable,
-      budget,
-      found.challenge,
-      needed,
-      withOffered(plan.adapter, needed, found.offered),
-      optional
-    )
-  })
+    return Effect.flatMap(within(budget, discovery.known(plan.base, plan.adapter, now)), withKnown)
+  }
 
-  const execute = Effect.fnUntraced(
-    function*(request: HttpClientRequest.HttpClientRequest): Effect.fn.Return<HttpClientResponse.HttpClientResponse, Failure> {
-      const plan = planFor(request)
-      if (plan === undefined) return yield* Effect.fail(invalidUrl(request))
-      const replayable = isReplayable(request)
-      const base = plan.unchanged ? request : HttpClientRequest.setUrl(request, plan.url)
-      const now = yield* Clock.currentTimeMillis
-      const budget = new Budget(request, now + deadlineMillis, deadlineMillis, responseTimeoutMillis)
-      // Outside the registry API nothing is touched.
-      if (plan.route === undefined) return yield* redirects(yield* send(base, replayable, budget), base, replayable, budget)
-      if (plan.unsupported !== undefined) return yield* Effect.fail(plan.unsupported)
-      const flow = authenticated(plan, base, replayable, budget, now)
-      // A span only where a backend can observe it: with the tracer off (the façade's
-      // default) or Effect's own in-memory one (nothing installed), none is made.
-      return yield* ((yield* References.TracerEnabled) && (yield* Tracer.Tracer) !== Tracer.nativeTracer
-        ? Effect.withSpan(flow, "ociauth.request", plan.span)
-        : flow)
-    },
-    Effect.catchIf(HttpClientError.isHttpClientError, (error) => Effect.fail(sanitizeError(error)))
-  )
+  /** Step 1 and the request's budget, read from the fiber without an effect per value. */
+  const run = (
+    request: HttpClientRequest.HttpClientRequest,
+    plan: Plan,
+    fiber: Fiber.Fiber<unknown, unknown>
+  ): Effect.Effect<HttpClientResponse.HttpClientResponse, Failure> => {
+    const replayable = isReplayable(request)
+    const base = plan.unchanged ? request : HttpClientRequest.setUrl(request, plan.url)
+    const now = fiber.getRef(Clock.Clock).currentTimeMillisUnsafe()
+    const budget = new Budget(request, now + deadlineMillis, deadlineMillis, responseTimeoutMillis)
+    // Outside the registry API nothing is touched.
+    if (plan.route === undefined) return Effect.flatMap(send(base, replayable, budget), (response) => redirects(response, base, replayable, budget))
+    if (plan.unsupported !== undefined) return Effect.fail(plan.unsupported)
+    const flow = authenticated(plan, base, replayable, budget, now, fiber.getRef(currentScopeHints), fiber.getRef(currentAccess))
+    // A span only where a backend can observe it: with the tracer off (the façade's
+    // default) or Effect's own in-memory one (nothing installed), none is made.
+    return fiber.getRef(References.TracerEnabled) && fiber.getRef(Tracer.Tracer) !== Tracer.nativeTracer
+      ? Effect.withSpan(flow, "ociauth.request", plan.span)
+      : flow
+  }
+
+  const sanitized = (error: Failure): Effect.Effect<never, Failure> =>
+    Effect.fail(HttpClientError.isHttpClientError(error) ? sanitizeError(error) : error)
+
+  const execute = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<HttpClientResponse.HttpClientResponse, Failure> => {
+    const plan = planFor(request)
+    if (plan === undefined) return sanitized(invalidUrl(request))
+    return Effect.catch(Effect.withFiber((fiber) => run(request, plan, fiber)), sanitized)
+  }
 
   return { execute } satisfies RegistryClient.Executor
 })
