@@ -208,5 +208,13 @@ export interface Findings {
    * @since 1.0.0
    */
   readonly tokenRefusals: ReadonlyArray<TokenAttempt & { readonly refusal: TokenRefusal }>
+  /**
+   * The registry refused the credentials given (`Unauthorized`: its token server, or the registry for Basic):
+   * the checks that needed them saw the refusal, not the registry, and no quirk comes from them. `ociauth
+   * probe` then exits 3, as `token` and `request` do.
+   *
+   * @since 1.0.0
+   */
+  readonly credentialsRefused: boolean
   readonly quirks: ReadonlyArray<Quirk>
 }

@@ -2,7 +2,8 @@
  * `probe --suggest-adapter`: the `RegistryAdapter.make({...})` a user would
  * write for the registry from the findings — the realm and service known in
  * advance (one round trip saved), and each quirk as the adapter field that
- * handles it. Fields that would say what the specs say are left out.
+ * handles it. Fields that would say what the specs say are left out, and so
+ * is what only refused credentials could have shown (`credentialsRefused`).
  *
  * @since 0.2.0
  */
@@ -19,6 +20,7 @@ const quote = (text: string): string => JSON.stringify(text)
 export const fromFindings = (f: Findings): string => {
   const host = new URL(f.origin).host
   const fields: Array<string> = [`name: ${quote(host.replace(/[^a-z0-9]+/gi, "-"))}`, `hosts: [${quote(host)}]`]
+  if (f.credentialsRefused) fields.push(`// the credentials were refused: nothing below comes from the checks that need them (probe again with working ones)`)
   if (f.auth.scheme === "bearer" && f.auth.realm !== null) {
     const service = f.auth.service === null ? "" : `, service: ${quote(f.auth.service)}`
     fields.push(`// realm and service known in advance: no discovery round trip`)

@@ -147,11 +147,16 @@ export const format = (findings: Findings, options: { readonly color?: boolean }
   const table = rows(Sanitize.deep(findings, Sanitize.field))
   const width = Math.max(...table.map(([name]) => name.length))
   const lines = table.map(([name, value, quirk]) => `${quirk ? paint("33", "!") : " "} ${paint("1", name.padEnd(width))}  ${value}`)
+  // Refused credentials: what needed them saw the refusal, not the registry; "follows the specs" is not known.
+  const refused = findings.credentialsRefused
+    ? [paint("31", "The registry refused the credentials: the checks that need them found nothing, and no quirk comes from them. Check them and probe again.")]
+    : []
   const closing = findings.quirks.length === 0
-    ? paint("32", "No quirks: this registry follows the distribution and OCI specs in everything probed.")
+    ? [...refused, ...(refused.length > 0 ? [] : [paint("32", "No quirks: this registry follows the distribution and OCI specs in everything probed.")])]
     : [
+      ...refused,
       paint("33", `Quirks (${findings.quirks.length}): ${findings.quirks.join(", ")}. --suggest-adapter prints an adapter for them.`),
       ...findings.quirks.map((quirk) => `  ${quirk}: ${quirks[quirk]}`)
-    ].join("\n")
-  return `${lines.join("\n")}\n\n${closing}\n`
+    ]
+  return `${lines.join("\n")}\n\n${closing.join("\n")}\n`
 }

@@ -495,9 +495,11 @@ describe("request: identity tokens, methods, and what -v explains", () => {
         ["probe", emulator.host, "me/app", "--insecure", "--identity-token-stdin", "--json"],
         { ...machine(join(dir, "none.json")), stdin: "not-a-refresh-token\n" }
       )
-      // A refused credential is a finding, not a failure of the probe.
-      const refused = (JSON.parse(wrong.stdout) as { findings: { catalog: { credentials: { status: number } | null } } }).findings
+      // A refused credential is a finding (the findings are printed), and the exit says so as token's would (3).
+      assert.strictEqual(wrong.code, ExitCode.ExitCode.auth, wrong.stderr)
+      const refused = (JSON.parse(wrong.stdout) as { findings: { credentialsRefused: boolean; catalog: { credentials: { status: number } | null } } }).findings
       assert.strictEqual(refused.catalog.credentials?.status, 401)
+      assert.isTrue(refused.credentialsRefused)
       assert.notInclude(wrong.stdout + wrong.stderr, "not-a-refresh-token")
       const both = yield* runCli(["probe", emulator.host, "--user", "me", "--password-stdin", "--identity-token-stdin"], { stdin: "x\n" })
       assert.strictEqual(both.code, ExitCode.ExitCode.usage)

@@ -4,7 +4,7 @@
  * no secret (canary passwords).
  */
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { Findings, Probe } from "@ociauth/cli"
+import { ExitCode, Findings, Probe } from "@ociauth/cli"
 import { RegistryEmulator } from "@ociauth/testing"
 import { Effect } from "effect"
 import { runBin, runCli } from "./utils.js"
@@ -72,6 +72,83 @@ describe("probe: Docker Hub (seeds 000, 002, 003)", () => {
       assert.notInclude(stdout, CANARY)
       assert.notInclude(stdout, Buffer.from(`toddysm:${CANARY}`).toString("base64"))
       assert.notMatch(stdout, /eyJ[\w-]+\.[\w-]+\.[\w-]+/)
+    }))
+})
+
+describe("probe: the registry and repository as an image reference names them", () => {
+  let hub: RegistryEmulator.RegistryEmulator
+  beforeAll(async () => {
+    hub = await RegistryEmulator.start({ profile: "dockerHub" })
+    hub.pushImage("library/python", "3.10")
+    hub.pushImage("team/app", "1.0")
+  })
+  afterAll(() => hub.close())
+
+  it.live("host/repository and a full reference probe that repository; host repository still does; both at once is a usage error", () =>
+    Effect.gen(function* () {
+      const findingsOf = (args: ReadonlyArray<string>) =>
+        Effect.map(runCli(["probe", ...args, "--insecure", "--json"]), (outcome) => {
+          assert.strictEqual(outcome.code, 0, outcome.stderr)
+          return (JSON.parse(outcome.stdout) as Document).findings
+        })
+      const joined = yield* findingsOf([`${hub.host}/team/app`])
+      assert.strictEqual(joined.registry, hub.host)
+      assert.strictEqual(joined.repository, "team/app")
+      assert.isNotNull(joined.challenges.repository)
+      // a full reference (its tag is not used); a one-component name still finds library/
+      const reference = yield* findingsOf([`${hub.host}/python:3.10`])
+      assert.strictEqual(reference.registry, hub.host)
+      assert.strictEqual(reference.repository, "library/python")
+      assert.deepStrictEqual(reference.library, { bare: 401, prefixed: 200, required: true })
+      // the registry, then a Docker Hub short name: as before
+      const separate = yield* findingsOf([hub.host, "python"])
+      assert.strictEqual(separate.registry, hub.host)
+      assert.strictEqual(separate.repository, "library/python")
+
+      const both = yield* runCli(["probe", `${hub.host}/team/app`, "python", "--insecure"])
+      assert.strictEqual(both.code, 2, both.stderr)
+      assert.include(both.stderr, `"${hub.host}/team/app" names a repository, and so does "python": give it once`)
+      assert.strictEqual(both.stdout, "")
+      const invalid = yield* runCli(["probe", `${hub.host}/Team/App`, "--insecure"])
+      assert.strictEqual(invalid.code, 2, invalid.stderr)
+      assert.include(invalid.stderr, "lower-case")
+    }))
+})
+
+describe("probe: credentials the registry refuses", () => {
+  let registry: RegistryEmulator.RegistryEmulator
+  beforeAll(async () => {
+    registry = await RegistryEmulator.start({ profile: "distribution", users: { alice: CANARY }, privateRepositories: ["alice/*"] })
+    registry.pushImage("alice/app", "1.0")
+  })
+  afterAll(() => registry.close())
+
+  it.live("a wrong password: no quirk or adapter field from the checks that needed it, the refusal said, exit 3 as token's", () =>
+    Effect.gen(function* () {
+      const wrong = yield* runCli(["probe", registry.host, "alice/app", "--insecure", "--user", "alice", "--password-stdin", "--suggest-adapter"], { stdin: "WRONG\n" })
+      assert.strictEqual(wrong.code, ExitCode.ExitCode.auth, wrong.stderr)
+      assert.include(wrong.stdout, "The registry refused the credentials")
+      assert.notInclude(wrong.stdout, "catalog-unsupported")
+      assert.notInclude(wrong.stdout, "catalog: false")
+      assert.notInclude(wrong.stdout, "No quirks")
+      assert.include(wrong.stderr, `${registry.host} refused the credentials (401`)
+      // as JSON, and without a repository (the catalog's token is refused then): the same
+      for (const repository of [["alice/app"], []]) {
+        const json = yield* runCli(["probe", registry.host, ...repository, "--insecure", "--user", "alice", "--password-stdin", "--json"], { stdin: "WRONG\n" })
+        assert.strictEqual(json.code, ExitCode.ExitCode.auth, json.stderr)
+        const f = (JSON.parse(json.stdout) as Document).findings
+        assert.isTrue(f.credentialsRefused)
+        assert.deepStrictEqual(f.quirks, [])
+        assert.strictEqual(f.catalog.supported, "unknown")
+      }
+
+      const right = yield* runCli(["probe", registry.host, "alice/app", "--insecure", "--user", "alice", "--password-stdin", "--json"], { stdin: `${CANARY}\n` })
+      assert.strictEqual(right.code, 0, right.stderr)
+      const f = (JSON.parse(right.stdout) as Document).findings
+      assert.isFalse(f.credentialsRefused)
+      assert.deepStrictEqual(f.quirks, [])
+      assert.strictEqual(f.catalog.supported, "credentials only")
+      assert.notInclude(wrong.stdout + wrong.stderr + right.stdout, CANARY)
     }))
 })
 

@@ -29,15 +29,16 @@ const machine = (auths: Record<string, { readonly auth: string }>) =>
     Effect.map((file) => ({ credentials: DockerConfigFile.credentialProvider(file) }))
   )
 
-const probeJson = (args: ReadonlyArray<string>, stdin?: string) =>
+/** The probe's JSON; `code` is the exit code expected (0; 3 when the credentials are refused). */
+const probeJson = (args: ReadonlyArray<string>, stdin?: string, code: number = ExitCode.ExitCode.ok) =>
   Effect.map(runCli(["probe", ...args, "--json", "--transcript", "--insecure"], stdin === undefined ? {} : { stdin }), (outcome) => {
-    assert.strictEqual(outcome.code, 0, outcome.stderr)
+    assert.strictEqual(outcome.code, code, outcome.stderr)
     return { ...outcome, document: JSON.parse(outcome.stdout) as Document }
   })
 
-const probeText = (args: ReadonlyArray<string>, stdin?: string) =>
+const probeText = (args: ReadonlyArray<string>, stdin?: string, code: number = ExitCode.ExitCode.ok) =>
   Effect.map(runCli(["probe", ...args, "--insecure"], stdin === undefined ? {} : { stdin }), (outcome) => {
-    assert.strictEqual(outcome.code, 0, outcome.stderr)
+    assert.strictEqual(outcome.code, code, outcome.stderr)
     return outcome.stdout
   })
 
@@ -253,7 +254,8 @@ describe("token refusals: the server's reason, whatever the body's shape", () =>
     "a wrong Hub password: probe reports Unauthorized \"incorrect username or password\" ({\"details\": …}); token exits 3 with it",
     () =>
       Effect.gen(function* () {
-        const { document, stdout } = yield* probeJson([hub.host, "python", "--user", "toddysm", "--password-stdin"], `${WRONG}\n`)
+        const { document, stdout } = yield* probeJson([hub.host, "python", "--user", "toddysm", "--password-stdin"], `${WRONG}\n`, ExitCode.ExitCode.auth)
+        assert.isTrue(document.findings.credentialsRefused)
         const [first] = document.findings.tokenRefusals
         assert.strictEqual(first?.identity, "credentials")
         assert.strictEqual(first?.refusal, "Unauthorized")
@@ -262,7 +264,7 @@ describe("token refusals: the server's reason, whatever the body's shape", () =>
         assert.deepStrictEqual(document.findings.rateLimited, [])
         noSecret(stdout)
 
-        const summary = yield* probeText([hub.host, "python", "--user", "toddysm", "--password-stdin"], `${WRONG}\n`)
+        const summary = yield* probeText([hub.host, "python", "--user", "toddysm", "--password-stdin"], `${WRONG}\n`, ExitCode.ExitCode.auth)
         assert.include(summary, "token refused")
         assert.include(summary, "with credentials: Unauthorized (401): incorrect username or password — GET repository:python:pull")
         noSecret(summary)
@@ -333,15 +335,20 @@ describe("no secret in what a refusal or a rate limit says", () => {
           answer: { status: 429, headers: { "content-type": "text/plain", "retry-after": "120" }, body: `Too Many Requests (HAP429). you sent ${WRONG}\n` }
         })
         yield* Effect.addFinalizer(() => Effect.sync(() => (disarm401(), disarm429())))
-        const { document, stdout } = yield* probeJson([hub.host, "python", "--user", "toddysm", "--password-stdin"], `${WRONG}\n`)
+        const { document, stdout, stderr } = yield* probeJson([hub.host, "python", "--user", "toddysm", "--password-stdin"], `${WRONG}\n`, ExitCode.ExitCode.auth)
         const [first] = document.findings.tokenRefusals
         assert.strictEqual(first?.refusal, "Unauthorized")
         assert.include(first!.detail!, "<redacted>")
+        // the exit's message quotes the server's words: redacted too
+        assert.include(stderr, "refused the credentials (401: incorrect password <redacted>")
+        noSecret(stderr)
+        assert.notInclude(stderr, basic)
         const [limit] = document.findings.rateLimited
         assert.strictEqual(limit?.kind, "AbuseProtection")
         assert.include(limit!.detail!, "<redacted>")
         noSecret(stdout)
         assert.notInclude(stdout, basic)
+        // the 401 was answered once: now only the 429s, which refuse no credentials (exit 0)
         const summary = yield* probeText([hub.host, "python", "--user", "toddysm", "--password-stdin", "--transcript"], `${WRONG}\n`)
         noSecret(summary)
         assert.notInclude(summary, basic)

@@ -1,5 +1,6 @@
 
 import { RegistryClient } from "@ociauth/fetch"
+import { Reference } from "@ociauth/core"
 import { Builtins, NodeRegistryClient } from "ociauth"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -13,6 +14,8 @@ import * as Summary from "../../Summary.js"
 import * as Transcript from "../../Transcript.js"
 import * as Sanitize from "../sanitize.js"
 import { insecure, stdinCredential, toggle } from "./shared.js"
+import { CommandFailed, ExitCode, UsageError } from "../../ExitCode.js"
+import type * as Findings from "../../Findings.js"
 import * as Unstable from "@ociauth/core/Unstable"
 
 /**
@@ -35,6 +38,42 @@ const configured = (registry: string, plain: boolean) =>
     return { registry: plain ? origin.replace(/^https:/, "http:") : origin, insecure }
   })
 
+/**
+ * The registry and repository of what the user typed: `host` (and the repository argument, if any), or
+ * `host/repository` — any image reference, parsed as `token` and `request` parse one (`Reference.parse`: its
+ * tag or digest is not used) — when no repository argument is given. Both is a usage error. A URL is a registry.
+ */
+const targetOf = (registry: string, repository: Option.Option<string>): Effect.Effect<{ readonly registry: string; readonly repository: Option.Option<string> }, UsageError> => {
+  const given = registry.includes("://") ? registry : registry.replace(/\/+$/, "")
+  if (given.includes("://") || !given.includes("/")) return Effect.succeed({ registry: given, repository })
+  if (Option.isSome(repository)) {
+    return Effect.fail(
+      new UsageError({
+        reason: `"${registry}" names a repository, and so does "${repository.value}": give it once`,
+        hint: `ociauth probe ${given.slice(0, given.indexOf("/"))} ${repository.value}, or ociauth probe ${given}`
+      })
+    )
+  }
+  return Reference.parse(given).pipe(
+    Effect.map((reference) => ({ registry: reference.registry, repository: Option.some(reference.repository) })),
+    Effect.mapError((error) =>
+      new UsageError({ reason: error.message, hint: "Give a registry (ociauth probe ghcr.io owner/app) or a registry and repository (ociauth probe ghcr.io/owner/app)." })
+    )
+  )
+}
+
+/** The registry refused the credentials: exit 3 (`ExitCode.auth`), with the server's words when it gave some. */
+const refusedCredentials = (findings: Findings.Findings): Effect.Effect<never, CommandFailed> => {
+  const refusal = findings.tokenRefusals.find((r) => r.identity === "credentials" && r.refusal === "Unauthorized")
+  const words = refusal === undefined ? "" : ` (${refusal.status ?? "no answer"}${refusal.detail === null ? "" : `: ${refusal.detail}`})`
+  return Effect.fail(
+    new CommandFailed({
+      code: ExitCode.auth,
+      reason: `${findings.registry} refused the credentials${words}.\n  Check them (or log in again with ociauth login), then probe again: the checks that need them found nothing.`
+    })
+  )
+}
+
 const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
 
 export const make = (transport: Layer.Layer<HttpClient.HttpClient> = RegistryClient.layerFetchTransport) =>
@@ -43,7 +82,9 @@ export const make = (transport: Layer.Layer<HttpClient.HttpClient> = RegistryCli
     {
       registry: Argument.String("registry").pipe(
         Argument.withMetavar("host"),
-        Argument.withDescription("The registry: ghcr.io, localhost:5000 (docker.io means registry-1.docker.io), or an origin URL such as https://registry.example.com.")
+        Argument.withDescription(
+          "The registry: ghcr.io, localhost:5000 (docker.io means registry-1.docker.io), or an origin URL such as https://registry.example.com; or a registry and repository, as an image reference names them (ghcr.io/owner/app), with no repository argument."
+        )
       ),
       repository: Argument.String("repository").pipe(
         Argument.withMetavar("name"),
@@ -66,14 +107,15 @@ export const make = (transport: Layer.Layer<HttpClient.HttpClient> = RegistryCli
     (args) =>
       Effect.gen(function* () {
         const io = yield* Io
+        const { registry, repository } = yield* targetOf(args.registry, args.repository)
         const credential = yield* stdinCredential({ ...args, command: `probe ${args.registry}` })
         const progress = io.stderrIsTTY && !args.json
         let frame = 0
         const onStep = (title: string) => (progress ? io.stderr(`\r\u001b[2K${FRAMES[frame++ % FRAMES.length]} probing ${title}…`) : Effect.void)
-        const target = yield* configured(args.registry, args.insecure)
+        const target = yield* configured(registry, args.insecure)
         const result = yield* Probe.run({
           registry: target.registry,
-          ...(Option.isSome(args.repository) ? { repository: args.repository.value } : {}),
+          ...(Option.isSome(repository) ? { repository: repository.value } : {}),
           ...(Option.isSome(credential) ? { credential: credential.value } : {}),
           insecure: target.insecure,
           onStep
@@ -89,11 +131,14 @@ export const make = (transport: Layer.Layer<HttpClient.HttpClient> = RegistryCli
         const adapter = args.suggestAdapter ? redact(SuggestAdapter.fromFindings(findings)) : undefined
         if (args.json) {
           const document = { findings, ...(transcript === undefined ? {} : { transcript }), ...(adapter === undefined ? {} : { adapter }) }
-          return yield* io.stdout(`${redact(Sanitize.json(Sanitize.deep(document, Sanitize.text)))}\n`)
+          yield* io.stdout(`${redact(Sanitize.json(Sanitize.deep(document, Sanitize.text)))}\n`)
+        } else {
+          if (transcript !== undefined) yield* io.stdout(`${transcript}\n`)
+          yield* io.stdout(redact(Summary.format(findings, { color: io.color })))
+          if (adapter !== undefined) yield* io.stdout(`\n${adapter}`)
         }
-        if (transcript !== undefined) yield* io.stdout(`${transcript}\n`)
-        yield* io.stdout(redact(Summary.format(findings, { color: io.color })))
-        if (adapter !== undefined) yield* io.stdout(`\n${adapter}`)
+        // Refused credentials end the command as token's and request's do (exit 3), once the findings are printed.
+        if (findings.credentialsRefused) return yield* refusedCredentials(findings)
       })
   ).pipe(
     Command.withDescription(
@@ -102,6 +147,7 @@ export const make = (transport: Layer.Layer<HttpClient.HttpClient> = RegistryCli
     Command.withShortDescription("Find out how a registry authenticates (reads only)."),
     Command.withExamples([
       { command: "ociauth probe docker.io library/alpine", description: "How Docker Hub authenticates a pull" },
+      { command: "ociauth probe ghcr.io/owner/app", description: "The registry and repository as an image reference names them" },
       { command: "ociauth probe ghcr.io --json", description: "The findings as JSON, without a repository" },
       { command: "ociauth probe quay.io --suggest-adapter", description: "A starting point for a custom adapter" },
       {

@@ -11,7 +11,7 @@ import type * as Findings from "../../Findings.js"
 import type { Discovery } from "./discovery.js"
 import { send } from "./exchange.js"
 import type { Repository } from "./repository.js"
-import type { Session } from "./session.js"
+import { credentialsRefused, type Session } from "./session.js"
 import * as Token from "./token.js"
 
 type Listing = Findings.Findings["catalog"]["anonymous"]
@@ -34,11 +34,15 @@ export const probe = (
       : repository.name !== null ? [`repository:${repository.name}:pull`] : placeholderScope !== undefined ? [placeholderScope] : [Scope.format(Scope.catalog)]
     const anonymous = yield* list(session, discovery, scopes, "anonymous")
     const credentials = session.hasCredentials ? yield* list(session, discovery, scopes, "credentials") : null
+    // The credentials tell the catalog is not served only when the catalog itself answered them and they were not
+    // refused: refused (or a 401 to them as Basic, which may be the refusal), they tell nothing.
+    const told = credentials !== null && credentials.catalogStatus !== null && !credentialsRefused(session) &&
+      !(discovery.auth.scheme === "basic" && credentials.catalogStatus === 401)
     const supported: Findings.Findings["catalog"]["supported"] = anonymous.catalogStatus === 200
       ? "yes"
       : credentials?.catalogStatus === 200
         ? "credentials only"
-        : credentials !== null || anonymous.status === 400 || anonymous.status === 404
+        : told || anonymous.status === 400 || anonymous.status === 404
           ? "no"
           : "unknown"
     return { anonymous, credentials, supported }

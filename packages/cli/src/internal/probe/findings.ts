@@ -9,7 +9,7 @@ import type { Discovery } from "./discovery.js"
 import { refusals } from "./refusal.js"
 import { bodyKind } from "./reply.js"
 import type { Repository } from "./repository.js"
-import type { Session } from "./session.js"
+import { credentialsRefused, type Session } from "./session.js"
 import type { TokenEndpoint } from "./tokenEndpoint.js"
 
 /** What each step of a run found. */
@@ -24,6 +24,7 @@ export interface Steps {
 /** The findings of a run; server text in them is not yet scrubbed of secrets. */
 export const assemble = (session: Session, steps: Steps): Findings.Findings => {
   const { discovery, repository, tokenEndpoint, capabilities, catalog } = steps
+  const refused = credentialsRefused(session)
   const { root, base, bare, auth } = discovery
   const { origin } = session
   return {
@@ -58,16 +59,20 @@ export const assemble = (session: Session, steps: Steps): Findings.Findings => {
     rateLimit: capabilities.rateLimit,
     rateLimited: session.limits,
     tokenRefusals: refusals(session.attempts),
-    quirks: quirksOf(steps)
+    credentialsRefused: refused,
+    quirks: quirksOf(steps, refused)
   }
 }
 
-/** The quirks the steps' answers show, in `Findings.quirks`' order. */
-const quirksOf = ({ capabilities, catalog, discovery, repository, tokenEndpoint }: Steps): ReadonlyArray<Findings.Quirk> => {
+/**
+ * The quirks the steps' answers show, in `Findings.quirks`' order. With the credentials refused, none comes from
+ * a check made with them (the repository's names, DELETE): what it saw is the refusal, not the registry.
+ */
+const quirksOf = ({ capabilities, catalog, discovery, repository, tokenEndpoint }: Steps, refused: boolean): ReadonlyArray<Findings.Quirk> => {
   const { baseWithToken, bareWithToken, grants, deletion } = capabilities
   const post = tokenEndpoint.findings.post
   const quirks: Array<Findings.Quirk> = []
-  if (repository.library?.required === true) quirks.push("library-prefix")
+  if (!refused && repository.library?.required === true) quirks.push("library-prefix")
   if (tokenEndpoint.placeholder !== null) quirks.push("placeholder-scope")
   if (baseWithToken?.status === 200 && baseWithToken.body === "empty") quirks.push("empty-base-body")
   if (discovery.base.status === 200 && bodyKind(discovery.base) === "empty" && !quirks.includes("empty-base-body")) quirks.push("empty-base-body")
@@ -75,7 +80,7 @@ const quirksOf = ({ capabilities, catalog, discovery, repository, tokenEndpoint 
   if (Option.isSome(tokenEndpoint.sample.response) && tokenEndpoint.findings.expiresIn === null) quirks.push("no-expires-in")
   if (grants?.outcome === "denied") quirks.push("denied-not-narrowed")
   if (catalog.supported === "no" && discovery.catalogChallenge.status === 401) quirks.push("catalog-unsupported")
-  if (deletion?.supported === "no") quirks.push("delete-unsupported")
+  if (!refused && deletion?.supported === "no") quirks.push("delete-unsupported")
   if (post !== null && (post === 404 || post === 405)) quirks.push("token-get-only")
   return quirks
 }

@@ -106,3 +106,21 @@ export const make = (options: Probe.Options): Effect.Effect<Session, ProbeError,
       attempts: []
     }
   })
+
+/** A request to the registry's API that is not the catalog (which a valid account may be refused). */
+const isApiRequest = (session: Session, url: string): boolean =>
+  url.startsWith(`${session.origin}/v2/`) && !/^\/v2\/_catalog(\?|$)/.test(url.slice(session.origin.length))
+
+/**
+ * Whether the registry refused the credentials given, as the SDK would read it (`Unauthorized`): the token
+ * server answered 401 to them (a GET with them as Basic, or an identity token's POST; a password's POST
+ * refused is asked again with GET, as the SDK does), or the registry answered 401 to a request that carried
+ * them as Basic (the catalog aside: an account may be refused it).
+ */
+export const credentialsRefused = (session: Session): boolean =>
+  session.hasCredentials &&
+  (session.attempts.some((a) =>
+    a.identity === "credentials" && a.refusal === "Unauthorized" && (a.method === "GET" || session.credential._tag === "IdentityToken")
+  ) ||
+    (session.basicHeader !== undefined &&
+      session.exchanges.some((e) => e.status === 401 && e.requestHeaders.authorization === session.basicHeader && isApiRequest(session, e.url))))
