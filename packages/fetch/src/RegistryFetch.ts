@@ -38,6 +38,7 @@ import * as Stream from "effect/Stream"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import type { HttpClientError, HttpClientResponse } from "effect/http"
+import * as Options from "./internal/options.js"
 import { nativeResponse } from "./internal/platform.js"
 import { toRequest } from "./internal/webRequest.js"
 import { DEFAULT_RESPONSE_TIMEOUT, isRegistryFailure } from "./internal/timeout.js"
@@ -91,6 +92,27 @@ export class RegistryFetchClosed extends Data.TaggedError("RegistryFetchClosed")
 }
 
 /**
+ * An option of `makeRegistryFetch` that is not what it takes, or that the
+ * façade does not know: thrown as the façade is made, naming the option
+ * (`credentials["ghcr.io"]`, `deadline`) and what it takes, never its value
+ * when it may be a secret.
+ *
+ * @since 1.0.0
+ * @category errors
+ */
+export { RegistryFetchOptionsError } from "./internal/options.js"
+
+/**
+ * Checks options as `makeRegistryFetch` does (it calls this first): throws
+ * `RegistryFetchOptionsError` for the first option that is not what it takes.
+ * For code that builds the façade itself later, as `ociauth`'s does.
+ *
+ * @since 1.0.0
+ * @category utils
+ */
+export const validateOptions: (options: unknown) => void = Options.validate
+
+/**
  * A `fetch` with registry auth; `close()` releases its token cache.
  *
  * @since 0.1.0
@@ -136,6 +158,7 @@ const tracerOff: Layer.Layer<never> = Layer.succeed(References.TracerEnabled)(fa
  * @category constructors
  */
 export const makeRegistryFetch = (options: RegistryFetchOptions = {}): RegistryFetch => {
+  validateOptions(options)
   const transport = RegistryClient.layerFetchTransport.pipe(
     Layer.provide(options.fetch === undefined ? Layer.empty : Layer.succeed(FetchHttpClient.Fetch)(options.fetch))
   )

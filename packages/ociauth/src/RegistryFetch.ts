@@ -59,6 +59,7 @@ export type RegistryFetch = Thin.RegistryFetch
  * @category constructors
  */
 export const makeRegistryFetch = (options: RegistryFetchOptions = {}): RegistryFetch => {
+  Thin.validateOptions(options)
   const adapters = Builtins.withBuiltins(options.adapters)
   const credentials = options.credentialProvider === undefined && options.credentials === undefined
     ? { credentialProvider: NodeCredentials.layer }
