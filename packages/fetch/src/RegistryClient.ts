@@ -392,6 +392,29 @@ export const layerFetch: Layer.Layer<HttpClient.HttpClient, never, Registries.Re
   layer.pipe(Layer.provide(layerAuthenticator), Layer.provide(layerFetchTransport))
 
 /**
+ * `layerFetch` with options (`deadline`, `responseTimeout`, `retry`, …): the
+ * same wiring, the same needs.
+ *
+ * @example
+ * ```ts
+ * import { CredentialProvider, Registries } from "@ociauth/core"
+ * import { RegistryClient } from "@ociauth/fetch"
+ * import { Layer } from "effect"
+ *
+ * const RegistryLive = RegistryClient.layerFetchWith({ deadline: "2 minutes", responseTimeout: "30 seconds" }).pipe(
+ *   Layer.provide([Registries.layerGeneric, CredentialProvider.layerAnonymous])
+ * )
+ * ```
+ *
+ * @since 1.0.0
+ * @category layers
+ */
+export const layerFetchWith = (
+  options: Options
+): Layer.Layer<HttpClient.HttpClient, never, Registries.Registries | CredentialProvider.CredentialProvider> =>
+  layerWith(options).pipe(Layer.provide(layerAuthenticator), Layer.provide(layerFetchTransport))
+
+/**
  * Adds scopes to those every request of `self` implies (e.g. `delete` for a
  * token that a later DELETE will reuse).
  *
