@@ -59,7 +59,7 @@ try {
   // What a package may ship: its manifest, README, LICENSE, and built JS and
   // declarations with their maps. Anything else (tests, configs, sources) fails.
   const allowed = /^(package\.json|README\.md|LICENSE(\.md)?|dist\/.+\.(js|js\.map|d\.ts|d\.ts\.map))$/
-  const required = ["package.json", "README.md", "dist/index.js", "dist/index.d.ts"]
+  const required = ["package.json", "README.md", "LICENSE", "dist/index.js", "dist/index.d.ts"]
   const checkListing = (label, files) => {
     const bad = files.filter((f) => !allowed.test(f) || /(^|\/)(test|tests|__tests__)\//.test(f) || /\.(test|spec)\./.test(f))
     for (const f of bad) failures.push(`${label}: ships ${f}`)
