@@ -122,17 +122,33 @@ export interface SenderOptions {
  * follow redirects itself.
  */
 export const withManualRedirects = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.updateContext(effect, (context: Context.Context<R>) => {
-    const init = Context.getOrUndefined(context, FetchHttpClient.RequestInit)
-    return init?.redirect === "manual" ? context : Context.add(context, FetchHttpClient.RequestInit, { ...init, redirect: "manual" })
-  })
+  Effect.updateContext(effect, manual<R>)
+
+const manual = <R>(context: Context.Context<R>): Context.Context<R> => {
+  const init = Context.getOrUndefined(context, FetchHttpClient.RequestInit)
+  return init?.redirect === "manual" ? context : Context.add(context, FetchHttpClient.RequestInit, { ...init, redirect: "manual" })
+}
+
+/**
+ * A request's context without trace propagation (and with manual redirects),
+ * made once per context: contexts are immutable, and a program's requests run
+ * in the same one request after request.
+ */
+const quietContexts = new WeakMap<Context.Context<never>, Context.Context<never>>()
+const quietContext = (context: Context.Context<never>): Context.Context<never> => {
+  let quiet = quietContexts.get(context)
+  if (quiet === undefined) {
+    quiet = Context.add(manual(context), HttpClient.TracerPropagationEnabled, false) as Context.Context<never>
+    quietContexts.set(context, quiet)
+  }
+  return quiet
+}
 
 /** The client's `execute`, never following redirects itself, with trace propagation headers only where they are allowed. */
 export const propagating = (client: HttpClient.HttpClient, allowed: SenderOptions["tracePropagation"]) => {
   const execute = (request: HttpClientRequest.HttpClientRequest) => withManualRedirects(client.execute(request))
   if (allowed === true) return execute
-  const quiet = (request: HttpClientRequest.HttpClientRequest) =>
-    Effect.provideService(execute(request), HttpClient.TracerPropagationEnabled, false)
+  const quiet = (request: HttpClientRequest.HttpClientRequest) => Effect.updateContext(client.execute(request), quietContext)
   if (allowed === undefined || allowed === false || allowed.length === 0) return quiet
   const hosts = new Set(allowed.map((host) => host.toLowerCase()))
   return (request: HttpClientRequest.HttpClientRequest) => {
