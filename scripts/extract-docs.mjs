@@ -61,10 +61,7 @@ for (const file of sources) {
 // JSDoc examples known not to compile yet, by "<path>#<n>" (its n-th ```ts block) → why. They are listed
 // (mode "unchecked", with their code) and named in the summary, not written; docs/test/jsdoc.test.ts
 // fails once one compiles, so that the entry goes. Keep it short, and empty when possible.
-const unchecked = new Map([
-  ["packages/fetch/src/RegistryClient.ts#1", "HttpClient.HttpClient.asEffect() is no Effect 4 API; fetch is being edited"],
-  ["packages/fetch/src/RegistryFetch.ts#1", "`token` is not defined; fetch is being edited"]
-])
+const unchecked = new Map([])
 
 const sourceFiles = (dir) =>
   readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>

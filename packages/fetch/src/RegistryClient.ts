@@ -259,7 +259,7 @@ export const toHttpClient = (executor: Executor): HttpClient.HttpClient =>
  * import { Effect } from "effect"
  * import { HttpClient } from "effect/http"
  *
- * const client = Effect.flatMap(HttpClient.HttpClient.asEffect(), RegistryClient.authorize({ deadline: "20 seconds" }))
+ * const client = Effect.flatMap(HttpClient.HttpClient, RegistryClient.authorize({ deadline: "20 seconds" }))
  * ```
  *
  * @since 1.0.0

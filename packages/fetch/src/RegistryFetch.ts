@@ -5,7 +5,7 @@
  * ```ts
  * import { makeRegistryFetch } from "@ociauth/fetch"
  *
- * const registryFetch = makeRegistryFetch({ credentials: { "ghcr.io": { username: "me", password: token } } })
+ * const registryFetch = makeRegistryFetch({ credentials: { "ghcr.io": { username: "me", password: process.env.GITHUB_TOKEN ?? "" } } })
  * const response = await registryFetch("https://ghcr.io/v2/me/app/manifests/latest", { method: "HEAD" })
  * response.headers.get("docker-content-digest")
  * ```
