@@ -56,6 +56,7 @@ import type { PlatformError } from "effect"
 import * as liveEnvironment from "./internal/liveEnvironment.js"
 import * as Registries from "./Registries.js"
 import * as RegistryAdapter from "./RegistryAdapter.js"
+import { canonicalHost, problem } from "./internal/adapterHost.js"
 import { normalizeHost } from "./internal/host.js"
 import { unknownField } from "./internal/unknownField.js"
 
@@ -160,6 +161,8 @@ const checkEntry = (host: string, entry: Entry): string | undefined => {
   if (host.trim() === "" || normalizeHost(host) !== host.trim().toLowerCase()) {
     return `"${host}" is not a host[:port] (no scheme, no path)`
   }
+  // A key no request names (`host:443`, `host.`, `*.corp.example`, a Unicode name) would never match.
+  if (canonicalHost(host.trim()) !== host.trim().toLowerCase()) return `hosts: ${problem(host)}`
   for (const [field, value] of [["origin", entry.origin], ["realm", entry.realm]] as const) {
     if (value == null) continue
     let url: URL

@@ -89,6 +89,13 @@ describe("HostConfig", () => {
     assert.isTrue(Result.isFailure(wrongType))
     if (Result.isFailure(wrongType)) assert.include(wrongType.failure.message, '["x.example"]["insecure"]')
     assert.isTrue(Result.isSuccess(parse({ $schema: "https://example.invalid/hosts.schema.json", hosts: {} })))
+    // Keys no request names: refused with the host to write.
+    for (const [key, words] of [["registry.corp.example:443", 'write "registry.corp.example"'], ["registry.corp.example.", 'write "registry.corp.example"'], ["*.corp.example", "is a pattern"]] as const) {
+      const refused = parse({ hosts: { [key]: { adapter: "generic" } } })
+      assert.isTrue(Result.isFailure(refused), key)
+      if (Result.isFailure(refused)) assert.include(refused.failure.message, words, key)
+    }
+    assert.isTrue(Result.isSuccess(parse({ hosts: { "registry.corp.example:5000": { adapter: "generic" }, "[::1]:5000": { adapter: "generic" } } })))
   })
 
   it("an adapter the program does not have is an error naming the known ones", () => {

@@ -30,12 +30,13 @@ const suggestion = (entry: string): string | undefined => {
   return bare === "" ? undefined : canonicalHost(bare)
 }
 
-/** Why `entry` is not a host, and what to write: the message of the error `make` throws. */
-const problem = (entry: string): string => {
+/** Why `entry` is not a host, and what to write: the message of the error `make` throws, and of a host configuration's refusal. */
+export const problem = (entry: string): string => {
   const quoted = JSON.stringify(entry)
   if (entry.includes("*")) return `${quoted} is a pattern; hosts match exactly: list each host, or give \`matches\` a predicate`
   const write = suggestion(entry)
   const instead = write === undefined ? "write a host[:port] such as \"registry.corp.example\"" : `write ${JSON.stringify(write)}`
+  if (/:443$/.test(entry.trim()) && write !== undefined) return `${quoted}: 443 is https' default port, which requests do not name; write ${JSON.stringify(write)}`
   if (/^https?:\/\//i.test(entry.trim())) {
     const http = /^http:/i.test(entry.trim()) ? " (hosts carry no scheme: for a plain-HTTP API give `origin` too)" : ""
     return `${quoted} is a URL, not a host; ${instead}${http}`
