@@ -63,6 +63,12 @@ const hostname = (input: string): string | undefined => {
   return host.toLowerCase()
 }
 
+/** The pattern's match on the host of `host`, or `null`. */
+const patternMatch = (host: string): RegExpExecArray | null => {
+  const name = host.length > 512 ? undefined : hostname(host)
+  return name === undefined ? null : PATTERN.exec(name)
+}
+
 /**
  * Reads account, region and endpoint flavour from a host (`host[:port]`, or a
  * URL such as a `proxyEndpoint`).
@@ -80,8 +86,7 @@ const hostname = (input: string): string | undefined => {
  * @category parsing
  */
 export const parse = (host: string): Result.Result<EcrHost, EcrHostError> => {
-  const name = host.length > 512 ? undefined : hostname(host)
-  const match = name === undefined ? null : PATTERN.exec(name)
+  const match = patternMatch(host)
   if (match === null) return Result.fail(new EcrHostError({ host }))
   const [, account, separator, fips, region, domain] = match as unknown as [string, string, string, string | undefined, string, string]
   return Result.succeed({ account, region, fips: fips !== undefined, dualStack: separator === "-", domain })
@@ -99,7 +104,7 @@ export const parseEffect = (host: string): Effect.Effect<EcrHost, EcrHostError> 
  * @since 0.1.0
  * @category predicates
  */
-export const matches = (host: string): boolean => Result.isSuccess(parse(host))
+export const matches = (host: string): boolean => patternMatch(host) !== null // no error built for every other host
 
 /**
  * The registry's canonical host, as `proxyEndpoint` and `docker login` name it.
