@@ -72,14 +72,20 @@ describe("the façade's request headers", () => {
     }
   })
 
-  it("refuses a header value fetch refuses, with fetch's TypeError", async () => {
-    const { registryFetch, seen } = recording()
-    try {
-      const error = await registryFetch(url, { headers: { "x-bad": "a\nb" } }).then(() => undefined, (e: unknown) => e)
-      assert.instanceOf(error, TypeError)
-      assert.strictEqual(seen.length, 0)
-    } finally {
-      await registryFetch.close()
-    }
-  })
+  const refused: ReadonlyArray<readonly [string, HeadersInit]> = [
+    ["a value with a line break", { "x-bad": "a\nb" }],
+    ["a symbol key", { [Symbol("s")]: "x", accept: "a/b" } as Record<string, string>]
+  ]
+  for (const [name, headers] of refused) {
+    it(`refuses what fetch refuses, with fetch's TypeError: ${name}`, async () => {
+      const { registryFetch, seen } = recording()
+      try {
+        const error = await registryFetch(url, { headers }).then(() => undefined, (e: unknown) => e)
+        assert.instanceOf(error, TypeError)
+        assert.strictEqual(seen.length, 0)
+      } finally {
+        await registryFetch.close()
+      }
+    })
+  }
 })

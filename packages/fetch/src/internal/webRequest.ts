@@ -11,13 +11,13 @@ const plainValue = /^(?:[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?)?$/
  * A record of headers `new Headers(record)` would keep unchanged, as the sorted
  * record it would give (what `Object.fromEntries(headers)` returns); undefined
  * for anything else (upper-case or repeated names, values it would trim or
- * refuse, non-strings), which goes through `Headers` itself.
+ * refuse, non-strings, symbol keys), which goes through `Headers` itself.
  */
 const plainHeaders = (init: HeadersInit | undefined): Record<string, string> | undefined => {
   if (init === undefined) return {}
   if (typeof init !== "object" || init === null) return undefined
   const proto = Object.getPrototypeOf(init)
-  if (proto !== Object.prototype && proto !== null) return undefined
+  if ((proto !== Object.prototype && proto !== null) || Object.getOwnPropertySymbols(init).length > 0) return undefined
   const names = Object.keys(init)
   const record = init as Record<string, unknown>
   for (const name of names) {
