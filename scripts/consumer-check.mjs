@@ -131,12 +131,18 @@ try {
     ["@ociauth/cli/dist/bin.js", process.execPath, [join("node_modules", "@ociauth", "cli", "dist", "bin.js"), "--version"]]
   ]
   for (const [label, command, args] of commands) {
-    // A temporary folder of its own: the command turns Node's compile cache on, in `os.tmpdir()`.
+    // A cache folder of its own: the command turns Node's compile cache on in the user's cache folder
+    // (`--version` answers before, so `--help` is asked too), never in the shared temporary folder.
     const tmp = mkdtempSync(join(tmpdir(), "ociauth-consumer-tmp-"))
     try {
-      const printed = run(command, args, { cwd: project, capture: true, env: { ...npxEnv(), NODE_OPTIONS: "", TMPDIR: tmp } }).trim()
+      const env = { ...npxEnv(), NODE_OPTIONS: "", TMPDIR: join(tmp, "tmp"), XDG_CACHE_HOME: join(tmp, "cache") }
+      mkdirSync(env.TMPDIR)
+      const printed = run(command, args, { cwd: project, capture: true, env }).trim()
       if (printed !== cliVersion) failures.push(`${label} --version printed ${JSON.stringify(printed)}, not ${cliVersion}`)
-      if (!existsSync(join(tmp, "node-compile-cache"))) failures.push(`${label} did not turn Node's compile cache on (no ${join(tmp, "node-compile-cache")})`)
+      run(command, [...args.slice(0, -1), "--help"], { cwd: project, capture: true, env })
+      const cache = join(tmp, "cache", "ociauth", "node-compile-cache")
+      if (!existsSync(cache)) failures.push(`${label} did not turn Node's compile cache on (no ${cache})`)
+      if (existsSync(join(env.TMPDIR, "node-compile-cache"))) failures.push(`${label} put its compile cache in the shared temporary folder`)
     } finally {
       rmSync(tmp, { recursive: true, force: true })
     }
