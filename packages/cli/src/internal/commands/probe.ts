@@ -1,6 +1,5 @@
 
 import { RegistryClient } from "@ociauth/fetch"
-import { Reference } from "@ociauth/core"
 import { Builtins, NodeRegistryClient } from "ociauth"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -14,7 +13,8 @@ import * as Summary from "../../Summary.js"
 import * as Transcript from "../../Transcript.js"
 import * as Sanitize from "../sanitize.js"
 import { insecure, stdinCredential, toggle } from "./shared.js"
-import { CommandFailed, ExitCode, UsageError } from "../../ExitCode.js"
+import { targetOf } from "./target.js"
+import { CommandFailed, ExitCode } from "../../ExitCode.js"
 import type * as Findings from "../../Findings.js"
 import * as Unstable from "@ociauth/core/Unstable"
 
@@ -38,30 +38,6 @@ const configured = (registry: string, plain: boolean) =>
     return { registry: plain ? origin.replace(/^https:/, "http:") : origin, insecure }
   })
 
-/**
- * The registry and repository of what the user typed: `host` (and the repository argument, if any), or
- * `host/repository` — any image reference, parsed as `token` and `request` parse one (`Reference.parse`: its
- * tag or digest is not used) — when no repository argument is given. Both is a usage error. A URL is a registry.
- */
-const targetOf = (registry: string, repository: Option.Option<string>): Effect.Effect<{ readonly registry: string; readonly repository: Option.Option<string> }, UsageError> => {
-  const given = registry.includes("://") ? registry : registry.replace(/\/+$/, "")
-  if (given.includes("://") || !given.includes("/")) return Effect.succeed({ registry: given, repository })
-  if (Option.isSome(repository)) {
-    return Effect.fail(
-      new UsageError({
-        reason: `"${registry}" names a repository, and so does "${repository.value}": give it once`,
-        hint: `ociauth probe ${given.slice(0, given.indexOf("/"))} ${repository.value}, or ociauth probe ${given}`
-      })
-    )
-  }
-  return Reference.parse(given).pipe(
-    Effect.map((reference) => ({ registry: reference.registry, repository: Option.some(reference.repository) })),
-    Effect.mapError((error) =>
-      new UsageError({ reason: error.message, hint: "Give a registry (ociauth probe ghcr.io owner/app) or a registry and repository (ociauth probe ghcr.io/owner/app)." })
-    )
-  )
-}
-
 /** The registry refused the credentials: exit 3 (`ExitCode.auth`), with the server's words when it gave some. */
 const refusedCredentials = (findings: Findings.Findings): Effect.Effect<never, CommandFailed> => {
   const refusal = findings.tokenRefusals.find((r) => r.identity === "credentials" && r.refusal === "Unauthorized")
@@ -83,7 +59,7 @@ export const make = (transport: Layer.Layer<HttpClient.HttpClient> = RegistryCli
       registry: Argument.String("registry").pipe(
         Argument.withMetavar("host"),
         Argument.withDescription(
-          "The registry: ghcr.io, localhost:5000 (docker.io means registry-1.docker.io), or an origin URL such as https://registry.example.com; or a registry and repository, as an image reference names them (ghcr.io/owner/app), with no repository argument."
+          "The registry: ghcr.io, localhost:5000 (docker.io means registry-1.docker.io), or an origin URL such as https://registry.example.com; or a registry and repository (ghcr.io/owner/app, corp-registry/team/app: what comes before the first / is always the registry), with no repository argument."
         )
       ),
       repository: Argument.String("repository").pipe(
