@@ -150,29 +150,41 @@ export const parse = (text: string, file: string): Result.Result<HostConfig, Hos
   if (unknown !== undefined) return fail(unknown)
   const decoded = decode(json)
   if (Result.isFailure(decoded)) return fail(`not a host configuration (${decoded.failure.message.replace(/\s*\n\s*/g, " ")}); expected ${SHAPE}`)
+  const seen = new Set<string>()
   for (const [host, entry] of Object.entries(decoded.success.hosts)) {
     const problem = checkEntry(host, entry)
     if (problem !== undefined) return fail(problem)
+    // `A.EXAMPLE` and `a.example` are one host: two entries would leave one silently unused.
+    if (seen.has(normalizeHost(host))) return fail(`hosts: ${shown(host)} is named twice (host names ignore case)`)
+    seen.add(normalizeHost(host))
   }
   return Result.succeed(decoded.success)
 }
 
+/** A host key as a message shows it: quoted, at most 100 characters. */
+const shown = (host: string): string => JSON.stringify(host.length > 100 ? `${host.slice(0, 100)}…` : host)
+
 const checkEntry = (host: string, entry: Entry): string | undefined => {
   if (host.trim() === "" || normalizeHost(host) !== host.trim().toLowerCase()) {
-    return `"${host}" is not a host[:port] (no scheme, no path)`
+    return `${shown(host)} is not a host[:port] (no scheme, no path)`
   }
-  // A key no request names (`host:443`, `host.`, `*.corp.example`, a Unicode name) would never match.
+  // A key no request names (`host:443`, `host.`, `*.corp.example`, a Unicode name, port 0) would never match.
   if (canonicalHost(host.trim()) !== host.trim().toLowerCase()) return `hosts: ${problem(host)}`
+  if (/:0+$/.test(host.trim())) return `hosts: ${shown(host)} has port 0, which no request names`
+  if (entry.registry !== undefined && canonicalHost(entry.registry.trim()) !== entry.registry.trim().toLowerCase()) {
+    return `${shown(host)}: registry ${problem(entry.registry)}`
+  }
   for (const [field, value] of [["origin", entry.origin], ["realm", entry.realm]] as const) {
     if (value == null) continue
     let url: URL
     try {
       url = new URL(value)
     } catch {
-      return `${host}: ${field} "${value}" is not a URL`
+      // Not repeated: a URL may carry a password.
+      return `${shown(host)}: ${field} is not a URL`
     }
-    if (url.protocol !== "https:" && url.protocol !== "http:") return `${host}: ${field} must be an http(s) URL`
-    if (url.username !== "" || url.password !== "") return `${host}: ${field} must not carry credentials`
+    if (url.protocol !== "https:" && url.protocol !== "http:") return `${shown(host)}: ${field} must be an http(s) URL`
+    if (url.username !== "" || url.password !== "") return `${shown(host)}: ${field} must not carry credentials`
   }
   return undefined
 }
@@ -288,10 +300,12 @@ export const adapterFor = (
   }
   const self = normalizeHost(host)
   const registry = entry.registry === undefined ? self : normalizeHost(entry.registry)
-  // The registry's own credentials: the adapter's key when the registry is one of its hosts (`docker.io` for
-  // `registry-1.docker.io`), else the registry as configured. A mirror mapped to `docker-hub` never gets
-  // docker.io's login unless its entry says `"registry": "docker.io"`.
-  const credentialHost = base.matches(registry) ? base.credentialHost(registry) : registry
+  // The registry's own credentials: the adapter's key and cloud source (ECR's GetAuthorizationToken, ACR's
+  // Entra exchange, GAR's OAuth2 token) when the registry is one of its hosts, else the logins stored under the
+  // registry as configured. A mirror mapped to `docker-hub` never gets docker.io's login, nor one mapped to
+  // `gar` a Google token, unless its entry names such a registry (`"registry": "docker.io"`).
+  const own = base.matches(registry)
+  const credentialHost = own ? base.credentialHost(registry) : registry
   const origin = (entry.origin ?? `${entry.insecure === true ? "http" : "https"}://${self}`).replace(/\/+$/, "")
   const declared = Option.filter(base.challenge, (challenge) => challenge.scheme === "basic")
   const service = entry.service ?? Option.match(base.challenge, {
@@ -306,7 +320,9 @@ export const adapterFor = (
       challenge: entry.realm == null
         ? declared
         : Option.some({ scheme: "bearer", realm: entry.realm, ...(service === undefined ? {} : { service }), scopes: [] }),
-      credentials: Option.map(base.credentials, (source) => (_: string, context: RegistryAdapter.CredentialContext) => source(registry, context))
+      credentials: own
+        ? Option.map(base.credentials, (source) => (_: string, context: RegistryAdapter.CredentialContext) => source(registry, context))
+        : Option.none()
     })
   )
 }

@@ -72,11 +72,27 @@ describe("HostConfig", () => {
     assert.strictEqual(key("hub-own.example"), "docker.io", "the adapter's own host keeps the adapter's key")
   })
 
+  it("a host mapped to a cloud adapter asks its cloud source only for a registry of that adapter's own", () =>
+    Effect.gen(function* () {
+      const config = Result.getOrThrow(parse({
+        hosts: {
+          "mirror.corp.example": { adapter: "ecr" },
+          "ecr-proxy.corp.example": { adapter: "ecr", registry: "123456789012.dkr.ecr.eu-west-1.amazonaws.com" }
+        }
+      }))
+      const registries = Registries.make(Result.getOrThrow(HostConfig.adapters(config, [ecrLike])))
+      // No cloud identity's token for a host that is no registry of the adapter: stored logins only.
+      assert.isTrue(Option.isNone(registries.resolve("mirror.corp.example").credentials))
+      assert.strictEqual(registries.resolve("mirror.corp.example").credentialHost("mirror.corp.example"), "mirror.corp.example")
+      const asked = yield* Option.getOrThrow(registries.resolve("ecr-proxy.corp.example").credentials)("ecr-proxy.corp.example", { origin: "", send: () => Effect.die("unused") })
+      assert.deepStrictEqual(Option.getOrThrow(asked), { _tag: "RegistryToken", token: { host: "123456789012.dkr.ecr.eu-west-1.amazonaws.com" } } as never)
+    }).pipe(Effect.runSync))
+
   it("a field the file does not know is an error that names it, with the field meant", () => {
     const typo = parse({ hosts: { "x.example": { adapter: "generic", insecur: true } } })
     assert.isTrue(Result.isFailure(typo))
     if (Result.isFailure(typo)) {
-      assert.include(typo.failure.message, 'x.example: unknown field "insecur" (did you mean "insecure"?)')
+      assert.include(typo.failure.message, '"x.example": unknown field "insecur" (did you mean "insecure"?)')
       assert.include(typo.failure.message, "hosts.json")
     }
     const top = parse({ host: {} })
@@ -96,6 +112,20 @@ describe("HostConfig", () => {
       if (Result.isFailure(refused)) assert.include(refused.failure.message, words, key)
     }
     assert.isTrue(Result.isSuccess(parse({ hosts: { "registry.corp.example:5000": { adapter: "generic" }, "[::1]:5000": { adapter: "generic" } } })))
+    const refusedWith = (value: unknown, words: string) => {
+      const result = parse(value)
+      assert.isTrue(Result.isFailure(result), words)
+      if (Result.isFailure(result)) assert.include(result.failure.message, words)
+      return Result.isFailure(result) ? result.failure.message : ""
+    }
+    refusedWith({ hosts: { "a.example": { adapter: "generic" }, "A.EXAMPLE": { adapter: "harbor" } } }, "named twice")
+    refusedWith({ hosts: { "a.example:0": { adapter: "generic" } } }, "port 0")
+    refusedWith({ hosts: { "a.example": { adapter: "gar", registry: "europe-docker.pkg.dev." } } }, 'registry "europe-docker.pkg.dev." is not a host')
+    refusedWith({ hosts: { "a.example": { adapter: "gar", registry: "https://europe-docker.pkg.dev/x" } } }, 'write "europe-docker.pkg.dev"')
+    // A URL that is not one is not repeated: it may carry a password.
+    const message = refusedWith({ hosts: { "a.example": { adapter: "generic", origin: "https://u:TopSecretPw@[bad" } } }, "origin is not a URL")
+    assert.notInclude(message, "TopSecretPw")
+    assert.isBelow(refusedWith({ hosts: { "a.example": { adapter: "generic", ["x".repeat(200_000)]: 1 } } }, "unknown field").length, 400)
   })
 
   it("an adapter the program does not have is an error naming the known ones", () => {

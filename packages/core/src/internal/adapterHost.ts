@@ -32,7 +32,7 @@ const suggestion = (entry: string): string | undefined => {
 
 /** Why `entry` is not a host, and what to write: the message of the error `make` throws, and of a host configuration's refusal. */
 export const problem = (entry: string): string => {
-  const quoted = JSON.stringify(entry)
+  const quoted = JSON.stringify(entry.length > 100 ? `${entry.slice(0, 100)}…` : entry)
   if (entry.includes("*")) return `${quoted} is a pattern; hosts match exactly: list each host, or give \`matches\` a predicate`
   const write = suggestion(entry)
   const instead = write === undefined ? "write a host[:port] such as \"registry.corp.example\"" : `write ${JSON.stringify(write)}`

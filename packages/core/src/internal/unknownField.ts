@@ -15,17 +15,20 @@ const distance = (a: string, b: string): number => {
 }
 
 /** A field no entry has: an error, not a silent default (`"insecur": true` must not leave the host on https). */
+/** A name from the file as a message shows it: quoted, at most 60 characters. */
+const shown = (name: string): string => JSON.stringify(name.length > 60 ? `${name.slice(0, 60)}…` : name)
+
 export const unknownField = (json: unknown, fields: ReadonlyArray<string>): string | undefined => {
   if (typeof json !== "object" || json === null || Array.isArray(json)) return undefined
   const hosts = (json as { readonly hosts?: unknown }).hosts
-  for (const key of Object.keys(json)) if (key !== "hosts" && key !== "$schema") return `unknown field "${key}" (the file has "hosts" only)`
+  for (const key of Object.keys(json)) if (key !== "hosts" && key !== "$schema") return `unknown field ${shown(key)} (the file has "hosts" only)`
   if (typeof hosts !== "object" || hosts === null || Array.isArray(hosts)) return undefined
   for (const [host, entry] of Object.entries(hosts)) {
     if (typeof entry !== "object" || entry === null) continue
     for (const key of Object.keys(entry)) {
       if (fields.includes(key)) continue
       const near = fields.find((field) => distance(key.toLowerCase(), field) <= 2)
-      return `${host}: unknown field "${key}"${near === undefined ? "" : ` (did you mean "${near}"?)`}; an entry has ${fields.join(", ")}`
+      return `${shown(host)}: unknown field ${shown(key)}${near === undefined ? "" : ` (did you mean "${near}"?)`}; an entry has ${fields.join(", ")}`
     }
   }
   return undefined
