@@ -248,8 +248,14 @@ export const start = async (options: Options = {}, now: () => number = () => Dat
   }
 }
 
-const resolveProfile = (profile: Profile | undefined): ProfileModule.Profile =>
-  profile === undefined ? Profiles.named.distribution : typeof profile === "string" ? Profiles.named[profile] : profile
+const resolveProfile = (profile: Profile | undefined): ProfileModule.Profile => {
+  if (profile === undefined) return Profiles.named.distribution
+  if (typeof profile !== "string") return profile
+  if (!Object.hasOwn(Profiles.named, profile)) {
+    throw new Error(`RegistryEmulator: no profile named ${JSON.stringify(profile)} (profiles: ${Object.keys(Profiles.named).join(", ")}; or a Profile.make(…))`)
+  }
+  return Profiles.named[profile]
+}
 
 const pushImage = (content: ContentStore, repository: string, tag: string, layers?: ReadonlyArray<Uint8Array<ArrayBuffer>>): PushedImage => {
   const image = Image.make(layers)

@@ -132,3 +132,14 @@ describe("RegistryEmulator answers", () => {
     assert.strictEqual(body.manifests[image.digest]?.mediaType, "application/vnd.oci.image.manifest.v1+json")
   })
 })
+
+describe("RegistryEmulator.start with a profile name it does not have", () => {
+  it("is an error naming the profiles, not a TypeError from inside", async () => {
+    const error = await RegistryEmulator.start({ profile: "dockerhub" as never }).then(
+      (emulator) => emulator.close().then(() => assert.fail("started")),
+      (e: unknown) => e as Error
+    )
+    assert.include(error.message, 'no profile named "dockerhub"')
+    assert.include(error.message, "dockerHub")
+  })
+})
