@@ -14,7 +14,9 @@
  * {"errors":[…]}
  * ```
  *
- * Secrets never reach the text: `Authorization` values, passwords and refresh
+ * Secrets never reach the text: `Authorization` values, cookies' values (their
+ * names are kept), a `Location`'s user, password and query (a signed URL's
+ * signature), passwords and refresh
  * tokens in form bodies, `token` / `access_token` / `refresh_token` in JSON
  * bodies are replaced by `<redacted>`, and every secret the probe knows of
  * (passwords, issued tokens, `user:password` in base64) is scrubbed from the
@@ -28,6 +30,7 @@
  */
 import { STATUS_CODES } from "node:http"
 
+import * as Headers from "./internal/headers.js"
 import * as Sanitize from "./internal/sanitize.js"
 import * as Unstable from "@ociauth/core/Unstable"
 
@@ -52,16 +55,9 @@ export interface Exchange {
   readonly note?: string
 }
 
-const SECRET_HEADERS = new Set(["authorization", "proxy-authorization", "cookie", "set-cookie"])
 const SECRET_FORM_FIELDS = new Set(["password", "refresh_token", "access_token", "token", "client_secret"])
 const SECRET_JSON_FIELDS = new Set(["token", "access_token", "refresh_token", "id_token", "password", "secret"])
 const MAX_BODY = 2048
-
-const redactHeader = (name: string, value: string): string => {
-  if (!SECRET_HEADERS.has(name.toLowerCase())) return value
-  const space = value.indexOf(" ")
-  return space === -1 ? "<redacted>" : `${value.slice(0, space)} <redacted>`
-}
 
 const redactForm = (body: string): string => {
   const params = new URLSearchParams(body)
@@ -108,14 +104,14 @@ export const scrub = (text: string, secrets: Iterable<string>): string => Unstab
  */
 export const formatExchange = (exchange: Exchange): string => {
   const lines = [`### ${exchange.title}`, "### REQUEST", `${exchange.method} ${exchange.url}`]
-  for (const [name, value] of Object.entries(exchange.requestHeaders)) lines.push(`${name}: ${redactHeader(name, value)}`)
+  for (const [name, value] of Object.entries(exchange.requestHeaders)) lines.push(`${name}: ${Headers.shown(name, value, exchange.url)}`)
   if (exchange.requestBody !== undefined && exchange.requestBody !== "") lines.push("", redactForm(exchange.requestBody))
   lines.push("", "### RESPONSE")
   if (exchange.error !== undefined) {
     lines.push(`(no response: ${exchange.error})`)
   } else {
     lines.push(`HTTP/1.1 ${exchange.status} ${STATUS_CODES[exchange.status ?? 0] ?? ""}`.trimEnd())
-    for (const [name, value] of Object.entries(exchange.responseHeaders ?? {})) lines.push(`${name}: ${redactHeader(name, value)}`)
+    for (const [name, value] of Object.entries(exchange.responseHeaders ?? {})) lines.push(`${name}: ${Headers.shown(name, value, exchange.url)}`)
     const body = formatBody(exchange.responseBody ?? "")
     if (body !== "") lines.push("", body)
   }

@@ -13,6 +13,7 @@ import type { HttpClientResponse, HttpMethod } from "effect/http"
 import { CommandFailed, ExitCode, UsageError } from "../../ExitCode.js"
 import { Io } from "../../Io.js"
 import { engine } from "../engine.js"
+import * as Headers from "../headers.js"
 import * as Sanitize from "../sanitize.js"
 import { insecure, verbose, withNetworkHints } from "./shared.js"
 import type { Seams } from "./token.js"
@@ -198,7 +199,7 @@ export const make = (seams: Seams = {}) =>
         const client = yield* HttpClient.HttpClient
         const response = yield* client.execute(HttpClientRequest.make(method)(url).pipe(HttpClientRequest.setHeaders(headers)))
         yield* explainLine(`< ${response.status}`)
-        for (const [name, value] of Object.entries(response.headers)) yield* explainLine(`< ${name}: ${value}`)
+        for (const [name, value] of Object.entries(response.headers)) yield* explainLine(`< ${name}: ${Headers.shown(name, value, url)}`)
         yield* flush
         if (response.status < 400 && method === "HEAD") {
           // A HEAD's answer is its status and headers: the output, -v or not.
