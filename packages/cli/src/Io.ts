@@ -1,6 +1,6 @@
 /**
  * The command's edge to its process: standard output (text or bytes),
- * standard error, standard input (read whole, for passwords and tokens), and
+ * standard error, standard input (one line, for passwords and tokens), and
  * what the terminal is (TTY or not, colours or not). Commands read it from
  * context, so tests run them in process with captured output.
  *
@@ -10,6 +10,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as BrokenPipe from "./internal/brokenPipe.js"
+import * as Stdin from "./internal/stdin.js"
 /**
  * @since 0.2.0
  * @category models
@@ -17,7 +18,10 @@ import * as BrokenPipe from "./internal/brokenPipe.js"
 export interface Service {
   readonly stdout: (chunk: string | Uint8Array) => Effect.Effect<void>
   readonly stderr: (text: string) => Effect.Effect<void>
-  /** Standard input, read to its end. */
+  /**
+   * Standard input (a secret): on Node up to its first newline, at most 64 KiB and one byte — more than
+   * 64 KiB is no secret — after which no more is read.
+   */
   readonly stdin: Effect.Effect<string>
   readonly stdoutIsTTY: boolean
   readonly stderrIsTTY: boolean
@@ -38,13 +42,8 @@ const write = (stream: NodeJS.WriteStream, chunk: string | Uint8Array): Effect.E
     BrokenPipe.write(stream, chunk, () => resume(Effect.void))
   })
 
-const readStdin: Effect.Effect<string> = Effect.callback<string>((resume) => {
-  const chunks: Array<Buffer> = []
-  process.stdin.on("data", (chunk: Buffer) => chunks.push(chunk))
-  process.stdin.once("end", () => resume(Effect.succeed(Buffer.concat(chunks).toString("utf8"))))
-  process.stdin.once("error", () => resume(Effect.succeed(Buffer.concat(chunks).toString("utf8"))))
-  process.stdin.resume()
-})
+/** Standard input up to its first newline, at most 64 KiB and a byte (`Stdin.read`); then no more is read. */
+const readStdin: Effect.Effect<string> = Effect.promise(() => Stdin.read(process.stdin, { line: true })).pipe(Effect.map((input) => input.text))
 
 /**
  * The process's own streams. Colours follow `NO_COLOR` (any value turns them

@@ -8,20 +8,18 @@ import { TokenStore } from "@ociauth/core"
 import { FileTokenStore } from "@ociauth/store"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Stream from "effect/Stream"
 import { NodeCredentials } from "ociauth"
 import * as Helper from "../../credential-helper/Helper.js"
 import * as sources from "../../credential-helper/sources.js"
 import * as BrokenPipe from "../brokenPipe.js"
+import * as Stdin from "../stdin.js"
 
-const MAX_INPUT = 64 * 1024
-
-/** Standard input as text, at most 64 KiB (a server URL, or one JSON login). */
-const stdin: Effect.Effect<string> = Stream.fromAsyncIterable(process.stdin as AsyncIterable<Uint8Array>, () => undefined).pipe(
-  Stream.takeUntil(() => false),
-  Stream.runFold(() => "", (text: string, chunk: Uint8Array) => text.length > MAX_INPUT ? text : text + Buffer.from(chunk).toString("utf8")),
-  Effect.map((text) => text.slice(0, MAX_INPUT)),
-  Effect.orElseSucceed(() => "")
+/**
+ * Standard input as text, up to its end or 64 KiB (a server URL, or one JSON login), then no more is read;
+ * more is an error answer.
+ */
+const stdin: Effect.Effect<string, string> = Effect.promise(() => Stdin.read(process.stdin, { line: false })).pipe(
+  Effect.flatMap((input) => input.overflow ? Effect.fail(`standard input holds more than ${Stdin.MAX_BYTES / 1024} KiB: not a server URL or a login`) : Effect.succeed(input.text))
 )
 
 /** The cache folder's file token store, without a memory tier (one lookup per process); memory when the folder cannot be used. */
@@ -39,7 +37,8 @@ process.env[sources.activeVariable] = "1"
 const program = nested && verb === "get"
   ? Effect.succeed<Helper.Outcome>({ code: 1, stdout: `${sources.notFoundMessage}\n`, stderr: "" })
   : Effect.flatMap(Helper.readsInput(verb) ? stdin : Effect.succeed(""), (input) => Helper.run(verb, input)).pipe(
-    Effect.provide(tokens.pipe(Layer.provideMerge(NodeCredentials.layerPlatform)))
+    Effect.provide(tokens.pipe(Layer.provideMerge(NodeCredentials.layerPlatform))),
+    Effect.catch((reason: string) => Effect.succeed<Helper.Outcome>({ code: 1, stdout: `${reason}\n`, stderr: `${sources.executable}: ${reason}\n` }))
   )
 
 // A closed pipe (the reader went away) ends the helper quietly, as it ends a Unix tool (BrokenPipe).

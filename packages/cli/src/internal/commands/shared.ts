@@ -8,6 +8,7 @@ import { Flag } from "effect/cli"
 import * as HttpClientError from "effect/http/HttpClientError"
 import { CommandFailed, ExitCode, UsageError } from "../../ExitCode.js"
 import { Io } from "../../Io.js"
+import * as Stdin from "../stdin.js"
 
 /** A switch: off unless given. */
 export const toggle = (name: string, description: string) => Flag.Boolean(name).pipe(Flag.withDescription(description), Flag.withDefault(false))
@@ -31,11 +32,15 @@ export const hostOf = (registry: string): Effect.Effect<string, UsageError> => {
   }
 }
 
-/** A secret read whole from standard input, without its final newline. */
+/** A secret read from standard input: its first line, without the newline; more than 64 KiB is a usage error. */
 export const readSecret = (what: string, example: string): Effect.Effect<string, UsageError, Io> =>
   Effect.gen(function* () {
     const io = yield* Io
-    const secret = (yield* io.stdin).replace(/\r?\n$/, "")
+    const input = yield* io.stdin
+    if (Stdin.tooLong(input)) {
+      return yield* new UsageError({ reason: `standard input holds more than ${Stdin.MAX_BYTES / 1024} KiB before its first newline: not a ${what}`, hint: example })
+    }
+    const secret = input.replace(/\r?\n[^]*$/, "")
     if (secret === "") return yield* new UsageError({ reason: `no ${what} on standard input`, hint: example })
     return secret
   })
