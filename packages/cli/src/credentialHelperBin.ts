@@ -8,10 +8,11 @@
  *
  * @since 1.0.0
  */
-import { versionLine } from "./credential-helper/executable.js"
+import { executable, versionLine } from "./credential-helper/executable.js"
 import * as BrokenPipe from "./internal/brokenPipe.js"
 import * as CompileCache from "./internal/bin/compileCache.js"
 
+BrokenPipe.setProgram(executable)
 if (process.argv[2] === "version") {
   BrokenPipe.write(process.stdout, versionLine)
 } else {

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process"
-import { mkdtempSync } from "node:fs"
+import { closeSync, mkdtempSync, openSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Layer } from "effect"
@@ -52,3 +52,48 @@ export const runBin = (args: ReadonlyArray<string>, options: { readonly stdin?: 
     options.stdin ?? "",
     root
   )
+
+/**
+ * Runs `node scripts/tsx.mjs packages/cli/src/<bin> …` with a file as its standard input or output
+ * (`/dev/zero`, `/dev/full`), in `home` (its HOME, XDG folders and docker config); the whole process group is
+ * killed past `budget` (then `code` is null).
+ */
+export const runBinWithFile = (
+  bin: "bin.ts" | "credentialHelperBin.ts",
+  args: ReadonlyArray<string>,
+  options: { readonly home: string; readonly stdin?: string; readonly stdout?: string; readonly budget: number }
+): Promise<{ readonly code: number | null; readonly stdout: string; readonly stderr: string }> =>
+  new Promise((resolve, reject) => {
+    const input = options.stdin === undefined ? "pipe" : openSync(options.stdin, "r")
+    const output = options.stdout === undefined ? "pipe" : openSync(options.stdout, "w")
+    const { home } = options
+    const env = {
+      ...process.env,
+      // tsx runs the program in a child of its own, which inherits this bound of the heap
+      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --max-old-space-size=256`.trim(),
+      HOME: home,
+      XDG_CACHE_HOME: home,
+      XDG_CONFIG_HOME: home,
+      XDG_STATE_HOME: home,
+      DOCKER_CONFIG: join(home, "docker"),
+      NO_COLOR: "1"
+    }
+    const child = spawn(process.execPath, [join(root, "scripts", "tsx.mjs"), join(root, "packages", "cli", "src", bin), ...args], {
+      env,
+      stdio: [input, output, "pipe"],
+      cwd: root,
+      detached: true
+    })
+    for (const fd of [input, output]) if (typeof fd === "number") closeSync(fd)
+    let stdout = ""
+    let stderr = ""
+    child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")))
+    child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")))
+    child.stdin?.end("")
+    const timer = setTimeout(() => process.kill(-child.pid!, "SIGKILL"), options.budget)
+    child.on("error", reject)
+    child.on("close", (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr })
+    })
+  })
