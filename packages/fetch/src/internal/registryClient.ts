@@ -20,7 +20,7 @@ import { makeDiscovery } from "./discovery.js"
 import { invalidUrl, makePlanner, type Plan } from "./plan.js"
 import { sanitizeError, sanitizeResponse } from "./sanitize.js"
 import { makeSend } from "./send.js"
-import { authorizeWith, engineRequest, type Failure, isFinal, makeSettle, withAuthorization, withOffered } from "./settle.js"
+import { type Attempt, authorizeWith, engineRequest, type Failure, isFinal, makeSettle, withAuthorization, withOffered } from "./settle.js"
 import { Budget, DEFAULT_DEADLINE, DEFAULT_RESPONSE_TIMEOUT, within } from "./timeout.js"
 
 export { redirectedResponses } from "./settle.js"
@@ -109,24 +109,17 @@ export const make = Effect.fnUntraced(function*(options: RegistryClient.Options 
 
   /** Steps 5–6 once the request is authorised (or needs no credentials): send, then settle. */
   const sendAndSettle = (
-    plan: Plan,
-    base: HttpClientRequest.HttpClientRequest,
-    replayable: boolean,
-    budget: Budget,
-    challenge: Option.Option<Challenge.AuthChallenge>,
-    needed: ReadonlyArray<Scope.Scope>,
-    scopes: ReadonlyArray<Scope.Scope>,
-    optional: ReadonlyArray<Scope.Scope>,
+    request: Omit<Attempt, "authorization" | "sent" | "sentAt" | "response">,
     authorization: Option.Option<Authenticator.Authorization>
   ): Effect.Effect<HttpClientResponse.HttpClientResponse, Failure> =>
     Effect.clockWith((clock) => {
-      const sent = withAuthorization(base, authorization)
+      const sent = withAuthorization(request.base, authorization)
       const sentAt = clock.currentTimeMillisUnsafe()
-      return Effect.flatMap(send(sent, replayable, budget), (response) =>
+      return Effect.flatMap(send(sent, request.replayable, request.budget), (response) =>
         // A final answer (the warm path's) needs no settling: nothing more is built for it.
-        isFinal(plan.adapter, response)
-          ? Effect.succeed(sanitizeResponse(response, base))
-          : settle({ plan, budget, base, replayable, needed, optional, challenge, scopes, authorization, sent, sentAt, response }))
+        isFinal(request.plan.adapter, response)
+          ? Effect.succeed(sanitizeResponse(response, request.base))
+          : settle({ ...request, authorization, sent, sentAt, response }))
     })
 
   /** Steps 4–6 for a request whose challenge is known: authorise, send, settle. */
@@ -140,12 +133,13 @@ export const make = Effect.fnUntraced(function*(options: RegistryClient.Options 
     scopes: ReadonlyArray<Scope.Scope>,
     optional: ReadonlyArray<Scope.Scope>
   ): Effect.Effect<HttpClientResponse.HttpClientResponse, Failure> => {
-    if (Option.isNone(challenge)) return sendAndSettle(plan, base, replayable, budget, challenge, needed, scopes, optional, Option.none())
+    const request = { plan, base, replayable, budget, challenge, needed, scopes, optional }
+    if (Option.isNone(challenge)) return sendAndSettle(request, Option.none())
     budget.waiting = "token"
     budget.subject = challenge.value.realm
     return Effect.flatMap(
       within(budget, authorizeWith(authenticator, plan, engineRequestFor(plan, challenge.value, scopes, optional))),
-      (authorization) => sendAndSettle(plan, base, replayable, budget, challenge, needed, scopes, optional, Option.some(authorization))
+      (authorization) => sendAndSettle(request, Option.some(authorization))
     )
   }
 
