@@ -11,6 +11,7 @@ import * as HttpClient from "effect/http/HttpClient"
 import { CommandFailed, ExitCode, UsageError } from "../../ExitCode.js"
 import { Io } from "../../Io.js"
 import { engine } from "../engine.js"
+import { checkRegistry } from "./given.js"
 import { hostOf, insecure, readSecret, toggle, withNetworkHints } from "./shared.js"
 import type { Seams } from "./token.js"
 
@@ -55,6 +56,7 @@ export const login = (seams: Seams & StoreSeam = {}) =>
     (args) =>
       Effect.gen(function* () {
         const io = yield* Io
+        yield* checkRegistry(args.registry)
         const host = yield* hostOf(args.registry)
         const example = `echo "$TOKEN" | ociauth login ${host} --username me --password-stdin`
         if (Option.isNone(args.username)) return yield* new UsageError({ reason: "login needs --username", hint: example })
@@ -128,6 +130,7 @@ export const logout = (seams: StoreSeam & Pick<Seams, "tokenStore"> = {}) =>
     (args) =>
       Effect.gen(function* () {
         const io = yield* Io
+        yield* checkRegistry(args.registry)
         const host = yield* hostOf(args.registry)
         const store = yield* CredentialStore.CredentialStore
         const erased = yield* store.erase(host)

@@ -13,6 +13,7 @@ import * as Summary from "../../Summary.js"
 import * as Transcript from "../../Transcript.js"
 import * as Sanitize from "../sanitize.js"
 import { insecure, stdinCredential, toggle } from "./shared.js"
+import { checkRegistry } from "./given.js"
 import { targetOf } from "./target.js"
 import { CommandFailed, ExitCode } from "../../ExitCode.js"
 import type * as Findings from "../../Findings.js"
@@ -83,6 +84,7 @@ export const make = (transport: Layer.Layer<HttpClient.HttpClient> = RegistryCli
     (args) =>
       Effect.gen(function* () {
         const io = yield* Io
+        yield* checkRegistry(args.registry)
         const { registry, repository } = yield* targetOf(args.registry, args.repository)
         const credential = yield* stdinCredential({ ...args, command: `probe ${args.registry}` })
         const progress = io.stderrIsTTY && !args.json

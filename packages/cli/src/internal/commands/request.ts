@@ -15,6 +15,7 @@ import { Io } from "../../Io.js"
 import { engine } from "../engine.js"
 import * as Headers from "../headers.js"
 import * as Sanitize from "../sanitize.js"
+import { checkTarget } from "./given.js"
 import { insecure, verbose, withNetworkHints } from "./shared.js"
 import type { Seams } from "./token.js"
 import { MANIFEST_ACCEPT } from "../manifestAccept.js"
@@ -176,6 +177,7 @@ export const make = (seams: Seams = {}) =>
         const method = (second === undefined ? "GET" : first!.toUpperCase()) as HttpMethod.HttpMethod
         const target = second ?? first!
         if (!METHODS.has(method)) return yield* new UsageError({ reason: `unknown method ${method}`, hint: `one of ${[...METHODS].join(", ")}` })
+        yield* checkTarget(target)
         let url: string
         const headers: Record<string, string> = {}
         if (/^https?:\/\//i.test(target)) {

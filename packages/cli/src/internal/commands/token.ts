@@ -15,6 +15,7 @@ import { Io } from "../../Io.js"
 import { engine } from "../engine.js"
 import * as Sanitize from "../sanitize.js"
 import { describe } from "./request.js"
+import { checkTarget } from "./given.js"
 import { insecure, verbose, withNetworkHints } from "./shared.js"
 
 export interface Seams {
@@ -84,6 +85,7 @@ export const make = (seams: Seams = {}) =>
           pending.length === 0 ? Effect.void : io.stderr(pending.splice(0).map((line) => `${Sanitize.field(Unstable.redact(line))}\n`).join(""))
         )
         return Effect.gen(function* () {
+        yield* checkTarget(args.target)
         const reference = yield* Reference.parse(args.target).pipe(
           Effect.mapError((error) => new UsageError({ reason: error.message, hint: "Give registry/repository, e.g. ociauth token ghcr.io/owner/app" }))
         )
