@@ -56,7 +56,7 @@ export const login = (seams: Seams & StoreSeam = {}) =>
     (args) =>
       Effect.gen(function* () {
         const io = yield* Io
-        yield* checkRegistry(args.registry)
+        yield* checkRegistry(args.registry, { origin: false })
         const host = yield* hostOf(args.registry)
         const example = `echo "$TOKEN" | ociauth login ${host} --username me --password-stdin`
         if (Option.isNone(args.username)) return yield* new UsageError({ reason: "login needs --username", hint: example })
@@ -130,7 +130,7 @@ export const logout = (seams: StoreSeam & Pick<Seams, "tokenStore"> = {}) =>
     (args) =>
       Effect.gen(function* () {
         const io = yield* Io
-        yield* checkRegistry(args.registry)
+        yield* checkRegistry(args.registry, { origin: false })
         const host = yield* hostOf(args.registry)
         const store = yield* CredentialStore.CredentialStore
         const erased = yield* store.erase(host)

@@ -84,7 +84,7 @@ export const make = (transport: Layer.Layer<HttpClient.HttpClient> = RegistryCli
     (args) =>
       Effect.gen(function* () {
         const io = yield* Io
-        yield* checkRegistry(args.registry)
+        yield* checkRegistry(args.registry, { origin: true })
         const { registry, repository } = yield* targetOf(args.registry, args.repository)
         const credential = yield* stdinCredential({ ...args, command: `probe ${args.registry}` })
         const progress = io.stderrIsTTY && !args.json
