@@ -8,6 +8,7 @@ import { Flag } from "effect/cli"
 import * as HttpClientError from "effect/http/HttpClientError"
 import { CommandFailed, ExitCode, UsageError } from "../../ExitCode.js"
 import { Io } from "../../Io.js"
+import { badPortHint, isBadPort } from "../badPort.js"
 import * as Stdin from "../stdin.js"
 
 /** A switch: off unless given. */
@@ -85,8 +86,12 @@ export interface Reach {
   readonly url: boolean
 }
 
-/** What to do about a request to `url` that failed with `code`, given how the user named the registry. */
-export const reachHint = (url: string, code: string | undefined, reach: Reach): string => {
+/**
+ * What to do about a request to `url` that failed with `code` (or, without one, `detail`: fetch's bad port),
+ * given how the user named the registry.
+ */
+export const reachHint = (url: string, code: string | undefined, reach: Reach, detail?: string): string => {
+  if (code === undefined && isBadPort(detail)) return badPortHint(url)
   let origin = url
   try {
     origin = new URL(url).origin
@@ -133,9 +138,10 @@ export const withNetworkHints =
       if (HttpClientError.isHttpClientError(error) && error.reason._tag === "TransportError") {
         const { code, detail } = Unstable.transportCause(error.reason.cause)
         const url = Unstable.redactUrl(error.request.url)
+        const why = error.reason.description ?? detail
         return new CommandFailed({
           code: ExitCode.network,
-          reason: `${error.request.method} ${url}: ${Unstable.transportText(code, error.reason.description ?? detail)}.\n  ${reachHint(error.request.url, code, reach)}`
+          reason: `${error.request.method} ${url}: ${Unstable.transportText(code, why)}.\n  ${reachHint(error.request.url, code, reach, why)}`
         })
       }
       return error
