@@ -65,5 +65,5 @@ export {
   scrub
 } from "./internal/secrets.js"
 export { isConnectFailure, isTransient, isTransientStatus, parseRetryAfter } from "./internal/transient.js"
-export { isTlsPlain, isTlsUntrusted, transportCause, transportText } from "./internal/transportFailure.js"
+export { BAD_PORT, isTlsPlain, isTlsUntrusted, transportCause, transportText } from "./internal/transportFailure.js"
 export { TypeId as RegistryErrorTypeId } from "./internal/typeId.js"

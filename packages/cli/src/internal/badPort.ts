@@ -1,7 +1,5 @@
 /** fetch's refusal of a port the Fetch standard blocks (1, 6000, 6665–6669, …), and what to do about it. */
-
-/** The message fetch gives for such a port: it has no code. */
-const BAD_PORT = "bad port"
+import { BAD_PORT } from "@ociauth/core/Unstable"
 
 /** Whether a transport failure's message (it has no code) is fetch's bad port. */
 export const isBadPort = (detail: string | undefined): boolean => detail === BAD_PORT
