@@ -218,7 +218,13 @@ export class InsufficientScope extends Schema.TaggedError<InsufficientScope>("@o
     /** Formatted scopes the token actually grants. */
     granted: Schema.Array(Schema.String),
     /** The needed scopes that the grant does not cover. */
-    missing: Schema.Array(Schema.String)
+    missing: Schema.Array(Schema.String),
+    /**
+     * Who asked, as events name it: `anonymous` (no credentials for the
+     * registry), `basic (<username>)`, `identity token`, `registry token`.
+     * @since 1.0.0
+     */
+    credential: Schema.optionalKey(Schema.String)
   }
 ) {
   /** @since 0.1.0 */
@@ -226,7 +232,8 @@ export class InsufficientScope extends Schema.TaggedError<InsufficientScope>("@o
   /** @since 0.1.0 */
   override get message(): string {
     const granted = this.granted.length === 0 ? "nothing" : this.granted.join(" ")
-    return `Insufficient scope: needed ${this.missing.join(" ")}, granted ${granted}`
+    const asked = this.credential === undefined ? "" : this.credential === "anonymous" ? " (asked anonymously: no credentials for the registry)" : ` (asked as ${this.credential})`
+    return `Insufficient scope: needed ${this.missing.join(" ")}, granted ${granted}${asked}`
   }
 }
 

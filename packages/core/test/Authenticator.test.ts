@@ -472,6 +472,21 @@ describe("Authenticator: granted scopes", () => {
       const error = yield* Effect.flip(authorize([pull("alpine")]))
       assert.strictEqual(error._tag, "InsufficientScope")
       assert.include(error.message, "granted nothing")
+      // Who asked: no credentials for the registry, said so.
+      assert.include(error.message, "(asked anonymously: no credentials for the registry)")
+      if (error._tag === "InsufficientScope") assert.strictEqual(error.credential, "anonymous")
+    }).pipe(Effect.provide(t.layer))
+  })
+
+  it.effect("an InsufficientScope names the identity that asked (a username, never a password)", () => {
+    const t = setup(() => json(200, { token: jwt({ access: [] }), expires_in: 300 }), {
+      credentials: { "registry.example": { username: "alice", password: "hunter2-secret" } }
+    })
+    return Effect.gen(function* () {
+      const error = yield* Effect.flip(authorize([pull("team/app")]))
+      assert.strictEqual(error._tag, "InsufficientScope")
+      assert.include(error.message, "(asked as basic (alice))")
+      assert.notInclude(error.message, "hunter2-secret")
     }).pipe(Effect.provide(t.layer))
   })
 

@@ -22,7 +22,7 @@ import { validateRealm } from "./realm.js"
 import * as scope from "./scope.js"
 import * as secrets from "./secrets.js"
 import type { TokenCache } from "./tokenCache.js"
-import { exchange } from "./tokenExchange.js"
+import { credentialKind, exchange } from "./tokenExchange.js"
 
 /** What answering a challenge needs besides the request: the engine's parts and settings. */
 export interface Answering {
@@ -149,7 +149,12 @@ export const answerBearer = (
           }
           if (missing.length > 0) {
             return Effect.fail(
-              new InsufficientScope({ requested: scopeStrings, granted: grantedText(token.granted.value), missing: missing.map(scope.format) })
+              new InsufficientScope({
+                requested: scopeStrings,
+                granted: grantedText(token.granted.value),
+                missing: missing.map(scope.format),
+                credential: credentialKind(credential)
+              })
             )
           }
         }

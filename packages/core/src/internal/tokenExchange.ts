@@ -55,7 +55,8 @@ class UseGet {
   constructor(readonly status: number | undefined) {}
 }
 
-const credentialKind = (credential: Credential.Credential): string => {
+/** A credential as events and errors name it: its kind, and a Basic one's username (never a secret). */
+export const credentialKind = (credential: Credential.Credential): string => {
   switch (credential._tag) {
     case "Anonymous":
       return "anonymous"
