@@ -56,7 +56,7 @@ import type { PlatformError } from "effect"
 import * as liveEnvironment from "./internal/liveEnvironment.js"
 import * as Registries from "./Registries.js"
 import * as RegistryAdapter from "./RegistryAdapter.js"
-import { canonicalHost, problem } from "./internal/adapterHost.js"
+import { canonicalHost, problem, quote } from "./internal/adapterHost.js"
 import { normalizeHost } from "./internal/host.js"
 import { unknownField } from "./internal/unknownField.js"
 
@@ -155,25 +155,20 @@ export const parse = (text: string, file: string): Result.Result<HostConfig, Hos
     const problem = checkEntry(host, entry)
     if (problem !== undefined) return fail(problem)
     // `A.EXAMPLE` and `a.example` are one host: two entries would leave one silently unused.
-    if (seen.has(normalizeHost(host))) return fail(`hosts: ${shown(host)} is named twice (host names ignore case)`)
+    if (seen.has(normalizeHost(host))) return fail(`hosts: ${quote(host)} is named twice (host names ignore case)`)
     seen.add(normalizeHost(host))
   }
   return Result.succeed(decoded.success)
 }
 
-/** A host key as a message shows it: quoted, at most 100 characters. */
-const shown = (host: string): string => JSON.stringify(host.length > 100 ? `${host.slice(0, 100)}…` : host)
+/** Whether no request names `text` as it is written: a URL, a path, `host:443`, `host.`, `*.corp.example`, a Unicode name, port 0. */
+const namesNoRequestHost = (text: string): boolean => canonicalHost(text.trim()) !== text.trim().toLowerCase()
 
 const checkEntry = (host: string, entry: Entry): string | undefined => {
-  if (host.trim() === "" || normalizeHost(host) !== host.trim().toLowerCase()) {
-    return `${shown(host)} is not a host[:port] (no scheme, no path)`
-  }
-  // A key no request names (`host:443`, `host.`, `*.corp.example`, a Unicode name, port 0) would never match.
-  if (canonicalHost(host.trim()) !== host.trim().toLowerCase()) return `hosts: ${problem(host)}`
-  if (/:0+$/.test(host.trim())) return `hosts: ${shown(host)} has port 0, which no request names`
-  if (entry.registry !== undefined && canonicalHost(entry.registry.trim()) !== entry.registry.trim().toLowerCase()) {
-    return `${shown(host)}: registry ${problem(entry.registry)}`
-  }
+  if (namesNoRequestHost(host)) return `hosts: ${problem(host)}`
+  // Docker Hub's other names are one credential key, `docker.io` (`normalizeHost`).
+  if (normalizeHost(host) !== host.trim().toLowerCase()) return `hosts: ${quote(host)} is Docker Hub: name it "docker.io"`
+  if (entry.registry !== undefined && namesNoRequestHost(entry.registry)) return `${quote(host)}: registry ${problem(entry.registry)}`
   for (const [field, value] of [["origin", entry.origin], ["realm", entry.realm]] as const) {
     if (value == null) continue
     let url: URL
@@ -181,10 +176,10 @@ const checkEntry = (host: string, entry: Entry): string | undefined => {
       url = new URL(value)
     } catch {
       // Not repeated: a URL may carry a password.
-      return `${shown(host)}: ${field} is not a URL`
+      return `${quote(host)}: ${field} is not a URL`
     }
-    if (url.protocol !== "https:" && url.protocol !== "http:") return `${shown(host)}: ${field} must be an http(s) URL`
-    if (url.username !== "" || url.password !== "") return `${shown(host)}: ${field} must not carry credentials`
+    if (url.protocol !== "https:" && url.protocol !== "http:") return `${quote(host)}: ${field} must be an http(s) URL`
+    if (url.username !== "" || url.password !== "") return `${quote(host)}: ${field} must not carry credentials`
   }
   return undefined
 }

@@ -7,7 +7,10 @@
  * to write instead.
  */
 
-/** What a request to `https://<host>/` names, or `undefined` when `host` is no bare `host[:port]`. */
+/** `text` quoted for a message, at most `max` characters of it (a file's or a caller's text may be huge). */
+export const quote = (text: string, max = 100): string => JSON.stringify(text.length > max ? `${text.slice(0, max)}…` : text)
+
+/** What a request to `https://<host>/` names, or `undefined` when `host` is no bare `host[:port]` (port 0 none names). */
 export const canonicalHost = (host: string): string | undefined => {
   if (!/^[^\s/\\?#@*]+$/.test(host)) return undefined
   let url: URL
@@ -16,7 +19,7 @@ export const canonicalHost = (host: string): string | undefined => {
   } catch {
     return undefined
   }
-  return url.hostname === "" || url.hostname.endsWith(".") ? undefined : url.host
+  return url.hostname === "" || url.hostname.endsWith(".") || url.port === "0" ? undefined : url.host
 }
 
 /** The host `entry` most likely means: its scheme, userinfo, path or trailing dot dropped. */
@@ -32,7 +35,8 @@ const suggestion = (entry: string): string | undefined => {
 
 /** Why `entry` is not a host, and what to write: the message of the error `make` throws, and of a host configuration's refusal. */
 export const problem = (entry: string): string => {
-  const quoted = JSON.stringify(entry.length > 100 ? `${entry.slice(0, 100)}…` : entry)
+  const quoted = quote(entry)
+  if (/:0+$/.test(entry.trim())) return `${quoted} has port 0, which no request names`
   if (entry.includes("*")) return `${quoted} is a pattern; hosts match exactly: list each host, or give \`matches\` a predicate`
   const write = suggestion(entry)
   const instead = write === undefined ? "write a host[:port] such as \"registry.corp.example\"" : `write ${JSON.stringify(write)}`

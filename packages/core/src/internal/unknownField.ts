@@ -3,6 +3,8 @@
  * (which would ignore them): a typo (`"insecur": true`) is an error naming the
  * field and the one meant, not a silent default.
  */
+import { quote } from "./adapterHost.js"
+
 /** The edit distance of two short words (a field name and a typo of it). */
 const distance = (a: string, b: string): number => {
   let row = Array.from({ length: b.length + 1 }, (_, j) => j)
@@ -15,20 +17,17 @@ const distance = (a: string, b: string): number => {
 }
 
 /** A field no entry has: an error, not a silent default (`"insecur": true` must not leave the host on https). */
-/** A name from the file as a message shows it: quoted, at most 60 characters. */
-const shown = (name: string): string => JSON.stringify(name.length > 60 ? `${name.slice(0, 60)}…` : name)
-
 export const unknownField = (json: unknown, fields: ReadonlyArray<string>): string | undefined => {
   if (typeof json !== "object" || json === null || Array.isArray(json)) return undefined
   const hosts = (json as { readonly hosts?: unknown }).hosts
-  for (const key of Object.keys(json)) if (key !== "hosts" && key !== "$schema") return `unknown field ${shown(key)} (the file has "hosts" only)`
+  for (const key of Object.keys(json)) if (key !== "hosts" && key !== "$schema") return `unknown field ${quote(key, 60)} (the file has "hosts" only)`
   if (typeof hosts !== "object" || hosts === null || Array.isArray(hosts)) return undefined
   for (const [host, entry] of Object.entries(hosts)) {
     if (typeof entry !== "object" || entry === null) continue
     for (const key of Object.keys(entry)) {
       if (fields.includes(key)) continue
       const near = fields.find((field) => distance(key.toLowerCase(), field) <= 2)
-      return `${shown(host)}: unknown field ${shown(key)}${near === undefined ? "" : ` (did you mean "${near}"?)`}; an entry has ${fields.join(", ")}`
+      return `${quote(host, 60)}: unknown field ${quote(key, 60)}${near === undefined ? "" : ` (did you mean "${near}"?)`}; an entry has ${fields.join(", ")}`
     }
   }
   return undefined
