@@ -43,7 +43,7 @@ const write = (stream: NodeJS.WriteStream, chunk: string | Uint8Array): Effect.E
   })
 
 /** Standard input up to its first newline, at most 64 KiB and a byte (`Stdin.read`); then no more is read. */
-const readStdin: Effect.Effect<string> = Effect.promise(() => Stdin.read(process.stdin, { line: true })).pipe(Effect.map((input) => input.text))
+const readStdin: Effect.Effect<string> = Effect.promise(() => Stdin.read(process.stdin, { line: true }))
 
 /**
  * The process's own streams. Colours follow `NO_COLOR` (any value turns them

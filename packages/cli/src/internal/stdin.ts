@@ -8,25 +8,16 @@
 /** What a secret or a credential helper's request may be at most: 64 KiB. */
 export const MAX_BYTES = 64 * 1024
 
-/** Whether `text` (from `read`) is more than `MAX_BYTES`. */
+/** Whether `text` (from `read`, which keeps `MAX_BYTES` and one byte of a longer input) is more than `MAX_BYTES`. */
 export const tooLong = (text: string): boolean => Buffer.byteLength(text, "utf8") > MAX_BYTES
 
-/**
- * What was read: the text, and whether there was more than `MAX_BYTES` before the end (or the newline); the
- * text is then `MAX_BYTES` and one byte long, so that its length says so as well.
- */
-export interface Input {
-  readonly text: string
-  readonly overflow: boolean
-}
-
-/** Reads `stream` up to its end, or its first newline (`line`), or `MAX_BYTES` bytes; then stops reading it. */
-export const read = (stream: NodeJS.ReadStream, options: { readonly line: boolean }): Promise<Input> =>
+/** Reads `stream` up to its end, or its first newline (`line`), or past `MAX_BYTES` bytes (`tooLong`); then stops reading it. */
+export const read = (stream: NodeJS.ReadStream, options: { readonly line: boolean }): Promise<string> =>
   new Promise((resolve) => {
     const chunks: Array<Buffer> = []
     let size = 0
     let done = false
-    const finish = (overflow: boolean) => {
+    const finish = () => {
       if (done) return
       done = true
       stream.off("data", onData)
@@ -36,17 +27,16 @@ export const read = (stream: NodeJS.ReadStream, options: { readonly line: boolea
       stream.pause()
       stream.destroy()
       const all = Buffer.concat(chunks)
-      resolve({ text: all.subarray(0, MAX_BYTES + 1).toString("utf8"), overflow })
+      resolve(all.subarray(0, MAX_BYTES + 1).toString("utf8"))
     }
     const onData = (chunk: Buffer) => {
       const newline = options.line ? chunk.indexOf(0x0a) : -1
       const kept = newline === -1 ? chunk : chunk.subarray(0, newline + 1)
       chunks.push(kept)
       size += kept.length
-      if (size > MAX_BYTES) finish(true)
-      else if (newline !== -1) finish(false)
+      if (size > MAX_BYTES || newline !== -1) finish()
     }
-    const onEnd = () => finish(false)
+    const onEnd = () => finish()
     stream.on("data", onData)
     stream.once("end", onEnd)
     stream.once("error", onEnd)

@@ -19,7 +19,7 @@ import * as Stdin from "../stdin.js"
  * more is an error answer.
  */
 const stdin: Effect.Effect<string, string> = Effect.promise(() => Stdin.read(process.stdin, { line: false })).pipe(
-  Effect.flatMap((input) => input.overflow ? Effect.fail(`standard input holds more than ${Stdin.MAX_BYTES / 1024} KiB: not a server URL or a login`) : Effect.succeed(input.text))
+  Effect.flatMap((text) => Stdin.tooLong(text) ? Effect.fail(`standard input holds more than ${Stdin.MAX_BYTES / 1024} KiB: not a server URL or a login`) : Effect.succeed(text))
 )
 
 /** The cache folder's file token store, without a memory tier (one lookup per process); memory when the folder cannot be used. */
