@@ -14,7 +14,7 @@ import { ProbeError } from "../probeError.js"
 import { send } from "./exchange.js"
 import type { Reply } from "./reply.js"
 import type { Session } from "./session.js"
-import { badPortHint } from "../badPort.js"
+import { badPortHint, isBadPortFailure } from "../badPort.js"
 
 /** How the registry authenticates, as its challenges tell. */
 export interface Auth {
@@ -70,7 +70,7 @@ export const discover = (session: Session): Effect.Effect<Discovery, ProbeError 
       const failure = session.exchanges[session.exchanges.length - 1]?.error ?? "no answer"
       return yield* new ProbeError({
         reason: "Network",
-        detail: failure.includes("(bad port")
+        detail: isBadPortFailure(failure)
           ? `${origin}/v2/ did not answer (${failure}). ${badPortHint(origin)}`
           : `${origin}/v2/ did not answer (${failure}). Is ${host} the registry's API host?${origin.startsWith("https:") ? " For a plain-HTTP registry add --insecure." : ""}`
       })
