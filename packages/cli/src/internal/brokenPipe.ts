@@ -9,7 +9,7 @@
  */
 
 /** 128 + SIGPIPE (13): what a shell reports for a tool ended by a closed pipe. */
-export const EXIT_CODE = 141
+const EXIT_CODE = 141
 
 /** The name the line of a failed write starts with: `ociauth` unless the executable says otherwise. */
 let program = "ociauth"
@@ -22,13 +22,13 @@ export const setProgram = (name: string): void => {
 const codeOf = (error: unknown): unknown => typeof error === "object" && error !== null && "code" in error ? error.code : undefined
 
 /** Whether a write failed because its reader is gone (`EPIPE`, or the stream already torn down by it). */
-export const isBrokenPipe = (error: unknown): boolean => {
+const isBrokenPipe = (error: unknown): boolean => {
   const code = codeOf(error)
   return code === "EPIPE" || code === "ERR_STREAM_DESTROYED"
 }
 
 /** Ends the process as a closed pipe ends a Unix tool. */
-export const end = (): never => process.exit(EXIT_CODE)
+const end = (): never => process.exit(EXIT_CODE)
 
 let failing = false
 
@@ -58,7 +58,7 @@ const failed = (stream: NodeJS.WriteStream, error: unknown): void => {
 const watched = new WeakSet<NodeJS.WriteStream>()
 
 /** Listens for the stream's `'error'` (which crashes a process without a listener): `failed`. Once per stream. */
-export const watch = (stream: NodeJS.WriteStream): void => {
+const watch = (stream: NodeJS.WriteStream): void => {
   if (watched.has(stream)) return
   watched.add(stream)
   stream.on("error", (error) => failed(stream, error))

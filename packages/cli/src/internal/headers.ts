@@ -26,7 +26,7 @@ const cookies = (name: string, value: string): string => {
 }
 
 /** A URL (absolute, or relative to `base`) without user, password, query or fragment; `?<redacted>` says a query was there. */
-export const url = (value: string, base?: string): string => {
+const url = (value: string, base?: string): string => {
   let parsed: URL
   try {
     parsed = new URL(value.trim(), base)
