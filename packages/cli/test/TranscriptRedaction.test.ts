@@ -51,6 +51,19 @@ describe("headers in transcripts and -v", () => {
     assert.notInclude(text, SIGNATURE)
   })
 
+  it("formatExchange: every header of the engine's credential list is shown redacted (X-Registry-Auth, Private-Token, …)", () => {
+    const text = Transcript.formatExchange({
+      title: "an echo",
+      method: "GET",
+      url: `${origin}/v2/`,
+      requestHeaders: { "private-token": COOKIE },
+      status: 200,
+      responseHeaders: { "x-registry-auth": COOKIE, "x-auth-token": COOKIE, "job-token": COOKIE, "x-api-key": COOKIE }
+    })
+    for (const name of ["private-token", "x-registry-auth", "x-auth-token", "job-token", "x-api-key"]) assert.include(text, `${name}: <redacted>`)
+    assert.notInclude(text, COOKIE)
+  })
+
   it.live("probe --transcript and request -v against a server that sets cookies and answers with a signed Location", () =>
     Effect.gen(function* () {
       const probe = yield* runCli(["probe", origin, "team/app", "--transcript"])

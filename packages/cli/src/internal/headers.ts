@@ -1,6 +1,7 @@
 /**
  * A header's value as the CLI shows it (`probe --transcript`, `request -v`):
- * credentials redacted (`Authorization`'s scheme kept), cookies by their names
+ * credentials redacted (every header of the engine's credential list;
+ * `Authorization`'s scheme kept), cookies by their names
  * only, and URL-valued headers (`Location`, `Content-Location`)
  * without what a URL may carry secretly — user and password, query (a signed
  * URL's `X-Amz-Signature=…`) and fragment — through `Unstable.redactUrl`.
@@ -8,8 +9,11 @@
 import * as Unstable from "@ociauth/core/Unstable"
 
 const REDACTED = "<redacted>"
+/** Headers whose value starts with a scheme worth keeping (`Bearer <redacted>`). */
 const AUTHORIZATION = new Set(["authorization", "proxy-authorization"])
 const COOKIES = new Set(["cookie", "set-cookie"])
+/** The engine's one list of headers that carry a credential (`X-Registry-Auth`, `Private-Token`, …): shown redacted. */
+const CREDENTIALS = new Set(Unstable.credentialHeaders)
 const URLS = new Set(["location", "content-location"])
 /** A cookie's name, as RFC 6265 allows one (a token). */
 const COOKIE_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
@@ -48,6 +52,7 @@ export const shown = (name: string, value: string, base?: string): string => {
     return space === -1 ? REDACTED : `${value.slice(0, space)} ${REDACTED}`
   }
   if (COOKIES.has(lower)) return cookies(lower, value)
+  if (CREDENTIALS.has(lower)) return REDACTED
   if (URLS.has(lower)) return url(value, base)
   return value
 }
