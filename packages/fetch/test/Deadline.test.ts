@@ -354,7 +354,11 @@ const switchable = () => {
     }
     if (state.registry) response.writeHead(200, { "content-type": "text/plain" }).end("ok")
   })
-  return Effect.map(Effect.promise(() => server), (scripted) => ({ ...scripted, state }))
+  // Closed with the test's scope.
+  return Effect.acquireRelease(
+    Effect.map(Effect.promise(() => server), (scripted) => ({ ...scripted, state })),
+    (scripted) => Effect.promise(scripted.close)
+  )
 }
 
 /**
@@ -375,56 +379,44 @@ const failsAfter = (server: Effect.Success<ReturnType<typeof switchable>>, milli
 
 describe("a warm request (the token held)", () => {
   it.effect("answered from the engine's memory, it still gets the response timeout: RegistryTimeout for a silent registry", () =>
-    Effect.acquireUseRelease(
-      switchable(),
-      (server) =>
-        Effect.gen(function*() {
-          assert.strictEqual((yield* execute(manifest(server.origin))).status, 200)
-          const sent = server.received()
-          const error = yield* failsAfter(server, 2000, Effect.sync(() => void (server.state.registry = false)))
-          assert.strictEqual(error._tag, "RegistryTimeout")
-          if (error._tag === "RegistryTimeout") {
-            assert.strictEqual(error.bound, "responseTimeout")
-            assert.strictEqual(error.attempts, 1)
-            assert.strictEqual(error.waitingFor, `the response headers of ${server.origin}/v2/team/app/manifests/latest`)
-          }
-          // The held token was used: no second token request, and the silent request was the only one sent.
-          assert.strictEqual(server.state.issued, 1)
-          assert.strictEqual(server.received(), sent + 1)
-        }).pipe(Effect.provide(clientLayer({ responseTimeout: "2 seconds", retry: Retry.never }))),
-      (server) => Effect.promise(server.close)
-    ))
+    Effect.gen(function*() {
+      const server = yield* switchable()
+      assert.strictEqual((yield* execute(manifest(server.origin))).status, 200)
+      const sent = server.received()
+      const error = yield* failsAfter(server, 2000, Effect.sync(() => void (server.state.registry = false)))
+      assert.strictEqual(error._tag, "RegistryTimeout")
+      if (error._tag === "RegistryTimeout") {
+        assert.strictEqual(error.bound, "responseTimeout")
+        assert.strictEqual(error.attempts, 1)
+        assert.strictEqual(error.waitingFor, `the response headers of ${server.origin}/v2/team/app/manifests/latest`)
+      }
+      // The held token was used: no second token request, and the silent request was the only one sent.
+      assert.strictEqual(server.state.issued, 1)
+      assert.strictEqual(server.received(), sent + 1)
+    }).pipe(Effect.provide(clientLayer({ responseTimeout: "2 seconds", retry: Retry.never })), Effect.scoped))
 
   it.effect("a held token that expired goes to the token endpoint again, within the deadline: RegistryTimeout waiting for it", () =>
-    Effect.acquireUseRelease(
-      switchable(),
-      (server) =>
-        Effect.gen(function*() {
-          assert.strictEqual((yield* execute(manifest(server.origin))).status, 200)
-          // Past the token's 60 s: the engine no longer hands it out.
-          const expired = Effect.andThen(TestClock.adjust("61 seconds"), Effect.sync(() => void (server.state.tokens = false)))
-          const error = yield* failsAfter(server, 5000, expired)
-          assert.strictEqual(error._tag, "RegistryTimeout")
-          if (error._tag === "RegistryTimeout") {
-            assert.strictEqual(error.bound, "deadline")
-            assert.strictEqual(error.waitingFor, `a token from ${server.origin}/token`)
-          }
-          assert.strictEqual(server.state.issued, 1)
-        }).pipe(Effect.provide(clientLayer({ deadline: "5 seconds", retry: Retry.never }))),
-      (server) => Effect.promise(server.close)
-    ))
+    Effect.gen(function*() {
+      const server = yield* switchable()
+      assert.strictEqual((yield* execute(manifest(server.origin))).status, 200)
+      // Past the token's 60 s: the engine no longer hands it out.
+      const expired = Effect.andThen(TestClock.adjust("61 seconds"), Effect.sync(() => void (server.state.tokens = false)))
+      const error = yield* failsAfter(server, 5000, expired)
+      assert.strictEqual(error._tag, "RegistryTimeout")
+      if (error._tag === "RegistryTimeout") {
+        assert.strictEqual(error.bound, "deadline")
+        assert.strictEqual(error.waitingFor, `a token from ${server.origin}/token`)
+      }
+      assert.strictEqual(server.state.issued, 1)
+    }).pipe(Effect.provide(clientLayer({ deadline: "5 seconds", retry: Retry.never })), Effect.scoped))
 
   it.effect("a held token renewed after expiry is used at once", () =>
-    Effect.acquireUseRelease(
-      switchable(),
-      (server) =>
-        Effect.gen(function*() {
-          assert.strictEqual((yield* execute(manifest(server.origin))).status, 200)
-          yield* TestClock.adjust("61 seconds")
-          assert.strictEqual((yield* execute(manifest(server.origin))).status, 200)
-          assert.strictEqual((yield* execute(manifest(server.origin))).status, 200)
-          assert.strictEqual(server.state.issued, 2)
-        }).pipe(Effect.provide(clientLayer({ retry: Retry.never }))),
-      (server) => Effect.promise(server.close)
-    ))
+    Effect.gen(function*() {
+      const server = yield* switchable()
+      assert.strictEqual((yield* execute(manifest(server.origin))).status, 200)
+      yield* TestClock.adjust("61 seconds")
+      assert.strictEqual((yield* execute(manifest(server.origin))).status, 200)
+      assert.strictEqual((yield* execute(manifest(server.origin))).status, 200)
+      assert.strictEqual(server.state.issued, 2)
+    }).pipe(Effect.provide(clientLayer({ retry: Retry.never })), Effect.scoped))
 })
